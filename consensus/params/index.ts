@@ -1,0 +1,3 @@
+export * from './genesis.js';
+export * from './networks.js';
+export type * from './types.js';

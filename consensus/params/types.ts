@@ -1,0 +1,65 @@
+/** Consensus and network parameters: one frozen object per network, passed explicitly. */
+export type NetworkName = 'main' | 'test' | 'devnet';
+
+export interface NetworkParams {
+  readonly name: NetworkName;
+  /** 4-byte network magic, also mixed into signature hashes to stop cross-network replay. */
+  readonly magic: number;
+  /** bech32 human-readable prefix for addresses (`qxc`, `tqxc`, `dqxc`). */
+  readonly addressPrefix: string;
+  readonly defaultP2pPort: number;
+  readonly defaultRpcPort: number;
+
+  // --- proof of work ---
+  /** Easiest allowed target, compact form. */
+  readonly powLimitBits: number;
+  /** Target seconds between blocks. */
+  readonly targetSpacing: number;
+  /** Blocks between difficulty retargets. */
+  readonly retargetInterval: number;
+  /** Regtest-style: difficulty never changes (devnet). */
+  readonly noRetargeting: boolean;
+  /** Max seconds a block's time may be ahead of the validating node's clock. */
+  readonly maxFutureDrift: number;
+  /** Number of previous blocks whose median time a new block must exceed. */
+  readonly medianTimeSpan: number;
+
+  // --- money (all amounts in base units, 1 QXC = 100,000,000) ---
+  readonly initialSubsidy: bigint;
+  readonly halvingInterval: number;
+  readonly maxSupply: bigint;
+  readonly coinbaseMaturity: number;
+  /** Outputs below this are dust and rejected. */
+  readonly dustThreshold: bigint;
+  /** Share of the coinbase paid to the genesis address, in percent (20). */
+  readonly genesisSharePercent: bigint;
+  /** 20-byte public-key hash of the network's genesis address. */
+  readonly genesisPubKeyHash: Uint8Array;
+
+  // --- proof of improvement ---
+  /** Minimum verified improvement, parts per million of evaluation accuracy (1000 = 0.1%). */
+  readonly minImprovementPpm: number;
+  /** Bonus bound: improvement counted toward reward and weight is capped here (1e6 = ×2). */
+  readonly maxImprovementPpm: number;
+  /** Evaluation samples drawn per block. */
+  readonly evalSamples: number;
+
+  // --- limits ---
+  readonly maxBlockSize: number;
+  readonly maxModelUpdateSize: number;
+  readonly maxContributors: number;
+
+  // --- genesis ---
+  readonly genesis: GenesisSpec;
+}
+
+export interface GenesisSpec {
+  readonly version: number;
+  readonly time: number;
+  readonly bits: number;
+  readonly nonce: bigint;
+  /** Hash of the initial model (from training/'s deterministic initialiser). */
+  readonly modelHash: Uint8Array;
+  /** Expected block hash, hex (display order = raw bytes, no reversal). */
+  readonly hash: string;
+}

@@ -1,0 +1,2 @@
+export type { Evaluator } from './evaluator.js';
+export * from './improvement.js';

@@ -1,0 +1,44 @@
+import { ripemd160 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+
+export type Hash = Uint8Array; // 32 bytes
+
+export const ZERO_HASH: Hash = new Uint8Array(32);
+
+export function sha256d(data: Uint8Array): Hash {
+  return sha256(sha256(data));
+}
+
+/** hash160 = ripemd160(sha256(x)): public-key hashes in outputs and addresses. */
+export function hash160(data: Uint8Array): Uint8Array {
+  return ripemd160(sha256(data));
+}
+
+const tagCache = new Map<string, Uint8Array>();
+
+/** BIP340-style tagged hash: sha256(sha256(tag) || sha256(tag) || msg). */
+export function taggedHash(tag: string, ...msgs: Uint8Array[]): Hash {
+  let t = tagCache.get(tag);
+  if (!t) {
+    t = sha256(utf8ToBytes(tag));
+    tagCache.set(tag, t);
+  }
+  return sha256(concatBytes(t, t, ...msgs));
+}
+
+export function toHex(b: Uint8Array): string {
+  return bytesToHex(b);
+}
+
+export function fromHex(h: string): Uint8Array {
+  return hexToBytes(h);
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export { concatBytes };

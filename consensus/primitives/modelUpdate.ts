@@ -1,0 +1,57 @@
+/**
+ * The model update a block may carry:
+ *   baseModelHash 32 | delta varbytes (≤ MAX_DELTA_SIZE) | nContrib varint (≤ MAX_CONTRIBUTORS)
+ *   | nContrib × (pubKeyHash 20, samples u32)
+ * The delta's inner format belongs to the evaluator (training/); consensus only bounds its size
+ * and hands it over. Contributors are the addresses whose deltas went into the aggregate, with the
+ * number of training samples each one reported.
+ */
+import { DecodeError } from '../errors.js';
+import { decodeExact, type Reader, Writer } from './encoding.js';
+import { type Hash, sha256d } from './hash.js';
+import { PKH_SIZE } from './tx.js';
+
+export const MAX_DELTA_SIZE = 1_000_000;
+export const MAX_CONTRIBUTORS = 256;
+
+export interface Contributor {
+  readonly pubKeyHash: Uint8Array;
+  readonly samples: number;
+}
+
+export interface ModelUpdate {
+  readonly baseModelHash: Hash;
+  readonly delta: Uint8Array;
+  readonly contributors: readonly Contributor[];
+}
+
+export function writeModelUpdate(w: Writer, u: ModelUpdate): void {
+  w.bytes(u.baseModelHash).varbytes(u.delta).varint(u.contributors.length);
+  for (const c of u.contributors) w.bytes(c.pubKeyHash).u32(c.samples);
+}
+
+export function readModelUpdate(r: Reader): ModelUpdate {
+  const baseModelHash = r.bytes(32);
+  const delta = r.varbytes('model delta', MAX_DELTA_SIZE);
+  const n = r.varint('contributors', MAX_CONTRIBUTORS);
+  const contributors: Contributor[] = new Array(n);
+  for (let i = 0; i < n; i++) contributors[i] = { pubKeyHash: r.bytes(PKH_SIZE), samples: r.u32() };
+  return { baseModelHash, delta, contributors };
+}
+
+export function encodeModelUpdate(u: ModelUpdate): Uint8Array {
+  const w = new Writer(64 + u.delta.length + u.contributors.length * 24);
+  writeModelUpdate(w, u);
+  return w.finish();
+}
+
+export function decodeModelUpdate(bytes: Uint8Array): ModelUpdate {
+  if (bytes.length > MAX_DELTA_SIZE + 64 + MAX_CONTRIBUTORS * 24) {
+    throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'model update', size: bytes.length, max: MAX_DELTA_SIZE });
+  }
+  return decodeExact(bytes, readModelUpdate);
+}
+
+export function modelUpdateId(u: ModelUpdate): Hash {
+  return sha256d(encodeModelUpdate(u));
+}

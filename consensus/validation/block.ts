@@ -1,0 +1,199 @@
+/**
+ * Block rules.
+ *  - checkBlockSanity: context-free (PoW against its own bits, size, coinbase placement, merkle
+ *    root, duplicate txids, every transaction's context-free rules, update shape).
+ *  - checkHeaderContext: against the parent (expected bits, median time past, future drift; the
+ *    caller passes `now`, consensus never reads a clock).
+ *  - connectBlock: against the UTXO view (inputs, double spends inside the block, coinbase height,
+ *    coinbase amount ≤ reward + fees, 80/20 split, supply cap) and the parent model hash.
+ */
+import type { SigCheck } from '../crypto/schnorr.js';
+import { type Coin, type CoinView, outpointKey, type UndoData } from '../coinView.js';
+import { VerdictError } from '../errors.js';
+import { blockReward, splitCoinbase } from '../money.js';
+import type { NetworkParams } from '../params/types.js';
+import { type BlockWithIds, computeMerkleRoot } from '../primitives/block.js';
+import { equalBytes, type Hash, toHex } from '../primitives/hash.js';
+import type { BlockHeader } from '../primitives/header.js';
+import { checkProofOfWork } from '../pow/compact.js';
+import { checkBlockTime } from '../pow/time.js';
+import { checkTx, checkTxInputs } from './tx.js';
+
+export const BLOCK_VERSION = 1;
+
+export function checkHeaderSanity(header: BlockHeader, hash: Hash, params: NetworkParams): void {
+  if (header.version !== BLOCK_VERSION) throw new VerdictError('bad-version', `version ${header.version}`);
+  checkProofOfWork(hash, header.bits, params.powLimitBits);
+}
+
+export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
+  const { block } = b;
+  checkHeaderSanity(block.header, b.hash, params);
+  if (b.size > params.maxBlockSize) throw new VerdictError('bad-blk-length', `${b.size} > ${params.maxBlockSize}`);
+  if (b.txs.length === 0) throw new VerdictError('bad-blk-empty');
+  if (b.txs[0]!.tx.inputs.length !== 0) throw new VerdictError('bad-cb-missing');
+  for (let i = 1; i < b.txs.length; i++) {
+    if (b.txs[i]!.tx.inputs.length === 0) throw new VerdictError('bad-cb-multiple', `tx ${i}`);
+  }
+  if (!equalBytes(computeMerkleRoot(b), block.header.merkleRoot)) throw new VerdictError('bad-txnmrklroot');
+  const ids = new Set<string>();
+  for (const t of b.txs) {
+    const id = toHex(t.txid);
+    if (ids.has(id)) throw new VerdictError('bad-txns-duplicate', id);
+    ids.add(id);
+    checkTx(t.tx, params, t.size);
+  }
+  if (block.update) {
+    if (b.updateSize > params.maxModelUpdateSize) {
+      throw new VerdictError('bad-model-update', `update of ${b.updateSize} bytes > ${params.maxModelUpdateSize}`);
+    }
+    checkContributors(block.update.contributors, params);
+  }
+}
+
+function checkContributors(
+  contributors: readonly { pubKeyHash: Uint8Array; samples: number }[],
+  params: NetworkParams,
+): void {
+  if (contributors.length === 0 || contributors.length > params.maxContributors) {
+    throw new VerdictError('bad-model-contributors', `${contributors.length} contributors`);
+  }
+  const seen = new Set<string>();
+  for (const c of contributors) {
+    if (c.samples <= 0) throw new VerdictError('bad-model-contributors', 'contributor with zero samples');
+    const k = toHex(c.pubKeyHash);
+    if (seen.has(k)) throw new VerdictError('bad-model-contributors', `duplicate contributor ${k}`);
+    seen.add(k);
+  }
+}
+
+export interface HeaderContext {
+  /** Bits the retarget rule expects for this height (from pow/retarget nextBits). */
+  readonly expectedBits: number;
+  /** Median time past of the parent chain. */
+  readonly medianTimePast: number;
+  /** The validating node's adjusted clock, seconds. */
+  readonly now: number;
+}
+
+export function checkHeaderContext(header: BlockHeader, ctx: HeaderContext, params: NetworkParams): void {
+  if (header.bits !== ctx.expectedBits) {
+    throw new VerdictError('bad-diffbits', `bits ${header.bits.toString(16)} != expected ${ctx.expectedBits.toString(16)}`);
+  }
+  checkBlockTime(header.time, ctx.medianTimePast, ctx.now, params);
+}
+
+export interface ConnectContext {
+  readonly height: number;
+  /** Total QXC issued by blocks before this one (coinbase claims, base units). */
+  readonly issuedBefore: bigint;
+  /** Model hash after the parent block. */
+  readonly parentModelHash: Hash;
+  /**
+   * Verified improvement of this block's update in ppm (from poi/verifyImprovement, re-measured
+   * by this node), or 0 when it carries none. The header's model hash must already have been
+   * checked against the evaluated model (checkModelCommitment).
+   */
+  readonly improvementPpm: number;
+}
+
+export interface ConnectResult {
+  readonly undo: UndoData;
+  readonly fees: bigint;
+  /** Subsidy plus improvement bonus this block was allowed (before fees). */
+  readonly reward: bigint;
+  /** What the coinbase actually created (≤ reward + fees). */
+  readonly coinbaseValue: bigint;
+  /** issuedBefore + newly issued coins (coinbase value minus fees). */
+  readonly issuedAfter: bigint;
+  /** Every input signature, to be checked by a SigVerifier before the block is accepted. */
+  readonly sigChecks: SigCheck[];
+}
+
+/**
+ * Applies the block to `view` (which must only contain the parent chain's coins) and checks
+ * everything that needs the UTXO set. On a verdict the view is left partially modified: callers
+ * discard it (the node validates on a throwaway overlay).
+ */
+export function connectBlock(
+  b: BlockWithIds,
+  view: CoinView,
+  ctx: ConnectContext,
+  params: NetworkParams,
+): ConnectResult {
+  checkModelBase(b, ctx.parentModelHash);
+  const coinbase = b.txs[0]!.tx;
+  if (coinbase.lockTime !== ctx.height) {
+    throw new VerdictError('bad-cb-height', `coinbase lockTime ${coinbase.lockTime} != height ${ctx.height}`);
+  }
+  let fees = 0n;
+  const sigChecks: SigCheck[] = [];
+  const spent: Coin[] = [];
+  const spentInBlock = new Set<string>();
+  for (let i = 1; i < b.txs.length; i++) {
+    const t = b.txs[i]!;
+    // Inputs are looked up in the view, which already holds this block's earlier transactions'
+    // outputs and spends: spending a coin twice in one block finds it missing the second time.
+    for (const input of t.tx.inputs) {
+      const key = outpointKey(input.prevout.txid, input.prevout.index);
+      if (spentInBlock.has(key)) throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${key}`);
+      spentInBlock.add(key);
+      if (!view.getCoin(input.prevout)) {
+        throw new VerdictError('bad-txns-inputs-missingorspent', `tx ${i} input ${toHex(input.prevout.txid)}:${input.prevout.index}`);
+      }
+    }
+    const r = checkTxInputs(t, view, ctx.height, params, 'invalid');
+    fees += r.fee;
+    for (const c of r.sigChecks) sigChecks.push(c);
+    for (const input of t.tx.inputs) spent.push(view.spendCoin(input.prevout)!);
+    t.tx.outputs.forEach((o, index) => {
+      view.addCoin({ txid: t.txid, index }, { value: o.value, pubKeyHash: o.pubKeyHash, height: ctx.height, coinbase: false });
+    });
+  }
+  const reward = blockReward({ height: ctx.height, improvementPpm: ctx.improvementPpm, issuedBefore: ctx.issuedBefore }, params);
+  let coinbaseValue = 0n;
+  for (const o of coinbase.outputs) coinbaseValue += o.value;
+  if (coinbaseValue > reward + fees) {
+    throw new VerdictError('bad-cb-amount', `coinbase pays ${coinbaseValue} > reward ${reward} + fees ${fees}`);
+  }
+  checkCoinbaseSplit(coinbase.outputs, coinbaseValue, params);
+  // The coinbase's outputs join the view last (nothing in the block can spend them: maturity).
+  const cb = b.txs[0]!;
+  cb.tx.outputs.forEach((o, index) => {
+    view.addCoin({ txid: cb.txid, index }, { value: o.value, pubKeyHash: o.pubKeyHash, height: ctx.height, coinbase: true });
+  });
+  const undo: UndoData = { spent };
+  const issuedAfter = ctx.issuedBefore + (coinbaseValue > fees ? coinbaseValue - fees : 0n);
+  if (issuedAfter > params.maxSupply) throw new VerdictError('bad-supply', `${issuedAfter} > ${params.maxSupply}`);
+  return { undo, fees, reward, coinbaseValue, issuedAfter, sigChecks };
+}
+
+/**
+ * The coinbase's first output pays the network's genesis address exactly its share of what the
+ * coinbase creates (genesisSharePercent, floor); the rest (miner side) goes to any outputs.
+ */
+export function checkCoinbaseSplit(
+  outputs: readonly { value: bigint; pubKeyHash: Uint8Array }[],
+  total: bigint,
+  params: NetworkParams,
+): void {
+  const { genesis } = splitCoinbase(total, params);
+  if (genesis === 0n) return;
+  const first = outputs[0];
+  if (!first || !equalBytes(first.pubKeyHash, params.genesisPubKeyHash) || first.value !== genesis) {
+    throw new VerdictError('bad-cb-split', `first coinbase output must pay ${genesis} to the genesis address`);
+  }
+}
+
+function checkModelBase(b: BlockWithIds, parentModelHash: Hash): void {
+  const { block } = b;
+  if (!block.update) {
+    if (!equalBytes(block.header.modelHash, parentModelHash)) {
+      throw new VerdictError('bad-model-hash', 'block without an update must keep the parent model hash');
+    }
+    return;
+  }
+  if (!equalBytes(block.update.baseModelHash, parentModelHash)) {
+    throw new VerdictError('bad-model-base', 'update is not against the parent model');
+  }
+}

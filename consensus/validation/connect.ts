@@ -1,0 +1,59 @@
+/**
+ * The whole block state transition, in consensus order, cheapest checks first:
+ *   sanity (PoW, merkle, structure) → header context (bits, time) → proof of improvement (apply +
+ *   re-score the update) → UTXO rules (connectBlock) → signatures (bulk, via the SigVerifier).
+ * Pure: the caller supplies the parent's state, the clock reading and the coin view; the verifier
+ * and evaluator are injected. Nothing is written: the caller commits the view and undo data.
+ */
+import type { SigVerifier } from '../crypto/schnorr.js';
+import type { CoinView } from '../coinView.js';
+import { VerdictError } from '../errors.js';
+import type { NetworkParams } from '../params/types.js';
+import type { Evaluator } from '../poi/evaluator.js';
+import { type ImprovementResult, verifyImprovement } from '../poi/improvement.js';
+import type { BlockWithIds } from '../primitives/block.js';
+import type { Hash } from '../primitives/hash.js';
+import { type ConnectResult, checkBlockSanity, checkHeaderContext, connectBlock, type HeaderContext } from './block.js';
+
+export interface ParentState<M> {
+  readonly height: number;
+  readonly modelHash: Hash;
+  /** The parent's model; only needed when the block carries an update. */
+  readonly model: () => M;
+  readonly issued: bigint;
+}
+
+export interface BlockTransitionResult<M> {
+  readonly connect: ConnectResult;
+  readonly improvement: ImprovementResult<M> | null;
+}
+
+export async function validateBlockTransition<M>(
+  b: BlockWithIds,
+  parent: ParentState<M>,
+  headerCtx: HeaderContext,
+  view: CoinView,
+  deps: { readonly params: NetworkParams; readonly evaluator: Evaluator<M>; readonly verifier: SigVerifier },
+): Promise<BlockTransitionResult<M>> {
+  const { params } = deps;
+  checkBlockSanity(b, params);
+  checkHeaderContext(b.block.header, headerCtx, params);
+  const update = b.block.update;
+  const improvement = update
+    ? verifyImprovement(deps.evaluator, parent.model(), parent.modelHash, update, b.block.header.modelHash, b.hash, params)
+    : null;
+  const connect = connectBlock(
+    b,
+    view,
+    {
+      height: parent.height + 1,
+      issuedBefore: parent.issued,
+      parentModelHash: parent.modelHash,
+      improvementPpm: improvement?.improvementPpm ?? 0,
+    },
+    params,
+  );
+  const bad = await deps.verifier.verifyBatch(connect.sigChecks);
+  if (bad >= 0) throw new VerdictError('bad-txns-sig', `signature ${bad} of the block is invalid`);
+  return { connect, improvement };
+}
