@@ -54,13 +54,18 @@ export interface RewardInput {
 export function blockReward(input: RewardInput, params: RewardParams): bigint {
   const { height, improvementPpm, issuedBefore } = input;
   if (issuedBefore < 0n || issuedBefore > params.maxSupply) {
-    throw new VerdictError('bad-supply', `issued before block ${issuedBefore} outside [0, ${params.maxSupply}]`);
+    throw new VerdictError(
+      'bad-supply',
+      `issued before block ${issuedBefore} outside [0, ${params.maxSupply}]`,
+    );
   }
   const base = baseSubsidy(height, params);
   const bonus = (base * cappedImprovement(improvementPpm, params)) / PPM;
   const remaining = params.maxSupply - issuedBefore;
   const uncapped = base + bonus;
-  return uncapped < remaining ? uncapped : remaining;
+  // Supply cap (bigint: Math.min does not apply).
+  if (uncapped > remaining) return remaining;
+  return uncapped;
 }
 
 /** min(improvementPpm, maxImprovementPpm) as bigint; rejects negative or non-integer improvement. */
@@ -69,7 +74,10 @@ export function cappedImprovement(
   params: Pick<NetworkParams, 'maxImprovementPpm'>,
 ): bigint {
   if (!Number.isSafeInteger(improvementPpm) || improvementPpm < 0) {
-    throw new VerdictError('bad-model-improvement', `improvement ${improvementPpm} ppm is not a natural number`);
+    throw new VerdictError(
+      'bad-model-improvement',
+      `improvement ${improvementPpm} ppm is not a natural number`,
+    );
   }
   return BigInt(Math.min(improvementPpm, params.maxImprovementPpm));
 }

@@ -1,18 +1,20 @@
 /**
  * The three networks' parameters. Frozen data, passed explicitly everywhere (never a global).
  *
- * Genesis model hash: the all-zero hash stands for "no model yet" until the training layer
- * defines the network's initial model; changing it means re-mining genesis with
- * scripts/genesis.ts.
+ * Genesis model hash: hash of the network model's initial state (training/'s evaluator; a test
+ * checks the two agree). Changing the model means re-mining genesis with scripts/genesis.ts.
  *
  * Genesis addresses: devnet's key is derived from the public string 'qenex devnet genesis key'
  * (sha256 of it is the secret key) so anyone on a devnet can spend the genesis share; main's and
  * test's keys were generated once and their secrets are not in this repository.
  */
-import { fromHex, ZERO_HASH } from '../primitives/hash.js';
+import { fromHex } from '../primitives/hash.js';
 import type { NetworkName, NetworkParams } from './types.js';
 
 const COIN = 100_000_000n;
+
+/** modelHash(initialModel()) of the network evaluator (training/linear.ts). */
+const INITIAL_MODEL_HASH = fromHex('d328800c7f3ccafe648d3eb43b47eb416f48103f1cd81ddd7a0c41431e4e463a');
 
 const common = {
   initialSubsidy: 50n * COIN,
@@ -52,9 +54,9 @@ export const mainParams: NetworkParams = freeze({
     version: 1,
     time: 1_795_000_000,
     bits: 0x1f00ffff,
-    nonce: 118302n,
-    modelHash: ZERO_HASH,
-    hash: '0000dcb068f5614d1b8ab6789668711e179f9bc66231486d3bc61aa69fc2f460',
+    nonce: 39198n,
+    modelHash: INITIAL_MODEL_HASH,
+    hash: '000079b6580e45217e624f46ab1043505a6b1b9700b1be80b4a391041e1b2366',
   },
 });
 
@@ -74,9 +76,9 @@ export const testParams: NetworkParams = freeze({
     version: 1,
     time: 1_795_000_001,
     bits: 0x1f00ffff,
-    nonce: 63274n,
-    modelHash: ZERO_HASH,
-    hash: '00009ace7d082b12d3d8ca55f8d3b5219b27312bdbc9d532a98cd05904534469',
+    nonce: 53578n,
+    modelHash: INITIAL_MODEL_HASH,
+    hash: '0000ae9ee3e501a0b7979ca9c9d396c6a443e1b39d63beb4276a716513e89ad8',
   },
 });
 
@@ -98,8 +100,8 @@ export const devnetParams: NetworkParams = freeze({
     time: 1_795_000_002,
     bits: 0x207fffff,
     nonce: 2n,
-    modelHash: ZERO_HASH,
-    hash: '03d051d07244d5c807ab546861331be81fbd44d32e0edbaec229461d494d0db2',
+    modelHash: INITIAL_MODEL_HASH,
+    hash: '48ea6585e2f3f591a4bc582715776aa131fc2a76d496cc6e0ae69ba952e61693',
   },
 });
 

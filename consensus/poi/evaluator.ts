@@ -17,4 +17,10 @@ export interface Evaluator<M> {
    * finding the proof of work.
    */
   score(model: M, seed: Hash, count: number): number;
+  /** Canonical bytes of the model (stored as checkpoints; modelHash is a hash of these). */
+  encodeModel(model: M): Uint8Array;
+  /** Inverse of encodeModel; throws DecodeError on bad bytes. */
+  decodeModel(bytes: Uint8Array): M;
+  /** The network's initial model (whose hash genesis commits to). */
+  initialModel(): M;
 }

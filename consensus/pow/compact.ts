@@ -28,8 +28,7 @@ export function bitsToTarget(bits: number): bigint {
   }
   const size = bits >>> 24;
   const word = bits & MANTISSA_MASK;
-  const target =
-    size <= 3 ? BigInt(word >>> (8 * (3 - size))) : BigInt(word) << BigInt(8 * (size - 3));
+  const target = size <= 3 ? BigInt(word >>> (8 * (3 - size))) : BigInt(word) << BigInt(8 * (size - 3));
   if (word !== 0 && (bits & SIGN_BIT) !== 0) {
     throw new VerdictError('bad-diffbits', `bits ${hex32(bits)} encodes a negative target`);
   }

@@ -105,7 +105,8 @@ describe('consensus/pow/compact', () => {
           }
           const size = bits >>> 24;
           const mantissa = BigInt(bits & 0x7fffff);
-          const expected = size >= 3 ? mantissa << BigInt(8 * (size - 3)) : mantissa >> BigInt(8 * (3 - size));
+          const expected =
+            size >= 3 ? mantissa << BigInt(8 * (size - 3)) : mantissa >> BigInt(8 * (3 - size));
           return target === expected && target > 0n && target <= MAX_TARGET && targetToBits(target) === bits;
         }),
         { numRuns: 20_000 },
@@ -114,10 +115,14 @@ describe('consensus/pow/compact', () => {
 
     it('canonical bits built from a random mantissa and size always round-trip', () => {
       fc.assert(
-        fc.property(fc.integer({ min: 0x008000, max: 0x7fffff }), fc.integer({ min: 3, max: 32 }), (m, size) => {
-          const bits = ((size << 24) | m) >>> 0;
-          return targetToBits(bitsToTarget(bits)) === bits;
-        }),
+        fc.property(
+          fc.integer({ min: 0x008000, max: 0x7fffff }),
+          fc.integer({ min: 3, max: 32 }),
+          (m, size) => {
+            const bits = ((size << 24) | m) >>> 0;
+            return targetToBits(bitsToTarget(bits)) === bits;
+          },
+        ),
       );
     });
 

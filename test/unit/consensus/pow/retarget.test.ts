@@ -48,24 +48,44 @@ describe('consensus/pow/retarget', () => {
   const params = testParams();
   const expectedSpan = 2016 * 600;
 
-  describe("Bitcoin Core pow_tests vectors (ctx.height = pindexLast height + 1)", () => {
+  describe('Bitcoin Core pow_tests vectors (ctx.height = pindexLast height + 1)', () => {
     it('get_next_work: block 32256 -> 0x1d00d86a', () => {
-      const ctx = { height: 32256, parentBits: 0x1d00ffff, parentTime: 1262152739, intervalStartTime: 1261130161 };
+      const ctx = {
+        height: 32256,
+        parentBits: 0x1d00ffff,
+        parentTime: 1262152739,
+        intervalStartTime: 1261130161,
+      };
       assert.equal(nextBits(ctx, params), 0x1d00d86a);
     });
 
     it('get_next_work_pow_limit: slow period stays capped at powLimit 0x1d00ffff', () => {
-      const ctx = { height: 2016, parentBits: 0x1d00ffff, parentTime: 1233061996, intervalStartTime: 1231006505 };
+      const ctx = {
+        height: 2016,
+        parentBits: 0x1d00ffff,
+        parentTime: 1233061996,
+        intervalStartTime: 1231006505,
+      };
       assert.equal(nextBits(ctx, params), 0x1d00ffff);
     });
 
     it('get_next_work_lower_limit_actual: fast period clamped to expected/4 -> 0x1c0168fd', () => {
-      const ctx = { height: 68544, parentBits: 0x1c05a3f4, parentTime: 1279297671, intervalStartTime: 1279008237 };
+      const ctx = {
+        height: 68544,
+        parentBits: 0x1c05a3f4,
+        parentTime: 1279297671,
+        intervalStartTime: 1279008237,
+      };
       assert.equal(nextBits(ctx, params), 0x1c0168fd);
     });
 
     it('get_next_work_upper_limit_actual: slow period clamped to expected*4 -> 0x1d00e1fd', () => {
-      const ctx = { height: 48384, parentBits: 0x1c387f6f, parentTime: 1269211443, intervalStartTime: 1263163443 };
+      const ctx = {
+        height: 48384,
+        parentBits: 0x1c387f6f,
+        parentTime: 1269211443,
+        intervalStartTime: 1263163443,
+      };
       assert.equal(nextBits(ctx, params), 0x1d00e1fd);
     });
   });
@@ -74,7 +94,10 @@ describe('consensus/pow/retarget', () => {
     const parentBits = 0x1c05a3f4;
     const parent = bitsToTarget(parentBits);
     const at = (span: number) =>
-      nextBits({ height: 4032, parentBits, parentTime: 1_000_000 + span, intervalStartTime: 1_000_000 }, params);
+      nextBits(
+        { height: 4032, parentBits, parentTime: 1_000_000 + span, intervalStartTime: 1_000_000 },
+        params,
+      );
 
     it('on-schedule period keeps the target', () => {
       assert.equal(at(expectedSpan), parentBits);

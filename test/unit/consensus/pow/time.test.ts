@@ -47,7 +47,9 @@ describe('consensus/pow/time', () => {
     });
 
     it('uses only the last medianTimeSpan times', () => {
-      const times = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100];
+      const times = [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100,
+      ];
       assert.equal(medianTimePast(times, params), 600);
       assert.equal(medianTimePast(times, { medianTimeSpan: 3 }), 1000);
     });
@@ -70,11 +72,14 @@ describe('consensus/pow/time', () => {
 
     it('equals a reference median on random windows', () => {
       fc.assert(
-        fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 40 }), (ts) => {
-          const w = ts.slice(-11).sort((a, b) => a - b);
-          const m = medianTimePast(ts, params);
-          return m === w[Math.floor(w.length / 2)] && w.filter((t) => t < m).length <= w.length / 2;
-        }),
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 40 }),
+          (ts) => {
+            const w = ts.slice(-11).sort((a, b) => a - b);
+            const m = medianTimePast(ts, params);
+            return m === w[Math.floor(w.length / 2)] && w.filter((t) => t < m).length <= w.length / 2;
+          },
+        ),
       );
     });
 

@@ -35,10 +35,14 @@ describe('consensus/pow/work', () => {
 
   it('harder target => at least as much work', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: MAX_TARGET }), fc.bigInt({ min: 1n, max: MAX_TARGET }), (a, b) => {
-        const [lo, hi] = a < b ? [a, b] : [b, a];
-        return workFromTarget(lo) >= workFromTarget(hi);
-      }),
+      fc.property(
+        fc.bigInt({ min: 1n, max: MAX_TARGET }),
+        fc.bigInt({ min: 1n, max: MAX_TARGET }),
+        (a, b) => {
+          const [lo, hi] = a < b ? [a, b] : [b, a];
+          return workFromTarget(lo) >= workFromTarget(hi);
+        },
+      ),
     );
   });
 

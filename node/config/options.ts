@@ -1,0 +1,104 @@
+/**
+ * Typed node options: the one object the node and its services are configured with, and every
+ * default in one place (`defaultNodeOptions`). Produced from flags and the YAML file by
+ * `parseArgs()`; core code never reads argv or the environment.
+ */
+import type { NetworkName } from '../../consensus/params/types.js';
+import type { LogLevel } from '../logger.js';
+import { defaultDatadir } from './datadir.js';
+
+export const NETWORK_NAMES = ['main', 'test', 'devnet'] as const satisfies readonly NetworkName[];
+
+/**
+ * Default ports per network. Must equal `defaultRpcPort` / `defaultP2pPort` in each
+ * consensus NetworkParams object.
+ */
+export const DEFAULT_PORTS: Readonly<Record<NetworkName, { readonly rpc: number; readonly p2p: number }>> =
+  Object.freeze({
+    main: Object.freeze({ rpc: 8332, p2p: 8333 }),
+    test: Object.freeze({ rpc: 18332, p2p: 18333 }),
+    devnet: Object.freeze({ rpc: 18443, p2p: 18444 }),
+  });
+
+export interface RpcOptions {
+  /** Interface the JSON-RPC server listens on (clients connect here too). */
+  readonly host: string;
+  /** TCP port; 0 picks a free port. */
+  readonly port: number;
+  /** Fixed credentials; both or neither. */
+  readonly user?: string;
+  readonly password?: string;
+  /** Write a fresh random `<datadir>/.cookie` credential at start (used when user/password are unset). */
+  readonly cookie: boolean;
+  /** Also accept JSON-RPC over WebSocket (subscriptions). */
+  readonly ws: boolean;
+}
+
+export interface P2pOptions {
+  readonly host: string;
+  /** TCP port; 0 picks a free port. */
+  readonly port: number;
+  /** Multiaddrs of peers to dial at start. */
+  readonly bootstrap: readonly string[];
+  readonly maxConnections: number;
+}
+
+export interface MiningOptions {
+  readonly enabled: boolean;
+  /** Address paid by mined blocks; required when `enabled`. */
+  readonly address?: string;
+  /** Proof-of-work worker threads. */
+  readonly threads: number;
+}
+
+export interface MempoolOptions {
+  /** Memory budget for pooled transactions, in bytes (serialized size). */
+  readonly maxSizeBytes: number;
+  /** Minimum relay/accept fee rate, in base units per 1000 bytes. */
+  readonly minFeeRate: bigint;
+}
+
+export interface LogOptions {
+  readonly level: LogLevel;
+  /** Human-readable lines instead of JSON. */
+  readonly pretty: boolean;
+}
+
+export interface TrainingOptions {
+  /** Run the local trainer and try to produce model improvements. */
+  readonly enabled: boolean;
+  /** Share of the machine's CPUs the trainer may use, 0..1. */
+  readonly cpuShare: number;
+}
+
+export interface NodeOptions {
+  readonly network: NetworkName;
+  /** Absolute path of the data directory. */
+  readonly datadir: string;
+  readonly rpc: RpcOptions;
+  readonly p2p: P2pOptions;
+  readonly mining: MiningOptions;
+  readonly mempool: MempoolOptions;
+  readonly log: LogOptions;
+  readonly training: TrainingOptions;
+}
+
+export interface DefaultsEnv {
+  /** Home directory for the default datadir; default `os.homedir()`. */
+  homedir?: string;
+}
+
+/** Every default, for one network. */
+export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}): NodeOptions {
+  const ports = DEFAULT_PORTS[network];
+  return {
+    network,
+    datadir: defaultDatadir(network, env.homedir),
+    rpc: { host: '127.0.0.1', port: ports.rpc, cookie: true, ws: false },
+    p2p: { host: '127.0.0.1', port: ports.p2p, bootstrap: [], maxConnections: 32 },
+    mining: { enabled: false, threads: 1 },
+    mempool: { maxSizeBytes: 300_000_000, minFeeRate: 1000n },
+    log: { level: 'info', pretty: false },
+    training: { enabled: false, cpuShare: 0.5 },
+  };
+}

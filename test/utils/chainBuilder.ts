@@ -1,0 +1,249 @@
+/**
+ * Builds valid (or deliberately broken) blocks and transactions on an in-memory chain, running
+ * every block through the real consensus transition. Used by consensus and node tests.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  type Block,
+  type BlockHeader,
+  type BlockWithIds,
+  blockMerkleRoot,
+  blockReward,
+  blockWithIds,
+  type Coin,
+  CoinView,
+  checkProofOfWork,
+  devnetParams,
+  genesisBlock,
+  getPublicKey,
+  hash160,
+  headerHash,
+  MemoryUtxoSet,
+  type ModelUpdate,
+  modelUpdateId,
+  type NetworkParams,
+  nobleVerifier,
+  type OutPoint,
+  type SigVerifier,
+  sighash,
+  sign,
+  spentOutputsHash,
+  splitCoinbase,
+  type Transaction,
+  type TxOutput,
+  TX_VERSION,
+  txid,
+  validateBlockTransition,
+  VerdictError,
+  withId,
+  wtxid,
+} from '../../consensus/index.js';
+import { initialModel, type LinearModel, linearEvaluator } from '../../training/index.js';
+
+export interface KeyPair {
+  readonly sk: Uint8Array;
+  readonly pk: Uint8Array;
+  readonly pkh: Uint8Array;
+}
+
+export function keyPair(label: string | number): KeyPair {
+  const sk = sha256(new TextEncoder().encode(`qenex test key ${label}`));
+  const pk = getPublicKey(sk);
+  return { sk, pk, pkh: hash160(pk) };
+}
+
+export const ZERO_AUX = new Uint8Array(32);
+
+/** Signs every input of `tx` with `keys[i]` given the outputs it spends. */
+export function signTx(
+  tx: Omit<Transaction, 'witnesses'>,
+  spent: readonly TxOutput[],
+  keys: readonly KeyPair[],
+  params: NetworkParams,
+): Transaction {
+  const unsigned: Transaction = { ...tx, witnesses: [] };
+  const id = txid(unsigned);
+  const sh = spentOutputsHash(spent);
+  const witnesses = tx.inputs.map((_, i) => {
+    const k = keys[i] ?? keys[0]!;
+    return { pubkey: k.pk, sig: sign(sighash(params.magic, id, sh, i), k.sk, ZERO_AUX) };
+  });
+  return { ...tx, witnesses };
+}
+
+export function mineHeader(header: BlockHeader, params: NetworkParams): BlockHeader {
+  let nonce = header.nonce;
+  for (;;) {
+    const h = { ...header, nonce };
+    try {
+      checkProofOfWork(headerHash(h), h.bits, params.powLimitBits);
+      return h;
+    } catch {
+      nonce++;
+    }
+  }
+}
+
+export function coinbaseTx(height: number, total: bigint, minerPkh: Uint8Array, params: NetworkParams): Transaction {
+  const { genesis, miner } = splitCoinbase(total, params);
+  const outputs: TxOutput[] = [];
+  if (genesis > 0n) outputs.push({ value: genesis, pubKeyHash: params.genesisPubKeyHash });
+  outputs.push({ value: miner, pubKeyHash: minerPkh });
+  return { version: TX_VERSION, inputs: [], outputs, lockTime: height, witnesses: [] };
+}
+
+interface Entry {
+  block: BlockWithIds;
+  height: number;
+  issued: bigint;
+  model: LinearModel;
+  time: number;
+}
+
+export interface NextBlockOptions {
+  txs?: Transaction[];
+  update?: { delta: Uint8Array; contributors?: ModelUpdate['contributors'] } | null;
+  miner?: KeyPair;
+  /** Extra fees the coinbase may claim (sum of txs' fees; computed by the caller). */
+  fees?: bigint;
+  /** Override the coinbase total (for negative tests). */
+  coinbaseTotal?: bigint;
+  /** Mutate the block before mining (negative tests). */
+  tamper?: (b: { header: BlockHeader; txs: Transaction[]; update: ModelUpdate | null }) => void;
+  /** Skip PoW search (negative tests that need a bad PoW). */
+  noMine?: boolean;
+  time?: number;
+}
+
+/** A linear chain on the in-memory UTXO set, with the real validation pipeline. */
+export class TestChain {
+  readonly utxo = new MemoryUtxoSet();
+  readonly entries: Entry[] = [];
+  readonly miner = keyPair('miner');
+
+  constructor(
+    readonly params: NetworkParams = devnetParams,
+    readonly verifier: SigVerifier = nobleVerifier,
+  ) {
+    const g = genesisBlock(params);
+    this.entries.push({ block: g, height: 0, issued: 0n, model: initialModel(), time: params.genesis.time });
+  }
+
+  get tip(): Entry {
+    return this.entries[this.entries.length - 1]!;
+  }
+
+  get height(): number {
+    return this.tip.height;
+  }
+
+  /** Builds (and mines) the next block without connecting it. */
+  buildBlock(opts: NextBlockOptions = {}): BlockWithIds {
+    const tip = this.tip;
+    const height = tip.height + 1;
+    const miner = opts.miner ?? this.miner;
+    let update: ModelUpdate | null = null;
+    let modelHash = linearEvaluator.modelHash(tip.model);
+    if (opts.update) {
+      update = {
+        baseModelHash: modelHash,
+        delta: opts.update.delta,
+        contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
+      };
+      const next = linearEvaluator.applyDelta(tip.model, opts.update.delta);
+      modelHash = linearEvaluator.modelHash(next);
+    }
+    const fees = opts.fees ?? 0n;
+    // By default claim the base reward plus fees; a block with an update may claim more (the
+    // bonus for its measured improvement) by passing coinbaseTotal.
+    const base = blockReward({ height, improvementPpm: 0, issuedBefore: tip.issued }, this.params);
+    const total = opts.coinbaseTotal ?? base + fees;
+    const txs = [coinbaseTx(height, total, miner.pkh, this.params), ...(opts.txs ?? [])];
+    const parts = {
+      header: {
+        version: 1,
+        prevHash: tip.block.hash,
+        merkleRoot: new Uint8Array(32),
+        modelHash,
+        time: opts.time ?? tip.time + this.params.targetSpacing,
+        bits: this.params.powLimitBits,
+        nonce: 0n,
+      } as BlockHeader,
+      txs,
+      update,
+    };
+    parts.header = {
+      ...parts.header,
+      merkleRoot: blockMerkleRoot(
+        txs.map((t) => wtxid(t)),
+        update ? modelUpdateId(update) : null,
+      ),
+    };
+    opts.tamper?.(parts);
+    const header = opts.noMine ? parts.header : mineHeader(parts.header, this.params);
+    const block: Block = { header, txs: parts.txs, update: parts.update };
+    return blockWithIds(block);
+  }
+
+  /** Validates `b` as the next block with the full pipeline and connects it. */
+  async connect(b: BlockWithIds, now?: number): Promise<void> {
+    const tip = this.tip;
+    const view = new CoinView(this.utxo);
+    const times = this.entries.slice(-this.params.medianTimeSpan).map((e) => e.time);
+    const sorted = [...times].sort((a, b) => a - b);
+    const mtp = sorted[Math.floor(sorted.length / 2)]!;
+    const res = await validateBlockTransition(
+      b,
+      { height: tip.height, modelHash: linearEvaluator.modelHash(tip.model), model: () => tip.model, issued: tip.issued },
+      { expectedBits: this.params.powLimitBits, medianTimePast: mtp, now: now ?? b.block.header.time },
+      view,
+      { params: this.params, evaluator: linearEvaluator, verifier: this.verifier },
+    );
+    this.utxo.apply(b, tip.height + 1);
+    this.entries.push({
+      block: b,
+      height: tip.height + 1,
+      issued: res.connect.issuedAfter,
+      model: res.improvement?.model ?? tip.model,
+      time: b.block.header.time,
+    });
+  }
+
+  async mine(opts: NextBlockOptions = {}): Promise<BlockWithIds> {
+    const b = this.buildBlock(opts);
+    await this.connect(b);
+    return b;
+  }
+
+  /** The miner's coinbase output of the block at `height` (spendable after maturity). */
+  coinbaseOutpoint(height: number): { op: OutPoint; coin: Coin } {
+    const e = this.entries[height]!;
+    const cb = e.block.txs[0]!;
+    const index = cb.tx.outputs.length - 1;
+    const out = cb.tx.outputs[index]!;
+    return { op: { txid: cb.txid, index }, coin: { ...out, height, coinbase: true } };
+  }
+
+  /** A signed transaction spending `from` (owned by the default miner key) to `to`. */
+  spend(from: { op: OutPoint; coin: Coin }, outputs: TxOutput[], key: KeyPair = this.miner): Transaction {
+    return signTx(
+      { version: TX_VERSION, inputs: [{ prevout: from.op }], outputs, lockTime: 0 },
+      [from.coin],
+      [key],
+      this.params,
+    );
+  }
+}
+
+/** Runs `fn` and returns the VerdictError reason it throws (fails the test if it does not throw). */
+export async function rejectReason(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof VerdictError) return e.reason;
+    throw e;
+  }
+  throw new Error('expected a VerdictError, but nothing was thrown');
+}
+
+export { withId };

@@ -1,0 +1,1 @@
+export { CLASSES, FEATURES, improvingDelta, initialModel, type LinearModel, linearEvaluator, sampleAt } from './linear.js';
