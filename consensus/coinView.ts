@@ -6,9 +6,9 @@
  * the pure checks against it, then writes the view's changes and the undo data in one batch.
  */
 import { DecodeError, QenexError } from './errors.js';
+import type { BlockWithIds } from './primitives/block.js';
 import { decodeExact, Writer } from './primitives/encoding.js';
 import type { Hash } from './primitives/hash.js';
-import type { BlockWithIds } from './primitives/block.js';
 import type { OutPoint, TxOutput } from './primitives/tx.js';
 import { PKH_SIZE } from './primitives/tx.js';
 
@@ -162,7 +162,10 @@ export class MemoryUtxoSet implements UtxoSet {
 // ---- codecs (coins and undo data are stored by the node) ----
 
 export function writeCoin(w: Writer, c: Coin): void {
-  w.u64(c.value).bytes(c.pubKeyHash).u32(c.height).u8(c.coinbase ? 1 : 0);
+  w.u64(c.value)
+    .bytes(c.pubKeyHash)
+    .u32(c.height)
+    .u8(c.coinbase ? 1 : 0);
 }
 
 export function encodeCoin(c: Coin): Uint8Array {

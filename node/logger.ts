@@ -93,7 +93,8 @@ export function formatPrettyLine(line: string): string {
   const parts = [clock, label];
   if (module !== undefined) parts.push(`[${String(module)}]`);
   if (msg !== undefined) parts.push(String(msg));
-  for (const [k, v] of Object.entries(rest)) parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(rest))
+    parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   let text = parts.join(' ');
   if (err !== null && typeof err === 'object') {
     const e = err as { message?: unknown; stack?: unknown };

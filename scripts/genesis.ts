@@ -2,8 +2,9 @@
  * Mines the genesis block of each network once (or of one: `tsx scripts/genesis.ts devnet`) and
  * prints the nonce and hash to paste into consensus/params/networks.ts.
  */
-import { checkProofOfWork, genesisHeader, headerHash, NETWORKS, toHex } from '../consensus/index.js';
+
 import type { NetworkName } from '../consensus/index.js';
+import { checkProofOfWork, genesisHeader, headerHash, NETWORKS, toHex } from '../consensus/index.js';
 
 const only = process.argv[2] as NetworkName | undefined;
 for (const params of Object.values(NETWORKS)) {

@@ -1,1 +1,9 @@
-export { CLASSES, FEATURES, improvingDelta, initialModel, type LinearModel, linearEvaluator, sampleAt } from './linear.js';
+export {
+  CLASSES,
+  FEATURES,
+  improvingDelta,
+  initialModel,
+  type LinearModel,
+  linearEvaluator,
+  sampleAt,
+} from './linear.js';

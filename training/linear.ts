@@ -10,7 +10,9 @@ import { DecodeError, type Evaluator, type Hash, sha256d, VerdictError } from '.
 
 export const FEATURES = 8;
 export const CLASSES = 3;
-const HIDDEN: readonly number[] = [5, -3, 2, 7, -1, 0, 4, -6, -2, 6, -5, 1, 3, -4, 0, 2, 1, 1, 3, -7, 2, 5, -3, 4];
+const HIDDEN: readonly number[] = [
+  5, -3, 2, 7, -1, 0, 4, -6, -2, 6, -5, 1, 3, -4, 0, 2, 1, 1, 3, -7, 2, 5, -3, 4,
+];
 
 export type LinearModel = Int32Array;
 
@@ -44,7 +46,10 @@ function predict(w: ArrayLike<number>, x: Int8Array): number {
 export const linearEvaluator: Evaluator<LinearModel> = {
   applyDelta(parent, delta) {
     if (delta.length !== FEATURES * CLASSES) {
-      throw new VerdictError('bad-model-update', `delta has ${delta.length} bytes, expected ${FEATURES * CLASSES}`);
+      throw new VerdictError(
+        'bad-model-update',
+        `delta has ${delta.length} bytes, expected ${FEATURES * CLASSES}`,
+      );
     }
     const d = new Int8Array(delta.buffer, delta.byteOffset, delta.length);
     const out = new Int32Array(parent.length);
@@ -57,7 +62,7 @@ export const linearEvaluator: Evaluator<LinearModel> = {
   encodeModel(model) {
     const bytes = new Uint8Array(model.length * 4);
     const dv = new DataView(bytes.buffer);
-    model.forEach((v, i) => dv.setInt32(i * 4, v, true));
+    for (let i = 0; i < model.length; i++) dv.setInt32(i * 4, model[i]!, true);
     return bytes;
   },
   decodeModel(bytes) {

@@ -5,7 +5,7 @@
  * spendable: its single output pays 0 to the genesis address and the node never adds it to the UTXO
  * set, so issuance starts at height 1.
  */
-import { type Block, blockWithIds, type BlockWithIds } from '../primitives/block.js';
+import { type Block, type BlockWithIds, blockWithIds } from '../primitives/block.js';
 import { ZERO_HASH } from '../primitives/hash.js';
 import type { BlockHeader } from '../primitives/header.js';
 import { blockMerkleRoot } from '../primitives/merkle.js';
@@ -22,7 +22,10 @@ export function genesisCoinbase(params: Pick<NetworkParams, 'genesisPubKeyHash'>
   };
 }
 
-export function genesisHeader(spec: Omit<GenesisSpec, 'hash'>, params: Pick<NetworkParams, 'genesisPubKeyHash'>): BlockHeader {
+export function genesisHeader(
+  spec: Omit<GenesisSpec, 'hash'>,
+  params: Pick<NetworkParams, 'genesisPubKeyHash'>,
+): BlockHeader {
   const cb = genesisCoinbase(params);
   return {
     version: spec.version,

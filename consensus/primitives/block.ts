@@ -6,7 +6,13 @@ import { decodeExact, type Reader, Writer } from './encoding.js';
 import type { Hash } from './hash.js';
 import { type BlockHeader, HEADER_SIZE, headerHash, readHeader, writeHeader } from './header.js';
 import { blockMerkleRoot } from './merkle.js';
-import { encodeModelUpdate, type ModelUpdate, modelUpdateId, readModelUpdate, writeModelUpdate } from './modelUpdate.js';
+import {
+  encodeModelUpdate,
+  type ModelUpdate,
+  modelUpdateId,
+  readModelUpdate,
+  writeModelUpdate,
+} from './modelUpdate.js';
 import { readTx, type Transaction, type TxWithId, withId, writeTx } from './tx.js';
 
 /** Decoder bound; the consensus block-size limit (1 MB) is checked by validation. */
@@ -49,7 +55,12 @@ export function encodeBlock(b: Block): Uint8Array {
 
 export function decodeBlock(bytes: Uint8Array): Block {
   if (bytes.length > MAX_BLOCK_DECODE_SIZE) {
-    throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'block', size: bytes.length, max: MAX_BLOCK_DECODE_SIZE });
+    throw new DecodeError({
+      code: 'DECODE_OVERSIZE',
+      what: 'block',
+      size: bytes.length,
+      max: MAX_BLOCK_DECODE_SIZE,
+    });
   }
   return decodeExact(bytes, readBlock);
 }

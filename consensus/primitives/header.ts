@@ -20,7 +20,13 @@ export interface BlockHeader {
 }
 
 export function writeHeader(w: Writer, h: BlockHeader): void {
-  w.u32(h.version).bytes(h.prevHash).bytes(h.merkleRoot).bytes(h.modelHash).u32(h.time).u32(h.bits).u64(h.nonce);
+  w.u32(h.version)
+    .bytes(h.prevHash)
+    .bytes(h.merkleRoot)
+    .bytes(h.modelHash)
+    .u32(h.time)
+    .u32(h.bits)
+    .u64(h.nonce);
 }
 
 export function readHeader(r: Reader): BlockHeader {

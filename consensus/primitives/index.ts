@@ -4,5 +4,5 @@ export * from './hash.js';
 export * from './header.js';
 export * from './merkle.js';
 export * from './modelUpdate.js';
-export * from './tx.js';
 export * from './sighash.js';
+export * from './tx.js';

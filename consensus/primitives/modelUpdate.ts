@@ -47,7 +47,12 @@ export function encodeModelUpdate(u: ModelUpdate): Uint8Array {
 
 export function decodeModelUpdate(bytes: Uint8Array): ModelUpdate {
   if (bytes.length > MAX_DELTA_SIZE + 64 + MAX_CONTRIBUTORS * 24) {
-    throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'model update', size: bytes.length, max: MAX_DELTA_SIZE });
+    throw new DecodeError({
+      code: 'DECODE_OVERSIZE',
+      what: 'model update',
+      size: bytes.length,
+      max: MAX_DELTA_SIZE,
+    });
   }
   return decodeExact(bytes, readModelUpdate);
 }

@@ -99,7 +99,12 @@ export function readTx(r: Reader): Transaction {
 
 export function decodeTx(bytes: Uint8Array): Transaction {
   if (bytes.length > MAX_TX_SIZE) {
-    throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'transaction', size: bytes.length, max: MAX_TX_SIZE });
+    throw new DecodeError({
+      code: 'DECODE_OVERSIZE',
+      what: 'transaction',
+      size: bytes.length,
+      max: MAX_TX_SIZE,
+    });
   }
   return decodeExact(bytes, readTx);
 }

@@ -7,16 +7,17 @@
  *  - connectBlock: against the UTXO view (inputs, double spends inside the block, coinbase height,
  *    coinbase amount ≤ reward + fees, 80/20 split, supply cap) and the parent model hash.
  */
-import type { SigCheck } from '../crypto/schnorr.js';
+
 import { type Coin, type CoinView, outpointKey, type UndoData } from '../coinView.js';
+import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import { blockReward, splitCoinbase } from '../money.js';
 import type { NetworkParams } from '../params/types.js';
+import { checkProofOfWork } from '../pow/compact.js';
+import { checkBlockTime } from '../pow/time.js';
 import { type BlockWithIds, computeMerkleRoot } from '../primitives/block.js';
 import { equalBytes, type Hash, toHex } from '../primitives/hash.js';
 import type { BlockHeader } from '../primitives/header.js';
-import { checkProofOfWork } from '../pow/compact.js';
-import { checkBlockTime } from '../pow/time.js';
 import { checkTx, checkTxInputs } from './tx.js';
 
 export const BLOCK_VERSION = 1;
@@ -29,7 +30,8 @@ export function checkHeaderSanity(header: BlockHeader, hash: Hash, params: Netwo
 export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
   const { block } = b;
   checkHeaderSanity(block.header, b.hash, params);
-  if (b.size > params.maxBlockSize) throw new VerdictError('bad-blk-length', `${b.size} > ${params.maxBlockSize}`);
+  if (b.size > params.maxBlockSize)
+    throw new VerdictError('bad-blk-length', `${b.size} > ${params.maxBlockSize}`);
   if (b.txs.length === 0) throw new VerdictError('bad-blk-empty');
   if (b.txs[0]!.tx.inputs.length !== 0) throw new VerdictError('bad-cb-missing');
   for (let i = 1; i < b.txs.length; i++) {
@@ -45,7 +47,10 @@ export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
   }
   if (block.update) {
     if (b.updateSize > params.maxModelUpdateSize) {
-      throw new VerdictError('bad-model-update', `update of ${b.updateSize} bytes > ${params.maxModelUpdateSize}`);
+      throw new VerdictError(
+        'bad-model-update',
+        `update of ${b.updateSize} bytes > ${params.maxModelUpdateSize}`,
+      );
     }
     checkContributors(block.update.contributors, params);
   }
@@ -78,7 +83,10 @@ export interface HeaderContext {
 
 export function checkHeaderContext(header: BlockHeader, ctx: HeaderContext, params: NetworkParams): void {
   if (header.bits !== ctx.expectedBits) {
-    throw new VerdictError('bad-diffbits', `bits ${header.bits.toString(16)} != expected ${ctx.expectedBits.toString(16)}`);
+    throw new VerdictError(
+      'bad-diffbits',
+      `bits ${header.bits.toString(16)} != expected ${ctx.expectedBits.toString(16)}`,
+    );
   }
   checkBlockTime(header.time, ctx.medianTimePast, ctx.now, params);
 }
@@ -136,10 +144,14 @@ export function connectBlock(
     // outputs and spends: spending a coin twice in one block finds it missing the second time.
     for (const input of t.tx.inputs) {
       const key = outpointKey(input.prevout.txid, input.prevout.index);
-      if (spentInBlock.has(key)) throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${key}`);
+      if (spentInBlock.has(key))
+        throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${key}`);
       spentInBlock.add(key);
       if (!view.getCoin(input.prevout)) {
-        throw new VerdictError('bad-txns-inputs-missingorspent', `tx ${i} input ${toHex(input.prevout.txid)}:${input.prevout.index}`);
+        throw new VerdictError(
+          'bad-txns-inputs-missingorspent',
+          `tx ${i} input ${toHex(input.prevout.txid)}:${input.prevout.index}`,
+        );
       }
     }
     const r = checkTxInputs(t, view, ctx.height, params, 'invalid');
@@ -147,24 +159,37 @@ export function connectBlock(
     for (const c of r.sigChecks) sigChecks.push(c);
     for (const input of t.tx.inputs) spent.push(view.spendCoin(input.prevout)!);
     t.tx.outputs.forEach((o, index) => {
-      view.addCoin({ txid: t.txid, index }, { value: o.value, pubKeyHash: o.pubKeyHash, height: ctx.height, coinbase: false });
+      view.addCoin(
+        { txid: t.txid, index },
+        { value: o.value, pubKeyHash: o.pubKeyHash, height: ctx.height, coinbase: false },
+      );
     });
   }
-  const reward = blockReward({ height: ctx.height, improvementPpm: ctx.improvementPpm, issuedBefore: ctx.issuedBefore }, params);
+  const reward = blockReward(
+    { height: ctx.height, improvementPpm: ctx.improvementPpm, issuedBefore: ctx.issuedBefore },
+    params,
+  );
   let coinbaseValue = 0n;
   for (const o of coinbase.outputs) coinbaseValue += o.value;
   if (coinbaseValue > reward + fees) {
-    throw new VerdictError('bad-cb-amount', `coinbase pays ${coinbaseValue} > reward ${reward} + fees ${fees}`);
+    throw new VerdictError(
+      'bad-cb-amount',
+      `coinbase pays ${coinbaseValue} > reward ${reward} + fees ${fees}`,
+    );
   }
   checkCoinbaseSplit(coinbase.outputs, coinbaseValue, params);
   // The coinbase's outputs join the view last (nothing in the block can spend them: maturity).
   const cb = b.txs[0]!;
   cb.tx.outputs.forEach((o, index) => {
-    view.addCoin({ txid: cb.txid, index }, { value: o.value, pubKeyHash: o.pubKeyHash, height: ctx.height, coinbase: true });
+    view.addCoin(
+      { txid: cb.txid, index },
+      { value: o.value, pubKeyHash: o.pubKeyHash, height: ctx.height, coinbase: true },
+    );
   });
   const undo: UndoData = { spent };
   const issuedAfter = ctx.issuedBefore + (coinbaseValue > fees ? coinbaseValue - fees : 0n);
-  if (issuedAfter > params.maxSupply) throw new VerdictError('bad-supply', `${issuedAfter} > ${params.maxSupply}`);
+  if (issuedAfter > params.maxSupply)
+    throw new VerdictError('bad-supply', `${issuedAfter} > ${params.maxSupply}`);
   return { undo, fees, reward, coinbaseValue, issuedAfter, sigChecks };
 }
 
@@ -181,7 +206,10 @@ export function checkCoinbaseSplit(
   if (genesis === 0n) return;
   const first = outputs[0];
   if (!first || !equalBytes(first.pubKeyHash, params.genesisPubKeyHash) || first.value !== genesis) {
-    throw new VerdictError('bad-cb-split', `first coinbase output must pay ${genesis} to the genesis address`);
+    throw new VerdictError(
+      'bad-cb-split',
+      `first coinbase output must pay ${genesis} to the genesis address`,
+    );
   }
 }
 

@@ -5,15 +5,22 @@
  * Pure: the caller supplies the parent's state, the clock reading and the coin view; the verifier
  * and evaluator are injected. Nothing is written: the caller commits the view and undo data.
  */
-import type { SigVerifier } from '../crypto/schnorr.js';
+
 import type { CoinView } from '../coinView.js';
+import type { SigVerifier } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
 import type { Evaluator } from '../poi/evaluator.js';
 import { type ImprovementResult, verifyImprovement } from '../poi/improvement.js';
 import type { BlockWithIds } from '../primitives/block.js';
 import type { Hash } from '../primitives/hash.js';
-import { type ConnectResult, checkBlockSanity, checkHeaderContext, connectBlock, type HeaderContext } from './block.js';
+import {
+  type ConnectResult,
+  checkBlockSanity,
+  checkHeaderContext,
+  connectBlock,
+  type HeaderContext,
+} from './block.js';
 
 export interface ParentState<M> {
   readonly height: number;
@@ -40,7 +47,15 @@ export async function validateBlockTransition<M>(
   checkHeaderContext(b.block.header, headerCtx, params);
   const update = b.block.update;
   const improvement = update
-    ? verifyImprovement(deps.evaluator, parent.model(), parent.modelHash, update, b.block.header.modelHash, b.hash, params)
+    ? verifyImprovement(
+        deps.evaluator,
+        parent.model(),
+        parent.modelHash,
+        update,
+        b.block.header.modelHash,
+        b.hash,
+        params,
+      )
     : null;
   const connect = connectBlock(
     b,

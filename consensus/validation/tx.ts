@@ -5,21 +5,25 @@
  *    match, lock time); returns the fee and the signature checks to run (signatures are checked
  *    in bulk by a SigVerifier so a block's signatures can be spread over all cores).
  */
-import type { SigCheck } from '../crypto/schnorr.js';
+
 import type { CoinSource } from '../coinView.js';
+import { outpointKey } from '../coinView.js';
+import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import { isMoneyRange } from '../money.js';
 import type { NetworkParams } from '../params/types.js';
 import { equalBytes, hash160 } from '../primitives/hash.js';
 import { sighash, spentOutputsHash } from '../primitives/sighash.js';
-import { MAX_TX_SIZE, type Transaction, type TxOutput, type TxWithId, TX_VERSION } from '../primitives/tx.js';
-import { outpointKey } from '../coinView.js';
+import { MAX_TX_SIZE, type Transaction, TX_VERSION, type TxOutput, type TxWithId } from '../primitives/tx.js';
 
 export function checkTx(tx: Transaction, params: NetworkParams, size?: number): void {
   const coinbase = tx.inputs.length === 0;
   if (tx.version !== TX_VERSION) throw new VerdictError('bad-txns-version', `version ${tx.version}`);
   if (tx.witnesses.length !== tx.inputs.length) {
-    throw new VerdictError('bad-txns-witness-count', `${tx.witnesses.length} witnesses for ${tx.inputs.length} inputs`);
+    throw new VerdictError(
+      'bad-txns-witness-count',
+      `${tx.witnesses.length} witnesses for ${tx.inputs.length} inputs`,
+    );
   }
   if (tx.outputs.length === 0) throw new VerdictError('bad-txns-vout-empty');
   if (size !== undefined && size > Math.min(MAX_TX_SIZE, params.maxBlockSize)) {

@@ -2,7 +2,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { NetworkName } from '../../consensus/params/types.js';
+import type { NetworkName } from '../../consensus/index.js';
 import { ConfigError } from './errors.js';
 
 /** File names inside a data directory. */
@@ -41,7 +41,7 @@ export function ensureDatadir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    if (errnoCode(e) === 'EEXIST' || errnoCode(e) === 'ENOTDIR') {
+    if (errnoCode(e) === 'EEXIST') {
       throw new ConfigError({ code: 'DATADIR_NOT_DIRECTORY', dir });
     }
     throw new ConfigError({ code: 'DATADIR_CREATE_FAILED', dir, reason: errMessage(e) });
@@ -50,7 +50,9 @@ export function ensureDatadir(dir: string): void {
 }
 
 export function errnoCode(e: unknown): string | undefined {
-  return e !== null && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+  return e !== null && typeof e === 'object' && 'code' in e && typeof e.code === 'string'
+    ? e.code
+    : undefined;
 }
 
 export function errMessage(e: unknown): string {

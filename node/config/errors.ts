@@ -1,5 +1,5 @@
-import { QenexError } from '../../consensus/errors.js';
-import type { NetworkName } from '../../consensus/params/types.js';
+import type { NetworkName } from '../../consensus/index.js';
+import { QenexError } from '../../consensus/index.js';
 
 /** One bad setting: where (`rpc.port`, `p2p.bootstrap[1]`, `--rpc-port`) and why. */
 export interface ConfigIssue {

@@ -3,22 +3,25 @@
  * default in one place (`defaultNodeOptions`). Produced from flags and the YAML file by
  * `parseArgs()`; core code never reads argv or the environment.
  */
-import type { NetworkName } from '../../consensus/params/types.js';
+import type { NetworkName } from '../../consensus/index.js';
+import { NETWORKS } from '../../consensus/index.js';
 import type { LogLevel } from '../logger.js';
 import { defaultDatadir } from './datadir.js';
 
 export const NETWORK_NAMES = ['main', 'test', 'devnet'] as const satisfies readonly NetworkName[];
 
-/**
- * Default ports per network. Must equal `defaultRpcPort` / `defaultP2pPort` in each
- * consensus NetworkParams object.
- */
+/** Default ports per network, from the consensus NetworkParams. */
 export const DEFAULT_PORTS: Readonly<Record<NetworkName, { readonly rpc: number; readonly p2p: number }>> =
   Object.freeze({
-    main: Object.freeze({ rpc: 8332, p2p: 8333 }),
-    test: Object.freeze({ rpc: 18332, p2p: 18333 }),
-    devnet: Object.freeze({ rpc: 18443, p2p: 18444 }),
+    main: ports('main'),
+    test: ports('test'),
+    devnet: ports('devnet'),
   });
+
+function ports(network: NetworkName): { readonly rpc: number; readonly p2p: number } {
+  const params = NETWORKS[network];
+  return Object.freeze({ rpc: params.defaultRpcPort, p2p: params.defaultP2pPort });
+}
 
 export interface RpcOptions {
   /** Interface the JSON-RPC server listens on (clients connect here too). */

@@ -71,7 +71,8 @@ const miningSection = section({
 
 const feeRate = z
   .union([z.number().int().min(0), z.string().regex(/^\d+$/), z.bigint().min(0n)], {
-    error: (iss) => `expected a non-negative integer (base units per 1000 bytes), got ${showValue(iss.input)}`,
+    error: (iss) =>
+      `expected a non-negative integer (base units per 1000 bytes), got ${showValue(iss.input)}`,
   })
   .transform((v) => BigInt(v));
 

@@ -2,7 +2,7 @@
  * RPC error codes (Bitcoin Core's src/rpc/protocol.h, same numbers and names) and the typed errors
  * of the RPC layer. Handlers throw `RpcError`; the server turns it into `{code, message, data?}`.
  */
-import { QenexError } from '../../consensus/errors.js';
+import { QenexError } from '../../consensus/index.js';
 
 /** Every JSON-RPC error code the node uses. Numbers are Bitcoin Core's; never renumber. */
 export const RPC_ERROR_CODES = {

@@ -74,7 +74,8 @@ export function resolveRpcServerOptions(opts: RpcServerOptions): ResolvedRpcServ
     auth = { kind: 'password', user: opts.user, password: opts.password };
   } else {
     const cookieFile = opts.cookieFile ?? (opts.datadir ? join(opts.datadir, COOKIE_FILE_NAME) : undefined);
-    if (!cookieFile) throw bad('cookie authentication needs datadir or cookieFile (or set user and password)');
+    if (!cookieFile)
+      throw bad('cookie authentication needs datadir or cookieFile (or set user and password)');
     auth = { kind: 'cookie', cookieFile };
   }
   const maxBodyBytes = positiveInt('maxBodyBytes', opts.maxBodyBytes ?? RPC_DEFAULTS.maxBodyBytes);

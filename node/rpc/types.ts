@@ -48,7 +48,7 @@ export interface RpcContext {
   readonly user: string;
 }
 
-/** A method declaration with typed params. Build with `defineMethod` to get handler typing. */
+/** A method declaration with typed params. Build with `defineMethod` (registry.ts) to get handler typing. */
 export interface MethodSpec<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   /** Lowercase, [a-z][a-z0-9_]* (Bitcoin-style clients lowercase method names). */
   readonly name: string;
@@ -56,6 +56,8 @@ export interface MethodSpec<P extends readonly ParamSpec[] = readonly ParamSpec[
   readonly params: P;
   /** Optional description of the result for `help <method>`. */
   readonly result?: string;
+  /** Callable while the server is in warmup (`setWarmup`); default false (→ RPC_IN_WARMUP). */
+  readonly allowInWarmup?: boolean;
   /**
    * Returns a JSON-serialisable value (no bigint: format amounts with `formatAmount`, other
    * big integers as decimal strings; no Uint8Array: encode as hex). Throw `RpcError` for errors

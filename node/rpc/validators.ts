@@ -8,13 +8,21 @@
  * decimals is exactly the text the client sent (up to notation: 1e-8 vs 0.00000001).
  */
 import { z } from 'zod';
-import { RPC_INTERNAL_ERROR, RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, type RpcError, rpcError } from './errors.js';
+import { COIN } from '../../consensus/index.js';
+import {
+  RPC_INTERNAL_ERROR,
+  RPC_INVALID_PARAMETER,
+  RPC_TYPE_ERROR,
+  type RpcError,
+  rpcError,
+} from './errors.js';
 
-/** Base units per QXC. */
-export const COIN = 100_000_000n;
 /** Decimal places of a QXC amount. */
 export const AMOUNT_DECIMALS = 8;
-/** Upper bound for amounts accepted over RPC: 21,000,000 QXC, the supply cap (Bitcoin's MAX_MONEY). */
+/**
+ * Upper bound for amounts accepted over RPC: 21,000,000 QXC, the design's supply cap (Bitcoin's
+ * MAX_MONEY). A range check on user input only; consensus enforces each network's `maxSupply`.
+ */
 export const MAX_MONEY = 21_000_000n * COIN;
 
 const DECIMAL_RE = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;

@@ -30,11 +30,11 @@ import {
   spentOutputsHash,
   splitCoinbase,
   type Transaction,
-  type TxOutput,
   TX_VERSION,
+  type TxOutput,
   txid,
-  validateBlockTransition,
   VerdictError,
+  validateBlockTransition,
   withId,
   wtxid,
 } from '../../consensus/index.js';
@@ -78,13 +78,20 @@ export function mineHeader(header: BlockHeader, params: NetworkParams): BlockHea
     try {
       checkProofOfWork(headerHash(h), h.bits, params.powLimitBits);
       return h;
-    } catch {
+    } catch (e) {
+      // Only a hash above the target is worth another nonce; invalid bits never succeed.
+      if (!(e instanceof VerdictError) || e.reason !== 'high-hash') return h;
       nonce++;
     }
   }
 }
 
-export function coinbaseTx(height: number, total: bigint, minerPkh: Uint8Array, params: NetworkParams): Transaction {
+export function coinbaseTx(
+  height: number,
+  total: bigint,
+  minerPkh: Uint8Array,
+  params: NetworkParams,
+): Transaction {
   const { genesis, miner } = splitCoinbase(total, params);
   const outputs: TxOutput[] = [];
   if (genesis > 0n) outputs.push({ value: genesis, pubKeyHash: params.genesisPubKeyHash });
@@ -108,8 +115,10 @@ export interface NextBlockOptions {
   fees?: bigint;
   /** Override the coinbase total (for negative tests). */
   coinbaseTotal?: bigint;
-  /** Mutate the block before mining (negative tests). */
+  /** Mutate the block's parts before the merkle root is computed (negative tests). */
   tamper?: (b: { header: BlockHeader; txs: Transaction[]; update: ModelUpdate | null }) => void;
+  /** Replace the header after the merkle root is set, before mining (negative tests). */
+  tamperHeader?: (h: BlockHeader) => BlockHeader;
   /** Skip PoW search (negative tests that need a bad PoW). */
   noMine?: boolean;
   time?: number;
@@ -172,14 +181,15 @@ export class TestChain {
       txs,
       update,
     };
+    opts.tamper?.(parts);
     parts.header = {
       ...parts.header,
       merkleRoot: blockMerkleRoot(
-        txs.map((t) => wtxid(t)),
-        update ? modelUpdateId(update) : null,
+        parts.txs.map((t) => wtxid(t)),
+        parts.update ? modelUpdateId(parts.update) : null,
       ),
     };
-    opts.tamper?.(parts);
+    if (opts.tamperHeader) parts.header = opts.tamperHeader(parts.header);
     const header = opts.noMine ? parts.header : mineHeader(parts.header, this.params);
     const block: Block = { header, txs: parts.txs, update: parts.update };
     return blockWithIds(block);
@@ -194,7 +204,12 @@ export class TestChain {
     const mtp = sorted[Math.floor(sorted.length / 2)]!;
     const res = await validateBlockTransition(
       b,
-      { height: tip.height, modelHash: linearEvaluator.modelHash(tip.model), model: () => tip.model, issued: tip.issued },
+      {
+        height: tip.height,
+        modelHash: linearEvaluator.modelHash(tip.model),
+        model: () => tip.model,
+        issued: tip.issued,
+      },
       { expectedBits: this.params.powLimitBits, medianTimePast: mtp, now: now ?? b.block.header.time },
       view,
       { params: this.params, evaluator: linearEvaluator, verifier: this.verifier },

@@ -1,0 +1,364 @@
+/**
+ * The Chain service: stores blocks in the chain database, keeps the header index and the best
+ * chain (greatest cumulative weight = work scaled by verified improvement; ties to the first
+ * seen), connects / disconnects / reorganizes with full consensus validation, and keeps the tip
+ * model in memory. Typed events: 'block', 'disconnect', 'tip'.
+ */
+import {
+  type Block,
+  type BlockWithIds,
+  blockWeight,
+  blockWithIds,
+  type Coin,
+  checkBlockSanity,
+  encodeBlock,
+  equalBytes,
+  genesisBlock,
+  type Hash,
+  type NetworkParams,
+  type OutPoint,
+  toHex,
+  VerdictError,
+  type VerdictReason,
+  workFromBits,
+} from '../../consensus/index.js';
+import { type ChainEntry, DB_VERSION, DbError } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { BlockIndex } from './blockIndex.js';
+import { ChainCore } from './core.js';
+import { ChainError } from './errors.js';
+import { TypedEmitter } from './events.js';
+import { ModelStore } from './models.js';
+import { Mutex } from './mutex.js';
+import { type ChainOptions, resolveChainOptions } from './options.js';
+import { OrphanPool } from './orphans.js';
+import type { ChainDeps, ChainEvents, NextBlockContext, ProcessResult, VerifyReport } from './types.js';
+import { verifyStoredChain } from './verify.js';
+
+export class Chain<M = unknown> {
+  readonly params: NetworkParams;
+  readonly options: ChainOptions;
+  private readonly deps: ChainDeps<M>;
+  private readonly log: Logger;
+  private readonly emitter: TypedEmitter<ChainEvents>;
+  private readonly core: ChainCore<M>;
+  private readonly orphans: OrphanPool;
+  private readonly lock = new Mutex();
+  private started = false;
+
+  constructor(opts: Partial<ChainOptions>, deps: ChainDeps<M>) {
+    this.options = resolveChainOptions(opts);
+    this.deps = deps;
+    this.params = deps.params;
+    this.log = deps.logger.child({ module: 'chain' });
+    this.emitter = new TypedEmitter<ChainEvents>((event, err) =>
+      this.log.error({ event, err }, 'chain event listener failed'),
+    );
+    this.core = new ChainCore(
+      deps,
+      new ModelStore(deps.db, deps.evaluator, this.options.modelCacheSize),
+      this.emitter,
+      this.log,
+    );
+    this.orphans = new OrphanPool(this.options);
+  }
+
+  // ---- events ----
+
+  on<K extends keyof ChainEvents & string>(event: K, listener: (payload: ChainEvents[K]) => unknown): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  once<K extends keyof ChainEvents & string>(event: K, listener: (payload: ChainEvents[K]) => unknown): this {
+    this.emitter.once(event, listener);
+    return this;
+  }
+
+  off<K extends keyof ChainEvents & string>(event: K, listener: (payload: ChainEvents[K]) => unknown): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Opens the database if needed; on a fresh database writes genesis, otherwise loads the index,
+   * the best-chain pointer and the tip model; then activates the best stored chain (completes a
+   * reorg interrupted by a crash).
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    const { db, params, evaluator } = this.deps;
+    const initialHash = evaluator.modelHash(evaluator.initialModel());
+    if (!equalBytes(initialHash, params.genesis.modelHash)) {
+      throw new ChainError({
+        code: 'CHAIN_GENESIS_MISMATCH',
+        detail: `evaluator's initial model hashes to ${toHex(initialHash)}, ${params.name} genesis commits to ${toHex(params.genesis.modelHash)}`,
+      });
+    }
+    const genesis = genesisBlock(params);
+    if (toHex(genesis.hash) !== params.genesis.hash) {
+      throw new ChainError({
+        code: 'CHAIN_GENESIS_MISMATCH',
+        detail: `genesis block hashes to ${toHex(genesis.hash)}, params say ${params.genesis.hash}`,
+      });
+    }
+    await db.open();
+    await this.lock.run(async () => {
+      const version = await db.getVersion();
+      if (!version) {
+        if (!(await db.isEmpty())) throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'database has data but no version' });
+        await this.writeGenesis(genesis);
+      } else if (version.version !== DB_VERSION) {
+        throw new DbError({ code: 'DB_VERSION', found: version.version, expected: DB_VERSION });
+      } else if (version.magic !== params.magic) {
+        throw new DbError({ code: 'DB_WRONG_NETWORK', foundMagic: version.magic, expectedMagic: params.magic });
+      }
+      const state = await db.getChainState();
+      if (!state) throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'no best-chain pointer' });
+      const entries: ChainEntry[] = [];
+      for await (const e of db.entries()) entries.push(e);
+      this.core.index.load(entries, state.tipHash);
+      const g = this.core.index.atHeight(0);
+      if (!g || !equalBytes(g.hash, genesis.hash)) {
+        throw new ChainError({ code: 'CHAIN_GENESIS_MISMATCH', detail: 'stored chain has another genesis block' });
+      }
+      const tip = this.core.index.tip;
+      const atTip = await db.getHashByHeight(tip.height);
+      if (!atTip || !equalBytes(atTip, tip.hash) || state.height !== tip.height) {
+        throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'height index disagrees with the best-chain pointer' });
+      }
+      this.core.tipModel = await this.core.models.get(tip.modelHash);
+      this.started = true;
+      const disconnected = await this.core.activateBestChain();
+      const now = this.core.index.tip;
+      this.log.info(
+        { height: now.height, hash: toHex(now.hash), entries: entries.length, recovered: !equalBytes(now.hash, tip.hash), disconnected },
+        'chain loaded',
+      );
+    });
+  }
+
+  /** Waits for the operation in progress and stops accepting blocks. Does not close the database. */
+  async stop(): Promise<void> {
+    await this.lock.run(async () => {
+      this.started = false;
+      this.orphans.clear();
+    });
+  }
+
+  private async writeGenesis(genesis: BlockWithIds): Promise<void> {
+    const { db, params, evaluator } = this.deps;
+    const header = genesis.block.header;
+    const work = workFromBits(header.bits);
+    const entry: ChainEntry = {
+      hash: genesis.hash,
+      prevHash: header.prevHash,
+      height: 0,
+      time: header.time,
+      bits: header.bits,
+      modelHash: header.modelHash,
+      work,
+      weight: blockWeight(work, 0, params),
+      improvementPpm: 0,
+      issuedAfter: 0n,
+      seq: 0,
+      status: 'valid-connected',
+      size: genesis.size,
+      invalidReason: null,
+    };
+    // The genesis coinbase is not added to the UTXO set: issuance starts at height 1.
+    await db
+      .batch()
+      .putVersion({ version: DB_VERSION, magic: params.magic })
+      .putBlock(genesis.hash, encodeBlock(genesis.block))
+      .putEntry(entry)
+      .putHeight(0, genesis.hash)
+      .putChainState({ tipHash: genesis.hash, height: 0, issued: 0n, weight: entry.weight })
+      .putModel(header.modelHash, evaluator.encodeModel(evaluator.initialModel()))
+      .write();
+    this.log.info({ network: params.name, hash: toHex(genesis.hash) }, 'genesis written');
+  }
+
+  private ensureStarted(): void {
+    if (!this.started) throw new ChainError({ code: 'CHAIN_NOT_STARTED' });
+  }
+
+  // ---- blocks ----
+
+  /**
+   * Validates and stores a block, then moves the best chain if it is now heavier. Throws the
+   * consensus VerdictError for an invalid block (recorded in the index when its PoW is valid, so
+   * it and its descendants are rejected at once next time). Orphans waiting for this block are
+   * processed afterwards.
+   */
+  async processBlock(block: Block, source?: string): Promise<ProcessResult> {
+    this.ensureStarted();
+    return this.lock.run(async () => {
+      this.ensureStarted();
+      const b = blockWithIds(block);
+      try {
+        let outcome: { result: ProcessResult } | { error: unknown };
+        try {
+          outcome = { result: await this.accept(b, source) };
+        } catch (error) {
+          outcome = { error };
+        }
+        if (this.core.index.get(b.hash)) await this.processOrphans(b.hash);
+        if ('error' in outcome) throw outcome.error;
+        return outcome.result;
+      } finally {
+        this.core.recent.clear();
+      }
+    });
+  }
+
+  private async accept(b: BlockWithIds, source: string | undefined): Promise<ProcessResult> {
+    const { index } = this.core;
+    const hex = toHex(b.hash);
+    const known = index.get(b.hash);
+    if (known) {
+      if (known.status === 'invalid') {
+        throw new VerdictError(reasonOf(known), `block ${hex} is known to be invalid`);
+      }
+      return { status: 'duplicate', hash: b.hash, height: known.height };
+    }
+    if (this.orphans.has(hex)) return { status: 'duplicate', hash: b.hash };
+    // Context-free checks first: nothing is stored for a block that fails them.
+    checkBlockSanity(b, this.params);
+    const parent = index.get(b.block.header.prevHash);
+    if (!parent) {
+      const evicted = this.orphans.add(b, source, this.deps.clock());
+      this.log.debug({ hash: hex, source, orphans: this.orphans.size, evicted: evicted.length }, 'orphan block');
+      return { status: 'orphan', hash: b.hash };
+    }
+    if (parent.status === 'invalid') {
+      const reason = reasonOf(parent);
+      await this.core.storeInvalid(b, parent, reason);
+      throw new VerdictError(reason, `block ${hex} descends from invalid block ${toHex(parent.hash)}`);
+    }
+    const entry = await this.core.storeNew(b, parent);
+    let disconnected = 0;
+    if (BlockIndex.better(entry, index.tip)) disconnected = await this.core.activateBestChain();
+    const now = index.get(b.hash)!;
+    if (now.status === 'invalid') {
+      throw new VerdictError(reasonOf(now), `block ${hex} is invalid or descends from an invalid block`);
+    }
+    if (now.status === 'valid-connected') {
+      return { status: disconnected > 0 ? 'reorganized' : 'connected', hash: b.hash, height: now.height };
+    }
+    this.log.debug({ hash: hex, height: now.height, source }, 'side-branch block stored');
+    return { status: 'side', hash: b.hash, height: now.height };
+  }
+
+  /** Processes the orphans that were waiting for `parent` (and theirs, recursively). */
+  private async processOrphans(parent: Hash): Promise<void> {
+    const queue = [toHex(parent)];
+    while (queue.length > 0) {
+      for (const o of this.orphans.takeChildren(queue.shift()!)) {
+        try {
+          const r = await this.accept(o.block, o.source);
+          this.log.debug({ hash: toHex(o.block.hash), status: r.status }, 'orphan processed');
+        } catch (err) {
+          this.log.info({ hash: toHex(o.block.hash), source: o.source, err }, 'orphan block rejected');
+        }
+        if (this.core.index.get(o.block.hash)) queue.push(toHex(o.block.hash));
+      }
+    }
+  }
+
+  // ---- reads ----
+
+  get tip(): ChainEntry {
+    this.ensureStarted();
+    return this.core.index.tip;
+  }
+
+  tipHeight(): number {
+    return this.tip.height;
+  }
+
+  getEntry(hash: Hash): ChainEntry | undefined {
+    return this.core.index.get(hash);
+  }
+
+  /** Entry of the best chain at `height`. */
+  getEntryByHeight(height: number): ChainEntry | undefined {
+    return this.core.index.atHeight(height);
+  }
+
+  isOnBestChain(hash: Hash): boolean {
+    const e = this.core.index.get(hash);
+    return e !== undefined && this.core.index.isMain(e);
+  }
+
+  /** A stored block (any branch, not invalid ones). */
+  async getBlock(hash: Hash): Promise<Block | undefined> {
+    return this.deps.db.getBlock(hash);
+  }
+
+  /** Unspent coin of the best chain's UTXO set. */
+  async getCoin(op: OutPoint): Promise<Coin | undefined> {
+    return this.deps.db.getCoin(op);
+  }
+
+  /** The model after the best tip. */
+  getTipModel(): M {
+    this.ensureStarted();
+    return this.core.tipModel;
+  }
+
+  /** A stored model checkpoint by model hash (any branch), or undefined. */
+  async getModel(modelHash: Hash): Promise<M | undefined> {
+    return this.core.models.find(modelHash);
+  }
+
+  get orphanCount(): number {
+    return this.orphans.size;
+  }
+
+  /** Context for a block template on top of the best tip. */
+  nextBlockContext(now: number): NextBlockContext {
+    const tip = this.tip;
+    const ctx = this.core.headerContext(tip, now);
+    return {
+      height: tip.height + 1,
+      prevHash: tip.hash,
+      bits: ctx.expectedBits,
+      medianTimePast: ctx.medianTimePast,
+      issued: tip.issuedAfter,
+      modelHash: tip.modelHash,
+      now,
+    };
+  }
+
+  /** Block locator of the best chain: the last 10 hashes, then exponentially sparser, then genesis. */
+  getLocator(): Hash[] {
+    const tip = this.tip;
+    const out: Hash[] = [];
+    let step = 1;
+    for (let h = tip.height; h > 0; h -= step) {
+      out.push(this.core.index.atHeight(h)!.hash);
+      if (out.length >= 10) step *= 2;
+    }
+    out.push(this.core.index.atHeight(0)!.hash);
+    return out;
+  }
+
+  /**
+   * Re-validates the stored best chain from genesis with full consensus into a fresh in-memory
+   * UTXO set and compares everything stored (index, undo data, coins, chain state, tip model).
+   * Throws ChainError CHAIN_VERIFY_MISMATCH when they differ.
+   */
+  async verifyChain(): Promise<VerifyReport> {
+    this.ensureStarted();
+    return this.lock.run(() => verifyStoredChain(this.deps));
+  }
+}
+
+/** The stored reason of an invalid entry. */
+function reasonOf(e: ChainEntry): VerdictReason {
+  if (!e.invalidReason) throw new ChainError({ code: 'CHAIN_CORRUPT', detail: `invalid entry ${toHex(e.hash)} without a reason` });
+  return e.invalidReason;
+}

@@ -1,0 +1,358 @@
+/**
+ * The chain state machine: store a received block, connect / disconnect the tip, mark invalid
+ * subtrees, and activate the heaviest chain (reorg). Every state change is ONE batch on the chain
+ * database; the in-memory index and tip model are updated only after the batch is written, so a
+ * crash at any point leaves a consistent database (at worst not on its best chain yet, which
+ * `activateBestChain` fixes on the next start). Callers serialize access (Chain's mutex).
+ */
+import {
+  type BlockWithIds,
+  blockWeight,
+  blockWithIds,
+  type Coin,
+  CoinView,
+  checkHeaderContext,
+  encodeBlock,
+  equalBytes,
+  type HeaderContext,
+  medianTimePast,
+  nextBits,
+  type OutPoint,
+  outpointKey,
+  retargetStartHeight,
+  toHex,
+  UtxoInvariantError,
+  undoBlockOnView,
+  VerdictError,
+  type VerdictReason,
+  validateBlockTransition,
+  verifyImprovement,
+  workFromBits,
+} from '../../consensus/index.js';
+import type { ChainBatch, ChainEntry } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { BlockIndex } from './blockIndex.js';
+import { ChainError } from './errors.js';
+import type { TypedEmitter } from './events.js';
+import type { ModelStore } from './models.js';
+import type { ChainDeps, ChainEvents } from './types.js';
+
+function corrupt(detail: string): ChainError {
+  return new ChainError({ code: 'CHAIN_CORRUPT', detail });
+}
+
+export class ChainCore<M> {
+  readonly index = new BlockIndex();
+  /** Model after the best tip (always in memory). */
+  tipModel!: M;
+  /** Blocks received in the current call, so connecting them needs no re-read and re-hash. */
+  readonly recent = new Map<string, BlockWithIds>();
+
+  constructor(
+    private readonly deps: ChainDeps<M>,
+    readonly models: ModelStore<M>,
+    private readonly events: TypedEmitter<ChainEvents>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Header context (expected bits, median time past) for a child of `parent`. */
+  headerContext(parent: ChainEntry, now: number): HeaderContext {
+    const { params } = this.deps;
+    const height = parent.height + 1;
+    const start = retargetStartHeight(height, params);
+    const intervalStartTime = start === null ? 0 : this.index.ancestor(parent, start).time;
+    const expectedBits = nextBits(
+      { height, parentBits: parent.bits, parentTime: parent.time, intervalStartTime },
+      params,
+    );
+    const mtp = medianTimePast(this.index.times(parent, params.medianTimeSpan), params);
+    return { expectedBits, medianTimePast: mtp, now };
+  }
+
+  /**
+   * Checks a sane block against its (stored, not invalid) parent: header context and proof of
+   * improvement (measured against the parent's model checkpoint), then stores it as unvalidated
+   * with its fork-choice weight. An 'invalid' verdict is recorded in the index and rethrown.
+   */
+  async storeNew(b: BlockWithIds, parent: ChainEntry): Promise<ChainEntry> {
+    const { params, evaluator } = this.deps;
+    const header = b.block.header;
+    let improvementPpm = 0;
+    let model: M | null = null;
+    try {
+      checkHeaderContext(header, this.headerContext(parent, this.deps.clock()), params);
+      if (b.block.update) {
+        const parentModel = await this.models.get(parent.modelHash);
+        const imp = verifyImprovement(evaluator, parentModel, parent.modelHash, b.block.update, header.modelHash, b.hash, params);
+        improvementPpm = imp.improvementPpm;
+        model = imp.model;
+      } else if (!equalBytes(header.modelHash, parent.modelHash)) {
+        throw new VerdictError('bad-model-hash', 'block without an update must keep the parent model hash');
+      }
+    } catch (e) {
+      if (e instanceof VerdictError && e.level === 'invalid') await this.storeInvalid(b, parent, e.reason);
+      throw e;
+    }
+    const work = workFromBits(header.bits);
+    const entry: ChainEntry = {
+      hash: b.hash,
+      prevHash: header.prevHash,
+      height: parent.height + 1,
+      time: header.time,
+      bits: header.bits,
+      modelHash: header.modelHash,
+      work,
+      weight: parent.weight + blockWeight(work, improvementPpm, params),
+      improvementPpm,
+      issuedAfter: 0n,
+      seq: this.index.takeSeq(),
+      status: 'unvalidated',
+      size: b.size,
+      invalidReason: null,
+    };
+    const batch = this.deps.db.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
+    if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
+    await batch.write();
+    this.index.add(entry);
+    if (model !== null) this.models.remember(header.modelHash, model);
+    this.recent.set(toHex(b.hash), b);
+    return entry;
+  }
+
+  /** Records a block (whose PoW is valid) as invalid without storing its bytes. */
+  async storeInvalid(b: BlockWithIds, parent: ChainEntry, reason: VerdictReason): Promise<void> {
+    const header = b.block.header;
+    const work = workFromBits(header.bits);
+    const entry: ChainEntry = {
+      hash: b.hash,
+      prevHash: header.prevHash,
+      height: parent.height + 1,
+      time: header.time,
+      bits: header.bits,
+      modelHash: header.modelHash,
+      work,
+      weight: parent.weight + work,
+      improvementPpm: 0,
+      issuedAfter: 0n,
+      seq: this.index.takeSeq(),
+      status: 'invalid',
+      size: b.size,
+      invalidReason: reason,
+    };
+    await this.deps.db.batch().putEntry(entry).write();
+    this.index.add(entry);
+  }
+
+  /** Marks `e` and all its descendants invalid (one batch) and drops their block bytes. */
+  async markInvalid(e: ChainEntry, reason: VerdictReason): Promise<void> {
+    const all = [e, ...this.index.descendants(e)].filter((x) => x.status !== 'invalid');
+    if (all.some((x) => x.status === 'valid-connected')) throw corrupt('marking a best-chain block invalid');
+    const updated = all.map((x): ChainEntry => ({ ...x, status: 'invalid', invalidReason: reason }));
+    const batch = this.deps.db.batch();
+    for (const x of updated) batch.putEntry(x).delBlock(x.hash);
+    await batch.write();
+    for (const x of updated) this.index.update(x);
+    this.log.warn({ hash: toHex(e.hash), height: e.height, reason, descendants: all.length - 1 }, 'block marked invalid');
+  }
+
+  private async loadBlock(e: ChainEntry): Promise<BlockWithIds> {
+    const hex = toHex(e.hash);
+    const hit = this.recent.get(hex);
+    if (hit) return hit;
+    const block = await this.deps.db.getBlock(e.hash);
+    if (!block) throw corrupt(`block bytes of ${hex} missing`);
+    const b = blockWithIds(block);
+    if (!equalBytes(b.hash, e.hash)) throw corrupt(`stored block ${hex} hashes to ${toHex(b.hash)}`);
+    return b;
+  }
+
+  /** A coin view over the coins `b` spends from before it (prefetched: the check itself is sync). */
+  private async prefetchView(b: BlockWithIds): Promise<CoinView> {
+    const inBlock = new Set<string>();
+    const ops: OutPoint[] = [];
+    for (const t of b.txs) {
+      for (const input of t.tx.inputs) if (!inBlock.has(toHex(input.prevout.txid))) ops.push(input.prevout);
+      inBlock.add(toHex(t.txid));
+    }
+    return new CoinView(await this.source(ops));
+  }
+
+  private async source(ops: OutPoint[]): Promise<{ getCoin(op: OutPoint): Coin | undefined }> {
+    const coins = await this.deps.db.getCoins(ops);
+    const map = new Map<string, Coin>();
+    ops.forEach((op, i) => {
+      const c = coins[i];
+      if (c) map.set(outpointKey(op.txid, op.index), c);
+    });
+    return { getCoin: (op) => map.get(outpointKey(op.txid, op.index)) };
+  }
+
+  private writeCoins(batch: ChainBatch, view: CoinView): void {
+    for (const { op, coin } of view.entries()) {
+      if (coin) batch.putCoin(op, coin);
+      else batch.delCoin(op);
+    }
+  }
+
+  /** Fully validates the block of `e` (a child of the tip) and connects it. Throws VerdictError. */
+  async connectTip(e: ChainEntry): Promise<ChainEntry> {
+    const { db, params, evaluator, verifier } = this.deps;
+    const parent = this.index.tip;
+    if (!equalBytes(e.prevHash, parent.hash)) throw corrupt('connectTip: block does not extend the tip');
+    const b = await this.loadBlock(e);
+    const view = await this.prefetchView(b);
+    const tipModel = this.tipModel;
+    const res = await validateBlockTransition(
+      b,
+      { height: parent.height, modelHash: parent.modelHash, model: () => tipModel, issued: parent.issuedAfter },
+      this.headerContext(parent, this.deps.clock()),
+      view,
+      { params, evaluator, verifier },
+    );
+    const ppm = res.improvement?.improvementPpm ?? 0;
+    if (ppm !== e.improvementPpm) throw corrupt(`improvement of ${toHex(e.hash)} re-measured ${ppm} != ${e.improvementPpm}`);
+    const connected: ChainEntry = { ...e, status: 'valid-connected', issuedAfter: res.connect.issuedAfter };
+    const batch = db.batch();
+    this.writeCoins(batch, view);
+    batch
+      .putUndo(e.hash, res.connect.undo)
+      .putEntry(connected)
+      .putHeight(e.height, e.hash)
+      .putChainState({ tipHash: e.hash, height: e.height, issued: connected.issuedAfter, weight: e.weight });
+    if (res.improvement) batch.putModel(e.modelHash, evaluator.encodeModel(res.improvement.model));
+    await batch.write();
+    this.index.update(connected);
+    this.index.pushMain(connected);
+    if (res.improvement) {
+      this.tipModel = res.improvement.model;
+      this.models.remember(e.modelHash, res.improvement.model);
+    }
+    this.log.debug({ height: e.height, hash: toHex(e.hash), txs: b.txs.length }, 'block connected');
+    this.events.emit('block', { block: b, entry: connected });
+    return connected;
+  }
+
+  /** Disconnects the best tip: restores the coins it spent from its undo data, moves the pointer back. */
+  async disconnectTip(): Promise<ChainEntry> {
+    const e = this.index.tip;
+    if (e.height === 0) throw corrupt('cannot disconnect genesis');
+    const parent = this.index.parentOf(e);
+    const b = await this.loadBlock(e);
+    const undo = await this.deps.db.getUndo(e.hash);
+    if (!undo) throw corrupt(`undo data of ${toHex(e.hash)} missing`);
+    const created: OutPoint[] = [];
+    const inBlockSpent = new Set<string>();
+    for (const t of b.txs) {
+      t.tx.outputs.forEach((_, index) => created.push({ txid: t.txid, index }));
+      for (const i of t.tx.inputs) inBlockSpent.add(outpointKey(i.prevout.txid, i.prevout.index));
+    }
+    const source = await this.source(created);
+    for (const op of created) {
+      if (!source.getCoin(op) && !inBlockSpent.has(outpointKey(op.txid, op.index))) {
+        throw corrupt(`output ${outpointKey(op.txid, op.index)} of tip ${toHex(e.hash)} missing from the UTXO set`);
+      }
+    }
+    const view = new CoinView(source);
+    try {
+      undoBlockOnView(view, b, undo);
+    } catch (err) {
+      if (err instanceof UtxoInvariantError) throw corrupt(`undo data of ${toHex(e.hash)}: ${err.message}`);
+      throw err;
+    }
+    // Load the parent's model before writing, so a missing checkpoint changes nothing.
+    const parentModel = equalBytes(parent.modelHash, e.modelHash) ? this.tipModel : await this.models.get(parent.modelHash);
+    const side: ChainEntry = { ...e, status: 'valid-side' };
+    const batch = this.deps.db.batch();
+    this.writeCoins(batch, view);
+    batch
+      .delUndo(e.hash)
+      .putEntry(side)
+      .delHeight(e.height)
+      .putChainState({ tipHash: parent.hash, height: parent.height, issued: parent.issuedAfter, weight: parent.weight });
+    await batch.write();
+    this.index.update(side);
+    this.index.popMain();
+    this.tipModel = parentModel;
+    this.log.debug({ height: e.height, hash: toHex(e.hash) }, 'block disconnected');
+    this.events.emit('disconnect', { block: b, entry: side });
+    return side;
+  }
+
+  /**
+   * Moves the best chain to the heaviest candidate, repeatedly, until the tip is the best
+   * candidate. Returns how many blocks were disconnected. Emits 'tip' once if the tip changed.
+   */
+  async activateBestChain(): Promise<number> {
+    const start = this.index.tip;
+    let disconnected = 0;
+    try {
+      for (;;) {
+        const best = this.index.bestCandidate();
+        if (!BlockIndex.better(best, this.index.tip)) break;
+        disconnected += await this.reorganize(best);
+      }
+    } finally {
+      const tip = this.index.tip;
+      if (!equalBytes(tip.hash, start.hash)) this.events.emit('tip', tip);
+    }
+    return disconnected;
+  }
+
+  /**
+   * Disconnects to the fork point with `target`'s branch and connects that branch. If a block of
+   * it is invalid, marks it (and its descendants) invalid and reconnects the old chain.
+   */
+  private async reorganize(target: ChainEntry): Promise<number> {
+    const fork = this.index.forkPoint(target);
+    const oldBranch = this.index.mainFrom(fork.height + 1);
+    const newBranch = this.index.pathFrom(fork, target);
+    let disconnected = 0;
+    while (!equalBytes(this.index.tip.hash, fork.hash)) {
+      await this.disconnectTip();
+      disconnected++;
+    }
+    for (const step of newBranch) {
+      const e = this.index.get(step.hash)!;
+      try {
+        await this.connectTip(e);
+      } catch (err) {
+        if (!(err instanceof VerdictError)) throw err;
+        if (err.level === 'invalid') await this.markInvalid(e, err.reason);
+        this.log.warn(
+          { hash: toHex(e.hash), height: e.height, reason: err.reason, restoring: oldBranch.length },
+          'invalid block in the new branch, restoring the old chain',
+        );
+        disconnected += await this.restore(fork, oldBranch);
+        if (err.level !== 'invalid') throw err; // not decidable now: stop, retry on a later activation
+        return disconnected;
+      }
+    }
+    if (oldBranch.length > 0) {
+      this.log.info(
+        { fork: fork.height, disconnected: oldBranch.length, connected: newBranch.length, tip: toHex(target.hash) },
+        'chain reorganized',
+      );
+    }
+    return disconnected;
+  }
+
+  /** Back to `fork`, then reconnect `oldBranch`. */
+  private async restore(fork: ChainEntry, oldBranch: readonly ChainEntry[]): Promise<number> {
+    let disconnected = 0;
+    while (!equalBytes(this.index.tip.hash, fork.hash)) {
+      await this.disconnectTip();
+      disconnected++;
+    }
+    for (const old of oldBranch) {
+      const e = this.index.get(old.hash)!;
+      try {
+        await this.connectTip(e);
+      } catch (err) {
+        if (!(err instanceof VerdictError) || err.level !== 'invalid') throw err;
+        await this.markInvalid(e, err.reason);
+        break;
+      }
+    }
+    return disconnected;
+  }
+}

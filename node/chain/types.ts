@@ -1,0 +1,78 @@
+import type { BlockWithIds, Evaluator, Hash, NetworkParams, SigVerifier } from '../../consensus/index.js';
+import type { ChainDb, ChainEntry } from '../db/index.js';
+import type { Logger } from '../logger.js';
+
+export interface ChainDeps<M> {
+  /** The chain database; `start()` opens it if needed, the owner closes it after `stop()`. */
+  readonly db: ChainDb;
+  readonly params: NetworkParams;
+  /** The network's deterministic model evaluator; its initial model must hash to the genesis commitment. */
+  readonly evaluator: Evaluator<M>;
+  readonly verifier: SigVerifier;
+  readonly logger: Logger;
+  /** Adjusted network time, unix seconds. */
+  readonly clock: () => number;
+}
+
+/**
+ * What happened to a processed block:
+ *  - 'connected'   it extended the best chain (directly, no block disconnected)
+ *  - 'reorganized' it became part of the best chain through a reorganization
+ *  - 'side'        stored on a side branch (not heavier than the best chain)
+ *  - 'orphan'      parent unknown; kept in the orphan pool until the parent arrives
+ *  - 'duplicate'   already stored (or already in the orphan pool)
+ */
+export type ProcessStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
+
+export interface ProcessResult {
+  readonly status: ProcessStatus;
+  readonly hash: Hash;
+  /** Height of the block, when its parent is known. */
+  readonly height?: number;
+}
+
+export interface ChainBlockEvent {
+  readonly block: BlockWithIds;
+  /** The block's index entry after the change (status valid-connected, or valid-side for 'disconnect'). */
+  readonly entry: ChainEntry;
+}
+
+/** Payloads of the chain's events. */
+export interface ChainEvents extends Record<string, unknown> {
+  /** A block was connected to the best chain (one event per block, in chain order). */
+  block: ChainBlockEvent;
+  /** The best chain's tip block was disconnected (reorg), tip first. */
+  disconnect: ChainBlockEvent;
+  /** The best tip changed (once per processBlock / activation, after its connects and disconnects). */
+  tip: ChainEntry;
+}
+
+/** Everything a block template needs from the best chain. */
+export interface NextBlockContext {
+  readonly height: number;
+  readonly prevHash: Hash;
+  /** Compact target the new block must carry (pow nextBits). */
+  readonly bits: number;
+  /** Median time past of the tip's chain: the new block's time must exceed it. */
+  readonly medianTimePast: number;
+  /** Total issued by the new block's ancestors. */
+  readonly issued: bigint;
+  /** Model hash after the tip (a block without a model update keeps it). */
+  readonly modelHash: Hash;
+  readonly now: number;
+}
+
+/** Result of `verifyChain`. */
+export interface VerifyReport {
+  readonly height: number;
+  readonly tipHash: string;
+  /** Blocks re-validated (genesis excluded). */
+  readonly blocksChecked: number;
+  /** Coins in the stored UTXO set. */
+  readonly coins: number;
+  /** Coins in the replayed UTXO set. */
+  readonly replayCoins: number;
+  readonly issued: bigint;
+  /** Human-readable differences; empty when the stored state equals the replay. */
+  readonly mismatches: readonly string[];
+}

@@ -1,0 +1,211 @@
+/**
+ * The `qenex` command tree (commander). Parsing only: each command turns its flags into
+ * `NodeOptions` with `parseArgs()` and hands them to an injected handler, so the tree can be
+ * tested with recording handlers and the node's code never sees argv.
+ */
+import { Command, Option } from 'commander';
+import type { NetworkName } from '../../consensus/index.js';
+import type { CliFlags, NodeOptions, ParseEnv } from '../config/index.js';
+import { NETWORK_NAMES, parseArgs, renderDefaultConfig } from '../config/index.js';
+import { LOG_LEVELS } from '../logger.js';
+import type { CliHandlers, CliIo } from './types.js';
+
+export interface BuildProgramOptions {
+  /** Output for help, errors and `config example`; default process stdout/stderr. */
+  io?: CliIo;
+  /** Home and working directory used to resolve paths (tests). */
+  env?: ParseEnv;
+  /** Printed by `qenex --version`. */
+  version?: string;
+}
+
+/**
+ * Builds the command tree. `exitOverride()` is on: parse errors, `--help` and `--version`
+ * throw commander's CommanderError (with `exitCode`) instead of exiting the process.
+ */
+export function buildProgram(handlers: CliHandlers, options: BuildProgramOptions = {}): Command {
+  const io = options.io;
+  const env = options.env ?? {};
+  const parse = (cmd: Command): NodeOptions => parseArgs(cliFlags(cmd), env);
+
+  const program = new Command('qenex');
+  program.exitOverride();
+  if (io !== undefined) {
+    program.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  }
+  program
+    .description(
+      'qenex: a peer-to-peer blockchain node whose proof of work also rewards verified model improvements.',
+    )
+    .version(options.version ?? '0.0.0', '-V, --version', 'print the qenex version')
+    .helpOption('-h, --help', 'show help for a command')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Settings are layered: command-line flags > config file > defaults. The config file is',
+        '--config FILE, or else <datadir>/qenex.yaml when it exists; `qenex config example` prints',
+        'every setting with its default and meaning.',
+        '',
+        'Quick start:',
+        '  qenex node --network devnet --mine --address <address>',
+        '  qenex status --network devnet',
+        '  qenex rpc --network devnet getblockchaininfo',
+      ].join('\n'),
+    );
+
+  const node = program
+    .command('node')
+    .description('run a qenex node: sync the chain, serve JSON-RPC, and optionally mine and train');
+  addLocationOptions(node);
+  node
+    .option('--rpc-host <host>', 'interface the JSON-RPC server listens on (rpc.host; default 127.0.0.1)')
+    .option(
+      '--rpc-port <port>',
+      'JSON-RPC port, 0 = any free port (rpc.port; default 8332 main, 18332 test, 18443 devnet)',
+    )
+    .option('--rpc-user <user>', 'fixed RPC user name instead of the cookie file (rpc.user)')
+    .option(
+      '--rpc-password <password>',
+      'fixed RPC password (rpc.password); visible to other local users here, prefer the config file',
+    )
+    .option('--no-rpc-cookie', 'do not write <datadir>/.cookie (rpc.cookie; needs --rpc-user/--rpc-password)')
+    .option('--rpc-ws', 'also serve JSON-RPC over WebSocket (rpc.ws)')
+    .option(
+      '--p2p-host <host>',
+      'interface for peer connections; 0.0.0.0 for all (p2p.host; default 127.0.0.1)',
+    )
+    .option(
+      '--p2p-port <port>',
+      'peer-to-peer port, 0 = any free port (p2p.port; default 8333 main, 18333 test, 18444 devnet)',
+    )
+    .option(
+      '--bootstrap <multiaddr...>',
+      'peers to dial at start; replaces p2p.bootstrap from the config file',
+    )
+    .option('--max-connections <n>', 'most peer connections kept open (p2p.maxConnections; default 32)')
+    .option('--mine', 'mine blocks (mining.enabled); needs --address')
+    .option('--no-mine', 'do not mine, even if the config file says so')
+    .option('--address <address>', 'address paid by mined blocks (mining.address)')
+    .option('--mining-threads <n>', 'proof-of-work worker threads (mining.threads; default 1)')
+    .option('--train', 'train the model locally and include verified improvements (training.enabled)')
+    .option('--no-train', 'do not train, even if the config file says so')
+    .option(
+      '--train-cpu-share <fraction>',
+      'share of the CPUs the trainer may use, 0..1 (training.cpuShare; default 0.5)',
+    )
+    .addOption(logLevelOption())
+    .option('--log-pretty', 'human-readable log lines instead of JSON (log.pretty)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  qenex node --network devnet --mine --address <address> --datadir ./devnet-a',
+    )
+    .action(async (_flags: unknown, cmd: Command) => handlers.node(parse(cmd)));
+
+  const status = program
+    .command('status')
+    .description('print a running node’s chain and mining state (getblockchaininfo + getmininginfo)');
+  addLocationOptions(status);
+  addRpcClientOptions(status);
+  status.action(async (_flags: unknown, cmd: Command) => handlers.status(parse(cmd)));
+
+  const chain = program.command('chain').description('chain maintenance commands');
+  const verify = chain
+    .command('verify')
+    .description('re-validate the stored chain from genesis (run while the node is stopped)');
+  addLocationOptions(verify);
+  verify
+    .addOption(logLevelOption())
+    .action(async (_flags: unknown, cmd: Command) => handlers.chainVerify(parse(cmd)));
+
+  const mine = program.command('mine').description('mining commands');
+  const mineStatus = mine
+    .command('status')
+    .description('print a running node’s mining state (getmininginfo)');
+  addLocationOptions(mineStatus);
+  addRpcClientOptions(mineStatus);
+  mineStatus.action(async (_flags: unknown, cmd: Command) => handlers.mineStatus(parse(cmd)));
+
+  const rpc = program
+    .command('rpc')
+    .description('call a JSON-RPC method on a running node and print the result (like bitcoin-cli)')
+    .argument('<method>', 'RPC method, e.g. getblockchaininfo')
+    .argument(
+      '[params...]',
+      'parameters: each is JSON if it parses as JSON (42, true, null, "x", [1], {"a":1}), otherwise a string',
+    );
+  addLocationOptions(rpc);
+  addRpcClientOptions(rpc);
+  rpc
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Credentials come from --rpc-user/--rpc-password, else from the node’s <datadir>/.cookie.',
+        'Strings print as they are, other results as JSON; on an RPC error the message goes to',
+        'stderr and the exit code is 1. Put -- before parameters that start with a dash.',
+        '',
+        'Examples:',
+        '  qenex rpc --network devnet getblockcount',
+        '  qenex rpc --network devnet getblockhash 0',
+      ].join('\n'),
+    )
+    .action(async (method: string, params: string[], _flags: unknown, cmd: Command) =>
+      handlers.rpc(parse(cmd), method, params),
+    );
+
+  const config = program.command('config').description('configuration commands');
+  config
+    .command('example')
+    .description('print a config file holding every setting with its default and description')
+    .addOption(networkOption('network whose defaults are shown (default: main)'))
+    .action((flags: { network?: NetworkName }) => {
+      const text = renderDefaultConfig(flags.network ?? 'main');
+      if (io !== undefined) io.out(text);
+      else process.stdout.write(text);
+    });
+
+  return program;
+}
+
+/** The flags actually typed on the command line (commander's own defaults are not layers). */
+export function cliFlags(cmd: Command): CliFlags {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(cmd.opts())) {
+    if (cmd.getOptionValueSource(key) === 'cli') out[key] = value;
+  }
+  return out as CliFlags;
+}
+
+function networkOption(description: string): Option {
+  return new Option('--network <name>', description).choices(NETWORK_NAMES);
+}
+
+function logLevelOption(): Option {
+  return new Option(
+    '--log-level <level>',
+    'least severe log level written (log.level; default info)',
+  ).choices(LOG_LEVELS);
+}
+
+function addLocationOptions(cmd: Command): void {
+  cmd
+    .addOption(networkOption('network: main, test or devnet (default: main)'))
+    .option('--datadir <dir>', 'data directory (default: ~/.qenex/<network>)')
+    .option('--config <file>', 'YAML config file (default: <datadir>/qenex.yaml if it exists)');
+}
+
+function addRpcClientOptions(cmd: Command): void {
+  cmd
+    .option('--rpc-host <host>', 'host of the node’s JSON-RPC server (rpc.host; default 127.0.0.1)')
+    .option(
+      '--rpc-port <port>',
+      'port of the node’s JSON-RPC server (rpc.port; default 8332 main, 18332 test, 18443 devnet)',
+    )
+    .option('--rpc-user <user>', 'RPC user name (default: read <datadir>/.cookie)')
+    .option(
+      '--rpc-password <password>',
+      'RPC password; visible to other local users, prefer the cookie or config file',
+    );
+}

@@ -1,0 +1,55 @@
+/** `qenex rpc`, `qenex status` and `qenex mine status`: thin JSON-RPC clients of a running node. */
+import type { NodeOptions } from '../config/index.js';
+import type { RpcEndpoint } from './rpcCall.js';
+import { rpcCall, rpcEndpoint } from './rpcCall.js';
+import type { CliIo } from './types.js';
+
+/** bitcoin-cli style: each argument is JSON if it parses as JSON, else a string. */
+export function parseRpcParams(raw: readonly string[]): unknown[] {
+  return raw.map((s) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return s;
+    }
+  });
+}
+
+/** Strings print as they are, null prints nothing, anything else as indented JSON. */
+export function formatRpcResult(result: unknown): string | undefined {
+  if (result === null || result === undefined) return undefined;
+  if (typeof result === 'string') return result;
+  return JSON.stringify(result, null, 2);
+}
+
+export interface RpcCommandDeps {
+  /** Overrides the endpoint derived from the options (tests, scripts). */
+  endpoint?: RpcEndpoint;
+}
+
+export async function runRpc(
+  opts: NodeOptions,
+  method: string,
+  params: readonly string[],
+  io: CliIo,
+  deps: RpcCommandDeps = {},
+): Promise<void> {
+  const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), method, parseRpcParams(params));
+  const text = formatRpcResult(result);
+  if (text !== undefined) io.out(`${text}\n`);
+}
+
+/** `getblockchaininfo` and `getmininginfo`, printed together as one JSON object. */
+export async function runStatus(opts: NodeOptions, io: CliIo, deps: RpcCommandDeps = {}): Promise<void> {
+  const ep = deps.endpoint ?? rpcEndpoint(opts);
+  const [chain, mining] = await Promise.all([
+    rpcCall(ep, 'getblockchaininfo', []),
+    rpcCall(ep, 'getmininginfo', []),
+  ]);
+  io.out(`${JSON.stringify({ chain, mining }, null, 2)}\n`);
+}
+
+export async function runMineStatus(opts: NodeOptions, io: CliIo, deps: RpcCommandDeps = {}): Promise<void> {
+  const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'getmininginfo', []);
+  io.out(`${formatRpcResult(result) ?? 'null'}\n`);
+}

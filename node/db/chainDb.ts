@@ -1,0 +1,301 @@
+/**
+ * Typed access to the chain database (layout.ts). Reads are individual gets or prefix scans;
+ * every state change goes through a `ChainBatch`, written atomically (one LevelDB write batch),
+ * so a crash at any moment leaves either all or none of a batch on disk.
+ */
+import {
+  type Block,
+  type Coin,
+  decodeBlock,
+  decodeCoin,
+  decodeUndo,
+  encodeCoin,
+  encodeUndo,
+  type Hash,
+  type OutPoint,
+  type UndoData,
+} from '../../consensus/index.js';
+import { type BinaryLevel, createBackend } from './backends.js';
+import {
+  decodeChainState,
+  decodeEntry,
+  decodeVersion,
+  encodeChainState,
+  encodeEntry,
+  encodeVersion,
+} from './codec.js';
+import { causeOf, DbError } from './errors.js';
+import {
+  blockKey,
+  CHAIN_STATE_KEY,
+  coinKey,
+  entryKey,
+  heightFromKey,
+  heightKey,
+  KEY_LENGTH,
+  modelKey,
+  outpointFromKey,
+  PREFIX,
+  type PrefixName,
+  prefixRange,
+  undoKey,
+  VERSION_KEY,
+} from './layout.js';
+import { type ChainDbOptions, DEFAULT_SYNC_WRITES } from './options.js';
+import type { ChainEntry, ChainState, DbVersion } from './types.js';
+
+type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+
+/** LevelDB may hand back Buffers; the node works on plain Uint8Array views. */
+function view(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function wrapDecode<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DbError) throw e;
+    throw new DbError({ code: 'DB_CORRUPT', what, detail: causeOf(e) });
+  }
+}
+
+export class ChainDb {
+  readonly backend: ChainDbOptions['backend'];
+  private readonly db: BinaryLevel;
+  private readonly sync: boolean;
+
+  constructor(opts: ChainDbOptions) {
+    this.backend = opts.backend;
+    this.db = createBackend(opts);
+    this.sync = opts.backend === 'level' ? (opts.sync ?? DEFAULT_SYNC_WRITES) : false;
+  }
+
+  /** Opens the store (idempotent). */
+  async open(): Promise<void> {
+    await this.io('open', () => this.db.open());
+  }
+
+  /** Closes the store (idempotent). */
+  async close(): Promise<void> {
+    await this.io('close', () => this.db.close());
+  }
+
+  get isOpen(): boolean {
+    return this.db.status === 'open';
+  }
+
+  batch(): ChainBatch {
+    return new ChainBatch((ops) => this.write(ops));
+  }
+
+  // ---- reads ----
+
+  async getVersion(): Promise<DbVersion | undefined> {
+    const v = await this.get(VERSION_KEY);
+    return v && decodeVersion(v);
+  }
+
+  async getChainState(): Promise<ChainState | undefined> {
+    const v = await this.get(CHAIN_STATE_KEY);
+    return v && decodeChainState(v);
+  }
+
+  async getEntry(hash: Hash): Promise<ChainEntry | undefined> {
+    const v = await this.get(entryKey(hash));
+    return v && decodeEntry(v);
+  }
+
+  /** Every header-index entry, in key (hash) order. */
+  async *entries(): AsyncGenerator<ChainEntry> {
+    for await (const [, v] of this.scan('entry')) yield decodeEntry(v);
+  }
+
+  async getHashByHeight(height: number): Promise<Hash | undefined> {
+    const v = await this.get(heightKey(height));
+    if (v && v.length !== 32) throw new DbError({ code: 'DB_CORRUPT', what: 'height index', detail: `height ${height}` });
+    return v;
+  }
+
+  /** The height index ('H'), in height order. */
+  async *heights(): AsyncGenerator<{ height: number; hash: Hash }> {
+    for await (const [k, v] of this.scan('height')) {
+      if (v.length !== 32) throw new DbError({ code: 'DB_CORRUPT', what: 'height index', detail: 'value length' });
+      yield { height: heightFromKey(k), hash: v };
+    }
+  }
+
+  async getBlockBytes(hash: Hash): Promise<Uint8Array | undefined> {
+    return this.get(blockKey(hash));
+  }
+
+  async getBlock(hash: Hash): Promise<Block | undefined> {
+    const v = await this.get(blockKey(hash));
+    return v && wrapDecode('block', () => decodeBlock(v));
+  }
+
+  async hasBlock(hash: Hash): Promise<boolean> {
+    return (await this.get(blockKey(hash))) !== undefined;
+  }
+
+  async getCoin(op: OutPoint): Promise<Coin | undefined> {
+    const v = await this.get(coinKey(op));
+    return v && wrapDecode('coin', () => decodeCoin(v));
+  }
+
+  async getCoins(ops: readonly OutPoint[]): Promise<(Coin | undefined)[]> {
+    if (ops.length === 0) return [];
+    const values = await this.io('getMany', () => this.db.getMany(ops.map(coinKey)));
+    return values.map((v) => (v === undefined ? undefined : wrapDecode('coin', () => decodeCoin(view(v)))));
+  }
+
+  /** The whole UTXO set, in key order (txid bytes, then output index). */
+  async *coins(): AsyncGenerator<{ op: OutPoint; coin: Coin }> {
+    for await (const [k, v] of this.scan('coin')) {
+      yield { op: outpointFromKey(k), coin: wrapDecode('coin', () => decodeCoin(v)) };
+    }
+  }
+
+  async getUndo(hash: Hash): Promise<UndoData | undefined> {
+    const v = await this.get(undoKey(hash));
+    return v && wrapDecode('undo', () => decodeUndo(v));
+  }
+
+  /** Encoded model checkpoint (evaluator.encodeModel) by model hash. */
+  async getModel(modelHash: Hash): Promise<Uint8Array | undefined> {
+    return this.get(modelKey(modelHash));
+  }
+
+  /** True when the store holds no key at all (a fresh database). */
+  async isEmpty(): Promise<boolean> {
+    const it = this.db.keys({ limit: 1 });
+    try {
+      return (await this.io('iterate', () => it.next())) === undefined;
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** Raw key/value pairs, optionally under one prefix (debugging and tests). */
+  async *raw(prefix?: PrefixName): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    if (prefix) {
+      yield* this.scan(prefix);
+      return;
+    }
+    for await (const [k, v] of this.db.iterator()) yield [view(k), view(v)];
+  }
+
+  // ---- internals ----
+
+  private async *scan(name: PrefixName): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const p = PREFIX[name];
+    const len = KEY_LENGTH[name];
+    for await (const [k, v] of this.db.iterator(prefixRange(p))) {
+      if (k.length !== len) {
+        throw new DbError({ code: 'DB_CORRUPT', what: `${name} key`, detail: `length ${k.length} != ${len}` });
+      }
+      yield [view(k), view(v)];
+    }
+  }
+
+  private async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const v = await this.io('get', () => this.db.get(key));
+    return v === undefined ? undefined : view(v);
+  }
+
+  private async write(ops: BatchOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    // `sync` is a classic-level option (fsync the write-ahead log); memory-level ignores it.
+    const options = { keyEncoding: 'view', valueEncoding: 'view', sync: this.sync };
+    await this.io('batch', () => this.db.batch(ops, options));
+  }
+
+  private async io<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    if (op !== 'open' && op !== 'close' && this.db.status !== 'open') throw new DbError({ code: 'DB_NOT_OPEN' });
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof DbError) throw e;
+      throw new DbError({ code: 'DB_IO', op, cause: causeOf(e) });
+    }
+  }
+}
+
+/**
+ * One atomic write. Operations apply in order (a later put/del of the same key wins). Build it,
+ * then `write()` once; nothing reaches the store before that.
+ */
+export class ChainBatch {
+  private readonly ops: BatchOp[] = [];
+  private written = false;
+
+  constructor(private readonly sink: (ops: BatchOp[]) => Promise<void>) {}
+
+  get length(): number {
+    return this.ops.length;
+  }
+
+  putVersion(v: DbVersion): this {
+    return this.put(VERSION_KEY, encodeVersion(v));
+  }
+
+  putChainState(s: ChainState): this {
+    return this.put(CHAIN_STATE_KEY, encodeChainState(s));
+  }
+
+  putBlock(hash: Hash, bytes: Uint8Array): this {
+    return this.put(blockKey(hash), bytes);
+  }
+
+  delBlock(hash: Hash): this {
+    return this.del(blockKey(hash));
+  }
+
+  putEntry(e: ChainEntry): this {
+    return this.put(entryKey(e.hash), encodeEntry(e));
+  }
+
+  putHeight(height: number, hash: Hash): this {
+    return this.put(heightKey(height), hash);
+  }
+
+  delHeight(height: number): this {
+    return this.del(heightKey(height));
+  }
+
+  putCoin(op: OutPoint, coin: Coin): this {
+    return this.put(coinKey(op), encodeCoin(coin));
+  }
+
+  delCoin(op: OutPoint): this {
+    return this.del(coinKey(op));
+  }
+
+  putUndo(hash: Hash, undo: UndoData): this {
+    return this.put(undoKey(hash), encodeUndo(undo));
+  }
+
+  delUndo(hash: Hash): this {
+    return this.del(undoKey(hash));
+  }
+
+  putModel(modelHash: Hash, bytes: Uint8Array): this {
+    return this.put(modelKey(modelHash), bytes);
+  }
+
+  async write(): Promise<void> {
+    if (this.written) throw new DbError({ code: 'DB_IO', op: 'batch', cause: 'batch written twice' });
+    this.written = true;
+    await this.sink(this.ops);
+  }
+
+  private put(key: Uint8Array, value: Uint8Array): this {
+    this.ops.push({ type: 'put', key, value });
+    return this;
+  }
+
+  private del(key: Uint8Array): this {
+    this.ops.push({ type: 'del', key });
+    return this;
+  }
+}

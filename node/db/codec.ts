@@ -1,0 +1,145 @@
+/**
+ * Canonical encodings of the node's own records (entries, chain state, version). Coins, undo data
+ * and blocks use the consensus codecs. Decoders reject trailing bytes and non-canonical forms.
+ */
+import {
+  decodeExact,
+  type Reader,
+  VERDICT_REASONS,
+  type VerdictReason,
+  Writer,
+} from '../../consensus/index.js';
+import { DbError } from './errors.js';
+import { type ChainEntry, type ChainState, type DbVersion, ENTRY_STATUSES } from './types.js';
+
+/** Non-negative bigints: varint length, then minimal big-endian magnitude (0 is empty). */
+export function writeBigUint(w: Writer, v: bigint): void {
+  if (v < 0n) throw new DbError({ code: 'DB_CORRUPT', what: 'bigint', detail: `negative value ${v}` });
+  const bytes: number[] = [];
+  let x = v;
+  while (x > 0n) {
+    bytes.push(Number(x & 0xffn));
+    x >>= 8n;
+  }
+  bytes.reverse();
+  w.varbytes(Uint8Array.from(bytes));
+}
+
+const MAX_BIGUINT_BYTES = 64;
+
+export function readBigUint(r: Reader, what: string): bigint {
+  const b = r.varbytes(what, MAX_BIGUINT_BYTES);
+  if (b.length > 0 && b[0] === 0) throw corrupt(what, 'non-minimal big integer');
+  let v = 0n;
+  for (const byte of b) v = (v << 8n) | BigInt(byte);
+  return v;
+}
+
+function corrupt(what: string, detail: string): DbError {
+  return new DbError({ code: 'DB_CORRUPT', what, detail });
+}
+
+/** Wraps a decoder so that any failure surfaces as DB_CORRUPT. */
+export function decodeStored<T>(what: string, bytes: Uint8Array, fn: (r: Reader) => T): T {
+  try {
+    return decodeExact(bytes, fn);
+  } catch (e) {
+    if (e instanceof DbError) throw e;
+    throw corrupt(what, e instanceof Error ? e.message : String(e));
+  }
+}
+
+function readSafeU64(r: Reader, what: string): number {
+  const v = r.u64();
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(what, `${v} is not a safe integer`);
+  return Number(v);
+}
+
+/**
+ * hash 32 | prevHash 32 | height u32 | time u32 | bits u32 | modelHash 32 | work | weight
+ * | improvementPpm u32 | issuedAfter u64 | seq u64 | status u8 | size u32 | [reason varbytes]
+ * (the reason, an ASCII VerdictReason, is present iff status is invalid)
+ */
+export function encodeEntry(e: ChainEntry): Uint8Array {
+  const w = new Writer(200);
+  w.bytes(e.hash).bytes(e.prevHash).u32(e.height).u32(e.time).u32(e.bits).bytes(e.modelHash);
+  writeBigUint(w, e.work);
+  writeBigUint(w, e.weight);
+  w.u32(e.improvementPpm).u64(e.issuedAfter).u64(BigInt(e.seq));
+  const status = ENTRY_STATUSES.indexOf(e.status);
+  w.u8(status).u32(e.size);
+  if (e.status === 'invalid') {
+    if (!e.invalidReason) throw corrupt('entry', 'invalid entry without a reason');
+    w.varbytes(new TextEncoder().encode(e.invalidReason));
+  } else if (e.invalidReason !== null) throw corrupt('entry', 'reason on an entry that is not invalid');
+  return w.finish();
+}
+
+export function decodeEntry(bytes: Uint8Array): ChainEntry {
+  return decodeStored('entry', bytes, (r) => {
+    const hash = r.bytes(32);
+    const prevHash = r.bytes(32);
+    const height = r.u32();
+    const time = r.u32();
+    const bits = r.u32();
+    const modelHash = r.bytes(32);
+    const work = readBigUint(r, 'entry work');
+    const weight = readBigUint(r, 'entry weight');
+    const improvementPpm = r.u32();
+    const issuedAfter = r.u64();
+    const seq = readSafeU64(r, 'entry seq');
+    const statusByte = r.u8();
+    const status = ENTRY_STATUSES[statusByte];
+    if (status === undefined) throw corrupt('entry', `unknown status ${statusByte}`);
+    const size = r.u32();
+    let invalidReason: VerdictReason | null = null;
+    if (status === 'invalid') {
+      const s = new TextDecoder().decode(r.varbytes('invalid reason', 64));
+      const reason = VERDICT_REASONS.find((x) => x === s);
+      if (!reason) throw corrupt('entry', `unknown invalid reason ${JSON.stringify(s)}`);
+      invalidReason = reason;
+    }
+    return {
+      hash,
+      prevHash,
+      height,
+      time,
+      bits,
+      modelHash,
+      work,
+      weight,
+      improvementPpm,
+      issuedAfter,
+      seq,
+      status,
+      size,
+      invalidReason,
+    };
+  });
+}
+
+/** tipHash 32 | height u32 | issued u64 | weight */
+export function encodeChainState(s: ChainState): Uint8Array {
+  const w = new Writer(80);
+  w.bytes(s.tipHash).u32(s.height).u64(s.issued);
+  writeBigUint(w, s.weight);
+  return w.finish();
+}
+
+export function decodeChainState(bytes: Uint8Array): ChainState {
+  return decodeStored('chain state', bytes, (r) => ({
+    tipHash: r.bytes(32),
+    height: r.u32(),
+    issued: r.u64(),
+    weight: readBigUint(r, 'chain weight'),
+  }));
+}
+
+/** version u32 | magic u32 */
+export function encodeVersion(v: DbVersion): Uint8Array {
+  return new Writer(8).u32(v.version).u32(v.magic).finish();
+}
+
+export function decodeVersion(bytes: Uint8Array): DbVersion {
+  return decodeStored('version', bytes, (r) => ({ version: r.u32(), magic: r.u32() }));
+}

@@ -1,0 +1,28 @@
+import { QenexError } from '../../consensus/index.js';
+
+export type MinerErrorType =
+  | { code: 'MINER_BAD_OPTIONS'; option: string; detail: string }
+  | { code: 'MINER_BAD_ADDRESS'; address: string; detail: string }
+  | { code: 'MINER_WORKER_FAILED'; reason: string }
+  /** A mined block did not become the best block (`status` is the chain's answer). */
+  | { code: 'MINER_BLOCK_REJECTED'; hash: string; status: string };
+
+export class MinerError extends QenexError<MinerErrorType> {
+  constructor(type: MinerErrorType, message?: string) {
+    super(type, message ?? describe(type));
+    this.name = 'MinerError';
+  }
+}
+
+function describe(t: MinerErrorType): string {
+  switch (t.code) {
+    case 'MINER_BAD_OPTIONS':
+      return `invalid miner option ${t.option}: ${t.detail}`;
+    case 'MINER_BAD_ADDRESS':
+      return `invalid mining address ${t.address}: ${t.detail}`;
+    case 'MINER_WORKER_FAILED':
+      return `proof-of-work worker failed: ${t.reason}`;
+    case 'MINER_BLOCK_REJECTED':
+      return `mined block ${t.hash} was not accepted as the tip: ${t.status}`;
+  }
+}

@@ -1,0 +1,25 @@
+export type { MinerErrorType } from './errors.js';
+export { MinerError } from './errors.js';
+export { DEFAULT_GENERATE_MAX_TRIES, Miner } from './miner.js';
+export type { MinerOptions, ResolvedMinerOptions } from './options.js';
+export {
+  DEFAULT_TEMPLATE_REFRESH_MS,
+  DEVNET_MIN_INTERVAL_MS,
+  minerPubKeyHash,
+  resolveMinerOptions,
+} from './options.js';
+export { meetsTarget, powHash, searchInline, targetBytes } from './pow.js';
+export type { PowJob, PowResult } from './powWorker.js';
+export { MAX_JOB_NONCES, PowControl, PowWorker } from './powWorker.js';
+export { buildTemplate, coinbaseTransaction, templateBlock } from './template.js';
+export type {
+  BlockTemplate,
+  Clock,
+  MinerChain,
+  MinerDeps,
+  MinerEvents,
+  MinerMempool,
+  MinerStatus,
+  NextBlockContext,
+  TemplateOptions,
+} from './types.js';

@@ -1,0 +1,329 @@
+/**
+ * The block producer. `start()` runs a loop: build a template on the current tip, search nonces on
+ * worker threads, hand a found block to the chain (`processBlock`, the same validation path as a
+ * block from a peer), repeat. A search stops as soon as the tip changes (`onTip()`, called by the
+ * composition root on the chain's 'tip' event), when the pool changed and the template is older
+ * than `templateRefreshMs`, or when its nonce range is exhausted (then the time is bumped).
+ * `generate()` mines blocks one after the other inline, for RPC generatetoaddress on devnet.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { encodeHeader, equalBytes, headerHash, toHex } from '../../consensus/index.js';
+import type { Logger } from '../logger.js';
+import { MinerError } from './errors.js';
+import {
+  type MinerOptions,
+  minerPubKeyHash,
+  type ResolvedMinerOptions,
+  resolveMinerOptions,
+} from './options.js';
+import { searchInline, targetBytes } from './pow.js';
+import { MAX_JOB_NONCES, PowControl, type PowResult, PowWorker } from './powWorker.js';
+import { buildTemplate, templateBlock } from './template.js';
+import type { BlockTemplate, MinerDeps, MinerEvents, MinerStatus } from './types.js';
+
+/** Window of the hash-rate measurement, ms. */
+const RATE_WINDOW_MS = 10_000;
+/** Pause after a failed iteration (worker crash, rejected block) before trying again, ms. */
+const ERROR_BACKOFF_MS = 1000;
+/** Default tries of `generate`, as Bitcoin Core's generatetoaddress maxtries. */
+export const DEFAULT_GENERATE_MAX_TRIES = 1_000_000;
+
+type SearchOutcome = { kind: 'found'; nonce: bigint } | { kind: 'aborted' } | { kind: 'exhausted' };
+
+export class Miner extends EventEmitter<MinerEvents> {
+  readonly options: ResolvedMinerOptions;
+  private readonly deps: MinerDeps;
+  private readonly log: Logger;
+  private readonly control = new PowControl();
+  private workers: PowWorker[] = [];
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private blocksFound = 0;
+  private lastBlockHash: string | null = null;
+  private lastFoundAt = Number.NEGATIVE_INFINITY;
+  /** The template being searched: when built (monotonic ms) and the pool revision it saw. */
+  private current: { builtAt: number; revision: number } | undefined;
+  private samples: { t: number; n: number }[] = [];
+  private measuringSince = 0;
+
+  constructor(opts: MinerOptions, deps: MinerDeps) {
+    super();
+    this.options = resolveMinerOptions(opts, deps.params);
+    this.deps = deps;
+    this.log = deps.logger.child({ module: 'miner' });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Live worker threads (0 when stopped). */
+  get workerCount(): number {
+    return this.workers.filter((w) => w.running).length;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const workers: PowWorker[] = [];
+    for (let i = 0; i < this.options.threads; i++)
+      workers.push(new PowWorker(this.control, (n) => this.onHashes(n)));
+    try {
+      await Promise.all(workers.map((w) => w.start()));
+    } catch (err) {
+      await Promise.all(workers.map((w) => w.stop()));
+      throw err;
+    }
+    this.workers = workers;
+    this.running = true;
+    this.samples = [];
+    this.measuringSince = performance.now();
+    this.log.info({ address: this.options.address, threads: this.options.threads }, 'miner started');
+    this.loopDone = this.loop();
+  }
+
+  /** Stops the search and waits for the loop to end; terminates every worker thread. */
+  async stop(): Promise<void> {
+    if (!this.running && !this.loopDone) return;
+    this.running = false;
+    this.control.interrupt();
+    this.wake?.();
+    await this.loopDone;
+    this.loopDone = undefined;
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.stop()));
+    this.samples = [];
+    this.log.info('miner stopped');
+  }
+
+  /** A new best block: abandon the current search and rebuild on the new tip. */
+  onTip(): void {
+    this.control.interrupt();
+  }
+
+  status(): MinerStatus {
+    return {
+      mining: this.running,
+      hashrate: this.running ? this.hashrate() : 0,
+      blocksFound: this.blocksFound,
+      lastBlockHash: this.lastBlockHash,
+      address: this.options.address,
+      threads: this.options.threads,
+    };
+  }
+
+  /**
+   * Mines `n` blocks paying `address` (default: the miner's) one after the other on the calling
+   * thread, each through chain.processBlock. Stops early, like Bitcoin Core's generatetoaddress,
+   * when `maxTries` nonces have been tried in total. Returns the block hashes (hex).
+   * Throws MINER_BLOCK_REJECTED if a mined block does not become the tip.
+   */
+  async generate(n: number, address?: string, maxTries = DEFAULT_GENERATE_MAX_TRIES): Promise<string[]> {
+    const { chain, mempool, params } = this.deps;
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new MinerError({
+        code: 'MINER_BAD_OPTIONS',
+        option: 'nblocks',
+        detail: `${n} is not a natural number`,
+      });
+    }
+    if (!Number.isSafeInteger(maxTries) || maxTries < 1) {
+      throw new MinerError({
+        code: 'MINER_BAD_OPTIONS',
+        option: 'maxtries',
+        detail: `${maxTries} is not a positive integer`,
+      });
+    }
+    const pkh = address === undefined ? this.options.pubKeyHash : minerPubKeyHash(address, params);
+    const hashes: string[] = [];
+    let tries = maxTries;
+    let bump: { prev: string; minTime: number } | undefined;
+    while (hashes.length < n && tries > 0) {
+      const ctx = chain.nextBlockContext(this.nowSeconds());
+      const prev = toHex(ctx.prevHash);
+      const minTime = bump?.prev === prev ? bump.minTime : 0;
+      const tpl = buildTemplate(ctx, mempool, pkh, params, {
+        maxBlockSize: this.options.maxBlockSize,
+        minTime,
+      });
+      const r = await searchInline(
+        encodeHeader(tpl.header),
+        targetBytes(tpl.header.bits),
+        0n,
+        Math.min(tries, MAX_JOB_NONCES),
+      );
+      tries -= r.tries;
+      if (r.nonce === null) {
+        bump = { prev, minTime: tpl.header.time + 1 };
+        continue;
+      }
+      const hash = await this.submit(tpl, r.nonce, 'generate');
+      hashes.push(hash);
+    }
+    return hashes;
+  }
+
+  // ---- internals ----
+
+  private async loop(): Promise<void> {
+    const { chain, mempool, params } = this.deps;
+    let bump: { prev: string; minTime: number } | undefined;
+    while (this.running) {
+      try {
+        const wait = this.lastFoundAt + this.options.minIntervalMs - performance.now();
+        if (wait > 0) await this.sleep(wait);
+        if (!this.running) break;
+        // Read the generation before the tip: a tip change after this point aborts the search.
+        const gen = this.control.generation;
+        const ctx = chain.nextBlockContext(this.nowSeconds());
+        const prev = toHex(ctx.prevHash);
+        const minTime = bump?.prev === prev ? bump.minTime : 0;
+        const ahead = minTime - (ctx.now + Math.floor(params.maxFutureDrift / 2));
+        if (ahead > 0) {
+          // Nonce ranges used up faster than the clock moves: wait rather than drift into the future.
+          await this.sleep(ahead * 1000);
+          continue;
+        }
+        const tpl = buildTemplate(ctx, mempool, this.options.pubKeyHash, params, {
+          maxBlockSize: this.options.maxBlockSize,
+          minTime,
+        });
+        this.current = { builtAt: performance.now(), revision: mempool.revision };
+        this.announce('template', tpl);
+        const outcome = await this.search(tpl, gen);
+        this.current = undefined;
+        if (!this.running) break;
+        if (outcome.kind === 'exhausted') bump = { prev, minTime: tpl.header.time + 1 };
+        else if (outcome.kind === 'found') {
+          const stillTip = equalBytes(
+            chain.nextBlockContext(this.nowSeconds()).prevHash,
+            tpl.header.prevHash,
+          );
+          if (stillTip) await this.submit(tpl, outcome.nonce, 'miner');
+          else this.log.debug({ height: tpl.height }, 'found block is stale (tip moved); discarded');
+        }
+      } catch (err) {
+        this.current = undefined;
+        if (!this.running) break;
+        this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'mining iteration failed');
+        await this.sleep(ERROR_BACKOFF_MS);
+        await this.restartDeadWorkers();
+      }
+    }
+  }
+
+  /** Runs the template on every worker, each over its own nonce range. */
+  private async search(tpl: BlockTemplate, gen: number): Promise<SearchOutcome> {
+    const header = encodeHeader(tpl.header);
+    const target = targetBytes(tpl.header.bits);
+    const jobs = this.workers.map((w, i) =>
+      w
+        .search({ header, target, nonceStart: BigInt(i) << 32n, count: this.options.noncesPerJob, gen })
+        .then((r: PowResult) => {
+          // One thread won, or used up its range: stop the others too.
+          if (r.kind !== 'aborted') this.control.interrupt();
+          return r;
+        })
+        .catch((err: unknown) => {
+          this.control.interrupt();
+          throw err;
+        }),
+    );
+    const settled = await Promise.allSettled(jobs);
+    let exhausted = false;
+    for (const s of settled) {
+      if (s.status === 'rejected') throw s.reason;
+      if (s.value.kind === 'found') return { kind: 'found', nonce: s.value.nonce };
+      if (s.value.kind === 'exhausted') exhausted = true;
+    }
+    return exhausted ? { kind: 'exhausted' } : { kind: 'aborted' };
+  }
+
+  /** Hands the block to the chain; returns its hash once it is the tip. */
+  private async submit(tpl: BlockTemplate, nonce: bigint, source: string): Promise<string> {
+    const { chain } = this.deps;
+    const block = templateBlock(tpl, nonce);
+    const hash = headerHash(block.header);
+    const hex = toHex(hash);
+    const res = await chain.processBlock(block, source);
+    if (!equalBytes(chain.nextBlockContext(this.nowSeconds()).prevHash, hash)) {
+      throw new MinerError({ code: 'MINER_BLOCK_REJECTED', hash: hex, status: res.status });
+    }
+    this.blocksFound++;
+    this.lastBlockHash = hex;
+    this.lastFoundAt = performance.now();
+    this.log.info(
+      { height: tpl.height, hash: hex, txs: tpl.txs.length, fees: tpl.fees.toString(), source },
+      'mined a block',
+    );
+    this.announce('block', { hash: hex, height: tpl.height, source });
+    return hex;
+  }
+
+  /** Emits an event; a throwing listener is logged, never allowed to break the loop. */
+  private announce<K extends keyof MinerEvents>(name: K, ...args: MinerEvents[K]): void {
+    try {
+      (this.emit as (n: K, ...a: MinerEvents[K]) => boolean)(name, ...args);
+    } catch (err) {
+      this.log.error(
+        { event: name, err: err instanceof Error ? err.message : String(err) },
+        'miner event listener threw',
+      );
+    }
+  }
+
+  private onHashes(n: number): void {
+    const now = performance.now();
+    this.samples.push({ t: now, n });
+    while (this.samples.length > 0 && this.samples[0]!.t < now - RATE_WINDOW_MS) this.samples.shift();
+    const cur = this.current;
+    if (
+      cur &&
+      this.deps.mempool.revision !== cur.revision &&
+      now - cur.builtAt >= this.options.templateRefreshMs
+    ) {
+      this.current = undefined;
+      this.control.interrupt();
+    }
+  }
+
+  private hashrate(): number {
+    const now = performance.now();
+    let total = 0;
+    for (const s of this.samples) if (s.t >= now - RATE_WINDOW_MS) total += s.n;
+    const span = Math.min(RATE_WINDOW_MS, now - this.measuringSince);
+    return span > 0 ? Math.round((total * 1000) / span) : 0;
+  }
+
+  private async restartDeadWorkers(): Promise<void> {
+    for (const w of this.workers) {
+      if (w.running || !this.running) continue;
+      try {
+        await w.start();
+      } catch (err) {
+        this.log.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'could not restart a worker',
+        );
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.deps.clock.now() / 1000);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Block templates: a coinbase paying the block reward plus the fees of the transactions the pool
+ * selects, split as consensus requires (the genesis address's share first, the miner's output
+ * last, coinbase lockTime = height), the merkle root over every wtxid, the tip's model hash (no
+ * model update yet: updates come with the training layer), the expected bits, and a time past
+ * the median time past.
+ */
+import {
+  BLOCK_VERSION,
+  type Block,
+  blockMerkleRoot,
+  blockReward,
+  HEADER_SIZE,
+  type NetworkParams,
+  splitCoinbase,
+  type Transaction,
+  TX_VERSION,
+  type TxOutput,
+  txSize,
+  wtxid,
+} from '../../consensus/index.js';
+import { MinerError } from './errors.js';
+import type { BlockTemplate, MinerMempool, NextBlockContext, TemplateOptions } from './types.js';
+
+/** Room for the block's transaction count varint (at most 5 bytes) and the update flag byte. */
+const BLOCK_FRAMING = 5 + 1;
+
+export function coinbaseTransaction(
+  height: number,
+  total: bigint,
+  minerPkh: Uint8Array,
+  params: NetworkParams,
+): Transaction {
+  const { genesis, miner } = splitCoinbase(total, params);
+  const outputs: TxOutput[] = [];
+  if (genesis > 0n) outputs.push({ value: genesis, pubKeyHash: params.genesisPubKeyHash });
+  outputs.push({ value: miner, pubKeyHash: minerPkh });
+  return { version: TX_VERSION, inputs: [], outputs, lockTime: height, witnesses: [] };
+}
+
+/** Size of the largest coinbase a template can have (two outputs). */
+function maxCoinbaseSize(params: NetworkParams): number {
+  return txSize(coinbaseTransaction(0, 100n, new Uint8Array(20), params));
+}
+
+export function buildTemplate(
+  ctx: NextBlockContext,
+  mempool: MinerMempool,
+  minerPkh: Uint8Array,
+  params: NetworkParams,
+  opts: TemplateOptions = {},
+): BlockTemplate {
+  if (minerPkh.length !== 20) {
+    throw new MinerError({
+      code: 'MINER_BAD_ADDRESS',
+      address: '',
+      detail: 'public-key hash must be 20 bytes',
+    });
+  }
+  const maxBlockSize = Math.min(opts.maxBlockSize ?? params.maxBlockSize, params.maxBlockSize);
+  const room = maxBlockSize - HEADER_SIZE - BLOCK_FRAMING - maxCoinbaseSize(params);
+  const selection = room > 0 ? mempool.selectForBlock(room) : { txs: [], fees: 0n };
+  const reward = blockReward({ height: ctx.height, improvementPpm: 0, issuedBefore: ctx.issued }, params);
+  const coinbase = coinbaseTransaction(ctx.height, reward + selection.fees, minerPkh, params);
+  const txs: Transaction[] = [coinbase];
+  const wtxids = [wtxid(coinbase)];
+  let size = HEADER_SIZE + varintLen(selection.txs.length + 1) + 1 + txSize(coinbase);
+  for (const t of selection.txs) {
+    txs.push(t.tx);
+    wtxids.push(t.wtxid);
+    size += t.size;
+  }
+  const time = Math.max(ctx.now, ctx.medianTimePast + 1, opts.minTime ?? 0);
+  return {
+    header: {
+      version: BLOCK_VERSION,
+      prevHash: ctx.prevHash,
+      merkleRoot: blockMerkleRoot(wtxids, null),
+      modelHash: ctx.modelHash,
+      time,
+      bits: ctx.bits,
+      nonce: 0n,
+    },
+    txs,
+    fees: selection.fees,
+    reward,
+    height: ctx.height,
+    size,
+  };
+}
+
+/** The block of `tpl` with `nonce` in its header. */
+export function templateBlock(tpl: BlockTemplate, nonce: bigint): Block {
+  return { header: { ...tpl.header, nonce }, txs: tpl.txs, update: null };
+}
+
+function varintLen(v: number): number {
+  return v < 0xfd ? 1 : v <= 0xffff ? 3 : 5;
+}

@@ -1,0 +1,93 @@
+import type {
+  Block,
+  BlockHeader,
+  Hash,
+  NetworkParams,
+  Transaction,
+  TxWithId,
+} from '../../consensus/index.js';
+import type { Logger } from '../logger.js';
+
+/** Everything a block template needs from the best chain (node/chain implements it). */
+export interface NextBlockContext {
+  /** Height of the block to build (tip height + 1). */
+  readonly height: number;
+  /** Hash of the current tip, the new block's parent. */
+  readonly prevHash: Hash;
+  /** Compact target the new block must carry. */
+  readonly bits: number;
+  /** Median time past of the parent chain: the new block's time must exceed it. */
+  readonly medianTimePast: number;
+  /** Total issued by the new block's ancestors (the tip's cumulative issuance). */
+  readonly issued: bigint;
+  /** Model hash after the tip (kept by a block without a model update). */
+  readonly modelHash: Hash;
+  /** The `now` the context was asked for, seconds. */
+  readonly now: number;
+}
+
+export interface MinerChain {
+  readonly params: NetworkParams;
+  nextBlockContext(now: number): NextBlockContext;
+  /** Validates and stores a block through the same path as a block received from a peer. */
+  processBlock(block: Block, source?: string): Promise<{ status: string }>;
+}
+
+/** What a template needs from the pool (node/mempool's Mempool implements it). */
+export interface MinerMempool {
+  selectForBlock(maxBytes: number): { readonly txs: readonly TxWithId[]; readonly fees: bigint };
+  /** Increases whenever the pool's contents change. */
+  readonly revision: number;
+}
+
+/** Wall clock in milliseconds since the epoch (Date.now shape). */
+export interface Clock {
+  now(): number;
+}
+
+export interface MinerDeps {
+  readonly chain: MinerChain;
+  readonly mempool: MinerMempool;
+  readonly params: NetworkParams;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export interface BlockTemplate {
+  /** Header with nonce 0; the search fills in the nonce. */
+  readonly header: BlockHeader;
+  /** Coinbase first, then the selected pool transactions, parents before children. */
+  readonly txs: readonly Transaction[];
+  /** Fees of the selected transactions. */
+  readonly fees: bigint;
+  /** Subsidy the block may claim (no improvement bonus: templates carry no model update yet). */
+  readonly reward: bigint;
+  readonly height: number;
+  /** Serialized size of the block. */
+  readonly size: number;
+}
+
+export interface TemplateOptions {
+  /** Block size limit to fill up to; default (and at most) params.maxBlockSize. */
+  readonly maxBlockSize?: number;
+  /** Lowest header time to use (to move past a time whose nonce space is exhausted). */
+  readonly minTime?: number;
+}
+
+/** Mining state for getmininginfo. */
+export interface MinerStatus {
+  readonly mining: boolean;
+  /** Hashes per second over the last few seconds of searching. */
+  readonly hashrate: number;
+  readonly blocksFound: number;
+  /** Hex hash of the last block this miner found that became the tip, or null. */
+  readonly lastBlockHash: string | null;
+  readonly address: string;
+  readonly threads: number;
+}
+
+/** Typed events: 'template' when a search starts on a new template, 'block' when a mined block became the tip. */
+export interface MinerEvents {
+  template: [BlockTemplate];
+  block: [{ readonly hash: string; readonly height: number; readonly source: string }];
+}

@@ -1,0 +1,281 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  blockWithIds,
+  equalBytes,
+  type Evaluator,
+  genesisBlock,
+  nobleVerifier,
+  toHex,
+  VerdictError,
+  ZERO_HASH,
+} from '../../../../consensus/index.js';
+import { Chain, ChainError, type ChainEvents } from '../../../../node/chain/index.js';
+import { ChainDb, utxoSnapshotFromDb } from '../../../../node/db/index.js';
+import { silentLogger } from '../../../../node/logger.js';
+import { improvingDelta, type LinearModel, linearEvaluator } from '../../../../training/index.js';
+import { coinbaseTx, rejectReason, type TestChain } from '../../../utils/chainBuilder.js';
+import { blocksAbove, buildBase, CLOCK, dumpDb, feed, forceAppend, forkAt, mineSpend, openChain, P } from './helpers.js';
+
+describe('node/chain Chain', () => {
+  let base: TestChain;
+
+  before(async () => {
+    base = await buildBase(12);
+  });
+
+  it('writes genesis on first start: empty UTXO set, initial model, nothing issued', async () => {
+    const { chain, db } = await openChain();
+    const g = genesisBlock(P);
+    assert.ok(equalBytes(chain.tip.hash, g.hash));
+    assert.equal(chain.tip.height, 0);
+    assert.equal(chain.tip.issuedAfter, 0n);
+    assert.equal(chain.tip.status, 'valid-connected');
+    assert.deepEqual(await utxoSnapshotFromDb(db), []);
+    assert.ok(equalBytes(linearEvaluator.modelHash(chain.getTipModel()), P.genesis.modelHash));
+    assert.equal(toHex(chain.getEntryByHeight(0)!.hash), P.genesis.hash);
+    const report = await chain.verifyChain();
+    assert.equal(report.height, 0);
+    assert.equal(report.coins, 0);
+  });
+
+  it('refuses an evaluator whose initial model is not the one genesis commits to', async () => {
+    const other: Evaluator<LinearModel> = {
+      ...linearEvaluator,
+      initialModel: () => Int32Array.from({ length: 24 }, () => 1),
+    };
+    const chain = new Chain<LinearModel>(
+      {},
+      {
+        db: new ChainDb({ backend: 'memory' }),
+        params: P,
+        evaluator: other,
+        verifier: nobleVerifier,
+        logger: silentLogger,
+        clock: CLOCK,
+      },
+    );
+    await assert.rejects(chain.start(), (e: unknown) => e instanceof ChainError && e.code === 'CHAIN_GENESIS_MISMATCH');
+  });
+
+  it('connects a chain with spends: UTXO set equals the replay, events fire in order', async () => {
+    const { chain, db } = await openChain();
+    const seen: string[] = [];
+    chain.on('block', ({ block, entry }) => {
+      assert.ok(equalBytes(block.hash, entry.hash));
+      seen.push(`block ${entry.height}`);
+    });
+    chain.on('tip', (e) => seen.push(`tip ${e.height}`));
+    const statuses = await feed(chain, blocksAbove(base, 0));
+    assert.deepEqual(statuses, Array(12).fill('connected'));
+    assert.equal(chain.tip.height, 12);
+    assert.ok(equalBytes(chain.tip.hash, base.tip.block.hash));
+    assert.equal(chain.tip.issuedAfter, base.tip.issued);
+    assert.deepEqual(await utxoSnapshotFromDb(db), base.utxo.snapshot());
+    assert.deepEqual(seen.slice(0, 4), ['block 1', 'tip 1', 'block 2', 'tip 2']);
+    const report = await chain.verifyChain();
+    assert.equal(report.blocksChecked, 12);
+    assert.equal(report.coins, base.utxo.size);
+    assert.deepEqual(report.mismatches, []);
+    // reads
+    const e5 = chain.getEntryByHeight(5)!;
+    assert.ok(equalBytes(e5.hash, base.entries[5]!.block.hash));
+    assert.ok(chain.isOnBestChain(e5.hash));
+    const blk = await chain.getBlock(e5.hash);
+    assert.ok(blk && equalBytes(blockWithIds(blk).hash, e5.hash));
+    const cb = base.coinbaseOutpoint(12);
+    assert.deepEqual(await chain.getCoin(cb.op), cb.coin);
+    const spent = base.coinbaseOutpoint(1);
+    assert.equal(await chain.getCoin(spent.op), undefined);
+  });
+
+  it('reports duplicates, stored and orphaned', async () => {
+    const { chain } = await openChain();
+    const blocks = blocksAbove(base, 0);
+    await feed(chain, blocks.slice(0, 3));
+    const dup = await chain.processBlock(blocks[1]!.block);
+    assert.equal(dup.status, 'duplicate');
+    assert.equal(dup.height, 2);
+    const g = await chain.processBlock(genesisBlock(P).block);
+    assert.equal(g.status, 'duplicate');
+    assert.equal((await chain.processBlock(blocks[5]!.block)).status, 'orphan');
+    assert.equal((await chain.processBlock(blocks[5]!.block)).status, 'duplicate');
+    assert.equal(chain.orphanCount, 1);
+  });
+
+  it('keeps an orphan until its parent arrives, then connects it (and its own orphan children)', async () => {
+    const { chain } = await openChain();
+    const blocks = blocksAbove(base, 0);
+    await feed(chain, blocks.slice(0, 2));
+    const tips: number[] = [];
+    chain.on('tip', (e) => tips.push(e.height));
+    assert.equal((await chain.processBlock(blocks[4]!.block)).status, 'orphan');
+    assert.equal((await chain.processBlock(blocks[3]!.block)).status, 'orphan');
+    assert.equal(chain.tip.height, 2);
+    assert.equal(chain.orphanCount, 2);
+    const r = await chain.processBlock(blocks[2]!.block);
+    assert.equal(r.status, 'connected');
+    assert.equal(r.height, 3);
+    assert.equal(chain.tip.height, 5);
+    assert.equal(chain.orphanCount, 0);
+    assert.deepEqual(tips, [3, 4, 5]);
+    await chain.verifyChain();
+  });
+
+  it('rejects a block failing context-free checks and writes nothing', async () => {
+    const { chain, db } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 4));
+    const tc = forkAt(base, 4);
+    const before = await dumpDb(db);
+    const badRoot = tc.buildBlock({ tamperHeader: (h) => ({ ...h, merkleRoot: ZERO_HASH }) });
+    assert.equal(await rejectReason(() => chain.processBlock(badRoot.block)), 'bad-txnmrklroot');
+    const tooMuch = tc.buildBlock({ tamper: (p) => p.txs.push(p.txs[0]!) });
+    assert.equal(await rejectReason(() => chain.processBlock(tooMuch.block)), 'bad-cb-multiple');
+    assert.deepEqual(await dumpDb(db), before);
+    assert.equal(chain.getEntry(badRoot.hash), undefined);
+    assert.equal(chain.tip.height, 4);
+  });
+
+  it('rejects an invalid block with its reason, stores no block or coin, and rejects it and its children fast', async () => {
+    const { chain, db, verifier } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 6));
+    const tc = forkAt(base, 6);
+    const utxoBefore = await utxoSnapshotFromDb(db);
+    // Over-claims the coinbase: only found when connecting (UTXO rules).
+    const from = tc.coinbaseOutpoint(3);
+    const tx = tc.spend(from, [{ value: from.coin.value - 1000n, pubKeyHash: tc.miner.pkh }]);
+    const reward = 50n * 100_000_000n;
+    const bad = tc.buildBlock({ txs: [tx], coinbaseTotal: reward + 1000n + 1n });
+    assert.equal(await rejectReason(() => chain.processBlock(bad.block)), 'bad-cb-amount');
+    assert.equal(chain.tip.height, 6);
+    assert.deepEqual(await utxoSnapshotFromDb(db), utxoBefore);
+    assert.equal(await db.getBlockBytes(bad.hash), undefined);
+    assert.equal(await db.getUndo(bad.hash), undefined);
+    const entry = chain.getEntry(bad.hash)!;
+    assert.equal(entry.status, 'invalid');
+    assert.equal(entry.invalidReason, 'bad-cb-amount');
+    // Sent again: rejected from the index, without running validation.
+    const calls = verifier.calls;
+    assert.equal(await rejectReason(() => chain.processBlock(bad.block)), 'bad-cb-amount');
+    // A child of the invalid block: rejected at once.
+    forceAppend(tc, bad);
+    const child = tc.buildBlock();
+    assert.equal(await rejectReason(() => chain.processBlock(child.block)), 'bad-cb-amount');
+    assert.equal(chain.getEntry(child.hash)!.status, 'invalid');
+    assert.equal(verifier.calls, calls);
+    await chain.verifyChain();
+  });
+
+  it('rejects a block with a bad signature once, then from the index without verifying again', async () => {
+    const { chain, db, verifier } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 6));
+    const tc = forkAt(base, 6);
+    const from = tc.coinbaseOutpoint(3);
+    const good = tc.spend(from, [{ value: from.coin.value - 1000n, pubKeyHash: tc.miner.pkh }]);
+    const sig = Uint8Array.from(good.witnesses[0]!.sig);
+    sig[5]! ^= 1;
+    const forged = { ...good, witnesses: [{ pubkey: good.witnesses[0]!.pubkey, sig }] };
+    const bad = tc.buildBlock({ txs: [forged], fees: 1000n });
+    const utxoBefore = await utxoSnapshotFromDb(db);
+    const calls = verifier.calls;
+    assert.equal(await rejectReason(() => chain.processBlock(bad.block)), 'bad-txns-sig');
+    assert.equal(verifier.calls, calls + 1);
+    assert.deepEqual(await utxoSnapshotFromDb(db), utxoBefore);
+    assert.equal(chain.tip.height, 6);
+    assert.equal(await rejectReason(() => chain.processBlock(bad.block)), 'bad-txns-sig');
+    forceAppend(tc, bad);
+    assert.equal(await rejectReason(() => chain.processBlock(tc.buildBlock().block)), 'bad-txns-sig');
+    assert.equal(verifier.calls, calls + 1);
+  });
+
+  it('rejects a block from the future as context (not invalid) and stores nothing', async () => {
+    const { chain, db } = await openChain();
+    const before = await dumpDb(db);
+    const tc = forkAt(base, 0);
+    const future = tc.buildBlock({ time: CLOCK() + P.maxFutureDrift + 1 });
+    await assert.rejects(
+      chain.processBlock(future.block),
+      (e: unknown) => e instanceof VerdictError && e.reason === 'time-too-new' && e.level === 'context',
+    );
+    assert.deepEqual(await dumpDb(db), before);
+  });
+
+  it('gives a block template context on top of the tip that a built block satisfies', async () => {
+    const { chain } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 7));
+    const ctx = chain.nextBlockContext(CLOCK());
+    assert.equal(ctx.height, 8);
+    assert.ok(equalBytes(ctx.prevHash, chain.tip.hash));
+    assert.equal(ctx.bits, P.powLimitBits);
+    const times = base.entries.slice(0, 8).map((e) => e.time).sort((a, b) => a - b);
+    assert.equal(ctx.medianTimePast, times[Math.floor(times.length / 2)]);
+    assert.equal(ctx.issued, base.entries[7]!.issued);
+    assert.ok(equalBytes(ctx.modelHash, P.genesis.modelHash));
+    const cb = coinbaseTx(ctx.height, 50n * 100_000_000n, base.miner.pkh, P);
+    const tc = forkAt(base, 7);
+    const b = tc.buildBlock({ tamper: (p) => (p.txs[0] = cb), time: ctx.medianTimePast + 1 });
+    assert.equal((await chain.processBlock(b.block)).status, 'connected');
+    const locator = chain.getLocator();
+    assert.ok(equalBytes(locator[0]!, b.hash));
+    assert.ok(equalBytes(locator[locator.length - 1]!, genesisBlock(P).hash));
+  });
+
+  it('restarts on the level backend with the same tip, index, UTXO set and tip model', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qenex-chain-'));
+    try {
+      const path = join(dir, 'chain');
+      const tc = forkAt(base, 10);
+      await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      await mineSpend(tc, 7);
+      const side = forkAt(base, 9).buildBlock({ time: base.entries[9]!.time + 7 });
+      let db = new ChainDb({ backend: 'level', path });
+      let { chain } = await openChain(db);
+      await feed(chain, blocksAbove(tc, 0));
+      assert.equal((await chain.processBlock(side.block)).status, 'side');
+      const tip = chain.tip;
+      const utxo = await utxoSnapshotFromDb(db);
+      const model = chain.getTipModel();
+      assert.notDeepEqual(model, linearEvaluator.initialModel());
+      await chain.stop();
+      await db.close();
+
+      db = new ChainDb({ backend: 'level', path });
+      ({ chain } = await openChain(db));
+      assert.deepEqual(chain.tip, tip);
+      assert.deepEqual(await utxoSnapshotFromDb(db), utxo);
+      assert.deepEqual(chain.getTipModel(), model);
+      assert.equal(chain.getEntry(side.hash)?.status, 'unvalidated');
+      await chain.verifyChain();
+      // It keeps working: a new block gets a later first-seen number.
+      const next = await mineSpend(tc, 8);
+      assert.equal((await chain.processBlock(next.block)).status, 'connected');
+      assert.ok(chain.tip.seq > chain.getEntry(side.hash)!.seq);
+      await chain.stop();
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops accepting blocks after stop()', async () => {
+    const { chain } = await openChain();
+    await chain.stop();
+    await assert.rejects(
+      chain.processBlock(base.entries[1]!.block.block),
+      (e: unknown) => e instanceof ChainError && e.code === 'CHAIN_NOT_STARTED',
+    );
+  });
+
+  it('isolates a listener that throws', async () => {
+    const { chain } = await openChain();
+    const got: ChainEvents['tip'][] = [];
+    chain.on('block', () => {
+      throw new Error('listener bug');
+    });
+    chain.on('tip', (e) => got.push(e));
+    assert.equal((await chain.processBlock(base.entries[1]!.block.block)).status, 'connected');
+    assert.equal(got.length, 1);
+  });
+});

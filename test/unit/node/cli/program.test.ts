@@ -1,0 +1,200 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
+import { buildProgram, CliError, type CliHandlers, type CliIo, main } from '../../../../node/cli/index.js';
+import { defaultNodeOptions, type NodeOptions } from '../../../../node/config/index.js';
+
+interface Call {
+  handler: keyof CliHandlers;
+  opts: NodeOptions;
+  method?: string;
+  params?: readonly string[];
+}
+
+function recorder(): { handlers: CliHandlers; calls: Call[] } {
+  const calls: Call[] = [];
+  const handlers: CliHandlers = {
+    node: async (opts) => void calls.push({ handler: 'node', opts }),
+    status: async (opts) => void calls.push({ handler: 'status', opts }),
+    chainVerify: async (opts) => void calls.push({ handler: 'chainVerify', opts }),
+    mineStatus: async (opts) => void calls.push({ handler: 'mineStatus', opts }),
+    rpc: async (opts, method, params) => void calls.push({ handler: 'rpc', opts, method, params }),
+  };
+  return { handlers, calls };
+}
+
+function bufferIo(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => {
+      io.stdout += t;
+    },
+    err: (t: string) => {
+      io.stderr += t;
+    },
+  };
+  return io;
+}
+
+describe('node/cli program', () => {
+  let home: string;
+  let cwd: string;
+  const env = () => ({ homedir: home, cwd });
+
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'qenex-cli-home-'));
+    cwd = mkdtempSync(join(tmpdir(), 'qenex-cli-cwd-'));
+  });
+  after(() => {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  async function run(args: string[]): Promise<{ calls: Call[]; io: ReturnType<typeof bufferIo> }> {
+    const { handlers, calls } = recorder();
+    const io = bufferIo();
+    await buildProgram(handlers, { io, env: env() }).parseAsync(['node', 'qenex', ...args]);
+    return { calls, io };
+  }
+
+  it('parses `node --network devnet --mine --address X --datadir D` into options', async () => {
+    const { calls } = await run([
+      'node',
+      '--network',
+      'devnet',
+      '--mine',
+      '--address',
+      'X',
+      '--datadir',
+      'D',
+    ]);
+    assert.equal(calls.length, 1);
+    const call = calls[0]!;
+    assert.equal(call.handler, 'node');
+    const d = defaultNodeOptions('devnet', { homedir: home });
+    assert.deepEqual(call.opts, {
+      ...d,
+      datadir: join(cwd, 'D'),
+      mining: { ...d.mining, enabled: true, address: 'X' },
+    });
+  });
+
+  it('passes ports, bootstrap peers, log level and negated flags', async () => {
+    const { calls } = await run([
+      'node',
+      '--rpc-port',
+      '1234',
+      '--p2p-port',
+      '0',
+      '--bootstrap',
+      '/ip4/127.0.0.1/tcp/1',
+      '/ip4/127.0.0.1/tcp/2',
+      '--log-level',
+      'debug',
+      '--no-rpc-cookie',
+      '--rpc-user',
+      'u',
+      '--rpc-password',
+      'p',
+      '--train',
+      '--train-cpu-share',
+      '0.25',
+    ]);
+    const o = calls[0]!.opts;
+    assert.equal(o.network, 'main');
+    assert.equal(o.rpc.port, 1234);
+    assert.equal(o.p2p.port, 0);
+    assert.deepEqual(o.p2p.bootstrap, ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2']);
+    assert.equal(o.log.level, 'debug');
+    assert.equal(o.rpc.cookie, false);
+    assert.deepEqual([o.rpc.user, o.rpc.password], ['u', 'p']);
+    assert.deepEqual(o.training, { enabled: true, cpuShare: 0.25 });
+  });
+
+  it('lets a flag override the config file, and an unset flag leave it alone', async () => {
+    const file = join(cwd, 'q.yaml');
+    writeFileSync(
+      file,
+      'network: devnet\nrpc:\n  cookie: false\n  user: a\n  password: b\nmining:\n  enabled: true\n  address: A\n',
+    );
+    const kept = (await run(['node', '--config', file])).calls[0]!.opts;
+    assert.equal(kept.rpc.cookie, false, 'no --no-rpc-cookie typed: the file decides');
+    assert.equal(kept.mining.enabled, true);
+    const overridden = (await run(['node', '--config', file, '--no-mine'])).calls[0]!.opts;
+    assert.equal(overridden.mining.enabled, false);
+    assert.equal(overridden.network, 'devnet');
+  });
+
+  it('routes status, chain verify, mine status and rpc with their options', async () => {
+    assert.equal((await run(['status', '--network', 'test'])).calls[0]!.opts.rpc.port, 18332);
+    assert.equal((await run(['chain', 'verify', '--network', 'devnet'])).calls[0]!.handler, 'chainVerify');
+    assert.equal((await run(['mine', 'status', '--rpc-port', '9999'])).calls[0]!.opts.rpc.port, 9999);
+    const rpc = (await run(['rpc', '--network', 'devnet', 'getblockhash', '0', '-1', '{"a":1}'])).calls[0]!;
+    assert.equal(rpc.handler, 'rpc');
+    assert.equal(rpc.method, 'getblockhash');
+    assert.deepEqual(rpc.params, ['0', '-1', '{"a":1}']);
+    assert.equal(rpc.opts.network, 'devnet');
+    const after = (await run(['rpc', 'getblockcount', '--network', 'test'])).calls[0]!;
+    assert.deepEqual([after.method, after.params, after.opts.network], ['getblockcount', [], 'test']);
+  });
+
+  it('rejects bad input through commander or the config layer', async () => {
+    await assert.rejects(run(['node', '--network', 'regtest']), (e: unknown) => e instanceof CommanderError);
+    await assert.rejects(run(['node', '--bogus']), (e: unknown) => e instanceof CommanderError);
+    await assert.rejects(
+      run(['node', '--rpc-port', 'abc']),
+      /config error: --rpc-port: expected integer 0\.\.65535/,
+    );
+  });
+
+  it('prints the example config and help text', async () => {
+    const { io } = await run(['config', 'example', '--network', 'devnet']);
+    assert.match(io.stdout, /^ {2}# port: 18443$/m);
+    const help = bufferIo();
+    await assert.rejects(
+      buildProgram(recorder().handlers, { io: help }).parseAsync(['node', 'qenex', 'node', '--help']),
+      (e: unknown) => e instanceof CommanderError && e.exitCode === 0,
+    );
+    for (const flag of [
+      '--network',
+      '--datadir',
+      '--config',
+      '--rpc-port',
+      '--p2p-port',
+      '--bootstrap',
+      '--mine',
+      '--address',
+      '--log-level',
+    ]) {
+      assert.ok(help.stdout.includes(flag), `node --help mentions ${flag}`);
+    }
+  });
+
+  it('main returns exit codes: 0 for help, 1 for errors, with the message on stderr', async () => {
+    const io = bufferIo();
+    assert.equal(await main(['node', 'qenex', '--help'], { io, env: env() }), 0);
+    assert.match(io.stdout, /Usage: qenex/);
+    const err = bufferIo();
+    assert.equal(
+      await main(['node', 'qenex', 'node', '--network', 'devnet', '--datadir', 'x'], { io: err, env: env() }),
+      1,
+    );
+    assert.match(err.stderr, /`qenex node` is not available yet/);
+    const bad = bufferIo();
+    assert.equal(await main(['node', 'qenex', 'node', '--mine'], { io: bad, env: env() }), 1);
+    assert.equal(
+      bad.stderr,
+      'config error: mining.address: required when mining.enabled is true (--mine needs --address)\n',
+    );
+    const failing = recorder().handlers;
+    failing.status = async () => {
+      throw new CliError({ code: 'RPC_ERROR', method: 'x', rpcCode: -1, rpcMessage: 'boom' });
+    };
+    const e2 = bufferIo();
+    assert.equal(await main(['node', 'qenex', 'status'], { io: e2, env: env(), handlers: failing }), 1);
+    assert.equal(e2.stderr, 'error: boom (RPC error -1)\n');
+  });
+});
