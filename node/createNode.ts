@@ -1,0 +1,263 @@
+/**
+ * Composition root: builds every service from typed options, plugs the narrow interfaces
+ * together, starts them in dependency order and stops them in reverse.
+ *
+ *   datadir lock → chain DB → signature pool → chain → mempool → miner → RPC server
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type BlockWithIds,
+  type Evaluator,
+  NETWORKS,
+  type NetworkParams,
+  toHex,
+} from '../consensus/index.js';
+import { linearEvaluator } from '../training/index.js';
+import { Chain } from './chain/index.js';
+import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
+import { ChainDb } from './db/index.js';
+import { NodeError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { Mempool } from './mempool/index.js';
+import { Miner } from './miner/index.js';
+import { RpcRegistry, RpcServer } from './rpc/index.js';
+import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
+import { VerifyPool } from './verify/index.js';
+
+export interface NodeDeps {
+  readonly logger?: Logger;
+  /** Wall clock in milliseconds (Date.now shape); tests may inject one. */
+  readonly clock?: () => number;
+  /** Called when an RPC `stop` asks the node to shut down (the CLI exits the process). */
+  readonly onStopRequested?: () => void;
+}
+
+export class QenexNode {
+  readonly params: NetworkParams;
+  readonly logger: Logger;
+  readonly db: ChainDb;
+  readonly verifier: VerifyPool;
+  readonly chain: Chain<unknown>;
+  readonly mempool: Mempool;
+  readonly miner: Miner | null;
+  readonly rpc: RpcServer;
+  private readonly evaluator: Evaluator<unknown>;
+  private lock: DatadirLock | null = null;
+  private readonly startedAt: number;
+  private started = false;
+  private stopping: Promise<void> | null = null;
+  private readonly clock: () => number;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    readonly opts: NodeOptions,
+    private readonly deps: NodeDeps = {},
+  ) {
+    this.params = NETWORKS[opts.network];
+    this.clock = deps.clock ?? Date.now;
+    this.startedAt = Math.floor(this.clock() / 1000);
+    this.logger = deps.logger ?? createLogger({ level: opts.log.level, pretty: opts.log.pretty });
+    this.evaluator = linearEvaluator as unknown as Evaluator<unknown>;
+    this.db = new ChainDb({ backend: 'level', path: join(opts.datadir, 'chain') });
+    this.verifier = new VerifyPool({});
+    const seconds = () => Math.floor(this.clock() / 1000);
+    this.chain = new Chain(
+      {},
+      {
+        db: this.db,
+        params: this.params,
+        evaluator: this.evaluator,
+        verifier: this.verifier,
+        logger: this.logger,
+        clock: seconds,
+      },
+    );
+    this.mempool = new Mempool(
+      { maxSizeBytes: opts.mempool.maxSizeBytes, minFeeRate: opts.mempool.minFeeRate / 1000n },
+      {
+        chain: {
+          params: this.params,
+          tipHeight: () => this.chain.tipHeight(),
+          getCoin: (op) => this.chain.getCoin(op),
+        },
+        verifier: this.verifier,
+        logger: this.logger.child({ module: 'mempool' }),
+        clock: { now: this.clock },
+      },
+    );
+    this.miner =
+      opts.mining.enabled && opts.mining.address
+        ? this.makeMiner(opts.mining.address, opts.mining.threads)
+        : null;
+    const registry = new RpcRegistry();
+    for (const [category, methods] of nodeNamespaces(this.rpcContext())) registry.register(category, methods);
+    this.rpc = new RpcServer(
+      {
+        host: opts.rpc.host,
+        port: opts.rpc.port,
+        wsEnabled: opts.rpc.ws,
+        ...(opts.rpc.user && opts.rpc.password
+          ? { user: opts.rpc.user, password: opts.rpc.password }
+          : { datadir: opts.datadir }),
+      },
+      { registry, logger: this.logger.child({ module: 'rpc' }) },
+    );
+    this.rpc.registerTopic('blocks');
+    this.rpc.registerTopic('transactions');
+  }
+
+  private makeMiner(address: string, threads: number): Miner {
+    return new Miner(
+      { address, threads },
+      {
+        chain: this.chain,
+        mempool: this.mempool,
+        params: this.params,
+        logger: this.logger,
+        clock: { now: this.clock },
+      },
+    );
+  }
+
+  private rpcContext(): RpcNodeContext {
+    return {
+      params: this.params,
+      chain: this.chain,
+      mempool: this.mempool,
+      miner: this.miner,
+      evaluator: this.evaluator,
+      startedAt: this.startedAt,
+      now: () => Math.floor(this.clock() / 1000),
+      generate: (n, address, maxTries) => this.generate(n, address, maxTries),
+      requestStop: () => {
+        setImmediate(() => {
+          if (this.deps.onStopRequested) this.deps.onStopRequested();
+          else void this.stop();
+        });
+      },
+      sizeOnDisk: () => dirSize(join(this.opts.datadir, 'chain')),
+    };
+  }
+
+  private generator: Miner | null = null;
+
+  /** generatetoaddress: mines inline with a dedicated, never-started miner (no worker threads). */
+  private async generate(n: number, address: string, maxTries: number): Promise<string[]> {
+    this.generator ??= new Miner(
+      { address, threads: 1, minIntervalMs: 0 },
+      {
+        chain: this.chain,
+        mempool: this.mempool,
+        params: this.params,
+        logger: this.logger.child({ module: 'generate' }),
+        clock: { now: this.clock },
+      },
+    );
+    return this.generator.generate(n, address, maxTries);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.opts.training.enabled) {
+      throw new NodeError(
+        { code: 'NODE_FEATURE_ABSENT', feature: 'training' },
+        'local training is not available yet in this version of qenex',
+      );
+    }
+    await ensureDatadir(this.opts.datadir);
+    this.lock = acquireLock(this.opts.datadir);
+    try {
+      await this.db.open();
+      await this.verifier.start();
+      await this.chain.start();
+      await this.mempool.start();
+      this.wireEvents();
+      await this.rpc.start();
+      if (this.miner) await this.miner.start();
+    } catch (e) {
+      await this.shutdown();
+      throw e;
+    }
+    this.started = true;
+    const tip = this.chain.tip;
+    this.logger.info(
+      {
+        network: this.params.name,
+        height: tip.height,
+        tip: toHex(tip.hash),
+        rpc: this.rpc.url,
+        datadir: this.opts.datadir,
+      },
+      'qenex node started',
+    );
+  }
+
+  private wireEvents(): void {
+    const onBlock = ({ block, entry }: { block: BlockWithIds; entry: { height: number } }) => {
+      void this.mempool.removeForBlock(block);
+      this.rpc.publish('blocks', { hash: toHex(block.hash), height: entry.height, txs: block.txs.length });
+    };
+    const onDisconnect = ({ block }: { block: BlockWithIds }) => {
+      void this.mempool.addBackFromBlock(block);
+    };
+    const onTip = (entry: { height: number; hash: Uint8Array }) => {
+      this.miner?.onTip();
+      this.logger.info({ height: entry.height, hash: toHex(entry.hash) }, 'new tip');
+    };
+    const onTx = (tx: { txid: string; fee: bigint; size: number }) => {
+      this.rpc.publish('transactions', { txid: tx.txid, fee: tx.fee.toString(), size: tx.size });
+    };
+    this.chain.on('block', onBlock);
+    this.chain.on('disconnect', onDisconnect);
+    this.chain.on('tip', onTip);
+    this.mempool.on('tx', onTx);
+    this.unsubscribe.push(
+      () => this.chain.off('block', onBlock),
+      () => this.chain.off('disconnect', onDisconnect),
+      () => this.chain.off('tip', onTip),
+      () => this.mempool.off('tx', onTx),
+    );
+  }
+
+  /** Graceful shutdown: stop mining, stop serving, flush and close the database, release the lock. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.logger.info('qenex node stopping');
+    const step = async (name: string, fn: () => Promise<void> | void) => {
+      try {
+        await fn();
+      } catch (e) {
+        this.logger.error({ err: e }, `error stopping ${name}`);
+      }
+    };
+    await step('miner', () => this.miner?.stop());
+    await step('rpc', () => this.rpc.stop());
+    for (const u of this.unsubscribe.splice(0)) u();
+    await step('mempool', () => this.mempool.stop());
+    await step('chain', () => this.chain.stop());
+    await step('verifier', () => this.verifier.stop());
+    await step('db', () => this.db.close());
+    this.lock?.release();
+    this.lock = null;
+    this.started = false;
+  }
+}
+
+export function createNode(opts: NodeOptions, deps: NodeDeps = {}): QenexNode {
+  return new QenexNode(opts, deps);
+}
+
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  try {
+    for (const f of await readdir(dir)) total += (await stat(join(dir, f))).size;
+  } catch {
+    return 0;
+  }
+  return total;
+}

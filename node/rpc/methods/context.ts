@@ -1,0 +1,24 @@
+/** What the RPC namespaces need from the running node (node/createNode.ts provides it). */
+import type { Evaluator, NetworkParams } from '../../../consensus/index.js';
+import type { Chain } from '../../chain/index.js';
+import type { Mempool } from '../../mempool/index.js';
+import type { Miner } from '../../miner/index.js';
+
+export interface RpcNodeContext {
+  readonly params: NetworkParams;
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  /** A miner bound to the configured address, when mining is on. */
+  readonly miner: Miner | null;
+  /** Mines n blocks to an address right now (generatetoaddress). */
+  generate(n: number, address: string, maxTries: number): Promise<string[]>;
+  readonly evaluator: Evaluator<unknown>;
+  /** Process start, unix seconds. */
+  readonly startedAt: number;
+  /** Wall clock, unix seconds. */
+  now(): number;
+  /** Asks the node to shut down (after the RPC reply is sent). */
+  requestStop(): void;
+  /** On-disk size of the data directory's chain database, bytes (best effort). */
+  sizeOnDisk(): Promise<number>;
+}

@@ -1,0 +1,19 @@
+import type { RpcMethod } from '../types.js';
+import { chainMethods } from './chain.js';
+import type { RpcNodeContext } from './context.js';
+import { controlMethods, modelMethods } from './control.js';
+import { miningMethods } from './mining.js';
+import { rawTxMethods } from './rawtx.js';
+
+export type { RpcNodeContext } from './context.js';
+
+/** Every namespace of the node, by category (shown by `help`). */
+export function nodeNamespaces(node: RpcNodeContext): Array<[string, RpcMethod[]]> {
+  return [
+    ['blockchain', chainMethods(node)],
+    ['rawtransactions', rawTxMethods(node)],
+    ['mining', miningMethods(node)],
+    ['control', controlMethods(node)],
+    ['model', modelMethods(node)],
+  ];
+}
