@@ -5,8 +5,11 @@
  * blocks back, heavier than the tip (sometimes with an invalid block in it), and imports it, which
  * makes the chain reorganize (or try to, and restore). Reports JSON lines on stdout.
  *
- * Usage: node --import tsx --import ./test/utils/polyfill.ts test/utils/crashWorker.ts <datadir> <seed>
+ * Usage: node --import tsx --import ./test/utils/polyfill.ts test/utils/crashWorker.ts <datadir> <seed> [premine]
+ * With `premine` it mines (no branches) up to that height, then exits cleanly.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type Block,
   type BlockWithIds,
@@ -70,12 +73,16 @@ function header(
     txs.map((t) => wtxid(t)),
     update ? modelUpdateId(update) : null,
   );
-  return mineHeader({ version: 1, prevHash, merkleRoot, modelHash, time, bits: params.powLimitBits, nonce }, params);
+  return mineHeader(
+    { version: 1, prevHash, merkleRoot, modelHash, time, bits: params.powLimitBits, nonce },
+    params,
+  );
 }
 
 async function main(): Promise<void> {
-  const [datadir, seedArg] = process.argv.slice(2);
-  if (!datadir || !seedArg) throw new Error('usage: crashWorker.ts <datadir> <seed>');
+  const [datadir, seedArg, premineArg] = process.argv.slice(2);
+  if (!datadir || !seedArg) throw new Error('usage: crashWorker.ts <datadir> <seed> [premine]');
+  const premine = premineArg === undefined ? null : Number(premineArg);
   const rng = mulberry32(Number(seedArg));
   // Exit if the test runner goes away (its end of our stdin closes).
   process.stdin.on('end', () => process.exit(2));
@@ -85,7 +92,14 @@ async function main(): Promise<void> {
   const db = new ChainDb({ backend: 'level', path: datadir });
   const chain = new Chain<LinearModel>(
     {},
-    { db, params, evaluator: linearEvaluator, verifier: nobleVerifier, logger: silentLogger, clock: CRASH_CLOCK },
+    {
+      db,
+      params,
+      evaluator: linearEvaluator,
+      verifier: nobleVerifier,
+      logger: silentLogger,
+      clock: CRASH_CLOCK,
+    },
   );
   await chain.start();
 
@@ -95,7 +109,8 @@ async function main(): Promise<void> {
     for (const t of block.txs) {
       for (const i of t.tx.inputs) wallet.delete(outpointKey(i.prevout.txid, i.prevout.index));
       t.tx.outputs.forEach((o, index) => {
-        if (equalBytes(o.pubKeyHash, miner.pkh)) wallet.set(outpointKey(t.txid, index), { txid: t.txid, index });
+        if (equalBytes(o.pubKeyHash, miner.pkh))
+          wallet.set(outpointKey(t.txid, index), { txid: t.txid, index });
       });
     }
   });
@@ -131,28 +146,48 @@ async function main(): Promise<void> {
     const tip = chain.tip;
     const time = Math.max(ctx.medianTimePast, tip.time) + 1;
     const txs: Transaction[] = [];
-    for (const { op, coin } of await spendable(ctx.height, Math.floor(rng() * 3))) {
+    const spends = [0, 0, 1, 2][Math.floor(rng() * 4)]!;
+    for (const { op, coin } of await spendable(ctx.height, spends)) {
       const half = (coin.value - FEE) / 2n;
       const outputs = [
         { value: half, pubKeyHash: miner.pkh },
         { value: coin.value - FEE - half, pubKeyHash: miner.pkh },
       ];
-      txs.push(signTx({ version: TX_VERSION, inputs: [{ prevout: op }], outputs, lockTime: 0 }, [coin], [miner], params));
+      txs.push(
+        signTx(
+          { version: TX_VERSION, inputs: [{ prevout: op }], outputs, lockTime: 0 },
+          [coin],
+          [miner],
+          params,
+        ),
+      );
     }
     const reward = blockReward({ height: ctx.height, improvementPpm: 0, issuedBefore: ctx.issued }, params);
     const all = [coinbaseTx(ctx.height, reward + FEE * BigInt(txs.length), miner.pkh, params), ...txs];
     let block: Block | null = null;
-    if (rng() < 0.04) {
+    if (rng() < 0.03) {
       // A model update: grind nonces until the block's own evaluation sample shows an improvement.
       const model = chain.getTipModel();
       const delta = improvingDelta(model, 1);
       const next = linearEvaluator.applyDelta(model, delta);
       const modelHash = linearEvaluator.modelHash(next);
-      const update = { baseModelHash: ctx.modelHash, delta, contributors: [{ pubKeyHash: miner.pkh, samples: 100 }] };
+      const update = {
+        baseModelHash: ctx.modelHash,
+        delta,
+        contributors: [{ pubKeyHash: miner.pkh, samples: 100 }],
+      };
       for (let nonce = 0n, tries = 0; tries < 20 && !block; tries++) {
         const h = header(ctx.prevHash, all, update, modelHash, time, nonce);
         try {
-          verifyImprovement(linearEvaluator, model, ctx.modelHash, update, modelHash, blockWithIds({ header: h, txs: all, update }).hash, params);
+          verifyImprovement(
+            linearEvaluator,
+            model,
+            ctx.modelHash,
+            update,
+            modelHash,
+            blockWithIds({ header: h, txs: all, update }).hash,
+            params,
+          );
           block = { header: h, txs: all, update };
         } catch (e) {
           if (!(e instanceof VerdictError)) throw e;
@@ -162,7 +197,13 @@ async function main(): Promise<void> {
     }
     block ??= { header: header(ctx.prevHash, all, null, ctx.modelHash, time), txs: all, update: null };
     const r = await chain.processBlock(block);
-    emit({ event: 'progress', status: r.status, height: chain.tip.height, txs: txs.length, update: block.update !== null });
+    emit({
+      event: 'progress',
+      status: r.status,
+      height: chain.tip.height,
+      txs: txs.length,
+      update: block.update !== null,
+    });
   }
 
   async function importBranch(): Promise<void> {
@@ -177,7 +218,11 @@ async function main(): Promise<void> {
       const reward = blockReward({ height, improvementPpm: 0, issuedBefore: issued }, params);
       const total = reward + (blocks.length === invalidAt ? 1n : 0n);
       const txs = [coinbaseTx(height, total, rival.pkh, params)];
-      const b = blockWithIds({ header: header(prevHash, txs, null, fork.modelHash, time), txs, update: null });
+      const b = blockWithIds({
+        header: header(prevHash, txs, null, fork.modelHash, time),
+        txs,
+        update: null,
+      });
       blocks.push(b);
       prevHash = b.hash;
       issued += total;
@@ -196,13 +241,23 @@ async function main(): Promise<void> {
   }
 
   emit({ event: 'ready', height: chain.tip.height });
+  if (premine !== null) {
+    while (chain.tip.height < premine) await mineOne();
+    await chain.stop();
+    await db.close();
+    emit({ event: 'done', height: premine });
+    process.exit(0);
+  }
   for (;;) {
     if (chain.tip.height > 3 && rng() < 0.1) await importBranch();
     else await mineOne();
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`crash worker failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+// Run only as the entry point (the test imports the constants above).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`crash worker failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -190,7 +190,13 @@ export function edgeVectors(): Vector[] {
     for (const [mn, m] of msgs) {
       for (const [an, a] of auxes) {
         const sk = to32(d);
-        out.push({ name: `valid ${dn} ${mn} ${an}`, msg: m, sig: bip340Ref.sign(m, sk, a), pubkey: bip340Ref.pubkey(sk), expected: true });
+        out.push({
+          name: `valid ${dn} ${mn} ${an}`,
+          msg: m,
+          sig: bip340Ref.sign(m, sk, a),
+          pubkey: bip340Ref.pubkey(sk),
+          expected: true,
+        });
       }
     }
   }
@@ -208,7 +214,8 @@ export function edgeVectors(): Vector[] {
   };
   out.push({ name: 'base valid', msg: m, sig, pubkey: pk, expected: true });
 
-  for (const bit of [0, 7, 128, 255, 256, 300, 511]) bad(`sig bit ${bit} flipped`, { sig: flipBit(sig, bit) });
+  for (const bit of [0, 7, 128, 255, 256, 300, 511])
+    bad(`sig bit ${bit} flipped`, { sig: flipBit(sig, bit) });
   for (const bit of [0, 100, 255]) bad(`msg bit ${bit} flipped`, { msg: flipBit(m, bit) });
   for (const bit of [0, 100, 255]) bad(`pubkey bit ${bit} flipped`, { pubkey: flipBit(pk, bit) });
   bad('msg negated mod n', { msg: to32(mod(-toBig(m), N)) });

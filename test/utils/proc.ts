@@ -1,0 +1,86 @@
+/** Child-process helpers for e2e tests: free ports, running the CLI, waiting for conditions. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'bin/qenex.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function runCli(
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`qenex ${args.join(' ')} timed out`));
+    }, timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function spawnCli(args: string[]): ChildProcess & { output: () => string } {
+  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout!.on('data', (d) => {
+    out += d;
+  });
+  p.stderr!.on('data', (d) => {
+    out += d;
+  });
+  return Object.assign(p, { output: () => out });
+}
+
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export function exited(p: ChildProcess, timeoutMs = 20_000): Promise<number | null> {
+  if (p.exitCode !== null) return Promise.resolve(p.exitCode);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('process did not exit')), timeoutMs);
+    p.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(code);
+    });
+  });
+}
