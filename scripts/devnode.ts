@@ -26,9 +26,26 @@ if (existsSync(keyFile)) {
 } else {
   const sk = randomBytes(32);
   address = encodeAddress(hash160(getPublicKey(sk)), devnetParams);
-  writeFileSync(keyFile, `${JSON.stringify({ network: 'devnet', address, secretKey: toHex(sk) }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(
+    keyFile,
+    `${JSON.stringify({ network: 'devnet', address, secretKey: toHex(sk) }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
   console.log(`created a fresh devnet mining key: ${keyFile}`);
 }
 console.log(`mining to ${address}; data in ${datadir}; Ctrl-C to stop`);
-const code = await main([process.argv[0]!, 'qenex', 'node', '--network', 'devnet', '--datadir', datadir, '--mine', '--address', address, '--log-pretty', ...args]);
+const code = await main([
+  process.argv[0]!,
+  'qenex',
+  'node',
+  '--network',
+  'devnet',
+  '--datadir',
+  datadir,
+  '--mine',
+  '--address',
+  address,
+  '--log-pretty',
+  ...args,
+]);
 process.exitCode = code;

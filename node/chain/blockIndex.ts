@@ -57,12 +57,14 @@ export class BlockIndex {
       if (e.height > 0) this.link(e);
       if (e.seq >= this.seq) this.seq = e.seq + 1;
     }
-    for (const e of entries) if (e.status !== 'invalid' && !this.hasLiveChild(toHex(e.hash))) this.leaves.add(toHex(e.hash));
+    for (const e of entries)
+      if (e.status !== 'invalid' && !this.hasLiveChild(toHex(e.hash))) this.leaves.add(toHex(e.hash));
     const main: ChainEntry[] = [];
     let e = this.get(tipHash);
     if (!e) throw corrupt('best tip has no index entry');
     for (;;) {
-      if (e.status !== 'valid-connected') throw corrupt(`best-chain block ${toHex(e.hash)} has status ${e.status}`);
+      if (e.status !== 'valid-connected')
+        throw corrupt(`best-chain block ${toHex(e.hash)} has status ${e.status}`);
       main.push(e);
       if (e.height === 0) break;
       const parent: ChainEntry | undefined = this.get(e.prevHash);
@@ -129,7 +131,8 @@ export class BlockIndex {
 
   /** The ancestor of `e` at `height` (≤ e.height). */
   ancestor(e: ChainEntry, height: number): ChainEntry {
-    if (height > e.height || height < 0) throw corrupt(`no ancestor at height ${height} of height ${e.height}`);
+    if (height > e.height || height < 0)
+      throw corrupt(`no ancestor at height ${height} of height ${e.height}`);
     let cur = e;
     while (cur.height > height) {
       if (this.isMain(cur)) return this.main[height]!;

@@ -41,7 +41,7 @@ export class Chain<M = unknown> {
   private readonly deps: ChainDeps<M>;
   private readonly log: Logger;
   private readonly emitter: TypedEmitter<ChainEvents>;
-  private readonly core: ChainCore<M>;
+  private core: ChainCore<M>;
   private readonly orphans: OrphanPool;
   private readonly lock = new Mutex();
   private started = false;
@@ -54,13 +54,18 @@ export class Chain<M = unknown> {
     this.emitter = new TypedEmitter<ChainEvents>((event, err) =>
       this.log.error({ event, err }, 'chain event listener failed'),
     );
-    this.core = new ChainCore(
+    this.core = this.newCore();
+    this.orphans = new OrphanPool(this.options);
+  }
+
+  private newCore(): ChainCore<M> {
+    const { deps } = this;
+    return new ChainCore(
       deps,
       new ModelStore(deps.db, deps.evaluator, this.options.modelCacheSize),
       this.emitter,
       this.log,
     );
-    this.orphans = new OrphanPool(this.options);
   }
 
   // ---- events ----
@@ -106,14 +111,20 @@ export class Chain<M = unknown> {
     }
     await db.open();
     await this.lock.run(async () => {
+      this.core = this.newCore(); // a fresh in-memory index on every start (restart after stop)
       const version = await db.getVersion();
       if (!version) {
-        if (!(await db.isEmpty())) throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'database has data but no version' });
+        if (!(await db.isEmpty()))
+          throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'database has data but no version' });
         await this.writeGenesis(genesis);
       } else if (version.version !== DB_VERSION) {
         throw new DbError({ code: 'DB_VERSION', found: version.version, expected: DB_VERSION });
       } else if (version.magic !== params.magic) {
-        throw new DbError({ code: 'DB_WRONG_NETWORK', foundMagic: version.magic, expectedMagic: params.magic });
+        throw new DbError({
+          code: 'DB_WRONG_NETWORK',
+          foundMagic: version.magic,
+          expectedMagic: params.magic,
+        });
       }
       const state = await db.getChainState();
       if (!state) throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'no best-chain pointer' });
@@ -122,19 +133,31 @@ export class Chain<M = unknown> {
       this.core.index.load(entries, state.tipHash);
       const g = this.core.index.atHeight(0);
       if (!g || !equalBytes(g.hash, genesis.hash)) {
-        throw new ChainError({ code: 'CHAIN_GENESIS_MISMATCH', detail: 'stored chain has another genesis block' });
+        throw new ChainError({
+          code: 'CHAIN_GENESIS_MISMATCH',
+          detail: 'stored chain has another genesis block',
+        });
       }
       const tip = this.core.index.tip;
       const atTip = await db.getHashByHeight(tip.height);
       if (!atTip || !equalBytes(atTip, tip.hash) || state.height !== tip.height) {
-        throw new ChainError({ code: 'CHAIN_CORRUPT', detail: 'height index disagrees with the best-chain pointer' });
+        throw new ChainError({
+          code: 'CHAIN_CORRUPT',
+          detail: 'height index disagrees with the best-chain pointer',
+        });
       }
       this.core.tipModel = await this.core.models.get(tip.modelHash);
+      const disconnected = await this.activate();
       this.started = true;
-      const disconnected = await this.core.activateBestChain();
       const now = this.core.index.tip;
       this.log.info(
-        { height: now.height, hash: toHex(now.hash), entries: entries.length, recovered: !equalBytes(now.hash, tip.hash), disconnected },
+        {
+          height: now.height,
+          hash: toHex(now.hash),
+          entries: entries.length,
+          recovered: !equalBytes(now.hash, tip.hash),
+          disconnected,
+        },
         'chain loaded',
       );
     });
@@ -150,24 +173,7 @@ export class Chain<M = unknown> {
 
   private async writeGenesis(genesis: BlockWithIds): Promise<void> {
     const { db, params, evaluator } = this.deps;
-    const header = genesis.block.header;
-    const work = workFromBits(header.bits);
-    const entry: ChainEntry = {
-      hash: genesis.hash,
-      prevHash: header.prevHash,
-      height: 0,
-      time: header.time,
-      bits: header.bits,
-      modelHash: header.modelHash,
-      work,
-      weight: blockWeight(work, 0, params),
-      improvementPpm: 0,
-      issuedAfter: 0n,
-      seq: 0,
-      status: 'valid-connected',
-      size: genesis.size,
-      invalidReason: null,
-    };
+    const entry = genesisEntry(genesis, params);
     // The genesis coinbase is not added to the UTXO set: issuance starts at height 1.
     await db
       .batch()
@@ -176,7 +182,7 @@ export class Chain<M = unknown> {
       .putEntry(entry)
       .putHeight(0, genesis.hash)
       .putChainState({ tipHash: genesis.hash, height: 0, issued: 0n, weight: entry.weight })
-      .putModel(header.modelHash, evaluator.encodeModel(evaluator.initialModel()))
+      .putModel(entry.modelHash, evaluator.encodeModel(evaluator.initialModel()))
       .write();
     this.log.info({ network: params.name, hash: toHex(genesis.hash) }, 'genesis written');
   }
@@ -230,7 +236,10 @@ export class Chain<M = unknown> {
     const parent = index.get(b.block.header.prevHash);
     if (!parent) {
       const evicted = this.orphans.add(b, source, this.deps.clock());
-      this.log.debug({ hash: hex, source, orphans: this.orphans.size, evicted: evicted.length }, 'orphan block');
+      this.log.debug(
+        { hash: hex, source, orphans: this.orphans.size, evicted: evicted.length },
+        'orphan block',
+      );
       return { status: 'orphan', hash: b.hash };
     }
     if (parent.status === 'invalid') {
@@ -239,8 +248,7 @@ export class Chain<M = unknown> {
       throw new VerdictError(reason, `block ${hex} descends from invalid block ${toHex(parent.hash)}`);
     }
     const entry = await this.core.storeNew(b, parent);
-    let disconnected = 0;
-    if (BlockIndex.better(entry, index.tip)) disconnected = await this.core.activateBestChain();
+    const disconnected = BlockIndex.better(entry, index.tip) ? await this.activate() : 0;
     const now = index.get(b.hash)!;
     if (now.status === 'invalid') {
       throw new VerdictError(reasonOf(now), `block ${hex} is invalid or descends from an invalid block`);
@@ -250,6 +258,21 @@ export class Chain<M = unknown> {
     }
     this.log.debug({ hash: hex, height: now.height, source }, 'side-branch block stored');
     return { status: 'side', hash: b.hash, height: now.height };
+  }
+
+  /**
+   * Activates the best stored chain. A block of it that cannot be judged yet (a 'context' verdict,
+   * e.g. too far in the future after the clock went back) leaves the current chain in place; the
+   * next activation (next better block, or restart) tries again.
+   */
+  private async activate(): Promise<number> {
+    try {
+      return await this.core.activateBestChain();
+    } catch (e) {
+      if (!(e instanceof VerdictError)) throw e;
+      this.log.warn({ reason: e.reason, err: e }, 'best chain not activated yet');
+      return 0;
+    }
   }
 
   /** Processes the orphans that were waiting for `parent` (and theirs, recursively). */
@@ -357,8 +380,34 @@ export class Chain<M = unknown> {
   }
 }
 
+/** Index entry of the genesis block: connected, nothing issued, weight = its work. */
+function genesisEntry(genesis: BlockWithIds, params: NetworkParams): ChainEntry {
+  const header = genesis.block.header;
+  const work = workFromBits(header.bits);
+  return {
+    hash: genesis.hash,
+    prevHash: header.prevHash,
+    height: 0,
+    time: header.time,
+    bits: header.bits,
+    modelHash: header.modelHash,
+    work,
+    weight: blockWeight(work, 0, params),
+    improvementPpm: 0,
+    issuedAfter: 0n,
+    seq: 0,
+    status: 'valid-connected',
+    size: genesis.size,
+    invalidReason: null,
+  };
+}
+
 /** The stored reason of an invalid entry. */
 function reasonOf(e: ChainEntry): VerdictReason {
-  if (!e.invalidReason) throw new ChainError({ code: 'CHAIN_CORRUPT', detail: `invalid entry ${toHex(e.hash)} without a reason` });
+  if (!e.invalidReason)
+    throw new ChainError({
+      code: 'CHAIN_CORRUPT',
+      detail: `invalid entry ${toHex(e.hash)} without a reason`,
+    });
   return e.invalidReason;
 }

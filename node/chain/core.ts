@@ -83,7 +83,15 @@ export class ChainCore<M> {
       checkHeaderContext(header, this.headerContext(parent, this.deps.clock()), params);
       if (b.block.update) {
         const parentModel = await this.models.get(parent.modelHash);
-        const imp = verifyImprovement(evaluator, parentModel, parent.modelHash, b.block.update, header.modelHash, b.hash, params);
+        const imp = verifyImprovement(
+          evaluator,
+          parentModel,
+          parent.modelHash,
+          b.block.update,
+          header.modelHash,
+          b.hash,
+          params,
+        );
         improvementPpm = imp.improvementPpm;
         model = imp.model;
       } else if (!equalBytes(header.modelHash, parent.modelHash)) {
@@ -152,7 +160,10 @@ export class ChainCore<M> {
     for (const x of updated) batch.putEntry(x).delBlock(x.hash);
     await batch.write();
     for (const x of updated) this.index.update(x);
-    this.log.warn({ hash: toHex(e.hash), height: e.height, reason, descendants: all.length - 1 }, 'block marked invalid');
+    this.log.warn(
+      { hash: toHex(e.hash), height: e.height, reason, descendants: all.length - 1 },
+      'block marked invalid',
+    );
   }
 
   private async loadBlock(e: ChainEntry): Promise<BlockWithIds> {
@@ -204,13 +215,19 @@ export class ChainCore<M> {
     const tipModel = this.tipModel;
     const res = await validateBlockTransition(
       b,
-      { height: parent.height, modelHash: parent.modelHash, model: () => tipModel, issued: parent.issuedAfter },
+      {
+        height: parent.height,
+        modelHash: parent.modelHash,
+        model: () => tipModel,
+        issued: parent.issuedAfter,
+      },
       this.headerContext(parent, this.deps.clock()),
       view,
       { params, evaluator, verifier },
     );
     const ppm = res.improvement?.improvementPpm ?? 0;
-    if (ppm !== e.improvementPpm) throw corrupt(`improvement of ${toHex(e.hash)} re-measured ${ppm} != ${e.improvementPpm}`);
+    if (ppm !== e.improvementPpm)
+      throw corrupt(`improvement of ${toHex(e.hash)} re-measured ${ppm} != ${e.improvementPpm}`);
     const connected: ChainEntry = { ...e, status: 'valid-connected', issuedAfter: res.connect.issuedAfter };
     const batch = db.batch();
     this.writeCoins(batch, view);
@@ -243,13 +260,15 @@ export class ChainCore<M> {
     const created: OutPoint[] = [];
     const inBlockSpent = new Set<string>();
     for (const t of b.txs) {
-      t.tx.outputs.forEach((_, index) => created.push({ txid: t.txid, index }));
+      for (let index = 0; index < t.tx.outputs.length; index++) created.push({ txid: t.txid, index });
       for (const i of t.tx.inputs) inBlockSpent.add(outpointKey(i.prevout.txid, i.prevout.index));
     }
     const source = await this.source(created);
     for (const op of created) {
       if (!source.getCoin(op) && !inBlockSpent.has(outpointKey(op.txid, op.index))) {
-        throw corrupt(`output ${outpointKey(op.txid, op.index)} of tip ${toHex(e.hash)} missing from the UTXO set`);
+        throw corrupt(
+          `output ${outpointKey(op.txid, op.index)} of tip ${toHex(e.hash)} missing from the UTXO set`,
+        );
       }
     }
     const view = new CoinView(source);
@@ -260,15 +279,18 @@ export class ChainCore<M> {
       throw err;
     }
     // Load the parent's model before writing, so a missing checkpoint changes nothing.
-    const parentModel = equalBytes(parent.modelHash, e.modelHash) ? this.tipModel : await this.models.get(parent.modelHash);
+    const parentModel = equalBytes(parent.modelHash, e.modelHash)
+      ? this.tipModel
+      : await this.models.get(parent.modelHash);
     const side: ChainEntry = { ...e, status: 'valid-side' };
     const batch = this.deps.db.batch();
     this.writeCoins(batch, view);
-    batch
-      .delUndo(e.hash)
-      .putEntry(side)
-      .delHeight(e.height)
-      .putChainState({ tipHash: parent.hash, height: parent.height, issued: parent.issuedAfter, weight: parent.weight });
+    batch.delUndo(e.hash).putEntry(side).delHeight(e.height).putChainState({
+      tipHash: parent.hash,
+      height: parent.height,
+      issued: parent.issuedAfter,
+      weight: parent.weight,
+    });
     await batch.write();
     this.index.update(side);
     this.index.popMain();
@@ -329,7 +351,12 @@ export class ChainCore<M> {
     }
     if (oldBranch.length > 0) {
       this.log.info(
-        { fork: fork.height, disconnected: oldBranch.length, connected: newBranch.length, tip: toHex(target.hash) },
+        {
+          fork: fork.height,
+          disconnected: oldBranch.length,
+          connected: newBranch.length,
+          tip: toHex(target.hash),
+        },
         'chain reorganized',
       );
     }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
  * returns a promise that rejects, is reported to `onError` and never disturbs the emitter or the
  * other listeners: the chain has already committed the state the event describes.
  */
-export class TypedEmitter<E extends Record<string, unknown>> {
+export class TypedEmitter<E extends object> {
   private readonly ee = new EventEmitter();
 
   constructor(private readonly onError: (event: string, err: unknown) => void) {

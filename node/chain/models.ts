@@ -3,7 +3,7 @@
  * hash, so a side block's improvement can be measured against its parent's model and a reorg can
  * restore the tip model. Decoded models are cached (small LRU).
  */
-import { equalBytes, type Evaluator, type Hash, toHex } from '../../consensus/index.js';
+import { type Evaluator, equalBytes, type Hash, toHex } from '../../consensus/index.js';
 import type { ChainDb } from '../db/index.js';
 import { ChainError } from './errors.js';
 
@@ -38,10 +38,16 @@ export class ModelStore<M> {
     try {
       model = this.evaluator.decodeModel(bytes);
     } catch {
-      throw new ChainError({ code: 'CHAIN_MODEL_MISSING', modelHash: hex }, `model checkpoint ${hex} does not decode`);
+      throw new ChainError(
+        { code: 'CHAIN_MODEL_MISSING', modelHash: hex },
+        `model checkpoint ${hex} does not decode`,
+      );
     }
     if (!equalBytes(this.evaluator.modelHash(model), modelHash)) {
-      throw new ChainError({ code: 'CHAIN_MODEL_MISSING', modelHash: hex }, `model checkpoint ${hex} has another hash`);
+      throw new ChainError(
+        { code: 'CHAIN_MODEL_MISSING', modelHash: hex },
+        `model checkpoint ${hex} has another hash`,
+      );
     }
     this.remember(modelHash, model);
     return model;

@@ -24,7 +24,11 @@ export function resolveChainOptions(opts: Partial<ChainOptions> = {}): ChainOpti
   for (const key of ['maxOrphans', 'maxOrphanBytes', 'orphanExpirySeconds', 'modelCacheSize'] as const) {
     const v = o[key];
     if (!Number.isSafeInteger(v) || v < 0) {
-      throw new ChainError({ code: 'CHAIN_BAD_OPTIONS', option: key, detail: `${v} is not a non-negative integer` });
+      throw new ChainError({
+        code: 'CHAIN_BAD_OPTIONS',
+        option: key,
+        detail: `${v} is not a non-negative integer`,
+      });
     }
   }
   return Object.freeze(o);

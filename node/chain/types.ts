@@ -38,7 +38,7 @@ export interface ChainBlockEvent {
 }
 
 /** Payloads of the chain's events. */
-export interface ChainEvents extends Record<string, unknown> {
+export interface ChainEvents {
   /** A block was connected to the best chain (one event per block, in chain order). */
   block: ChainBlockEvent;
   /** The best chain's tip block was disconnected (reorg), tip first. */

@@ -11,9 +11,9 @@ import {
   blockWithIds,
   type Coin,
   CoinView,
+  type Evaluator,
   encodeUndo,
   equalBytes,
-  type Evaluator,
   genesisBlock,
   type Hash,
   MemoryUtxoSet,
@@ -70,8 +70,10 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   if (!state) bad('no best-chain pointer');
   if (hashes.length === 0 || !equalBytes(hashes[0]!, genesis.hash)) bad('height 0 is not the genesis block');
   if (state && hashes.length > 0) {
-    if (state.height !== hashes.length - 1) bad(`pointer height ${state.height} != height index top ${hashes.length - 1}`);
-    if (!equalBytes(state.tipHash, hashes[hashes.length - 1]!)) bad('pointer tip differs from the height index top');
+    if (state.height !== hashes.length - 1)
+      bad(`pointer height ${state.height} != height index top ${hashes.length - 1}`);
+    if (!equalBytes(state.tipHash, hashes[hashes.length - 1]!))
+      bad('pointer tip differs from the height index top');
   }
 
   const utxo = new MemoryUtxoSet();
@@ -83,7 +85,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   let prevBits = genesis.block.header.bits;
   let blocksChecked = 0;
   const g = await db.getEntry(genesis.hash);
-  if (!g || g.status !== 'valid-connected' || g.weight !== weight) bad('genesis entry missing or wrong');
+  if (g?.status !== 'valid-connected' || g.weight !== weight) bad('genesis entry missing or wrong');
 
   for (let h = 1; h < hashes.length && mismatches.length === 0; h++) {
     const hash = hashes[h]!;
@@ -96,14 +98,21 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     }
     const b = blockWithIds(block);
     if (!equalBytes(b.hash, hash)) bad(`${at}: stored block hashes to ${toHex(b.hash)}`);
-    if (!equalBytes(block.header.prevHash, hashes[h - 1]!)) bad(`${at}: prev hash is not the block at height ${h - 1}`);
-    if (entry.height !== h || !equalBytes(entry.prevHash, hashes[h - 1]!)) bad(`${at}: entry height/prev disagree`);
+    if (!equalBytes(block.header.prevHash, hashes[h - 1]!))
+      bad(`${at}: prev hash is not the block at height ${h - 1}`);
+    if (entry.height !== h || !equalBytes(entry.prevHash, hashes[h - 1]!))
+      bad(`${at}: entry height/prev disagree`);
     if (entry.status !== 'valid-connected') bad(`${at}: entry status ${entry.status}`);
     if (mismatches.length > 0) break;
     const start = retargetStartHeight(h, params);
     const headerCtx = {
       expectedBits: nextBits(
-        { height: h, parentBits: prevBits, parentTime: times[h - 1]!, intervalStartTime: start === null ? 0 : times[start]! },
+        {
+          height: h,
+          parentBits: prevBits,
+          parentTime: times[h - 1]!,
+          intervalStartTime: start === null ? 0 : times[start]!,
+        },
         params,
       ),
       medianTimePast: medianTimePast(times.slice(-params.medianTimeSpan), params),
@@ -127,14 +136,16 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     const undo = utxo.apply(b, h);
     const stored = await db.getUndo(hash);
     if (!stored) bad(`${at}: undo data missing`);
-    else if (!equalBytes(encodeUndo(stored), encodeUndo(undo))) bad(`${at}: undo data differs from the replay`);
+    else if (!equalBytes(encodeUndo(stored), encodeUndo(undo)))
+      bad(`${at}: undo data differs from the replay`);
     const ppm = res.improvement?.improvementPpm ?? 0;
     const work = workFromBits(block.header.bits);
     weight += blockWeight(work, ppm, params);
     if (entry.work !== work) bad(`${at}: entry work ${entry.work} != ${work}`);
     if (entry.improvementPpm !== ppm) bad(`${at}: entry improvement ${entry.improvementPpm} != ${ppm}`);
     if (entry.weight !== weight) bad(`${at}: entry weight ${entry.weight} != ${weight}`);
-    if (entry.issuedAfter !== res.connect.issuedAfter) bad(`${at}: entry issued ${entry.issuedAfter} != ${res.connect.issuedAfter}`);
+    if (entry.issuedAfter !== res.connect.issuedAfter)
+      bad(`${at}: entry issued ${entry.issuedAfter} != ${res.connect.issuedAfter}`);
     if (res.improvement) {
       model = res.improvement.model;
       modelHash = res.improvement.modelHash;
@@ -150,7 +161,8 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     if (state.weight !== weight) bad(`pointer weight ${state.weight} != replay ${weight}`);
     const bytes = await db.getModel(modelHash);
     if (!bytes) bad(`tip model checkpoint ${toHex(modelHash)} missing`);
-    else if (!equalBytes(evaluator.modelHash(evaluator.decodeModel(bytes)), modelHash)) bad('tip model checkpoint corrupt');
+    else if (!equalBytes(evaluator.modelHash(evaluator.decodeModel(bytes)), modelHash))
+      bad('tip model checkpoint corrupt');
   }
 
   const stored = await utxoSnapshotFromDb(db);
@@ -170,11 +182,20 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
 }
 
 function sameCoin(a: Coin, b: Coin): boolean {
-  return a.value === b.value && a.height === b.height && a.coinbase === b.coinbase && equalBytes(a.pubKeyHash, b.pubKeyHash);
+  return (
+    a.value === b.value &&
+    a.height === b.height &&
+    a.coinbase === b.coinbase &&
+    equalBytes(a.pubKeyHash, b.pubKeyHash)
+  );
 }
 
 /** Merge-walks two key-sorted snapshots; lists up to MAX_LISTED differences, then a count. */
-function compareUtxo(stored: Array<[string, Coin]>, replay: Array<[string, Coin]>, bad: (m: string) => void): void {
+function compareUtxo(
+  stored: Array<[string, Coin]>,
+  replay: Array<[string, Coin]>,
+  bad: (m: string) => void,
+): void {
   let i = 0;
   let j = 0;
   let n = 0;

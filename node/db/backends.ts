@@ -12,6 +12,7 @@ export type BinaryLevel = AbstractLevel<string | Uint8Array, Uint8Array, Uint8Ar
 
 export function createBackend(opts: ChainDbOptions): BinaryLevel {
   const encodings = { keyEncoding: 'view', valueEncoding: 'view' } as const;
-  if (opts.backend === 'memory') return new MemoryLevel<Uint8Array, Uint8Array>({ ...encodings, storeEncoding: 'view' });
+  if (opts.backend === 'memory')
+    return new MemoryLevel<Uint8Array, Uint8Array>({ ...encodings, storeEncoding: 'view' });
   return new Level<Uint8Array, Uint8Array>(opts.path, encodings);
 }

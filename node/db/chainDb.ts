@@ -113,14 +113,16 @@ export class ChainDb {
 
   async getHashByHeight(height: number): Promise<Hash | undefined> {
     const v = await this.get(heightKey(height));
-    if (v && v.length !== 32) throw new DbError({ code: 'DB_CORRUPT', what: 'height index', detail: `height ${height}` });
+    if (v && v.length !== 32)
+      throw new DbError({ code: 'DB_CORRUPT', what: 'height index', detail: `height ${height}` });
     return v;
   }
 
   /** The height index ('H'), in height order. */
   async *heights(): AsyncGenerator<{ height: number; hash: Hash }> {
     for await (const [k, v] of this.scan('height')) {
-      if (v.length !== 32) throw new DbError({ code: 'DB_CORRUPT', what: 'height index', detail: 'value length' });
+      if (v.length !== 32)
+        throw new DbError({ code: 'DB_CORRUPT', what: 'height index', detail: 'value length' });
       yield { height: heightFromKey(k), hash: v };
     }
   }
@@ -192,7 +194,11 @@ export class ChainDb {
     const len = KEY_LENGTH[name];
     for await (const [k, v] of this.db.iterator(prefixRange(p))) {
       if (k.length !== len) {
-        throw new DbError({ code: 'DB_CORRUPT', what: `${name} key`, detail: `length ${k.length} != ${len}` });
+        throw new DbError({
+          code: 'DB_CORRUPT',
+          what: `${name} key`,
+          detail: `length ${k.length} != ${len}`,
+        });
       }
       yield [view(k), view(v)];
     }
@@ -211,7 +217,8 @@ export class ChainDb {
   }
 
   private async io<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    if (op !== 'open' && op !== 'close' && this.db.status !== 'open') throw new DbError({ code: 'DB_NOT_OPEN' });
+    if (op !== 'open' && op !== 'close' && this.db.status !== 'open')
+      throw new DbError({ code: 'DB_NOT_OPEN' });
     try {
       return await fn();
     } catch (e) {

@@ -10,7 +10,12 @@ import type { Hash, VerdictReason } from '../../consensus/index.js';
  */
 export type EntryStatus = 'unvalidated' | 'valid-connected' | 'valid-side' | 'invalid';
 
-export const ENTRY_STATUSES: readonly EntryStatus[] = ['unvalidated', 'valid-connected', 'valid-side', 'invalid'];
+export const ENTRY_STATUSES: readonly EntryStatus[] = [
+  'unvalidated',
+  'valid-connected',
+  'valid-side',
+  'invalid',
+];
 
 /** Header-index entry: one per stored (or rejected-after-PoW) block. */
 export interface ChainEntry {

@@ -4,7 +4,7 @@
  * older pre-BIP340 scheme.
  */
 import { createRequire } from 'node:module';
-import type { SigCheck, SigVerifier, SyncSigVerifier } from '../../consensus/crypto/index.js';
+import type { SigCheck, SigVerifier, SyncSigVerifier } from '../../consensus/index.js';
 
 /** The part of bcrypto's CommonJS `lib/schnorr` we use. Every argument must be a Buffer. */
 interface BcryptoSchnorr {

@@ -1,4 +1,4 @@
-import { QenexError } from '../../consensus/errors.js';
+import { QenexError } from '../../consensus/index.js';
 
 export type VerifyErrorType =
   | { code: 'VERIFY_BAD_OPTIONS'; option: string; value: number }

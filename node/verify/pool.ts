@@ -4,7 +4,7 @@
  * small to be worth the message round trip are verified inline on the calling thread.
  */
 import { Worker } from 'node:worker_threads';
-import type { SigCheck, SigVerifier } from '../../consensus/crypto/index.js';
+import type { SigCheck, SigVerifier } from '../../consensus/index.js';
 import { firstInvalid, firstMalformed } from './bcrypto.js';
 import { VerifyError } from './errors.js';
 import {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   blockWithIds,
-  equalBytes,
   type Evaluator,
+  equalBytes,
   genesisBlock,
   nobleVerifier,
   toHex,
@@ -17,7 +17,18 @@ import { ChainDb, utxoSnapshotFromDb } from '../../../../node/db/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { improvingDelta, type LinearModel, linearEvaluator } from '../../../../training/index.js';
 import { coinbaseTx, rejectReason, type TestChain } from '../../../utils/chainBuilder.js';
-import { blocksAbove, buildBase, CLOCK, dumpDb, feed, forceAppend, forkAt, mineSpend, openChain, P } from './helpers.js';
+import {
+  blocksAbove,
+  buildBase,
+  CLOCK,
+  dumpDb,
+  feed,
+  forceAppend,
+  forkAt,
+  mineSpend,
+  openChain,
+  P,
+} from './helpers.js';
 
 describe('node/chain Chain', () => {
   let base: TestChain;
@@ -57,7 +68,10 @@ describe('node/chain Chain', () => {
         clock: CLOCK,
       },
     );
-    await assert.rejects(chain.start(), (e: unknown) => e instanceof ChainError && e.code === 'CHAIN_GENESIS_MISMATCH');
+    await assert.rejects(
+      chain.start(),
+      (e: unknown) => e instanceof ChainError && e.code === 'CHAIN_GENESIS_MISMATCH',
+    );
   });
 
   it('connects a chain with spends: UTXO set equals the replay, events fire in order', async () => {
@@ -209,7 +223,10 @@ describe('node/chain Chain', () => {
     assert.equal(ctx.height, 8);
     assert.ok(equalBytes(ctx.prevHash, chain.tip.hash));
     assert.equal(ctx.bits, P.powLimitBits);
-    const times = base.entries.slice(0, 8).map((e) => e.time).sort((a, b) => a - b);
+    const times = base.entries
+      .slice(0, 8)
+      .map((e) => e.time)
+      .sort((a, b) => a - b);
     assert.equal(ctx.medianTimePast, times[Math.floor(times.length / 2)]);
     assert.equal(ctx.issued, base.entries[7]!.issued);
     assert.ok(equalBytes(ctx.modelHash, P.genesis.modelHash));
@@ -259,13 +276,18 @@ describe('node/chain Chain', () => {
     }
   });
 
-  it('stops accepting blocks after stop()', async () => {
+  it('stops accepting blocks after stop(), and starts again from the database', async () => {
     const { chain } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 3));
     await chain.stop();
     await assert.rejects(
-      chain.processBlock(base.entries[1]!.block.block),
+      chain.processBlock(base.entries[4]!.block.block),
       (e: unknown) => e instanceof ChainError && e.code === 'CHAIN_NOT_STARTED',
     );
+    await chain.start();
+    assert.equal(chain.tip.height, 3);
+    assert.equal((await chain.processBlock(base.entries[4]!.block.block)).status, 'connected');
+    await chain.verifyChain();
   });
 
   it('isolates a listener that throws', async () => {

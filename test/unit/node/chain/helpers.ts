@@ -40,11 +40,12 @@ export interface Opened {
 export async function openChain(
   db: ChainDb = new ChainDb({ backend: 'memory' }),
   params: NetworkParams = P,
+  clock: () => number = CLOCK,
 ): Promise<Opened> {
   const verifier = new CountingVerifier();
   const chain = new Chain<LinearModel>(
     {},
-    { db, params, evaluator: linearEvaluator, verifier, logger: silentLogger, clock: CLOCK },
+    { db, params, evaluator: linearEvaluator, verifier, logger: silentLogger, clock },
   );
   await chain.start();
   return { chain, db, verifier };
@@ -69,11 +70,21 @@ export function forceAppend(tc: TestChain, b: BlockWithIds): void {
   let created = 0n;
   for (const o of b.txs[0]!.tx.outputs) created += o.value;
   tc.utxo.apply(b, tip.height + 1);
-  tc.entries.push({ block: b, height: tip.height + 1, issued: tip.issued + created, model: tip.model, time: b.block.header.time });
+  tc.entries.push({
+    block: b,
+    height: tip.height + 1,
+    issued: tip.issued + created,
+    model: tip.model,
+    time: b.block.header.time,
+  });
 }
 
 /** Mines a block spending the miner's coinbase at `fromHeight` into two outputs (fee 1000). */
-export async function mineSpend(tc: TestChain, fromHeight: number, opts: NextBlockOptions = {}): Promise<BlockWithIds> {
+export async function mineSpend(
+  tc: TestChain,
+  fromHeight: number,
+  opts: NextBlockOptions = {},
+): Promise<BlockWithIds> {
   const from = tc.coinbaseOutpoint(fromHeight);
   const fee = 1000n;
   const half = (from.coin.value - fee) / 2n;

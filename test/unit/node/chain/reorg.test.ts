@@ -10,7 +10,17 @@ import {
 import { ChainDb, utxoSnapshotFromDb } from '../../../../node/db/index.js';
 import { improvingDelta, linearEvaluator } from '../../../../training/index.js';
 import { rejectReason, TestChain } from '../../../utils/chainBuilder.js';
-import { blocksAbove, buildBase, feed, forceAppend, forkAt, mineSpend, openChain, P } from './helpers.js';
+import {
+  blocksAbove,
+  buildBase,
+  CLOCK,
+  feed,
+  forceAppend,
+  forkAt,
+  mineSpend,
+  openChain,
+  P,
+} from './helpers.js';
 
 const REWARD = 50n * 100_000_000n;
 
@@ -41,7 +51,8 @@ describe('node/chain reorganizations and fork choice', () => {
     assert.deepEqual(chain.getTipModel(), b.tip.model);
     assert.notDeepEqual(chain.getTipModel(), linearEvaluator.initialModel());
     assert.equal(chain.tip.issuedAfter, b.tip.issued);
-    for (let h = 9; h <= 12; h++) assert.equal(chain.getEntry(base.entries[h]!.block.hash)?.status, 'valid-side');
+    for (let h = 9; h <= 12; h++)
+      assert.equal(chain.getEntry(base.entries[h]!.block.hash)?.status, 'valid-side');
     await chain.verifyChain();
 
     // A grows heavier again: back to A, model back to the initial one.
@@ -50,7 +61,20 @@ describe('node/chain reorganizations and fork choice', () => {
     await a.mine();
     events.length = 0;
     assert.deepEqual(await feed(chain, blocksAbove(a, 12)), ['reorganized', 'connected']);
-    assert.deepEqual(events, ['-12', '-11', '-10', '-9', '+9', '+10', '+11', '+12', '+13', 'tip 13', '+14', 'tip 14']);
+    assert.deepEqual(events, [
+      '-12',
+      '-11',
+      '-10',
+      '-9',
+      '+9',
+      '+10',
+      '+11',
+      '+12',
+      '+13',
+      'tip 13',
+      '+14',
+      'tip 14',
+    ]);
     assert.deepEqual(await utxoSnapshotFromDb(db), a.utxo.snapshot());
     assert.deepEqual(chain.getTipModel(), linearEvaluator.initialModel());
     assert.equal(chain.tip.issuedAfter, a.tip.issued);
@@ -87,7 +111,10 @@ describe('node/chain reorganizations and fork choice', () => {
     const calls = verifier.calls;
     events.length = 0;
     const b12 = b.buildBlock();
-    await assert.rejects(chain.processBlock(b12.block), (e: unknown) => e instanceof VerdictError && e.reason === 'bad-cb-amount');
+    await assert.rejects(
+      chain.processBlock(b12.block),
+      (e: unknown) => e instanceof VerdictError && e.reason === 'bad-cb-amount',
+    );
     assert.equal(chain.getEntry(b12.hash)?.status, 'invalid');
     assert.equal(verifier.calls, calls);
     assert.deepEqual(events, []);
@@ -105,7 +132,12 @@ describe('node/chain reorganizations and fork choice', () => {
       const height = tip.height + 1;
       const start = tc.entries[height - PR.retargetInterval];
       const bits = nextBits(
-        { height, parentBits: tip.block.block.header.bits, parentTime: tip.time, intervalStartTime: start?.time ?? 0 },
+        {
+          height,
+          parentBits: tip.block.block.header.bits,
+          parentTime: tip.time,
+          intervalStartTime: start?.time ?? 0,
+        },
         PR,
       );
       const b = tc.buildBlock({
@@ -156,12 +188,46 @@ describe('node/chain reorganizations and fork choice', () => {
       [x, y],
       [y, x],
     ] as const) {
-      const { chain } = await openChain();
+      const { chain, db } = await openChain();
       await feed(chain, blocksAbove(base, 0).slice(0, 10));
       assert.deepEqual(await feed(chain, [first, second]), ['connected', 'side']);
       assert.equal(chain.getEntry(first.hash)!.weight, chain.getEntry(second.hash)!.weight);
       assert.equal(toHex(chain.tip.hash), toHex(first.hash));
+      // The first-seen order is stored: a restart keeps the same tip.
+      await chain.stop();
+      const restarted = await openChain(db);
+      assert.equal(toHex(restarted.chain.tip.hash), toHex(first.hash));
     }
+  });
+
+  it('restores the old chain, without marking anything invalid, when a branch block cannot be judged yet', async () => {
+    let now = CLOCK();
+    const { chain, db } = await openChain(undefined, P, () => now);
+    await feed(chain, blocksAbove(base, 0).slice(0, 10));
+    const a = forkAt(base, 10);
+    const b = forkAt(base, 8);
+    const t8 = base.entries[8]!.time;
+    await b.mine({ time: t8 + 3 });
+    await b.mine({ time: t8 + 5000 });
+    assert.deepEqual(await feed(chain, blocksAbove(b, 8)), ['side', 'side']);
+    // The clock goes back: block 10 of B is now too far in the future; B's block 11 is not.
+    now = t8 + 5000 - P.maxFutureDrift - 1;
+    const b11 = await b.mine({ time: t8 + 10 });
+    const events: string[] = [];
+    chain.on('block', ({ entry }) => events.push(`+${entry.height}`));
+    chain.on('disconnect', ({ entry }) => events.push(`-${entry.height}`));
+    assert.equal((await chain.processBlock(b11.block)).status, 'side');
+    assert.deepEqual(events, ['-10', '-9', '+9', '-9', '+9', '+10']);
+    assert.ok(equalBytes(chain.tip.hash, a.tip.block.hash));
+    assert.deepEqual(await utxoSnapshotFromDb(db), a.utxo.snapshot());
+    assert.equal(chain.getEntry(b.entries[10]!.block.hash)?.status, 'unvalidated');
+    assert.equal(chain.getEntry(b11.hash)?.status, 'unvalidated');
+    // Later it can be judged, and B wins.
+    now = CLOCK();
+    const b12 = await b.mine();
+    assert.equal((await chain.processBlock(b12.block)).status, 'reorganized');
+    assert.deepEqual(await utxoSnapshotFromDb(db), b.utxo.snapshot());
+    await chain.verifyChain();
   });
 
   it('finishes an interrupted reorg on the next start, whatever batch the crash hit', async () => {

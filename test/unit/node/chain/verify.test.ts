@@ -30,7 +30,13 @@ describe('node/chain verifyChain', () => {
     assert.equal(report.coins, base.utxo.size);
     assert.equal(report.replayCoins, base.utxo.size);
     assert.equal(report.issued, base.tip.issued);
-    const direct = await verifyStoredChain({ db, params: P, evaluator: linearEvaluator, verifier: nobleVerifier, clock: CLOCK });
+    const direct = await verifyStoredChain({
+      db,
+      params: P,
+      evaluator: linearEvaluator,
+      verifier: nobleVerifier,
+      clock: CLOCK,
+    });
     assert.deepEqual(direct, report);
   });
 
@@ -40,7 +46,13 @@ describe('node/chain verifyChain', () => {
     const extra = { op: { txid: new Uint8Array(32).fill(7), index: 3 }, coin: gone.coin };
     await db.batch().delCoin(gone.op).putCoin(extra.op, extra.coin).write();
     await assert.rejects(chain.verifyChain(), mismatch);
-    const report = await replayStoredChain({ db, params: P, evaluator: linearEvaluator, verifier: nobleVerifier, clock: CLOCK });
+    const report = await replayStoredChain({
+      db,
+      params: P,
+      evaluator: linearEvaluator,
+      verifier: nobleVerifier,
+      clock: CLOCK,
+    });
     assert.equal(report.mismatches.length, 2);
     assert.match(report.mismatches.join('\n'), /missing from the stored UTXO set/);
     assert.match(report.mismatches.join('\n'), /stored but not in the replay/);
@@ -50,7 +62,10 @@ describe('node/chain verifyChain', () => {
     const { chain, db } = await stored();
     const h5 = base.entries[5]!.block.hash;
     await db.batch().putUndo(h5, { spent: [] }).write();
-    await assert.rejects(chain.verifyChain(), (e: unknown) => mismatch(e) && /undo data differs/.test((e as Error).message));
+    await assert.rejects(
+      chain.verifyChain(),
+      (e: unknown) => mismatch(e) && /undo data differs/.test((e as Error).message),
+    );
     const fresh = await stored();
     await fresh.db.batch().putHeight(4, base.entries[5]!.block.hash).write();
     await assert.rejects(fresh.chain.verifyChain(), mismatch);

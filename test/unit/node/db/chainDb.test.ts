@@ -19,7 +19,12 @@ function h(n: number): Uint8Array {
   return sha256d(Uint8Array.of(n));
 }
 
-const coin = (value: bigint, height: number): Coin => ({ value, pubKeyHash: h(0).slice(0, 20), height, coinbase: height % 2 === 0 });
+const coin = (value: bigint, height: number): Coin => ({
+  value,
+  pubKeyHash: h(0).slice(0, 20),
+  height,
+  coinbase: height % 2 === 0,
+});
 
 describe('node/db ChainDb', () => {
   let dir: string;
@@ -53,7 +58,7 @@ describe('node/db ChainDb', () => {
           .putChainState({ tipHash: g.hash, height: 0, issued: 0n, weight: 2n })
           .putModel(h(50), Uint8Array.of(1, 2, 3))
           .putUndo(g.hash, { spent: [coin(5n, 1)] });
-        ops.forEach((op, i) => batch.putCoin(op, coin(BigInt(i + 1) * 1000n, i)));
+        for (const [i, op] of ops.entries()) batch.putCoin(op, coin(BigInt(i + 1) * 1000n, i));
         batch.delCoin(ops[1]!);
         assert.equal(await db.getChainState(), undefined, 'nothing is visible before write()');
         await batch.write();
@@ -75,7 +80,10 @@ describe('node/db ChainDb', () => {
         assert.equal(await db.hasBlock(g.hash), true);
         assert.equal(await db.isEmpty(), false);
         await db.close();
-        await assert.rejects(db.getChainState(), (e: unknown) => e instanceof DbError && e.code === 'DB_NOT_OPEN');
+        await assert.rejects(
+          db.getChainState(),
+          (e: unknown) => e instanceof DbError && e.code === 'DB_NOT_OPEN',
+        );
       });
 
       it('snapshots the UTXO set in the same order as MemoryUtxoSet', async () => {
@@ -110,7 +118,10 @@ describe('node/db ChainDb', () => {
     const path = join(dir, 'garbage');
     const db = new ChainDb({ backend: 'level', path });
     await db.open();
-    await db.batch().putChainState({ tipHash: h(1), height: 1, issued: 0n, weight: 0n }).write();
+    await db
+      .batch()
+      .putChainState({ tipHash: h(1), height: 1, issued: 0n, weight: 0n })
+      .write();
     await db.close();
     const raw = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' });
     await raw.put(Uint8Array.of(0x52), Uint8Array.of(1, 2, 3));
@@ -118,7 +129,10 @@ describe('node/db ChainDb', () => {
     await raw.close();
     await db.open();
     await assert.rejects(db.getChainState(), (e: unknown) => e instanceof DbError && e.code === 'DB_CORRUPT');
-    await assert.rejects(utxoSnapshotFromDb(db), (e: unknown) => e instanceof DbError && e.code === 'DB_CORRUPT');
+    await assert.rejects(
+      utxoSnapshotFromDb(db),
+      (e: unknown) => e instanceof DbError && e.code === 'DB_CORRUPT',
+    );
     await db.close();
   });
 });

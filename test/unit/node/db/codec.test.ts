@@ -89,7 +89,10 @@ describe('node/db codecs and layout', () => {
   it('round-trips the chain state and the version record', () => {
     const s = { tipHash: h(7), height: 42, issued: 123n, weight: 2n ** 100n };
     assert.deepEqual(decodeChainState(encodeChainState(s)), s);
-    assert.deepEqual(decodeVersion(encodeVersion({ version: 1, magic: 0x51584e44 })), { version: 1, magic: 0x51584e44 });
+    assert.deepEqual(decodeVersion(encodeVersion({ version: 1, magic: 0x51584e44 })), {
+      version: 1,
+      magic: 0x51584e44,
+    });
     assert.throws(() => decodeVersion(Uint8Array.of(1, 0, 0, 0)), isCorrupt);
   });
 

@@ -7,12 +7,14 @@ import {
   type SigCheck,
   type SigVerifier,
   sign,
-} from '../../../../consensus/crypto/index.js';
+} from '../../../../consensus/index.js';
 import { bcryptoVerifier, VerifyError, VerifyPool } from '../../../../node/verify/index.js';
 import { bip340Ref, edgeVectors, N, to32, toBig } from '../../../utils/schnorrVectors.js';
 
 const ZERO32 = new Uint8Array(32);
-const secretKeyArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((b) => toBig(b) > 0n && toBig(b) < N);
+const secretKeyArb = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .filter((b) => toBig(b) > 0n && toBig(b) < N);
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
 function flip(bytes: Uint8Array, bit: number): Uint8Array {
@@ -113,7 +115,8 @@ describe('node/verify', function () {
           total += cases.length;
           mutated += expected.length;
         }),
-        { numRuns: 10 },
+        // no shrinking: each run signs ~200 keys, so shrinking would take minutes
+        { numRuns: 10, endOnFailure: true },
       );
       assert.ok(total >= 2000, `only ${total} cases`);
       assert.ok(mutated > total * 0.4 && mutated < total * 0.6, `${mutated} of ${total} mutated`);
@@ -124,7 +127,10 @@ describe('node/verify', function () {
         fc.property(caseArb, (c) => {
           const valid = { msg: c.msg, sig: sign(c.msg, c.sk, c.aux), pubkey: getPublicKey(c.sk) };
           const check = c.mutate ? { ...valid, [c.what]: flip(valid[c.what], c.bit) } : valid;
-          assert.equal(bcryptoVerifier.verifySync(check), bip340Ref.verify(check.pubkey, check.msg, check.sig));
+          assert.equal(
+            bcryptoVerifier.verifySync(check),
+            bip340Ref.verify(check.pubkey, check.msg, check.sig),
+          );
         }),
         { numRuns: 100 },
       );
@@ -220,7 +226,10 @@ describe('node/verify', function () {
     it('works with more threads than cores and with everything inline', async () => {
       const batch = valid.slice(0, 400);
       batch[333] = { ...batch[333]!, sig: flip(batch[333]!.sig, 500) };
-      for (const opts of [{ threads: 3, minBatchPerThread: 1 }, { threads: 1, minBatchPerThread: 10_000 }]) {
+      for (const opts of [
+        { threads: 3, minBatchPerThread: 1 },
+        { threads: 1, minBatchPerThread: 10_000 },
+      ]) {
         const p = new VerifyPool(opts, {});
         await p.start();
         try {
@@ -251,7 +260,12 @@ describe('node/verify', function () {
     });
 
     it('rejects bad options with a typed error', () => {
-      for (const opts of [{ threads: 0 }, { threads: 1.5 }, { minBatchPerThread: 0 }, { minBatchPerThread: -3 }]) {
+      for (const opts of [
+        { threads: 0 },
+        { threads: 1.5 },
+        { minBatchPerThread: 0 },
+        { minBatchPerThread: -3 },
+      ]) {
         assert.throws(() => new VerifyPool(opts, {}), isVerifyError('VERIFY_BAD_OPTIONS'));
       }
     });

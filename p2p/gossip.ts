@@ -1,0 +1,211 @@
+/**
+ * Gossip of blocks, transactions and model deltas over gossipsub.
+ *
+ * Messages are unsigned (StrictNoSign) and identified by the hash of their topic and content, so
+ * a block or transaction relayed by several peers is validated once and duplicates are dropped.
+ * Each topic has a validator that gossipsub awaits before delivering or forwarding a message:
+ * decode strictly, then ask the node (chain, mempool, delta sink). Accept relays the message;
+ * Reject (consensus-invalid or garbage) drops it, makes gossipsub lower the sender's score
+ * (invalid-message deliveries, P4) and adds the matching penalty to our ban score; Ignore
+ * (duplicates, orphans, 'context' verdicts, over the rate limit) drops it without blame.
+ */
+import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
+import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId } from '@libp2p/interface';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  type Block,
+  type BlockHeader,
+  decodeBlock,
+  decodeTx,
+  headerHash,
+  type NetworkName,
+  type Transaction,
+  txid,
+} from '../consensus/index.js';
+import { P2pError } from './errors.js';
+import { gossipLimit, type ResolvedP2pOptions } from './options.js';
+import { type Judgement, judgeError } from './penalties.js';
+import { TOPIC_KINDS, type TopicKind, topicName } from './protocols.js';
+import type { PeerRateLimiter } from './rateLimit.js';
+import type { Punish } from './reqresp.js';
+import type { DeltaSink, P2pChain, P2pMempool } from './types.js';
+
+const encoder = new TextEncoder();
+
+/** Message id: sha256(topic || 0x00 || data). Content-addressed: duplicates share an id. */
+export function gossipMsgId(msg: Message): Uint8Array {
+  const topic = encoder.encode(msg.topic);
+  const buf = new Uint8Array(topic.length + 1 + msg.data.length);
+  buf.set(topic, 0);
+  buf.set(msg.data, topic.length + 1);
+  return sha256(buf);
+}
+
+/** Topic score parameters: invalid messages weigh heavily; quiet meshes are not penalised (blocks are rare). */
+export function topicScoreParams(): Partial<TopicScoreParams> {
+  return {
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 3600,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.9,
+  };
+}
+
+export function peerScoreParams(network: NetworkName, banScore: (peerId: string) => number): Partial<PeerScoreParams> {
+  const topics: Record<string, TopicScoreParams> = {};
+  for (const kind of TOPIC_KINDS) topics[topicName(network, kind)] = topicScoreParams() as TopicScoreParams;
+  return {
+    topics,
+    topicScoreCap: 10,
+    // P5: our own misbehaviour score lowers gossipsub's view of the peer too.
+    appSpecificScore: (p: string) => -banScore(p),
+    appSpecificWeight: 1,
+  };
+}
+
+export interface GossipContext {
+  readonly pubsub: GossipSub;
+  readonly network: NetworkName;
+  readonly opts: ResolvedP2pOptions;
+  readonly maxBlockSize: number;
+  readonly chain: P2pChain;
+  readonly mempool?: P2pMempool;
+  readonly deltas?: DeltaSink;
+  readonly limiter: PeerRateLimiter<TopicKind>;
+  readonly punish: Punish;
+  /** A gossiped block's parent is unknown: fetch its ancestors from the sender. */
+  readonly onOrphan: (peerId: string) => void;
+}
+
+export class Gossip {
+  private readonly kinds: TopicKind[];
+
+  constructor(private readonly ctx: GossipContext) {
+    this.kinds = TOPIC_KINDS.filter(
+      (k) => k === 'blocks' || (k === 'txs' && ctx.mempool) || (k === 'deltas' && ctx.deltas),
+    );
+  }
+
+  topic(kind: TopicKind): string {
+    return topicName(this.ctx.network, kind);
+  }
+
+  /** Installs the validators and subscribes to the topics the node can judge. */
+  start(): void {
+    for (const kind of this.kinds) {
+      const topic = this.topic(kind);
+      this.ctx.pubsub.topicValidators.set(topic, (peer, msg) => this.validate(kind, peer, msg));
+      this.ctx.pubsub.subscribe(topic);
+    }
+  }
+
+  stop(): void {
+    for (const kind of this.kinds) {
+      const topic = this.topic(kind);
+      this.ctx.pubsub.topicValidators.delete(topic);
+      try {
+        this.ctx.pubsub.unsubscribe(topic);
+      } catch {
+        // already stopped with libp2p
+      }
+    }
+  }
+
+  /** Publishes `data`; throws P2P_MESSAGE_TOO_LARGE instead of letting gossipsub drop it silently. */
+  async publish(kind: TopicKind, data: Uint8Array): Promise<number> {
+    const topic = this.topic(kind);
+    const max = gossipLimit(kind, this.ctx.opts, this.ctx.maxBlockSize);
+    if (data.length > max) throw new P2pError({ code: 'P2P_MESSAGE_TOO_LARGE', topic, size: data.length, max });
+    const r = await this.ctx.pubsub.publish(topic, data);
+    return r.recipients.length;
+  }
+
+  private async validate(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const from = peer.toString();
+    if (!this.ctx.limiter.take(from, kind)) {
+      this.ctx.punish(from, 'rate-limited', `gossip ${kind}`);
+      return TopicValidatorResult.Ignore;
+    }
+    const max = gossipLimit(kind, this.ctx.opts, this.ctx.maxBlockSize);
+    if (msg.data.length > max) {
+      this.ctx.punish(from, 'oversize-message', `gossip ${kind} ${msg.data.length} > ${max}`);
+      return TopicValidatorResult.Reject;
+    }
+    let judgement: Judgement;
+    switch (kind) {
+      case 'blocks':
+        judgement = await this.judgeBlock(from, msg.data);
+        break;
+      case 'txs':
+        judgement = await this.judgeTx(msg.data);
+        break;
+      case 'deltas':
+        judgement = await this.judgeDelta(from, msg.data);
+        break;
+    }
+    if (judgement.verdict === 'accept') return TopicValidatorResult.Accept;
+    if (judgement.verdict === 'ignore') return TopicValidatorResult.Ignore;
+    this.ctx.punish(from, judgement.code, `gossip ${kind}: ${judgement.reason}`);
+    return TopicValidatorResult.Reject;
+  }
+
+  private async judgeBlock(from: string, data: Uint8Array): Promise<Judgement> {
+    let block: Block;
+    let header: BlockHeader;
+    try {
+      block = decodeBlock(data);
+      header = block.header;
+    } catch (err) {
+      return judgeError(err, 'malformed-message');
+    }
+    if (this.ctx.chain.hasBlock(headerHash(header))) return { verdict: 'ignore', reason: 'duplicate' };
+    try {
+      const r = await this.ctx.chain.processBlock(block, from);
+      if (r.status === 'orphan') {
+        this.ctx.onOrphan(from);
+        return { verdict: 'ignore', reason: 'orphan' };
+      }
+      if (r.status === 'duplicate') return { verdict: 'ignore', reason: 'duplicate' };
+      return { verdict: 'accept' };
+    } catch (err) {
+      return judgeError(err, null);
+    }
+  }
+
+  private async judgeTx(data: Uint8Array): Promise<Judgement> {
+    const mempool = this.ctx.mempool;
+    if (!mempool) return { verdict: 'ignore', reason: 'no mempool' };
+    let tx: Transaction;
+    try {
+      tx = decodeTx(data);
+    } catch (err) {
+      return judgeError(err, 'malformed-message');
+    }
+    if (mempool.has(txid(tx))) return { verdict: 'ignore', reason: 'duplicate' };
+    try {
+      await mempool.accept(tx);
+      return { verdict: 'accept' };
+    } catch (err) {
+      return judgeError(err, null);
+    }
+  }
+
+  private async judgeDelta(from: string, data: Uint8Array): Promise<Judgement> {
+    const deltas = this.ctx.deltas;
+    if (!deltas) return { verdict: 'ignore', reason: 'no delta sink' };
+    try {
+      const r = await deltas.accept(data, from);
+      return r === 'accept' ? { verdict: 'accept' } : { verdict: 'ignore', reason: 'ignored by sink' };
+    } catch (err) {
+      return judgeError(err, 'invalid-delta');
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Server side of the four request protocols: decode strictly, charge the rate limiter, answer from
+ * the node's chain. Malformed requests are punished by serveRequests (DecodeError).
+ */
+import type { PeerId } from '@libp2p/interface';
+import type { NetworkName } from '../consensus/index.js';
+import {
+  BLOCKS_REQUEST_SIZE_MAX,
+  decodeBlocksRequest,
+  decodeHeadersRequest,
+  decodeModelRequest,
+  decodeStatus,
+  encodeBlocksResponseHead,
+  encodeHeadersResponse,
+  encodeModelResponse,
+  encodeStatusResponse,
+  HEADERS_REQUEST_SIZE_MAX,
+  MAX_HEADERS,
+  MODEL_REQUEST_SIZE,
+  type PeerStatus,
+  STATUS_SIZE_MAX,
+} from './codec.js';
+import type { ResolvedP2pOptions } from './options.js';
+import { type RequestKind, requestProtocol } from './protocols.js';
+import type { PeerRateLimiter } from './rateLimit.js';
+import { type Punish, type ServerSpec, serveRequests } from './reqresp.js';
+import type { P2pChain } from './types.js';
+
+export interface ServerContext {
+  readonly chain: P2pChain;
+  readonly network: NetworkName;
+  readonly opts: ResolvedP2pOptions;
+  readonly limiter: PeerRateLimiter<RequestKind>;
+  readonly punish: Punish;
+  readonly ourStatus: () => PeerStatus;
+  /** A peer told us its status (in its status request). */
+  readonly onStatus: (peer: PeerId, status: PeerStatus) => void;
+}
+
+type Respond = ServerSpec['respond'];
+
+export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnType<typeof serveRequests>> {
+  const limited = (peerId: string, kind: RequestKind, cost: number): boolean => {
+    if (ctx.limiter.take(peerId, kind, cost)) return false;
+    ctx.punish(peerId, 'rate-limited', kind);
+    return true;
+  };
+
+  const status: Respond = async (req, peer) => {
+    if (limited(peer.toString(), 'status', 1)) return 'rate-limited';
+    const theirs = decodeStatus(req);
+    ctx.onStatus(peer, theirs);
+    return [encodeStatusResponse(ctx.ourStatus())];
+  };
+
+  const headers: Respond = async (req, peer) => {
+    if (limited(peer.toString(), 'headers', 1)) return 'rate-limited';
+    const { locator, max } = decodeHeadersRequest(req);
+    const list = await ctx.chain.getHeadersAfter(locator, Math.min(max, MAX_HEADERS));
+    return [encodeHeadersResponse(list.slice(0, max))];
+  };
+
+  const blocks: Respond = async (req, peer) => {
+    const hashes = decodeBlocksRequest(req);
+    if (limited(peer.toString(), 'blocks', hashes.length)) return 'rate-limited';
+    const found: Uint8Array[] = [];
+    let bytes = 0;
+    for (const h of hashes) {
+      if (found.length > 0 && bytes >= ctx.opts.maxBlocksResponseBytes) break;
+      const b = await ctx.chain.getBlockBytes(h);
+      if (!b) continue;
+      found.push(b);
+      bytes += b.length;
+    }
+    return [encodeBlocksResponseHead(found.length), ...found];
+  };
+
+  const model: Respond = async (req, peer) => {
+    if (limited(peer.toString(), 'model', 1)) return 'rate-limited';
+    const hash = decodeModelRequest(req);
+    const bytes = await ctx.chain.getModelBytes(hash);
+    if (!bytes) return 'not-found';
+    if (bytes.length > ctx.opts.maxModelBytes) return 'unavailable';
+    return [encodeModelResponse(bytes)];
+  };
+
+  const spec = (kind: RequestKind, maxRequest: number, respond: Respond): ServerSpec => ({
+    protocol: requestProtocol(ctx.network, kind),
+    maxRequest,
+    timeoutMs: ctx.opts.requestTimeoutMs,
+    punish: ctx.punish,
+    respond,
+  });
+
+  return {
+    status: serveRequests(spec('status', STATUS_SIZE_MAX, status)),
+    headers: serveRequests(spec('headers', HEADERS_REQUEST_SIZE_MAX, headers)),
+    blocks: serveRequests(spec('blocks', BLOCKS_REQUEST_SIZE_MAX, blocks)),
+    model: serveRequests(spec('model', MODEL_REQUEST_SIZE, model)),
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Request/response over libp2p streams: one length-prefixed request frame, one or more response
+ * frames, then the stream closes. Every read is size-limited (lpStream maxDataLength) and every
+ * exchange has a deadline (AbortSignal.timeout). Errors become typed P2pErrors; whatever the peer
+ * did wrong on our server is charged to it through `punish`.
+ */
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
+import { DecodeError } from '../consensus/index.js';
+import { encodeErrorResponse, type ResponseStatus } from './codec.js';
+import { P2pError } from './errors.js';
+import type { PenaltyCode } from './penalties.js';
+
+export interface FrameReader {
+  /** Reads the next frame; `max` tightens the stream's frame limit for this frame. */
+  read(max?: number): Promise<Uint8Array>;
+}
+
+export type Punish = (peerId: string, code: PenaltyCode, detail?: string) => void;
+
+function errName(err: unknown): string {
+  return err instanceof Error ? err.name : '';
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isOversize(err: unknown): boolean {
+  const n = errName(err);
+  return n === 'InvalidDataLengthError' || n === 'InvalidDataLengthLengthError';
+}
+
+async function readFrame(
+  lp: LengthPrefixedStream<Stream>,
+  signal: AbortSignal,
+  max: number | undefined,
+  limitName: string,
+): Promise<Uint8Array> {
+  const list = await lp.read({ signal });
+  const bytes = list.subarray();
+  if (max !== undefined && bytes.length > max) {
+    throw new DecodeError({ code: 'DECODE_OVERSIZE', what: limitName, size: bytes.length, max });
+  }
+  return bytes;
+}
+
+export interface ClientCall<T> {
+  readonly protocol: string;
+  readonly request: Uint8Array;
+  /** Largest frame the response may contain. */
+  readonly maxFrame: number;
+  readonly timeoutMs: number;
+  /** Aborts with the node (stop). */
+  readonly signal?: AbortSignal;
+  /** Reads and decodes the response frames; throw DecodeError or P2pError on a bad response. */
+  readonly read: (frames: FrameReader) => Promise<T>;
+}
+
+/** Sends one request to a connected peer and reads its response. */
+export async function callPeer<T>(
+  libp2p: Pick<Libp2p, 'dialProtocol'>,
+  peer: PeerId,
+  call: ClientCall<T>,
+): Promise<T> {
+  const peerStr = peer.toString();
+  const timeout = AbortSignal.timeout(call.timeoutMs);
+  const signal = call.signal ? AbortSignal.any([timeout, call.signal]) : timeout;
+  let stream: Stream | undefined;
+  try {
+    stream = await libp2p.dialProtocol(peer, call.protocol, { signal });
+    const lp = lpStream(stream, { maxDataLength: call.maxFrame });
+    await lp.write(call.request, { signal });
+    const result = await call.read({
+      read: (max) => readFrame(lp, signal, max, `${call.protocol} response frame`),
+    });
+    await stream.close({ signal }).catch((err: unknown) => stream?.abort(err as Error));
+    return result;
+  } catch (err) {
+    stream?.abort(err instanceof Error ? err : new Error(String(err)));
+    if (err instanceof P2pError) throw err;
+    if (errName(err) === 'UnsupportedProtocolError') {
+      throw new P2pError({ code: 'P2P_UNSUPPORTED_PROTOCOL', protocol: call.protocol, peer: peerStr });
+    }
+    if (timeout.aborted) throw new P2pError({ code: 'P2P_REQUEST_TIMEOUT', protocol: call.protocol, peer: peerStr });
+    if (err instanceof DecodeError) {
+      const offence = err.code === 'DECODE_OVERSIZE' ? 'oversize-message' : 'malformed-message';
+      throw new P2pError({
+        code: 'P2P_BAD_RESPONSE',
+        protocol: call.protocol,
+        peer: peerStr,
+        offence,
+        detail: err.message,
+      });
+    }
+    if (isOversize(err)) {
+      throw new P2pError({
+        code: 'P2P_BAD_RESPONSE',
+        protocol: call.protocol,
+        peer: peerStr,
+        offence: 'oversize-message',
+        detail: errMessage(err),
+      });
+    }
+    throw new P2pError({ code: 'P2P_REQUEST_FAILED', protocol: call.protocol, peer: peerStr, detail: errMessage(err) });
+  }
+}
+
+/** Throws P2P_REMOTE_ERROR for a non-'ok' response status. */
+export function remoteError(protocol: string, peer: PeerId, status: Exclude<ResponseStatus, 'ok'>): P2pError {
+  return new P2pError({ code: 'P2P_REMOTE_ERROR', protocol, peer: peer.toString(), status });
+}
+
+export interface ServerSpec {
+  readonly protocol: string;
+  /** Largest request frame. */
+  readonly maxRequest: number;
+  readonly timeoutMs: number;
+  readonly punish: Punish;
+  /**
+   * Answers one request (already read). Returns the response frames, or a ResponseStatus error.
+   * Throwing DecodeError means the request was malformed.
+   */
+  readonly respond: (request: Uint8Array, peer: PeerId) => Promise<Uint8Array[] | Exclude<ResponseStatus, 'ok'>>;
+}
+
+/** A libp2p stream handler serving one request per stream. It never throws. */
+export function serveRequests(spec: ServerSpec): (stream: Stream, connection: Connection) => Promise<void> {
+  return async (stream, connection) => {
+    const peerId = connection.remotePeer.toString();
+    const signal = AbortSignal.timeout(spec.timeoutMs);
+    const lp = lpStream(stream, { maxDataLength: spec.maxRequest });
+    try {
+      let request: Uint8Array;
+      try {
+        request = await readFrame(lp, signal, undefined, `${spec.protocol} request`);
+      } catch (err) {
+        if (isOversize(err)) spec.punish(peerId, 'oversize-message', spec.protocol);
+        else if (signal.aborted) spec.punish(peerId, 'request-timeout', spec.protocol);
+        stream.abort(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      let frames: Uint8Array[];
+      try {
+        const r = await spec.respond(request, connection.remotePeer);
+        frames = typeof r === 'string' ? [encodeErrorResponse(r)] : r;
+      } catch (err) {
+        if (err instanceof DecodeError) {
+          spec.punish(peerId, 'malformed-message', `${spec.protocol}: ${err.message}`);
+          frames = [encodeErrorResponse('bad-request')];
+        } else {
+          frames = [encodeErrorResponse('unavailable')];
+        }
+      }
+      if (frames.length === 1) await lp.write(frames[0]!, { signal });
+      else await lp.writeV(frames, { signal });
+      await stream.close({ signal });
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+}

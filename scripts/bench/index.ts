@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- name...]`: runs every benchmark module below in sequence (or only the named
+ * ones). To add one, write `scripts/bench/<name>.ts` exporting `async function run()` (use
+ * harness.ts's `measure` / `printTable`) and add a line to BENCHES.
+ */
+interface BenchModule {
+  run(): Promise<void>;
+}
+
+const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
+  { name: 'signatures', load: () => import('./signatures.js') },
+  { name: 'consensus', load: () => import('./consensus.js') },
+  { name: 'node', load: () => import('./node.js') },
+];
+
+async function main(args: readonly string[]): Promise<void> {
+  const unknown = args.filter((a) => !BENCHES.some((b) => b.name === a));
+  if (unknown.length > 0) {
+    console.error(`unknown bench: ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const selected = args.length === 0 ? BENCHES : BENCHES.filter((b) => args.includes(b.name));
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+  for (const bench of selected) {
+    console.log(`\n== ${bench.name} ==`);
+    const mod = await bench.load();
+    await mod.run();
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,26 @@
+export {
+  AccountKeys,
+  accountPath,
+  CHANGE,
+  COIN_TYPE_MAIN,
+  COIN_TYPE_TEST,
+  coinType,
+  type DerivedKey,
+  HARDENED,
+  hdVersions,
+  type KeyChain,
+  keyPath,
+  PURPOSE,
+  RECEIVE,
+  TPUB_VERSIONS,
+  XPUB_VERSIONS,
+  xOnly,
+} from './keys.js';
+export {
+  checkMnemonic,
+  generateMnemonic,
+  isValidMnemonic,
+  type MnemonicLength,
+  mnemonicToSeed,
+  normalizeMnemonic,
+} from './mnemonic.js';
