@@ -102,7 +102,8 @@ export class P2pClient {
     }
     let prev = headerHash(headers[0]!);
     for (let i = 1; i < headers.length; i++) {
-      if (!equalBytes(headers[i]!.prevHash, prev)) throw this.bad('headers', peer, `header ${i} does not link`);
+      if (!equalBytes(headers[i]!.prevHash, prev))
+        throw this.bad('headers', peer, `header ${i} does not link`);
       prev = headerHash(headers[i]!);
     }
     return headers;

@@ -43,7 +43,13 @@ export const BLOCKS_REQUEST_SIZE_MAX = 1 + MAX_BLOCKS_PER_REQUEST * 32;
 export const MODEL_REQUEST_SIZE = 32;
 
 export type ResponseStatus = 'ok' | 'not-found' | 'rate-limited' | 'bad-request' | 'unavailable';
-const STATUS_CODES: readonly ResponseStatus[] = ['ok', 'not-found', 'rate-limited', 'bad-request', 'unavailable'];
+const STATUS_CODES: readonly ResponseStatus[] = [
+  'ok',
+  'not-found',
+  'rate-limited',
+  'bad-request',
+  'unavailable',
+];
 
 export interface PeerStatus {
   readonly version: number;
@@ -59,7 +65,9 @@ export interface HeadersRequest {
   readonly max: number;
 }
 
-export type Response<T> = { readonly status: 'ok'; readonly body: T } | { readonly status: Exclude<ResponseStatus, 'ok'> };
+export type Response<T> =
+  | { readonly status: 'ok'; readonly body: T }
+  | { readonly status: Exclude<ResponseStatus, 'ok'> };
 
 // ---- status ----
 
@@ -73,7 +81,8 @@ function writeWeight(w: Writer, v: bigint): void {
 
 function readWeight(r: Reader): bigint {
   const b = r.varbytes('weight', MAX_WEIGHT_BYTES);
-  if (b.length > 0 && b[0] === 0) throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'weight leading zero' });
+  if (b.length > 0 && b[0] === 0)
+    throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'weight leading zero' });
   let v = 0n;
   for (const x of b) v = (v << 8n) | BigInt(x);
   return v;
@@ -142,7 +151,8 @@ export function decodeHeadersRequest(bytes: Uint8Array): HeadersRequest {
   return decodeExact(bytes, (r) => {
     const locator = readHashes(r, 'locator', 1, MAX_LOCATOR);
     const max = r.u32();
-    if (max < 1 || max > MAX_HEADERS) throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'headers max' });
+    if (max < 1 || max > MAX_HEADERS)
+      throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'headers max' });
     return { locator, max };
   });
 }

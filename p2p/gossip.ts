@@ -9,8 +9,9 @@
  * (invalid-message deliveries, P4) and adds the matching penalty to our ban score; Ignore
  * (duplicates, orphans, 'context' verdicts, over the rate limit) drops it without blame.
  */
-import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
+
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
 import type { PeerId } from '@libp2p/interface';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
@@ -59,7 +60,10 @@ export function topicScoreParams(): Partial<TopicScoreParams> {
   };
 }
 
-export function peerScoreParams(network: NetworkName, banScore: (peerId: string) => number): Partial<PeerScoreParams> {
+export function peerScoreParams(
+  network: NetworkName,
+  banScore: (peerId: string) => number,
+): Partial<PeerScoreParams> {
   const topics: Record<string, TopicScoreParams> = {};
   for (const kind of TOPIC_KINDS) topics[topicName(network, kind)] = topicScoreParams() as TopicScoreParams;
   return {
@@ -123,7 +127,8 @@ export class Gossip {
   async publish(kind: TopicKind, data: Uint8Array): Promise<number> {
     const topic = this.topic(kind);
     const max = gossipLimit(kind, this.ctx.opts, this.ctx.maxBlockSize);
-    if (data.length > max) throw new P2pError({ code: 'P2P_MESSAGE_TOO_LARGE', topic, size: data.length, max });
+    if (data.length > max)
+      throw new P2pError({ code: 'P2P_MESSAGE_TOO_LARGE', topic, size: data.length, max });
     const r = await this.ctx.pubsub.publish(topic, data);
     return r.recipients.length;
   }

@@ -106,7 +106,8 @@ function bad(option: string, detail: string): P2pError {
 }
 
 function int(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(v) || v < min || v > max) throw bad(name, `${v} is not an integer in [${min}, ${max}]`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw bad(name, `${v} is not an integer in [${min}, ${max}]`);
 }
 
 function checkLimit(name: string, l: RateLimit): void {

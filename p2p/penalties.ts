@@ -104,7 +104,12 @@ export function penaltyOf(code: PenaltyCode): number {
 export type Judgement =
   | { readonly verdict: 'accept' }
   | { readonly verdict: 'ignore'; readonly reason: string }
-  | { readonly verdict: 'reject'; readonly code: PenaltyCode; readonly penalty: number; readonly reason: string };
+  | {
+      readonly verdict: 'reject';
+      readonly code: PenaltyCode;
+      readonly penalty: number;
+      readonly reason: string;
+    };
 
 function field(err: unknown, name: 'reason' | 'level' | 'code'): unknown {
   if (typeof err !== 'object' || err === null || !(name in err)) return undefined;
@@ -122,7 +127,12 @@ function field(err: unknown, name: 'reason' | 'level' | 'code'): unknown {
  */
 export function judgeError(err: unknown, fallback: ProtocolOffence | null): Judgement {
   if (err instanceof DecodeError) {
-    return { verdict: 'reject', code: 'malformed-message', penalty: penaltyOf('malformed-message'), reason: err.code };
+    return {
+      verdict: 'reject',
+      code: 'malformed-message',
+      penalty: penaltyOf('malformed-message'),
+      reason: err.code,
+    };
   }
   const level = field(err, 'level');
   const reason = field(err, 'reason');
@@ -135,6 +145,7 @@ export function judgeError(err: unknown, fallback: ProtocolOffence | null): Judg
     const code = fallback ?? 'malformed-message';
     return { verdict: 'reject', code, penalty: penaltyOf(code), reason: reasonStr };
   }
-  if (fallback !== null) return { verdict: 'reject', code: fallback, penalty: penaltyOf(fallback), reason: reasonStr };
+  if (fallback !== null)
+    return { verdict: 'reject', code: fallback, penalty: penaltyOf(fallback), reason: reasonStr };
   return { verdict: 'ignore', reason: reasonStr };
 }

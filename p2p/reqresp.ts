@@ -82,7 +82,8 @@ export async function callPeer<T>(
     if (errName(err) === 'UnsupportedProtocolError') {
       throw new P2pError({ code: 'P2P_UNSUPPORTED_PROTOCOL', protocol: call.protocol, peer: peerStr });
     }
-    if (timeout.aborted) throw new P2pError({ code: 'P2P_REQUEST_TIMEOUT', protocol: call.protocol, peer: peerStr });
+    if (timeout.aborted)
+      throw new P2pError({ code: 'P2P_REQUEST_TIMEOUT', protocol: call.protocol, peer: peerStr });
     if (err instanceof DecodeError) {
       const offence = err.code === 'DECODE_OVERSIZE' ? 'oversize-message' : 'malformed-message';
       throw new P2pError({
@@ -102,7 +103,12 @@ export async function callPeer<T>(
         detail: errMessage(err),
       });
     }
-    throw new P2pError({ code: 'P2P_REQUEST_FAILED', protocol: call.protocol, peer: peerStr, detail: errMessage(err) });
+    throw new P2pError({
+      code: 'P2P_REQUEST_FAILED',
+      protocol: call.protocol,
+      peer: peerStr,
+      detail: errMessage(err),
+    });
   }
 }
 
@@ -121,7 +127,10 @@ export interface ServerSpec {
    * Answers one request (already read). Returns the response frames, or a ResponseStatus error.
    * Throwing DecodeError means the request was malformed.
    */
-  readonly respond: (request: Uint8Array, peer: PeerId) => Promise<Uint8Array[] | Exclude<ResponseStatus, 'ok'>>;
+  readonly respond: (
+    request: Uint8Array,
+    peer: PeerId,
+  ) => Promise<Uint8Array[] | Exclude<ResponseStatus, 'ok'>>;
 }
 
 /** A libp2p stream handler serving one request per stream. It never throws. */

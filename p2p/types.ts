@@ -140,7 +140,9 @@ export interface PeerMisbehaviour {
 }
 
 export interface P2pEvents {
-  'peer:connect': [{ readonly peerId: string; readonly direction: 'inbound' | 'outbound'; readonly status: PeerStatus }];
+  'peer:connect': [
+    { readonly peerId: string; readonly direction: 'inbound' | 'outbound'; readonly status: PeerStatus },
+  ];
   'peer:disconnect': [{ readonly peerId: string }];
   'peer:misbehave': [PeerMisbehaviour];
   'peer:banned': [BanEntry];

@@ -98,6 +98,7 @@ export function buildSignedTransaction(args: BuildArgs): Built {
   const view = new CoinView();
   for (const i of args.inputs) view.addCoin(i.prevout, i.coin);
   const res = checkTxInputs(t, view, args.nextHeight, params);
-  for (const c of res.sigChecks) if (!verify(c.sig, c.msg, c.pubkey)) throw internal('signature check failed');
+  for (const c of res.sigChecks)
+    if (!verify(c.sig, c.msg, c.pubkey)) throw internal('signature check failed');
   return { tx, withId: t, fee: res.fee, changeIndex };
 }

@@ -4,7 +4,14 @@ import { encodeAddress } from './address.js';
 import type { AddressBook } from './addressBook.js';
 import { CHANGE } from './hd/index.js';
 import type { Ledger, OwnedOutput, TxRecord } from './ledger.js';
-import type { Balance, TxCategory, WalletCoin, WalletTransaction, WalletTxInput, WalletTxOutput } from './types.js';
+import type {
+  Balance,
+  TxCategory,
+  WalletCoin,
+  WalletTransaction,
+  WalletTxInput,
+  WalletTxOutput,
+} from './types.js';
 
 export function coinView(o: OwnedOutput, ledger: Ledger, book: AddressBook, locked: boolean): WalletCoin {
   const label = book.label(o.chain, o.keyIndex);
@@ -40,7 +47,6 @@ export function balanceOf(ledger: Ledger, minConf: number): Balance {
 export function transactionView(
   rec: TxRecord,
   ledger: Ledger,
-  book: AddressBook,
   prefix: { addressPrefix: string },
 ): WalletTransaction {
   const { tx } = rec.tx;
@@ -54,7 +60,12 @@ export function transactionView(
       sent += o.value;
       totalIn += o.value;
     } else allInputsOurs = false;
-    return { txid: toHex(i.prevout.txid), index: i.prevout.index, value: o ? o.value : null, ours: o !== undefined };
+    return {
+      txid: toHex(i.prevout.txid),
+      index: i.prevout.index,
+      value: o ? o.value : null,
+      ours: o !== undefined,
+    };
   });
   let totalOut = 0n;
   let allOutputsOurs = true;

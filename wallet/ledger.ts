@@ -21,8 +21,8 @@ import {
   type NetworkParams,
   type OutPoint,
   outpointKey,
-  toHex,
   type TxWithId,
+  toHex,
 } from '../consensus/index.js';
 import type { AddressBook } from './addressBook.js';
 import { WalletError } from './errors.js';
@@ -78,7 +78,8 @@ export class Ledger {
 
   isRelevant(t: TxWithId): boolean {
     for (const o of t.tx.outputs) if (this.book.lookup(o.pubKeyHash)) return true;
-    for (const i of t.tx.inputs) if (this.owned.has(outpointKey(i.prevout.txid, i.prevout.index))) return true;
+    for (const i of t.tx.inputs)
+      if (this.owned.has(outpointKey(i.prevout.txid, i.prevout.index))) return true;
     return false;
   }
 
@@ -122,7 +123,8 @@ export class Ledger {
       const k = outpointKey(i.prevout.txid, i.prevout.index);
       if (this.spentBy.get(k) === id) this.spentBy.delete(k);
     }
-    for (let index = 0; index < rec.tx.tx.outputs.length; index++) this.owned.delete(outpointKey(rec.tx.txid, index));
+    for (let index = 0; index < rec.tx.tx.outputs.length; index++)
+      this.owned.delete(outpointKey(rec.tx.txid, index));
     this.records.delete(id);
     removed.push(id);
     return removed;
@@ -217,7 +219,15 @@ export class Ledger {
       if (other !== undefined && this.records.get(other)?.height !== null) return false;
     }
     this.dropConflicts(t, id);
-    this.insert({ tx: t, id, coinbase: false, height: null, blockHash: null, blockIndex: null, seq: ++this.seq });
+    this.insert({
+      tx: t,
+      id,
+      coinbase: false,
+      height: null,
+      blockHash: null,
+      blockIndex: null,
+      seq: ++this.seq,
+    });
     return true;
   }
 

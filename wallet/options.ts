@@ -82,6 +82,10 @@ export function resolveWalletOptions(opts: WalletOptions = {}): ResolvedWalletOp
 
 function requireInt(option: string, v: number, min: number, max: number): void {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new WalletError({ code: 'OPTIONS_INVALID', option, reason: `${v} is not an integer in [${min}, ${max}]` });
+    throw new WalletError({
+      code: 'OPTIONS_INVALID',
+      option,
+      reason: `${v} is not an integer in [${min}, ${max}]`,
+    });
   }
 }

@@ -38,7 +38,12 @@ export function encodeState(s: WalletStateSnapshot): Uint8Array {
     tip: s.tip ? { height: s.tip.height, hash: s.tip.hash } : null,
     next: [s.next[0], s.next[1]],
     labels: s.labels.map(([i, l]) => [i, l]),
-    txs: s.records.map((r) => ({ tx: bytesToHex(encodeTx(r.tx.tx)), height: r.height, block: r.blockHash, pos: r.blockIndex })),
+    txs: s.records.map((r) => ({
+      tx: bytesToHex(encodeTx(r.tx.tx)),
+      height: r.height,
+      block: r.blockHash,
+      pos: r.blockIndex,
+    })),
   };
   return new TextEncoder().encode(JSON.stringify(json));
 }
@@ -78,7 +83,8 @@ export function decodeState(bytes: Uint8Array): WalletStateSnapshot {
   }
   if (!Array.isArray(j.labels)) throw bad('bad labels');
   const labels = (j.labels as unknown[]).map((l) => {
-    if (!Array.isArray(l) || l.length !== 2 || !isNat(l[0], 2 ** 31) || typeof l[1] !== 'string') throw bad('bad label');
+    if (!Array.isArray(l) || l.length !== 2 || !isNat(l[0], 2 ** 31) || typeof l[1] !== 'string')
+      throw bad('bad label');
     return [l[0], l[1]] as const;
   });
   if (!Array.isArray(j.txs)) throw bad('bad txs');
@@ -98,7 +104,8 @@ export function decodeState(bytes: Uint8Array): WalletStateSnapshot {
     seen.add(id);
     const coinbase = isCoinbase(t.tx);
     if (r.height === null) {
-      if (r.block !== null || r.pos !== null || coinbase) throw bad(`unconfirmed tx ${id} with block data or coinbase`);
+      if (r.block !== null || r.pos !== null || coinbase)
+        throw bad(`unconfirmed tx ${id} with block data or coinbase`);
       return { tx: t, id, coinbase, height: null, blockHash: null, blockIndex: null, seq: ++seq };
     }
     if (!isNat(r.height) || !isHash(r.block) || !isNat(r.pos)) throw bad(`bad confirmation of ${id}`);

@@ -29,7 +29,11 @@ export async function syncWallet(wallet: ChainFollower, chain: ChainClient): Pro
     const best = chain.getBlockHash(tip.height);
     if (best && toHex(best) === tip.hash) break;
     const block = await chain.getBlock(fromHex(tip.hash));
-    if (!block) throw new WalletError({ code: 'CHAIN_BLOCK_MISSING', what: `block ${tip.hash} (wallet tip ${tip.height})` });
+    if (!block)
+      throw new WalletError({
+        code: 'CHAIN_BLOCK_MISSING',
+        what: `block ${tip.hash} (wallet tip ${tip.height})`,
+      });
     wallet.undoBlock(blockWithIds(block), tip.height);
     disconnected++;
   }

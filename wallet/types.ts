@@ -1,5 +1,7 @@
-import type { Transaction } from '../consensus/index.js';
-import type { KeyChain } from './hd/index.js';
+import type { NetworkParams, Transaction } from '../consensus/index.js';
+import type { FeeRateEstimator } from './chainClient.js';
+import type { KeyChain, MnemonicLength } from './hd/index.js';
+import type { WalletOptions } from './options.js';
 import type { SelectionAlgorithm, SelectionStrategy } from './selection/index.js';
 
 /** The last block the wallet has processed. */
@@ -139,4 +141,48 @@ export interface AddressInfo {
   /** 32-byte x-only public key, hex. */
   readonly pubkey: string;
   readonly label?: string;
+}
+
+export interface WalletDeps {
+  readonly params: NetworkParams;
+  /** The node's fee estimate (units/kB); clamped to [minFeeRate, maxFeeRate]. */
+  readonly estimateFeeRate?: FeeRateEstimator;
+  /** CSPRNG; default node:crypto randomBytes. */
+  readonly random?: (n: number) => Uint8Array;
+}
+
+export interface CreateWalletOptions extends WalletOptions {
+  /** Keystore file to create (fails with KEYSTORE_EXISTS if present). Omit for an in-memory wallet. */
+  readonly path?: string;
+  /** Keystore passphrase; required with `path`. */
+  readonly passphrase?: string;
+  /** Restore this mnemonic; default: generate one. */
+  readonly mnemonic?: string;
+  /** Words of a generated mnemonic: 12 or 24 (default). */
+  readonly words?: MnemonicLength;
+  /** BIP39 passphrase ("25th word"), default ''. */
+  readonly bip39Passphrase?: string;
+  /**
+   * Block the wallet starts after. For a freshly generated mnemonic pass the chain's tip: nothing
+   * before it can pay a new key, so no rescan is needed. Omit to scan from genesis.
+   */
+  readonly birthday?: ChainTip;
+  /** Saved state (in-memory wallets only; `open` takes it for keystore wallets). */
+  readonly state?: Uint8Array;
+}
+
+export interface OpenWalletOptions extends WalletOptions {
+  readonly path: string;
+  /** Omit to open locked (watch-only until `unlock`). */
+  readonly passphrase?: string;
+  /** Bytes from `serializeState()`; omitted: empty state (the node rescans from genesis). */
+  readonly state?: Uint8Array;
+}
+
+export interface ListUnspentOptions {
+  /** Default 1. */
+  readonly minConf?: number;
+  readonly maxConf?: number;
+  /** Include coinbase outputs that are not mature yet. Default false. */
+  readonly includeImmature?: boolean;
 }

@@ -28,6 +28,7 @@ import { BlockIndex } from './blockIndex.js';
 import { ChainCore } from './core.js';
 import { ChainError } from './errors.js';
 import { TypedEmitter } from './events.js';
+import { genesisEntry } from './genesis.js';
 import { ModelStore } from './models.js';
 import { Mutex } from './mutex.js';
 import { type ChainOptions, resolveChainOptions } from './options.js';
@@ -378,28 +379,6 @@ export class Chain<M = unknown> {
     this.ensureStarted();
     return this.lock.run(() => verifyStoredChain(this.deps));
   }
-}
-
-/** Index entry of the genesis block: connected, nothing issued, weight = its work. */
-function genesisEntry(genesis: BlockWithIds, params: NetworkParams): ChainEntry {
-  const header = genesis.block.header;
-  const work = workFromBits(header.bits);
-  return {
-    hash: genesis.hash,
-    prevHash: header.prevHash,
-    height: 0,
-    time: header.time,
-    bits: header.bits,
-    modelHash: header.modelHash,
-    work,
-    weight: blockWeight(work, 0, params),
-    improvementPpm: 0,
-    issuedAfter: 0n,
-    seq: 0,
-    status: 'valid-connected',
-    size: genesis.size,
-    invalidReason: null,
-  };
 }
 
 /** The stored reason of an invalid entry. */

@@ -51,7 +51,12 @@ export function accountPath(params: Pick<NetworkParams, 'name'>, account: number
   return `m/${PURPOSE}'/${coinType(params)}'/${account}'`;
 }
 
-export function keyPath(params: Pick<NetworkParams, 'name'>, account: number, chain: KeyChain, index: number) {
+export function keyPath(
+  params: Pick<NetworkParams, 'name'>,
+  account: number,
+  chain: KeyChain,
+  index: number,
+) {
   return `${accountPath(params, account)}/${chain}/${index}`;
 }
 
@@ -62,7 +67,11 @@ export function xOnly(compressed: Uint8Array): Uint8Array {
 
 function checkIndex(index: number): void {
   if (!Number.isSafeInteger(index) || index < 0 || index >= HARDENED) {
-    throw new WalletError({ code: 'OPTIONS_INVALID', option: 'index', reason: `${index} is not in [0, 2^31)` });
+    throw new WalletError({
+      code: 'OPTIONS_INVALID',
+      option: 'index',
+      reason: `${index} is not in [0, 2^31)`,
+    });
   }
 }
 
@@ -97,7 +106,10 @@ export class AccountKeys {
     }
     if (key.privateKey) throw new WalletError({ code: 'XPUB_INVALID', reason: 'an extended private key' });
     if (key.depth !== 3) {
-      throw new WalletError({ code: 'XPUB_INVALID', reason: `depth ${key.depth}, expected an account key (3)` });
+      throw new WalletError({
+        code: 'XPUB_INVALID',
+        reason: `depth ${key.depth}, expected an account key (3)`,
+      });
     }
     if (key.index < HARDENED) {
       throw new WalletError({ code: 'XPUB_INVALID', reason: 'account key is not a hardened child' });

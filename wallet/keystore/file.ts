@@ -37,7 +37,11 @@ function ioError(op: string, path: string, e: unknown): WalletError {
 }
 
 /** Writes `data` to `path` atomically (see the module comment). */
-export async function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const mode = opts.mode ?? KEYSTORE_FILE_MODE;
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -63,7 +67,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array, opts: Atom
     } else {
       // link() fails with EEXIST instead of replacing: an atomic "create if absent".
       await link(temp, path).catch((e: unknown) => {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new WalletError({ code: 'KEYSTORE_EXISTS', path });
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new WalletError({ code: 'KEYSTORE_EXISTS', path });
         throw ioError('link', path, e);
       });
       await unlink(temp).catch(() => undefined);

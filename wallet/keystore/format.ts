@@ -37,7 +37,13 @@ export interface KeystoreFile {
   readonly network: NetworkName;
   readonly account: number;
   readonly xpub: string;
-  readonly kdf: { readonly name: 'scrypt'; readonly n: number; readonly r: number; readonly p: number; readonly salt: string };
+  readonly kdf: {
+    readonly name: 'scrypt';
+    readonly n: number;
+    readonly r: number;
+    readonly p: number;
+    readonly salt: string;
+  };
   readonly cipher: { readonly name: 'xchacha20-poly1305'; readonly nonce: string };
   readonly check: string;
   readonly ciphertext: string;
@@ -114,12 +120,20 @@ export async function encryptKeystore(
     network: meta.network,
     account: meta.account,
     xpub: meta.xpub,
-    kdf: { name: 'scrypt', n: 2 ** opts.scryptLogN, r: SCRYPT_R, p: SCRYPT_P, salt: bytesToHex(opts.random(SALT_LEN)) },
+    kdf: {
+      name: 'scrypt',
+      n: 2 ** opts.scryptLogN,
+      r: SCRYPT_R,
+      p: SCRYPT_P,
+      salt: bytesToHex(opts.random(SALT_LEN)),
+    },
     cipher: { name: 'xchacha20-poly1305', nonce: bytesToHex(opts.random(NONCE_LEN)) },
   } as const;
   checkKdf(header.kdf);
   const { key, check } = await deriveKeys(passphrase, header.kdf);
-  const plain = new TextEncoder().encode(JSON.stringify({ mnemonic: secret.mnemonic, bip39Passphrase: secret.bip39Passphrase }));
+  const plain = new TextEncoder().encode(
+    JSON.stringify({ mnemonic: secret.mnemonic, bip39Passphrase: secret.bip39Passphrase }),
+  );
   const ct = xchacha20poly1305(key, hexToBytes(header.cipher.nonce), aad(header)).encrypt(plain);
   plain.fill(0);
   key.fill(0);
@@ -136,7 +150,9 @@ export async function decryptKeystore(file: KeystoreFile, passphrase: string): P
   }
   let plain: Uint8Array;
   try {
-    plain = xchacha20poly1305(key, hexToBytes(file.cipher.nonce), aad(file)).decrypt(hexToBytes(file.ciphertext));
+    plain = xchacha20poly1305(key, hexToBytes(file.cipher.nonce), aad(file)).decrypt(
+      hexToBytes(file.ciphertext),
+    );
   } catch {
     throw new WalletError({ code: 'KEYSTORE_CORRUPT', reason: 'authentication failed (file altered)' });
   } finally {
@@ -173,7 +189,11 @@ function invalid(reason: string): WalletError {
 }
 
 function hexField(v: unknown, what: string, len?: number): string {
-  if (typeof v !== 'string' || !/^(?:[0-9a-f]{2})*$/u.test(v) || (len !== undefined && v.length !== len * 2)) {
+  if (
+    typeof v !== 'string' ||
+    !/^(?:[0-9a-f]{2})*$/u.test(v) ||
+    (len !== undefined && v.length !== len * 2)
+  ) {
     throw invalid(`${what} is not ${len === undefined ? '' : `${len}-byte `}lower-case hex`);
   }
   return v;
@@ -212,7 +232,13 @@ export function parseKeystore(text: string): KeystoreFile {
   if (!cipher || typeof cipher !== 'object' || cipher.name !== 'xchacha20-poly1305') {
     throw invalid('cipher is not xchacha20-poly1305');
   }
-  const k = { name: 'scrypt' as const, n: kdf.n as number, r: kdf.r as number, p: kdf.p as number, salt: hexField(kdf.salt, 'salt', SALT_LEN) };
+  const k = {
+    name: 'scrypt' as const,
+    n: kdf.n as number,
+    r: kdf.r as number,
+    p: kdf.p as number,
+    salt: hexField(kdf.salt, 'salt', SALT_LEN),
+  };
   checkKdf(k);
   const ciphertext = hexField(j.ciphertext, 'ciphertext');
   if (ciphertext.length < 32) throw invalid('ciphertext shorter than its tag');

@@ -31,7 +31,12 @@ export function selectCoins<C extends SelectableCoin>(req: SelectionRequest<C>):
       return { inputs: bnb.inputs, fee: total - amount, change: 0n, size, algorithm: 'bnb' };
     }
   }
-  const lf = largestFirst({ coins: req.coins, amounts: req.amounts, feeRate: req.feeRate, dustThreshold: req.dustThreshold });
+  const lf = largestFirst({
+    coins: req.coins,
+    amounts: req.amounts,
+    feeRate: req.feeRate,
+    dustThreshold: req.dustThreshold,
+  });
   if (lf) return { ...lf, algorithm: 'largest-first' };
 
   // Not enough: report the fee of the transaction spending every coin worth spending.

@@ -1,0 +1,171 @@
+/**
+ * An honest in-memory P2pChain for p2p tests: a TestChain (real blocks, the real validation
+ * pipeline) plus a block map to serve headers and blocks, a small orphan pool and the model
+ * checkpoints by hash. Side branches are stored after the context-free checks only (the TestChain
+ * is linear); weights count work only (the tests mine no model updates).
+ */
+import {
+  type Block,
+  type BlockHeader,
+  type BlockWithIds,
+  blockWeight,
+  blockWithIds,
+  checkBlockSanity,
+  checkProofOfWork,
+  devnetParams,
+  encodeBlock,
+  genesisBlock,
+  type Hash,
+  type NetworkParams,
+  toHex,
+  workFromBits,
+} from '../../../consensus/index.js';
+import type { BlockProcessStatus, P2pChain, TipSummary } from '../../../p2p/index.js';
+import { linearEvaluator } from '../../../training/index.js';
+import { TestChain } from '../../utils/chainBuilder.js';
+
+const MAX_ORPHANS = 100;
+
+export class FakeChain implements P2pChain {
+  readonly tc: TestChain;
+  readonly params: NetworkParams;
+  private readonly byHash = new Map<string, { block: BlockWithIds; height: number; main: boolean }>();
+  private readonly weights: bigint[] = [];
+  private readonly orphans = new Map<string, BlockWithIds>();
+  private readonly models = new Map<string, Uint8Array>();
+  /** Every processBlock call: [hash hex, source, status or thrown reason]. */
+  readonly log: [string, string, string][] = [];
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(params: NetworkParams = devnetParams) {
+    this.params = params;
+    this.tc = new TestChain(params);
+    this.record(this.tc.tip.block);
+  }
+
+  private record(b: BlockWithIds): void {
+    const height = this.tc.height;
+    const parent = height === 0 ? 0n : this.weights[height - 1]!;
+    this.weights[height] = parent + blockWeight(workFromBits(b.block.header.bits), 0, this.params);
+    this.byHash.set(toHex(b.hash), { block: b, height, main: true });
+    const model = this.tc.tip.model;
+    this.models.set(toHex(linearEvaluator.modelHash(model)), linearEvaluator.encodeModel(model));
+  }
+
+  /** Mines `n` blocks on top of the tip (locally, no network). */
+  async mine(n: number): Promise<BlockWithIds[]> {
+    const out: BlockWithIds[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = await this.tc.mine();
+      this.record(b);
+      out.push(b);
+    }
+    return out;
+  }
+
+  get height(): number {
+    return this.tc.height;
+  }
+
+  tipSummary(): TipSummary {
+    const tip = this.tc.tip;
+    return { hash: tip.block.hash, height: tip.height, weight: this.weights[tip.height]! };
+  }
+
+  getLocator(): Hash[] {
+    const out: Hash[] = [];
+    let step = 1;
+    for (let h = this.tc.height; h > 0; h -= step) {
+      out.push(this.tc.entries[h]!.block.hash);
+      if (out.length >= 10) step *= 2;
+    }
+    out.push(this.tc.entries[0]!.block.hash);
+    return out;
+  }
+
+  async getHeadersAfter(locator: readonly Hash[], max: number): Promise<BlockHeader[]> {
+    let start = 1;
+    for (const h of locator) {
+      const e = this.byHash.get(toHex(h));
+      if (e?.main) {
+        start = e.height + 1;
+        break;
+      }
+    }
+    return this.tc.entries.slice(start, start + max).map((e) => e.block.block.header);
+  }
+
+  async getBlockBytes(hash: Hash): Promise<Uint8Array | undefined> {
+    const e = this.byHash.get(toHex(hash));
+    return e ? encodeBlock(e.block.block) : undefined;
+  }
+
+  hasBlock(hash: Hash): boolean {
+    const k = toHex(hash);
+    return this.byHash.has(k) || this.orphans.has(k);
+  }
+
+  async getModelBytes(modelHash: Hash): Promise<Uint8Array | undefined> {
+    return this.models.get(toHex(modelHash));
+  }
+
+  processBlock(block: Block, source: string): Promise<{ status: BlockProcessStatus }> {
+    const run = this.lock.then(() => this.process(blockWithIds(block), source));
+    this.lock = run.catch(() => undefined);
+    return run.then((status) => ({ status }));
+  }
+
+  private async process(b: BlockWithIds, source: string): Promise<BlockProcessStatus> {
+    const hex = toHex(b.hash);
+    try {
+      const status = await this.accept(b);
+      this.log.push([hex, source, status]);
+      return status;
+    } catch (err) {
+      this.log.push([hex, source, (err as { reason?: string }).reason ?? String(err)]);
+      throw err;
+    }
+  }
+
+  private async accept(b: BlockWithIds): Promise<BlockProcessStatus> {
+    const hex = toHex(b.hash);
+    if (this.byHash.has(hex) || this.orphans.has(hex)) return 'duplicate';
+    checkBlockSanity(b, this.params);
+    const parent = this.byHash.get(toHex(b.block.header.prevHash));
+    if (!parent) {
+      if (this.orphans.size >= MAX_ORPHANS) this.orphans.delete(this.orphans.keys().next().value!);
+      this.orphans.set(hex, b);
+      return 'orphan';
+    }
+    if (!parent.main || parent.height !== this.tc.height) {
+      this.byHash.set(hex, { block: b, height: parent.height + 1, main: false });
+      return 'side';
+    }
+    await this.tc.connect(b);
+    this.record(b);
+    // Orphans waiting for this block (and theirs).
+    for (const [k, o] of this.orphans) {
+      if (toHex(o.block.header.prevHash) === hex) {
+        this.orphans.delete(k);
+        await this.accept(o).catch(() => undefined);
+        break;
+      }
+    }
+    return 'connected';
+  }
+}
+
+/** Devnet parameters with another genesis block (same network name and magic). */
+export function otherGenesisParams(): NetworkParams {
+  const base = devnetParams;
+  for (let nonce = 0n; ; nonce++) {
+    const p = { ...base, genesis: { ...base.genesis, time: base.genesis.time + 1, nonce } };
+    const g = genesisBlock(p as NetworkParams);
+    try {
+      checkProofOfWork(g.hash, p.genesis.bits, p.powLimitBits);
+      return Object.freeze({ ...p, genesis: Object.freeze({ ...p.genesis, hash: toHex(g.hash) }) }) as NetworkParams;
+    } catch {
+      // try the next nonce
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { strict as assert } from 'node:assert';
+import {
+  blockWithIds,
+  checkProofOfWork,
+  equalBytes,
+  headerHash,
+  testParams,
+  toHex,
+} from '../../../consensus/index.js';
+import { GOSSIP_MAX_PAYLOAD, P2pError, type SyncDone, type SyncProgress } from '../../../p2p/index.js';
+import { linearEvaluator } from '../../../training/index.js';
+import { FakeChain, otherGenesisParams } from './fakeChain.js';
+import { link, Network, sleep, waitFor } from './helpers.js';
+
+describe('p2p P2pNode (loopback network)', function () {
+  this.timeout(30_000);
+  const net = new Network();
+  afterEach(() => net.stopAll());
+
+  it('two nodes connect and exchange status', async () => {
+    const a = await net.add();
+    const b = await net.add();
+    await a.chain.mine(3);
+    await b.chain.mine(3);
+    const events: string[] = [];
+    a.node.on('peer:connect', (e) => events.push(`a<-${e.peerId}`));
+    b.node.on('peer:connect', (e) => events.push(`b<-${e.peerId}`));
+    await link(a.node, b.node);
+    const sb = a.node.peerStatus(b.node.peerId)!;
+    assert.equal(sb.bestHeight, 3);
+    assert.ok(equalBytes(sb.bestHash, b.chain.tipSummary().hash));
+    assert.equal(sb.weight, b.chain.tipSummary().weight);
+    assert.equal(sb.magic, a.chain.params.magic);
+    assert.equal(toHex(sb.genesis), a.chain.params.genesis.hash);
+    await waitFor('events', () => events.length === 2);
+    assert.deepEqual(events.sort(), [`a<-${b.node.peerId}`, `b<-${a.node.peerId}`].sort());
+    const infoA = a.node.peers();
+    assert.equal(infoA.length, 1);
+    assert.equal(infoA[0]!.id, b.node.peerId);
+    assert.equal(infoA[0]!.direction, 'outbound');
+    assert.equal(infoA[0]!.banScore, 0);
+    assert.equal(infoA[0]!.status?.bestHeight, 3);
+    const ni = b.node.networkInfo();
+    assert.equal(ni.peers, 1);
+    assert.equal(ni.inbound, 1);
+    assert.equal(ni.network, 'devnet');
+    assert.ok(ni.protocols.includes('/qenex/devnet/status/1'));
+  });
+
+  it('a gossiped block reaches a third node through a second', async () => {
+    const a = await net.add();
+    const b = await net.add();
+    const c = await net.add();
+    // C refuses A, so the block can only reach C through B.
+    await c.node.ban(a.node.peerId);
+    await link(a.node, b.node);
+    await link(c.node, b.node);
+    await waitFor('subscriptions', () => {
+      const subs = b.node.gossipPeers('blocks');
+      return subs.includes(a.node.peerId) && subs.includes(c.node.peerId) && a.node.gossipPeers('blocks').length > 0;
+    });
+    await sleep(400); // a few heartbeats: B grafts C into its mesh
+    const [blk] = await a.chain.mine(1);
+    const recipients = await a.node.announceBlock(blk!.block);
+    assert.ok(recipients >= 1);
+    await waitFor('C has the block', () => c.chain.height === 1);
+    assert.ok(equalBytes(c.chain.tipSummary().hash, blk!.hash));
+    assert.equal(b.chain.height, 1);
+    // C got it from B (the propagation source), never from A.
+    const entry = c.chain.log.find(([h]) => h === toHex(blk!.hash))!;
+    assert.equal(entry[1], b.node.peerId);
+    assert.equal(entry[2], 'connected');
+    assert.ok(!c.node.peers().some((p) => p.id === a.node.peerId));
+  });
+
+  it('a late joiner syncs 200 blocks by headers then blocks, with progress', async () => {
+    const a = await net.add();
+    await a.chain.mine(200);
+    const b = await net.add(new FakeChain(), { blocksPerRequest: 16 });
+    const progress: SyncProgress[] = [];
+    b.node.on('sync:progress', (p) => progress.push(p));
+    const done = new Promise<SyncDone>((resolve) => b.node.once('sync:done', resolve));
+    const t0 = Date.now();
+    await b.node.connect(a.node.multiaddrs[0]!);
+    const d = await done;
+    const ms = Date.now() - t0;
+    assert.equal(d.complete, true, JSON.stringify(d));
+    assert.equal(d.blocks, 200);
+    assert.equal(b.chain.height, 200);
+    assert.ok(equalBytes(b.chain.tipSummary().hash, a.chain.tipSummary().hash));
+    assert.equal(progress.length, Math.ceil(200 / 16));
+    assert.equal(progress.at(-1)!.height, 200);
+    assert.equal(progress.at(-1)!.targetHeight, 200);
+    assert.ok(progress.every((p) => p.blocksPerSecond > 0));
+    assert.ok(b.chain.log.every(([, src, st]) => src === a.node.peerId && st === 'connected'));
+    console.log(`      synced 200 blocks in ${ms} ms`);
+    // Then it follows gossip.
+    await sleep(300);
+    const [next] = await a.chain.mine(1);
+    await a.node.announceBlock(next!.block);
+    await waitFor('gossiped block 201', () => b.chain.height === 201);
+  });
+
+  it('fetches the ancestors of a gossiped orphan from its sender', async () => {
+    const a = await net.add();
+    const b = await net.add();
+    await link(a.node, b.node);
+    await waitFor('subscription', () => a.node.gossipPeers('blocks').includes(b.node.peerId));
+    const blocks = await a.chain.mine(3);
+    await a.node.announceBlock(blocks[2]!.block);
+    await waitFor('B catches up', () => b.chain.height === 3);
+    assert.ok(b.chain.log.some(([h, , st]) => h === toHex(blocks[2]!.hash) && st === 'orphan'));
+  });
+
+  for (const [name, reason, tamper] of [
+    ['a bad merkle root', 'bad-txnmrklroot', { tamperHeader: (h: object) => ({ ...h, merkleRoot: new Uint8Array(32).fill(7) }) }],
+    ['a bad proof of work', 'high-hash', { noMine: true }],
+  ] as const) {
+    it(`bans and disconnects a peer that gossips a block with ${name}; the honest peer stays`, async () => {
+      const v = await net.add();
+      const h = await net.add();
+      const x = await net.add();
+      await link(h.node, v.node);
+      await link(x.node, v.node);
+      await waitFor('subscription', () => x.node.gossipPeers('blocks').includes(v.node.peerId));
+      let bad = x.chain.tc.buildBlock(tamper as never);
+      if (reason === 'high-hash') {
+        // Find a nonce whose hash misses the (easy) devnet target.
+        for (let n = 1n; ; n++) {
+          const header = { ...bad.block.header, nonce: n };
+          try {
+            checkProofOfWork(headerHash(header), header.bits, x.chain.params.powLimitBits);
+          } catch {
+            bad = blockWithIds({ ...bad.block, header });
+            break;
+          }
+        }
+      }
+      const misbehaviour: string[] = [];
+      v.node.on('peer:misbehave', (m) => misbehaviour.push(`${m.peerId}:${m.code}:${m.penalty}`));
+      await x.node.announceBlock(bad.block);
+      await waitFor('X banned', () => v.node.listBanned().some((e) => e.peerId === x.node.peerId));
+      await waitFor('X disconnected', () => !v.node.peers().some((p) => p.id === x.node.peerId));
+      assert.deepEqual(misbehaviour, [`${x.node.peerId}:${reason}:100`]);
+      assert.ok(v.node.bans.score(x.node.peerId) >= 100);
+      assert.match(v.node.listBanned()[0]!.reason, new RegExp(reason));
+      assert.equal(v.chain.height, 0);
+      assert.deepEqual(
+        v.chain.log.map(([, src, st]) => [src, st]),
+        [[x.node.peerId, reason]],
+      );
+      // The honest peer is still connected and served.
+      assert.ok(v.node.peers().some((p) => p.id === h.node.peerId));
+      await waitFor('H subscription', () => h.node.gossipPeers('blocks').includes(v.node.peerId));
+      const [good] = await h.chain.mine(1);
+      await h.node.announceBlock(good!.block);
+      await waitFor('V accepts the honest block', () => v.chain.height === 1);
+      // X cannot come back.
+      await assert.rejects(x.node.connect(v.node.multiaddrs[0]!));
+      await sleep(200);
+      assert.ok(!v.node.peers().some((p) => p.id === x.node.peerId));
+      // Unbanning lets it in again.
+      assert.equal(v.node.unban(x.node.peerId), true);
+      await link(x.node, v.node);
+    });
+  }
+
+  it('serves model checkpoints by hash', async () => {
+    const a = await net.add();
+    const b = await net.add();
+    await link(b.node, a.node);
+    const model = a.chain.tc.tip.model;
+    const bytes = await b.node.requestModel(a.node.peerId, linearEvaluator.modelHash(model));
+    assert.ok(bytes && equalBytes(bytes, linearEvaluator.encodeModel(model)));
+    assert.equal(await b.node.requestModel(a.node.peerId, new Uint8Array(32)), undefined);
+  });
+
+  it('rejects an oversized publish with a typed error', async () => {
+    const a = await net.add();
+    await assert.rejects(
+      a.node.announceDelta(new Uint8Array(GOSSIP_MAX_PAYLOAD + 1)),
+      (e: unknown) =>
+        e instanceof P2pError &&
+        e.type.code === 'P2P_MESSAGE_TOO_LARGE' &&
+        e.type.size === GOSSIP_MAX_PAYLOAD + 1 &&
+        e.type.max === GOSSIP_MAX_PAYLOAD,
+    );
+    const small = await net.add(new FakeChain(), { maxDeltaBytes: 1000 });
+    await assert.rejects(small.node.announceDelta(new Uint8Array(1001)), { name: 'P2pError' });
+    assert.equal(await small.node.announceDelta(new Uint8Array(1000)), 0);
+  });
+
+  it('disconnects and refuses a node with another genesis', async () => {
+    const a = await net.add();
+    const o = await net.add(new FakeChain(otherGenesisParams()));
+    assert.notEqual(o.chain.params.genesis.hash, a.chain.params.genesis.hash);
+    let connects = 0;
+    a.node.on('peer:connect', () => connects++);
+    await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
+    await waitFor('banned as wrong network', () => a.node.listBanned().some((e) => e.peerId === o.node.peerId));
+    await waitFor('disconnected', () => a.node.peers().length === 0 && o.node.peers().length === 0);
+    assert.match(a.node.listBanned()[0]!.reason, /wrong-network: different genesis/);
+    assert.equal(connects, 0);
+  });
+
+  it('disconnects a node of another network', async () => {
+    const a = await net.add();
+    const o = await net.add(new FakeChain(testParams));
+    await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
+    await waitFor('banned as wrong network', () => a.node.listBanned().some((e) => e.peerId === o.node.peerId));
+    await waitFor('disconnected', () => a.node.peers().length === 0);
+    assert.match(a.node.listBanned()[0]!.reason, /wrong-network/);
+  });
+
+  it('dials bootstrap peers at start', async () => {
+    const a = await net.add();
+    const b = await net.add(new FakeChain(), { bootstrap: [a.node.multiaddrs[0]!] });
+    await waitFor('bootstrap handshake', () => b.node.peerStatus(a.node.peerId) !== null);
+    await assert.rejects(net.add(new FakeChain(), { bootstrap: ['/ip4/127.0.0.1/tcp/1'] }), {
+      name: 'P2pError',
+    });
+  });
+});
