@@ -260,7 +260,16 @@ export class P2pNode extends EventEmitter<P2pEvents> {
 
   /** A model checkpoint from a connected peer, or undefined if it has none. */
   async requestModel(peerId: string, modelHash: Hash): Promise<Uint8Array | undefined> {
-    return this.running().client.model(this.parsePeerId(peerId), modelHash);
+    try {
+      return await this.running().client.model(this.parsePeerId(peerId), modelHash);
+    } catch (err) {
+      if (err instanceof P2pError && err.type.code === 'P2P_BAD_RESPONSE') {
+        this.punish(err.type.peer, err.type.offence, err.type.detail);
+      } else if (err instanceof P2pError && err.type.code === 'P2P_REQUEST_TIMEOUT') {
+        this.punish(err.type.peer, 'request-timeout', err.type.protocol);
+      }
+      throw err;
+    }
   }
 
   /** Peers known to be subscribed to a gossip topic. */
@@ -274,10 +283,17 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     return this.peerStates.get(peerId)?.status ?? null;
   }
 
+  /** Gossipsub's score of a peer (kept a while after it disconnects); null when unavailable. */
+  gossipScore(peerId: string): number | null {
+    const run = this.run;
+    if (!run) return null;
+    const pubsub = run.host.services.pubsub as GossipSub & { getScore?: (peerId: string) => number };
+    return typeof pubsub.getScore === 'function' ? pubsub.getScore(peerId) : null;
+  }
+
   peers(): PeerInfo[] {
     const run = this.run;
     if (!run) return [];
-    const pubsub = run.host.services.pubsub as GossipSub & { getScore?: (peerId: string) => number };
     const byPeer = new Map<string, ReturnType<Host['getConnections']>>();
     for (const c of run.host.getConnections()) {
       const k = c.remotePeer.toString();
@@ -295,7 +311,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         direction: first.direction,
         latencyMs: rtt ?? null,
         banScore: this.bans.score(id),
-        gossipScore: typeof pubsub.getScore === 'function' ? pubsub.getScore(id) : null,
+        gossipScore: this.gossipScore(id),
         connectedSince: first.timeline.open,
         status: this.peerStates.get(id)?.status ?? null,
       });

@@ -6,6 +6,7 @@
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { type LengthPrefixedStream, lpStream } from '@libp2p/utils';
+import type { Uint8ArrayList } from 'uint8arraylist';
 import { DecodeError } from '../consensus/index.js';
 import { encodeErrorResponse, type ResponseStatus } from './codec.js';
 import { P2pError } from './errors.js';
@@ -17,6 +18,41 @@ export interface FrameReader {
 }
 
 export type Punish = (peerId: string, code: PenaltyCode, detail?: string) => void;
+
+/** Bytes of the unsigned varint encoding of `n`. */
+export function varintBytes(n: number): number {
+  let bytes = 1;
+  while (n >= 2 ** (7 * bytes)) bytes++;
+  return bytes;
+}
+
+/**
+ * lpStream length decoder that refuses a length prefix longer than `maxBytes` (lpStream's own
+ * check only runs after a prefix completes, so a stream of 0x80 bytes would grow its buffer until
+ * the deadline). Throwing RangeError means "need more bytes": that is lpStream's contract.
+ */
+export function boundedLengthDecoder(maxBytes: number): (data: Uint8ArrayList) => number {
+  return (data) => {
+    let value = 0;
+    for (let i = 0; i < data.byteLength; i++) {
+      if (i >= maxBytes) {
+        throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'frame length prefix', size: i + 1, max: maxBytes });
+      }
+      const b = data.get(i);
+      value += (b & 0x7f) * 2 ** (7 * i);
+      if ((b & 0x80) === 0) return value;
+    }
+    throw new RangeError('incomplete length prefix');
+  };
+}
+
+function framed(stream: Stream, maxDataLength: number): LengthPrefixedStream<Stream> {
+  return lpStream(stream, {
+    maxDataLength,
+    maxLengthLength: varintBytes(maxDataLength),
+    lengthDecoder: boundedLengthDecoder(varintBytes(maxDataLength)),
+  });
+}
 
 function errName(err: unknown): string {
   return err instanceof Error ? err.name : '';
@@ -69,7 +105,7 @@ export async function callPeer<T>(
   let stream: Stream | undefined;
   try {
     stream = await libp2p.dialProtocol(peer, call.protocol, { signal });
-    const lp = lpStream(stream, { maxDataLength: call.maxFrame });
+    const lp = framed(stream, call.maxFrame);
     await lp.write(call.request, { signal });
     const result = await call.read({
       read: (max) => readFrame(lp, signal, max, `${call.protocol} response frame`),
@@ -138,14 +174,15 @@ export function serveRequests(spec: ServerSpec): (stream: Stream, connection: Co
   return async (stream, connection) => {
     const peerId = connection.remotePeer.toString();
     const signal = AbortSignal.timeout(spec.timeoutMs);
-    const lp = lpStream(stream, { maxDataLength: spec.maxRequest });
+    const lp = framed(stream, spec.maxRequest);
     try {
       let request: Uint8Array;
       try {
         request = await readFrame(lp, signal, undefined, `${spec.protocol} request`);
       } catch (err) {
-        if (isOversize(err)) spec.punish(peerId, 'oversize-message', spec.protocol);
-        else if (signal.aborted) spec.punish(peerId, 'request-timeout', spec.protocol);
+        if (isOversize(err) || (err instanceof DecodeError && err.code === 'DECODE_OVERSIZE')) {
+          spec.punish(peerId, 'oversize-message', spec.protocol);
+        } else if (signal.aborted) spec.punish(peerId, 'request-timeout', spec.protocol);
         stream.abort(err instanceof Error ? err : new Error(String(err)));
         return;
       }

@@ -4,7 +4,7 @@
  * 2048 rounds) as BIP39 specifies.
  */
 import { randomBytes } from 'node:crypto';
-import { entropyToMnemonic, mnemonicToSeed as scureSeed, validateMnemonic } from '@scure/bip39';
+import { entropyToMnemonic, mnemonicToSeedWebcrypto, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { WalletError } from '../errors.js';
 
@@ -74,5 +74,6 @@ export function isValidMnemonic(mnemonic: string): boolean {
 
 /** BIP39 seed (64 bytes) of a checked mnemonic and an optional BIP39 passphrase ("25th word"). */
 export async function mnemonicToSeed(mnemonic: string, bip39Passphrase = ''): Promise<Uint8Array> {
-  return scureSeed(checkMnemonic(mnemonic), bip39Passphrase);
+  // PBKDF2 through WebCrypto (native; ~15x faster than the pure-JS variant).
+  return mnemonicToSeedWebcrypto(checkMnemonic(mnemonic), bip39Passphrase);
 }

@@ -1,0 +1,169 @@
+/**
+ * The request protocols against a raw libp2p peer that sends whatever it likes: garbage, oversized
+ * frames, valid requests. The served node must answer or reset the stream, charge the sender, and
+ * keep serving everyone else.
+ */
+import { strict as assert } from 'node:assert';
+import { noise } from '@chainsafe/libp2p-noise';
+import type { Libp2p } from '@libp2p/interface';
+import { tcp } from '@libp2p/tcp';
+import { lpStream } from '@libp2p/utils';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { decodeBlock, encodeBlock, equalBytes, fromHex, headerHash } from '../../../consensus/index.js';
+import {
+  decodeBlocksResponseHead,
+  decodeHeadersResponse,
+  decodeStatus,
+  encodeBlocksRequest,
+  encodeHeadersRequest,
+  encodeStatusResponse,
+  PROTOCOL_VERSION,
+} from '../../../p2p/codec.js';
+import { P2pError, requestProtocol } from '../../../p2p/index.js';
+import { FakeChain } from './fakeChain.js';
+import { link, Network, waitFor } from './helpers.js';
+
+const proto = (k: 'status' | 'headers' | 'blocks' | 'model') => requestProtocol('devnet', k);
+
+describe('p2p request protocols against a raw peer', function () {
+  this.timeout(20_000);
+  const net = new Network();
+  const raws: Libp2p[] = [];
+
+  afterEach(async () => {
+    await Promise.all(raws.splice(0).map((r) => r.stop()));
+    await net.stopAll();
+  });
+
+  /** A bare libp2p host that answers the status handshake like a devnet node at genesis. */
+  async function rawPeer(chain: FakeChain): Promise<Libp2p> {
+    const raw = await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+    });
+    raws.push(raw);
+    await raw.handle(proto('status'), async (stream) => {
+      const lp = lpStream(stream);
+      decodeStatus((await lp.read()).subarray());
+      const tip = chain.tipSummary();
+      await lp.write(
+        encodeStatusResponse({
+          version: PROTOCOL_VERSION,
+          magic: chain.params.magic,
+          genesis: fromHex(chain.params.genesis.hash),
+          bestHash: tip.hash,
+          bestHeight: tip.height,
+          weight: tip.weight,
+        }),
+      );
+      await stream.close();
+    });
+    return raw;
+  }
+
+  /** Sends one raw frame (length-prefixed unless `raw`) and returns the first response frame, if any. */
+  async function exchange(raw: Libp2p, target: string, protocol: string, bytes: Uint8Array, lp = true) {
+    const stream = await raw.dialProtocol(multiaddr(target), protocol);
+    const s = lpStream(stream);
+    try {
+      if (lp) await s.write(bytes);
+      else stream.send(bytes);
+      return (await s.read({ signal: AbortSignal.timeout(3000) })).subarray();
+    } catch {
+      return undefined;
+    } finally {
+      stream.abort(new Error('done'));
+    }
+  }
+
+  it('answers valid raw requests (headers, blocks)', async () => {
+    const a = await net.add();
+    await a.chain.mine(5);
+    const raw = await rawPeer(new FakeChain());
+    const target = a.node.multiaddrs[0]!;
+    const genesis = fromHex(a.chain.params.genesis.hash);
+    const h = await exchange(raw, target, proto('headers'), encodeHeadersRequest({ locator: [genesis], max: 3 }));
+    const r = decodeHeadersResponse(h!, 3);
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(
+      r.status === 'ok' ? r.body.map((x) => headerHash(x)) : [],
+      a.chain.tc.entries.slice(1, 4).map((e) => e.block.hash),
+    );
+    // blocks: head frame then one frame per block
+    const want = a.chain.tc.entries[2]!.block;
+    const stream = await raw.dialProtocol(multiaddr(target), proto('blocks'));
+    const lp = lpStream(stream);
+    await lp.write(encodeBlocksRequest([want.hash, new Uint8Array(32)]));
+    const head = decodeBlocksResponseHead((await lp.read()).subarray(), 2);
+    assert.deepEqual(head, { status: 'ok', body: 1 });
+    const blk = decodeBlock((await lp.read()).subarray());
+    assert.ok(equalBytes(encodeBlock(blk), encodeBlock(want.block)));
+    await stream.close();
+    assert.equal(a.node.bans.score(raw.peerId.toString()), 0);
+  });
+
+  for (const kind of ['status', 'headers', 'blocks', 'model'] as const) {
+    it(`rejects garbage on ${kind} without crashing, charges the sender, keeps serving others`, async () => {
+      const a = await net.add();
+      const honest = await net.add();
+      await link(honest.node, a.node);
+      const raw = await rawPeer(new FakeChain());
+      const garbage = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02);
+      const resp = await exchange(raw, a.node.multiaddrs[0]!, proto(kind), garbage);
+      // Either a 'bad-request' answer or a reset (the ban can close the connection first).
+      if (resp !== undefined) assert.deepEqual([...resp], [3]);
+      const rawId = raw.peerId.toString();
+      await waitFor('raw peer banned', () => a.node.listBanned().some((e) => e.peerId === rawId));
+      assert.ok(a.node.bans.score(rawId) >= 100);
+      await waitFor('raw peer disconnected', () => raw.getConnections().length === 0);
+      // Still serving the honest peer.
+      const model = await honest.node.requestModel(a.node.peerId, a.chain.tc.entries[0]!.block.block.header.modelHash);
+      assert.ok(model && model.length > 0);
+      assert.ok(honest.node.peers().some((p) => p.id === a.node.peerId));
+    });
+  }
+
+  it('resets an oversized request frame and bans the sender', async () => {
+    const a = await net.add();
+    const raw = await rawPeer(new FakeChain());
+    const resp = await exchange(raw, a.node.multiaddrs[0]!, proto('model'), new Uint8Array(1000));
+    assert.equal(resp, undefined);
+    const rawId = raw.peerId.toString();
+    await waitFor('banned', () => a.node.listBanned().some((e) => e.peerId === rawId));
+    assert.match(a.node.listBanned()[0]!.reason, /oversize-message/);
+  });
+
+  it('bytes without a length prefix are rejected the same way', async () => {
+    const a = await net.add();
+    const raw = await rawPeer(new FakeChain());
+    // 0x80 × 10: an unterminated varint length.
+    const resp = await exchange(raw, a.node.multiaddrs[0]!, proto('headers'), new Uint8Array(10).fill(0x80), false);
+    assert.equal(resp, undefined);
+    await waitFor('banned', () => a.node.listBanned().some((e) => e.peerId === raw.peerId.toString()), 2000);
+    assert.match(a.node.listBanned()[0]!.reason, /oversize-message/);
+  });
+
+  it('a client gets a typed error for a garbage response', async () => {
+    const a = await net.add();
+    const raw = await rawPeer(new FakeChain());
+    await raw.handle(proto('model'), async (stream) => {
+      const lp = lpStream(stream);
+      await lp.read();
+      await lp.write(Uint8Array.of(9, 9, 9));
+      await stream.close();
+    });
+    await raw.dial(multiaddr(a.node.multiaddrs[0]!));
+    const rawId = raw.peerId.toString();
+    await waitFor('handshake', () => a.node.peerStatus(rawId) !== null);
+    await assert.rejects(
+      a.node.requestModel(rawId, new Uint8Array(32)),
+      (e: unknown) =>
+        e instanceof P2pError && e.type.code === 'P2P_BAD_RESPONSE' && e.type.offence === 'malformed-message',
+    );
+    assert.equal(a.node.bans.score(rawId), 100);
+  });
+});
