@@ -36,7 +36,12 @@ export function boundedLengthDecoder(maxBytes: number): (data: Uint8ArrayList) =
     let value = 0;
     for (let i = 0; i < data.byteLength; i++) {
       if (i >= maxBytes) {
-        throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'frame length prefix', size: i + 1, max: maxBytes });
+        throw new DecodeError({
+          code: 'DECODE_OVERSIZE',
+          what: 'frame length prefix',
+          size: i + 1,
+          max: maxBytes,
+        });
       }
       const b = data.get(i);
       value += (b & 0x7f) * 2 ** (7 * i);

@@ -7,7 +7,6 @@
 import {
   type Block,
   type BlockWithIds,
-  blockWeight,
   blockWithIds,
   type Coin,
   checkBlockSanity,
@@ -20,7 +19,6 @@ import {
   toHex,
   VerdictError,
   type VerdictReason,
-  workFromBits,
 } from '../../consensus/index.js';
 import { type ChainEntry, DB_VERSION, DbError } from '../db/index.js';
 import type { Logger } from '../logger.js';

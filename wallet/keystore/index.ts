@@ -20,5 +20,6 @@ export {
   parseKeystore,
   SCRYPT_P,
   SCRYPT_R,
+  scryptKey,
   serializeKeystore,
 } from './format.js';

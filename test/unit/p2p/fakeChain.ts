@@ -163,7 +163,10 @@ export function otherGenesisParams(): NetworkParams {
     const g = genesisBlock(p as NetworkParams);
     try {
       checkProofOfWork(g.hash, p.genesis.bits, p.powLimitBits);
-      return Object.freeze({ ...p, genesis: Object.freeze({ ...p.genesis, hash: toHex(g.hash) }) }) as NetworkParams;
+      return Object.freeze({
+        ...p,
+        genesis: Object.freeze({ ...p.genesis, hash: toHex(g.hash) }),
+      }) as NetworkParams;
     } catch {
       // try the next nonce
     }

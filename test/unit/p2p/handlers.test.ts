@@ -18,6 +18,7 @@ import {
   decodeStatus,
   encodeBlocksRequest,
   encodeHeadersRequest,
+  encodeStatus,
   encodeStatusResponse,
   PROTOCOL_VERSION,
 } from '../../../p2p/codec.js';
@@ -86,7 +87,12 @@ describe('p2p request protocols against a raw peer', function () {
     const raw = await rawPeer(new FakeChain());
     const target = a.node.multiaddrs[0]!;
     const genesis = fromHex(a.chain.params.genesis.hash);
-    const h = await exchange(raw, target, proto('headers'), encodeHeadersRequest({ locator: [genesis], max: 3 }));
+    const h = await exchange(
+      raw,
+      target,
+      proto('headers'),
+      encodeHeadersRequest({ locator: [genesis], max: 3 }),
+    );
     const r = decodeHeadersResponse(h!, 3);
     assert.equal(r.status, 'ok');
     assert.deepEqual(
@@ -121,11 +127,35 @@ describe('p2p request protocols against a raw peer', function () {
       assert.ok(a.node.bans.score(rawId) >= 100);
       await waitFor('raw peer disconnected', () => raw.getConnections().length === 0);
       // Still serving the honest peer.
-      const model = await honest.node.requestModel(a.node.peerId, a.chain.tc.entries[0]!.block.block.header.modelHash);
+      const model = await honest.node.requestModel(
+        a.node.peerId,
+        a.chain.tc.entries[0]!.block.block.header.modelHash,
+      );
       assert.ok(model && model.length > 0);
       assert.ok(honest.node.peers().some((p) => p.id === a.node.peerId));
     });
   }
+
+  it('answers rate-limited beyond the per-peer budget and charges the sender', async () => {
+    const a = await net.add(new FakeChain(), {
+      requestLimits: { status: { perSecond: 0.001, burst: 3 } } as never,
+    });
+    const raw = await rawPeer(new FakeChain());
+    const target = a.node.multiaddrs[0]!;
+    const ours = new FakeChain().tipSummary();
+    const req = encodeStatus({
+      version: PROTOCOL_VERSION,
+      magic: a.chain.params.magic,
+      genesis: fromHex(a.chain.params.genesis.hash),
+      bestHash: ours.hash,
+      bestHeight: 0,
+      weight: ours.weight,
+    });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await exchange(raw, target, proto('status'), req))![0]!);
+    assert.deepEqual(codes, [0, 0, 0, 2, 2]);
+    assert.equal(a.node.bans.score(raw.peerId.toString()), 10);
+  });
 
   it('resets an oversized request frame and bans the sender', async () => {
     const a = await net.add();
@@ -141,7 +171,13 @@ describe('p2p request protocols against a raw peer', function () {
     const a = await net.add();
     const raw = await rawPeer(new FakeChain());
     // 0x80 × 10: an unterminated varint length.
-    const resp = await exchange(raw, a.node.multiaddrs[0]!, proto('headers'), new Uint8Array(10).fill(0x80), false);
+    const resp = await exchange(
+      raw,
+      a.node.multiaddrs[0]!,
+      proto('headers'),
+      new Uint8Array(10).fill(0x80),
+      false,
+    );
     assert.equal(resp, undefined);
     await waitFor('banned', () => a.node.listBanned().some((e) => e.peerId === raw.peerId.toString()), 2000);
     assert.match(a.node.listBanned()[0]!.reason, /oversize-message/);

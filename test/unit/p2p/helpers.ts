@@ -1,5 +1,5 @@
 /** Shared helpers of the p2p network tests: nodes on 127.0.0.1 port 0, polling waits. */
-import { type P2pDeps, type P2pNode, type P2pOptions, createP2p } from '../../../p2p/index.js';
+import { createP2p, type P2pDeps, type P2pNode, type P2pOptions } from '../../../p2p/index.js';
 import { FakeChain } from './fakeChain.js';
 
 export interface TestNode {
@@ -37,7 +37,11 @@ export class Network {
   }
 }
 
-export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await pred()) return;

@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import {
   blockWithIds,
   checkProofOfWork,
+  decodeBlock,
+  encodeBlock,
   equalBytes,
   headerHash,
   testParams,
@@ -57,7 +59,11 @@ describe('p2p P2pNode (loopback network)', function () {
     await link(c.node, b.node);
     await waitFor('subscriptions', () => {
       const subs = b.node.gossipPeers('blocks');
-      return subs.includes(a.node.peerId) && subs.includes(c.node.peerId) && a.node.gossipPeers('blocks').length > 0;
+      return (
+        subs.includes(a.node.peerId) &&
+        subs.includes(c.node.peerId) &&
+        a.node.gossipPeers('blocks').length > 0
+      );
     });
     await sleep(400); // a few heartbeats: B grafts C into its mesh
     const [blk] = await a.chain.mine(1);
@@ -101,6 +107,30 @@ describe('p2p P2pNode (loopback network)', function () {
     await waitFor('gossiped block 201', () => b.chain.height === 201);
   });
 
+  it('bans a sync peer that serves a block not matching its header', async () => {
+    const liar = new (class extends FakeChain {
+      override async getBlockBytes(hash: Uint8Array): Promise<Uint8Array | undefined> {
+        const bytes = await super.getBlockBytes(hash);
+        if (!bytes || !equalBytes(hash, this.tc.entries[5]!.block.hash)) return bytes;
+        const b = decodeBlock(bytes);
+        const cb = b.txs[0]!;
+        // Same header, different coinbase: the merkle root no longer matches.
+        return encodeBlock({ ...b, txs: [{ ...cb, lockTime: cb.lockTime + 1 }] });
+      }
+    })();
+    const a = await net.add(liar);
+    await a.chain.mine(10);
+    const b = await net.add();
+    const done = new Promise<SyncDone>((resolve) => b.node.once('sync:done', resolve));
+    await b.node.connect(a.node.multiaddrs[0]!);
+    const d = await done;
+    assert.equal(d.complete, false);
+    assert.equal(d.error, 'bad-txnmrklroot');
+    assert.equal(b.chain.height, 4);
+    await waitFor('liar banned', () => b.node.listBanned().some((e) => e.peerId === a.node.peerId));
+    await waitFor('liar disconnected', () => b.node.peers().length === 0);
+  });
+
   it('fetches the ancestors of a gossiped orphan from its sender', async () => {
     const a = await net.add();
     const b = await net.add();
@@ -113,7 +143,11 @@ describe('p2p P2pNode (loopback network)', function () {
   });
 
   for (const [name, reason, tamper] of [
-    ['a bad merkle root', 'bad-txnmrklroot', { tamperHeader: (h: object) => ({ ...h, merkleRoot: new Uint8Array(32).fill(7) }) }],
+    [
+      'a bad merkle root',
+      'bad-txnmrklroot',
+      { tamperHeader: (h: object) => ({ ...h, merkleRoot: new Uint8Array(32).fill(7) }) },
+    ],
     ['a bad proof of work', 'high-hash', { noMine: true }],
   ] as const) {
     it(`bans and disconnects a peer that gossips a block with ${name}; the honest peer stays`, async () => {
@@ -204,7 +238,9 @@ describe('p2p P2pNode (loopback network)', function () {
     let connects = 0;
     a.node.on('peer:connect', () => connects++);
     await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
-    await waitFor('banned as wrong network', () => a.node.listBanned().some((e) => e.peerId === o.node.peerId));
+    await waitFor('banned as wrong network', () =>
+      a.node.listBanned().some((e) => e.peerId === o.node.peerId),
+    );
     await waitFor('disconnected', () => a.node.peers().length === 0 && o.node.peers().length === 0);
     assert.match(a.node.listBanned()[0]!.reason, /wrong-network: different genesis/);
     assert.equal(connects, 0);
@@ -214,7 +250,9 @@ describe('p2p P2pNode (loopback network)', function () {
     const a = await net.add();
     const o = await net.add(new FakeChain(testParams));
     await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
-    await waitFor('banned as wrong network', () => a.node.listBanned().some((e) => e.peerId === o.node.peerId));
+    await waitFor('banned as wrong network', () =>
+      a.node.listBanned().some((e) => e.peerId === o.node.peerId),
+    );
     await waitFor('disconnected', () => a.node.peers().length === 0);
     assert.match(a.node.listBanned()[0]!.reason, /wrong-network/);
   });

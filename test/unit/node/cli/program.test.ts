@@ -178,7 +178,13 @@ describe('node/cli program', () => {
     assert.equal(await main(['node', 'qenex', '--help'], { io, env: env() }), 0);
     assert.match(io.stdout, /Usage: qenex/);
     const err = bufferIo();
-    assert.equal(await main(['node', 'qenex', 'node', '--network', 'devnet', '--rpc-port', 'abc'], { io: err, env: env() }), 1);
+    assert.equal(
+      await main(['node', 'qenex', 'node', '--network', 'devnet', '--rpc-port', 'abc'], {
+        io: err,
+        env: env(),
+      }),
+      1,
+    );
     assert.match(err.stderr, /--rpc-port: expected integer/);
     const bad = bufferIo();
     assert.equal(await main(['node', 'qenex', 'node', '--mine'], { io: bad, env: env() }), 1);

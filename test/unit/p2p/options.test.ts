@@ -1,0 +1,32 @@
+import { strict as assert } from 'node:assert';
+import { DEFAULT_P2P_OPTIONS, P2pError, resolveP2pOptions } from '../../../p2p/index.js';
+
+describe('p2p options', () => {
+  it('fills defaults and merges rate limits', () => {
+    const o = resolveP2pOptions({
+      port: 1234,
+      requestLimits: { model: { perSecond: 9, burst: 9 } } as never,
+    });
+    assert.equal(o.port, 1234);
+    assert.equal(o.host, '127.0.0.1');
+    assert.equal(o.banDurationMs, 24 * 3_600_000);
+    assert.deepEqual(o.requestLimits.model, { perSecond: 9, burst: 9 });
+    assert.deepEqual(o.requestLimits.status, DEFAULT_P2P_OPTIONS.requestLimits.status);
+    assert.ok(Object.isFrozen(o));
+  });
+
+  it('rejects out-of-range values', () => {
+    for (const bad of [
+      { port: 70000 },
+      { blocksPerRequest: 65 },
+      { maxDeltaBytes: 5 * 1024 * 1024 },
+      { host: '' },
+    ]) {
+      assert.throws(
+        () => resolveP2pOptions(bad),
+        (e: unknown) => e instanceof P2pError && e.type.code === 'P2P_BAD_OPTIONS',
+        JSON.stringify(bad),
+      );
+    }
+  });
+});
