@@ -7,7 +7,7 @@
  * decode strictly, then ask the node (chain, mempool, delta sink). Accept relays the message;
  * Reject (consensus-invalid or garbage) drops it, makes gossipsub lower the sender's score
  * (invalid-message deliveries, P4) and adds the matching penalty to our ban score; Ignore
- * (duplicates, orphans, 'context' verdicts, over the rate limit) drops it without blame.
+ * (duplicates, orphans, 'context' verdicts, over the per-peer rate) drops it without blame.
  */
 
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
@@ -135,10 +135,9 @@ export class Gossip {
 
   private async validate(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const from = peer.toString();
-    if (!this.ctx.limiter.take(from, kind)) {
-      this.ctx.punish(from, 'rate-limited', `gossip ${kind}`);
-      return TopicValidatorResult.Ignore;
-    }
+    // Over the rate: dropped unjudged, without blame (an honest relay can burst; gossipsub's
+    // own scoring deals with floods). Requests over their rate do cost a little (handlers.ts).
+    if (!this.ctx.limiter.take(from, kind)) return TopicValidatorResult.Ignore;
     const max = gossipLimit(kind, this.ctx.opts, this.ctx.maxBlockSize);
     if (msg.data.length > max) {
       this.ctx.punish(from, 'oversize-message', `gossip ${kind} ${msg.data.length} > ${max}`);

@@ -43,6 +43,8 @@ export interface P2pOptions {
   maxModelBytes: number;
   /** Largest delta gossiped. */
   maxDeltaBytes: number;
+  /** A syncing client told 'rate-limited' waits this long before asking again. */
+  rateLimitBackoffMs: number;
   /** Peers whose orphan blocks may have their ancestors fetched at once. */
   maxOrphanRequests: number;
   /** Concurrent inbound streams per connection for each request protocol. */
@@ -73,13 +75,14 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   maxBlocksResponseBytes: 8 * 1024 * 1024,
   maxModelBytes: 64 * 1024 * 1024,
   maxDeltaBytes: GOSSIP_MAX_PAYLOAD,
+  rateLimitBackoffMs: 1000,
   maxOrphanRequests: 8,
   maxInboundStreams: 4,
   // Costs: one token per request, except blocks (one per block asked).
   requestLimits: Object.freeze({
     status: { perSecond: 2, burst: 10 },
     headers: { perSecond: 10, burst: 20 },
-    blocks: { perSecond: 500, burst: 1000 },
+    blocks: { perSecond: 1000, burst: 2000 },
     model: { perSecond: 1, burst: 4 },
   }),
   gossipLimits: Object.freeze({
@@ -138,6 +141,7 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('maxBlocksResponseBytes', r.maxBlocksResponseBytes, 1);
   int('maxModelBytes', r.maxModelBytes, 1);
   int('maxDeltaBytes', r.maxDeltaBytes, 1, GOSSIP_MAX_PAYLOAD);
+  int('rateLimitBackoffMs', r.rateLimitBackoffMs, 0);
   int('maxOrphanRequests', r.maxOrphanRequests, 0);
   int('maxInboundStreams', r.maxInboundStreams, 1);
   for (const [k, l] of Object.entries(r.requestLimits)) checkLimit(`requestLimits.${k}`, l);

@@ -20,7 +20,7 @@ export type ProtocolOffence =
   | 'bad-response'
   /** A request or response that did not complete in time. */
   | 'request-timeout'
-  /** More requests or gossip than the per-peer rate limit allows. */
+  /** A request over the per-peer rate limit (answered 'rate-limited'; clients back off). */
   | 'rate-limited'
   /** A model delta the node's delta sink rejected. */
   | 'invalid-delta'
@@ -84,7 +84,7 @@ export const PROTOCOL_PENALTIES: Readonly<Record<ProtocolOffence, number>> = Obj
   'oversize-message': 100,
   'bad-response': 20,
   'request-timeout': 2,
-  'rate-limited': 5,
+  'rate-limited': 1,
   'invalid-delta': 20,
   'wrong-network': 0,
   manual: BAN_SCORE,

@@ -8,8 +8,9 @@
  *      our chain is at least as heavy as the peer's.
  * A session starts when a peer announces more weight than ours, or when a peer gossips a block
  * whose parent we lack (its ancestors are fetched the same way, whatever its announced weight).
- * Pending orphan fetches are bounded; a peer that could not bring us up to its announced weight
- * is not retried until it announces a new one. Afterwards, gossip keeps the chain current.
+ * Pending orphan fetches are bounded; a peer that answers 'rate-limited' is asked again after
+ * `rateLimitBackoffMs`; a peer that could not bring us up to its announced weight is not retried
+ * until it announces a new one. Afterwards, gossip keeps the chain current.
  */
 import type { PeerId } from '@libp2p/interface';
 import { checkHeaderSanity, equalBytes, type Hash, headerHash, VerdictError } from '../consensus/index.js';
@@ -20,6 +21,9 @@ import type { ResolvedP2pOptions } from './options.js';
 import { judgeError } from './penalties.js';
 import type { Punish } from './reqresp.js';
 import type { P2pChain, P2pLogger, SyncDone, SyncProgress } from './types.js';
+
+/** Most consecutive 'rate-limited' answers a session waits out for one request. */
+const MAX_BACKOFFS = 30;
 
 export interface SyncerContext {
   readonly chain: P2pChain;
@@ -40,6 +44,7 @@ export class Syncer {
   private stopped = true;
   private pumping: Promise<void> | null = null;
   private current: string | null = null;
+  private wake: (() => void) | null = null;
   /** Peers whose orphan blocks need their ancestors fetched (bounded). */
   private readonly orphanQueue = new Set<string>();
   /** Peer → announced weight it failed to bring us to; not retried until it announces more. */
@@ -63,6 +68,7 @@ export class Syncer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
     await this.pumping;
   }
 
@@ -123,6 +129,29 @@ export class Syncer {
     }
   }
 
+  /** Runs a request, waiting and asking again while the peer answers 'rate-limited'. */
+  private async patient<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const limited =
+          err instanceof P2pError &&
+          err.type.code === 'P2P_REMOTE_ERROR' &&
+          err.type.status === 'rate-limited';
+        if (!limited || attempt >= MAX_BACKOFFS || this.stopped) throw err;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.ctx.opts.rateLimitBackoffMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
   private locator(): Hash[] {
     const loc = this.ctx.chain.getLocator();
     if (loc.length <= MAX_LOCATOR) return loc;
@@ -173,13 +202,14 @@ export class Syncer {
       });
     };
     const caughtUp = async (): Promise<boolean> => {
-      const status = await client.status(id, this.ctx.ourStatus());
+      const status = await this.patient(() => client.status(id, this.ctx.ourStatus()));
       this.ctx.setStatus(peerId, status);
       return chain.tipSummary().weight >= status.weight;
     };
     for (;;) {
       if (this.stopped) return 'stopped';
-      const headers = await client.headers(id, this.locator(), opts.headersPerRequest);
+      const locator = this.locator();
+      const headers = await this.patient(() => client.headers(id, locator, opts.headersPerRequest));
       const wanted: Hash[] = [];
       for (const h of headers) {
         const hash = headerHash(h);
@@ -190,7 +220,7 @@ export class Syncer {
       for (let i = 0; i < wanted.length; ) {
         if (this.stopped) return 'stopped';
         const batch = wanted.slice(i, i + opts.blocksPerRequest);
-        const fetched = await client.blocks(id, batch);
+        const fetched = await this.patient(() => client.blocks(id, batch));
         if (fetched.length === 0) return 'peer sent no blocks';
         for (const f of fetched) {
           const r = await chain.processBlock(f.block, peerId);

@@ -154,7 +154,7 @@ describe('p2p request protocols against a raw peer', function () {
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) codes.push((await exchange(raw, target, proto('status'), req))![0]!);
     assert.deepEqual(codes, [0, 0, 0, 2, 2]);
-    assert.equal(a.node.bans.score(raw.peerId.toString()), 10);
+    assert.equal(a.node.bans.score(raw.peerId.toString()), 2);
   });
 
   it('resets an oversized request frame and bans the sender', async () => {

@@ -12,7 +12,7 @@ import {
 import { GOSSIP_MAX_PAYLOAD, P2pError, type SyncDone, type SyncProgress } from '../../../p2p/index.js';
 import { linearEvaluator } from '../../../training/index.js';
 import { FakeChain, otherGenesisParams } from './fakeChain.js';
-import { link, Network, sleep, waitFor } from './helpers.js';
+import { link, Network, sleep, type TestNode, waitFor } from './helpers.js';
 
 describe('p2p P2pNode (loopback network)', function () {
   this.timeout(30_000);
@@ -105,6 +105,21 @@ describe('p2p P2pNode (loopback network)', function () {
     const [next] = await a.chain.mine(1);
     await a.node.announceBlock(next!.block);
     await waitFor('gossiped block 201', () => b.chain.height === 201);
+  });
+
+  it('a syncing client backs off when the server rate-limits it', async () => {
+    const a = await net.add(new FakeChain(), {
+      requestLimits: { blocks: { perSecond: 100, burst: 20 } } as never,
+    });
+    await a.chain.mine(60);
+    const b = await net.add(new FakeChain(), { blocksPerRequest: 16, rateLimitBackoffMs: 50 });
+    const done = new Promise<SyncDone>((resolve) => b.node.once('sync:done', resolve));
+    await b.node.connect(a.node.multiaddrs[0]!);
+    const d = await done;
+    assert.equal(d.complete, true, JSON.stringify(d));
+    assert.equal(b.chain.height, 60);
+    const charged = a.node.bans.score(b.node.peerId);
+    assert.ok(charged > 0 && charged < 20, String(charged));
   });
 
   it('bans a sync peer that serves a block not matching its header', async () => {
@@ -231,30 +246,44 @@ describe('p2p P2pNode (loopback network)', function () {
     assert.equal(await small.node.announceDelta(new Uint8Array(1000)), 0);
   });
 
+  /**
+   * `o` dials `a`; whichever side reads the other's status (or finds no status protocol) first
+   * disconnects and refuses the other, so either may hold the ban.
+   */
+  async function expectRefused(a: TestNode, o: TestNode, reason: RegExp): Promise<void> {
+    let connects = 0;
+    a.node.on('peer:connect', () => connects++);
+    o.node.on('peer:connect', () => connects++);
+    await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
+    const bans = () => [
+      ...a.node.listBanned().filter((e) => e.peerId === o.node.peerId),
+      ...o.node.listBanned().filter((e) => e.peerId === a.node.peerId),
+    ];
+    await waitFor(
+      'refused and disconnected',
+      () => bans().length > 0 && a.node.peers().length === 0 && o.node.peers().length === 0,
+    );
+    for (const e of bans()) assert.match(e.reason, reason);
+    assert.equal(connects, 0);
+    // The refusing side keeps refusing.
+    await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
+    await sleep(200);
+    assert.equal(connects, 0);
+    assert.equal(a.node.peers().length + o.node.peers().length, 0);
+  }
+
   it('disconnects and refuses a node with another genesis', async () => {
     const a = await net.add();
     const o = await net.add(new FakeChain(otherGenesisParams()));
     assert.notEqual(o.chain.params.genesis.hash, a.chain.params.genesis.hash);
-    let connects = 0;
-    a.node.on('peer:connect', () => connects++);
-    await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
-    await waitFor('banned as wrong network', () =>
-      a.node.listBanned().some((e) => e.peerId === o.node.peerId),
-    );
-    await waitFor('disconnected', () => a.node.peers().length === 0 && o.node.peers().length === 0);
-    assert.match(a.node.listBanned()[0]!.reason, /wrong-network: different genesis/);
-    assert.equal(connects, 0);
+    assert.equal(o.chain.params.magic, a.chain.params.magic);
+    await expectRefused(a, o, /^wrong-network: different genesis$/);
   });
 
-  it('disconnects a node of another network', async () => {
+  it('disconnects and refuses a node of another network', async () => {
     const a = await net.add();
     const o = await net.add(new FakeChain(testParams));
-    await o.node.connect(a.node.multiaddrs[0]!).catch(() => undefined);
-    await waitFor('banned as wrong network', () =>
-      a.node.listBanned().some((e) => e.peerId === o.node.peerId),
-    );
-    await waitFor('disconnected', () => a.node.peers().length === 0);
-    assert.match(a.node.listBanned()[0]!.reason, /wrong-network/);
+    await expectRefused(a, o, /^wrong-network: no qenex status protocol for this network$/);
   });
 
   it('dials bootstrap peers at start', async () => {

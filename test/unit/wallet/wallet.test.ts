@@ -51,7 +51,10 @@ describe('wallet following a TestChain', function () {
     assert.equal(a.getBalance().immature, MINER_SHARE);
     assert.equal(a.listUnspent({ includeImmature: true })[0]!.confirmations, 99);
     const dest = b.getNewAddress();
-    assert.equal(await walletCodeAsync(a.send({ outputs: [{ address: dest, amount: COIN }] })), 'INSUFFICIENT_FUNDS');
+    assert.equal(
+      await walletCodeAsync(a.send({ outputs: [{ address: dest, amount: COIN }] })),
+      'INSUFFICIENT_FUNDS',
+    );
 
     await chain.mine(); // tip 100
     feed(chain, a, b);
@@ -121,7 +124,10 @@ describe('wallet following a TestChain', function () {
       const x = w.getBalance();
       return x.confirmed + x.unconfirmed + x.immature;
     };
-    assert.equal(total(a) + total(b), MINER_SHARE - a.getTransaction(b.listTransactions()[0]!.txid)!.fee! - back.fee);
+    assert.equal(
+      total(a) + total(b),
+      MINER_SHARE - a.getTransaction(b.listTransactions()[0]!.txid)!.fee! - back.fee,
+    );
   });
 
   it('reserves the coins of an unbroadcast send; dryRun reserves nothing', async () => {
@@ -140,7 +146,8 @@ describe('wallet following a TestChain', function () {
     // Every coin the first send took is unavailable to the next one.
     const next = await a.send({ outputs: [{ address: dest, amount: COIN }], dryRun: true }).catch((e) => e);
     if (!(next instanceof Error)) {
-      for (const i of next.inputs) assert.ok(!real.inputs.some((r) => r.txid === i.txid && r.index === i.index));
+      for (const i of next.inputs)
+        assert.ok(!real.inputs.some((r) => r.txid === i.txid && r.index === i.index));
       assert.notEqual(next.outputs[next.changeIndex]?.address, real.outputs[real.changeIndex]!.address);
     }
     assert.equal(a.unlockCoins(real.txid), real.inputs.length);
@@ -148,9 +155,31 @@ describe('wallet following a TestChain', function () {
     assert.ok(a.listUnspent().every((c) => !c.locked));
   });
 
+  it('pays an amount matching a coin exactly without change (branch and bound)', async () => {
+    const coin = a.listUnspent().reduce((m, c) => (c.value > m.value ? c : m));
+    const fee = feeFor(txSizeFor(1, 1), 1000n);
+    const t = await a.send({
+      outputs: [{ address: b.getNewAddress(), amount: coin.value - fee }],
+      dryRun: true,
+    });
+    assert.equal(t.algorithm, 'bnb');
+    assert.equal(t.changeIndex, -1);
+    assert.equal(t.tx.outputs.length, 1);
+    assert.equal(t.fee, feeFor(t.size, 1000n));
+    // The same payment with largest-first only also has no change: the remainder is below dust.
+    const lf = await a.send({
+      outputs: [{ address: b.getNewAddress(), amount: coin.value - fee - 400n }],
+      dryRun: true,
+      strategy: 'largest-first',
+    });
+    assert.equal(lf.changeIndex, -1);
+    assert.equal(lf.fee, fee + 400n);
+  });
+
   it('rejects dust, non-positive and malformed amounts, bad addresses and fee rates', async () => {
     const dest = b.getNewAddress();
-    const send = (amount: bigint, extra: object = {}) => a.send({ outputs: [{ address: dest, amount }], ...extra });
+    const send = (amount: bigint, extra: object = {}) =>
+      a.send({ outputs: [{ address: dest, amount }], ...extra });
     assert.equal(await walletCodeAsync(send(params.dustThreshold - 1n)), 'AMOUNT_DUST');
     assert.equal(await walletCodeAsync(send(0n)), 'AMOUNT_INVALID');
     assert.equal(await walletCodeAsync(send(-5n)), 'AMOUNT_INVALID');
@@ -160,7 +189,9 @@ describe('wallet following a TestChain', function () {
     assert.equal(await walletCodeAsync(send(COIN, { feeRate: 999n })), 'FEE_RATE_INVALID');
     assert.equal(await walletCodeAsync(send(COIN, { feeRate: 10n ** 12n })), 'FEE_RATE_INVALID');
     assert.equal(
-      await walletCodeAsync(a.send({ outputs: [{ address: 'qxc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqvj9kxq', amount: COIN }] })),
+      await walletCodeAsync(
+        a.send({ outputs: [{ address: 'qxc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqvj9kxq', amount: COIN }] }),
+      ),
       'ADDRESS_INVALID',
     );
     const mainAddr = encodeAddress(decodeAddress(dest, params), mainParams);
@@ -177,15 +208,28 @@ describe('wallet following a TestChain', function () {
 
   it('uses the node estimate clamped to the floor, and the fallback without one', async () => {
     const mk = async (estimate: () => bigint | undefined) =>
-      (await Wallet.create({ mnemonic: MNEMONIC_A, state: a.serializeState() }, { params, estimateFeeRate: estimate }))
-        .wallet;
+      (
+        await Wallet.create(
+          { mnemonic: MNEMONIC_A, state: a.serializeState() },
+          { params, estimateFeeRate: estimate },
+        )
+      ).wallet;
     const dest = b.getNewAddress();
-    const high = await (await mk(() => 5000n)).send({ outputs: [{ address: dest, amount: COIN }], dryRun: true });
+    const high = await (await mk(() => 5000n)).send({
+      outputs: [{ address: dest, amount: COIN }],
+      dryRun: true,
+    });
     assert.equal(high.feeRate, 5000n);
     assert.equal(high.fee, feeFor(high.size, 5000n));
-    const low = await (await mk(() => 10n)).send({ outputs: [{ address: dest, amount: COIN }], dryRun: true });
+    const low = await (await mk(() => 10n)).send({
+      outputs: [{ address: dest, amount: COIN }],
+      dryRun: true,
+    });
     assert.equal(low.feeRate, 1000n);
-    const none = await (await mk(() => undefined)).send({ outputs: [{ address: dest, amount: COIN }], dryRun: true });
+    const none = await (await mk(() => undefined)).send({
+      outputs: [{ address: dest, amount: COIN }],
+      dryRun: true,
+    });
     assert.equal(none.feeRate, 1000n);
   });
 
@@ -198,16 +242,31 @@ describe('wallet following a TestChain', function () {
       await walletCodeAsync(w.send({ outputs: [{ address: b.getNewAddress(), amount: COIN }] })),
       'WALLET_LOCKED',
     );
-    assert.equal(walletCode(() => w.lock()), 'OPTIONS_INVALID');
+    assert.equal(
+      walletCode(() => w.lock()),
+      'OPTIONS_INVALID',
+    );
   });
 
   it('refuses blocks that do not extend its tip', () => {
     const tip = a.tip!;
-    assert.equal(walletCode(() => a.applyBlock(chain.entries[tip.height]!.block, tip.height + 1)), 'BLOCK_NOT_CONNECTING');
-    assert.equal(walletCode(() => a.applyBlock(chain.entries[tip.height]!.block, tip.height)), 'BLOCK_NOT_CONNECTING');
-    assert.equal(walletCode(() => a.undoBlock(chain.entries[tip.height - 1]!.block, tip.height - 1)), 'BLOCK_NOT_CONNECTING');
+    assert.equal(
+      walletCode(() => a.applyBlock(chain.entries[tip.height]!.block, tip.height + 1)),
+      'BLOCK_NOT_CONNECTING',
+    );
+    assert.equal(
+      walletCode(() => a.applyBlock(chain.entries[tip.height]!.block, tip.height)),
+      'BLOCK_NOT_CONNECTING',
+    );
+    assert.equal(
+      walletCode(() => a.undoBlock(chain.entries[tip.height - 1]!.block, tip.height - 1)),
+      'BLOCK_NOT_CONNECTING',
+    );
     const fresh = Wallet.watchOnly(a.exportXpub(), {}, { params });
-    assert.equal(walletCode(() => fresh.applyBlock(chain.entries[1]!.block, 1)), 'BLOCK_NOT_CONNECTING');
+    assert.equal(
+      walletCode(() => fresh.applyBlock(chain.entries[1]!.block, 1)),
+      'BLOCK_NOT_CONNECTING',
+    );
     assert.deepEqual(a.tip, tip);
   });
 

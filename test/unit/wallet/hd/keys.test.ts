@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { HDKey } from '@scure/bip32';
 import { base58check } from '@scure/base';
+import { HDKey } from '@scure/bip32';
 import {
   devnetParams,
   getPublicKey,
@@ -75,7 +75,7 @@ describe('wallet/hd keys (BIP32, BIP44, BIP340 x-only)', () => {
     assert.equal(bytesToHex(k.pubKeyHash), bytesToHex(hash160(compressed.slice(1))));
   });
 
-  it('uses m/44\'/8888\'/account\' on main and coin type 1 on test and devnet', async () => {
+  it("uses m/44'/8888'/account' on main and coin type 1 on test and devnet", async () => {
     assert.equal(coinType(mainParams), COIN_TYPE_MAIN);
     assert.equal(COIN_TYPE_MAIN, 8888);
     assert.equal(coinType(testParams), 1);
@@ -83,10 +83,16 @@ describe('wallet/hd keys (BIP32, BIP44, BIP340 x-only)', () => {
     assert.equal(accountPath(mainParams, 3), "m/44'/8888'/3'");
     const seed = hexToBytes(BIP32_VECTORS[0]!.seed);
     const main = AccountKeys.fromSeed(seed, mainParams);
-    assert.equal(main.xpub, HDKey.fromMasterSeed(seed, XPUB_VERSIONS).derive("m/44'/8888'/0'").publicExtendedKey);
+    assert.equal(
+      main.xpub,
+      HDKey.fromMasterSeed(seed, XPUB_VERSIONS).derive("m/44'/8888'/0'").publicExtendedKey,
+    );
     assert.ok(main.xpub.startsWith('xpub'));
     const test = AccountKeys.fromSeed(seed, testParams, 2);
-    assert.equal(test.xpub, HDKey.fromMasterSeed(seed, TPUB_VERSIONS).derive("m/44'/1'/2'").publicExtendedKey);
+    assert.equal(
+      test.xpub,
+      HDKey.fromMasterSeed(seed, TPUB_VERSIONS).derive("m/44'/1'/2'").publicExtendedKey,
+    );
     assert.ok(test.xpub.startsWith('tpub'));
     assert.equal(AccountKeys.fromSeed(seed, devnetParams, 2).xpub, test.xpub);
     assert.equal(main.path(1, 7), "m/44'/8888'/0'/1/7");
@@ -127,18 +133,36 @@ describe('wallet/hd keys (BIP32, BIP44, BIP340 x-only)', () => {
     const pub = keys.publicOnly();
     assert.equal(pub.hasPrivateKeys, false);
     assert.equal(bytesToHex(pub.derive(0, 5).pubKeyHash), bytesToHex(keys.derive(0, 5).pubKeyHash));
-    assert.equal(walletCode(() => pub.secretKey(0, 5)), 'WALLET_LOCKED');
+    assert.equal(
+      walletCode(() => pub.secretKey(0, 5)),
+      'WALLET_LOCKED',
+    );
     keys.secretKey(0, 5);
     keys.wipe();
     assert.equal(keys.hasPrivateKeys, false);
-    assert.equal(walletCode(() => keys.secretKey(0, 6)), 'WALLET_LOCKED');
+    assert.equal(
+      walletCode(() => keys.secretKey(0, 6)),
+      'WALLET_LOCKED',
+    );
     assert.equal(bytesToHex(keys.derive(1, 9).pubkey), bytesToHex(pub.derive(1, 9).pubkey));
   });
 
-  it('rejects xprvs, other networks\' version bytes and non-account keys', () => {
-    assert.equal(walletCode(() => AccountKeys.fromXpub(SLIP132_BIP44.xprv, mainParams)), 'XPUB_INVALID');
-    assert.equal(walletCode(() => AccountKeys.fromXpub(SLIP132_BIP44.xpub, devnetParams)), 'XPUB_INVALID');
-    assert.equal(walletCode(() => AccountKeys.fromXpub(BIP32_VECTORS[0]!.chains[0]![1], mainParams)), 'XPUB_INVALID');
-    assert.equal(walletCode(() => AccountKeys.fromXpub('xpub-nonsense', mainParams)), 'XPUB_INVALID');
+  it("rejects xprvs, other networks' version bytes and non-account keys", () => {
+    assert.equal(
+      walletCode(() => AccountKeys.fromXpub(SLIP132_BIP44.xprv, mainParams)),
+      'XPUB_INVALID',
+    );
+    assert.equal(
+      walletCode(() => AccountKeys.fromXpub(SLIP132_BIP44.xpub, devnetParams)),
+      'XPUB_INVALID',
+    );
+    assert.equal(
+      walletCode(() => AccountKeys.fromXpub(BIP32_VECTORS[0]!.chains[0]![1], mainParams)),
+      'XPUB_INVALID',
+    );
+    assert.equal(
+      walletCode(() => AccountKeys.fromXpub('xpub-nonsense', mainParams)),
+      'XPUB_INVALID',
+    );
   });
 });

@@ -41,7 +41,10 @@ describe('wallet/hd mnemonic (BIP39)', () => {
   it('rejects a bad checksum, unknown words and bad word counts', () => {
     const words = BIP39_VECTORS[0]![1].split(' ');
     const badChecksum = [...words.slice(0, 11), 'abandon'].join(' ');
-    assert.equal(code(() => checkMnemonic(badChecksum)), 'MNEMONIC_INVALID');
+    assert.equal(
+      code(() => checkMnemonic(badChecksum)),
+      'MNEMONIC_INVALID',
+    );
     assert.match(
       (() => {
         try {
@@ -53,9 +56,18 @@ describe('wallet/hd mnemonic (BIP39)', () => {
       })(),
       /checksum/,
     );
-    assert.equal(code(() => checkMnemonic([...words.slice(0, 11), 'qenex'].join(' '))), 'MNEMONIC_INVALID');
-    assert.equal(code(() => checkMnemonic(words.slice(0, 11).join(' '))), 'MNEMONIC_INVALID');
-    assert.equal(code(() => checkMnemonic('')), 'MNEMONIC_INVALID');
+    assert.equal(
+      code(() => checkMnemonic([...words.slice(0, 11), 'qenex'].join(' '))),
+      'MNEMONIC_INVALID',
+    );
+    assert.equal(
+      code(() => checkMnemonic(words.slice(0, 11).join(' '))),
+      'MNEMONIC_INVALID',
+    );
+    assert.equal(
+      code(() => checkMnemonic('')),
+      'MNEMONIC_INVALID',
+    );
     assert.equal(isValidMnemonic(badChecksum), false);
     assert.equal(isValidMnemonic(words.join(' ')), true);
   });
@@ -78,8 +90,17 @@ describe('wallet/hd mnemonic (BIP39)', () => {
   });
 
   it('rejects entropy of the wrong length and unsupported word counts', () => {
-    assert.equal(code(() => generateMnemonic(12, new Uint8Array(32))), 'MNEMONIC_INVALID');
-    assert.equal(code(() => generateMnemonic(24, new Uint8Array(16))), 'MNEMONIC_INVALID');
-    assert.equal(code(() => generateMnemonic(18 as 12)), 'MNEMONIC_INVALID');
+    assert.equal(
+      code(() => generateMnemonic(12, new Uint8Array(32))),
+      'MNEMONIC_INVALID',
+    );
+    assert.equal(
+      code(() => generateMnemonic(24, new Uint8Array(16))),
+      'MNEMONIC_INVALID',
+    );
+    assert.equal(
+      code(() => generateMnemonic(18 as 12)),
+      'MNEMONIC_INVALID',
+    );
   });
 });

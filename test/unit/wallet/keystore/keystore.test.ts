@@ -213,6 +213,9 @@ await changeKeystorePassphrase(${JSON.stringify(path)}, 'old', 'new', {
   });
 
   it('refuses an empty passphrase', async () => {
-    assert.equal(await code(createKeystoreFile(join(dir, 'i.json'), SECRET, '', META, OPTS)), 'PASSPHRASE_INVALID');
+    assert.equal(
+      await code(createKeystoreFile(join(dir, 'i.json'), SECRET, '', META, OPTS)),
+      'PASSPHRASE_INVALID',
+    );
   });
 });

@@ -40,7 +40,10 @@ describe('wallet/selection', () => {
         inputs: Array.from({ length: nIn }, (_, i) => ({ prevout: { txid: new Uint8Array(32), index: i } })),
         outputs: Array.from({ length: nOut }, () => ({ value: 5000n, pubKeyHash: new Uint8Array(20) })),
         lockTime: 0,
-        witnesses: Array.from({ length: nIn }, () => ({ pubkey: new Uint8Array(32), sig: new Uint8Array(64) })),
+        witnesses: Array.from({ length: nIn }, () => ({
+          pubkey: new Uint8Array(32),
+          sig: new Uint8Array(64),
+        })),
       };
       assert.equal(txSizeFor(nIn, nOut), txSize(tx), `${nIn}x${nOut}`);
     }
@@ -120,12 +123,18 @@ describe('wallet/selection', () => {
     assert.equal(t.available, 1_000_000n);
     assert.equal(t.fee, fee);
     assert.equal(t.needed, 2_000_000n + fee);
-    assert.match(e.message, /available 0\.01000000 QXC, needed 0\.02000302 QXC \(amount 0\.02000000 \+ fee 0\.00000302\)/);
+    assert.match(
+      e.message,
+      /available 0\.01000000 QXC, needed 0\.02000302 QXC \(amount 0\.02000000 \+ fee 0\.00000302\)/,
+    );
     // Enough for the amount but not for the fee.
     const e2 = err(() => selectCoins({ ...base, coins: coins(1_000_000n), amounts: [1_000_000n] }));
     assert.equal(e2.code, 'INSUFFICIENT_FUNDS');
     // Nothing at all.
-    assert.equal(err(() => selectCoins({ ...base, coins: [], amounts: [5_000n] })).code, 'INSUFFICIENT_FUNDS');
+    assert.equal(
+      err(() => selectCoins({ ...base, coins: [], amounts: [5_000n] })).code,
+      'INSUFFICIENT_FUNDS',
+    );
   });
 
   it('never spends a coin worth less than the fee to spend it', () => {

@@ -1,0 +1,125 @@
+import { strict as assert } from 'node:assert';
+import type { Message } from '@libp2p/gossipsub';
+import {
+  checkTx,
+  checkTxInputs,
+  nobleVerifier,
+  type Transaction,
+  toHex,
+  txid,
+  VerdictError,
+  withId,
+} from '../../../consensus/index.js';
+import { gossipMsgId } from '../../../p2p/gossip.js';
+import type { DeltaSink, P2pMempool } from '../../../p2p/index.js';
+import { FakeChain } from './fakeChain.js';
+import { link, Network, sleep, waitFor } from './helpers.js';
+
+/** Honest enough for p2p: consensus tx rules against the fake chain's UTXO set, signatures checked. */
+class FakeMempool implements P2pMempool {
+  readonly txs = new Map<string, Transaction>();
+  constructor(private readonly chain: FakeChain) {}
+
+  has(id: Uint8Array): boolean {
+    return this.txs.has(toHex(id));
+  }
+
+  async accept(tx: Transaction): Promise<unknown> {
+    checkTx(tx, this.chain.params);
+    const r = checkTxInputs(
+      withId(tx),
+      this.chain.tc.utxo,
+      this.chain.height + 1,
+      this.chain.params,
+      'context',
+    );
+    if ((await nobleVerifier.verifyBatch(r.sigChecks)) >= 0) throw new VerdictError('bad-txns-sig');
+    this.txs.set(toHex(txid(tx)), tx);
+    return r.fee;
+  }
+}
+
+class FakeDeltas implements DeltaSink {
+  readonly seen: [number, string][] = [];
+  async accept(bytes: Uint8Array, source: string): Promise<'accept' | 'ignore'> {
+    this.seen.push([bytes[0]!, source]);
+    if (bytes[0] === 1) return 'accept';
+    if (bytes[0] === 2) return 'ignore';
+    throw new Error('undecodable delta');
+  }
+}
+
+describe('p2p gossip of transactions and deltas', function () {
+  this.timeout(30_000);
+  const net = new Network();
+  afterEach(() => net.stopAll());
+
+  it('message ids are content hashes per topic', () => {
+    const m = (topic: string, data: number[]) =>
+      ({ type: 'unsigned', topic, data: Uint8Array.from(data) }) as Message;
+    assert.deepEqual(gossipMsgId(m('t', [1, 2])), gossipMsgId(m('t', [1, 2])));
+    assert.notDeepEqual(gossipMsgId(m('t', [1, 2])), gossipMsgId(m('t', [1, 3])));
+    assert.notDeepEqual(gossipMsgId(m('t', [1, 2])), gossipMsgId(m('u', [1, 2])));
+  });
+
+  it('relays valid transactions, ignores context failures, bans consensus-invalid ones', async () => {
+    const ca = new FakeChain();
+    await ca.mine(101);
+    const a = await net.add(ca, {}, { mempool: new FakeMempool(ca) });
+    const cb = new FakeChain();
+    const mb = new FakeMempool(cb);
+    const b = await net.add(cb, {}, { mempool: mb });
+    const done = new Promise((r) => b.node.once('sync:done', r));
+    await link(b.node, a.node);
+    await done;
+    assert.equal(cb.height, 101);
+    await waitFor('tx subscription', () => a.node.gossipPeers('txs').includes(b.node.peerId));
+    await sleep(300);
+
+    const coin = ca.tc.coinbaseOutpoint(1);
+    const pay = { value: coin.coin.value - 10_000n, pubKeyHash: new Uint8Array(20).fill(9) };
+    const good = ca.tc.spend(coin, [pay]);
+    await a.node.announceTx(good);
+    await waitFor('B pools the tx', () => mb.has(txid(good)));
+
+    // Unknown inputs: 'context' — dropped, no blame.
+    const orphan = ca.tc.spend({ op: { txid: new Uint8Array(32).fill(5), index: 0 }, coin: coin.coin }, [
+      pay,
+    ]);
+    await a.node.announceTx(orphan);
+    await sleep(300);
+    assert.equal(mb.has(txid(orphan)), false);
+    assert.equal(b.node.bans.score(a.node.peerId), 0);
+
+    // A forged signature: consensus-invalid — banned.
+    const forged = { ...good, outputs: [{ ...pay, value: pay.value - 1n }] };
+    await a.node.announceTx(forged);
+    await waitFor('A banned', () => b.node.listBanned().some((e) => e.peerId === a.node.peerId));
+    assert.match(b.node.listBanned()[0]!.reason, /^bad-txns-sig/);
+  });
+
+  it('hands deltas to the sink, relays accepted ones, punishes what the sink rejects', async () => {
+    const da = new FakeDeltas();
+    const db = new FakeDeltas();
+    const dc = new FakeDeltas();
+    const a = await net.add(new FakeChain(), {}, { deltas: da });
+    const b = await net.add(new FakeChain(), {}, { deltas: db });
+    const c = await net.add(new FakeChain(), {}, { deltas: dc });
+    await c.node.ban(a.node.peerId);
+    await link(a.node, b.node);
+    await link(c.node, b.node);
+    await waitFor('subscriptions', () => b.node.gossipPeers('deltas').length === 2);
+    await sleep(400);
+    await a.node.announceDelta(Uint8Array.of(1, 7, 7));
+    await waitFor('C got the relayed delta', () => dc.seen.length === 1);
+    assert.deepEqual(db.seen, [[1, a.node.peerId]]);
+    assert.deepEqual(dc.seen, [[1, b.node.peerId]]);
+    await a.node.announceDelta(Uint8Array.of(2));
+    await waitFor('B ignored', () => db.seen.length === 2);
+    await sleep(300);
+    assert.equal(dc.seen.length, 1);
+    await a.node.announceDelta(Uint8Array.of(3));
+    await waitFor('B charged A', () => b.node.bans.score(a.node.peerId) === 20);
+    assert.equal(dc.seen.length, 1);
+  });
+});
