@@ -13,7 +13,6 @@
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
 import type { PeerId } from '@libp2p/interface';
-import { sha256 } from '@noble/hashes/sha2.js';
 import {
   type Block,
   type BlockHeader,
@@ -21,6 +20,7 @@ import {
   decodeTx,
   headerHash,
   type NetworkName,
+  sha256d,
   type Transaction,
   txid,
 } from '../consensus/index.js';
@@ -34,13 +34,13 @@ import type { DeltaSink, P2pChain, P2pMempool } from './types.js';
 
 const encoder = new TextEncoder();
 
-/** Message id: sha256(topic || 0x00 || data). Content-addressed: duplicates share an id. */
+/** Message id: sha256d(topic || 0x00 || data). Content-addressed: duplicates share an id. */
 export function gossipMsgId(msg: Message): Uint8Array {
   const topic = encoder.encode(msg.topic);
   const buf = new Uint8Array(topic.length + 1 + msg.data.length);
   buf.set(topic, 0);
   buf.set(msg.data, topic.length + 1);
-  return sha256(buf);
+  return sha256d(buf);
 }
 
 /** Topic score parameters: invalid messages weigh heavily; quiet meshes are not penalised (blocks are rare). */

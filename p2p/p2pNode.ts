@@ -1,15 +1,10 @@
 /**
- * The p2p service: one libp2p host plus qenex's gossip, request protocols, handshake, sync and
- * peer management. `start()` / `stop()`; typed events (types.ts P2pEvents).
- *
- * Handshake: on every new peer each side sends its status (network magic, genesis hash, best tip,
- * cumulative weight) and reads the other's. A peer on another network or genesis is disconnected
- * and refused for `wrongNetworkBanMs`; a peer that cannot complete the handshake is disconnected.
- * Only handshaken peers count as peers (events, sync candidates).
+ * The p2p service: one libp2p host (host.ts) plus qenex's gossip (gossip.ts), request protocols
+ * (handlers.ts, client.ts), handshake and peer management (peers.ts), bans (banManager.ts) and
+ * sync (syncer.ts). `start()` / `stop()`; typed events (types.ts P2pEvents).
  */
 import { EventEmitter } from 'node:events';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import type { GossipSub } from '@libp2p/gossipsub';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
@@ -17,7 +12,6 @@ import {
   type Block,
   encodeBlock,
   encodeTx,
-  equalBytes,
   fromHex,
   type Hash,
   type NetworkParams,
@@ -32,6 +26,7 @@ import { requestHandlers } from './handlers.js';
 import { createHost, type Host } from './host.js';
 import { loadOrCreatePeerKey } from './identity.js';
 import { type P2pOptions, type ResolvedP2pOptions, resolveP2pOptions } from './options.js';
+import { PeerTable } from './peers.js';
 import type { PenaltyCode } from './penalties.js';
 import { REQUEST_KINDS, type RequestKind, requestProtocol, type TopicKind } from './protocols.js';
 import { PeerRateLimiter } from './rateLimit.js';
@@ -40,12 +35,6 @@ import type { NetworkInfo, P2pChain, P2pDeps, P2pEvents, P2pLogger, PeerInfo } f
 
 const noop = (): void => {};
 const SILENT: P2pLogger = { debug: noop, info: noop, warn: noop };
-
-interface PeerState {
-  readonly id: PeerId;
-  readonly connectedSince: number;
-  status: PeerStatus | null;
-}
 
 interface Running {
   readonly host: Host;
@@ -69,7 +58,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly genesis: Hash;
   private readonly requestLimiter: PeerRateLimiter<RequestKind>;
   private readonly gossipLimiter: PeerRateLimiter<TopicKind>;
-  private readonly peerStates = new Map<string, PeerState>();
+  private readonly table: PeerTable;
   private run: Running | null = null;
 
   constructor(
@@ -95,6 +84,19 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     );
     this.requestLimiter = new PeerRateLimiter(this.opts.requestLimits, { clock: this.clock });
     this.gossipLimiter = new PeerRateLimiter(this.opts.gossipLimits, { clock: this.clock });
+    this.table = new PeerTable({
+      params: this.params,
+      genesis: this.genesis,
+      opts: this.opts,
+      bans: this.bans,
+      log: this.log,
+      events: this,
+      ourStatus: () => this.ourStatus(),
+      forget: (peerId) => {
+        this.requestLimiter.forget(peerId);
+        this.gossipLimiter.forget(peerId);
+      },
+    });
   }
 
   get started(): boolean {
@@ -137,8 +139,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       maxBlockSize: this.params.maxBlockSize,
       signal: abort.signal,
     });
+    const table = this.table;
     const punish = (peerId: string, code: PenaltyCode, detail?: string): void =>
-      this.punish(peerId, code, detail);
+      table.punish(peerId, code, detail);
     const handlers = requestHandlers({
       chain: this.chain,
       network,
@@ -146,7 +149,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       limiter: this.requestLimiter,
       punish,
       ourStatus: () => this.ourStatus(),
-      onStatus: (peer, status) => this.acceptStatus(peer, status),
+      onStatus: (peer, status) => table.acceptStatus(peer, status),
     });
     for (const kind of REQUEST_KINDS) {
       await host.handle(requestProtocol(network, kind), handlers[kind], {
@@ -161,10 +164,10 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       punish,
       log: this.log,
       ourStatus: () => this.ourStatus(),
-      peers: () => this.handshaken(),
+      peers: () => table.handshaken(),
       setStatus: (peerId, status) => {
-        const st = this.peerStates.get(peerId);
-        if (st) this.acceptStatus(st.id, status);
+        const st = table.handshaken().get(peerId);
+        if (st) table.acceptStatus(st.id, status);
       },
       onProgress: (p) => this.emit('sync:progress', p),
       onDone: (d) => this.emit('sync:done', d),
@@ -181,9 +184,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       punish,
       onOrphan: (peerId) => syncer.onOrphan(peerId),
     });
-    host.addEventListener('peer:connect', (evt) => this.onConnect(evt.detail));
-    host.addEventListener('peer:disconnect', (evt) => this.onDisconnect(evt.detail));
-    host.addEventListener('peer:discovery', (evt) => this.onDiscovery(evt.detail.id));
+    table.attach({ host, client, syncer });
     this.run = { host, client, gossip, syncer, abort };
     await host.start();
     if (host.services.dht) await host.services.dht.setMode('server');
@@ -200,7 +201,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     await run.syncer.stop();
     run.gossip.stop();
     await run.host.stop();
-    this.peerStates.clear();
+    this.table.detach();
   }
 
   // ---- node-facing API ----
@@ -264,9 +265,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       return await this.running().client.model(this.parsePeerId(peerId), modelHash);
     } catch (err) {
       if (err instanceof P2pError && err.type.code === 'P2P_BAD_RESPONSE') {
-        this.punish(err.type.peer, err.type.offence, err.type.detail);
+        this.table.punish(err.type.peer, err.type.offence, err.type.detail);
       } else if (err instanceof P2pError && err.type.code === 'P2P_REQUEST_TIMEOUT') {
-        this.punish(err.type.peer, 'request-timeout', err.type.protocol);
+        this.table.punish(err.type.peer, 'request-timeout', err.type.protocol);
       }
       throw err;
     }
@@ -280,43 +281,17 @@ export class P2pNode extends EventEmitter<P2pEvents> {
 
   /** The status a peer sent in the handshake (or since), if any. */
   peerStatus(peerId: string): PeerStatus | null {
-    return this.peerStates.get(peerId)?.status ?? null;
+    return this.table.status(peerId);
   }
 
   /** Gossipsub's score of a peer (kept a while after it disconnects); null when unavailable. */
   gossipScore(peerId: string): number | null {
-    const run = this.run;
-    if (!run) return null;
-    const pubsub = run.host.services.pubsub as GossipSub & { getScore?: (peerId: string) => number };
-    return typeof pubsub.getScore === 'function' ? pubsub.getScore(peerId) : null;
+    return this.table.gossipScore(peerId);
   }
 
+  /** Connected peers (for getpeerinfo). */
   peers(): PeerInfo[] {
-    const run = this.run;
-    if (!run) return [];
-    const byPeer = new Map<string, ReturnType<Host['getConnections']>>();
-    for (const c of run.host.getConnections()) {
-      const k = c.remotePeer.toString();
-      const list = byPeer.get(k) ?? [];
-      list.push(c);
-      byPeer.set(k, list);
-    }
-    const out: PeerInfo[] = [];
-    for (const [id, conns] of byPeer) {
-      const first = conns.reduce((a, b) => (b.timeline.open < a.timeline.open ? b : a));
-      const rtt = conns.find((c) => c.rtt !== undefined)?.rtt;
-      out.push({
-        id,
-        addrs: conns.map((c) => c.remoteAddr.toString()),
-        direction: first.direction,
-        latencyMs: rtt ?? null,
-        banScore: this.bans.score(id),
-        gossipScore: this.gossipScore(id),
-        connectedSince: first.timeline.open,
-        status: this.peerStates.get(id)?.status ?? null,
-      });
-    }
-    return out;
+    return this.table.peers();
   }
 
   networkInfo(): NetworkInfo {
@@ -329,7 +304,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       connections: conns.length,
       inbound: conns.filter((c) => c.direction === 'inbound').length,
       outbound: conns.filter((c) => c.direction === 'outbound').length,
-      peers: this.handshaken().size,
+      peers: this.table.handshaken().size,
       banned: this.bans.listBanned().length,
       syncing: run.syncer.syncing,
       protocols: run.host.getProtocols(),
@@ -356,132 +331,6 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       bestHeight: tip.height,
       weight: tip.weight,
     };
-  }
-
-  private handshaken(): Map<string, { id: PeerId; status: PeerStatus }> {
-    const out = new Map<string, { id: PeerId; status: PeerStatus }>();
-    for (const [k, s] of this.peerStates) if (s.status) out.set(k, { id: s.id, status: s.status });
-    return out;
-  }
-
-  private punish(peerId: string, code: PenaltyCode, detail?: string): void {
-    const change = this.bans.misbehave(peerId, code, detail);
-    if (change.penalty === 0) return;
-    this.log.info({ peerId, code, detail, score: change.score }, 'peer misbehaved');
-    this.emit('peer:misbehave', {
-      peerId,
-      code,
-      penalty: change.penalty,
-      score: change.score,
-      banned: change.banned,
-    });
-    if (change.banned) {
-      const entry = this.bans.listBanned().find((e) => e.peerId === peerId);
-      if (entry) this.emit('peer:banned', entry);
-      this.hangUp(peerId);
-    }
-  }
-
-  private hangUp(peerId: string): void {
-    const run = this.run;
-    const st = this.peerStates.get(peerId);
-    if (!run) return;
-    const id = st?.id ?? this.tryPeerId(peerId);
-    if (id) run.host.hangUp(id).catch((err: unknown) => this.log.debug({ peerId, err }, 'hang up failed'));
-  }
-
-  private tryPeerId(peerId: string): PeerId | undefined {
-    try {
-      return peerIdFromString(peerId);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Checks a peer's status; records it, or disconnects a peer of another network. */
-  private acceptStatus(peer: PeerId, status: PeerStatus): void {
-    const key = peer.toString();
-    if (status.magic !== this.params.magic) {
-      this.wrongNetwork(key, `magic ${status.magic.toString(16)}`);
-      return;
-    }
-    if (!equalBytes(status.genesis, this.genesis)) {
-      this.wrongNetwork(key, 'different genesis');
-      return;
-    }
-    if (status.version < PROTOCOL_VERSION) {
-      this.wrongNetwork(key, `protocol version ${status.version}`);
-      return;
-    }
-    let st = this.peerStates.get(key);
-    if (!st) {
-      st = { id: peer, connectedSince: this.clock(), status: null };
-      this.peerStates.set(key, st);
-    }
-    const first = st.status === null;
-    st.status = status;
-    if (first) {
-      const direction = this.run?.host.getConnections(peer)[0]?.direction ?? 'inbound';
-      this.emit('peer:connect', { peerId: key, direction, status });
-    }
-    this.run?.syncer.onStatus(key);
-  }
-
-  private wrongNetwork(peerId: string, detail: string): void {
-    this.log.info({ peerId, detail }, 'peer is on another network');
-    if (this.opts.wrongNetworkBanMs > 0)
-      this.bans.ban(peerId, this.opts.wrongNetworkBanMs, `wrong-network: ${detail}`);
-    this.peerStates.delete(peerId);
-    this.hangUp(peerId);
-  }
-
-  private onConnect(peer: PeerId): void {
-    const key = peer.toString();
-    const run = this.run;
-    if (!run) return;
-    if (this.bans.isBanned(key)) {
-      this.hangUp(key);
-      return;
-    }
-    if (!this.peerStates.has(key))
-      this.peerStates.set(key, { id: peer, connectedSince: this.clock(), status: null });
-    run.client.status(peer, this.ourStatus()).then(
-      (status) => this.acceptStatus(peer, status),
-      (err: unknown) => {
-        if (this.run !== run || !this.peerStates.has(key)) return;
-        if (err instanceof P2pError && err.type.code === 'P2P_UNSUPPORTED_PROTOCOL') {
-          this.wrongNetwork(key, 'no qenex status protocol for this network');
-          return;
-        }
-        if (err instanceof P2pError && err.type.code === 'P2P_BAD_RESPONSE') {
-          this.punish(key, err.type.offence, err.message);
-        }
-        this.log.debug({ peerId: key, err }, 'handshake failed');
-        this.peerStates.delete(key);
-        this.hangUp(key);
-      },
-    );
-  }
-
-  private onDisconnect(peer: PeerId): void {
-    const key = peer.toString();
-    const st = this.peerStates.get(key);
-    this.peerStates.delete(key);
-    this.requestLimiter.forget(key);
-    this.gossipLimiter.forget(key);
-    this.run?.syncer.onDisconnect(key);
-    if (st?.status) this.emit('peer:disconnect', { peerId: key });
-  }
-
-  private onDiscovery(peer: PeerId): void {
-    const run = this.run;
-    if (!run || this.opts.targetPeers === 0) return;
-    const key = peer.toString();
-    if (this.bans.isBanned(key) || run.host.getConnections(peer).length > 0) return;
-    if (run.host.getConnections().length >= this.opts.targetPeers) return;
-    run.host.dial(peer, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) }).catch((err: unknown) => {
-      this.log.debug({ peerId: key, err }, 'dial of a discovered peer failed');
-    });
   }
 }
 

@@ -1,0 +1,273 @@
+/**
+ * Local float training (never part of consensus): the float view of a quantized model, trained
+ * by minibatch Adam on softmax cross-entropy. Hidden activations are clamp(z, 0, 1), exactly the
+ * function the integer kernel computes at 1/127 resolution, and weights are kept inside the
+ * int8-representable range, so quantizing after training loses only rounding.
+ */
+import { ACT_MAX, BIAS_MAX, WEIGHT_MAX } from '../arch.js';
+import type { SparseSet } from '../data/text.js';
+import type { NetworkModel, QuantHead } from '../model.js';
+
+export interface FloatLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly shift: number;
+  readonly w: Float32Array;
+  readonly b: Float32Array;
+}
+
+export interface FloatHead {
+  readonly layers: readonly FloatLayer[];
+}
+
+export function dequantizeHead(h: QuantHead): FloatHead {
+  return {
+    layers: h.layers.map((l) => {
+      const ws = 1 / 2 ** l.shift;
+      const bs = 1 / (ACT_MAX * 2 ** l.shift);
+      const w = new Float32Array(l.w.length);
+      for (let i = 0; i < w.length; i++) w[i] = l.w[i]! * ws;
+      const b = new Float32Array(l.b.length);
+      for (let i = 0; i < b.length; i++) b[i] = l.b[i]! * bs;
+      return { inputs: l.inputs, outputs: l.outputs, shift: l.shift, w, b };
+    }),
+  };
+}
+
+/** Rounds a float head to the consensus domain (round half away from zero, clamped). */
+export function quantizeHead(f: FloatHead, domain: QuantHead['domain']): QuantHead {
+  return {
+    domain,
+    layers: f.layers.map((l) => {
+      const ws = 2 ** l.shift;
+      const bs = ACT_MAX * 2 ** l.shift;
+      const w = new Int8Array(l.w.length);
+      for (let i = 0; i < w.length; i++) w[i] = clampRound(l.w[i]! * ws, WEIGHT_MAX);
+      const b = new Int32Array(l.b.length);
+      for (let i = 0; i < b.length; i++) b[i] = clampRound(l.b[i]! * bs, BIAS_MAX);
+      return { inputs: l.inputs, outputs: l.outputs, shift: l.shift, w, b };
+    }),
+  };
+}
+
+function clampRound(v: number, max: number): number {
+  const r = Math.round(v);
+  return r > max ? max : r < -max ? -max : r;
+}
+
+export function dequantizeModel(m: NetworkModel): FloatHead[] {
+  return m.heads.map(dequantizeHead);
+}
+
+export function quantizeModel(heads: readonly FloatHead[], like: NetworkModel): NetworkModel {
+  return { version: like.version, heads: heads.map((h, i) => quantizeHead(h, like.heads[i]!.domain)) };
+}
+
+export interface AdamOptions {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+}
+
+export const DEFAULT_ADAM: AdamOptions = { lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** Trains one head in place; holds gradient and Adam buffers. */
+export class HeadTrainer {
+  private readonly gw: Float32Array[];
+  private readonly gb: Float32Array[];
+  private readonly mw: Float32Array[];
+  private readonly vw: Float32Array[];
+  private readonly mb: Float32Array[];
+  private readonly vb: Float32Array[];
+  private readonly z: Float32Array[];
+  private readonly a: Float32Array[];
+  private readonly g: Float32Array[];
+  private readonly wMax: number[];
+  private t = 0;
+
+  constructor(
+    readonly head: FloatHead,
+    private readonly opt: AdamOptions = DEFAULT_ADAM,
+  ) {
+    const L = head.layers;
+    this.gw = L.map((l) => new Float32Array(l.w.length));
+    this.gb = L.map((l) => new Float32Array(l.outputs));
+    this.mw = L.map((l) => new Float32Array(l.w.length));
+    this.vw = L.map((l) => new Float32Array(l.w.length));
+    this.mb = L.map((l) => new Float32Array(l.outputs));
+    this.vb = L.map((l) => new Float32Array(l.outputs));
+    this.z = L.map((l) => new Float32Array(l.outputs));
+    this.a = L.map((l) => new Float32Array(l.outputs));
+    this.g = L.map((l) => new Float32Array(l.outputs));
+    this.wMax = L.map((l) => WEIGHT_MAX / 2 ** l.shift);
+  }
+
+  /** Forward + backward for row `r` of `set` (features optionally masked: keep[k] = 0 drops). Returns loss. */
+  private accumulate(set: SparseSet, r: number, keep: Uint8Array | undefined): number {
+    const L = this.head.layers;
+    const n = L.length;
+    const { offsets, idx, val } = set;
+    const k0 = offsets[r]!;
+    const k1 = offsets[r + 1]!;
+    const inv = 1 / ACT_MAX;
+    // forward
+    for (let li = 0; li < n; li++) {
+      const l = L[li]!;
+      const out = l.outputs;
+      const z = this.z[li]!;
+      z.set(l.b);
+      const w = l.w;
+      if (li === 0) {
+        for (let k = k0; k < k1; k++) {
+          if (keep && keep[k - k0] === 0) continue;
+          const x = val[k]! * inv;
+          const base = idx[k]! * out;
+          for (let o = 0; o < out; o++) z[o]! += x * w[base + o]!;
+        }
+      } else {
+        const prev = this.a[li - 1]!;
+        for (let j = 0; j < l.inputs; j++) {
+          const x = prev[j]!;
+          if (x === 0) continue;
+          const base = j * out;
+          for (let o = 0; o < out; o++) z[o]! += x * w[base + o]!;
+        }
+      }
+      const a = this.a[li]!;
+      if (li < n - 1) for (let o = 0; o < out; o++) a[o] = z[o]! <= 0 ? 0 : z[o]! >= 1 ? 1 : z[o]!;
+    }
+    // softmax cross-entropy on the last layer's z
+    const zl = this.z[n - 1]!;
+    const gl = this.g[n - 1]!;
+    let max = zl[0]!;
+    for (let o = 1; o < zl.length; o++) if (zl[o]! > max) max = zl[o]!;
+    let sum = 0;
+    for (let o = 0; o < zl.length; o++) {
+      const e = Math.exp(zl[o]! - max);
+      gl[o] = e;
+      sum += e;
+    }
+    const label = set.labels[r]!;
+    for (let o = 0; o < zl.length; o++) gl[o] = gl[o]! / sum;
+    const loss = -Math.log(Math.max(gl[label]!, 1e-12));
+    gl[label]! -= 1;
+    // backward
+    for (let li = n - 1; li >= 0; li--) {
+      const l = L[li]!;
+      const out = l.outputs;
+      const g = this.g[li]!;
+      const gw = this.gw[li]!;
+      const gb = this.gb[li]!;
+      for (let o = 0; o < out; o++) gb[o]! += g[o]!;
+      if (li === 0) {
+        for (let k = k0; k < k1; k++) {
+          if (keep && keep[k - k0] === 0) continue;
+          const x = val[k]! * inv;
+          const base = idx[k]! * out;
+          for (let o = 0; o < out; o++) gw[base + o]! += x * g[o]!;
+        }
+      } else {
+        const prev = this.a[li - 1]!;
+        const zp = this.z[li - 1]!;
+        const gp = this.g[li - 1]!;
+        const w = l.w;
+        for (let j = 0; j < l.inputs; j++) {
+          const x = prev[j]!;
+          const base = j * out;
+          let s = 0;
+          for (let o = 0; o < out; o++) {
+            s += w[base + o]! * g[o]!;
+            if (x !== 0) gw[base + o]! += x * g[o]!;
+          }
+          gp[j] = zp[j]! > 0 && zp[j]! < 1 ? s : 0;
+        }
+      }
+    }
+    return loss;
+  }
+
+  /**
+   * One Adam step on rows `rows` of `set`; `masks[i]` optionally drops features of row i.
+   * Returns the mean loss.
+   */
+  step(set: SparseSet, rows: ArrayLike<number>, masks?: readonly (Uint8Array | undefined)[]): number {
+    let loss = 0;
+    for (let i = 0; i < rows.length; i++) loss += this.accumulate(set, rows[i]!, masks?.[i]);
+    this.apply(rows.length);
+    return loss / rows.length;
+  }
+
+  private apply(batch: number): void {
+    const { lr, beta1, beta2, eps } = this.opt;
+    this.t++;
+    const c1 = 1 / (1 - beta1 ** this.t);
+    const c2 = 1 / (1 - beta2 ** this.t);
+    const scale = 1 / batch;
+    this.head.layers.forEach((l, li) => {
+      adam(l.w, this.gw[li]!, this.mw[li]!, this.vw[li]!, scale, lr, beta1, beta2, eps, c1, c2, this.wMax[li]!);
+      adam(l.b, this.gb[li]!, this.mb[li]!, this.vb[li]!, scale, lr, beta1, beta2, eps, c1, c2, Infinity);
+    });
+  }
+
+  /** Float predictions (argmax) for evaluation during local training. */
+  predict(set: SparseSet, r: number): number {
+    const L = this.head.layers;
+    const n = L.length;
+    let cur: Float32Array | undefined;
+    for (let li = 0; li < n; li++) {
+      const l = L[li]!;
+      const z = this.z[li]!;
+      z.set(l.b);
+      if (li === 0) {
+        for (let k = set.offsets[r]!; k < set.offsets[r + 1]!; k++) {
+          const x = set.val[k]! / ACT_MAX;
+          const base = set.idx[k]! * l.outputs;
+          for (let o = 0; o < l.outputs; o++) z[o]! += x * l.w[base + o]!;
+        }
+      } else {
+        for (let j = 0; j < l.inputs; j++) {
+          const x = cur![j]!;
+          if (x === 0) continue;
+          for (let o = 0; o < l.outputs; o++) z[o]! += x * l.w[j * l.outputs + o]!;
+        }
+      }
+      const a = this.a[li]!;
+      for (let o = 0; o < l.outputs; o++) a[o] = z[o]! <= 0 ? 0 : z[o]! >= 1 ? 1 : z[o]!;
+      cur = a;
+    }
+    const z = this.z[n - 1]!;
+    let best = 0;
+    for (let o = 1; o < z.length; o++) if (z[o]! > z[best]!) best = o;
+    return best;
+  }
+}
+
+function adam(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  scale: number,
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  c1: number,
+  c2: number,
+  max: number,
+): void {
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]! * scale;
+    if (gi === 0 && m[i] === 0) continue;
+    g[i] = 0;
+    const mi = b1 * m[i]! + (1 - b1) * gi;
+    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let x = p[i]! - (lr * mi * c1) / (Math.sqrt(vi * c2) + eps);
+    if (x > max) x = max;
+    else if (x < -max) x = -max;
+    p[i] = x;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The consensus forward pass in plain TypeScript: integer-only, the reference the WASM kernel
+ * must match bit for bit. Sums are exact (|Σ x·w + b| < 2^26 by the bounds in arch.ts), so the
+ * order of additions cannot change a result; inputs and hidden activations are visited sparsely
+ * (zeros skipped), which is what makes this fast in JS.
+ */
+import { ACT_MAX } from '../arch.js';
+import type { SparseSet } from '../data/text.js';
+import type { QuantHead } from '../model.js';
+
+/**
+ * Number of rows of `set` whose argmax prediction (lowest index on ties) equals the label.
+ * Writes each prediction into `preds` when given.
+ */
+export function scoreHeadJs(head: QuantHead, set: SparseSet, preds?: Uint8Array): number {
+  const layers = head.layers;
+  const accs = layers.map((l) => new Int32Array(l.outputs));
+  const hidden = layers.map((l) => new Uint8Array(l.outputs));
+  const { offsets, idx, val, labels } = set;
+  let correct = 0;
+  for (let r = 0; r < set.n; r++) {
+    // first layer: sparse input
+    const l0 = layers[0]!;
+    const out0 = l0.outputs;
+    const w0 = l0.w;
+    let acc = accs[0]!;
+    acc.set(l0.b);
+    for (let k = offsets[r]!, end = offsets[r + 1]!; k < end; k++) {
+      const x = val[k]!;
+      const base = idx[k]! * out0;
+      for (let o = 0; o < out0; o++) acc[o]! += x * w0[base + o]!;
+    }
+    for (let li = 1; li < layers.length; li++) {
+      const prev = layers[li - 1]!;
+      const h = hidden[li - 1]!;
+      const half = 1 << (prev.shift - 1);
+      for (let j = 0; j < prev.outputs; j++) {
+        const v = (acc[j]! + half) >> prev.shift;
+        h[j] = v < 0 ? 0 : v > ACT_MAX ? ACT_MAX : v;
+      }
+      const l = layers[li]!;
+      const out = l.outputs;
+      const w = l.w;
+      acc = accs[li]!;
+      acc.set(l.b);
+      for (let j = 0; j < prev.outputs; j++) {
+        const x = h[j]!;
+        if (x === 0) continue;
+        const base = j * out;
+        for (let o = 0; o < out; o++) acc[o]! += x * w[base + o]!;
+      }
+    }
+    let best = 0;
+    let bestV = acc[0]!;
+    for (let o = 1; o < acc.length; o++) {
+      if (acc[o]! > bestV) {
+        bestV = acc[o]!;
+        best = o;
+      }
+    }
+    if (preds) preds[r] = best;
+    if (best === labels[r]) correct++;
+  }
+  return correct;
+}

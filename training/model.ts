@@ -1,0 +1,152 @@
+/**
+ * The consensus state of the network model: int8 weights and int32 biases per layer, shaped by
+ * ARCH. Canonical encoding (modelHash = sha256d of it):
+ *
+ *   magic "QXNM" | version u8 | heads u8 |
+ *   per head: domain u8 | layers u8 | per layer: inputs u16 | outputs u16 | shift u8 |
+ *             weights (inputs·outputs × int8, input-major) | biases (outputs × int32 LE)
+ *
+ * The decoder accepts exactly ARCH (one architecture per model version), rejects the weight −128,
+ * biases beyond ±BIAS_MAX and trailing bytes.
+ */
+import { DecodeError, type Hash, Reader, sha256d, Writer } from '../consensus/index.js';
+import { ARCH, BIAS_MAX, DOMAINS, type Domain, type HeadSpec, MODEL_VERSION, WEIGHT_MAX } from './arch.js';
+import { Xoshiro128 } from './prng.js';
+
+export interface QuantLayer {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly shift: number;
+  /** inputs × outputs, input-major: w[i * outputs + o]. */
+  readonly w: Int8Array;
+  readonly b: Int32Array;
+}
+
+export interface QuantHead {
+  readonly domain: Domain;
+  readonly layers: readonly QuantLayer[];
+}
+
+export interface NetworkModel {
+  readonly version: number;
+  readonly heads: readonly QuantHead[];
+}
+
+const MAGIC = [0x51, 0x58, 0x4e, 0x4d]; // "QXNM"
+
+/** A model of `arch` with every weight and bias zero. */
+export function zeroModel(arch: readonly HeadSpec[] = ARCH): NetworkModel {
+  return {
+    version: MODEL_VERSION,
+    heads: arch.map((h) => ({
+      domain: h.domain,
+      layers: h.layers.map((l) => ({
+        ...l,
+        w: new Int8Array(l.inputs * l.outputs),
+        b: new Int32Array(l.outputs),
+      })),
+    })),
+  };
+}
+
+export function cloneModel(m: NetworkModel): NetworkModel {
+  return {
+    version: m.version,
+    heads: m.heads.map((h) => ({
+      domain: h.domain,
+      layers: h.layers.map((l) => ({ ...l, w: l.w.slice(), b: l.b.slice() })),
+    })),
+  };
+}
+
+/**
+ * The genesis model: weights uniform in ±round(√(6/fan_in) · 2^shift) (He-uniform, integer
+ * bounds computed here with integer math only), biases zero, drawn from a fixed public seed.
+ */
+export function initialNetworkModel(): NetworkModel {
+  const rng = new Xoshiro128('qenex/initial-model/v1');
+  const m = zeroModel();
+  for (const h of m.heads) {
+    for (const l of h.layers) {
+      const r = heUniformBound(l.inputs, l.shift);
+      const span = 2 * r + 1;
+      for (let i = 0; i < l.w.length; i++) l.w[i] = rng.below(span) - r;
+    }
+  }
+  return m;
+}
+
+/** floor(√(6/fanIn) · 2^shift) by integer search, capped at WEIGHT_MAX. */
+export function heUniformBound(fanIn: number, shift: number): number {
+  // largest r with r² · fanIn ≤ 6 · 4^shift
+  const rhs = 6 * 4 ** shift;
+  let r = 0;
+  while ((r + 1) * (r + 1) * fanIn <= rhs && r < WEIGHT_MAX) r++;
+  return r;
+}
+
+export function encodeNetworkModel(m: NetworkModel): Uint8Array {
+  let size = 6;
+  for (const h of m.heads) {
+    size += 2;
+    for (const l of h.layers) size += 5 + l.w.length + 4 * l.b.length;
+  }
+  const w = new Writer(size);
+  for (const b of MAGIC) w.u8(b);
+  w.u8(m.version).u8(m.heads.length);
+  for (const h of m.heads) {
+    w.u8(DOMAINS.indexOf(h.domain)).u8(h.layers.length);
+    for (const l of h.layers) {
+      w.u8(l.inputs & 0xff)
+        .u8(l.inputs >>> 8)
+        .u8(l.outputs & 0xff)
+        .u8(l.outputs >>> 8)
+        .u8(l.shift);
+      w.bytes(new Uint8Array(l.w.buffer, l.w.byteOffset, l.w.length));
+      for (let o = 0; o < l.b.length; o++) w.u32(l.b[o]! >>> 0);
+    }
+  }
+  return w.finish();
+}
+
+function bad(what: string): DecodeError {
+  return new DecodeError({ code: 'DECODE_INVALID_VALUE', what: `network model ${what}` });
+}
+
+function u16(r: Reader): number {
+  const lo = r.u8();
+  return lo | (r.u8() << 8);
+}
+
+export function decodeNetworkModel(bytes: Uint8Array): NetworkModel {
+  const r = new Reader(bytes);
+  for (const b of MAGIC) if (r.u8() !== b) throw bad('magic');
+  if (r.u8() !== MODEL_VERSION) throw bad('version');
+  if (r.u8() !== ARCH.length) throw bad('head count');
+  const heads: QuantHead[] = [];
+  for (const spec of ARCH) {
+    if (r.u8() !== DOMAINS.indexOf(spec.domain)) throw bad('domain');
+    if (r.u8() !== spec.layers.length) throw bad('layer count');
+    const layers: QuantLayer[] = [];
+    for (const ls of spec.layers) {
+      if (u16(r) !== ls.inputs || u16(r) !== ls.outputs || r.u8() !== ls.shift) throw bad('layer shape');
+      const raw = r.bytes(ls.inputs * ls.outputs);
+      const w = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+      for (let i = 0; i < w.length; i++) if (w[i] === -128) throw bad('weight');
+      const b = new Int32Array(ls.outputs);
+      for (let o = 0; o < ls.outputs; o++) {
+        const v = r.u32() | 0;
+        if (v > BIAS_MAX || v < -BIAS_MAX) throw bad('bias');
+        b[o] = v;
+      }
+      layers.push({ ...ls, w, b });
+    }
+    heads.push({ domain: spec.domain, layers });
+  }
+  r.end();
+  return { version: MODEL_VERSION, heads };
+}
+
+export function networkModelHash(m: NetworkModel): Hash {
+  return sha256d(encodeNetworkModel(m));
+}
