@@ -2,25 +2,28 @@
  * Composition root: builds every service from typed options, plugs the narrow interfaces
  * together, starts them in dependency order and stops them in reverse.
  *
- *   datadir lock → chain DB → signature pool → chain → mempool → miner → RPC server
+ *   datadir lock → chain DB → signature pool → chain → mempool → p2p → RPC server → miner
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type BlockWithIds,
   type Evaluator,
+  equalBytes,
   NETWORKS,
   type NetworkParams,
   toHex,
 } from '../consensus/index.js';
+import { createP2p, type P2pNode } from '../p2p/index.js';
 import { linearEvaluator } from '../training/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
 import { ChainDb } from './db/index.js';
 import { NodeError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { Mempool } from './mempool/index.js';
+import { Mempool, type MempoolTxEvent } from './mempool/index.js';
 import { Miner } from './miner/index.js';
+import { p2pChain, p2pMempool } from './p2pAdapter.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
 import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
 import { VerifyPool } from './verify/index.js';
@@ -42,6 +45,7 @@ export class QenexNode {
   readonly mempool: Mempool;
   readonly miner: Miner | null;
   readonly rpc: RpcServer;
+  readonly p2p: P2pNode;
   private readonly evaluator: Evaluator<unknown>;
   private lock: DatadirLock | null = null;
   private readonly startedAt: number;
@@ -90,6 +94,22 @@ export class QenexNode {
       opts.mining.enabled && opts.mining.address
         ? this.makeMiner(opts.mining.address, opts.mining.threads)
         : null;
+    this.p2p = createP2p(
+      {
+        host: opts.p2p.host,
+        port: opts.p2p.port,
+        bootstrap: opts.p2p.bootstrap,
+        maxConnections: opts.p2p.maxConnections,
+        // The persistent identity lives in the data dir (created 0600 on first start).
+        peerKeyFile: join(opts.datadir, 'p2p-key'),
+      },
+      {
+        chain: p2pChain(this.chain, this.db),
+        mempool: p2pMempool(this.mempool),
+        clock: this.clock,
+        logger: this.logger.child({ module: 'p2p' }),
+      },
+    );
     const registry = new RpcRegistry();
     for (const [category, methods] of nodeNamespaces(this.rpcContext())) registry.register(category, methods);
     this.rpc = new RpcServer(
@@ -126,6 +146,7 @@ export class QenexNode {
       chain: this.chain,
       mempool: this.mempool,
       miner: this.miner,
+      p2p: this.p2p,
       evaluator: this.evaluator,
       startedAt: this.startedAt,
       now: () => Math.floor(this.clock() / 1000),
@@ -143,7 +164,7 @@ export class QenexNode {
   private generator: Miner | null = null;
 
   /** generatetoaddress: mines inline with a dedicated, never-started miner (no worker threads). */
-  private async generate(n: number, address: string, maxTries: number): Promise<string[]> {
+  async generate(n: number, address: string, maxTries = 1_000_000): Promise<string[]> {
     this.generator ??= new Miner(
       { address, threads: 1, minIntervalMs: 0 },
       {
@@ -173,6 +194,7 @@ export class QenexNode {
       await this.chain.start();
       await this.mempool.start();
       this.wireEvents();
+      await this.startP2p();
       await this.rpc.start();
       if (this.miner) await this.miner.start();
     } catch (e) {
@@ -193,8 +215,26 @@ export class QenexNode {
     );
   }
 
+  private lastConnected: BlockWithIds | null = null;
+
+  /**
+   * Gossips the new tip block. Peers that already have it drop the duplicate (gossip message ids
+   * are content hashes); while catching up from peers there is nothing worth announcing.
+   */
+  private announceTip(hash: Uint8Array): void {
+    const b = this.lastConnected;
+    if (!b || !equalBytes(b.hash, hash) || this.p2p.networkInfo().syncing) return;
+    this.p2p.announceBlock(b.block).catch((e) => this.logger.debug({ err: e }, 'block not announced'));
+  }
+
+  private async startP2p(): Promise<void> {
+    await this.p2p.start();
+    this.logger.info({ peerId: this.p2p.peerId, listen: this.p2p.multiaddrs }, 'p2p listening');
+  }
+
   private wireEvents(): void {
     const onBlock = ({ block, entry }: { block: BlockWithIds; entry: { height: number } }) => {
+      this.lastConnected = block;
       void this.mempool.removeForBlock(block);
       this.rpc.publish('blocks', { hash: toHex(block.hash), height: entry.height, txs: block.txs.length });
     };
@@ -203,11 +243,22 @@ export class QenexNode {
     };
     const onTip = (entry: { height: number; hash: Uint8Array }) => {
       this.miner?.onTip();
+      this.announceTip(entry.hash);
       this.logger.info({ height: entry.height, hash: toHex(entry.hash) }, 'new tip');
     };
-    const onTx = (tx: { txid: string; fee: bigint; size: number }) => {
+    const onTx = (tx: MempoolTxEvent) => {
+      this.p2p.announceTx(tx.tx.tx).catch((e) => this.logger.debug({ err: e }, 'tx not announced'));
       this.rpc.publish('transactions', { txid: tx.txid, fee: tx.fee.toString(), size: tx.size });
     };
+    const onSync = (p: { height: number; targetHeight: number; blocksPerSecond: number }) => {
+      const pct = p.targetHeight > 0 ? Math.min(100, (100 * p.height) / p.targetHeight) : 100;
+      this.logger.info(
+        { height: p.height, target: p.targetHeight, blocksPerSecond: Math.round(p.blocksPerSecond) },
+        `syncing ${pct.toFixed(1)}%`,
+      );
+    };
+    this.p2p.on('sync:progress', onSync);
+    this.unsubscribe.push(() => this.p2p.off('sync:progress', onSync));
     this.chain.on('block', onBlock);
     this.chain.on('disconnect', onDisconnect);
     this.chain.on('tip', onTip);
@@ -237,6 +288,7 @@ export class QenexNode {
     };
     await step('miner', () => this.miner?.stop());
     await step('rpc', () => this.rpc.stop());
+    await step('p2p', () => this.p2p.stop());
     for (const u of this.unsubscribe.splice(0)) u();
     await step('mempool', () => this.mempool.stop());
     await step('chain', () => this.chain.stop());

@@ -2,7 +2,7 @@
  * The evaluation sample of a block. From the 32-byte seed (taggedHash('qenex/eval-seed',
  * blockHash)), a ChaCha20 keystream (key = seed, zero nonce) gives 16 bytes per sample. Sample i
  * belongs to domain i mod 3 (digits, text, math: fixed equal proportions) and is:
- *   digits: held-out image number ⌊u0·2000/2^32⌋, translated by (dx, dy) ∈ {−1, 0, 1}² from u1;
+ *   digits: held-out image number ⌊u0·2000/2^32⌋;
  *   text:   held-out message number ⌊u0·1200/2^32⌋, each of its features dropped with
  *           probability 1/8 by an xorshift32 stream seeded from u1 (| 1);
  *   math:   a fresh task from (u0, u1) (never stored anywhere).
@@ -12,7 +12,7 @@ import { chacha20 } from '@noble/ciphers/chacha.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Hash } from '../consensus/index.js';
 import { DIGIT_INPUTS, DOMAINS } from './arch.js';
-import { digitSplits, shiftImage } from './data/digits.js';
+import { digitSplits } from './data/digits.js';
 import { MATH_ACTIVE, MATH_VALUE, mathAnswer, mathFeatures, mathTaskFrom } from './data/math.js';
 import type { SparseSet } from './data/text.js';
 import { textSplits } from './data/text.js';
@@ -92,7 +92,6 @@ export function materializeBatch(seed: Hash, count: number): EvalBatch {
   const db = new SparseBuilder(nd, nd * 60);
   const tb = new SparseBuilder(nt, nt * 140);
   const mb = new SparseBuilder(nm, nm * MATH_ACTIVE);
-  const img = new Uint8Array(DIGIT_INPUTS);
   const mIdx = new Uint16Array(MATH_ACTIVE);
   for (let i = 0; i < count; i++) {
     const u0 = dv.getUint32(i * BYTES_PER_SAMPLE, true);
@@ -100,9 +99,7 @@ export function materializeBatch(seed: Hash, count: number): EvalBatch {
     const d = i % 3;
     if (d === 0) {
       const k = pickIndex(u0, digits.n);
-      const dx = (u1 % 3) - 1;
-      const dy = (Math.floor(u1 / 3) % 3) - 1;
-      shiftImage(digits.images.subarray(k * DIGIT_INPUTS, (k + 1) * DIGIT_INPUTS), dx, dy, img);
+      const img = digits.images.subarray(k * DIGIT_INPUTS, (k + 1) * DIGIT_INPUTS);
       for (let p = 0; p < DIGIT_INPUTS; p++) if (img[p]) db.push(p, img[p]!);
       db.endRow(digits.labels[k]!);
     } else if (d === 1) {

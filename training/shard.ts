@@ -1,11 +1,11 @@
 /**
  * A node's local training data. Digits and text: the rows of the training split (never the
  * held-out evaluation pools) whose position is ≡ shard.index (mod shard.count); math: tasks drawn
- * from the node's own stream. Minibatches use the same augmentation family as the evaluation
- * (digit translations by ±1, text feature dropout 1/8), drawn from a local seeded PRNG.
+ * from the node's own stream. Text minibatches use the evaluation's feature dropout (1/8), drawn
+ * from a local seeded PRNG.
  */
 import { DIGIT_INPUTS } from './arch.js';
-import { digitSplits, shiftImage } from './data/digits.js';
+import { digitSplits } from './data/digits.js';
 import { MATH_ACTIVE, MATH_VALUE, mathAnswer, mathFeatures, mathTaskFrom } from './data/math.js';
 import type { SparseSet } from './data/text.js';
 import { textSplits } from './data/text.js';
@@ -36,7 +36,6 @@ export class LocalShard {
   private readonly rng: Xoshiro128;
   private readonly digitRows: Uint32Array;
   private readonly textRows: Uint32Array;
-  private readonly img = new Uint8Array(DIGIT_INPUTS);
   private readonly mIdx = new Uint16Array(MATH_ACTIVE);
 
   constructor(
@@ -65,11 +64,11 @@ export class LocalShard {
       if (d === 0) {
         const s = digitSplits().train;
         const k = this.digitRows[rng.below(this.digitRows.length)]!;
-        shiftImage(s.images.subarray(k * DIGIT_INPUTS, (k + 1) * DIGIT_INPUTS), rng.below(3) - 1, rng.below(3) - 1, this.img);
+        const img = s.images.subarray(k * DIGIT_INPUTS, (k + 1) * DIGIT_INPUTS);
         for (let p = 0; p < DIGIT_INPUTS; p++) {
-          if (this.img[p] === 0) continue;
+          if (img[p] === 0) continue;
           idx.push(p);
-          val.push(this.img[p]!);
+          val.push(img[p]!);
         }
         labels[r] = s.labels[k]!;
       } else if (d === 1) {

@@ -107,21 +107,3 @@ export function digitSplits(): DigitSplits {
   cached = { evalPool: subset(all, perm.subarray(0, DIGIT_EVAL_POOL)), train: subset(all, perm.subarray(DIGIT_EVAL_POOL)) };
   return cached;
 }
-
-/**
- * Translates a 14×14 image by (dx, dy) ∈ [−2, 2]², filling with zeros. The evaluation applies a
- * seed-chosen shift to each held-out image (and training uses the same family as augmentation),
- * so recalling the exact pool bytes is not what the score rewards.
- */
-export function shiftImage(src: Uint8Array, dx: number, dy: number, out: Uint8Array): void {
-  out.fill(0);
-  for (let r = 0; r < DIGIT_SIDE; r++) {
-    const sr = r - dy;
-    if (sr < 0 || sr >= DIGIT_SIDE) continue;
-    for (let c = 0; c < DIGIT_SIDE; c++) {
-      const sc = c - dx;
-      if (sc < 0 || sc >= DIGIT_SIDE) continue;
-      out[r * DIGIT_SIDE + c] = src[sr * DIGIT_SIDE + sc]!;
-    }
-  }
-}

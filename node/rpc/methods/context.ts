@@ -1,5 +1,6 @@
 /** What the RPC namespaces need from the running node (node/createNode.ts provides it). */
 import type { Evaluator, NetworkParams } from '../../../consensus/index.js';
+import type { P2pNode } from '../../../p2p/index.js';
 import type { Chain } from '../../chain/index.js';
 import type { Mempool } from '../../mempool/index.js';
 import type { Miner } from '../../miner/index.js';
@@ -10,6 +11,8 @@ export interface RpcNodeContext {
   readonly mempool: Mempool;
   /** A miner bound to the configured address, when mining is on. */
   readonly miner: Miner | null;
+  /** The libp2p node, when networking is on. */
+  readonly p2p: P2pNode | null;
   /** Mines n blocks to an address right now (generatetoaddress). */
   generate(n: number, address: string, maxTries: number): Promise<string[]>;
   readonly evaluator: Evaluator<unknown>;

@@ -3,6 +3,7 @@ import { chainMethods } from './chain.js';
 import type { RpcNodeContext } from './context.js';
 import { controlMethods, modelMethods } from './control.js';
 import { miningMethods } from './mining.js';
+import { netMethods } from './net.js';
 import { rawTxMethods } from './rawtx.js';
 
 export type { RpcNodeContext } from './context.js';
@@ -13,6 +14,7 @@ export function nodeNamespaces(node: RpcNodeContext): Array<[string, RpcMethod[]
     ['blockchain', chainMethods(node)],
     ['rawtransactions', rawTxMethods(node)],
     ['mining', miningMethods(node)],
+    ['network', netMethods(node)],
     ['control', controlMethods(node)],
     ['model', modelMethods(node)],
   ];

@@ -1,0 +1,52 @@
+/** Implements p2p's narrow interfaces (P2pChain, P2pMempool) over the node's chain, DB and mempool. */
+import { type Block, type BlockHeader, equalBytes, type Hash, type Transaction } from '../consensus/index.js';
+import type { P2pChain, P2pMempool, TipSummary } from '../p2p/index.js';
+import type { Chain } from './chain/index.js';
+import type { ChainDb } from './db/index.js';
+import type { Mempool } from './mempool/index.js';
+
+export function p2pChain(chain: Chain<unknown>, db: ChainDb): P2pChain {
+  return {
+    params: chain.params,
+    tipSummary(): TipSummary {
+      const t = chain.tip;
+      return { hash: t.hash, height: t.height, weight: t.weight };
+    },
+    getLocator: () => chain.getLocator(),
+    async getHeadersAfter(locator: readonly Hash[], max: number): Promise<BlockHeader[]> {
+      let start = 0;
+      for (const h of locator) {
+        const e = chain.getEntry(h);
+        if (e && chain.isOnBestChain(h)) {
+          start = e.height;
+          break;
+        }
+      }
+      const out: BlockHeader[] = [];
+      const tip = chain.tip.height;
+      for (let height = start + 1; height <= tip && out.length < max; height++) {
+        const e = chain.getEntryByHeight(height);
+        if (!e) break;
+        const b = await chain.getBlock(e.hash);
+        if (!b) break;
+        out.push(b.header);
+      }
+      return out;
+    },
+    getBlockBytes: (hash) => db.getBlockBytes(hash),
+    hasBlock(hash: Hash): boolean {
+      return chain.getEntry(hash) !== undefined || equalBytes(hash, chain.tip.hash);
+    },
+    async processBlock(block: Block, source: string) {
+      return chain.processBlock(block, source);
+    },
+    getModelBytes: (modelHash) => db.getModel(modelHash),
+  };
+}
+
+export function p2pMempool(mempool: Mempool): P2pMempool {
+  return {
+    accept: (tx: Transaction) => mempool.accept(tx),
+    has: (txid: Hash) => mempool.has(txid),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * Model deltas: the difference between two models in the consensus domain, so applying one is
+ * exact integer addition. Weights move by int8 steps in [−127, 127], biases by int16 steps in
+ * [−32767, 32767]; application saturates: w' = clamp(w + d, −127, 127),
+ * b' = clamp(b + d, −BIAS_MAX, BIAS_MAX).
+ *
+ * Encoding: version u8 (1) | per tensor, in ARCH order (each layer's weights, then its biases):
+ *   kind u8 — 0 all zero | 1 dense: every value (int8, or int16 LE for biases)
+ *           | 2 sparse: varint k (≥ 1), k × (varint gap, value), index = previous index + 1 + gap
+ * Canonical: kind 0 iff the tensor is zero; otherwise sparse iff it is strictly shorter than
+ * dense; sparse values are non-zero; −128 and −32768 never appear. The decoder enforces all of
+ * it, rejects trailing bytes and anything longer than MAX_DELTA_BYTES.
+ */
+import { DecodeError, Reader, varintSize, Writer } from '../consensus/index.js';
+import { ARCH, BIAS_MAX, DELTA_B_MAX, DELTA_W_MAX, type LayerSpec, WEIGHT_MAX } from './arch.js';
+import { TrainingError } from './errors.js';
+import type { NetworkModel, QuantLayer } from './model.js';
+
+export const DELTA_VERSION = 1;
+
+export interface ModelDelta {
+  /** One entry per layer, in ARCH order (heads, then layers). */
+  readonly w: readonly Int8Array[];
+  readonly b: readonly Int16Array[];
+}
+
+const LAYERS: readonly LayerSpec[] = ARCH.flatMap((h) => h.layers);
+
+/** Largest canonical delta: every tensor dense. */
+export const MAX_DELTA_BYTES = 1 + LAYERS.reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
+
+export function zeroDelta(): ModelDelta {
+  return {
+    w: LAYERS.map((l) => new Int8Array(l.inputs * l.outputs)),
+    b: LAYERS.map((l) => new Int16Array(l.outputs)),
+  };
+}
+
+function layersOf(m: NetworkModel): QuantLayer[] {
+  return m.heads.flatMap((h) => [...h.layers]);
+}
+
+function clamp(v: number, max: number): number {
+  return v > max ? max : v < -max ? -max : v;
+}
+
+/** `target − base`, each step clamped to the delta bounds. */
+export function diffModels(base: NetworkModel, target: NetworkModel): ModelDelta {
+  const bl = layersOf(base);
+  const tl = layersOf(target);
+  const d = zeroDelta();
+  bl.forEach((l, i) => {
+    const t = tl[i]!;
+    const dw = d.w[i]!;
+    for (let k = 0; k < dw.length; k++) dw[k] = clamp(t.w[k]! - l.w[k]!, DELTA_W_MAX);
+    const db = d.b[i]!;
+    for (let k = 0; k < db.length; k++) db[k] = clamp(t.b[k]! - l.b[k]!, DELTA_B_MAX);
+  });
+  return d;
+}
+
+/** Saturating application (a new model; `base` is untouched). */
+export function applyModelDelta(base: NetworkModel, d: ModelDelta): NetworkModel {
+  let li = 0;
+  return {
+    version: base.version,
+    heads: base.heads.map((h) => ({
+      domain: h.domain,
+      layers: h.layers.map((l) => {
+        const dw = d.w[li]!;
+        const db = d.b[li]!;
+        li++;
+        const w = new Int8Array(l.w.length);
+        for (let k = 0; k < w.length; k++) w[k] = clamp(l.w[k]! + dw[k]!, WEIGHT_MAX);
+        const b = new Int32Array(l.b.length);
+        for (let k = 0; k < b.length; k++) b[k] = clamp(l.b[k]! + db[k]!, BIAS_MAX);
+        return { ...l, w, b };
+      }),
+    })),
+  };
+}
+
+export function isZeroDelta(d: ModelDelta): boolean {
+  return d.w.every((t) => t.every((v) => v === 0)) && d.b.every((t) => t.every((v) => v === 0));
+}
+
+/** Encoded sizes of one tensor: [nonZero, denseBytes, sparseBytes]. */
+function sizes(t: Int8Array | Int16Array, width: number): [number, number, number] {
+  let nz = 0;
+  let sparse = 0;
+  let prev = -1;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === 0) continue;
+    nz++;
+    sparse += varintSize(i - prev - 1) + width;
+    prev = i;
+  }
+  return [nz, t.length * width, varintSize(nz) + sparse];
+}
+
+function writeTensor(w: Writer, t: Int8Array | Int16Array, width: number): void {
+  const [nz, dense, sparse] = sizes(t, width);
+  const put = (v: number): void => {
+    w.u8(v & 0xff);
+    if (width === 2) w.u8((v >> 8) & 0xff);
+  };
+  if (nz === 0) {
+    w.u8(0);
+  } else if (sparse < dense) {
+    w.u8(2).varint(nz);
+    let prev = -1;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === 0) continue;
+      w.varint(i - prev - 1);
+      put(t[i]!);
+      prev = i;
+    }
+  } else {
+    w.u8(1);
+    for (let i = 0; i < t.length; i++) put(t[i]!);
+  }
+}
+
+export function encodeDelta(d: ModelDelta): Uint8Array {
+  const w = new Writer(4096);
+  w.u8(DELTA_VERSION);
+  LAYERS.forEach((_, i) => {
+    writeTensor(w, d.w[i]!, 1);
+    writeTensor(w, d.b[i]!, 2);
+  });
+  return w.finish();
+}
+
+function badDelta(reason: string): TrainingError {
+  return new TrainingError({ code: 'TRAINING_BAD_DELTA', reason });
+}
+
+function readValue(r: Reader, width: number): number {
+  if (width === 1) {
+    const v = (r.u8() << 24) >> 24;
+    if (v === -128) throw badDelta('weight step −128');
+    return v;
+  }
+  const lo = r.u8();
+  const v = ((r.u8() << 24) >> 16) | lo;
+  if (v === -32768) throw badDelta('bias step −32768');
+  return v;
+}
+
+function readTensor(r: Reader, t: Int8Array | Int16Array, width: number): void {
+  const kind = r.u8();
+  if (kind === 0) return;
+  if (kind === 1) {
+    for (let i = 0; i < t.length; i++) t[i] = readValue(r, width);
+  } else if (kind === 2) {
+    const nz = r.varint('delta entries', t.length);
+    if (nz === 0) throw badDelta('empty sparse tensor');
+    let prev = -1;
+    for (let k = 0; k < nz; k++) {
+      const gap = r.varint('delta gap', t.length);
+      const i = prev + 1 + gap;
+      if (i >= t.length) throw badDelta('sparse index out of range');
+      const v = readValue(r, width);
+      if (v === 0) throw badDelta('sparse zero entry');
+      t[i] = v;
+      prev = i;
+    }
+  } else {
+    throw badDelta(`unknown tensor kind ${kind}`);
+  }
+  const [nz, dense, sparse] = sizes(t, width);
+  const canonical = nz === 0 ? 0 : sparse < dense ? 2 : 1;
+  if (canonical !== kind) throw badDelta('non-canonical tensor encoding');
+}
+
+/** Decodes and validates; throws TrainingError (TRAINING_BAD_DELTA / TRAINING_DELTA_OVERSIZE) only. */
+export function decodeDelta(bytes: Uint8Array): ModelDelta {
+  if (!(bytes instanceof Uint8Array)) throw badDelta('not bytes');
+  if (bytes.length > MAX_DELTA_BYTES) {
+    throw new TrainingError({ code: 'TRAINING_DELTA_OVERSIZE', size: bytes.length, max: MAX_DELTA_BYTES });
+  }
+  const d = zeroDelta();
+  try {
+    const r = new Reader(bytes);
+    if (r.u8() !== DELTA_VERSION) throw badDelta('unknown version');
+    LAYERS.forEach((_, i) => {
+      readTensor(r, d.w[i]!, 1);
+      readTensor(r, d.b[i]!, 2);
+    });
+    r.end();
+  } catch (e) {
+    if (e instanceof DecodeError) throw badDelta(e.message);
+    throw e;
+  }
+  return d;
+}

@@ -1,0 +1,94 @@
+// AssemblyScript source of the WASM kernels (compiled offline by scripts/buildWasm.ts into
+// dist/training/kernels.wasm; the extension is not .ts so that tsc and Biome leave it alone).
+//
+// scoreHead: the consensus forward pass of one head over a sparse batch, integer-only, the same
+// arithmetic as training/kernel/js.ts (exact int32 sums, so the SIMD order cannot change a
+// result). Memory is laid out by the host (training/kernel/wasm.ts):
+//   desc: per layer 6 × i32: inputs, outputs, outPad (multiple of 16), shift, wPtr, bPtr
+//   w: inputs × outPad int8 (input-major, zero padded); b: outPad × i32
+//   batch: offsets (n + 1) × u32, idx × u16, val × u8, labels × u8; preds n × u8 (written)
+//   acc: outPad × i32 scratch; hid: outPad × u8 scratch
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+@inline
+function axpy(acc: usize, row: usize, x: i32, outPad: i32): void {
+  const xs = i8x16.splat(<i8>x);
+  for (let o = 0; o < outPad; o += 16) {
+    const wv = v128.load(row + <usize>o);
+    const lo = i16x8.extmul_low_i8x16_s(wv, xs);
+    const hi = i16x8.extmul_high_i8x16_s(wv, xs);
+    const a = acc + (<usize>o << 2);
+    v128.store(a, i32x4.add(v128.load(a), i32x4.extend_low_i16x8_s(lo)));
+    v128.store(a + 16, i32x4.add(v128.load(a + 16), i32x4.extend_high_i16x8_s(lo)));
+    v128.store(a + 32, i32x4.add(v128.load(a + 32), i32x4.extend_low_i16x8_s(hi)));
+    v128.store(a + 48, i32x4.add(v128.load(a + 48), i32x4.extend_high_i16x8_s(hi)));
+  }
+}
+
+export function scoreHead(
+  nLayers: i32,
+  desc: usize,
+  n: i32,
+  offsets: usize,
+  idx: usize,
+  val: usize,
+  labels: usize,
+  preds: usize,
+  acc: usize,
+  hid: usize,
+): i32 {
+  let correct = 0;
+  for (let r = 0; r < n; r++) {
+    // layer 0: sparse input
+    let outputs = load<i32>(desc, 4);
+    let outPad = load<i32>(desc, 8);
+    let shift = load<i32>(desc, 12);
+    let w = <usize>load<i32>(desc, 16);
+    let b = <usize>load<i32>(desc, 20);
+    memory.copy(acc, b, <usize>outPad << 2);
+    const k0 = load<u32>(offsets + (<usize>r << 2));
+    const k1 = load<u32>(offsets + (<usize>(r + 1) << 2));
+    for (let k = k0; k < k1; k++) {
+      const i = <i32>load<u16>(idx + (<usize>k << 1));
+      const x = <i32>load<u8>(val + <usize>k);
+      axpy(acc, w + <usize>(i * outPad), x, outPad);
+    }
+    for (let li = 1; li < nLayers; li++) {
+      const prevOut = outputs;
+      const half = 1 << (shift - 1);
+      for (let j = 0; j < prevOut; j++) {
+        let v = (load<i32>(acc + (<usize>j << 2)) + half) >> shift;
+        if (v < 0) v = 0;
+        if (v > 127) v = 127;
+        store<u8>(hid + <usize>j, <u8>v);
+      }
+      const d = desc + <usize>(li * 24);
+      outputs = load<i32>(d, 4);
+      outPad = load<i32>(d, 8);
+      shift = load<i32>(d, 12);
+      w = <usize>load<i32>(d, 16);
+      b = <usize>load<i32>(d, 20);
+      memory.copy(acc, b, <usize>outPad << 2);
+      for (let j = 0; j < prevOut; j++) {
+        const x = <i32>load<u8>(hid + <usize>j);
+        if (x == 0) continue;
+        axpy(acc, w + <usize>(j * outPad), x, outPad);
+      }
+    }
+    let best = 0;
+    let bestV = load<i32>(acc);
+    for (let o = 1; o < outputs; o++) {
+      const v = load<i32>(acc + (<usize>o << 2));
+      if (v > bestV) {
+        bestV = v;
+        best = o;
+      }
+    }
+    store<u8>(preds + <usize>r, <u8>best);
+    if (best == <i32>load<u8>(labels + <usize>r)) correct++;
+  }
+  return correct;
+}
