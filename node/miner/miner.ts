@@ -207,6 +207,15 @@ export class Miner extends EventEmitter<MinerEvents> {
       } catch (err) {
         this.current = undefined;
         if (!this.running) break;
+        const t = err instanceof MinerError ? err.type : undefined;
+        if (t?.code === 'MINER_BLOCK_REJECTED' && t.status === 'side') {
+          // Another miner's block at the same height arrived first: a normal race, not a failure.
+          this.log.info(
+            { hash: t.hash },
+            'mined block lost the race to a competing block (kept as a side branch)',
+          );
+          continue;
+        }
         this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'mining iteration failed');
         await this.sleep(ERROR_BACKOFF_MS);
         await this.restartDeadWorkers();

@@ -1,0 +1,9 @@
+import type { SparseSet } from '../data/text.js';
+import type { QuantHead } from '../model.js';
+
+/** A consensus scoring kernel. Every kernel returns identical counts and predictions. */
+export interface ScoreKernel {
+  readonly name: 'js' | 'wasm';
+  /** Correct argmax predictions of `head` on `set`; writes predictions into `preds` if given. */
+  scoreHead(head: QuantHead, set: SparseSet, preds?: Uint8Array): number;
+}
