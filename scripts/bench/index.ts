@@ -11,6 +11,7 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }>
   { name: 'signatures', load: () => import('./signatures.js') },
   { name: 'consensus', load: () => import('./consensus.js') },
   { name: 'node', load: () => import('./node.js') },
+  { name: 'network', load: () => import('./network.js') },
 ];
 
 async function main(args: readonly string[]): Promise<void> {

