@@ -6,8 +6,7 @@
 import { DOMAINS } from './arch.js';
 import { diffModels, type ModelDelta } from './delta.js';
 import { TrainingError } from './errors.js';
-import { type AdamOptions, DEFAULT_ADAM, type FloatHead, HeadTrainer, quantizeModel } from './float/mlp.js';
-import { ACT_MAX } from './arch.js';
+import { type AdamOptions, DEFAULT_ADAM, dequantizeHead, HeadTrainer, quantizeModel } from './float/mlp.js';
 import type { NetworkModel } from './model.js';
 import { LocalShard, type ShardSpec } from './shard.js';
 
@@ -50,17 +49,7 @@ export class LocalTrainer {
     this.base = model;
     this.samples = 0;
     model.heads.forEach((h, i) => {
-      const f: FloatHead = {
-        layers: h.layers.map((l) => {
-          const w = new Float32Array(l.w.length);
-          const ws = 1 / 2 ** l.shift;
-          for (let k = 0; k < w.length; k++) w[k] = l.w[k]! * ws;
-          const b = new Float32Array(l.b.length);
-          const bs = 1 / (ACT_MAX * 2 ** l.shift);
-          for (let k = 0; k < b.length; k++) b[k] = l.b[k]! * bs;
-          return { inputs: l.inputs, outputs: l.outputs, shift: l.shift, w, b };
-        }),
-      };
+      const f = dequantizeHead(h);
       const prev = this.heads[i];
       if (prev) prev.head.layers.forEach((l, li) => {
         l.w.set(f.layers[li]!.w);
