@@ -39,7 +39,8 @@ export interface NetworkEvaluatorOptions {
 export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): NetworkEvaluator {
   const kernel = (): ScoreKernel => opts.kernel ?? defaultKernel();
   const byDomain = (model: NetworkModel, seed: Hash, count: number): DomainScore[] => {
-    if (!Number.isInteger(count) || count < 0) throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'count' });
+    if (!Number.isInteger(count) || count < 0)
+      throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'count' });
     const batch = evalBatch(seed, count);
     const k = kernel();
     return DOMAINS.map((domain, i) => ({

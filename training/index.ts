@@ -1,3 +1,40 @@
+/** Public API of the training layer. */
+export {
+  AGGREGATION_RULES,
+  type AggregateOptions,
+  type AggregationRule,
+  aggregateDeltas,
+  type WeightedDelta,
+} from './aggregate.js';
+export {
+  ARCH,
+  DOMAINS,
+  type Domain,
+  type HeadSpec,
+  type LayerSpec,
+  MODEL_VERSION,
+  parameterCount,
+} from './arch.js';
+export {
+  applyModelDelta,
+  DELTA_VERSION,
+  decodeDelta,
+  diffModels,
+  encodeDelta,
+  isZeroDelta,
+  MAX_DELTA_BYTES,
+  type ModelDelta,
+  zeroDelta,
+} from './delta.js';
+export { TrainingError, type TrainingErrorCode, type TrainingErrorType } from './errors.js';
+export {
+  createNetworkEvaluator,
+  type DomainScore,
+  type NetworkEvaluator,
+  type NetworkEvaluatorOptions,
+  networkEvaluator,
+} from './evaluator.js';
+export { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel, wasmKernelPath } from './kernel/index.js';
 export {
   CLASSES,
   FEATURES,
@@ -7,3 +44,38 @@ export {
   linearEvaluator,
   sampleAt,
 } from './linear.js';
+export { LocalTrainer, type LocalTrainerOptions } from './local.js';
+export {
+  cloneModel,
+  decodeNetworkModel,
+  encodeNetworkModel,
+  initialNetworkModel,
+  type NetworkModel,
+  networkModelHash,
+  type QuantHead,
+  type QuantLayer,
+} from './model.js';
+export {
+  type AggregationOptions,
+  aggregationOptions,
+  DEFAULT_AGGREGATION_OPTIONS,
+  DEFAULT_TRAINER_OPTIONS,
+  type TrainerOptions,
+  trainerOptions,
+} from './options.js';
+export { domainCount, evalBatch } from './sampling.js';
+export type { ShardSpec } from './shard.js';
+export {
+  decodeSignedDelta,
+  encodeSignedDelta,
+  MAX_REPORTED_SAMPLES,
+  MAX_SIGNED_DELTA_BYTES,
+  type SignDeltaInput,
+  type SignedDelta,
+  signDelta,
+  signedDeltaSighash,
+  uniqueDeltas,
+  type VerifiedDelta,
+  verifySignedDelta,
+} from './signedDelta.js';
+export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';

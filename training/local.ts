@@ -51,10 +51,11 @@ export class LocalTrainer {
     model.heads.forEach((h, i) => {
       const f = dequantizeHead(h);
       const prev = this.heads[i];
-      if (prev) prev.head.layers.forEach((l, li) => {
-        l.w.set(f.layers[li]!.w);
-        l.b.set(f.layers[li]!.b);
-      });
+      if (prev)
+        prev.head.layers.forEach((l, li) => {
+          l.w.set(f.layers[li]!.w);
+          l.b.set(f.layers[li]!.b);
+        });
       else this.heads[i] = new HeadTrainer(f, this.adam);
     });
   }

@@ -62,10 +62,16 @@ export function encodeSignedDelta(m: SignedDelta): Uint8Array {
 /** Decodes the envelope (not the delta inside); throws DecodeError on bad bytes. */
 export function decodeSignedDelta(bytes: Uint8Array): SignedDelta {
   if (bytes.length > MAX_SIGNED_DELTA_BYTES) {
-    throw new DecodeError({ code: 'DECODE_OVERSIZE', what: 'signed delta', size: bytes.length, max: MAX_SIGNED_DELTA_BYTES });
+    throw new DecodeError({
+      code: 'DECODE_OVERSIZE',
+      what: 'signed delta',
+      size: bytes.length,
+      max: MAX_SIGNED_DELTA_BYTES,
+    });
   }
   const r = new Reader(bytes);
-  if (r.u8() !== SIGNED_DELTA_VERSION) throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'signed delta version' });
+  if (r.u8() !== SIGNED_DELTA_VERSION)
+    throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'signed delta version' });
   const baseModelHash = r.bytes(32);
   const contributor = r.bytes(20);
   const pubkey = r.bytes(32);
@@ -103,8 +109,13 @@ export interface VerifiedDelta {
  * last. Throws TrainingError: TRAINING_STALE_BASE, TRAINING_DELTA_OVERSIZE, TRAINING_BAD_DELTA,
  * TRAINING_BAD_CONTRIBUTOR or TRAINING_BAD_SIGNATURE.
  */
-export function verifySignedDelta(m: SignedDelta, currentModelHash: Hash, params: NetworkParams): VerifiedDelta {
-  if (!equalBytes(m.baseModelHash, currentModelHash)) throw new TrainingError({ code: 'TRAINING_STALE_BASE' });
+export function verifySignedDelta(
+  m: SignedDelta,
+  currentModelHash: Hash,
+  params: NetworkParams,
+): VerifiedDelta {
+  if (!equalBytes(m.baseModelHash, currentModelHash))
+    throw new TrainingError({ code: 'TRAINING_STALE_BASE' });
   const max = Math.min(params.maxModelUpdateSize, MAX_DELTA_BYTES);
   if (m.delta.length > max) {
     throw new TrainingError({ code: 'TRAINING_DELTA_OVERSIZE', size: m.delta.length, max });
@@ -113,11 +124,15 @@ export function verifySignedDelta(m: SignedDelta, currentModelHash: Hash, params
     throw new TrainingError({ code: 'TRAINING_BAD_CONTRIBUTOR', reason: `sample count ${m.samples}` });
   }
   if (m.contributor.length !== 20 || !equalBytes(hash160(m.pubkey), m.contributor)) {
-    throw new TrainingError({ code: 'TRAINING_BAD_CONTRIBUTOR', reason: 'contributor is not hash160(pubkey)' });
+    throw new TrainingError({
+      code: 'TRAINING_BAD_CONTRIBUTOR',
+      reason: 'contributor is not hash160(pubkey)',
+    });
   }
   const delta = decodeDelta(m.delta);
   if (isZeroDelta(delta)) throw new TrainingError({ code: 'TRAINING_BAD_DELTA', reason: 'zero delta' });
-  if (!verify(m.sig, signedDeltaSighash(m), m.pubkey)) throw new TrainingError({ code: 'TRAINING_BAD_SIGNATURE' });
+  if (!verify(m.sig, signedDeltaSighash(m), m.pubkey))
+    throw new TrainingError({ code: 'TRAINING_BAD_SIGNATURE' });
   return { message: m, delta };
 }
 

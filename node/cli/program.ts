@@ -3,12 +3,14 @@
  * `NodeOptions` with `parseArgs()` and hands them to an injected handler, so the tree can be
  * tested with recording handlers and the node's code never sees argv.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { NetworkName } from '../../consensus/index.js';
 import type { CliFlags, NodeOptions, ParseEnv } from '../config/index.js';
-import { NETWORK_NAMES, parseArgs, renderDefaultConfig } from '../config/index.js';
+import { NETWORK_NAMES, parseArgs, renderDefaultConfig, resolveUserPath } from '../config/index.js';
 import { LOG_LEVELS } from '../logger.js';
 import type { CliHandlers, CliIo } from './types.js';
+import { type WalletCliHandlers, walletHandlers } from './wallet.js';
+import { PASSPHRASE_ENV, processSecretInput } from './walletInput.js';
 
 export interface BuildProgramOptions {
   /** Output for help, errors and `config example`; default process stdout/stderr. */
@@ -23,7 +25,10 @@ export interface BuildProgramOptions {
  * Builds the command tree. `exitOverride()` is on: parse errors, `--help` and `--version`
  * throw commander's CommanderError (with `exitCode`) instead of exiting the process.
  */
-export function buildProgram(handlers: CliHandlers, options: BuildProgramOptions = {}): Command {
+export function buildProgram(
+  handlers: CliHandlers & { wallet?: WalletCliHandlers },
+  options: BuildProgramOptions = {},
+): Command {
   const io = options.io;
   const env = options.env ?? {};
   const parse = (cmd: Command): NodeOptions => parseArgs(cliFlags(cmd), env);
@@ -166,7 +171,144 @@ export function buildProgram(handlers: CliHandlers, options: BuildProgramOptions
       else process.stdout.write(text);
     });
 
+  addWalletCommands(
+    program,
+    handlers.wallet ??
+      walletHandlers({
+        io: io ?? { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+        env: process.env,
+        input: processSecretInput(),
+      }),
+    parse,
+    (p) => resolveUserPath(p, { homedir: env.homedir, base: env.cwd }),
+  );
+
   return program;
+}
+
+/** `qenex wallet ...` (handlers in wallet.ts). File paths are resolved against the working directory. */
+function addWalletCommands(
+  program: Command,
+  wallet: WalletCliHandlers,
+  parse: (cmd: Command) => NodeOptions,
+  path: (p: string) => string,
+): void {
+  const group = program
+    .command('wallet')
+    .description('the node’s wallet: create or import it (node stopped), then use it through the running node')
+    .addHelpText(
+      'after',
+      [
+        '',
+        `The passphrase comes from --passphrase-file FILE, else the ${PASSPHRASE_ENV} environment`,
+        'variable, else a prompt when run in a terminal; never from a command-line argument.',
+        'Amounts are in QXC (up to 8 decimals); --fee-rate is in base units per byte.',
+        '',
+        'Examples:',
+        '  qenex wallet create --network devnet',
+        '  qenex wallet address --network devnet',
+        '  qenex wallet send --network devnet <address> 1.5 --dry-run',
+      ].join('\n'),
+    );
+  const passphraseFile = (o: { passphraseFile?: string }) =>
+    o.passphraseFile !== undefined ? { passphraseFile: path(o.passphraseFile) } : {};
+  const passphraseOption = '--passphrase-file <file>';
+  const passphraseHelp = `file holding the wallet passphrase (else $${PASSPHRASE_ENV}, else a prompt)`;
+
+  const create = group
+    .command('create')
+    .description('create a new wallet in <datadir>/wallet.json and show its recovery phrase once (node stopped)');
+  addLocationOptions(create);
+  create
+    .addOption(new Option('--words <n>', 'words in the recovery phrase').choices(['12', '24']).default('24'))
+    .option(passphraseOption, passphraseHelp)
+    .action(async (flags: { words: string; passphraseFile?: string }, cmd: Command) =>
+      wallet.create(parse(cmd), { words: flags.words === '12' ? 12 : 24, ...passphraseFile(flags) }),
+    );
+
+  const imp = group
+    .command('import')
+    .description('restore a wallet from its recovery phrase into <datadir>/wallet.json (node stopped)');
+  addLocationOptions(imp);
+  imp
+    .option('--mnemonic-file <file>', 'file holding the recovery phrase (else standard input, or a prompt)')
+    .option(passphraseOption, passphraseHelp)
+    .action(async (flags: { mnemonicFile?: string; passphraseFile?: string }, cmd: Command) =>
+      wallet.import(parse(cmd), {
+        ...(flags.mnemonicFile !== undefined ? { mnemonicFile: path(flags.mnemonicFile) } : {}),
+        ...passphraseFile(flags),
+      }),
+    );
+
+  const address = group.command('address').description('a new receive address (getnewaddress)');
+  addLocationOptions(address);
+  addRpcClientOptions(address);
+  address
+    .option('--label <label>', 'label stored with the address')
+    .action(async (flags: { label?: string }, cmd: Command) =>
+      wallet.address(parse(cmd), flags.label !== undefined ? { label: flags.label } : {}),
+    );
+
+  const balance = group.command('balance').description('spendable, pending and immature balance (getbalances)');
+  addLocationOptions(balance);
+  addRpcClientOptions(balance);
+  balance
+    .option('--json', 'print the getbalances result as JSON')
+    .action(async (flags: { json?: boolean }, cmd: Command) =>
+      wallet.balance(parse(cmd), { json: flags.json === true }),
+    );
+
+  const send = group
+    .command('send')
+    .description('pay AMOUNT QXC to ADDRESS (unlocks the wallet for the call, then locks it again)')
+    .argument('<address>', 'destination address')
+    .argument('<amount>', 'amount in QXC, e.g. 1.5');
+  addLocationOptions(send);
+  addRpcClientOptions(send);
+  send
+    .option('--fee-rate <rate>', 'fee rate in base units per byte (default: the node’s current minimum)')
+    .option('--dry-run', 'build and sign but do not send: print inputs, outputs, fee and size')
+    .option(passphraseOption, passphraseHelp)
+    .action(
+      async (
+        addr: string,
+        amount: string,
+        flags: { feeRate?: string; dryRun?: boolean; passphraseFile?: string },
+        cmd: Command,
+      ) =>
+        wallet.send(parse(cmd), addr, amount, {
+          ...(flags.feeRate !== undefined ? { feeRate: flags.feeRate } : {}),
+          dryRun: flags.dryRun === true,
+          ...passphraseFile(flags),
+        }),
+    );
+
+  const history = group.command('history').description('recent wallet transactions (listtransactions)');
+  addLocationOptions(history);
+  addRpcClientOptions(history);
+  history
+    .option('--count <n>', 'how many entries (default 20)', naturalNumber)
+    .option('--skip <n>', 'skip the n most recent entries', naturalNumber)
+    .option('--json', 'print the listtransactions result as JSON')
+    .action(async (flags: { count?: number; skip?: number; json?: boolean }, cmd: Command) =>
+      wallet.history(parse(cmd), {
+        ...(flags.count !== undefined ? { count: flags.count } : {}),
+        ...(flags.skip !== undefined ? { skip: flags.skip } : {}),
+        json: flags.json === true,
+      }),
+    );
+
+  const xpub = group
+    .command('export-xpub')
+    .description('the account’s extended public key, for a watch-only wallet (reveals all addresses)');
+  addLocationOptions(xpub);
+  addRpcClientOptions(xpub);
+  xpub.action(async (_flags: unknown, cmd: Command) => wallet.exportXpub(parse(cmd)));
+}
+
+function naturalNumber(v: string): number {
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError('not a whole number');
+  return Number(v);
 }
 
 /** The flags actually typed on the command line (commander's own defaults are not layers). */

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { blockWithIds, devnetParams, toHex } from '../../consensus/index.js';
 import { utxoSnapshotFromDb } from '../../node/db/index.js';
+import { RpcClient, RpcError } from '../../node/rpc/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { keyPair } from '../utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../utils/node.js';
@@ -136,5 +137,58 @@ describe('qenex network (real nodes on loopback)', function () {
     // the network keeps working between honest nodes
     await honest.node.generate(1, addr('h'));
     await converged([honest, victim]);
+  });
+
+  it('network RPC: addnode, getpeerinfo, getconnectioncount, getnetworkinfo, disconnectnode, setban, listbanned', async () => {
+    const a = await spawn();
+    const b = await spawn();
+    const rpc = new RpcClient({ url: a.node.rpc.url, cookieFile: a.node.rpc.cookieFile! });
+    const code = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (e) {
+        if (e instanceof RpcError) return e.rpcCode;
+        throw e;
+      }
+      return 0;
+    };
+    assert.equal(await rpc.call('getconnectioncount'), 0);
+    assert.equal(await rpc.call('addnode', [addrOf(b), 'onetry']), null);
+    await waitFor(
+      async () =>
+        ((await rpc.call('getpeerinfo')) as Array<{ peerid: string; synced_blocks: number }>).some(
+          (p) => p.peerid === b.node.p2p.peerId && p.synced_blocks >= 0,
+        ),
+      15_000,
+      'peer info',
+    );
+    assert.equal(await rpc.call('getconnectioncount'), 1);
+    const ni = (await rpc.call('getnetworkinfo')) as {
+      peerid: string;
+      connections: number;
+      localaddresses: string[];
+    };
+    assert.equal(ni.peerid, a.node.p2p.peerId);
+    assert.ok(ni.localaddresses.length > 0);
+    assert.equal(
+      await code(rpc.call('addnode', ['/ip4/127.0.0.1/tcp/1/p2p/' + b.node.p2p.peerId, 'bogus'])),
+      -8,
+    );
+    assert.equal(await code(rpc.call('addnode', ['not-a-multiaddr', 'onetry'])), -29);
+    assert.equal(await code(rpc.call('disconnectnode', ['', 'nosuchpeer'])), -29);
+    assert.equal(await rpc.call('disconnectnode', ['', b.node.p2p.peerId]), null);
+    await waitFor(async () => (await rpc.call('getconnectioncount')) === 0, 15_000, 'disconnect');
+    assert.deepEqual(await rpc.call('listbanned'), []);
+    assert.equal(await rpc.call('setban', [b.node.p2p.peerId, 'add', 60]), null);
+    const banned = (await rpc.call('listbanned')) as Array<{
+      address: string;
+      ban_reason: string;
+      ban_duration: number;
+    }>;
+    assert.equal(banned[0]!.address, b.node.p2p.peerId);
+    assert.equal(banned[0]!.ban_duration, 60);
+    assert.equal(await code(rpc.call('addnode', [addrOf(b), 'onetry'])), -29, 'a banned peer is refused');
+    assert.equal(await rpc.call('setban', [b.node.p2p.peerId, 'remove']), null);
+    assert.equal(await code(rpc.call('setban', [b.node.p2p.peerId, 'remove'])), -29);
   });
 });

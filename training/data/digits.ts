@@ -104,6 +104,9 @@ export function digitSplits(): DigitSplits {
     });
   }
   const perm = permutation(all.n, new Xoshiro128('qenex/digits-split/v1'));
-  cached = { evalPool: subset(all, perm.subarray(0, DIGIT_EVAL_POOL)), train: subset(all, perm.subarray(DIGIT_EVAL_POOL)) };
+  cached = {
+    evalPool: subset(all, perm.subarray(0, DIGIT_EVAL_POOL)),
+    train: subset(all, perm.subarray(DIGIT_EVAL_POOL)),
+  };
   return cached;
 }

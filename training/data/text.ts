@@ -176,6 +176,9 @@ export function textSplits(): TextSplits {
     });
   }
   const perm = permutation(all.n, new Xoshiro128('qenex/text-split/v1'));
-  cached = { evalPool: pick(all, perm.subarray(0, TEXT_EVAL_POOL)), train: pick(all, perm.subarray(TEXT_EVAL_POOL)) };
+  cached = {
+    evalPool: pick(all, perm.subarray(0, TEXT_EVAL_POOL)),
+    train: pick(all, perm.subarray(TEXT_EVAL_POOL)),
+  };
   return cached;
 }

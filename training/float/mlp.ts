@@ -205,7 +205,20 @@ export class HeadTrainer {
     const c2 = 1 / (1 - beta2 ** this.t);
     const scale = 1 / batch;
     this.head.layers.forEach((l, li) => {
-      adam(l.w, this.gw[li]!, this.mw[li]!, this.vw[li]!, scale, lr, beta1, beta2, eps, c1, c2, this.wMax[li]!);
+      adam(
+        l.w,
+        this.gw[li]!,
+        this.mw[li]!,
+        this.vw[li]!,
+        scale,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        c1,
+        c2,
+        this.wMax[li]!,
+      );
       adam(l.b, this.gb[li]!, this.mb[li]!, this.vb[li]!, scale, lr, beta1, beta2, eps, c1, c2, Infinity);
     });
   }

@@ -45,7 +45,7 @@ export class WasmKernel implements ScoreKernel {
   readonly name = 'wasm' as const;
   private readonly ex: KernelExports;
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array<ArrayBuffer>) {
     const mod = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(mod, { env: { abort: () => {} } });
     this.ex = inst.exports as unknown as KernelExports;
@@ -104,7 +104,8 @@ export class WasmKernel implements ScoreKernel {
       if (outPad === l.outputs) u8.set(src, w);
       else {
         u8.fill(0, w, w + l.inputs * outPad);
-        for (let r = 0; r < l.inputs; r++) u8.set(src.subarray(r * l.outputs, (r + 1) * l.outputs), w + r * outPad);
+        for (let r = 0; r < l.inputs; r++)
+          u8.set(src.subarray(r * l.outputs, (r + 1) * l.outputs), w + r * outPad);
       }
       for (let o = 0; o < outPad; o++) dv.setInt32(b + o * 4, o < l.outputs ? l.b[o]! : 0, true);
     });
@@ -122,7 +123,7 @@ export class WasmKernel implements ScoreKernel {
 export function loadWasmKernel(path: string | undefined = wasmKernelPath()): WasmKernel | undefined {
   if (path === undefined) return undefined;
   try {
-    return new WasmKernel(readFileSync(path));
+    return new WasmKernel(new Uint8Array(readFileSync(path)));
   } catch {
     return undefined;
   }

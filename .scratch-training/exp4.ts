@@ -1,0 +1,17 @@
+import { Trainer } from '../training/trainer.js';
+import { initialNetworkModel } from '../training/model.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+const t = new Trainer({ shard: { index: 0, count: 3 }, cpuShare: 0.5 });
+let t0 = performance.now();
+await t.start();
+console.log('start', performance.now() - t0);
+const m = initialNetworkModel();
+t.setBase(m);
+const seed = sha256(new Uint8Array([7]));
+console.log(await t.score(m, seed, 4096, 'js'), await t.score(m, seed, 4096, 'wasm'));
+await new Promise((r) => setTimeout(r, 2000));
+const s = await t.snapshot();
+console.log(s.samples, s.delta?.length, s.busyMs / s.elapsedMs);
+t0 = performance.now();
+await t.stop();
+console.log('stop', performance.now() - t0, t.running);

@@ -1,0 +1,123 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { VerdictError } from '../../../consensus/index.js';
+import { BIAS_MAX } from '../../../training/arch.js';
+import {
+  applyModelDelta,
+  decodeDelta,
+  diffModels,
+  encodeDelta,
+  isZeroDelta,
+  MAX_DELTA_BYTES,
+  zeroDelta,
+} from '../../../training/delta.js';
+import { TrainingError } from '../../../training/errors.js';
+import { createNetworkEvaluator } from '../../../training/evaluator.js';
+import { jsKernel } from '../../../training/kernel/index.js';
+import { encodeNetworkModel, initialNetworkModel, networkModelHash, zeroModel } from '../../../training/model.js';
+import { partlyTrainedModel } from './helpers.js';
+
+const isBadDelta = (e: unknown): boolean => e instanceof TrainingError && e.code === 'TRAINING_BAD_DELTA';
+
+describe('training/delta', () => {
+  it('trained − base round-trips: encode, decode, apply gives the trained model exactly', () => {
+    const base = initialNetworkModel();
+    const trained = partlyTrainedModel();
+    const d = diffModels(base, trained);
+    assert.ok(!isZeroDelta(d));
+    const bytes = encodeDelta(d);
+    assert.ok(bytes.length <= MAX_DELTA_BYTES);
+    const back = decodeDelta(bytes);
+    assert.deepEqual(encodeDelta(back), bytes);
+    assert.deepEqual(networkModelHash(applyModelDelta(base, back)), networkModelHash(trained));
+  });
+
+  it('uses sparse, dense and zero tensor encodings canonically', () => {
+    const d = zeroDelta();
+    assert.equal(encodeDelta(d).length, 1 + 12); // version + one kind byte per tensor
+    d.w[0]![5] = 3;
+    d.b[1]![0] = -300;
+    const bytes = encodeDelta(d);
+    assert.equal(bytes[1], 2); // first weights: sparse
+    const back = decodeDelta(bytes);
+    assert.equal(back.w[0]![5], 3);
+    assert.equal(back.b[1]![0], -300);
+    d.w[0]!.fill(1);
+    assert.equal(encodeDelta(d)[1], 1); // now dense
+    // the same tensor written the non-canonical way (dense where sparse is shorter) is rejected
+    const z = zeroDelta();
+    z.w[0]![0] = 1;
+    const canonical = encodeDelta(z);
+    const dense = new Uint8Array(canonical.length - 3 + z.w[0]!.length);
+    dense[0] = 1;
+    dense[1] = 1;
+    dense[2] = 1; // value of w[0][0]
+    dense.set(canonical.subarray(5), 2 + z.w[0]!.length);
+    assert.throws(() => decodeDelta(dense), isBadDelta);
+  });
+
+  it('saturates when applied: weights at ±127, biases at ±BIAS_MAX', () => {
+    const base = zeroModel();
+    base.heads[0]!.layers[0]!.w[0] = 120;
+    base.heads[0]!.layers[0]!.b[0] = BIAS_MAX - 10;
+    const d = zeroDelta();
+    d.w[0]![0] = 100;
+    d.b[0]![0] = 1000;
+    const m = applyModelDelta(base, decodeDelta(encodeDelta(d)));
+    assert.equal(m.heads[0]!.layers[0]!.w[0], 127);
+    assert.equal(m.heads[0]!.layers[0]!.b[0], BIAS_MAX);
+    assert.equal(base.heads[0]!.layers[0]!.w[0], 120, 'base untouched');
+  });
+
+  it('rejects −128 steps, bad kinds, zero sparse entries, out-of-range indices, trailing bytes', () => {
+    const d = zeroDelta();
+    d.w[0]![0] = 5;
+    const good = encodeDelta(d); // 01 | 02 01 00 05 | 00 ...
+    assert.deepEqual([...good.subarray(0, 5)], [1, 2, 1, 0, 5]);
+    const mutate = (i: number, v: number): Uint8Array => {
+      const b = good.slice();
+      b[i] = v;
+      return b;
+    };
+    assert.throws(() => decodeDelta(mutate(4, 0x80)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(4, 0)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(1, 7)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(0, 2)), isBadDelta);
+    assert.equal(decodeDelta(mutate(3, 0xfc)).w[0]![252], 5); // gap 252: index 252, still canonical
+    // gap 65535 (varint fd ff ff) runs past the 12,544-entry tensor
+    assert.throws(() => decodeDelta(Uint8Array.from([...good.subarray(0, 3), 0xfd, 0xff, 0xff, 5])), isBadDelta);
+    assert.throws(() => decodeDelta(Uint8Array.from([...good, 0])), isBadDelta);
+    assert.throws(() => decodeDelta(good.subarray(0, good.length - 1)), isBadDelta);
+    assert.throws(
+      () => decodeDelta(new Uint8Array(MAX_DELTA_BYTES + 1)),
+      (e: unknown) => e instanceof TrainingError && e.code === 'TRAINING_DELTA_OVERSIZE',
+    );
+  });
+
+  it('random bytes only ever raise TrainingError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
+        try {
+          decodeDelta(b);
+          return true;
+        } catch (e) {
+          return e instanceof TrainingError;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the evaluator turns a malformed delta into VerdictError(bad-model-update)', () => {
+    const ev = createNetworkEvaluator({ kernel: jsKernel });
+    const m = ev.initialModel();
+    assert.throws(
+      () => ev.applyDelta(m, Uint8Array.from([1, 9])),
+      (e: unknown) => e instanceof VerdictError && e.reason === 'bad-model-update',
+    );
+    const d = zeroDelta();
+    d.b[0]![0] = 1;
+    const next = ev.applyDelta(m, encodeDelta(d));
+    assert.notDeepEqual(encodeNetworkModel(next), encodeNetworkModel(m));
+  });
+});

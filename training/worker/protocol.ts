@@ -1,0 +1,37 @@
+/** Messages between Trainer (main thread) and the training worker. */
+import type { TrainerOptions } from '../options.js';
+
+export type ToWorker =
+  | { readonly type: 'init'; readonly opts: TrainerOptions }
+  | { readonly type: 'base'; readonly model: Uint8Array }
+  | { readonly type: 'snapshot'; readonly id: number }
+  | { readonly type: 'cpuShare'; readonly cpuShare: number }
+  | {
+      readonly type: 'score';
+      readonly id: number;
+      readonly model: Uint8Array;
+      readonly seed: Uint8Array;
+      readonly count: number;
+      readonly kernel: 'js' | 'wasm' | 'default';
+    }
+  | { readonly type: 'stop' };
+
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | {
+      readonly type: 'snapshot';
+      readonly id: number;
+      readonly baseModelHash: Uint8Array | null;
+      readonly samples: number;
+      readonly delta: Uint8Array | null;
+      readonly busyMs: number;
+      readonly elapsedMs: number;
+    }
+  | {
+      readonly type: 'score';
+      readonly id: number;
+      readonly kernel: 'js' | 'wasm';
+      readonly byDomain: readonly number[];
+    }
+  | { readonly type: 'error'; readonly id?: number; readonly message: string }
+  | { readonly type: 'stopped' };
