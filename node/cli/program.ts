@@ -195,7 +195,9 @@ function addWalletCommands(
 ): void {
   const group = program
     .command('wallet')
-    .description('the node’s wallet: create or import it (node stopped), then use it through the running node')
+    .description(
+      'the node’s wallet: create or import it (node stopped), then use it through the running node',
+    )
     .addHelpText(
       'after',
       [
@@ -217,7 +219,9 @@ function addWalletCommands(
 
   const create = group
     .command('create')
-    .description('create a new wallet in <datadir>/wallet.json and show its recovery phrase once (node stopped)');
+    .description(
+      'create a new wallet in <datadir>/wallet.json and show its recovery phrase once (node stopped)',
+    );
   addLocationOptions(create);
   create
     .addOption(new Option('--words <n>', 'words in the recovery phrase').choices(['12', '24']).default('24'))
@@ -249,7 +253,9 @@ function addWalletCommands(
       wallet.address(parse(cmd), flags.label !== undefined ? { label: flags.label } : {}),
     );
 
-  const balance = group.command('balance').description('spendable, pending and immature balance (getbalances)');
+  const balance = group
+    .command('balance')
+    .description('spendable, pending and immature balance (getbalances)');
   addLocationOptions(balance);
   addRpcClientOptions(balance);
   balance
@@ -307,7 +313,8 @@ function addWalletCommands(
 }
 
 function naturalNumber(v: string): number {
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError('not a whole number');
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new InvalidArgumentError('not a whole number');
   return Number(v);
 }
 

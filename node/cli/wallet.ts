@@ -13,12 +13,7 @@ import { formatAmountString, parseAmountText } from '../rpc/index.js';
 import { WALLET_FILE_NAME, WALLET_STATE_FILE_NAME } from '../wallet/index.js';
 import { type RpcEndpoint, rpcCall, rpcEndpoint } from './rpcCall.js';
 import type { CliIo } from './types.js';
-import {
-  readMnemonic,
-  readPassphrase,
-  type SecretInput,
-  WalletCliError,
-} from './walletInput.js';
+import { readMnemonic, readPassphrase, type SecretInput, WalletCliError } from './walletInput.js';
 
 /** How long `qenex wallet send` unlocks the node's wallet (it locks it again right after). */
 export const SEND_UNLOCK_SECONDS = 30;
@@ -71,7 +66,8 @@ export interface WalletCliDeps {
 export function walletHandlers(deps: WalletCliDeps): WalletCliHandlers {
   const { io } = deps;
   const ep = (opts: NodeOptions) => deps.endpoint ?? rpcEndpoint(opts);
-  const call = (opts: NodeOptions, method: string, params: readonly unknown[]) => rpcCall(ep(opts), method, params);
+  const call = (opts: NodeOptions, method: string, params: readonly unknown[]) =>
+    rpcCall(ep(opts), method, params);
   return {
     create: (opts, flags) =>
       offline(opts, async (path) => {
@@ -97,7 +93,10 @@ export function walletHandlers(deps: WalletCliDeps): WalletCliHandlers {
           confirm: true,
           stdinUsed,
         });
-        const { wallet } = await Wallet.create({ path, passphrase, mnemonic }, { params: NETWORKS[opts.network] });
+        const { wallet } = await Wallet.create(
+          { path, passphrase, mnemonic },
+          { params: NETWORKS[opts.network] },
+        );
         io.out(
           [
             `Wallet imported: ${path} (network ${opts.network})`,
@@ -132,7 +131,11 @@ export function walletHandlers(deps: WalletCliDeps): WalletCliHandlers {
     },
     send: async (opts, address, amount, flags) => {
       if (parseAmountText(amount.trim()) === undefined) {
-        throw new WalletCliError({ code: 'WALLET_CLI_BAD_FLAG', flag: 'AMOUNT', reason: `${amount} is not a QXC amount` });
+        throw new WalletCliError({
+          code: 'WALLET_CLI_BAD_FLAG',
+          flag: 'AMOUNT',
+          reason: `${amount} is not a QXC amount`,
+        });
       }
       const passphrase = await readPassphrase({
         file: flags.passphraseFile,
@@ -144,7 +147,11 @@ export function walletHandlers(deps: WalletCliDeps): WalletCliHandlers {
       await rpcCall(endpoint, 'walletpassphrase', [passphrase, SEND_UNLOCK_SECONDS]);
       try {
         if (flags.dryRun) {
-          const r = await rpcCall(endpoint, 'walletcreatetransaction', [address, amount, flags.feeRate ?? null]);
+          const r = await rpcCall(endpoint, 'walletcreatetransaction', [
+            address,
+            amount,
+            flags.feeRate ?? null,
+          ]);
           io.out(dryRunText(r as DryRun));
         } else {
           const r = await rpcCall(endpoint, 'sendtoaddress', [
@@ -166,7 +173,11 @@ export function walletHandlers(deps: WalletCliDeps): WalletCliHandlers {
       }
     },
     history: async (opts, flags) => {
-      const r = (await call(opts, 'listtransactions', ['*', flags.count ?? 20, flags.skip ?? 0])) as HistoryEntry[];
+      const r = (await call(opts, 'listtransactions', [
+        '*',
+        flags.count ?? 20,
+        flags.skip ?? 0,
+      ])) as HistoryEntry[];
       if (flags.json) {
         io.out(`${JSON.stringify(r, null, 2)}\n`);
         return;

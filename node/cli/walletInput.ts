@@ -68,7 +68,8 @@ export function processSecretInput(): SecretInput {
     },
     async readAll() {
       const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+      for await (const c of process.stdin)
+        chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
       return Buffer.concat(chunks).toString('utf8');
     },
     promptHidden: (question) => promptHidden(question, process.stdin, process.stderr),
@@ -76,7 +77,11 @@ export function processSecretInput(): SecretInput {
 }
 
 /** Reads one line in raw mode: nothing is echoed; Backspace edits, Ctrl-C/Ctrl-D cancel, arrow keys are ignored. */
-function promptHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
+function promptHidden(
+  question: string,
+  input: NodeJS.ReadStream,
+  output: NodeJS.WriteStream,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     output.write(question);
     const wasRaw = input.isRaw === true;
@@ -84,7 +89,7 @@ function promptHidden(question: string, input: NodeJS.ReadStream, output: NodeJS
     input.setEncoding('utf8');
     input.resume();
     let value = '';
-    let escape = false;
+    let inEscape = false;
     const finish = (err: WalletCliError | null) => {
       input.off('data', onData);
       input.setRawMode?.(wasRaw);
@@ -95,15 +100,16 @@ function promptHidden(question: string, input: NodeJS.ReadStream, output: NodeJS
     };
     const onData = (chunk: string) => {
       for (const ch of chunk) {
-        if (escape) {
+        if (inEscape) {
           // CSI sequences (arrows, Home, ...) end with a letter or '~'.
-          if (/[A-Za-z~]/.test(ch)) escape = false;
+          if (/[A-Za-z~]/.test(ch)) inEscape = false;
           continue;
         }
         const code = ch.codePointAt(0) ?? 0;
         if (ch === '\r' || ch === '\n') return finish(null);
-        if (code === 3 || (code === 4 && value === '')) return finish(new WalletCliError({ code: 'WALLET_CLI_CANCELLED' }));
-        if (code === 27) escape = true;
+        if (code === 3 || (code === 4 && value === ''))
+          return finish(new WalletCliError({ code: 'WALLET_CLI_CANCELLED' }));
+        if (code === 27) inEscape = true;
         else if (code === 127 || code === 8) value = Array.from(value).slice(0, -1).join('');
         else if (code >= 32) value += ch;
       }
@@ -138,7 +144,12 @@ export interface PassphraseSources {
 export async function readPassphrase(s: PassphraseSources): Promise<string> {
   if (s.file !== undefined) {
     const p = await readSecretFile(s.file, 'passphrase');
-    if (p === '') throw new WalletCliError({ code: 'WALLET_CLI_INPUT', what: 'passphrase', reason: `${s.file} is empty` });
+    if (p === '')
+      throw new WalletCliError({
+        code: 'WALLET_CLI_INPUT',
+        what: 'passphrase',
+        reason: `${s.file} is empty`,
+      });
     return p;
   }
   const fromEnv = s.env[PASSPHRASE_ENV];
@@ -159,7 +170,10 @@ export async function readMnemonic(
 ): Promise<{ mnemonic: string; stdinUsed: boolean }> {
   if (file !== undefined) return { mnemonic: await readSecretFile(file, 'mnemonic'), stdinUsed: false };
   if (input.isTTY) {
-    return { mnemonic: await input.promptHidden('Recovery phrase (words separated by spaces): '), stdinUsed: false };
+    return {
+      mnemonic: await input.promptHidden('Recovery phrase (words separated by spaces): '),
+      stdinUsed: false,
+    };
   }
   let text: string;
   try {

@@ -15,8 +15,8 @@
  * each unconfirmed wallet transaction the mempool does not hold back to `mempool.accept` (queued
  * behind the node's own re-adds); the wallet forgets those the mempool refuses.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { toHex, VerdictError } from '../../consensus/index.js';
+import { stat } from 'node:fs/promises';
+import { toHex } from '../../consensus/index.js';
 import {
   type BuiltTransaction,
   type ChainClient,
@@ -25,11 +25,10 @@ import {
   syncWallet,
   Wallet,
   WalletError,
-  writeFileAtomic,
 } from '../../wallet/index.js';
 import type { ChainBlockEvent } from '../chain/index.js';
 import type { Logger } from '../logger.js';
-import { MempoolError, type MempoolRemovedEvent, type MempoolTxEvent } from '../mempool/index.js';
+import type { MempoolRemovedEvent, MempoolTxEvent } from '../mempool/index.js';
 import { WalletServiceError } from './errors.js';
 import {
   MAX_UNLOCK_SECONDS,
@@ -37,12 +36,13 @@ import {
   resolveWalletServiceOptions,
   type WalletServiceOptions,
 } from './options.js';
+import { RelockTimer } from './relock.js';
+import { resubmitPending } from './resubmit.js';
+import { StateFile } from './stateFile.js';
 import type { UnlockStatus, WalletServiceDeps } from './types.js';
 
 /** Catch-up attempts in a row that may fail because the chain moved under them. */
 const MAX_SYNC_RETRIES = 10;
-/** setTimeout's limit (2^31 − 1 ms); longer relock delays are re-armed. */
-const MAX_TIMER_MS = 0x7fff_ffff;
 
 export class WalletService {
   readonly options: ResolvedWalletServiceOptions;
@@ -57,21 +57,25 @@ export class WalletService {
   private syncing: Promise<void> | null = null;
   private behind = false;
   private startSync: SyncResult | null = null;
-  // persistence
-  private saveTimer: NodeJS.Timeout | null = null;
-  private saveQueue: Promise<void> = Promise.resolve();
+  private readonly state: StateFile;
+  private readonly relock: RelockTimer;
   // resubmitting unconfirmed transactions
   private resubmitQueued = false;
   private resubmitRun: Promise<void> = Promise.resolve();
-  // relock
-  private relockTimer: NodeJS.Timeout | null = null;
-  private relockAt: number | null = null;
 
   constructor(opts: WalletServiceOptions, deps: WalletServiceDeps) {
     this.options = resolveWalletServiceOptions(opts);
     this.deps = deps;
     this.log = deps.logger.child({ module: 'wallet' });
     this.now = deps.now ?? Date.now;
+    this.state = new StateFile(this.options.statePath, this.options.saveDelayMs, this.log, () =>
+      this.walletValue ? this.walletValue.serializeState() : null,
+    );
+    this.relock = new RelockTimer(this.now, () => {
+      const w = this.walletValue;
+      if (w && !w.locked) w.lock();
+      this.log.debug('wallet locked again (walletpassphrase timeout)');
+    });
   }
 
   /** The loaded wallet; null when the node runs without one (or before `start`). */
@@ -94,13 +98,15 @@ export class WalletService {
   async start(): Promise<void> {
     if (this.started) return;
     this.stopping = false;
+    this.startSync = null;
     const { walletPath, passphrase } = this.options;
     if (await isMissing(walletPath)) {
       this.log.info({ path: walletPath }, 'no wallet file: running without a wallet');
       this.started = true;
       return;
     }
-    const state = await this.readState();
+    this.state.reopen();
+    const state = await this.state.read();
     let wallet: Wallet;
     try {
       wallet = await this.open(passphrase, state);
@@ -120,15 +126,15 @@ export class WalletService {
       throw e;
     }
     this.started = true;
-    await this.saveNow();
+    await this.state.saveNow();
     this.scheduleResubmit();
     const tip = wallet.tip;
     this.log.info(
       {
         height: tip?.height ?? -1,
         locked: wallet.locked,
-        undone: this.startSync?.disconnected ?? 0,
-        applied: this.startSync?.connected ?? 0,
+        undone: this.startupSync?.disconnected ?? 0,
+        applied: this.startupSync?.connected ?? 0,
       },
       'wallet loaded',
     );
@@ -139,14 +145,15 @@ export class WalletService {
     if (!this.started) return;
     this.stopping = true;
     for (const u of this.unsubscribe.splice(0)) u();
-    this.clearRelock();
+    this.relock.clear();
     await this.syncing?.catch(() => undefined);
     await this.resubmitRun;
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = null;
+    this.state.close();
     const wallet = this.walletValue;
     if (wallet) {
-      await this.saveNow().catch((e: unknown) => this.log.error({ err: e }, 'saving the wallet state failed'));
+      await this.state
+        .saveNow()
+        .catch((e: unknown) => this.log.error({ err: e }, 'saving the wallet state failed'));
       if (!wallet.locked) wallet.lock();
     }
     this.walletValue = null;
@@ -165,21 +172,6 @@ export class WalletService {
     );
   }
 
-  private async readState(): Promise<Uint8Array | undefined> {
-    const path = this.options.statePath;
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new WalletServiceError({
-        code: 'WALLET_STATE_IO',
-        op: 'read',
-        path,
-        reason: e instanceof Error ? e.message : String(e),
-      });
-    }
-  }
-
   // ---- operations the RPC uses ----
 
   /** The loaded wallet, or WALLET_NOT_LOADED. */
@@ -192,7 +184,7 @@ export class WalletService {
   /** A fresh receive address; the state (with the address index) is written before it is returned. */
   async getNewAddress(label?: string): Promise<string> {
     const address = this.requireWallet().getNewAddress(label);
-    await this.saveNow();
+    await this.state.saveNow();
     return address;
   }
 
@@ -211,7 +203,7 @@ export class WalletService {
       throw e;
     }
     wallet.addMempoolTx(built.tx);
-    await this.saveNow();
+    await this.state.saveNow();
     return built;
   }
 
@@ -230,44 +222,21 @@ export class WalletService {
       });
     }
     await wallet.unlock(passphrase);
-    this.clearRelock();
-    this.relockAt = this.now() + Math.min(timeoutSeconds, MAX_UNLOCK_SECONDS) * 1000;
-    this.armRelock();
+    this.relock.arm(this.now() + Math.min(timeoutSeconds, MAX_UNLOCK_SECONDS) * 1000);
   }
 
   /** Forgets the private keys now. */
   lock(): void {
     const wallet = this.requireWallet();
-    this.clearRelock();
+    this.relock.clear();
     if (!wallet.locked) wallet.lock();
   }
 
   unlockStatus(): UnlockStatus {
     const wallet = this.requireWallet();
-    return wallet.locked ? { locked: true, unlockedUntil: null } : { locked: false, unlockedUntil: this.relockAt };
-  }
-
-  private armRelock(): void {
-    if (this.relockAt === null) return;
-    const wait = this.relockAt - this.now();
-    if (wait <= 0) {
-      this.clearRelock();
-      const w = this.walletValue;
-      if (w && !w.locked) w.lock();
-      this.log.debug('wallet locked again (walletpassphrase timeout)');
-      return;
-    }
-    this.relockTimer = setTimeout(() => {
-      this.relockTimer = null;
-      this.armRelock();
-    }, Math.min(wait, MAX_TIMER_MS));
-    this.relockTimer.unref();
-  }
-
-  private clearRelock(): void {
-    if (this.relockTimer) clearTimeout(this.relockTimer);
-    this.relockTimer = null;
-    this.relockAt = null;
+    return wallet.locked
+      ? { locked: true, unlockedUntil: null }
+      : { locked: false, unlockedUntil: this.relock.deadline };
   }
 
   // ---- following the chain ----
@@ -318,9 +287,12 @@ export class WalletService {
     }
     const r = wallet.applyBlock(block, entry.height);
     if (r.relevant.length > 0 || r.conflicted.length > 0) {
-      this.log.debug({ height: entry.height, relevant: r.relevant, conflicted: r.conflicted }, 'wallet block');
+      this.log.debug(
+        { height: entry.height, relevant: r.relevant, conflicted: r.conflicted },
+        'wallet block',
+      );
     }
-    this.scheduleSave();
+    this.state.scheduleSave();
   }
 
   private onDisconnect({ block, entry }: ChainBlockEvent): void {
@@ -336,16 +308,19 @@ export class WalletService {
     }
     const r = wallet.undoBlock(block, entry.height);
     if (r.unconfirmed.length > 0 || r.removed.length > 0) {
-      this.log.info({ height: entry.height, unconfirmed: r.unconfirmed, removed: r.removed }, 'wallet block undone');
+      this.log.info(
+        { height: entry.height, unconfirmed: r.unconfirmed, removed: r.removed },
+        'wallet block undone',
+      );
     }
-    this.scheduleSave();
+    this.state.scheduleSave();
     this.scheduleResubmit();
   }
 
   private onMempoolTx(e: MempoolTxEvent): void {
     const wallet = this.walletValue;
     if (!wallet || this.stopping) return;
-    if (wallet.addMempoolTx(e.tx)) this.scheduleSave();
+    if (wallet.addMempoolTx(e.tx)) this.state.scheduleSave();
   }
 
   private onMempoolRemoved(e: MempoolRemovedEvent): void {
@@ -354,7 +329,7 @@ export class WalletService {
     const dropped = wallet.removeMempoolTx(e.txid);
     if (dropped.length > 0) {
       this.log.info({ txid: e.txid, reason: e.reason, dropped }, 'unconfirmed wallet transactions dropped');
-      this.scheduleSave();
+      this.state.scheduleSave();
     }
   }
 
@@ -390,13 +365,14 @@ export class WalletService {
           disconnected += r.disconnected;
         } catch (e) {
           const moved =
-            e instanceof WalletError && (e.code === 'BLOCK_NOT_CONNECTING' || e.code === 'CHAIN_BLOCK_MISSING');
+            e instanceof WalletError &&
+            (e.code === 'BLOCK_NOT_CONNECTING' || e.code === 'CHAIN_BLOCK_MISSING');
           if (!moved || ++failures >= MAX_SYNC_RETRIES) throw e;
           this.behind = true;
         }
       } while (this.behind && !this.stopping);
       if (this.startSync === null) this.startSync = { connected, disconnected };
-      if (connected + disconnected > 0) this.scheduleSave();
+      if (connected + disconnected > 0) this.state.scheduleSave();
       if (disconnected > 0) this.scheduleResubmit();
     };
     const p = run().finally(() => {
@@ -415,74 +391,14 @@ export class WalletService {
       this.resubmitQueued = false;
       if (this.stopping) return;
       this.resubmitRun = this.resubmitRun
-        .then(() => this.resubmitPending())
+        .then(async () => {
+          const w = this.walletValue;
+          if (!w) return;
+          const dropped = await resubmitPending(w, this.deps.mempool, this.log, () => this.stopping);
+          if (dropped.length > 0) this.state.scheduleSave();
+        })
         .catch((e: unknown) => this.log.error({ err: e }, 'resubmitting wallet transactions failed'));
     });
-  }
-
-  /** Offers every unconfirmed wallet transaction the mempool lacks to it; forgets the refused ones. */
-  private async resubmitPending(): Promise<void> {
-    const wallet = this.walletValue;
-    if (!wallet) return;
-    const { mempool } = this.deps;
-    const pending = wallet.listTransactions({ count: Number.MAX_SAFE_INTEGER }).filter((t) => t.height === null);
-    for (const t of pending) {
-      if (this.stopping) return;
-      if (mempool.has(t.txid) || wallet.getTransaction(t.txid)?.height !== null) continue;
-      try {
-        await mempool.accept(t.tx);
-        wallet.addMempoolTx(t.tx);
-      } catch (e) {
-        if (e instanceof MempoolError) {
-          const r = e.reason;
-          if (r === 'txn-already-in-mempool' || r === 'txn-already-known') continue;
-          if (e.type.code === 'MEMPOOL_MISSING_INPUTS' && e.type.orphan) continue;
-        } else if (!(e instanceof VerdictError)) {
-          throw e;
-        }
-        const dropped = wallet.removeMempoolTx(t.txid);
-        if (dropped.length > 0) {
-          this.log.info({ txid: t.txid, reason: e.message, dropped }, 'mempool refused wallet transaction');
-          this.scheduleSave();
-        }
-      }
-    }
-  }
-
-  // ---- persistence ----
-
-  private scheduleSave(): void {
-    if (this.saveTimer || this.stopping) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      this.saveNow().catch((e: unknown) => {
-        this.log.error({ err: e }, 'saving the wallet state failed; retrying');
-        this.scheduleSave();
-      });
-    }, this.options.saveDelayMs);
-    this.saveTimer.unref();
-  }
-
-  /** Writes the current state (atomically), after any write already under way. */
-  saveNow(): Promise<void> {
-    const wallet = this.walletValue;
-    if (!wallet) return this.saveQueue;
-    const bytes = wallet.serializeState();
-    const path = this.options.statePath;
-    const write = this.saveQueue.then(async () => {
-      try {
-        await writeFileAtomic(path, bytes, { overwrite: true });
-      } catch (e) {
-        throw new WalletServiceError({
-          code: 'WALLET_STATE_IO',
-          op: 'write',
-          path,
-          reason: e instanceof Error ? e.message : String(e),
-        });
-      }
-    });
-    this.saveQueue = write.catch(() => undefined);
-    return write;
   }
 }
 

@@ -25,11 +25,8 @@ export function scoreHeadJs(head: QuantHead, set: SparseSet, preds?: Uint8Array)
     const w0 = l0.w;
     let acc = accs[0]!;
     acc.set(l0.b);
-    for (let k = offsets[r]!, end = offsets[r + 1]!; k < end; k++) {
-      const x = val[k]!;
-      const base = idx[k]! * out0;
-      for (let o = 0; o < out0; o++) acc[o]! += x * w0[base + o]!;
-    }
+    for (let k = offsets[r]!, end = offsets[r + 1]!; k < end; k++)
+      axpy(acc, w0, idx[k]! * out0, val[k]!, out0);
     for (let li = 1; li < layers.length; li++) {
       const prev = layers[li - 1]!;
       const h = hidden[li - 1]!;
@@ -45,9 +42,7 @@ export function scoreHeadJs(head: QuantHead, set: SparseSet, preds?: Uint8Array)
       acc.set(l.b);
       for (let j = 0; j < prev.outputs; j++) {
         const x = h[j]!;
-        if (x === 0) continue;
-        const base = j * out;
-        for (let o = 0; o < out; o++) acc[o]! += x * w[base + o]!;
+        if (x !== 0) axpy(acc, w, j * out, x, out);
       }
     }
     let best = 0;
@@ -62,4 +57,17 @@ export function scoreHeadJs(head: QuantHead, set: SparseSet, preds?: Uint8Array)
     if (best === labels[r]) correct++;
   }
   return correct;
+}
+
+/** acc[o] += x · w[base + o] for o < n, unrolled by four (exact integer arithmetic). */
+function axpy(acc: Int32Array, w: Int8Array, base: number, x: number, n: number): void {
+  let o = 0;
+  for (; o + 4 <= n; o += 4) {
+    const b = base + o;
+    acc[o] = (acc[o]! + x * w[b]!) | 0;
+    acc[o + 1] = (acc[o + 1]! + x * w[b + 1]!) | 0;
+    acc[o + 2] = (acc[o + 2]! + x * w[b + 2]!) | 0;
+    acc[o + 3] = (acc[o + 3]! + x * w[b + 3]!) | 0;
+  }
+  for (; o < n; o++) acc[o] = (acc[o]! + x * w[base + o]!) | 0;
 }

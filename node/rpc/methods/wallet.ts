@@ -10,12 +10,12 @@
  */
 import { z } from 'zod';
 import {
+  encodeTx,
   fromHex,
   type NetworkParams,
   type TxWithId,
   toHex,
   withId,
-  encodeTx,
 } from '../../../consensus/index.js';
 import { accountPath, isValidAddress, KEYSTORE_VERSION, type Wallet } from '../../../wallet/index.js';
 import type { Chain } from '../../chain/index.js';
@@ -148,7 +148,10 @@ export function walletMethods(ctx: RpcWalletContext): RpcMethod[] {
         paramWithDefault('maxconf', heightSchema, MAX_CONF),
         param('addresses', z.array(z.string()), { optional: true, description: 'only these addresses' }),
         paramWithDefault('include_unsafe', booleanSchema, true),
-        param('query_options', z.record(z.string(), z.unknown()), { optional: true, description: 'not supported' }),
+        param('query_options', z.record(z.string(), z.unknown()), {
+          optional: true,
+          description: 'not supported',
+        }),
       ],
       handler: ({ minconf, maxconf, addresses, include_unsafe, query_options }) =>
         walletCall(() => {
@@ -156,8 +159,10 @@ export function walletMethods(ctx: RpcWalletContext): RpcMethod[] {
             throw unsupported('query_options', 'not supported');
           const only = new Set<string>();
           for (const a of addresses ?? []) {
-            if (!isValidAddress(a, params)) throw rpcError(RPC_INVALID_ADDRESS_OR_KEY, `Invalid qenex address: ${a}`);
-            if (only.has(a)) throw rpcError(RPC_INVALID_PARAMETER, `Invalid parameter, duplicated address: ${a}`);
+            if (!isValidAddress(a, params))
+              throw rpcError(RPC_INVALID_ADDRESS_OR_KEY, `Invalid qenex address: ${a}`);
+            if (only.has(a))
+              throw rpcError(RPC_INVALID_PARAMETER, `Invalid parameter, duplicated address: ${a}`);
             only.add(a);
           }
           const w = wallet();
@@ -272,7 +277,9 @@ export function walletMethods(ctx: RpcWalletContext): RpcMethod[] {
           const w = wallet();
           const v = view(w);
           const filter = label === undefined || label === '*' ? undefined : label;
-          const all = w.listTransactions({ count: Number.MAX_SAFE_INTEGER }).flatMap((t) => txEntries(t, v, filter));
+          const all = w
+            .listTransactions({ count: Number.MAX_SAFE_INTEGER })
+            .flatMap((t) => txEntries(t, v, filter));
           const end = Math.max(0, all.length - skip);
           return all.slice(Math.max(0, end - count), end);
         }),

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { toHex, VerdictError, withId } from '../../../consensus/index.js';
-import { WalletError, type Wallet, type WalletTransaction } from '../../../wallet/index.js';
+import { type Wallet, WalletError, type WalletTransaction } from '../../../wallet/index.js';
 import { MempoolError } from '../../mempool/index.js';
 import type { TrustOracle } from '../../wallet/index.js';
 import { WalletServiceError } from '../../wallet/index.js';
@@ -154,7 +154,10 @@ export function walletRpcError(e: unknown): RpcError | undefined {
           'Error: Please enter the wallet passphrase with walletpassphrase first.',
         );
       case 'WRONG_PASSPHRASE':
-        return rpcError(RPC_WALLET_PASSPHRASE_INCORRECT, 'Error: The wallet passphrase entered was incorrect.');
+        return rpcError(
+          RPC_WALLET_PASSPHRASE_INCORRECT,
+          'Error: The wallet passphrase entered was incorrect.',
+        );
       case 'ADDRESS_INVALID':
       case 'ADDRESS_WRONG_NETWORK':
         return rpcError(RPC_INVALID_ADDRESS_OR_KEY, `Invalid address: ${e.message}`);

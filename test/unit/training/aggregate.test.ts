@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { devnetParams } from '../../../consensus/index.js';
-import { aggregateDeltas, type AggregationRule, type WeightedDelta } from '../../../training/aggregate.js';
+import { type AggregationRule, aggregateDeltas, type WeightedDelta } from '../../../training/aggregate.js';
 import { applyModelDelta, type ModelDelta, zeroDelta } from '../../../training/delta.js';
 import { TrainingError } from '../../../training/errors.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
@@ -35,7 +35,10 @@ describe('training/aggregate', () => {
     const code = (c: string) => (e: unknown) => e instanceof TrainingError && e.code === c;
     assert.throws(() => aggregateDeltas([], { rule: 'median' }), code('TRAINING_NO_DELTAS'));
     assert.throws(() => aggregateDeltas([single(1, 0)], { rule: 'fedavg' }), code('TRAINING_BAD_OPTIONS'));
-    assert.throws(() => aggregateDeltas([single(1)], { rule: 'trimmed-mean', trim: 0.5 }), code('TRAINING_BAD_OPTIONS'));
+    assert.throws(
+      () => aggregateDeltas([single(1)], { rule: 'trimmed-mean', trim: 0.5 }),
+      code('TRAINING_BAD_OPTIONS'),
+    );
     assert.throws(
       () => aggregateDeltas([single(1)], { rule: 'mean' as AggregationRule }),
       code('TRAINING_BAD_OPTIONS'),
@@ -45,7 +48,8 @@ describe('training/aggregate', () => {
   describe('one poisoned contributor of five', () => {
     let base: NetworkModel;
     let honest: ModelDelta[];
-    const ev = (): ReturnType<typeof createNetworkEvaluator> => createNetworkEvaluator({ kernel: wasmKernel() });
+    const ev = (): ReturnType<typeof createNetworkEvaluator> =>
+      createNetworkEvaluator({ kernel: wasmKernel() });
     const seeds = [testSeed(1, 50), testSeed(2, 50)];
     const n = devnetParams.evalSamples;
     let baseScore = 0;

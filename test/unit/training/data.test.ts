@@ -58,23 +58,9 @@ describe('training/data', () => {
   it('seeded PRNG and permutations are reproducible', () => {
     assert.deepEqual(permutation(50, new Xoshiro128('x')), permutation(50, new Xoshiro128('x')));
     assert.notDeepEqual(permutation(50, new Xoshiro128('x')), permutation(50, new Xoshiro128('y')));
+    // the generator also fixes the genesis weights, whose hash model.test.ts pins
     const r = new Xoshiro128('qenex');
-    assert.deepEqual(
-      [r.nextU32(), r.nextU32(), r.below(10)],
-      [r2().nextU32(), r2Next(1), r2Below()],
-    );
+    const xs = Array.from({ length: 1000 }, () => r.below(10));
+    for (let v = 0; v < 10; v++) assert.ok(xs.filter((x) => x === v).length > 60);
   });
 });
-
-// a second generator walked to the same points, to check the sequence is a function of the seed
-let shadow: Xoshiro128 | undefined;
-function r2(): Xoshiro128 {
-  shadow = new Xoshiro128('qenex');
-  return shadow;
-}
-function r2Next(_: number): number {
-  return shadow!.nextU32();
-}
-function r2Below(): number {
-  return shadow!.below(10);
-}

@@ -14,7 +14,12 @@ import {
 import { TrainingError } from '../../../training/errors.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import { jsKernel } from '../../../training/kernel/index.js';
-import { encodeNetworkModel, initialNetworkModel, networkModelHash, zeroModel } from '../../../training/model.js';
+import {
+  encodeNetworkModel,
+  initialNetworkModel,
+  networkModelHash,
+  zeroModel,
+} from '../../../training/model.js';
 import { partlyTrainedModel } from './helpers.js';
 
 const isBadDelta = (e: unknown): boolean => e instanceof TrainingError && e.code === 'TRAINING_BAD_DELTA';
@@ -85,7 +90,10 @@ describe('training/delta', () => {
     assert.throws(() => decodeDelta(mutate(0, 2)), isBadDelta);
     assert.equal(decodeDelta(mutate(3, 0xfc)).w[0]![252], 5); // gap 252: index 252, still canonical
     // gap 65535 (varint fd ff ff) runs past the 12,544-entry tensor
-    assert.throws(() => decodeDelta(Uint8Array.from([...good.subarray(0, 3), 0xfd, 0xff, 0xff, 5])), isBadDelta);
+    assert.throws(
+      () => decodeDelta(Uint8Array.from([...good.subarray(0, 3), 0xfd, 0xff, 0xff, 5])),
+      isBadDelta,
+    );
     assert.throws(() => decodeDelta(Uint8Array.from([...good, 0])), isBadDelta);
     assert.throws(() => decodeDelta(good.subarray(0, good.length - 1)), isBadDelta);
     assert.throws(

@@ -116,7 +116,15 @@ describe('training/evaluator', () => {
       contributors: [],
     };
     const blockHash = testSeed(77);
-    const r = verifyImprovement(wasm, base, baseHash, update, networkModelHash(next), blockHash, devnetParams);
+    const r = verifyImprovement(
+      wasm,
+      base,
+      baseHash,
+      update,
+      networkModelHash(next),
+      blockHash,
+      devnetParams,
+    );
     assert.ok(r.improvementPpm >= devnetParams.minImprovementPpm, `${r.improvementPpm} ppm`);
     assert.equal(
       r.improvementPpm,

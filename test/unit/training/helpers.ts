@@ -1,9 +1,9 @@
 /** Shared fixtures for the training tests (cached per mocha process). */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { buildWasm } from '../../../scripts/buildWasm.js';
+import { loadWasmKernel, type ScoreKernel, wasmKernelPath } from '../../../training/kernel/index.js';
 import { LocalTrainer } from '../../../training/local.js';
 import { initialNetworkModel, type NetworkModel } from '../../../training/model.js';
-import { type ScoreKernel, loadWasmKernel, wasmKernelPath } from '../../../training/kernel/index.js';
 
 let wasm: ScoreKernel | undefined;
 

@@ -22,7 +22,7 @@ const N = 4096;
 const BUDGET = 60_000;
 
 /** Trains `m` on the rows of `sets` (one per head) cyclically, BUDGET samples in all. */
-function fit(m: NetworkModel, sets: readonly SparseSet[]): NetworkModel {
+function fitTo(m: NetworkModel, sets: readonly SparseSet[]): NetworkModel {
   const heads = dequantizeModel(m);
   const trainers = heads.map((h) => new HeadTrainer(h));
   const pos = [0, 0, 0];
@@ -59,14 +59,15 @@ describe('training: memorising the public evaluation sample', function () {
     const base = partlyTrainedModel();
     const publicSeed = testSeed(0, 70);
     const pub = evalBatch(publicSeed, N);
-    const memoriser = fit(base, pub.domains);
+    const memoriser = fitTo(base, pub.domains);
     const g = new LocalTrainer({ shard: { index: 1, count: 6 }, seed: 'test/generaliser' });
     g.setBase(base);
     g.train(BUDGET);
     const generaliser = g.currentModel();
-    const poolMemoriser = fit(base, [digitPool(), textSplits().evalPool, pub.domains[2]!]);
+    const poolMemoriser = fitTo(base, [digitPool(), textSplits().evalPool, pub.domains[2]!]);
 
-    const by = (m: NetworkModel, seed: Uint8Array): number[] => ev.scoreByDomain(m, seed, N).map((d) => d.correct);
+    const by = (m: NetworkModel, seed: Uint8Array): number[] =>
+      ev.scoreByDomain(m, seed, N).map((d) => d.correct);
     const gain = (m: NetworkModel, seeds: Uint8Array[]): number[] => {
       const g3 = [0, 0, 0];
       for (const s of seeds) {

@@ -32,14 +32,14 @@ describe('training/model', () => {
     // 196·64+64 + 64·10+10 + 1024·32+32 + 32·2+2 + 62·128+128 + 128·10+10
     assert.equal(parameterCount(), 55_478);
     assert.equal(encodeNetworkModel(m).length, 56_258);
-    m.heads.forEach((h, i) =>
+    m.heads.forEach((h, i) => {
       h.layers.forEach((l, j) => {
         const r = heUniformBound(l.inputs, l.shift);
         assert.ok(r > 0 && r <= 127);
         assert.ok(l.w.every((v) => v >= -r && v <= r));
         assert.equal(l.inputs, ARCH[i]!.layers[j]!.inputs);
-      }),
-    );
+      });
+    });
   });
 
   it('round-trips through the canonical encoding', () => {

@@ -44,12 +44,16 @@ describe('training/signedDelta', () => {
   it('rejects a bad signature, a tampered delta or count, and a foreign contributor', () => {
     const sig = msg.sig.slice();
     sig[5]! ^= 1;
-    assert.throws(() => verifySignedDelta({ ...msg, sig }, baseHash, devnetParams), code('TRAINING_BAD_SIGNATURE'));
+    assert.throws(
+      () => verifySignedDelta({ ...msg, sig }, baseHash, devnetParams),
+      code('TRAINING_BAD_SIGNATURE'),
+    );
     const d2 = delta.slice();
     d2[d2.length - 1] = d2[d2.length - 1] === 1 ? 2 : 1;
     assert.throws(
       () => verifySignedDelta({ ...msg, delta: d2 }, baseHash, devnetParams),
-      (e: unknown) => e instanceof TrainingError && ['TRAINING_BAD_SIGNATURE', 'TRAINING_BAD_DELTA'].includes(e.code),
+      (e: unknown) =>
+        e instanceof TrainingError && ['TRAINING_BAD_SIGNATURE', 'TRAINING_BAD_DELTA'].includes(e.code),
     );
     assert.throws(
       () => verifySignedDelta({ ...msg, samples: 3001 }, baseHash, devnetParams),
@@ -63,7 +67,10 @@ describe('training/signedDelta', () => {
     );
     // re-signed by a copier under their own key: valid alone, but uniqueDeltas drops the copy
     const copy = signDelta({ baseModelHash: baseHash, samples: 99_999, delta }, sk(3));
-    const list = [verifySignedDelta(msg, baseHash, devnetParams), verifySignedDelta(copy, baseHash, devnetParams)];
+    const list = [
+      verifySignedDelta(msg, baseHash, devnetParams),
+      verifySignedDelta(copy, baseHash, devnetParams),
+    ];
     assert.equal(uniqueDeltas(list).length, 1);
     assert.deepEqual(uniqueDeltas(list)[0]!.message.contributor, msg.contributor);
   });

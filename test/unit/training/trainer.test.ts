@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeDelta, applyModelDelta } from '../../../training/delta.js';
+import { applyModelDelta, decodeDelta } from '../../../training/delta.js';
 import { TrainingError } from '../../../training/errors.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import { networkModelHash } from '../../../training/model.js';
@@ -16,8 +16,14 @@ describe('training/trainer (worker thread)', function () {
 
   it('defaults to at most half a core and validates its options', () => {
     assert.ok(DEFAULT_TRAINER_OPTIONS.cpuShare <= 0.5);
-    assert.throws(() => new Trainer({ shard: { index: 0, count: 1 }, cpuShare: 0 }), code('TRAINING_BAD_OPTIONS'));
-    assert.throws(() => new Trainer({ shard: { index: 0, count: 1 }, cpuShare: 1.5 }), code('TRAINING_BAD_OPTIONS'));
+    assert.throws(
+      () => new Trainer({ shard: { index: 0, count: 1 }, cpuShare: 0 }),
+      code('TRAINING_BAD_OPTIONS'),
+    );
+    assert.throws(
+      () => new Trainer({ shard: { index: 0, count: 1 }, cpuShare: 1.5 }),
+      code('TRAINING_BAD_OPTIONS'),
+    );
     assert.throws(() => new Trainer({ shard: { index: 3, count: 3 } }), code('TRAINING_BAD_OPTIONS'));
   });
 

@@ -12,11 +12,7 @@ import { join } from 'node:path';
 import { type BlockWithIds, nobleVerifier, toHex } from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { Mempool } from '../../../../node/mempool/index.js';
-import {
-  WALLET_FILE_NAME,
-  WALLET_STATE_FILE_NAME,
-  WalletService,
-} from '../../../../node/wallet/index.js';
+import { WALLET_FILE_NAME, WALLET_STATE_FILE_NAME, WalletService } from '../../../../node/wallet/index.js';
 import { decodeAddress, encodeAddress, syncWallet, Wallet, WalletError } from '../../../../wallet/index.js';
 import { type KeyPair, keyPair, TestChain } from '../../../utils/chainBuilder.js';
 import { feed, forkAt, type Opened, openChain, P } from '../chain/helpers.js';
@@ -111,7 +107,10 @@ describe('node/wallet WalletService', function () {
     const pay = payTo(mineAddr);
     const earned: bigint[] = [];
     for (let h = 1; h <= 2; h++) earned.push(coinbaseValue(await tc.mine({ miner: pay })));
-    await feed(parts.chain, tc.entries.slice(1).map((e) => e.block));
+    await feed(
+      parts.chain,
+      tc.entries.slice(1).map((e) => e.block),
+    );
 
     const s = service();
     await s.start();
@@ -163,7 +162,10 @@ describe('node/wallet WalletService', function () {
     const pay = payTo(mineAddr);
     const tc = new TestChain(P);
     for (let h = 1; h <= 6; h++) await tc.mine({ miner: h % 2 === 1 ? pay : other });
-    await feed(parts.chain, tc.entries.slice(1).map((e) => e.block));
+    await feed(
+      parts.chain,
+      tc.entries.slice(1).map((e) => e.block),
+    );
 
     const s1 = service();
     await s1.start();
@@ -224,7 +226,10 @@ describe('node/wallet WalletService', function () {
     const tc = new TestChain(P);
     await tc.mine({ miner: payTo(mineAddr) });
     for (let h = 2; h <= 4; h++) await tc.mine({ miner: other });
-    await feed(parts.chain, tc.entries.slice(1).map((e) => e.block));
+    await feed(
+      parts.chain,
+      tc.entries.slice(1).map((e) => e.block),
+    );
     const s1 = service();
     await s1.start();
     await s1.unlock(PASS, 60);
@@ -236,7 +241,11 @@ describe('node/wallet WalletService', function () {
       new Mempool(
         { maxSizeBytes: 1_000_000, minFeeRate },
         {
-          chain: { params: P, tipHeight: () => parts.chain.tipHeight(), getCoin: (op) => parts.chain.getCoin(op) },
+          chain: {
+            params: P,
+            tipHeight: () => parts.chain.tipHeight(),
+            getCoin: (op) => parts.chain.getCoin(op),
+          },
           verifier: nobleVerifier,
           logger: silentLogger,
         },
@@ -278,7 +287,11 @@ describe('node/wallet WalletService', function () {
     let seen = -1;
     await waitFor(() => {
       try {
-        const w = Wallet.watchOnly(s.requireWallet().exportXpub(), { state: new Uint8Array(readFileSync(statePath)) }, { params: P });
+        const w = Wallet.watchOnly(
+          s.requireWallet().exportXpub(),
+          { state: new Uint8Array(readFileSync(statePath)) },
+          { params: P },
+        );
         seen = w.tip?.height ?? -1;
       } catch {
         seen = -1;
@@ -298,7 +311,10 @@ describe('node/wallet WalletService', function () {
   it('walletpassphrase semantics: wrong passphrase, relock after the timeout, lock', async () => {
     const s = service();
     await s.start();
-    await assert.rejects(s.unlock('wrong', 10), (e: unknown) => e instanceof WalletError && e.code === 'WRONG_PASSPHRASE');
+    await assert.rejects(
+      s.unlock('wrong', 10),
+      (e: unknown) => e instanceof WalletError && e.code === 'WRONG_PASSPHRASE',
+    );
     assert.deepEqual(s.unlockStatus(), { locked: true, unlockedUntil: null });
     await s.unlock(PASS, 0.2);
     const st = s.unlockStatus();

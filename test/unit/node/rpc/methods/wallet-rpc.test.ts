@@ -130,7 +130,9 @@ describe('wallet RPC methods (real node)', function () {
 
   it('a mined coinbase is immature, then spendable 100 blocks later', async () => {
     const [h1] = (await node.call('generatetoaddress', [1, addrA])) as string[];
-    const blk = (await node.call('getblock', [h1, 2])) as { tx: Array<{ vout: Array<{ value: number; address: string }> }> };
+    const blk = (await node.call('getblock', [h1, 2])) as {
+      tx: Array<{ vout: Array<{ value: number; address: string }> }>;
+    };
     const out = blk.tx[0]!.vout.find((o) => o.address === addrA)!;
     reward = units(out.value);
     assert.ok(reward > 0n);
@@ -146,8 +148,15 @@ describe('wallet RPC methods (real node)', function () {
     assert.equal(units(bal.mine.immature), 0n);
     assert.equal(units(bal.mine.trusted), reward);
     assert.equal(units(await a.rpc.call('getbalance', ['*', 1])), reward);
-    assert.equal(((await a.rpc.call('listtransactions')) as Array<{ category: string }>)[0]!.category, 'generate');
-    const unspent = (await a.rpc.call('listunspent')) as Array<{ address: string; amount: number; confirmations: number }>;
+    assert.equal(
+      ((await a.rpc.call('listtransactions')) as Array<{ category: string }>)[0]!.category,
+      'generate',
+    );
+    const unspent = (await a.rpc.call('listunspent')) as Array<{
+      address: string;
+      amount: number;
+      confirmations: number;
+    }>;
     assert.equal(unspent.length, 1);
     assert.equal(unspent[0]!.address, addrA);
     assert.equal(unspent[0]!.confirmations, 100);
@@ -179,12 +188,21 @@ describe('wallet RPC methods (real node)', function () {
     assert.equal((await rpcFailure(a.rpc.call('sendtoaddress', [addrB, 0]))).code, -3);
     const poor = await rpcFailure(a.rpc.call('sendtoaddress', [addrB, 1_000_000]));
     assert.equal(poor.code, -6);
-    assert.match(poor.message, new RegExp(`insufficient funds: available ${formatUnits(reward)} QXC, needed 1000000\\.\\d+ QXC`));
+    assert.match(
+      poor.message,
+      new RegExp(`insufficient funds: available ${formatUnits(reward)} QXC, needed 1000000\\.\\d+ QXC`),
+    );
     assert.equal((await rpcFailure(a.rpc.call('sendtoaddress', [addrB, 1, '', '', true]))).code, -8);
     assert.equal((await rpcFailure(a.rpc.call('sendtoaddress', [addrB, 1, '', '', false, true]))).code, -8);
     assert.equal((await rpcFailure(a.rpc.call('sendtoaddress', [addrB, 1, 'for rent']))).code, -8);
-    assert.equal((await rpcFailure(a.rpc.call('sendtoaddress', { address: addrB, amount: 1, conf_target: 6 }))).code, -8);
-    assert.equal((await rpcFailure(a.rpc.call('sendtoaddress', { address: addrB, amount: 1, fee_rate: 0.0001 }))).code, -8);
+    assert.equal(
+      (await rpcFailure(a.rpc.call('sendtoaddress', { address: addrB, amount: 1, conf_target: 6 }))).code,
+      -8,
+    );
+    assert.equal(
+      (await rpcFailure(a.rpc.call('sendtoaddress', { address: addrB, amount: 1, fee_rate: 0.0001 }))).code,
+      -8,
+    );
     assert.deepEqual(await node.call('getrawmempool'), []);
   });
 
@@ -212,7 +230,11 @@ describe('wallet RPC methods (real node)', function () {
   });
 
   it('sendtoaddress pays the second wallet; balances move by exactly amount and fee once mined', async () => {
-    const txid = (await a.rpc.call('sendtoaddress', { address: addrB, amount: '1.5', fee_rate: 3 })) as string;
+    const txid = (await a.rpc.call('sendtoaddress', {
+      address: addrB,
+      amount: '1.5',
+      fee_rate: 3,
+    })) as string;
     assert.match(txid, /^[0-9a-f]{64}$/);
     assert.deepEqual(await node.call('getrawmempool'), [txid]);
     assert.deepEqual(broadcasts, [txid]);
@@ -264,7 +286,10 @@ describe('wallet RPC methods (real node)', function () {
     assert.equal(send.blockhash, h);
     assert.equal(send.blockheight, height);
     assert.equal(typeof send.blocktime, 'number');
-    assert.equal(((await a.rpc.call('listtransactions', ['*', 1, 1])) as Array<{ category: string }>)[0]!.category, 'generate');
+    assert.equal(
+      ((await a.rpc.call('listtransactions', ['*', 1, 1])) as Array<{ category: string }>)[0]!.category,
+      'generate',
+    );
     assert.equal((await rpcFailure(a.rpc.call('listtransactions', ['*', -1]))).code, -8);
     const recv = (await b.rpc.call('gettransaction', [txid, true, true])) as {
       amount: number;
@@ -298,7 +323,10 @@ describe('wallet RPC methods (real node)', function () {
       await t.node.chain.processBlock(blk!);
     }
     assert.equal(await node.call('getbestblockhash'), branch[1]);
-    const tx = (await a.rpc.call('gettransaction', [payment.txid])) as { confirmations: number; blockhash?: string };
+    const tx = (await a.rpc.call('gettransaction', [payment.txid])) as {
+      confirmations: number;
+      blockhash?: string;
+    };
     assert.equal(tx.confirmations, 0);
     assert.equal(tx.blockhash, undefined);
     await waitFor(
@@ -314,7 +342,10 @@ describe('wallet RPC methods (real node)', function () {
     assert.equal(info.lastprocessedblock.hash, branch[1]);
     // Mined again on the new branch: confirmed once more.
     await node.call('generatetoaddress', [1, otherAddr]);
-    assert.equal(((await a.rpc.call('gettransaction', [payment.txid])) as { confirmations: number }).confirmations, 1);
+    assert.equal(
+      ((await a.rpc.call('gettransaction', [payment.txid])) as { confirmations: number }).confirmations,
+      1,
+    );
     assert.equal(units(await b.rpc.call('getbalance', ['*', 1])), AMOUNT);
   });
 

@@ -1,0 +1,268 @@
+/**
+ * Training layer throughput:
+ *  - local training samples/s: qenex's plain-TS float trainer (sparse inputs, Adam, batch 32) on
+ *    the consensus digits architecture 196-64-10 and on the issue's reference 784-128-10, beside
+ *    TF.js CPU (tfjs-core + backend-cpu) training the same architectures the same way;
+ *  - consensus evaluation samples/s (integer kernels, JS and WASM) on 4,096-sample batches;
+ *  - time to verify one block's improvement (consensus verifyImprovement: apply the delta, draw the
+ *    batch from a fresh block hash, score parent and child), per kernel;
+ *  - accuracy per domain after N samples of local training.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { devnetParams, evaluationSeed, type ModelUpdate, verifyImprovement } from '../../consensus/index.js';
+import type { SparseSet } from '../../training/data/text.js';
+import { type FloatHead, HeadTrainer } from '../../training/float/mlp.js';
+import {
+  createNetworkEvaluator,
+  diffModels,
+  encodeDelta,
+  initialNetworkModel,
+  jsKernel,
+  LocalTrainer,
+  loadWasmKernel,
+  networkModelHash,
+  wasmKernelPath,
+} from '../../training/index.js';
+import { Xoshiro128 } from '../../training/prng.js';
+import { buildWasm } from '../buildWasm.js';
+import { measure, printTable } from './harness.js';
+
+const BATCH = 32;
+
+/** Raw 28×28 MNIST digits (0..127) as a sparse set, for the 784-input reference architecture. */
+function mnist784(limit: number): SparseSet {
+  const require = createRequire(import.meta.url);
+  const idx: number[] = [];
+  const val: number[] = [];
+  const labels: number[] = [];
+  const offsets: number[] = [0];
+  for (let d = 0; d < 10; d++) {
+    const data = (
+      JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), 'utf8')) as { data: number[] }
+    ).data;
+    const n = Math.min(limit / 10, data.length / 784);
+    for (let k = 0; k < n; k++) {
+      for (let p = 0; p < 784; p++) {
+        const v = Math.round(data[k * 784 + p]! * 127);
+        if (v === 0) continue;
+        idx.push(p);
+        val.push(v);
+      }
+      labels.push(d);
+      offsets.push(idx.length);
+    }
+  }
+  return {
+    n: labels.length,
+    offsets: Uint32Array.from(offsets),
+    idx: Uint16Array.from(idx),
+    val: Uint8Array.from(val),
+    labels: Uint8Array.from(labels),
+  };
+}
+
+/** 196-pixel digits from the consensus training split. */
+async function digits196(): Promise<SparseSet> {
+  const { digitSplits } = await import('../../training/data/digits.js');
+  const t = digitSplits().train;
+  const idx: number[] = [];
+  const val: number[] = [];
+  const offsets: number[] = [0];
+  for (let r = 0; r < t.n; r++) {
+    for (let p = 0; p < 196; p++) {
+      const v = t.images[r * 196 + p]!;
+      if (v === 0) continue;
+      idx.push(p);
+      val.push(v);
+    }
+    offsets.push(idx.length);
+  }
+  return {
+    n: t.n,
+    offsets: Uint32Array.from(offsets),
+    idx: Uint16Array.from(idx),
+    val: Uint8Array.from(val),
+    labels: t.labels,
+  };
+}
+
+function randomHead(sizes: readonly number[]): FloatHead {
+  const rng = new Xoshiro128('bench/head');
+  return {
+    layers: sizes.slice(1).map((out, i) => {
+      const inputs = sizes[i]!;
+      const bound = Math.sqrt(6 / inputs);
+      const w = new Float32Array(inputs * out);
+      for (let k = 0; k < w.length; k++) w[k] = (rng.nextFloat() * 2 - 1) * bound;
+      return { inputs, outputs: out, shift: 7, w, b: new Float32Array(out) };
+    }),
+  };
+}
+
+function dense(set: SparseSet, rows: readonly number[], inputs: number): Float32Array {
+  const x = new Float32Array(rows.length * inputs);
+  rows.forEach((r, i) => {
+    for (let k = set.offsets[r]!; k < set.offsets[r + 1]!; k++)
+      x[i * inputs + set.idx[k]!] = set.val[k]! / 127;
+  });
+  return x;
+}
+
+async function trainingRows(): Promise<Awaited<ReturnType<typeof measure>>[]> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const rows = [];
+  const sets: Array<[string, number[], SparseSet]> = [
+    ['196-64-10', [196, 64, 10], await digits196()],
+    ['784-128-10', [784, 128, 10], mnist784(2000)],
+  ];
+  for (const [name, sizes, set] of sets) {
+    const rng = new Xoshiro128('bench/rows');
+    const pick = (): number[] => Array.from({ length: BATCH }, () => rng.below(set.n));
+    // TF.js: the same MLP (ReLU), softmax cross-entropy, Adam, batch 32, inputs densified. The
+    // backward pass is written out with TF.js ops (tfjs-core alone registers no gradients).
+    type T2 = import('@tensorflow/tfjs-core').Tensor2D;
+    const ws = sizes
+      .slice(1)
+      .map((out, i) => tf.variable(tf.randomUniform([sizes[i]!, out], -0.1, 0.1), true, `${name}/w${i}`));
+    const bs = sizes.slice(1).map((out, i) => tf.variable(tf.zeros([out]), true, `${name}/b${i}`));
+    const opt = tf.train.adam(0.002);
+    const tfStep = (): void => {
+      const rowsIdx = pick();
+      const grads = tf.tidy(() => {
+        const x = tf.tensor2d(dense(set, rowsIdx, sizes[0]!), [BATCH, sizes[0]!]);
+        const y = tf.oneHot(
+          tf.tensor1d(
+            rowsIdx.map((r) => set.labels[r]!),
+            'int32',
+          ),
+          sizes[sizes.length - 1]!,
+        );
+        const acts: T2[] = [x];
+        const zs: T2[] = [];
+        ws.forEach((w, i) => {
+          const z = tf.add(tf.matMul(acts[i]!, w as unknown as T2), bs[i]!) as T2;
+          zs.push(z);
+          if (i < ws.length - 1) acts.push(tf.relu(z));
+        });
+        let g = tf.div(tf.sub(tf.softmax(zs[zs.length - 1]!), y), BATCH) as T2;
+        const named: Record<string, import('@tensorflow/tfjs-core').Tensor> = {};
+        for (let i = ws.length - 1; i >= 0; i--) {
+          named[ws[i]!.name] = tf.matMul(acts[i]!, g, true, false);
+          named[bs[i]!.name] = tf.sum(g, 0);
+          if (i > 0) g = tf.mul(tf.matMul(g, ws[i] as unknown as T2, false, true), tf.step(zs[i - 1]!)) as T2;
+        }
+        return named;
+      });
+      opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
+      tf.dispose(Object.values(grads));
+    };
+    rows.push(await measure(`TF.js CPU ${name} (baseline)`, tfStep, { minMs: 3000, opsPerCall: BATCH }));
+    const trainer = new HeadTrainer(randomHead(sizes));
+    const seq = Array.from({ length: BATCH }, (_, i) => i);
+    const batch = (): SparseSet => {
+      const r = pick();
+      const offsets = new Uint32Array(BATCH + 1);
+      const idx: number[] = [];
+      const val: number[] = [];
+      r.forEach((row, i) => {
+        for (let k = set.offsets[row]!; k < set.offsets[row + 1]!; k++) {
+          idx.push(set.idx[k]!);
+          val.push(set.val[k]!);
+        }
+        offsets[i + 1] = idx.length;
+      });
+      return {
+        n: BATCH,
+        offsets,
+        idx: Uint16Array.from(idx),
+        val: Uint8Array.from(val),
+        labels: Uint8Array.from(r.map((x) => set.labels[x]!)),
+      };
+    };
+    rows.push(
+      await measure(`qenex TS trainer ${name}`, () => void trainer.step(batch(), seq), {
+        minMs: 3000,
+        opsPerCall: BATCH,
+      }),
+    );
+    for (const v of [...ws, ...bs]) v.dispose();
+  }
+  return rows;
+}
+
+export async function run(): Promise<void> {
+  if (wasmKernelPath() === undefined) buildWasm();
+  const wasm = loadWasmKernel();
+  if (!wasm) throw new Error('WASM kernel unavailable');
+
+  console.log('\nlocal training (samples/s; one core)…');
+  const train = await trainingRows();
+  printTable('local training, samples/s (batch 32, Adam)', train, 'TF.js CPU 196-64-10 (baseline)');
+
+  // a realistic chain step: base trained a little, child trained more
+  const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench' });
+  t.setBase(initialNetworkModel());
+  t.train(3000);
+  const base = t.currentModel();
+  t.setBase(base);
+  t.train(6000);
+  const child = t.currentModel();
+  const update: ModelUpdate = {
+    baseModelHash: networkModelHash(base),
+    delta: encodeDelta(diffModels(base, child)),
+    contributors: [],
+  };
+  const childHash = networkModelHash(child);
+  const N = devnetParams.evalSamples;
+  const evals = [];
+  for (const k of [jsKernel, wasm]) {
+    const ev = createNetworkEvaluator({ kernel: k });
+    const seed = sha256(Uint8Array.of(1));
+    ev.score(child, seed, N);
+    evals.push(
+      await measure(`consensus eval, ${k.name} kernel`, () => void ev.score(child, seed, N), {
+        opsPerCall: N,
+      }),
+    );
+  }
+  printTable(
+    `consensus evaluation, samples/s (batches of ${N}, batch cached)`,
+    evals,
+    'consensus eval, js kernel',
+  );
+
+  const verify = [];
+  let nonce = 0;
+  for (const k of [jsKernel, wasm]) {
+    const ev = createNetworkEvaluator({ kernel: k });
+    verify.push(
+      await measure(`verify block improvement, ${k.name}`, () => {
+        const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff));
+        verifyImprovement(ev, base, update.baseModelHash, update, childHash, blockHash, devnetParams);
+      }),
+    );
+  }
+  printTable(
+    `block verification (apply delta + draw ${N} samples + score parent and child), blocks/s`,
+    verify,
+    `verify block improvement, js`,
+  );
+
+  console.log('\naccuracy per domain after local training (one node, whole training split):');
+  const ev = createNetworkEvaluator({ kernel: wasm });
+  const acc = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench/accuracy' });
+  acc.setBase(initialNetworkModel());
+  const seed = evaluationSeed(sha256(Uint8Array.of(9)));
+  let trained = 0;
+  for (const target of [0, 3_000, 15_000, 30_000, 60_000, 120_000]) {
+    trained += acc.train(target - trained);
+    const by = ev.scoreByDomain(acc.currentModel(), seed, 30_000);
+    console.log(
+      `  ${String(target).padStart(7)} samples: ${by.map((d) => `${d.domain} ${((100 * d.correct) / d.total).toFixed(1)}%`).join(', ')}`,
+    );
+  }
+}
