@@ -26,7 +26,9 @@ import { Miner } from './miner/index.js';
 import { p2pChain, p2pMempool } from './p2pAdapter.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
 import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
+import { walletMethods } from './rpc/methods/wallet.js';
 import { VerifyPool } from './verify/index.js';
+import { WalletService } from './wallet/index.js';
 
 export interface NodeDeps {
   readonly logger?: Logger;
@@ -46,6 +48,7 @@ export class QenexNode {
   readonly miner: Miner | null;
   readonly rpc: RpcServer;
   readonly p2p: P2pNode;
+  readonly wallet: WalletService;
   private readonly evaluator: Evaluator<unknown>;
   private lock: DatadirLock | null = null;
   private readonly startedAt: number;
@@ -110,7 +113,25 @@ export class QenexNode {
         logger: this.logger.child({ module: 'p2p' }),
       },
     );
+    this.wallet = new WalletService(
+      { datadir: opts.datadir },
+      {
+        chain: this.chain,
+        mempool: this.mempool,
+        params: this.params,
+        logger: this.logger.child({ module: 'wallet' }),
+      },
+    );
     const registry = new RpcRegistry();
+    registry.register(
+      'wallet',
+      walletMethods({
+        params: this.params,
+        walletService: this.wallet,
+        chain: this.chain,
+        mempool: this.mempool,
+      }),
+    );
     for (const [category, methods] of nodeNamespaces(this.rpcContext())) registry.register(category, methods);
     this.rpc = new RpcServer(
       {
@@ -193,6 +214,7 @@ export class QenexNode {
       await this.verifier.start();
       await this.chain.start();
       await this.mempool.start();
+      await this.wallet.start();
       this.wireEvents();
       await this.startP2p();
       await this.rpc.start();
@@ -290,6 +312,7 @@ export class QenexNode {
     await step('rpc', () => this.rpc.stop());
     await step('p2p', () => this.p2p.stop());
     for (const u of this.unsubscribe.splice(0)) u();
+    await step('wallet', () => this.wallet.stop());
     await step('mempool', () => this.mempool.stop());
     await step('chain', () => this.chain.stop());
     await step('verifier', () => this.verifier.stop());

@@ -1,19 +1,17 @@
 /**
  * `npm run devnet -- --nodes N [--miners M] [--dir D]`: a local devnet of N qenex node processes
- * on loopback, each with its own data dir (D/node-i, default ./.qenex-devnet-net) and mining key,
+ * on loopback, each with its own data dir (D/node-i, default ./.qenex-devnet-net) and wallet,
  * bootstrapped to each other; the first M nodes (default 2) mine. Prints where each RPC listens.
  * Ctrl-C stops them all cleanly (SIGTERM to every node, then waits for them to exit).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { devnetParams, getPublicKey, hash160, toHex } from '../consensus/index.js';
 import { loadOrCreatePeerKey } from '../p2p/index.js';
-import { encodeAddress } from '../wallet/index.js';
+import { ensureDevWallet } from './devWallet.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,17 +40,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function minerAddress(dir: string): string {
-  const file = join(dir, 'miner-key.json');
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { address: string }).address;
-  const sk = randomBytes(32);
-  const address = encodeAddress(hash160(getPublicKey(sk)), devnetParams);
-  writeFileSync(file, `${JSON.stringify({ network: 'devnet', address, secretKey: toHex(sk) }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  return address;
-}
-
 interface Planned {
   dir: string;
   rpcPort: number;
@@ -71,7 +58,7 @@ for (let i = 0; i < n; i++) {
     rpcPort: await freePort(),
     p2pPort: await freePort(),
     peerId: peerIdFromPrivateKey(key).toString(),
-    address: minerAddress(dir),
+    address: (await ensureDevWallet(dir)).address,
   });
 }
 

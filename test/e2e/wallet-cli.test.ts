@@ -152,9 +152,7 @@ describe('qenex wallet CLI', function () {
     }
   });
 
-  // Skipped until node/createNode.ts builds the WalletService (the lead wires it): a node
-  // started after `qenex wallet create` then loads <datadir>/wallet.json.
-  it.skip('address, balance, export-xpub, send and history against a node started after create', async () => {
+  it('address, balance, export-xpub, send and history against a node started after create', async () => {
     const port = await freePort();
     const rpc = [...loc('a'), '--rpc-port', String(port)];
     const node = spawnCli(['node', ...loc('a'), '--rpc-port', String(port), '--p2p-port', '0']);
