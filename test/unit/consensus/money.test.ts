@@ -11,38 +11,9 @@ import {
   totalBaseIssuance,
 } from '../../../consensus/money.js';
 import type { NetworkParams } from '../../../consensus/params/types.js';
+import { testParams } from '../../utils/params.js';
 
 /** 50 QXC halving every 210,000 blocks, 21M cap, 80/20 split, bonus up to x2. Local to this test. */
-function testParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
-  return {
-    name: 'devnet',
-    magic: 0x0b110907,
-    addressPrefix: 'dqxc',
-    defaultP2pPort: 0,
-    defaultRpcPort: 0,
-    powLimitBits: 0x207fffff,
-    targetSpacing: 600,
-    retargetInterval: 2016,
-    noRetargeting: false,
-    maxFutureDrift: 7200,
-    medianTimeSpan: 11,
-    initialSubsidy: 50n * COIN,
-    halvingInterval: 210_000,
-    maxSupply: 21_000_000n * COIN,
-    coinbaseMaturity: 100,
-    dustThreshold: 546n,
-    genesisSharePercent: 20n,
-    genesisPubKeyHash: new Uint8Array(20),
-    minImprovementPpm: 1000,
-    maxImprovementPpm: 1_000_000,
-    evalSamples: 256,
-    maxBlockSize: 1_000_000,
-    maxModelUpdateSize: 1_000_000,
-    maxContributors: 16,
-    genesis: { version: 1, time: 0, bits: 0x207fffff, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
-    ...overrides,
-  };
-}
 
 const verdict = (reason: string) => (e: unknown) =>
   e instanceof VerdictError && e.reason === reason && e.level === 'invalid';

@@ -9,37 +9,11 @@ import {
   nextBits,
   retargetStartHeight,
 } from '../../../../consensus/pow/retarget.js';
+import { testParams as baseParams } from '../../../utils/params.js';
 
 /** Bitcoin mainnet's PoW parameters in a local NetworkParams (not a real qenex network). */
 function testParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
-  return {
-    name: 'devnet',
-    magic: 0x0b110907,
-    addressPrefix: 'dqxc',
-    defaultP2pPort: 0,
-    defaultRpcPort: 0,
-    powLimitBits: 0x1d00ffff,
-    targetSpacing: 600,
-    retargetInterval: 2016,
-    noRetargeting: false,
-    maxFutureDrift: 7200,
-    medianTimeSpan: 11,
-    initialSubsidy: 5_000_000_000n,
-    halvingInterval: 210_000,
-    maxSupply: 2_100_000_000_000_000n,
-    coinbaseMaturity: 100,
-    dustThreshold: 546n,
-    genesisSharePercent: 20n,
-    genesisPubKeyHash: new Uint8Array(20),
-    minImprovementPpm: 1000,
-    maxImprovementPpm: 1_000_000,
-    evalSamples: 256,
-    maxBlockSize: 1_000_000,
-    maxModelUpdateSize: 1_000_000,
-    maxContributors: 16,
-    genesis: { version: 1, time: 0, bits: 0x1d00ffff, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
-    ...overrides,
-  };
+  return baseParams({ powLimitBits: 0x1d00ffff, ...overrides });
 }
 
 const bad = (e: unknown) => e instanceof VerdictError && e.reason === 'bad-diffbits' && e.level === 'invalid';

@@ -1,38 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { VerdictError } from '../../../../consensus/errors.js';
-import type { NetworkParams } from '../../../../consensus/params/types.js';
 import { checkBlockTime, medianTimePast } from '../../../../consensus/pow/time.js';
-
-function testParams(): NetworkParams {
-  return {
-    name: 'devnet',
-    magic: 0x0b110907,
-    addressPrefix: 'dqxc',
-    defaultP2pPort: 0,
-    defaultRpcPort: 0,
-    powLimitBits: 0x207fffff,
-    targetSpacing: 600,
-    retargetInterval: 2016,
-    noRetargeting: false,
-    maxFutureDrift: 7200,
-    medianTimeSpan: 11,
-    initialSubsidy: 5_000_000_000n,
-    halvingInterval: 210_000,
-    maxSupply: 2_100_000_000_000_000n,
-    coinbaseMaturity: 100,
-    dustThreshold: 546n,
-    genesisSharePercent: 20n,
-    genesisPubKeyHash: new Uint8Array(20),
-    minImprovementPpm: 1000,
-    maxImprovementPpm: 1_000_000,
-    evalSamples: 256,
-    maxBlockSize: 1_000_000,
-    maxModelUpdateSize: 1_000_000,
-    maxContributors: 16,
-    genesis: { version: 1, time: 0, bits: 0x207fffff, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
-  };
-}
+import { testParams } from '../../../utils/params.js';
 
 const verdict = (reason: string, level: string) => (e: unknown) =>
   e instanceof VerdictError && e.reason === reason && e.level === level;

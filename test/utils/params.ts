@@ -1,0 +1,38 @@
+/**
+ * Bitcoin-like NetworkParams for consensus math tests (10-minute blocks, 2016-block retargets,
+ * 50-coin subsidy, 21M cap), independent of qenex's own network params so the rules are checked
+ * against the numbers Bitcoin Core's tests use. `powLimitBits` defaults to regtest's.
+ */
+import type { NetworkParams } from '../../consensus/params/types.js';
+
+export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
+  const powLimitBits = overrides.powLimitBits ?? 0x207fffff;
+  return {
+    name: 'devnet',
+    magic: 0x0b110907,
+    addressPrefix: 'dqxc',
+    defaultP2pPort: 0,
+    defaultRpcPort: 0,
+    powLimitBits,
+    targetSpacing: 600,
+    retargetInterval: 2016,
+    noRetargeting: false,
+    maxFutureDrift: 7200,
+    medianTimeSpan: 11,
+    initialSubsidy: 5_000_000_000n,
+    halvingInterval: 210_000,
+    maxSupply: 2_100_000_000_000_000n,
+    coinbaseMaturity: 100,
+    dustThreshold: 546n,
+    genesisSharePercent: 20n,
+    genesisPubKeyHash: new Uint8Array(20),
+    minImprovementPpm: 1000,
+    maxImprovementPpm: 1_000_000,
+    evalSamples: 256,
+    maxBlockSize: 1_000_000,
+    maxModelUpdateSize: 1_000_000,
+    maxContributors: 16,
+    genesis: { version: 1, time: 0, bits: powLimitBits, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
+    ...overrides,
+  };
+}
