@@ -28,7 +28,6 @@ import {
   sighash,
   sign,
   spentOutputsHash,
-  splitCoinbase,
   type Transaction,
   TX_VERSION,
   type TxOutput,
@@ -38,6 +37,7 @@ import {
   withId,
   wtxid,
 } from '../../consensus/index.js';
+import { coinbaseTransaction } from '../../node/miner/index.js';
 import { initialModel, type LinearModel, linearEvaluator } from '../../training/index.js';
 
 export interface KeyPair {
@@ -86,18 +86,8 @@ export function mineHeader(header: BlockHeader, params: NetworkParams): BlockHea
   }
 }
 
-export function coinbaseTx(
-  height: number,
-  total: bigint,
-  minerPkh: Uint8Array,
-  params: NetworkParams,
-): Transaction {
-  const { genesis, miner } = splitCoinbase(total, params);
-  const outputs: TxOutput[] = [];
-  if (genesis > 0n) outputs.push({ value: genesis, pubKeyHash: params.genesisPubKeyHash });
-  outputs.push({ value: miner, pubKeyHash: minerPkh });
-  return { version: TX_VERSION, inputs: [], outputs, lockTime: height, witnesses: [] };
-}
+/** The same coinbase the node's miner builds (genesis share first, then the miner's output). */
+export const coinbaseTx = coinbaseTransaction;
 
 interface Entry {
   block: BlockWithIds;
