@@ -2,7 +2,7 @@
  * Composition root: builds every service from typed options, plugs the narrow interfaces
  * together, starts them in dependency order and stops them in reverse.
  *
- *   datadir lock → chain DB → signature pool → chain → mempool → p2p → RPC server → miner
+ *   datadir lock → chain DB → signature pool → chain → mempool → wallet → p2p → RPC server → miner
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
