@@ -1,7 +1,7 @@
 /** Handlers for the commands that run the node itself. */
 import { join } from 'node:path';
 import { NETWORKS } from '../../consensus/index.js';
-import { linearEvaluator } from '../../training/index.js';
+import { networkEvaluator } from '../../training/index.js';
 import { Chain } from '../chain/index.js';
 import { acquireLock, type NodeOptions } from '../config/index.js';
 import { createNode } from '../createNode.js';
@@ -50,7 +50,7 @@ export async function runChainVerify(opts: NodeOptions): Promise<void> {
       {
         db,
         params: NETWORKS[opts.network],
-        evaluator: linearEvaluator,
+        evaluator: networkEvaluator,
         verifier,
         logger,
         clock: () => Math.floor(Date.now() / 1000),

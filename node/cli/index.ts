@@ -9,7 +9,7 @@ import type { ParseEnv } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 import { runChainVerify, runNode } from './commands.js';
 import { buildProgram } from './program.js';
-import { runMineStatus, runRpc, runStatus } from './rpcCommand.js';
+import { runAiImprovements, runAiStatus, runMineStatus, runRpc, runStatus } from './rpcCommand.js';
 import type { CliHandlers, CliIo } from './types.js';
 
 export { runChainVerify, runNode } from './commands.js';
@@ -20,7 +20,15 @@ export { buildProgram, cliFlags } from './program.js';
 export type { RpcEndpoint } from './rpcCall.js';
 export { DEFAULT_RPC_TIMEOUT_MS, rpcCall, rpcEndpoint } from './rpcCall.js';
 export type { RpcCommandDeps } from './rpcCommand.js';
-export { formatRpcResult, parseRpcParams, runMineStatus, runRpc, runStatus } from './rpcCommand.js';
+export {
+  formatRpcResult,
+  parseRpcParams,
+  runAiImprovements,
+  runAiStatus,
+  runMineStatus,
+  runRpc,
+  runStatus,
+} from './rpcCommand.js';
 export type { CliHandlers, CliIo } from './types.js';
 
 export const consoleIo: CliIo = {
@@ -35,6 +43,8 @@ export function defaultHandlers(io: CliIo): CliHandlers {
     chainVerify: runChainVerify,
     status: (opts) => runStatus(opts, io),
     mineStatus: (opts) => runMineStatus(opts, io),
+    aiStatus: (opts) => runAiStatus(opts, io),
+    aiImprovements: (opts, last) => runAiImprovements(opts, last, io),
     rpc: (opts, method, params) => runRpc(opts, method, params, io),
   };
 }

@@ -132,6 +132,24 @@ export function buildProgram(
   addRpcClientOptions(mineStatus);
   mineStatus.action(async (_flags: unknown, cmd: Command) => handlers.mineStatus(parse(cmd)));
 
+  const ai = program.command('ai').description('model and training commands');
+  const aiStatus = ai
+    .command('status')
+    .description('print the chain model and the local trainer’s state (getmodelinfo + gettraininginfo)');
+  addLocationOptions(aiStatus);
+  addRpcClientOptions(aiStatus);
+  aiStatus.action(async (_flags: unknown, cmd: Command) => handlers.aiStatus(parse(cmd)));
+  const aiImprovements = ai
+    .command('improvements')
+    .description('list recent best-chain blocks with a verified model improvement (getimprovements)');
+  addLocationOptions(aiImprovements);
+  addRpcClientOptions(aiImprovements);
+  aiImprovements
+    .option('--last <n>', 'how many blocks (default 10)', naturalNumber)
+    .action(async (flags: { last?: number }, cmd: Command) =>
+      handlers.aiImprovements(parse(cmd), flags.last ?? 10),
+    );
+
   const rpc = program
     .command('rpc')
     .description('call a JSON-RPC method on a running node and print the result (like bitcoin-cli)')

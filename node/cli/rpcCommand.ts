@@ -49,6 +49,25 @@ export async function runStatus(opts: NodeOptions, io: CliIo, deps: RpcCommandDe
   io.out(`${JSON.stringify({ chain, mining }, null, 2)}\n`);
 }
 
+export async function runAiStatus(opts: NodeOptions, io: CliIo, deps: RpcCommandDeps = {}): Promise<void> {
+  const ep = deps.endpoint ?? rpcEndpoint(opts);
+  const [model, training] = await Promise.all([
+    rpcCall(ep, 'getmodelinfo', []),
+    rpcCall(ep, 'gettraininginfo', []),
+  ]);
+  io.out(`${JSON.stringify({ model, training }, null, 2)}\n`);
+}
+
+export async function runAiImprovements(
+  opts: NodeOptions,
+  last: number,
+  io: CliIo,
+  deps: RpcCommandDeps = {},
+): Promise<void> {
+  const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'getimprovements', [last]);
+  io.out(`${formatRpcResult(result) ?? 'null'}\n`);
+}
+
 export async function runMineStatus(opts: NodeOptions, io: CliIo, deps: RpcCommandDeps = {}): Promise<void> {
   const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'getmininginfo', []);
   io.out(`${formatRpcResult(result) ?? 'null'}\n`);

@@ -20,6 +20,10 @@ export interface CliHandlers {
   chainVerify(opts: NodeOptions): Promise<void>;
   /** `qenex mine status`: the running node's mining state. */
   mineStatus(opts: NodeOptions): Promise<void>;
+  /** `qenex ai status`: the chain model and the local trainer (getmodelinfo + gettraininginfo). */
+  aiStatus(opts: NodeOptions): Promise<void>;
+  /** `qenex ai improvements --last N`: recent verified improvements (getimprovements). */
+  aiImprovements(opts: NodeOptions, last: number): Promise<void>;
   /** `qenex rpc METHOD [PARAMS...]`: params as typed on the command line. */
   rpc(opts: NodeOptions, method: string, params: readonly string[]): Promise<void>;
 }

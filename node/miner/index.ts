@@ -20,6 +20,8 @@ export type {
   MinerEvents,
   MinerMempool,
   MinerStatus,
+  MinerUpdateSource,
   NextBlockContext,
   TemplateOptions,
+  TemplateUpdate,
 } from './types.js';

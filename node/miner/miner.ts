@@ -186,10 +186,15 @@ export class Miner extends EventEmitter<MinerEvents> {
           await this.sleep(ahead * 1000);
           continue;
         }
-        const tpl = buildTemplate(ctx, mempool, this.options.pubKeyHash, params, {
-          maxBlockSize: this.options.maxBlockSize,
-          minTime,
-        });
+        const proposal = this.deps.updates?.proposal(ctx) ?? undefined;
+        const tpl = buildTemplate(
+          ctx,
+          mempool,
+          this.options.pubKeyHash,
+          params,
+          { maxBlockSize: this.options.maxBlockSize, minTime },
+          proposal,
+        );
         this.current = { builtAt: performance.now(), revision: mempool.revision };
         this.announce('template', tpl);
         const outcome = await this.search(tpl, gen);
@@ -197,6 +202,16 @@ export class Miner extends EventEmitter<MinerEvents> {
         if (!this.running) break;
         if (outcome.kind === 'exhausted') bump = { prev, minTime: tpl.header.time + 1 };
         else if (outcome.kind === 'found') {
+          if (tpl.update && this.deps.updates) {
+            const block = templateBlock(tpl, outcome.nonce);
+            if (!this.deps.updates.accepts(block, headerHash(block.header))) {
+              // Consensus measures the improvement on this block's own hash: below threshold, so
+              // the block would be invalid. Search on (a later time gives fresh hashes).
+              this.log.debug({ height: tpl.height }, 'model update below threshold on the found hash');
+              bump = { prev, minTime: tpl.header.time + 1 };
+              continue;
+            }
+          }
           const stillTip = equalBytes(
             chain.nextBlockContext(this.nowSeconds()).prevHash,
             tpl.header.prevHash,

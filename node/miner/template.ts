@@ -1,16 +1,19 @@
 /**
  * Block templates: a coinbase paying the block reward plus the fees of the transactions the pool
  * selects, split as consensus requires (the genesis address's share first, the miner's output
- * last, coinbase lockTime = height), the merkle root over every wtxid, the tip's model hash (no
- * model update yet: updates come with the training layer), the expected bits, and a time past
- * the median time past.
+ * last, coinbase lockTime = height), the merkle root over every wtxid (and the model update's id
+ * when the block carries one), the resulting model hash (the tip's without an update), the
+ * expected bits, and a time past the median time past. The coinbase claims no improvement bonus
+ * (known limitation: the bonus depends on the final block hash, fixed only after the PoW search).
  */
 import {
   BLOCK_VERSION,
   type Block,
   blockMerkleRoot,
   blockReward,
+  encodeModelUpdate,
   HEADER_SIZE,
+  modelUpdateId,
   type NetworkParams,
   splitCoinbase,
   type Transaction,
@@ -20,7 +23,13 @@ import {
   wtxid,
 } from '../../consensus/index.js';
 import { MinerError } from './errors.js';
-import type { BlockTemplate, MinerMempool, NextBlockContext, TemplateOptions } from './types.js';
+import type {
+  BlockTemplate,
+  MinerMempool,
+  NextBlockContext,
+  TemplateOptions,
+  TemplateUpdate,
+} from './types.js';
 
 /** Room for the block's transaction count varint (at most 5 bytes) and the update flag byte. */
 const BLOCK_FRAMING = 5 + 1;
@@ -49,6 +58,7 @@ export function buildTemplate(
   minerPkh: Uint8Array,
   params: NetworkParams,
   opts: TemplateOptions = {},
+  update?: TemplateUpdate,
 ): BlockTemplate {
   if (minerPkh.length !== 20) {
     throw new MinerError({
@@ -58,13 +68,14 @@ export function buildTemplate(
     });
   }
   const maxBlockSize = Math.min(opts.maxBlockSize ?? params.maxBlockSize, params.maxBlockSize);
-  const room = maxBlockSize - HEADER_SIZE - BLOCK_FRAMING - maxCoinbaseSize(params);
+  const updateSize = update ? encodeModelUpdate(update.update).length : 0;
+  const room = maxBlockSize - HEADER_SIZE - BLOCK_FRAMING - maxCoinbaseSize(params) - updateSize;
   const selection = room > 0 ? mempool.selectForBlock(room) : { txs: [], fees: 0n };
   const reward = blockReward({ height: ctx.height, improvementPpm: 0, issuedBefore: ctx.issued }, params);
   const coinbase = coinbaseTransaction(ctx.height, reward + selection.fees, minerPkh, params);
   const txs: Transaction[] = [coinbase];
   const wtxids = [wtxid(coinbase)];
-  let size = HEADER_SIZE + varintLen(selection.txs.length + 1) + 1 + txSize(coinbase);
+  let size = HEADER_SIZE + varintLen(selection.txs.length + 1) + 1 + txSize(coinbase) + updateSize;
   for (const t of selection.txs) {
     txs.push(t.tx);
     wtxids.push(t.wtxid);
@@ -75,8 +86,8 @@ export function buildTemplate(
     header: {
       version: BLOCK_VERSION,
       prevHash: ctx.prevHash,
-      merkleRoot: blockMerkleRoot(wtxids, null),
-      modelHash: ctx.modelHash,
+      merkleRoot: blockMerkleRoot(wtxids, update ? modelUpdateId(update.update) : null),
+      modelHash: update ? update.modelHash : ctx.modelHash,
       time,
       bits: ctx.bits,
       nonce: 0n,
@@ -84,6 +95,7 @@ export function buildTemplate(
     txs,
     fees: selection.fees,
     reward,
+    update: update?.update ?? null,
     height: ctx.height,
     size,
   };
@@ -91,7 +103,7 @@ export function buildTemplate(
 
 /** The block of `tpl` with `nonce` in its header. */
 export function templateBlock(tpl: BlockTemplate, nonce: bigint): Block {
-  return { header: { ...tpl.header, nonce }, txs: tpl.txs, update: null };
+  return { header: { ...tpl.header, nonce }, txs: tpl.txs, update: tpl.update };
 }
 
 function varintLen(v: number): number {

@@ -2,6 +2,7 @@ import type {
   Block,
   BlockHeader,
   Hash,
+  ModelUpdate,
   NetworkParams,
   Transaction,
   TxWithId,
@@ -45,7 +46,25 @@ export interface Clock {
   now(): number;
 }
 
+/** A model update to put in a template, and the model hash the header then commits to. */
+export interface TemplateUpdate {
+  readonly update: ModelUpdate;
+  readonly modelHash: Hash;
+}
+
+/**
+ * Where the miner gets model updates from (node/training's proposer). `proposal` pre-checks the
+ * improvement on a local seed; `accepts` re-checks it on the found block's own hash (the one
+ * consensus measures), and a block that fails is discarded and the search continues.
+ */
+export interface MinerUpdateSource {
+  proposal(ctx: NextBlockContext): TemplateUpdate | null;
+  accepts(block: Block, blockHash: Hash): boolean;
+}
+
 export interface MinerDeps {
+  /** Model updates (when training is on); without it blocks carry none. */
+  readonly updates?: MinerUpdateSource;
   readonly chain: MinerChain;
   readonly mempool: MinerMempool;
   readonly params: NetworkParams;
@@ -60,8 +79,13 @@ export interface BlockTemplate {
   readonly txs: readonly Transaction[];
   /** Fees of the selected transactions. */
   readonly fees: bigint;
-  /** Subsidy the block may claim (no improvement bonus: templates carry no model update yet). */
+  /**
+   * Subsidy the coinbase claims. Never the improvement bonus: it depends on the improvement
+   * measured with the final block hash, which the coinbase (inside the merkle root) cannot know.
+   */
   readonly reward: bigint;
+  /** The model update the block carries (its header commits to the resulting model). */
+  readonly update: ModelUpdate | null;
   readonly height: number;
   /** Serialized size of the block. */
   readonly size: number;

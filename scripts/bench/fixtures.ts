@@ -13,7 +13,10 @@ import {
 } from '../../consensus/index.js';
 import { bcryptoVerifier } from '../../node/verify/index.js';
 import { type KeyPair, keyPair, signTx, TestChain } from '../../test/utils/chainBuilder.js';
+import { linearParams } from '../../test/utils/linearParams.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 export interface BenchChain {
   readonly chain: TestChain;
   /** Blocks after genesis, in order (the first ~102 prepare coins; the rest are full). */
@@ -32,7 +35,7 @@ function fanOut(from: { op: OutPoint; coin: Coin }, n: number, key: KeyPair, cha
 }
 
 export async function buildBenchChain(fullBlocks: number, txsPerBlock: number): Promise<BenchChain> {
-  const chain = new TestChain(devnetParams, bcryptoVerifier);
+  const chain = new TestChain(linearDevnet, bcryptoVerifier);
   const spender = keyPair('bench-spender');
   const blocks: BlockWithIds[] = [];
   const mine = async (opts: Parameters<TestChain['mine']>[0] = {}) => {
@@ -61,7 +64,7 @@ export async function buildBenchChain(fullBlocks: number, txsPerBlock: number): 
           },
           [out],
           [spender],
-          devnetParams,
+          linearDevnet,
         ),
       );
     }

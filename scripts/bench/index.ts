@@ -12,6 +12,7 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }>
   { name: 'consensus', load: () => import('./consensus.js') },
   { name: 'node', load: () => import('./node.js') },
   { name: 'network', load: () => import('./network.js') },
+  { name: 'training', load: () => import('./training.js') },
 ];
 
 async function main(args: readonly string[]): Promise<void> {

@@ -19,10 +19,13 @@ import { ChainDb } from '../../node/db/index.js';
 import { silentLogger } from '../../node/logger.js';
 import { readCookieFile } from '../../node/rpc/index.js';
 import { VerifyPool } from '../../node/verify/index.js';
+import { linearParams } from '../../test/utils/linearParams.js';
 import { linearEvaluator } from '../../training/index.js';
 import { buildBenchChain } from './fixtures.js';
 import { type BenchResult, measure, printTable } from './harness.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 const FULL_BLOCKS = 4;
 const TXS_PER_BLOCK = 2000;
 
@@ -56,13 +59,13 @@ async function blockConnect(): Promise<void> {
         b,
         {
           height,
-          modelHash: devnetParams.genesis.modelHash,
+          modelHash: linearDevnet.genesis.modelHash,
           model: () => linearEvaluator.initialModel(),
           issued,
         },
-        { expectedBits: devnetParams.powLimitBits, medianTimePast: mtp, now: b.block.header.time },
+        { expectedBits: linearDevnet.powLimitBits, medianTimePast: mtp, now: b.block.header.time },
         view,
-        { params: devnetParams, evaluator: linearEvaluator, verifier: pool },
+        { params: linearDevnet, evaluator: linearEvaluator, verifier: pool },
       );
       utxo.apply(b, height + 1);
       issued = res.connect.issuedAfter;
@@ -77,7 +80,7 @@ async function blockConnect(): Promise<void> {
       {},
       {
         db,
-        params: devnetParams,
+        params: linearDevnet,
         evaluator: linearEvaluator,
         verifier: pool,
         logger: silentLogger,

@@ -39,7 +39,10 @@ import {
 } from '../../consensus/index.js';
 import { coinbaseTransaction } from '../../node/miner/index.js';
 import { initialModel, type LinearModel, linearEvaluator } from '../../training/index.js';
+import { linearParams } from './linearParams.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 export interface KeyPair {
   readonly sk: Uint8Array;
   readonly pk: Uint8Array;
@@ -121,7 +124,7 @@ export class TestChain {
   readonly miner = keyPair('miner');
 
   constructor(
-    readonly params: NetworkParams = devnetParams,
+    readonly params: NetworkParams = linearDevnet,
     readonly verifier: SigVerifier = nobleVerifier,
   ) {
     const g = genesisBlock(params);

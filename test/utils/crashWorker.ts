@@ -36,8 +36,11 @@ import { ChainDb } from '../../node/db/index.js';
 import { silentLogger } from '../../node/logger.js';
 import { improvingDelta, type LinearModel, linearEvaluator } from '../../training/index.js';
 import { coinbaseTx, keyPair, mineHeader, signTx } from './chainBuilder.js';
+import { linearParams } from './linearParams.js';
 
-export const CRASH_PARAMS = devnetParams;
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
+export const CRASH_PARAMS = linearDevnet;
 /** Fixed clock, after every block the worker can make (their times step by one second). */
 export const CRASH_CLOCK = (): number => CRASH_PARAMS.genesis.time + 10_000_000;
 

@@ -1,9 +1,18 @@
 /** What the RPC namespaces need from the running node (node/createNode.ts provides it). */
-import type { Evaluator, NetworkParams } from '../../../consensus/index.js';
+import type { Evaluator, Hash, NetworkParams } from '../../../consensus/index.js';
 import type { P2pNode } from '../../../p2p/index.js';
 import type { Chain } from '../../chain/index.js';
 import type { Mempool } from '../../mempool/index.js';
 import type { Miner } from '../../miner/index.js';
+
+/** The chain's evaluator plus per-domain scores (training's NetworkEvaluator, model type erased). */
+export interface RpcEvaluator extends Evaluator<unknown> {
+  scoreByDomain(
+    model: unknown,
+    seed: Hash,
+    count: number,
+  ): ReadonlyArray<{ readonly domain: string; readonly correct: number; readonly total: number }>;
+}
 
 export interface RpcNodeContext {
   readonly params: NetworkParams;
@@ -15,7 +24,7 @@ export interface RpcNodeContext {
   readonly p2p: P2pNode | null;
   /** Mines n blocks to an address right now (generatetoaddress). */
   generate(n: number, address: string, maxTries: number): Promise<string[]>;
-  readonly evaluator: Evaluator<unknown>;
+  readonly evaluator: RpcEvaluator;
   /** Process start, unix seconds. */
   readonly startedAt: number;
   /** Wall clock, unix seconds. */

@@ -47,7 +47,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
     defineMethod({
       name: 'getmodelinfo',
       description:
-        'Returns the chain model: hash, score on a fresh evaluation sample (seeded by the tip hash), number of updates (version) and total verified improvement along the best chain.',
+        'Returns the chain model: hash, score on a fresh evaluation sample (seeded by the tip hash) in total and per domain (digits, text, math), number of updates (version) and total verified improvement along the best chain.',
       params: [],
       handler: () => {
         const tip = node.chain.tip;
@@ -63,12 +63,23 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
           }
         }
         const n = node.params.evalSamples;
-        const correct = node.evaluator.score(node.chain.getTipModel(), evaluationSeed(tip.hash), n);
+        const byDomain = node.evaluator.scoreByDomain(node.chain.getTipModel(), evaluationSeed(tip.hash), n);
+        let correct = 0;
+        const domains: Record<string, { correct: number; samples: number; accuracy: number }> = {};
+        for (const d of byDomain) {
+          correct += d.correct;
+          domains[d.domain] = {
+            correct: d.correct,
+            samples: d.total,
+            accuracy: d.total > 0 ? d.correct / d.total : 0,
+          };
+        }
         return {
           modelhash: toHex(tip.modelHash),
           height: tip.height,
           version,
           score: { correct, samples: n, accuracy: correct / n },
+          domains,
           totalimprovementppm: total,
           lastupdateheight: lastHeight,
         };

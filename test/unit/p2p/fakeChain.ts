@@ -23,7 +23,10 @@ import {
 import type { BlockProcessStatus, P2pChain, TipSummary } from '../../../p2p/index.js';
 import { linearEvaluator } from '../../../training/index.js';
 import { TestChain } from '../../utils/chainBuilder.js';
+import { linearParams } from '../../utils/linearParams.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 const MAX_ORPHANS = 100;
 
 export class FakeChain implements P2pChain {
@@ -37,7 +40,7 @@ export class FakeChain implements P2pChain {
   readonly log: [string, string, string][] = [];
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(params: NetworkParams = devnetParams) {
+  constructor(params: NetworkParams = linearDevnet) {
     this.params = params;
     this.tc = new TestChain(params);
     this.record(this.tc.tip.block);
@@ -157,7 +160,7 @@ export class FakeChain implements P2pChain {
 
 /** Devnet parameters with another genesis block (same network name and magic). */
 export function otherGenesisParams(): NetworkParams {
-  const base = devnetParams;
+  const base = linearDevnet;
   for (let nonce = 0n; ; nonce++) {
     const p = { ...base, genesis: { ...base.genesis, time: base.genesis.time + 1, nonce } };
     const g = genesisBlock(p as NetworkParams);

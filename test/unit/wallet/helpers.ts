@@ -3,8 +3,11 @@ import { strict as assert } from 'node:assert';
 import { devnetParams, fromHex } from '../../../consensus/index.js';
 import { decodeAddress, type Wallet, WalletError } from '../../../wallet/index.js';
 import { type KeyPair, TestChain } from '../../utils/chainBuilder.js';
+import { linearParams } from '../../utils/linearParams.js';
 
-export const params = devnetParams;
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
+export const params = linearDevnet;
 export const COIN = 100_000_000n;
 /** Miner side of a 50 QXC coinbase (80%). */
 export const MINER_SHARE = 40n * COIN;

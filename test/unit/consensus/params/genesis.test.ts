@@ -7,7 +7,7 @@ import {
   toHex,
   ZERO_HASH,
 } from '../../../../consensus/index.js';
-import { linearEvaluator } from '../../../../training/index.js';
+import { initialNetworkModel, networkModelHash } from '../../../../training/index.js';
 
 describe('network params and genesis blocks', () => {
   for (const params of Object.values(NETWORKS)) {
@@ -20,7 +20,7 @@ describe('network params and genesis blocks', () => {
       assert.equal(g.block.header.bits, params.powLimitBits);
     });
     it(`${params.name}: genesis commits to the evaluator's initial model`, () => {
-      assert.deepEqual(params.genesis.modelHash, linearEvaluator.modelHash(linearEvaluator.initialModel()));
+      assert.deepEqual(params.genesis.modelHash, networkModelHash(initialNetworkModel()));
     });
     it(`${params.name}: params are frozen`, () => {
       assert.ok(Object.isFrozen(params));

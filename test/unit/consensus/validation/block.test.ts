@@ -9,7 +9,10 @@ import {
 } from '../../../../consensus/index.js';
 import { improvingDelta } from '../../../../training/index.js';
 import { coinbaseTx, keyPair, rejectReason, TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 async function matured(): Promise<TestChain> {
   const c = new TestChain();
   for (let i = 0; i < 110; i++) await c.mine();
@@ -77,7 +80,7 @@ describe('block rules', () => {
   });
 
   it('bad-blk-length: block above the size limit', async () => {
-    const small: NetworkParams = { ...devnetParams, maxBlockSize: 200 };
+    const small: NetworkParams = { ...linearDevnet, maxBlockSize: 200 };
     const c2 = new TestChain(small);
     const from = {
       op: { txid: new Uint8Array(32), index: 0 },
@@ -100,7 +103,7 @@ describe('block rules', () => {
   });
 
   it('bad-cb-multiple: a second coinbase', async () => {
-    const extra = coinbaseTx(c.height + 1, 1000n, c.miner.pkh, devnetParams);
+    const extra = coinbaseTx(c.height + 1, 1000n, c.miner.pkh, linearDevnet);
     await rejects(
       c.buildBlock({ tamper: (p) => p.txs.push({ ...extra, lockTime: 999 }) }),
       'bad-cb-multiple',
@@ -152,7 +155,7 @@ describe('block rules', () => {
   it('bad-cb-amount: coinbase pays more than reward + fees', async () => {
     const reward = blockReward(
       { height: c.height + 1, improvementPpm: 0, issuedBefore: c.tip.issued },
-      devnetParams,
+      linearDevnet,
     );
     await rejects(c.buildBlock({ coinbaseTotal: reward + 1n }), 'bad-cb-amount');
     // claiming the fees of a transaction that is not in the block
@@ -162,7 +165,7 @@ describe('block rules', () => {
   it('bad-cb-amount: claiming an improvement bonus without a model update', async () => {
     const withBonus = blockReward(
       { height: c.height + 1, improvementPpm: 10_000, issuedBefore: c.tip.issued },
-      devnetParams,
+      linearDevnet,
     );
     await rejects(c.buildBlock({ coinbaseTotal: withBonus }), 'bad-cb-amount');
   });
@@ -207,7 +210,7 @@ describe('block rules', () => {
 
   it('time-too-new: more than maxFutureDrift ahead of the node clock, as a context verdict', async () => {
     const now = c.tip.time;
-    const b = c.buildBlock({ time: now + devnetParams.maxFutureDrift + 1 });
+    const b = c.buildBlock({ time: now + linearDevnet.maxFutureDrift + 1 });
     try {
       await c.connect(b, now);
       assert.fail('accepted');
@@ -216,7 +219,7 @@ describe('block rules', () => {
       assert.equal(e.reason, 'time-too-new');
       assert.equal(e.level, 'context');
     }
-    await c.connect(c.buildBlock({ time: now + devnetParams.maxFutureDrift }), now);
+    await c.connect(c.buildBlock({ time: now + linearDevnet.maxFutureDrift }), now);
   });
 
   it('bad-model-hash: a block without an update cannot change the model hash', async () => {
@@ -250,16 +253,22 @@ describe('proof of improvement in blocks', () => {
     void linearEvaluatorModelHash;
     const b0 = c.buildBlock({ update: { delta } });
     const imp = verifyImprovement(b0);
-    const full = blockReward({ height, improvementPpm: imp, issuedBefore: c.tip.issued }, devnetParams);
-    const base = blockReward({ height, improvementPpm: 0, issuedBefore: c.tip.issued }, devnetParams);
+    const full = blockReward({ height, improvementPpm: imp, issuedBefore: c.tip.issued }, linearDevnet);
+    const base = blockReward({ height, improvementPpm: 0, issuedBefore: c.tip.issued }, linearDevnet);
     assert.ok(full > base, 'an improvement earns a bonus');
-    // Each candidate has its own evaluation sample (seeded by its hash), so re-measure per block.
-    for (;;) {
-      const over = c.buildBlock({ update: { delta }, coinbaseTotal: full + 1n });
+    // Each candidate has its own evaluation sample (seeded by its hash), so re-measure per block;
+    // vary the time so successive candidates differ (identical ones would measure the same).
+    for (let i = 1; ; i++) {
+      assert.ok(i < 1000, 'no candidate measured below the first one');
+      const over = c.buildBlock({
+        update: { delta },
+        coinbaseTotal: full + 1n,
+        time: c.tip.time + c.params.targetSpacing + i,
+      });
       const impOver = verifyImprovement(over);
       const allowed = blockReward(
         { height, improvementPpm: impOver, issuedBefore: c.tip.issued },
-        devnetParams,
+        linearDevnet,
       );
       if (allowed < full + 1n) {
         assert.equal(await rejectReason(() => c.connect(over)), 'bad-cb-amount');
@@ -307,7 +316,7 @@ describe('proof of improvement in blocks', () => {
       await rejectReason(() => c.connect(c.buildBlock({ update: { delta: new Uint8Array(5) } }))),
       'bad-model-update',
     );
-    const small: NetworkParams = { ...devnetParams, maxModelUpdateSize: 50 };
+    const small: NetworkParams = { ...linearDevnet, maxModelUpdateSize: 50 };
     const c2 = new TestChain(small);
     const b = c2.buildBlock({ update: { delta: improvingDelta(c2.tip.model) } });
     assert.equal(await rejectReason(() => c2.connect(b)), 'bad-model-update');
@@ -346,7 +355,7 @@ async function helpers(c: TestChain, _delta: Uint8Array) {
           b.block.update!,
           b.block.header.modelHash,
           b.hash,
-          devnetParams,
+          linearDevnet,
         ).improvementPpm;
       } catch {
         return 0;

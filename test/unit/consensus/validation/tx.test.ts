@@ -9,8 +9,11 @@ import {
   withId,
 } from '../../../../consensus/index.js';
 import { keyPair, rejectReason, signTx, TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 
-const params = devnetParams;
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
+const params = linearDevnet;
 const alice = keyPair('alice');
 const bob = keyPair('bob');
 const op = (i: number) => ({ txid: new Uint8Array(32).fill(i + 1), index: i });

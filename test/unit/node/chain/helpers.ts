@@ -13,9 +13,12 @@ import { ChainDb } from '../../../../node/db/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { type LinearModel, linearEvaluator } from '../../../../training/index.js';
 import { type NextBlockOptions, TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 /** Devnet with a short coinbase maturity so tests can spend coins after a few blocks. */
-export const P: NetworkParams = Object.freeze({ ...devnetParams, coinbaseMaturity: 3 });
+export const P: NetworkParams = Object.freeze({ ...linearDevnet, coinbaseMaturity: 3 });
 
 /** A fixed clock well after every test block's time. */
 export const CLOCK = (): number => P.genesis.time + 10_000_000;

@@ -11,6 +11,7 @@ interface Call {
   opts: NodeOptions;
   method?: string;
   params?: readonly string[];
+  last?: number;
 }
 
 function recorder(): { handlers: CliHandlers; calls: Call[] } {
@@ -20,6 +21,8 @@ function recorder(): { handlers: CliHandlers; calls: Call[] } {
     status: async (opts) => void calls.push({ handler: 'status', opts }),
     chainVerify: async (opts) => void calls.push({ handler: 'chainVerify', opts }),
     mineStatus: async (opts) => void calls.push({ handler: 'mineStatus', opts }),
+    aiStatus: async (opts) => void calls.push({ handler: 'aiStatus', opts }),
+    aiImprovements: async (opts, last) => void calls.push({ handler: 'aiImprovements', opts, last }),
     rpc: async (opts, method, params) => void calls.push({ handler: 'rpc', opts, method, params }),
   };
   return { handlers, calls };
@@ -139,6 +142,14 @@ describe('node/cli program', () => {
     assert.equal(rpc.opts.network, 'devnet');
     const after = (await run(['rpc', 'getblockcount', '--network', 'test'])).calls[0]!;
     assert.deepEqual([after.method, after.params, after.opts.network], ['getblockcount', [], 'test']);
+  });
+
+  it('routes ai status and ai improvements --last N', async () => {
+    const st = (await run(['ai', 'status', '--network', 'devnet'])).calls[0]!;
+    assert.deepEqual([st.handler, st.opts.rpc.port], ['aiStatus', 18443]);
+    const imp = (await run(['ai', 'improvements', '--last', '3', '--rpc-port', '9999'])).calls[0]!;
+    assert.deepEqual([imp.handler, imp.last, imp.opts.rpc.port], ['aiImprovements', 3, 9999]);
+    assert.equal((await run(['ai', 'improvements'])).calls[0]!.last, 10);
   });
 
   it('rejects bad input through commander or the config layer', async () => {

@@ -23,7 +23,10 @@ import type { MempoolChain } from '../../../../node/mempool/index.js';
 import type { MinerChain, NextBlockContext } from '../../../../node/miner/index.js';
 import { linearEvaluator } from '../../../../training/index.js';
 import { type KeyPair, signTx, type TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 export class ChainAdapter implements MempoolChain, MinerChain {
   readonly undos: UndoData[] = [];
   /** Overrides the bits a template gets (e.g. an unreachable target for interruption tests). */
@@ -103,7 +106,7 @@ export function spendTx(from: readonly Spendable[], outputs: TxOutput[], lockTim
     { version: TX_VERSION, inputs: from.map((f) => ({ prevout: f.op })), outputs, lockTime },
     from.map((f) => f.out),
     from.map((f) => f.key),
-    devnetParams,
+    linearDevnet,
   );
 }
 

@@ -19,8 +19,11 @@ import {
   type MempoolTxEvent,
 } from '../../../../node/mempool/index.js';
 import { keyPair, TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 import { ChainAdapter, coinbaseOf, outputOf, pay, type Spendable, spendTx } from './helpers.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 const alice = keyPair('alice');
 const bob = keyPair('bob');
 /** 1-input 1-output transaction size: 4 + 1 + 36 + 1 + 28 + 4 + 96. */
@@ -56,7 +59,7 @@ describe('node/mempool', function () {
   let mature: Spendable[];
 
   async function freshChain(): Promise<void> {
-    tc = new TestChain(devnetParams);
+    tc = new TestChain(linearDevnet);
     chain = new ChainAdapter(tc);
     for (let i = 0; i < 115; i++) await chain.connect(tc.buildBlock());
     // At tip 115 the next block is 116: coinbases of heights 1..16 are mature (116 - h >= 100).
@@ -470,7 +473,7 @@ describe('node/mempool', function () {
       await freshChain();
       const mp = pool();
       // Spends the coinbase that becomes mature exactly at the next height.
-      const edge = coinbaseOf(tc, tc.height + 1 - devnetParams.coinbaseMaturity);
+      const edge = coinbaseOf(tc, tc.height + 1 - linearDevnet.coinbaseMaturity);
       const edgeSpend = pay(edge, alice, 1700n);
       await mp.accept(edgeSpend);
       const block = await mineTxs([], 0n);

@@ -13,11 +13,14 @@ import { Mempool } from '../../../../node/mempool/index.js';
 import { type BlockTemplate, Miner, MinerError, type MinerOptions } from '../../../../node/miner/index.js';
 import { encodeAddress } from '../../../../wallet/index.js';
 import { keyPair, TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 import { ChainAdapter, coinbaseOf, pay } from '../mempool/helpers.js';
 import { osThreads, waitFor } from './helpers.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 const minerKey = keyPair('miner service');
-const address = encodeAddress(minerKey.pkh, devnetParams);
+const address = encodeAddress(minerKey.pkh, linearDevnet);
 const alice = keyPair('alice');
 /** Target 1: no hash will ever win. */
 const IMPOSSIBLE_BITS = 0x01010000;
@@ -39,9 +42,9 @@ describe('node/miner Miner', function () {
       {
         chain,
         mempool,
-        params: devnetParams,
+        params: linearDevnet,
         logger: silentLogger,
-        clock: { now: () => devnetParams.genesis.time * 1000 },
+        clock: { now: () => linearDevnet.genesis.time * 1000 },
       },
     );
     miners.push(m);
@@ -49,7 +52,7 @@ describe('node/miner Miner', function () {
   }
 
   beforeEach(async () => {
-    tc = new TestChain(devnetParams);
+    tc = new TestChain(linearDevnet);
     chain = new ChainAdapter(tc);
     for (let i = 0; i < 102; i++) await chain.connect(tc.buildBlock());
     mempool = new Mempool(
@@ -75,7 +78,7 @@ describe('node/miner Miner', function () {
     assert.throws(() => miner({ noncesPerJob: 2 ** 32 + 1 }), isMinerError('MINER_BAD_OPTIONS'));
     const m = new Miner(
       { address },
-      { chain, mempool, params: devnetParams, logger: silentLogger, clock: Date },
+      { chain, mempool, params: linearDevnet, logger: silentLogger, clock: Date },
     );
     assert.equal(m.options.minIntervalMs, 1000);
     assert.equal(m.options.threads, 1);
@@ -105,7 +108,7 @@ describe('node/miner Miner', function () {
     assert.equal(m.status().lastBlockHash, hashes[2]);
     // Another address.
     const other = keyPair('other');
-    const [h] = await m.generate(1, encodeAddress(other.pkh, devnetParams));
+    const [h] = await m.generate(1, encodeAddress(other.pkh, linearDevnet));
     const cb2 = tc.tip.block.txs[0]!.tx;
     assert.equal(toHex(tc.tip.block.hash), h);
     assert.ok(equalBytes(cb2.outputs[cb2.outputs.length - 1]!.pubKeyHash, other.pkh));

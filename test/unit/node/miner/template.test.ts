@@ -15,13 +15,16 @@ import { silentLogger } from '../../../../node/logger.js';
 import { Mempool } from '../../../../node/mempool/index.js';
 import { buildTemplate, coinbaseTransaction, templateBlock } from '../../../../node/miner/index.js';
 import { keyPair, mineHeader, TestChain } from '../../../utils/chainBuilder.js';
+import { linearParams } from '../../../utils/linearParams.js';
 import { ChainAdapter, coinbaseOf, pay } from '../mempool/helpers.js';
 
+/** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
+const linearDevnet = linearParams(devnetParams);
 const minerKey = keyPair('template miner');
 const alice = keyPair('alice');
 
 function mined(b: Block): Block {
-  return { ...b, header: mineHeader(b.header, devnetParams) };
+  return { ...b, header: mineHeader(b.header, linearDevnet) };
 }
 
 describe('node/miner template', function () {
@@ -31,7 +34,7 @@ describe('node/miner template', function () {
   let mempool: Mempool;
 
   beforeEach(async () => {
-    tc = new TestChain(devnetParams);
+    tc = new TestChain(linearDevnet);
     chain = new ChainAdapter(tc);
     for (let i = 0; i < 105; i++) await chain.connect(tc.buildBlock());
     mempool = new Mempool(
@@ -44,11 +47,11 @@ describe('node/miner template', function () {
     const fees = [1700n, 3400n, 5100n];
     for (let h = 1; h <= 3; h++) await mempool.accept(pay(coinbaseOf(tc, h), alice, fees[h - 1]!));
     const ctx = chain.nextBlockContext(tc.tip.time);
-    const tpl = buildTemplate(ctx, mempool, minerKey.pkh, devnetParams);
+    const tpl = buildTemplate(ctx, mempool, minerKey.pkh, linearDevnet);
     const feeSum = fees.reduce((a, b) => a + b, 0n);
     const reward = blockReward(
       { height: ctx.height, improvementPpm: 0, issuedBefore: ctx.issued },
-      devnetParams,
+      linearDevnet,
     );
     assert.equal(tpl.height, tc.height + 1);
     assert.equal(tpl.fees, feeSum);
@@ -58,7 +61,7 @@ describe('node/miner template', function () {
     assert.equal(cb.lockTime, tpl.height);
     const total = cb.outputs.reduce((a, o) => a + o.value, 0n);
     assert.equal(total, reward + feeSum);
-    assert.ok(equalBytes(cb.outputs[0]!.pubKeyHash, devnetParams.genesisPubKeyHash));
+    assert.ok(equalBytes(cb.outputs[0]!.pubKeyHash, linearDevnet.genesisPubKeyHash));
     assert.equal(cb.outputs[0]!.value, (total * 20n) / 100n);
     assert.ok(equalBytes(cb.outputs[1]!.pubKeyHash, minerKey.pkh));
     assert.equal(tpl.txs.length, 4);
@@ -81,8 +84,8 @@ describe('node/miner template', function () {
 
   it('claiming more than reward + fees would be rejected by consensus (the template claims exactly that)', async () => {
     await mempool.accept(pay(coinbaseOf(tc, 1), alice, 1700n));
-    const tpl = buildTemplate(chain.nextBlockContext(tc.tip.time), mempool, minerKey.pkh, devnetParams);
-    const greedy = coinbaseTransaction(tpl.height, tpl.reward + tpl.fees + 1n, minerKey.pkh, devnetParams);
+    const tpl = buildTemplate(chain.nextBlockContext(tc.tip.time), mempool, minerKey.pkh, linearDevnet);
+    const greedy = coinbaseTransaction(tpl.height, tpl.reward + tpl.fees + 1n, minerKey.pkh, linearDevnet);
     const txs = [greedy, ...tpl.txs.slice(1)];
     const header = { ...tpl.header, merkleRoot: blockMerkleRoot(txs.map(wtxid), null) };
     const bad = blockWithIds(mined({ header, txs, update: null }));
@@ -93,7 +96,7 @@ describe('node/miner template', function () {
     for (let h = 1; h <= 5; h++) await mempool.accept(pay(coinbaseOf(tc, h), alice, 1700n * BigInt(h)));
     const coinbaseSize = 66;
     const maxBlockSize = HEADER_SIZE + 6 + coinbaseSize + 2 * 170;
-    const tpl = buildTemplate(chain.nextBlockContext(tc.tip.time), mempool, minerKey.pkh, devnetParams, {
+    const tpl = buildTemplate(chain.nextBlockContext(tc.tip.time), mempool, minerKey.pkh, linearDevnet, {
       maxBlockSize,
     });
     assert.equal(tpl.txs.length, 3);
@@ -105,16 +108,16 @@ describe('node/miner template', function () {
 
   it('uses a time past the median time past, and at least minTime', () => {
     const ctx = chain.nextBlockContext(0);
-    const a = buildTemplate(ctx, mempool, minerKey.pkh, devnetParams);
+    const a = buildTemplate(ctx, mempool, minerKey.pkh, linearDevnet);
     assert.equal(a.header.time, ctx.medianTimePast + 1);
-    const b = buildTemplate({ ...ctx, now: ctx.medianTimePast + 50 }, mempool, minerKey.pkh, devnetParams);
+    const b = buildTemplate({ ...ctx, now: ctx.medianTimePast + 50 }, mempool, minerKey.pkh, linearDevnet);
     assert.equal(b.header.time, ctx.medianTimePast + 50);
-    const c = buildTemplate(ctx, mempool, minerKey.pkh, devnetParams, { minTime: ctx.medianTimePast + 99 });
+    const c = buildTemplate(ctx, mempool, minerKey.pkh, linearDevnet, { minTime: ctx.medianTimePast + 99 });
     assert.equal(c.header.time, ctx.medianTimePast + 99);
   });
 
   it('coinbase with a zero genesis share has only the miner output', () => {
-    const cb = coinbaseTransaction(7, 4n, minerKey.pkh, devnetParams);
+    const cb = coinbaseTransaction(7, 4n, minerKey.pkh, linearDevnet);
     assert.equal(cb.outputs.length, 1);
     assert.equal(cb.outputs[0]!.value, 4n);
     assert.equal(cb.lockTime, 7);

@@ -105,12 +105,24 @@ describe('node RPC methods (real node)', function () {
     assert.equal(((await rpc.call('validateaddress', [main])) as { isvalid: boolean }).isvalid, false);
     const m = (await rpc.call('getmodelinfo')) as {
       modelhash: string;
-      score: { samples: number };
+      score: { correct: number; samples: number };
+      domains: Record<string, { correct: number; samples: number; accuracy: number }>;
       version: number;
     };
     assert.equal(m.modelhash, toHex(devnetParams.genesis.modelHash));
     assert.equal(m.version, 0);
     assert.equal(m.score.samples, devnetParams.evalSamples);
+    assert.deepEqual(Object.keys(m.domains), ['digits', 'text', 'math']);
+    const parts = Object.values(m.domains);
+    assert.equal(
+      parts.reduce((s, d) => s + d.samples, 0),
+      m.score.samples,
+    );
+    assert.equal(
+      parts.reduce((s, d) => s + d.correct, 0),
+      m.score.correct,
+    );
+    for (const d of parts) assert.equal(d.accuracy, d.correct / d.samples);
   });
 
   it('sendrawtransaction → mempool → gettxout / getrawmempool / getmempoolinfo / getrawtransaction → mined', async () => {

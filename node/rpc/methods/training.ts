@@ -1,0 +1,132 @@
+/** qenex's training namespace: local trainer state, improvements on the best chain, delta submission. */
+import { z } from 'zod';
+import { equalBytes, evaluationSeed, toHex } from '../../../consensus/index.js';
+import { applyModelDelta, decodeDelta, type NetworkModel } from '../../../training/index.js';
+import type { Chain } from '../../chain/index.js';
+import type { DeltaPool, TrainingService } from '../../training/index.js';
+import { NodeTrainingError } from '../../training/index.js';
+import { RPC_VERIFY_REJECTED, rpcError } from '../errors.js';
+import { defineMethod, param, paramWithDefault } from '../registry.js';
+import type { RpcMethod } from '../types.js';
+import { hexBytesSchema } from '../validators.js';
+import type { RpcEvaluator } from './context.js';
+
+/** Samples drawn for the local per-domain accuracy in gettraininginfo. */
+const LOCAL_EVAL_SAMPLES = 4096;
+
+export interface TrainingRpcDeps {
+  readonly chain: Chain;
+  readonly evaluator: RpcEvaluator;
+  readonly pool: DeltaPool;
+  /** The local trainer (null when training is off). */
+  training(): TrainingService | null;
+  /** Gossips an accepted delta. */
+  announce(bytes: Uint8Array): Promise<number>;
+}
+
+function lastImprovement(chain: Chain): { height: number; ppm: number } | null {
+  for (let h = chain.tip.height; h > 0; h--) {
+    const e = chain.getEntryByHeight(h)!;
+    if (e.improvementPpm > 0) return { height: h, ppm: e.improvementPpm };
+  }
+  return null;
+}
+
+export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
+  const { chain, evaluator, pool } = deps;
+  return [
+    defineMethod({
+      name: 'gettraininginfo',
+      description:
+        'Returns the local trainer state (shard, samples/s, samples since the current chain model), deltas sent and received, the last verified improvement on the best chain, and the per-domain accuracy of the locally trained model on the tip-seeded evaluation batch.',
+      params: [],
+      handler: async () => {
+        const svc = deps.training();
+        const stats = svc?.stats() ?? null;
+        const pooled = pool.stats();
+        const last = lastImprovement(chain);
+        let domains: Record<string, { correct: number; samples: number; accuracy: number }> | null = null;
+        if (svc?.running) {
+          const snap = await svc.snapshot();
+          const tipModel = chain.getTipModel() as NetworkModel;
+          const local =
+            snap.delta && snap.baseModelHash && equalBytes(snap.baseModelHash, chain.tip.modelHash)
+              ? applyModelDelta(tipModel, decodeDelta(snap.delta))
+              : tipModel;
+          domains = {};
+          for (const d of evaluator.scoreByDomain(
+            local,
+            evaluationSeed(chain.tip.hash),
+            LOCAL_EVAL_SAMPLES,
+          )) {
+            domains[d.domain] = {
+              correct: d.correct,
+              samples: d.total,
+              accuracy: d.total > 0 ? d.correct / d.total : 0,
+            };
+          }
+        }
+        return {
+          enabled: svc !== null,
+          running: svc?.running ?? false,
+          shard: stats ? `${stats.shard.index}/${stats.shard.count}` : null,
+          contributor: stats?.contributor ?? null,
+          samples: stats?.samples ?? 0,
+          samplespersec: stats ? Math.round(stats.samplesPerSecond) : 0,
+          deltassent: stats?.deltasSent ?? 0,
+          deltasreceived: pooled.received,
+          deltasrejected: pooled.rejected,
+          pooleddeltas: pooled.size,
+          lastimprovement: last ? { height: last.height, ppm: last.ppm } : null,
+          localaccuracy: domains,
+        };
+      },
+    }),
+    defineMethod({
+      name: 'getimprovements',
+      description:
+        'Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, improvement in ppm and contributors with their samples.',
+      params: [paramWithDefault('count', z.number().int().min(1).max(10_000), 10)],
+      handler: async ({ count }) => {
+        const out: Array<{
+          height: number;
+          hash: string;
+          improvementppm: number;
+          contributors: Array<{ pubkeyhash: string; samples: number }>;
+        }> = [];
+        for (let h = chain.tip.height; h > 0 && out.length < count; h--) {
+          const e = chain.getEntryByHeight(h)!;
+          if (e.improvementPpm <= 0) continue;
+          const block = await chain.getBlock(e.hash);
+          out.push({
+            height: h,
+            hash: toHex(e.hash),
+            improvementppm: e.improvementPpm,
+            contributors: (block?.update?.contributors ?? []).map((c) => ({
+              pubkeyhash: toHex(c.pubKeyHash),
+              samples: c.samples,
+            })),
+          });
+        }
+        return out;
+      },
+    }),
+    defineMethod({
+      name: 'submitdelta',
+      description:
+        'Submits a signed model delta (hex-encoded SignedDelta) against the current chain model: validated, pooled for the miner and gossiped.',
+      params: [param('hexstring', hexBytesSchema)],
+      handler: async ({ hexstring }) => {
+        let added: boolean;
+        try {
+          added = pool.add(hexstring);
+        } catch (e) {
+          if (e instanceof NodeTrainingError) throw rpcError(RPC_VERIFY_REJECTED, e.message);
+          throw e;
+        }
+        if (added) await deps.announce(hexstring).catch(() => 0);
+        return { accepted: added, pooled: pool.stats().size };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,138 @@
+/**
+ * DeltaPool: the signed model deltas a node holds for the current chain model (p2p's DeltaSink).
+ *
+ * A gossiped delta is checked with training's verifySignedDelta against the tip model's hash:
+ * a delta against another base is honest lag ('context': not relayed, not punished); an
+ * oversized, malformed, unsigned or zero delta is 'invalid' (the sender is punished). The pool
+ * keeps the newest delta per contributor for the current base, at most `maxEntries` of them
+ * (the oldest is dropped first), and forgets everything when the base changes.
+ */
+import { DecodeError, equalBytes, type Hash, type NetworkParams, toHex } from '../../consensus/index.js';
+import {
+  decodeSignedDelta,
+  MAX_SIGNED_DELTA_BYTES,
+  TrainingError,
+  type VerifiedDelta,
+  verifySignedDelta,
+} from '../../training/index.js';
+import { NodeTrainingError } from './errors.js';
+
+export interface DeltaPoolOptions {
+  /** Most contributors held at once (default 256). */
+  readonly maxEntries?: number;
+}
+
+export interface DeltaPoolDeps {
+  readonly params: NetworkParams;
+  /** Hash of the best chain's current model. */
+  currentModelHash(): Hash;
+}
+
+export interface DeltaPoolStats {
+  /** Deltas accepted into the pool (gossiped or local). */
+  readonly received: number;
+  /** Deltas refused (stale or invalid). */
+  readonly rejected: number;
+  readonly size: number;
+}
+
+export class DeltaPool {
+  private readonly maxEntries: number;
+  private base: Hash | null = null;
+  /** contributor hex → delta; Map order is insertion order (oldest first). */
+  private readonly byContributor = new Map<string, VerifiedDelta>();
+  private received = 0;
+  private rejected = 0;
+
+  constructor(
+    opts: DeltaPoolOptions,
+    private readonly deps: DeltaPoolDeps,
+  ) {
+    this.maxEntries = opts.maxEntries ?? 256;
+  }
+
+  /** p2p DeltaSink: 'accept' relays a new delta, 'ignore' a duplicate; throws when refused. */
+  async accept(bytes: Uint8Array, _source: string): Promise<'accept' | 'ignore'> {
+    return this.add(bytes) ? 'accept' : 'ignore';
+  }
+
+  /** Validates and pools `bytes` (an encoded SignedDelta); false if already held. */
+  add(bytes: Uint8Array): boolean {
+    try {
+      return this.insert(this.verify(bytes));
+    } catch (e) {
+      this.rejected++;
+      throw e;
+    }
+  }
+
+  /** The pooled deltas against `modelHash` (empty when that is not the current base). */
+  deltasFor(modelHash: Hash): VerifiedDelta[] {
+    this.sync();
+    if (!this.base || !equalBytes(this.base, modelHash)) return [];
+    return [...this.byContributor.values()];
+  }
+
+  stats(): DeltaPoolStats {
+    this.sync();
+    return { received: this.received, rejected: this.rejected, size: this.byContributor.size };
+  }
+
+  private verify(bytes: Uint8Array): VerifiedDelta {
+    if (bytes.length > MAX_SIGNED_DELTA_BYTES) {
+      throw new NodeTrainingError({ code: 'DELTA_REJECTED', reason: 'oversized', level: 'invalid' });
+    }
+    let message: ReturnType<typeof decodeSignedDelta>;
+    try {
+      message = decodeSignedDelta(bytes);
+    } catch (e) {
+      if (e instanceof DecodeError || e instanceof TrainingError) {
+        throw new NodeTrainingError({
+          code: 'DELTA_REJECTED',
+          reason: `malformed: ${e.code}`,
+          level: 'invalid',
+        });
+      }
+      throw e;
+    }
+    try {
+      return verifySignedDelta(message, this.deps.currentModelHash(), this.deps.params);
+    } catch (e) {
+      if (e instanceof TrainingError) {
+        const level = e.code === 'TRAINING_STALE_BASE' ? 'context' : 'invalid';
+        throw new NodeTrainingError({ code: 'DELTA_REJECTED', reason: e.code, level });
+      }
+      if (e instanceof DecodeError) {
+        throw new NodeTrainingError({
+          code: 'DELTA_REJECTED',
+          reason: `malformed: ${e.code}`,
+          level: 'invalid',
+        });
+      }
+      throw e;
+    }
+  }
+
+  private insert(v: VerifiedDelta): boolean {
+    this.sync();
+    const key = toHex(v.message.contributor);
+    const held = this.byContributor.get(key);
+    if (held && equalBytes(held.message.sig, v.message.sig)) return false;
+    this.byContributor.delete(key);
+    this.byContributor.set(key, v);
+    while (this.byContributor.size > this.maxEntries) {
+      const oldest = this.byContributor.keys().next().value as string;
+      this.byContributor.delete(oldest);
+    }
+    this.received++;
+    return true;
+  }
+
+  /** Drops everything held when the chain model has changed. */
+  private sync(): void {
+    const current = this.deps.currentModelHash();
+    if (this.base && equalBytes(this.base, current)) return;
+    this.base = current;
+    this.byContributor.clear();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * TrainingService: runs training's Trainer worker against the chain tip model (re-based on every
+ * tip whose model hash changed) and, every `intervalMs`, signs the delta learnt so far with the
+ * node's training key (`<datadir>/training-key.json`, 0600, created on first start), puts it in
+ * the DeltaPool and gossips it. The shard comes from hashing the node's identity (p2p peer id or
+ * miner address), so different nodes train on different slices of the training split.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { equalBytes, fromHex, getPublicKey, type Hash, hash160, toHex } from '../../consensus/index.js';
+import {
+  encodeSignedDelta,
+  type NetworkModel,
+  networkModelHash,
+  type ShardSpec,
+  signDelta,
+  Trainer,
+  type TrainerSnapshot,
+} from '../../training/index.js';
+import type { Logger } from '../logger.js';
+import type { DeltaPool } from './deltaPool.js';
+import { NodeTrainingError } from './errors.js';
+
+export const TRAINING_KEY_FILE = 'training-key.json';
+
+export interface TrainingServiceOptions {
+  readonly datadir: string;
+  /** Share of one core the worker may use, 0..1. */
+  readonly cpuShare: number;
+  /** Identity hashed into the shard index (peer id or miner address). */
+  readonly identity: string;
+  /** Number of shards the training split is cut into (default 8). */
+  readonly shardCount?: number;
+  /** Milliseconds between produced deltas (default 5,000). */
+  readonly intervalMs?: number;
+}
+
+export interface TrainingChain {
+  readonly tip: { readonly modelHash: Hash };
+  getTipModel(): unknown;
+  on(event: 'tip', fn: (entry: { modelHash: Hash }) => void): unknown;
+  off(event: 'tip', fn: (entry: { modelHash: Hash }) => void): unknown;
+}
+
+export interface TrainingServiceDeps {
+  readonly chain: TrainingChain;
+  readonly pool: DeltaPool;
+  /** Gossips an encoded SignedDelta; resolves to the number of peers it went to. */
+  announce(bytes: Uint8Array): Promise<number>;
+  readonly logger: Logger;
+}
+
+export interface TrainingStats {
+  readonly running: boolean;
+  readonly shard: ShardSpec;
+  readonly contributor: string | null;
+  /** Samples trained since the current base, and samples/s of worker wall time. */
+  readonly samples: number;
+  readonly samplesPerSecond: number;
+  readonly deltasSent: number;
+}
+
+/** The shard a node trains on: sha256(identity) mod count. */
+export function shardFor(identity: string, count: number): ShardSpec {
+  const n = createHash('sha256').update(identity, 'utf8').digest().readUInt32BE(0);
+  return { index: n % count, count };
+}
+
+/** Reads the training key, creating it (0600) if absent. */
+export async function loadTrainingKey(datadir: string): Promise<Uint8Array> {
+  const path = join(datadir, TRAINING_KEY_FILE);
+  let text: string | null = null;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENOENT') throw e;
+  }
+  if (text === null) {
+    const secretKey = new Uint8Array(randomBytes(32));
+    getPublicKey(secretKey);
+    const tmp = `${path}.tmp`;
+    await writeFile(tmp, `${JSON.stringify({ version: 1, secretKey: toHex(secretKey) })}\n`, { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, path);
+    return secretKey;
+  }
+  try {
+    const parsed = JSON.parse(text) as { secretKey?: unknown };
+    if (typeof parsed.secretKey !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.secretKey)) {
+      throw new NodeTrainingError({ code: 'TRAINING_KEY_INVALID', path, reason: 'no 32-byte hex secretKey' });
+    }
+    const secretKey = fromHex(parsed.secretKey);
+    getPublicKey(secretKey);
+    return secretKey;
+  } catch (e) {
+    if (e instanceof NodeTrainingError) throw e;
+    throw new NodeTrainingError({ code: 'TRAINING_KEY_INVALID', path, reason: (e as Error).message });
+  }
+}
+
+export class TrainingService {
+  readonly shard: ShardSpec;
+  private readonly trainer: Trainer;
+  private secretKey: Uint8Array | null = null;
+  private contributor: Uint8Array | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private baseHash: Hash | null = null;
+  private deltasSent = 0;
+  private lastSamples = 0;
+  private lastRate = 0;
+  private producing: Promise<void> | null = null;
+  private readonly onTip = (entry: { modelHash: Hash }): void => {
+    if (this.baseHash && equalBytes(this.baseHash, entry.modelHash)) return;
+    this.rebase();
+  };
+
+  constructor(
+    private readonly opts: TrainingServiceOptions,
+    private readonly deps: TrainingServiceDeps,
+  ) {
+    this.shard = shardFor(opts.identity, opts.shardCount ?? 8);
+    this.trainer = new Trainer({ shard: this.shard, cpuShare: opts.cpuShare });
+  }
+
+  get running(): boolean {
+    return this.timer !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.timer) return;
+    this.secretKey = await loadTrainingKey(this.opts.datadir);
+    this.contributor = hash160(getPublicKey(this.secretKey));
+    await this.trainer.start();
+    this.rebase();
+    this.deps.chain.on('tip', this.onTip);
+    this.timer = setInterval(() => {
+      this.producing ??= this.produce()
+        .then(() => undefined)
+        .catch((e) => this.deps.logger.warn({ err: e }, 'training round failed'))
+        .finally(() => {
+          this.producing = null;
+        });
+    }, this.opts.intervalMs ?? 5_000);
+    this.deps.logger.info(
+      { shard: `${this.shard.index}/${this.shard.count}`, contributor: toHex(this.contributor) },
+      'training started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.deps.chain.off('tip', this.onTip);
+    await this.producing;
+    await this.trainer.stop();
+  }
+
+  /** Signs the delta learnt since the current base and hands it to the pool and the network. */
+  async produce(): Promise<boolean> {
+    const snap = await this.trainer.snapshot();
+    if (snap.elapsedMs > 0) this.lastRate = (1000 * snap.samples) / Math.max(1, snap.busyMs);
+    this.lastSamples = snap.samples;
+    const tipHash = this.deps.chain.tip.modelHash;
+    if (!snap.delta || snap.samples < 1 || !snap.baseModelHash || !equalBytes(snap.baseModelHash, tipHash)) {
+      return false;
+    }
+    if (!this.secretKey) return false;
+    const signed = signDelta(
+      { baseModelHash: tipHash, samples: snap.samples, delta: snap.delta },
+      this.secretKey,
+      new Uint8Array(randomBytes(32)),
+    );
+    const bytes = encodeSignedDelta(signed);
+    try {
+      this.deps.pool.add(bytes);
+    } catch (e) {
+      this.deps.logger.debug({ err: e }, 'own delta refused by the pool');
+      return false;
+    }
+    this.deltasSent++;
+    this.deps.announce(bytes).catch((e) => this.deps.logger.debug({ err: e }, 'delta not announced'));
+    return true;
+  }
+
+  /** The worker's current delta against the tip model (for RPC). */
+  snapshot(): Promise<TrainerSnapshot> {
+    return this.trainer.snapshot();
+  }
+
+  stats(): TrainingStats {
+    return {
+      running: this.running,
+      shard: this.shard,
+      contributor: this.contributor ? toHex(this.contributor) : null,
+      samples: this.lastSamples,
+      samplesPerSecond: this.lastRate,
+      deltasSent: this.deltasSent,
+    };
+  }
+
+  private rebase(): void {
+    const model = this.deps.chain.getTipModel() as NetworkModel;
+    this.baseHash = networkModelHash(model);
+    this.trainer.setBase(model);
+  }
+}

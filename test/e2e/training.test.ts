@@ -1,0 +1,118 @@
+/**
+ * Three in-process nodes that mine and train: their signed deltas are gossiped, aggregated by
+ * the miners into model updates, verified by every node, and the chain model's accuracy on a
+ * fixed held-out evaluation batch rises over the blocks.
+ */
+import { strict as assert } from 'node:assert';
+import { devnetParams, evaluationSeed, toHex } from '../../consensus/index.js';
+import { runAiImprovements, runAiStatus } from '../../node/cli/index.js';
+import { RpcClient, readCookieFile } from '../../node/rpc/index.js';
+import type { NetworkModel } from '../../training/index.js';
+import { networkEvaluator } from '../../training/index.js';
+import { encodeAddress } from '../../wallet/index.js';
+import { keyPair } from '../utils/chainBuilder.js';
+import { startTestNode, type TestNode } from '../utils/node.js';
+import { waitFor } from '../utils/proc.js';
+
+const addrOf = (n: TestNode) => n.node.p2p.multiaddrs.find((a) => a.includes('127.0.0.1'))!;
+const HELD_OUT = evaluationSeed(new Uint8Array(32).fill(0x42));
+const N = 4096;
+
+function accuracy(model: unknown): number {
+  let correct = 0;
+  for (const d of networkEvaluator.scoreByDomain(model as NetworkModel, HELD_OUT, N)) correct += d.correct;
+  return correct / N;
+}
+
+function improvements(n: TestNode): number[] {
+  const out: number[] = [];
+  for (let h = 1; h <= n.node.chain.tip.height; h++) {
+    const e = n.node.chain.getEntryByHeight(h)!;
+    if (e.improvementPpm > 0) out.push(h);
+  }
+  return out;
+}
+
+describe('e2e: training network (3 nodes mining and training)', function () {
+  this.timeout(120_000);
+  const nodes: TestNode[] = [];
+  after(async () => {
+    for (const n of nodes.splice(0)) await n.close();
+  });
+
+  it("gossiped deltas become verified model updates and the chain model's held-out accuracy rises", async () => {
+    for (let i = 0; i < 3; i++) {
+      nodes.push(
+        await startTestNode({
+          train: true,
+          trainCpuShare: 1,
+          mine: true,
+          address: encodeAddress(keyPair(`trainer-${i}`).pkh, devnetParams),
+        }),
+      );
+    }
+    for (let i = 1; i < nodes.length; i++) {
+      await nodes[i]!.node.p2p.connect(addrOf(nodes[i - 1]!));
+    }
+    const a = nodes[0]!;
+    const initial = accuracy(a.node.chain.getTipModel());
+    const updated = await waitFor(
+      async () => {
+        const hs = improvements(a);
+        return hs.length >= 2 ? hs : false;
+      },
+      90_000,
+      'two model updates on the best chain',
+    );
+    const final = accuracy(a.node.chain.getTipModel());
+    console.log(
+      `      held-out accuracy ${(100 * initial).toFixed(1)}% -> ${(100 * final).toFixed(1)}% after updates at heights ${updated.join(', ')} (tip ${a.node.chain.tip.height})`,
+    );
+    assert.ok(final > initial + 0.05, `accuracy rose: ${initial} -> ${final}`);
+    // every node verified the same model updates (they converge on one chain model)
+    await waitFor(
+      async () => new Set(nodes.map((n) => toHex(n.node.chain.tip.modelHash))).size === 1 || false,
+      30_000,
+      'nodes agree on the chain model',
+    );
+
+    // the training RPCs report the same story
+    const rpc = new RpcClient({ url: a.node.rpc.url, cookieFile: a.node.rpc.cookieFile! });
+    const info = (await rpc.call('gettraininginfo')) as {
+      running: boolean;
+      deltassent: number;
+      deltasreceived: number;
+      lastimprovement: { height: number; ppm: number } | null;
+      localaccuracy: Record<string, { accuracy: number }> | null;
+    };
+    assert.equal(info.running, true);
+    assert.ok(info.deltassent >= 1 && info.deltasreceived >= info.deltassent);
+    assert.ok(info.lastimprovement && info.lastimprovement.ppm > 0);
+    assert.deepEqual(Object.keys(info.localaccuracy ?? {}), ['digits', 'text', 'math']);
+    const imps = (await rpc.call('getimprovements', [5])) as Array<{
+      height: number;
+      improvementppm: number;
+      contributors: Array<{ pubkeyhash: string; samples: number }>;
+    }>;
+    assert.ok(imps.length >= 2);
+    assert.ok(imps.every((i) => i.improvementppm > 0 && i.contributors.length >= 1));
+    for (let k = 1; k < imps.length; k++) assert.ok(imps[k]!.height < imps[k - 1]!.height, 'newest first');
+    assert.equal(imps.at(-1)!.height <= updated.at(-1)!, true);
+    await assert.rejects(rpc.call('submitdelta', ['00ff']), /delta rejected/);
+
+    // and so do `qenex ai status` / `qenex ai improvements --last 2`
+    const cookie = (await readCookieFile(a.node.rpc.cookieFile!))!;
+    const endpoint = { url: a.node.rpc.url, user: cookie.user, password: cookie.password, timeoutMs: 10_000 };
+    let out = '';
+    const write = (t: string): void => {
+      out += t;
+    };
+    const io = { out: write, err: write };
+    await runAiStatus(a.node.opts, io, { endpoint });
+    const status = JSON.parse(out) as { model: { version: number }; training: { running: boolean } };
+    assert.ok(status.model.version >= 2 && status.training.running);
+    out = '';
+    await runAiImprovements(a.node.opts, 2, io, { endpoint });
+    assert.equal((JSON.parse(out) as unknown[]).length, 2);
+  });
+});

@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import { devnetParams, type Hash, modelUpdateId } from '../../../../consensus/index.js';
+import { silentLogger } from '../../../../node/logger.js';
+import { buildTemplate, type NextBlockContext, templateBlock } from '../../../../node/miner/index.js';
+import { DeltaPool } from '../../../../node/training/deltaPool.js';
+import { UpdateProposer } from '../../../../node/training/proposer.js';
+import {
+  applyModelDelta,
+  decodeDelta,
+  diffModels,
+  encodeDelta,
+  encodeSignedDelta,
+  initialNetworkModel,
+  LocalTrainer,
+  networkEvaluator,
+  networkModelHash,
+  signDelta,
+} from '../../../../training/index.js';
+
+const base = initialNetworkModel();
+const baseHash = networkModelHash(base);
+
+function trainedDelta(seed: string): Uint8Array {
+  const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed });
+  t.setBase(base);
+  t.train(600);
+  return encodeDelta(diffModels(base, t.currentModel()));
+}
+
+function ctx(modelHash: Hash): NextBlockContext {
+  return {
+    height: 1,
+    prevHash: new Uint8Array(32),
+    bits: devnetParams.powLimitBits,
+    medianTimePast: devnetParams.genesis.time,
+    issued: 0n,
+    modelHash,
+    now: devnetParams.genesis.time + 2,
+  };
+}
+
+const emptyMempool = { selectForBlock: () => ({ txs: [], fees: 0n }), revision: 0 };
+
+describe('UpdateProposer', () => {
+  let pool: DeltaPool;
+  let proposer: UpdateProposer;
+  beforeEach(() => {
+    pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => baseHash });
+    proposer = new UpdateProposer(
+      {},
+      {
+        pool,
+        params: devnetParams,
+        evaluator: networkEvaluator as never,
+        getTipModel: () => base,
+        logger: silentLogger,
+      },
+    );
+  });
+
+  it('proposes nothing without pooled deltas', () => {
+    assert.equal(proposer.proposal(ctx(baseHash)), null);
+  });
+
+  it('aggregates pooled deltas into an improving update that a template carries', function () {
+    this.timeout(20_000);
+    for (const [i, seed] of ['a', 'b', 'c'].entries()) {
+      const sk = new Uint8Array(32);
+      sk[31] = i + 1;
+      pool.add(
+        encodeSignedDelta(
+          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed) }, sk),
+        ),
+      );
+    }
+    const p = proposer.proposal(ctx(baseHash));
+    assert.ok(p, 'a proposal');
+    assert.equal(p.update.contributors.length, 3);
+    assert.deepEqual(p.update.baseModelHash, baseHash);
+    assert.deepEqual(p.modelHash, networkModelHash(applyModelDelta(base, decodeDelta(p.update.delta))));
+    assert.ok(proposer.lastPrecheckPpm >= devnetParams.minImprovementPpm);
+    assert.equal(proposer.proposal(ctx(baseHash)), p, 'cached while the pool is unchanged');
+
+    const tpl = buildTemplate(ctx(baseHash), emptyMempool, new Uint8Array(20), devnetParams, {}, p);
+    assert.deepEqual(tpl.header.modelHash, p.modelHash);
+    assert.equal(tpl.update, p.update);
+    const block = templateBlock(tpl, 0n);
+    assert.equal(block.update, p.update);
+    const noUpdate = buildTemplate(ctx(baseHash), emptyMempool, new Uint8Array(20), devnetParams);
+    assert.notDeepEqual(tpl.header.merkleRoot, noUpdate.header.merkleRoot);
+    assert.ok(modelUpdateId(p.update).length === 32);
+    assert.ok(tpl.size > noUpdate.size);
+    assert.equal(proposer.accepts(block, new Uint8Array(32).fill(3)), true);
+    const lying = { ...block, header: { ...block.header, modelHash: baseHash } };
+    assert.equal(proposer.accepts(lying, new Uint8Array(32).fill(3)), false);
+  });
+});

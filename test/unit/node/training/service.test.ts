@@ -1,0 +1,108 @@
+import { strict as assert } from 'node:assert';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devnetParams, equalBytes, type Hash } from '../../../../consensus/index.js';
+import { createLogger } from '../../../../node/logger.js';
+import { DeltaPool } from '../../../../node/training/deltaPool.js';
+import { NodeTrainingError } from '../../../../node/training/errors.js';
+import {
+  loadTrainingKey,
+  shardFor,
+  TRAINING_KEY_FILE,
+  TrainingService,
+} from '../../../../node/training/service.js';
+import { initialNetworkModel, networkModelHash } from '../../../../training/index.js';
+import { startTestNode } from '../../../utils/node.js';
+
+describe('TrainingService', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'qenex-training-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the training key 0600 on first use and reads the same key back', async () => {
+    const d = join(dir, 'k');
+    await rm(d, { recursive: true, force: true });
+    await (await import('node:fs/promises')).mkdir(d);
+    const a = await loadTrainingKey(d);
+    assert.equal((await stat(join(d, TRAINING_KEY_FILE))).mode & 0o777, 0o600);
+    const b = await loadTrainingKey(d);
+    assert.ok(equalBytes(a, b));
+    await writeFile(join(d, TRAINING_KEY_FILE), '{"secretKey":"zz"}');
+    await assert.rejects(loadTrainingKey(d), NodeTrainingError);
+  });
+
+  it('derives a stable shard from the identity', () => {
+    assert.deepEqual(shardFor('peer-a', 8), shardFor('peer-a', 8));
+    const seen = new Set(Array.from({ length: 64 }, (_, i) => shardFor(`peer-${i}`, 8).index));
+    assert.ok(seen.size > 4);
+  });
+
+  it('trains on the tip model and hands a signed delta to the pool and the network', async function () {
+    this.timeout(30_000);
+    const model = initialNetworkModel();
+    const modelHash: Hash = networkModelHash(model);
+    const events = new EventEmitter();
+    const chain = {
+      tip: { modelHash },
+      getTipModel: () => model,
+      on: (e: 'tip', fn: (x: { modelHash: Hash }) => void) => events.on(e, fn),
+      off: (e: 'tip', fn: (x: { modelHash: Hash }) => void) => events.off(e, fn),
+    };
+    const pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => chain.tip.modelHash });
+    const announced: Uint8Array[] = [];
+    const svc = new TrainingService(
+      { datadir: dir, cpuShare: 1, identity: 'test-node', intervalMs: 60_000 },
+      {
+        chain,
+        pool,
+        announce: async (b) => {
+          announced.push(b);
+          return 0;
+        },
+        logger: createLogger({ level: 'silent' }),
+      },
+    );
+    await svc.start();
+    try {
+      let produced = false;
+      for (let i = 0; i < 40 && !produced; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        produced = await svc.produce();
+      }
+      assert.ok(produced, 'a delta was produced');
+      assert.equal(announced.length, 1);
+      const held = pool.deltasFor(modelHash);
+      assert.equal(held.length, 1);
+      assert.equal(svc.stats().deltasSent, 1);
+      assert.ok(held[0]!.message.samples > 0);
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('a node started with --train runs the service and pools its own signed deltas', async function () {
+    this.timeout(30_000);
+    const t = await startTestNode({ train: true });
+    try {
+      const svc = t.node.training;
+      assert.ok(svc?.running);
+      assert.equal((await stat(join(t.datadir, TRAINING_KEY_FILE))).mode & 0o777, 0o600);
+      let produced = false;
+      for (let i = 0; i < 40 && !produced; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        produced = await svc.produce();
+      }
+      assert.ok(produced);
+      assert.equal(t.node.deltaPool.deltasFor(t.node.chain.tip.modelHash).length, 1);
+    } finally {
+      await t.close();
+    }
+    assert.equal(t.node.training?.running, false);
+  });
+});
