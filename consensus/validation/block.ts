@@ -99,8 +99,8 @@ export interface ConnectContext {
   readonly parentModelHash: Hash;
   /**
    * Verified improvement of this block's update in ppm (from poi/verifyImprovement, re-measured
-   * by this node), or 0 when it carries none. The header's model hash must already have been
-   * checked against the evaluated model (checkModelCommitment).
+   * by this node), or 0 when it carries none. verifyImprovement has already checked the header's
+   * model hash against the evaluated model.
    */
   readonly improvementPpm: number;
 }
@@ -140,8 +140,8 @@ export function connectBlock(
   const spentInBlock = new Set<string>();
   for (let i = 1; i < b.txs.length; i++) {
     const t = b.txs[i]!;
-    // Inputs are looked up in the view, which already holds this block's earlier transactions'
-    // outputs and spends: spending a coin twice in one block finds it missing the second time.
+    // The view already holds this block's earlier transactions' outputs and spends, so a chain of
+    // transactions inside the block works; a second spend of one outpoint is named as such.
     for (const input of t.tx.inputs) {
       const key = outpointKey(input.prevout.txid, input.prevout.index);
       if (spentInBlock.has(key))
