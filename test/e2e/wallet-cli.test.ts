@@ -5,7 +5,6 @@
  * real) and history.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,41 +12,16 @@ import { join } from 'node:path';
 import { devnetParams } from '../../consensus/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { keyPair } from '../utils/chainBuilder.js';
-import { BIN, exited, freePort, ROOT, runCli, spawnCli, waitFor } from '../utils/proc.js';
+import { type CliRun, exited, freePort, runCli, spawnCli, waitFor } from '../utils/proc.js';
 
 const PASS = 'e2e wallet passphrase';
 const otherAddr = encodeAddress(keyPair('wallet-cli-other').pkh, devnetParams);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `qenex ARGS` with extra environment variables and `input` piped to its standard input. */
-function qenex(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-    if (!opts.env || !('QENEX_WALLET_PASSPHRASE' in opts.env)) delete env.QENEX_WALLET_PASSPHRASE;
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`qenex ${args.join(' ')} timed out`));
-    }, 60_000);
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    p.stdin.end(opts.input ?? '');
-  });
+/** Runs `qenex ARGS`; QENEX_WALLET_PASSPHRASE comes only from `env`, never from this process. */
+function qenex(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  if (!opts.env || !('QENEX_WALLET_PASSPHRASE' in opts.env)) delete env.QENEX_WALLET_PASSPHRASE;
+  return runCli(args, 60_000, { env, ...(opts.input !== undefined ? { input: opts.input } : {}) });
 }
 
 function mnemonicOf(out: string): string {

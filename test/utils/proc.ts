@@ -18,12 +18,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `qenex ARGS` to completion; `env` is the child's whole environment (default: ours), `input` goes to stdin. */
 export function runCli(
   args: string[],
   timeoutMs = 30_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = opts.env ?? process.env;
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => {
@@ -40,6 +49,7 @@ export function runCli(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    p.stdin.end(opts.input ?? '');
   });
 }
 
