@@ -106,6 +106,7 @@ export const VERDICT_REASONS = [
   'bad-cb-multiple',
   'bad-cb-amount',
   'bad-cb-split',
+  'bad-cb-contributors',
   'bad-version',
   // block, contextual
   'prev-blk-not-found',
@@ -117,6 +118,7 @@ export const VERDICT_REASONS = [
   'bad-model-update',
   'bad-model-improvement',
   'bad-model-contributors',
+  'bad-model-claim',
   'bad-supply',
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];

@@ -11,6 +11,12 @@
  *   issuedBefore > maxSupply is invalid ('bad-supply').
  * Split: the reward is paid floor(total * genesisSharePercent / 100) to the network's genesis
  *   address and the rest (which absorbs the rounding) to the miner side.
+ * Contributors: a block whose model update claims p ppm (claimedPpm, never more than the verified
+ *   improvement) has bonus = reward(p) − reward(0), both capped as above. Of the miner side,
+ *   pool = floor(bonus * contributorSharePercent / 100) is owed to the update's contributors, each
+ *   floor(pool * samples_i / Σ samples) in the update's order (a zero share gets no output); the
+ *   rounding stays with the miner. So with 20% / 40%: the bonus goes 20% to the genesis address,
+ *   40% to the contributors, 40% to the miner; the base subsidy and fees to genesis and miner.
  */
 import { VerdictError } from './errors.js';
 import type { NetworkParams } from './params/types.js';
@@ -92,6 +98,40 @@ export function splitCoinbase(
   }
   const genesis = (total * params.genesisSharePercent) / 100n;
   return { genesis, miner: total - genesis };
+}
+
+/** The improvement bonus a block claiming `claimedPpm` may add: reward(claimed) − reward(0). */
+export function improvementBonus(input: RewardInput, params: RewardParams): bigint {
+  return blockReward(input, params) - blockReward({ ...input, improvementPpm: 0 }, params);
+}
+
+export interface Payout {
+  readonly pubKeyHash: Uint8Array;
+  readonly value: bigint;
+}
+
+/**
+ * What the coinbase owes each contributor of a model update given its bonus (see the module
+ * comment): in the contributors' order, zero shares left out. Throws 'bad-model-contributors' if
+ * the sample total is not positive.
+ */
+export function contributorPayouts(
+  bonus: bigint,
+  contributors: readonly { readonly pubKeyHash: Uint8Array; readonly samples: number }[],
+  params: Pick<NetworkParams, 'contributorSharePercent'>,
+): Payout[] {
+  if (bonus < 0n) throw new VerdictError('bad-cb-amount', `negative bonus ${bonus}`);
+  const pool = (bonus * params.contributorSharePercent) / 100n;
+  if (pool === 0n) return [];
+  let total = 0n;
+  for (const c of contributors) total += BigInt(c.samples);
+  if (total <= 0n) throw new VerdictError('bad-model-contributors', 'contributors report no samples');
+  const out: Payout[] = [];
+  for (const c of contributors) {
+    const value = (pool * BigInt(c.samples)) / total;
+    if (value > 0n) out.push({ pubKeyHash: c.pubKeyHash, value });
+  }
+  return out;
 }
 
 /** Bitcoin's MoneyRange: 0 <= v <= maxSupply. */

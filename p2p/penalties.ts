@@ -65,6 +65,7 @@ export const VERDICT_PENALTIES: Readonly<Record<VerdictReason, number>> = Object
   'bad-cb-multiple': 100,
   'bad-cb-amount': 100,
   'bad-cb-split': 100,
+  'bad-cb-contributors': 100,
   'bad-version': 100,
   // Normally level 'context' (the chain keeps an orphan); scored lightly if a caller says 'invalid'.
   'prev-blk-not-found': 10,
@@ -76,6 +77,7 @@ export const VERDICT_PENALTIES: Readonly<Record<VerdictReason, number>> = Object
   'bad-model-update': 100,
   'bad-model-improvement': 100,
   'bad-model-contributors': 100,
+  'bad-model-claim': 100,
   'bad-supply': 100,
 });
 

@@ -23,6 +23,7 @@ const common = {
   coinbaseMaturity: 100,
   dustThreshold: 1_000n,
   genesisSharePercent: 20n,
+  contributorSharePercent: 40n,
   minImprovementPpm: 1_000,
   maxImprovementPpm: 1_000_000,
   // WASM-kernel block verification at 16,384 samples: ~55 ms median, < 80 ms max (one core).

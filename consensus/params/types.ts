@@ -33,6 +33,12 @@ export interface NetworkParams {
   readonly dustThreshold: bigint;
   /** Share of the coinbase paid to the genesis address, in percent (20). */
   readonly genesisSharePercent: bigint;
+  /**
+   * Share of a block's improvement bonus paid to the contributors of its model update, in percent
+   * (40: of the bonus, 20% goes to the genesis address as for all reward, 40% to the contributors
+   * pro rata by reported samples, the rest to the miner). See consensus/money.ts.
+   */
+  readonly contributorSharePercent: bigint;
   /** 20-byte public-key hash of the network's genesis address. */
   readonly genesisPubKeyHash: Uint8Array;
 

@@ -7,7 +7,7 @@
  * proof of work for the header that commits to the new model, and grinding for a lucky draw costs
  * a whole proof of work per try. The improvement is the gain in correct answers, in parts per
  * million of the sample count (integer math). Below `minImprovementPpm` (1000 = 0.1%) the block
- * is invalid.
+ * is invalid, and so is a block whose update claims (for its coinbase bonus) more than this.
  */
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
@@ -70,6 +70,12 @@ export function verifyImprovement<M>(
     throw new VerdictError(
       'bad-model-improvement',
       `improvement ${improvementPpm} ppm (${parentScore} → ${newScore} of ${n}) below ${params.minImprovementPpm} ppm`,
+    );
+  }
+  if (update.claimedPpm > improvementPpm) {
+    throw new VerdictError(
+      'bad-model-claim',
+      `update claims ${update.claimedPpm} ppm, measured ${improvementPpm} ppm (${parentScore} → ${newScore} of ${n})`,
     );
   }
   return { model, modelHash, parentScore, newScore, improvementPpm };

@@ -1,10 +1,12 @@
 /**
  * The model update a block may carry:
- *   baseModelHash 32 | delta varbytes (≤ MAX_DELTA_SIZE) | nContrib varint (≤ MAX_CONTRIBUTORS)
- *   | nContrib × (pubKeyHash 20, samples u32)
+ *   baseModelHash 32 | claimedPpm u32 | delta varbytes (≤ MAX_DELTA_SIZE)
+ *   | nContrib varint (≤ MAX_CONTRIBUTORS) | nContrib × (pubKeyHash 20, samples u32)
  * The delta's inner format belongs to the evaluator (training/); consensus only bounds its size
  * and hands it over. Contributors are the addresses whose deltas went into the aggregate, with the
- * number of training samples each one reported.
+ * number of training samples each one reported. claimedPpm is the improvement the block's coinbase
+ * is paid for (its bonus and the contributors' payouts); it must not exceed the improvement every
+ * node re-measures on the block's own hash (see consensus/money.ts and poi/improvement.ts).
  */
 import { DecodeError } from '../errors.js';
 import { decodeExact, type Reader, Writer } from './encoding.js';
@@ -21,32 +23,35 @@ export interface Contributor {
 
 export interface ModelUpdate {
   readonly baseModelHash: Hash;
+  /** Improvement (ppm) the coinbase claims; ≤ the verified improvement. */
+  readonly claimedPpm: number;
   readonly delta: Uint8Array;
   readonly contributors: readonly Contributor[];
 }
 
 export function writeModelUpdate(w: Writer, u: ModelUpdate): void {
-  w.bytes(u.baseModelHash).varbytes(u.delta).varint(u.contributors.length);
+  w.bytes(u.baseModelHash).u32(u.claimedPpm).varbytes(u.delta).varint(u.contributors.length);
   for (const c of u.contributors) w.bytes(c.pubKeyHash).u32(c.samples);
 }
 
 export function readModelUpdate(r: Reader): ModelUpdate {
   const baseModelHash = r.bytes(32);
+  const claimedPpm = r.u32();
   const delta = r.varbytes('model delta', MAX_DELTA_SIZE);
   const n = r.varint('contributors', MAX_CONTRIBUTORS);
   const contributors: Contributor[] = new Array(n);
   for (let i = 0; i < n; i++) contributors[i] = { pubKeyHash: r.bytes(PKH_SIZE), samples: r.u32() };
-  return { baseModelHash, delta, contributors };
+  return { baseModelHash, claimedPpm, delta, contributors };
 }
 
 export function encodeModelUpdate(u: ModelUpdate): Uint8Array {
-  const w = new Writer(64 + u.delta.length + u.contributors.length * 24);
+  const w = new Writer(68 + u.delta.length + u.contributors.length * 24);
   writeModelUpdate(w, u);
   return w.finish();
 }
 
 export function decodeModelUpdate(bytes: Uint8Array): ModelUpdate {
-  if (bytes.length > MAX_DELTA_SIZE + 64 + MAX_CONTRIBUTORS * 24) {
+  if (bytes.length > MAX_DELTA_SIZE + 68 + MAX_CONTRIBUTORS * 24) {
     throw new DecodeError({
       code: 'DECODE_OVERSIZE',
       what: 'model update',

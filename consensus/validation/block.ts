@@ -5,13 +5,14 @@
  *  - checkHeaderContext: against the parent (expected bits, median time past, future drift; the
  *    caller passes `now`, consensus never reads a clock).
  *  - connectBlock: against the UTXO view (inputs, double spends inside the block, coinbase height,
- *    coinbase amount ≤ reward + fees, 80/20 split, supply cap) and the parent model hash.
+ *    coinbase amount ≤ reward + fees with the bonus the update claims, 80/20 split, contributor
+ *    payouts, supply cap) and the parent model hash.
  */
 
 import { type Coin, type CoinView, outpointKey, type UndoData } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
-import { blockReward, splitCoinbase } from '../money.js';
+import { blockReward, contributorPayouts, improvementBonus, type Payout, splitCoinbase } from '../money.js';
 import type { NetworkParams } from '../params/types.js';
 import { checkProofOfWork } from '../pow/compact.js';
 import { checkBlockTime } from '../pow/time.js';
@@ -50,6 +51,13 @@ export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
       throw new VerdictError(
         'bad-model-update',
         `update of ${b.updateSize} bytes > ${params.maxModelUpdateSize}`,
+      );
+    }
+    const claim = block.update.claimedPpm;
+    if (claim < params.minImprovementPpm || claim > params.maxImprovementPpm) {
+      throw new VerdictError(
+        'bad-model-claim',
+        `claimed ${claim} ppm outside [${params.minImprovementPpm}, ${params.maxImprovementPpm}]`,
       );
     }
     checkContributors(block.update.contributors, params);
@@ -100,7 +108,7 @@ export interface ConnectContext {
   /**
    * Verified improvement of this block's update in ppm (from poi/verifyImprovement, re-measured
    * by this node), or 0 when it carries none. verifyImprovement has already checked the header's
-   * model hash against the evaluated model.
+   * model hash against the evaluated model. The update's claimedPpm must not exceed it.
    */
   readonly improvementPpm: number;
 }
@@ -108,7 +116,7 @@ export interface ConnectContext {
 export interface ConnectResult {
   readonly undo: UndoData;
   readonly fees: bigint;
-  /** Subsidy plus improvement bonus this block was allowed (before fees). */
+  /** Subsidy plus the improvement bonus the update claimed (before fees). */
   readonly reward: bigint;
   /** What the coinbase actually created (≤ reward + fees). */
   readonly coinbaseValue: bigint;
@@ -165,10 +173,15 @@ export function connectBlock(
       );
     });
   }
-  const reward = blockReward(
-    { height: ctx.height, improvementPpm: ctx.improvementPpm, issuedBefore: ctx.issuedBefore },
-    params,
-  );
+  const claimedPpm = b.block.update?.claimedPpm ?? 0;
+  if (claimedPpm > ctx.improvementPpm) {
+    throw new VerdictError(
+      'bad-model-claim',
+      `update claims ${claimedPpm} ppm, verified ${ctx.improvementPpm} ppm`,
+    );
+  }
+  const rewardInput = { height: ctx.height, improvementPpm: claimedPpm, issuedBefore: ctx.issuedBefore };
+  const reward = blockReward(rewardInput, params);
   let coinbaseValue = 0n;
   for (const o of coinbase.outputs) coinbaseValue += o.value;
   if (coinbaseValue > reward + fees) {
@@ -178,6 +191,14 @@ export function connectBlock(
     );
   }
   checkCoinbaseSplit(coinbase.outputs, coinbaseValue, params);
+  if (b.block.update) {
+    const owed = contributorPayouts(
+      improvementBonus(rewardInput, params),
+      b.block.update.contributors,
+      params,
+    );
+    checkContributorOutputs(coinbase.outputs, coinbaseValue, owed, params);
+  }
   // The coinbase's outputs join the view last (nothing in the block can spend them: maturity).
   const cb = b.txs[0]!;
   cb.tx.outputs.forEach((o, index) => {
@@ -211,6 +232,28 @@ export function checkCoinbaseSplit(
       `first coinbase output must pay ${genesis} to the genesis address`,
     );
   }
+}
+
+/**
+ * After the genesis output (when there is one), the coinbase pays each contributor exactly what
+ * consensus/money.ts contributorPayouts owes it, in order; the miner's outputs follow.
+ */
+export function checkContributorOutputs(
+  outputs: readonly { value: bigint; pubKeyHash: Uint8Array }[],
+  total: bigint,
+  owed: readonly Payout[],
+  params: NetworkParams,
+): void {
+  const first = splitCoinbase(total, params).genesis > 0n ? 1 : 0;
+  owed.forEach((p, i) => {
+    const o = outputs[first + i];
+    if (!o || o.value !== p.value || !equalBytes(o.pubKeyHash, p.pubKeyHash)) {
+      throw new VerdictError(
+        'bad-cb-contributors',
+        `coinbase output ${first + i} must pay ${p.value} to contributor ${toHex(p.pubKeyHash)}`,
+      );
+    }
+  });
 }
 
 function checkModelBase(b: BlockWithIds, parentModelHash: Hash): void {

@@ -4,6 +4,7 @@ export type MinerErrorType =
   | { code: 'MINER_BAD_OPTIONS'; option: string; detail: string }
   | { code: 'MINER_BAD_ADDRESS'; address: string; detail: string }
   | { code: 'MINER_WORKER_FAILED'; reason: string }
+  | { code: 'MINER_BAD_TEMPLATE'; detail: string }
   /** A mined block did not become the best block (`status` is the chain's answer). */
   | { code: 'MINER_BLOCK_REJECTED'; hash: string; status: string };
 
@@ -20,6 +21,8 @@ function describe(t: MinerErrorType): string {
       return `invalid miner option ${t.option}: ${t.detail}`;
     case 'MINER_BAD_ADDRESS':
       return `invalid mining address ${t.address}: ${t.detail}`;
+    case 'MINER_BAD_TEMPLATE':
+      return `cannot build the block template: ${t.detail}`;
     case 'MINER_WORKER_FAILED':
       return `proof-of-work worker failed: ${t.reason}`;
     case 'MINER_BLOCK_REJECTED':

@@ -3,18 +3,23 @@
  * selects, split as consensus requires (the genesis address's share first, the miner's output
  * last, coinbase lockTime = height), the merkle root over every wtxid (and the model update's id
  * when the block carries one), the resulting model hash (the tip's without an update), the
- * expected bits, and a time past the median time past. The coinbase claims no improvement bonus
- * (known limitation: the bonus depends on the final block hash, fixed only after the PoW search).
+ * expected bits, and a time past the median time past. With a model update the coinbase claims
+ * the bonus for the update's claimedPpm (chosen by the proposer below the improvement it measured
+ * on local seeds; the miner re-checks it on the found hash) and pays the update's contributors
+ * their share right after the genesis output, as consensus requires.
  */
 import {
   BLOCK_VERSION,
   type Block,
   blockMerkleRoot,
   blockReward,
+  contributorPayouts,
   encodeModelUpdate,
   HEADER_SIZE,
+  improvementBonus,
   modelUpdateId,
   type NetworkParams,
+  type Payout,
   splitCoinbase,
   type Transaction,
   TX_VERSION,
@@ -39,17 +44,27 @@ export function coinbaseTransaction(
   total: bigint,
   minerPkh: Uint8Array,
   params: NetworkParams,
+  payouts: readonly Payout[] = [],
 ): Transaction {
   const { genesis, miner } = splitCoinbase(total, params);
+  let owed = 0n;
+  for (const p of payouts) owed += p.value;
+  if (owed > miner) {
+    throw new MinerError({
+      code: 'MINER_BAD_TEMPLATE',
+      detail: `contributor payouts ${owed} exceed the miner side ${miner}`,
+    });
+  }
   const outputs: TxOutput[] = [];
   if (genesis > 0n) outputs.push({ value: genesis, pubKeyHash: params.genesisPubKeyHash });
-  outputs.push({ value: miner, pubKeyHash: minerPkh });
+  for (const p of payouts) outputs.push({ value: p.value, pubKeyHash: p.pubKeyHash });
+  outputs.push({ value: miner - owed, pubKeyHash: minerPkh });
   return { version: TX_VERSION, inputs: [], outputs, lockTime: height, witnesses: [] };
 }
 
-/** Size of the largest coinbase a template can have (two outputs). */
-function maxCoinbaseSize(params: NetworkParams): number {
-  return txSize(coinbaseTransaction(0, 100n, new Uint8Array(20), params));
+/** Size of the coinbase with `payouts` (values are fixed-width, so the total does not matter). */
+function coinbaseSize(params: NetworkParams, payouts: readonly Payout[]): number {
+  return txSize(coinbaseTransaction(0, params.maxSupply, new Uint8Array(20), params, payouts));
 }
 
 export function buildTemplate(
@@ -69,10 +84,18 @@ export function buildTemplate(
   }
   const maxBlockSize = Math.min(opts.maxBlockSize ?? params.maxBlockSize, params.maxBlockSize);
   const updateSize = update ? encodeModelUpdate(update.update).length : 0;
-  const room = maxBlockSize - HEADER_SIZE - BLOCK_FRAMING - maxCoinbaseSize(params) - updateSize;
+  const rewardInput = {
+    height: ctx.height,
+    improvementPpm: update?.update.claimedPpm ?? 0,
+    issuedBefore: ctx.issued,
+  };
+  const reward = blockReward(rewardInput, params);
+  const payouts = update
+    ? contributorPayouts(improvementBonus(rewardInput, params), update.update.contributors, params)
+    : [];
+  const room = maxBlockSize - HEADER_SIZE - BLOCK_FRAMING - coinbaseSize(params, payouts) - updateSize;
   const selection = room > 0 ? mempool.selectForBlock(room) : { txs: [], fees: 0n };
-  const reward = blockReward({ height: ctx.height, improvementPpm: 0, issuedBefore: ctx.issued }, params);
-  const coinbase = coinbaseTransaction(ctx.height, reward + selection.fees, minerPkh, params);
+  const coinbase = coinbaseTransaction(ctx.height, reward + selection.fees, minerPkh, params, payouts);
   const txs: Transaction[] = [coinbase];
   const wtxids = [wtxid(coinbase)];
   let size = HEADER_SIZE + varintLen(selection.txs.length + 1) + 1 + txSize(coinbase) + updateSize;

@@ -1,17 +1,27 @@
 /**
  * UpdateProposer: turns the DeltaPool's deltas for the tip model into a block's ModelUpdate for
  * the miner (node/miner's MinerUpdateSource). The deltas (one per contributor, byte-identical
- * copies dropped) are aggregated with the configured rule (default 'median') and applied; the
- * improvement is pre-checked on a local seed, and the miner re-checks it on the found block's
- * hash, which is what consensus measures. Proposals are cached per (tip model, pool contents).
+ * copies dropped) are aggregated with the configured rule (default 'median') and applied.
+ *
+ * The claim: consensus pays a block's bonus (and its contributors) for the update's claimedPpm,
+ * which must not exceed the improvement measured on the block's own hash, unknown until the
+ * proof of work is done. So the proposer measures the improvement on `claimSeeds` random local
+ * seeds (each a fresh sample, as the block hash will be), and claims
+ *   max(minImprovementPpm, floor(mean − 3·sd))
+ * — a claim the found block misses with probability ≈ 0.1% beyond the threshold itself. It
+ * proposes nothing when the mean is below the threshold. The miner re-checks the found hash
+ * (`accepts`: improvement ≥ threshold and ≥ claim) and searches on when it fails.
+ * Proposals are cached per (tip model, pool contents).
  */
 import { randomBytes } from 'node:crypto';
 import {
   type Block,
   type Evaluator,
   equalBytes,
+  evaluationSeed,
   type Hash,
   type ModelUpdate,
+  measureImprovement,
   type NetworkParams,
   VerdictError,
   verifyImprovement,
@@ -31,7 +41,11 @@ import type { DeltaPool } from './deltaPool.js';
 
 export interface UpdateProposerOptions {
   readonly rule?: AggregationRule;
+  /** Local evaluation samples the claim is estimated from (default 6, at least 2). */
+  readonly claimSeeds?: number;
 }
+
+const DEFAULT_CLAIM_SEEDS = 6;
 
 export interface UpdateProposerDeps {
   readonly pool: DeltaPool;
@@ -44,14 +58,18 @@ export interface UpdateProposerDeps {
 export class UpdateProposer implements MinerUpdateSource {
   private readonly rule: AggregationRule;
   private cache: { base: Hash; revision: number; proposal: TemplateUpdate | null } | null = null;
-  /** Improvement (ppm) of the last proposal on its local seed. */
+  private readonly claimSeeds: number;
+  /** Mean improvement (ppm) of the last aggregate over the local seeds. */
   lastPrecheckPpm = 0;
+  /** Improvement (ppm) the last proposal claims (0 when there was none). */
+  lastClaimPpm = 0;
 
   constructor(
     opts: UpdateProposerOptions,
     private readonly deps: UpdateProposerDeps,
   ) {
     this.rule = opts.rule ?? DEFAULT_AGGREGATION_OPTIONS.rule;
+    this.claimSeeds = Math.max(2, opts.claimSeeds ?? DEFAULT_CLAIM_SEEDS);
   }
 
   proposal(ctx: NextBlockContext): TemplateUpdate | null {
@@ -78,23 +96,51 @@ export class UpdateProposer implements MinerUpdateSource {
       verified.map((v) => ({ delta: v.delta, samples: v.message.samples })),
       { rule: this.rule },
     );
-    const update: ModelUpdate = {
-      baseModelHash: base,
-      delta: encodeDelta(delta),
-      contributors: verified.map((v) => ({ pubKeyHash: v.message.contributor, samples: v.message.samples })),
-    };
-    if (update.delta.length > this.deps.params.maxModelUpdateSize) return null;
-    const modelHash = this.deps.evaluator.modelHash(this.deps.evaluator.applyDelta(parent, update.delta));
-    const ppm = this.improvement(update, modelHash, new Uint8Array(randomBytes(32)));
-    this.lastPrecheckPpm = ppm ?? 0;
+    const encoded = encodeDelta(delta);
+    const { params, evaluator } = this.deps;
+    if (encoded.length > params.maxModelUpdateSize) return null;
+    const next = evaluator.applyDelta(parent, encoded);
+    const modelHash = evaluator.modelHash(next);
+    if (equalBytes(modelHash, base)) return null;
+    const ppms: number[] = [];
+    for (let i = 0; i < this.claimSeeds; i++) {
+      const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
+      const n = params.evalSamples;
+      ppms.push(measureImprovement(evaluator.score(parent, seed, n), evaluator.score(next, seed, n), n));
+    }
+    const mean = ppms.reduce((a, b) => a + b, 0) / ppms.length;
+    const sd = Math.sqrt(ppms.reduce((a, b) => a + (b - mean) ** 2, 0) / (ppms.length - 1));
+    const claim = Math.min(
+      params.maxImprovementPpm,
+      Math.max(params.minImprovementPpm, Math.floor(mean - 3 * sd)),
+    );
+    this.lastPrecheckPpm = Math.floor(mean);
+    const ok = mean >= params.minImprovementPpm;
+    this.lastClaimPpm = ok ? claim : 0;
     this.deps.logger.debug(
-      { contributors: verified.length, rule: this.rule, precheckPpm: ppm },
+      {
+        contributors: verified.length,
+        rule: this.rule,
+        meanPpm: Math.floor(mean),
+        sdPpm: Math.round(sd),
+        claim,
+      },
       'aggregated pooled deltas',
     );
-    return ppm === null ? null : { update, modelHash };
+    if (!ok) return null;
+    const update: ModelUpdate = {
+      baseModelHash: base,
+      claimedPpm: claim,
+      delta: encoded,
+      contributors: verified.map((v) => ({ pubKeyHash: v.message.contributor, samples: v.message.samples })),
+    };
+    return { update, modelHash };
   }
 
-  /** Improvement measured with `blockHash`'s evaluation seed, or null if below threshold/invalid. */
+  /**
+   * Improvement measured with `blockHash`'s evaluation seed, or null if consensus would reject it
+   * (below the threshold or the update's claim, or otherwise invalid).
+   */
   private improvement(update: ModelUpdate, modelHash: Hash, blockHash: Hash): number | null {
     try {
       const r = verifyImprovement(

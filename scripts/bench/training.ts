@@ -213,6 +213,7 @@ export async function run(): Promise<void> {
   const child = t.currentModel();
   const update: ModelUpdate = {
     baseModelHash: networkModelHash(base),
+    claimedPpm: 0,
     delta: encodeDelta(diffModels(base, child)),
     contributors: [],
   };

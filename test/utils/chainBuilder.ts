@@ -13,11 +13,13 @@ import {
   type Coin,
   CoinView,
   checkProofOfWork,
+  contributorPayouts,
   devnetParams,
   genesisBlock,
   getPublicKey,
   hash160,
   headerHash,
+  improvementBonus,
   MemoryUtxoSet,
   type ModelUpdate,
   modelUpdateId,
@@ -92,6 +94,27 @@ export function mineHeader(header: BlockHeader, params: NetworkParams): BlockHea
 /** The same coinbase the node's miner builds (genesis share first, then the miner's output). */
 export const coinbaseTx = coinbaseTransaction;
 
+/**
+ * The coinbase a block at `height` with `update` (or none) may carry: the reward for the update's
+ * claimed improvement plus `fees`, split as consensus requires (genesis, contributors, miner).
+ * `total` overrides the amount (negative tests).
+ */
+export function blockCoinbase(
+  height: number,
+  issuedBefore: bigint,
+  fees: bigint,
+  minerPkh: Uint8Array,
+  update: ModelUpdate | null,
+  params: NetworkParams,
+  total?: bigint,
+): Transaction {
+  const input = { height, improvementPpm: update?.claimedPpm ?? 0, issuedBefore };
+  const payouts = update
+    ? contributorPayouts(improvementBonus(input, params), update.contributors, params)
+    : [];
+  return coinbaseTx(height, total ?? blockReward(input, params) + fees, minerPkh, params, payouts);
+}
+
 interface Entry {
   block: BlockWithIds;
   height: number;
@@ -102,7 +125,8 @@ interface Entry {
 
 export interface NextBlockOptions {
   txs?: Transaction[];
-  update?: { delta: Uint8Array; contributors?: ModelUpdate['contributors'] } | null;
+  /** A model update; claimedPpm defaults to the network's minimum improvement. */
+  update?: { delta: Uint8Array; contributors?: ModelUpdate['contributors']; claimedPpm?: number } | null;
   miner?: KeyPair;
   /** Extra fees the coinbase may claim (sum of txs' fees; computed by the caller). */
   fees?: bigint;
@@ -149,18 +173,25 @@ export class TestChain {
     if (opts.update) {
       update = {
         baseModelHash: modelHash,
+        claimedPpm: opts.update.claimedPpm ?? this.params.minImprovementPpm,
         delta: opts.update.delta,
         contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
       };
       const next = linearEvaluator.applyDelta(tip.model, opts.update.delta);
       modelHash = linearEvaluator.modelHash(next);
     }
-    const fees = opts.fees ?? 0n;
-    // By default claim the base reward plus fees; a block with an update may claim more (the
-    // bonus for its measured improvement) by passing coinbaseTotal.
-    const base = blockReward({ height, improvementPpm: 0, issuedBefore: tip.issued }, this.params);
-    const total = opts.coinbaseTotal ?? base + fees;
-    const txs = [coinbaseTx(height, total, miner.pkh, this.params), ...(opts.txs ?? [])];
+    // By default the coinbase claims the reward (with the update's claimed bonus) plus fees and
+    // pays the update's contributors; coinbaseTotal overrides the total.
+    const coinbase = blockCoinbase(
+      height,
+      tip.issued,
+      opts.fees ?? 0n,
+      miner.pkh,
+      update,
+      this.params,
+      opts.coinbaseTotal,
+    );
+    const txs = [coinbase, ...(opts.txs ?? [])];
     const parts = {
       header: {
         version: 1,

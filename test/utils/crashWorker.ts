@@ -35,7 +35,7 @@ import { Chain } from '../../node/chain/index.js';
 import { ChainDb } from '../../node/db/index.js';
 import { silentLogger } from '../../node/logger.js';
 import { improvingDelta, type LinearModel, linearEvaluator } from '../../training/index.js';
-import { coinbaseTx, keyPair, mineHeader, signTx } from './chainBuilder.js';
+import { blockCoinbase, coinbaseTx, keyPair, mineHeader, signTx } from './chainBuilder.js';
 import { linearParams } from './linearParams.js';
 
 /** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
@@ -176,11 +176,14 @@ async function main(): Promise<void> {
       const modelHash = linearEvaluator.modelHash(next);
       const update = {
         baseModelHash: ctx.modelHash,
+        claimedPpm: params.minImprovementPpm,
         delta,
         contributors: [{ pubKeyHash: miner.pkh, samples: 100 }],
       };
+      const fees = FEE * BigInt(txs.length);
+      const withUpdate = [blockCoinbase(ctx.height, ctx.issued, fees, miner.pkh, update, params), ...txs];
       for (let nonce = 0n, tries = 0; tries < 20 && !block; tries++) {
-        const h = header(ctx.prevHash, all, update, modelHash, time, nonce);
+        const h = header(ctx.prevHash, withUpdate, update, modelHash, time, nonce);
         try {
           verifyImprovement(
             linearEvaluator,
@@ -188,10 +191,10 @@ async function main(): Promise<void> {
             ctx.modelHash,
             update,
             modelHash,
-            blockWithIds({ header: h, txs: all, update }).hash,
+            blockWithIds({ header: h, txs: withUpdate, update }).hash,
             params,
           );
-          block = { header: h, txs: all, update };
+          block = { header: h, txs: withUpdate, update };
         } catch (e) {
           if (!(e instanceof VerdictError)) throw e;
           nonce = h.nonce + 1n;

@@ -25,6 +25,7 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     coinbaseMaturity: 100,
     dustThreshold: 546n,
     genesisSharePercent: 20n,
+    contributorSharePercent: 40n,
     genesisPubKeyHash: new Uint8Array(20),
     minImprovementPpm: 1000,
     maxImprovementPpm: 1_000_000,

@@ -97,6 +97,7 @@ export function blockToJson(block: Block, c: HeaderJsonContext, params: NetworkP
     update: block.update
       ? {
           basemodelhash: toHex(block.update.baseModelHash),
+          claimedppm: block.update.claimedPpm,
           deltasize: block.update.delta.length,
           contributors: block.update.contributors.map((x) => ({
             address: encodeAddress(x.pubKeyHash, params),

@@ -5,6 +5,8 @@ import {
   baseSubsidy,
   blockReward,
   COIN,
+  contributorPayouts,
+  improvementBonus,
   isMoneyRange,
   issuedAtHeight,
   splitCoinbase,
@@ -207,6 +209,76 @@ describe('consensus/money', () => {
       assert.equal(isMoneyRange(params.maxSupply, params), true);
       assert.equal(isMoneyRange(params.maxSupply + 1n, params), false);
       assert.equal(isMoneyRange(-1n, params), false);
+    });
+  });
+
+  describe('contributor payouts', () => {
+    const params = testParams();
+    const pkh = (b: number) => new Uint8Array(20).fill(b);
+
+    it('bonus is reward(claim) − reward(0), and 0 once the cap leaves no room for it', () => {
+      const input = { height: 5, improvementPpm: 10_000, issuedBefore: 0n };
+      assert.equal(improvementBonus(input, params), (50n * COIN) / 100n);
+      const nearCap = { ...input, issuedBefore: params.maxSupply - 50n * COIN };
+      assert.equal(improvementBonus(nearCap, params), 0n);
+      const partial = { ...input, issuedBefore: params.maxSupply - 50n * COIN - 7n };
+      assert.equal(improvementBonus(partial, params), 7n);
+    });
+
+    it('splits 40% of the bonus pro rata by samples, floors each share, leaves out zero shares', () => {
+      const bonus = 1_000_003n;
+      const pool = (bonus * 40n) / 100n; // 400,001
+      const out = contributorPayouts(
+        bonus,
+        [
+          { pubKeyHash: pkh(1), samples: 1 },
+          { pubKeyHash: pkh(2), samples: 2 },
+          { pubKeyHash: pkh(3), samples: 0xffff_ffff },
+        ],
+        params,
+      );
+      const total = 1n + 2n + 0xffff_ffffn;
+      // contributors 1 and 2 get floor(400,001 × s / total) = 0: no output for them
+      assert.deepEqual(out, [{ pubKeyHash: pkh(3), value: (pool * 0xffff_ffffn) / total }]);
+      const even = contributorPayouts(
+        1000n,
+        [
+          { pubKeyHash: pkh(1), samples: 3 },
+          { pubKeyHash: pkh(2), samples: 1 },
+        ],
+        params,
+      );
+      assert.deepEqual(even, [
+        { pubKeyHash: pkh(1), value: 300n },
+        { pubKeyHash: pkh(2), value: 100n },
+      ]);
+    });
+
+    it('owes nothing when the bonus pool rounds to zero; rejects a negative bonus and no samples', () => {
+      assert.deepEqual(contributorPayouts(2n, [{ pubKeyHash: pkh(1), samples: 5 }], params), []);
+      assert.throws(() => contributorPayouts(-1n, [], params), verdict('bad-cb-amount'));
+      assert.throws(
+        () => contributorPayouts(100n, [{ pubKeyHash: pkh(1), samples: 0 }], params),
+        verdict('bad-model-contributors'),
+      );
+    });
+
+    it('never owes more than the pool (property)', () => {
+      fc.assert(
+        fc.property(
+          fc.bigInt({ min: 0n, max: 50n * COIN }),
+          fc.array(fc.integer({ min: 1, max: 0xffff_ffff }), { minLength: 1, maxLength: 64 }),
+          (bonus, samples) => {
+            const out = contributorPayouts(
+              bonus,
+              samples.map((s, i) => ({ pubKeyHash: pkh(i), samples: s })),
+              params,
+            );
+            const paid = out.reduce((t, p) => t + p.value, 0n);
+            return paid <= (bonus * 40n) / 100n && out.every((p) => p.value > 0n);
+          },
+        ),
+      );
     });
   });
 });

@@ -112,6 +112,7 @@ describe('training/evaluator', () => {
     const baseHash = networkModelHash(base);
     const update: ModelUpdate = {
       baseModelHash: baseHash,
+      claimedPpm: 0,
       delta: encodeDelta(diffModels(base, next)),
       contributors: [],
     };
@@ -136,6 +137,7 @@ describe('training/evaluator', () => {
     );
     const back: ModelUpdate = {
       baseModelHash: networkModelHash(next),
+      claimedPpm: 0,
       delta: encodeDelta(diffModels(next, base)),
       contributors: [],
     };

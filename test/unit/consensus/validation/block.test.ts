@@ -4,6 +4,7 @@ import {
   blockWithIds,
   devnetParams,
   encodeBlock,
+  improvementBonus,
   type NetworkParams,
   VerdictError,
 } from '../../../../consensus/index.js';
@@ -235,8 +236,13 @@ describe('proof of improvement in blocks', () => {
   beforeEach(() => {
     c = new TestChain();
   });
+  async function rejects(b: Parameters<TestChain['connect']>[0], reason: string): Promise<void> {
+    const height = c.height;
+    assert.equal(await rejectReason(() => c.connect(b)), reason);
+    assert.equal(c.height, height, 'a rejected block must not change the chain');
+  }
 
-  it('accepts a real improvement and pays the bonus it measured', async () => {
+  it('accepts a real improvement (claiming the minimum bonus by default)', async () => {
     const delta = improvingDelta(c.tip.model);
     const probe = c.buildBlock({ update: { delta } });
     // measure what this exact block earns: connect it on a copy through the real pipeline
@@ -245,38 +251,106 @@ describe('proof of improvement in blocks', () => {
     assert.notDeepEqual(e.block.block.header.modelHash, c.entries[0]!.block.block.header.modelHash);
   });
 
-  it('bonus reward is accepted up to the verified improvement and rejected beyond it', async () => {
+  it('a block claiming ≤ its verified improvement earns the bonus and pays its contributors pro rata', async () => {
     const delta = improvingDelta(c.tip.model);
     const height = c.height + 1;
-    // Find the verified improvement of a candidate, then claim exactly that bonus (valid) or 1 more unit (invalid).
-    const { verifyImprovement, linearEvaluatorModelHash } = await helpers(c, delta);
-    void linearEvaluatorModelHash;
-    const b0 = c.buildBlock({ update: { delta } });
-    const imp = verifyImprovement(b0);
-    const full = blockReward({ height, improvementPpm: imp, issuedBefore: c.tip.issued }, linearDevnet);
-    const base = blockReward({ height, improvementPpm: 0, issuedBefore: c.tip.issued }, linearDevnet);
-    assert.ok(full > base, 'an improvement earns a bonus');
-    // Each candidate has its own evaluation sample (seeded by its hash), so re-measure per block;
-    // vary the time so successive candidates differ (identical ones would measure the same).
-    for (let i = 1; ; i++) {
-      assert.ok(i < 1000, 'no candidate measured below the first one');
-      const over = c.buildBlock({
-        update: { delta },
-        coinbaseTotal: full + 1n,
+    const { verifyImprovement } = await helpers(c, delta);
+    const a = keyPair('contributor a');
+    const b = keyPair('contributor b');
+    const contributors = [
+      { pubKeyHash: a.pkh, samples: 100 },
+      { pubKeyHash: b.pkh, samples: 300 },
+    ];
+    const claim = 2_000;
+    // The evaluation sample depends on the block hash: take the first candidate that measures ≥ claim.
+    let blk: ReturnType<TestChain['buildBlock']> | null = null;
+    for (let i = 0; i < 200 && !blk; i++) {
+      const cand = c.buildBlock({
+        update: { delta, contributors, claimedPpm: claim },
         time: c.tip.time + c.params.targetSpacing + i,
       });
-      const impOver = verifyImprovement(over);
-      const allowed = blockReward(
-        { height, improvementPpm: impOver, issuedBefore: c.tip.issued },
-        linearDevnet,
-      );
-      if (allowed < full + 1n) {
-        assert.equal(await rejectReason(() => c.connect(over)), 'bad-cb-amount');
-        break;
-      }
+      if (verifyImprovement(cand) >= claim) blk = cand;
     }
-    const ok = c.buildBlock({ update: { delta }, coinbaseTotal: base });
-    await c.connect(ok);
+    assert.ok(blk, 'a candidate measuring at least the claim');
+    const input = { height, improvementPpm: claim, issuedBefore: c.tip.issued };
+    const reward = blockReward(input, linearDevnet);
+    const bonus = improvementBonus(input, linearDevnet);
+    assert.equal(bonus, (blockReward({ ...input, improvementPpm: 0 }, linearDevnet) * 2_000n) / 1_000_000n);
+    const pool = (bonus * 40n) / 100n;
+    const outs = blk.txs[0]!.tx.outputs;
+    assert.equal(outs[0]!.value, reward / 5n, 'genesis share of the whole reward');
+    assert.deepEqual(outs[1], { value: (pool * 100n) / 400n, pubKeyHash: a.pkh });
+    assert.deepEqual(outs[2], { value: (pool * 300n) / 400n, pubKeyHash: b.pkh });
+    assert.equal(
+      outs.reduce((t, o) => t + o.value, 0n),
+      reward,
+    );
+    await c.connect(blk);
+    assert.equal(c.tip.block.hash, blk.hash);
+  });
+
+  it('bad-model-claim: a claim above the verified improvement, or outside the allowed range', async () => {
+    const delta = improvingDelta(c.tip.model);
+    const { verifyImprovement } = await helpers(c, delta);
+    // claim more than this candidate measures
+    let over: ReturnType<TestChain['buildBlock']> | null = null;
+    for (let i = 0; i < 200 && !over; i++) {
+      const cand = c.buildBlock({
+        update: { delta, claimedPpm: 1_000_000 },
+        time: c.tip.time + c.params.targetSpacing + i,
+      });
+      const v = verifyImprovement(cand, true);
+      if (v >= c.params.minImprovementPpm && v < 1_000_000) over = cand;
+    }
+    assert.ok(over, 'a candidate that improves but less than it claims');
+    await rejects(over, 'bad-model-claim');
+    // below the threshold (an update must claim at least the minimum it has to reach anyway) and above the cap
+    await rejects(c.buildBlock({ update: { delta, claimedPpm: 999 } }), 'bad-model-claim');
+    await rejects(c.buildBlock({ update: { delta, claimedPpm: 1_000_001 } }), 'bad-model-claim');
+  });
+
+  it('bad-cb-amount: a coinbase taking more bonus than the update claims', async () => {
+    const delta = improvingDelta(c.tip.model);
+    const height = c.height + 1;
+    const input = { height, improvementPpm: 1_000, issuedBefore: c.tip.issued };
+    const allowed = blockReward(input, linearDevnet);
+    const b = c.buildBlock({ update: { delta, claimedPpm: 1_000 }, coinbaseTotal: allowed + 1n });
+    await rejects(b, 'bad-cb-amount');
+  });
+
+  it('bad-cb-contributors: a contributor missing from the coinbase or underpaid', async () => {
+    const delta = improvingDelta(c.tip.model);
+    const height = c.height + 1;
+    const k = keyPair('unpaid contributor');
+    const contributors = [{ pubKeyHash: k.pkh, samples: 10 }];
+    const reward = blockReward({ height, improvementPpm: 1_000, issuedBefore: c.tip.issued }, linearDevnet);
+    // the miner keeps the contributors' share
+    const missing = c.buildBlock({
+      update: { delta, contributors },
+      tamper: (p) => (p.txs[0] = coinbaseTx(height, reward, c.miner.pkh, linearDevnet)),
+    });
+    await rejects(missing, 'bad-cb-contributors');
+    // paid one unit less (the unit moved to the miner)
+    const underpaid = c.buildBlock({
+      update: { delta, contributors },
+      tamper: (p) => {
+        const outs = p.txs[0]!.outputs.map((o) => ({ ...o }));
+        outs[1]!.value -= 1n;
+        outs[outs.length - 1]!.value += 1n;
+        p.txs[0] = { ...p.txs[0]!, outputs: outs };
+      },
+    });
+    await rejects(underpaid, 'bad-cb-contributors');
+    // paid to another address
+    const redirected = c.buildBlock({
+      update: { delta, contributors },
+      tamper: (p) => {
+        const outs = p.txs[0]!.outputs.map((o) => ({ ...o }));
+        outs[1]!.pubKeyHash = keyPair('thief').pkh;
+        p.txs[0] = { ...p.txs[0]!, outputs: outs };
+      },
+    });
+    await rejects(redirected, 'bad-cb-contributors');
   });
 
   it('bad-model-improvement: an update that does not improve', async () => {
@@ -346,13 +420,14 @@ async function helpers(c: TestChain, _delta: Uint8Array) {
   const { linearEvaluator } = await import('../../../../training/index.js');
   return {
     linearEvaluatorModelHash: linearEvaluator.modelHash(c.tip.model),
-    verifyImprovement(b: ReturnType<TestChain['buildBlock']>): number {
+    /** Verified improvement of `b`, or 0 if invalid; `ignoreClaim` measures past an over-claim. */
+    verifyImprovement(b: ReturnType<TestChain['buildBlock']>, ignoreClaim = false): number {
       try {
         return vi(
           linearEvaluator,
           c.tip.model,
           linearEvaluator.modelHash(c.tip.model),
-          b.block.update!,
+          ignoreClaim ? { ...b.block.update!, claimedPpm: 0 } : b.block.update!,
           b.block.header.modelHash,
           b.hash,
           linearDevnet,

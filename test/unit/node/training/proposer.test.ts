@@ -1,5 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { devnetParams, type Hash, modelUpdateId } from '../../../../consensus/index.js';
+import {
+  blockReward,
+  contributorPayouts,
+  devnetParams,
+  type Hash,
+  improvementBonus,
+  modelUpdateId,
+} from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { buildTemplate, type NextBlockContext, templateBlock } from '../../../../node/miner/index.js';
 import { DeltaPool } from '../../../../node/training/deltaPool.js';
@@ -79,6 +86,10 @@ describe('UpdateProposer', () => {
     assert.deepEqual(p.update.baseModelHash, baseHash);
     assert.deepEqual(p.modelHash, networkModelHash(applyModelDelta(base, decodeDelta(p.update.delta))));
     assert.ok(proposer.lastPrecheckPpm >= devnetParams.minImprovementPpm);
+    // the claim: at least the threshold, at most the mean measured locally
+    assert.equal(p.update.claimedPpm, proposer.lastClaimPpm);
+    assert.ok(p.update.claimedPpm >= devnetParams.minImprovementPpm);
+    assert.ok(p.update.claimedPpm <= Math.max(devnetParams.minImprovementPpm, proposer.lastPrecheckPpm));
     assert.equal(proposer.proposal(ctx(baseHash)), p, 'cached while the pool is unchanged');
 
     const tpl = buildTemplate(ctx(baseHash), emptyMempool, new Uint8Array(20), devnetParams, {}, p);
@@ -93,5 +104,27 @@ describe('UpdateProposer', () => {
     assert.equal(proposer.accepts(block, new Uint8Array(32).fill(3)), true);
     const lying = { ...block, header: { ...block.header, modelHash: baseHash } };
     assert.equal(proposer.accepts(lying, new Uint8Array(32).fill(3)), false);
+    const greedy = { ...block, update: { ...p.update, claimedPpm: devnetParams.maxImprovementPpm } };
+    assert.equal(
+      proposer.accepts(greedy, new Uint8Array(32).fill(3)),
+      false,
+      'a claim above the measured gain',
+    );
+
+    // the coinbase pays the contributors their share of the claimed bonus, after the genesis output
+    const outs = tpl.txs[0]!.outputs;
+    const input = { height: 1, improvementPpm: p.update.claimedPpm, issuedBefore: 0n };
+    const owed = contributorPayouts(
+      improvementBonus(input, devnetParams),
+      p.update.contributors,
+      devnetParams,
+    );
+    assert.equal(owed.length, 3);
+    assert.deepEqual(outs.slice(1, 4), owed);
+    assert.equal(outs.length, 5);
+    assert.equal(
+      outs.reduce((t, o) => t + o.value, 0n),
+      blockReward(input, devnetParams),
+    );
   });
 });
