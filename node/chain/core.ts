@@ -328,11 +328,7 @@ export class ChainCore<M> {
     const fork = this.index.forkPoint(target);
     const oldBranch = this.index.mainFrom(fork.height + 1);
     const newBranch = this.index.pathFrom(fork, target);
-    let disconnected = 0;
-    while (!equalBytes(this.index.tip.hash, fork.hash)) {
-      await this.disconnectTip();
-      disconnected++;
-    }
+    let disconnected = await this.rewindTo(fork);
     for (const step of newBranch) {
       const e = this.index.get(step.hash)!;
       try {
@@ -365,11 +361,7 @@ export class ChainCore<M> {
 
   /** Back to `fork`, then reconnect `oldBranch`. */
   private async restore(fork: ChainEntry, oldBranch: readonly ChainEntry[]): Promise<number> {
-    let disconnected = 0;
-    while (!equalBytes(this.index.tip.hash, fork.hash)) {
-      await this.disconnectTip();
-      disconnected++;
-    }
+    const disconnected = await this.rewindTo(fork);
     for (const old of oldBranch) {
       const e = this.index.get(old.hash)!;
       try {
@@ -379,6 +371,16 @@ export class ChainCore<M> {
         await this.markInvalid(e, err.reason);
         break;
       }
+    }
+    return disconnected;
+  }
+
+  /** Disconnects tip blocks until `fork` is the tip; returns how many. */
+  private async rewindTo(fork: ChainEntry): Promise<number> {
+    let disconnected = 0;
+    while (!equalBytes(this.index.tip.hash, fork.hash)) {
+      await this.disconnectTip();
+      disconnected++;
     }
     return disconnected;
   }
