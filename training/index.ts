@@ -66,6 +66,7 @@ export {
 export { domainCount, evalBatch } from './sampling.js';
 export type { ShardSpec } from './shard.js';
 export {
+  creditContributors,
   decodeSignedDelta,
   encodeSignedDelta,
   MAX_REPORTED_SAMPLES,

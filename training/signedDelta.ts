@@ -5,10 +5,13 @@
  *   | samples u32 | delta varbytes (≤ MAX_DELTA_BYTES) | BIP340 signature 64
  *
  * The signature covers taggedHash('qenex/signed-delta', everything before it). The contributor
- * field must be hash160(pubkey) (the address that is credited in the block's contributor list).
- * `verifySignedDelta` rejects, with typed errors: a stale base (not the current chain model), an
- * oversized or malformed delta, a zero delta, a bad sample count, a contributor that does not
- * match the key, and a bad signature.
+ * field is the payout address (public-key hash) credited in a block's contributor list and paid
+ * in its coinbase; the signer chooses it (by default hash160 of its own key, usually its wallet's
+ * address), so the signing key can stay a hot key on the node while payouts go to the wallet.
+ * The signer (pubkey) is the delta's identity: pools keep the newest delta per signer, so nobody
+ * can replace another node's delta. `verifySignedDelta` rejects, with typed errors: a stale base
+ * (not the current chain model), an oversized or malformed delta, a zero delta, a bad sample
+ * count, a malformed contributor, and a bad signature.
  */
 import {
   DecodeError,
@@ -86,16 +89,19 @@ export interface SignDeltaInput {
   readonly baseModelHash: Hash;
   readonly samples: number;
   readonly delta: Uint8Array;
+  /** Payout public-key hash (20 bytes); default hash160 of the signing key. */
+  readonly contributor?: Uint8Array;
 }
 
-/** Signs with `secretKey`; the contributor is hash160 of its x-only public key. */
+/** Signs with `secretKey`; the contributor (payout) defaults to hash160 of its x-only public key. */
 export function signDelta(
   input: SignDeltaInput,
   secretKey: Uint8Array,
   auxRand: Uint8Array = new Uint8Array(32),
 ): SignedDelta {
   const pubkey = getPublicKey(secretKey);
-  const body = { ...input, contributor: hash160(pubkey), pubkey };
+  const { contributor, ...rest } = input;
+  const body = { ...rest, contributor: contributor ?? hash160(pubkey), pubkey };
   return { ...body, sig: sign(signedDeltaSighash(body), secretKey, auxRand) };
 }
 
@@ -123,10 +129,10 @@ export function verifySignedDelta(
   if (!Number.isInteger(m.samples) || m.samples < 1 || m.samples > MAX_REPORTED_SAMPLES) {
     throw new TrainingError({ code: 'TRAINING_BAD_CONTRIBUTOR', reason: `sample count ${m.samples}` });
   }
-  if (m.contributor.length !== 20 || !equalBytes(hash160(m.pubkey), m.contributor)) {
+  if (m.contributor.length !== 20) {
     throw new TrainingError({
       code: 'TRAINING_BAD_CONTRIBUTOR',
-      reason: 'contributor is not hash160(pubkey)',
+      reason: `contributor of ${m.contributor.length} bytes, not a 20-byte public-key hash`,
     });
   }
   const delta = decodeDelta(m.delta);
@@ -137,22 +143,40 @@ export function verifySignedDelta(
 }
 
 /**
- * Keeps the first delta per contributor and drops byte-identical copies of a delta already seen
- * under another key (copying someone's delta and re-signing it earns nothing).
+ * Keeps the first delta per signer and drops byte-identical copies of a delta already seen under
+ * another key (copying someone's delta and re-signing it earns nothing). Several signers may name
+ * the same payout address; `creditContributors` merges them for a block.
  */
 export function uniqueDeltas(list: readonly VerifiedDelta[]): VerifiedDelta[] {
-  const contributors = new Set<string>();
+  const signers = new Set<string>();
   const payloads = new Set<string>();
   const out: VerifiedDelta[] = [];
   for (const v of list) {
-    const c = bytesKey(v.message.contributor);
+    const s = bytesKey(v.message.pubkey);
     const p = bytesKey(taggedHash('qenex/delta-payload', v.message.delta));
-    if (contributors.has(c) || payloads.has(p)) continue;
-    contributors.add(c);
+    if (signers.has(s) || payloads.has(p)) continue;
+    signers.add(s);
     payloads.add(p);
     out.push(v);
   }
   return out;
+}
+
+/**
+ * A block's contributor list for these deltas: one entry per payout address in first-seen order,
+ * with the samples of all its deltas summed (capped at u32, the block field's range).
+ */
+export function creditContributors(
+  list: readonly VerifiedDelta[],
+): Array<{ pubKeyHash: Uint8Array; samples: number }> {
+  const byPayout = new Map<string, { pubKeyHash: Uint8Array; samples: number }>();
+  for (const v of list) {
+    const k = bytesKey(v.message.contributor);
+    const held = byPayout.get(k);
+    if (held) held.samples = Math.min(0xffff_ffff, held.samples + v.message.samples);
+    else byPayout.set(k, { pubKeyHash: v.message.contributor, samples: v.message.samples });
+  }
+  return [...byPayout.values()];
 }
 
 function bytesKey(b: Uint8Array): string {

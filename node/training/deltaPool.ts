@@ -4,8 +4,9 @@
  * A gossiped delta is checked with training's verifySignedDelta against the tip model's hash:
  * a delta against another base is honest lag ('context': not relayed, not punished); an
  * oversized, malformed, unsigned or zero delta is 'invalid' (the sender is punished). The pool
- * keeps the newest delta per contributor for the current base, at most `maxEntries` of them
- * (the oldest is dropped first), and forgets everything when the base changes.
+ * keeps the newest delta per signer (public key) for the current base, at most `maxEntries` of
+ * them (the oldest is dropped first), and forgets everything when the base changes. Keyed by
+ * signer, not payout address: a delta naming someone else's address cannot displace theirs.
  */
 import { DecodeError, equalBytes, type Hash, type NetworkParams, toHex } from '../../consensus/index.js';
 import {
@@ -39,8 +40,8 @@ export interface DeltaPoolStats {
 export class DeltaPool {
   private readonly maxEntries: number;
   private base: Hash | null = null;
-  /** contributor hex → delta; Map order is insertion order (oldest first). */
-  private readonly byContributor = new Map<string, VerifiedDelta>();
+  /** signer pubkey hex → delta; Map order is insertion order (oldest first). */
+  private readonly bySigner = new Map<string, VerifiedDelta>();
   private received = 0;
   private rejected = 0;
 
@@ -70,12 +71,12 @@ export class DeltaPool {
   deltasFor(modelHash: Hash): VerifiedDelta[] {
     this.sync();
     if (!this.base || !equalBytes(this.base, modelHash)) return [];
-    return [...this.byContributor.values()];
+    return [...this.bySigner.values()];
   }
 
   stats(): DeltaPoolStats {
     this.sync();
-    return { received: this.received, rejected: this.rejected, size: this.byContributor.size };
+    return { received: this.received, rejected: this.rejected, size: this.bySigner.size };
   }
 
   private verify(bytes: Uint8Array): VerifiedDelta {
@@ -115,14 +116,14 @@ export class DeltaPool {
 
   private insert(v: VerifiedDelta): boolean {
     this.sync();
-    const key = toHex(v.message.contributor);
-    const held = this.byContributor.get(key);
+    const key = toHex(v.message.pubkey);
+    const held = this.bySigner.get(key);
     if (held && equalBytes(held.message.sig, v.message.sig)) return false;
-    this.byContributor.delete(key);
-    this.byContributor.set(key, v);
-    while (this.byContributor.size > this.maxEntries) {
-      const oldest = this.byContributor.keys().next().value as string;
-      this.byContributor.delete(oldest);
+    this.bySigner.delete(key);
+    this.bySigner.set(key, v);
+    while (this.bySigner.size > this.maxEntries) {
+      const oldest = this.bySigner.keys().next().value as string;
+      this.bySigner.delete(oldest);
     }
     this.received++;
     return true;
@@ -133,6 +134,6 @@ export class DeltaPool {
     const current = this.deps.currentModelHash();
     if (this.base && equalBytes(this.base, current)) return;
     this.base = current;
-    this.byContributor.clear();
+    this.bySigner.clear();
   }
 }

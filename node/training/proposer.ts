@@ -29,6 +29,7 @@ import {
 import {
   type AggregationRule,
   aggregateDeltas,
+  creditContributors,
   DEFAULT_AGGREGATION_OPTIONS,
   encodeDelta,
   type NetworkModel,
@@ -132,7 +133,7 @@ export class UpdateProposer implements MinerUpdateSource {
       baseModelHash: base,
       claimedPpm: claim,
       delta: encoded,
-      contributors: verified.map((v) => ({ pubKeyHash: v.message.contributor, samples: v.message.samples })),
+      contributors: creditContributors(verified),
     };
     return { update, modelHash };
   }

@@ -5,6 +5,7 @@ import { diffModels, encodeDelta, zeroDelta } from '../../../training/delta.js';
 import { TrainingError } from '../../../training/errors.js';
 import { initialNetworkModel, networkModelHash } from '../../../training/model.js';
 import {
+  creditContributors,
   decodeSignedDelta,
   encodeSignedDelta,
   MAX_REPORTED_SAMPLES,
@@ -41,7 +42,7 @@ describe('training/signedDelta', () => {
     assert.throws(() => verifySignedDelta(msg, stale, devnetParams), code('TRAINING_STALE_BASE'));
   });
 
-  it('rejects a bad signature, a tampered delta or count, and a foreign contributor', () => {
+  it('rejects a bad signature, a tampered delta, count or payout address', () => {
     const sig = msg.sig.slice();
     sig[5]! ^= 1;
     assert.throws(
@@ -59,10 +60,14 @@ describe('training/signedDelta', () => {
       () => verifySignedDelta({ ...msg, samples: 3001 }, baseHash, devnetParams),
       code('TRAINING_BAD_SIGNATURE'),
     );
-    // someone else's address on my key (and signature): contributor must be hash160(pubkey)
+    // the payout address is signed: swapping it breaks the signature
     const other = signDelta({ baseModelHash: baseHash, samples: 1, delta }, sk(2));
     assert.throws(
       () => verifySignedDelta({ ...msg, contributor: other.contributor }, baseHash, devnetParams),
+      code('TRAINING_BAD_SIGNATURE'),
+    );
+    assert.throws(
+      () => verifySignedDelta({ ...msg, contributor: new Uint8Array(19) }, baseHash, devnetParams),
       code('TRAINING_BAD_CONTRIBUTOR'),
     );
     // re-signed by a copier under their own key: valid alone, but uniqueDeltas drops the copy
@@ -96,5 +101,29 @@ describe('training/signedDelta', () => {
     const v = bytes.slice();
     v[0] = 2;
     assert.throws(() => decodeSignedDelta(v), isDecode);
+  });
+
+  it('pays a chosen address; creditContributors merges signers that name the same address', () => {
+    const payout = new Uint8Array(20).fill(9);
+    const a = signDelta({ baseModelHash: baseHash, samples: 3000, delta, contributor: payout }, sk(4));
+    assert.deepEqual(a.contributor, payout);
+    const va = verifySignedDelta(a, baseHash, devnetParams);
+    const d2 = encodeDelta(diffModels(partlyTrainedModel(), base));
+    const b = signDelta(
+      { baseModelHash: baseHash, samples: 100_000_000, delta: d2, contributor: payout },
+      sk(5),
+    );
+    const c = signDelta({ baseModelHash: baseHash, samples: 11, delta: d2.slice() }, sk(6));
+    const vb = verifySignedDelta(b, baseHash, devnetParams);
+    const vc = verifySignedDelta({ ...c }, baseHash, devnetParams);
+    // c repeats b's payload byte for byte: dropped; a and b are different signers: both kept
+    assert.deepEqual(
+      uniqueDeltas([va, vb, vc]).map((v) => v.message.pubkey),
+      [a.pubkey, b.pubkey],
+    );
+    assert.deepEqual(creditContributors([va, vb, vc]), [
+      { pubKeyHash: payout, samples: 100_003_000 },
+      { pubKeyHash: c.contributor, samples: 11 },
+    ]);
   });
 });

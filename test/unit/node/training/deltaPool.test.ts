@@ -56,12 +56,24 @@ describe('DeltaPool', () => {
     assert.deepEqual(pool.stats(), { received: 1, rejected: 0, size: 1 });
   });
 
-  it('keeps the newest delta per contributor', () => {
+  it('keeps the newest delta per signer; a delta naming your payout address cannot displace yours', () => {
     pool.add(signed(1, 100));
     pool.add(signed(1, 200));
     const held = pool.deltasFor(baseHash);
     assert.equal(held.length, 1);
     assert.equal(held[0]!.message.samples, 200);
+    // key 2 signs a delta paying key 1's default address: held beside key 1's, not instead of it
+    const victim = held[0]!.message.contributor;
+    pool.add(
+      encodeSignedDelta(
+        signDelta({ baseModelHash: baseHash, samples: 7, delta, contributor: victim }, key(2)),
+      ),
+    );
+    const both = pool.deltasFor(baseHash);
+    assert.deepEqual(
+      both.map((v) => v.message.samples),
+      [200, 7],
+    );
   });
 
   it('a stale base is a context rejection (not punished)', () => {
