@@ -1,8 +1,10 @@
 /**
- * Compiles the AssemblyScript kernels (training/wasm/kernels.as) into dist/training/kernels.wasm.
- * Run by `npm run build:wasm` (and so by pretest); tests call `buildWasm()` themselves when the
- * file is missing. assemblyscript is a devDependency: a node without the .wasm uses the plain-TS
- * kernel, which gives identical scores.
+ * Compiles the AssemblyScript modules into dist/training/:
+ *  - training/wasm/kernels.as → kernels.wasm: the consensus integer scoring kernel;
+ *  - training/wasm/train.as → train.wasm: the float32 SIMD local training kernel.
+ * Run by `npm run build:wasm` (and so by pretest); tests call `buildWasm()` themselves when a
+ * file is missing. assemblyscript is a devDependency: a node without the .wasm files uses the
+ * plain-TS kernels (identical scores; training results equal up to float rounding).
  *
  * asc runs in a child `node` process: under a TypeScript loader its 10 MB binaryen bundle would
  * be re-transformed on every run (10 s instead of 0.6 s).
@@ -11,22 +13,26 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const WASM_OUT_DIR = join(ROOT, 'dist/training');
 export const WASM_SOURCE = join(ROOT, 'training/wasm/kernels.as');
-export const WASM_OUTPUT = join(ROOT, 'dist/training/kernels.wasm');
+export const WASM_OUTPUT = join(WASM_OUT_DIR, 'kernels.wasm');
+export const TRAIN_WASM_SOURCE = join(ROOT, 'training/wasm/train.as');
+export const TRAIN_WASM_OUTPUT = join(WASM_OUT_DIR, 'train.wasm');
 
-export function buildWasm(outFile: string = WASM_OUTPUT): string {
+/** Compiles one AssemblyScript source (SIMD enabled, stub runtime) into `outFile`. */
+export function compileAssemblyScript(source: string, outFile: string): string {
   const asc = join(
     dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json')),
     'bin/asc.js',
   );
   const dir = mkdtempSync(join(tmpdir(), 'qenex-asc-'));
   try {
-    const src = join(dir, 'kernels.ts');
-    copyFileSync(WASM_SOURCE, src);
+    const src = join(dir, `${basename(source).replace(/\.as$/, '')}.ts`);
+    copyFileSync(source, src);
     mkdirSync(dirname(outFile), { recursive: true });
     execFileSync(
       process.execPath,
@@ -39,8 +45,16 @@ export function buildWasm(outFile: string = WASM_OUTPUT): string {
   return outFile;
 }
 
+/** Builds both modules into `outDir` (default dist/training); returns their paths. */
+export function buildWasm(outDir: string = WASM_OUT_DIR): string[] {
+  return [
+    compileAssemblyScript(WASM_SOURCE, join(outDir, basename(WASM_OUTPUT))),
+    compileAssemblyScript(TRAIN_WASM_SOURCE, join(outDir, basename(TRAIN_WASM_OUTPUT))),
+  ];
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = performance.now();
   const out = buildWasm();
-  console.log(`built ${out} in ${Math.round(performance.now() - t0)} ms`);
+  console.log(`built ${out.join(', ')} in ${Math.round(performance.now() - t0)} ms`);
 }

@@ -34,6 +34,17 @@ export {
   type NetworkEvaluatorOptions,
   networkEvaluator,
 } from './evaluator.js';
+export {
+  defaultTrainKernel,
+  type FloatHead,
+  jsTrainKernel,
+  loadWasmTrainKernel,
+  type TrainKernel,
+  type TrainKernelChoice,
+  type TrainKernelName,
+  trainKernel,
+  wasmTrainerPath,
+} from './float/index.js';
 export { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel, wasmKernelPath } from './kernel/index.js';
 export {
   CLASSES,

@@ -1,12 +1,22 @@
 /**
  * In-thread local training: float Adam on the node's shard, starting from the chain model, and
  * the quantized delta of what it has learnt since. The worker (worker/) runs one of these; tests
- * and benchmarks use it directly.
+ * and benchmarks use it directly. Heads train on the WASM SIMD kernel when it is built, else on
+ * the plain-TS one (float/): the weights stay in the kernel between setBase calls.
  */
 import { DOMAINS } from './arch.js';
 import { diffModels, type ModelDelta } from './delta.js';
 import { TrainingError } from './errors.js';
-import { type AdamOptions, DEFAULT_ADAM, dequantizeHead, HeadTrainer, quantizeModel } from './float/mlp.js';
+import {
+  type AdamOptions,
+  DEFAULT_ADAM,
+  dequantizeHead,
+  type FloatHeadTrainer,
+  quantizeModel,
+  type TrainKernel,
+  type TrainKernelChoice,
+  trainKernel,
+} from './float/index.js';
 import type { NetworkModel } from './model.js';
 import { LocalShard, type ShardSpec } from './shard.js';
 
@@ -16,13 +26,16 @@ export interface LocalTrainerOptions {
   readonly seed: string | Uint8Array;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  /** Training kernel, or which one to load: 'default' (WASM if available, else TS). */
+  readonly kernel?: TrainKernel | TrainKernelChoice;
 }
 
 export class LocalTrainer {
   private readonly data: LocalShard;
   private readonly batchSize: number;
   private readonly adam: AdamOptions;
-  private heads: HeadTrainer[] = [];
+  readonly kernel: TrainKernel;
+  private heads: FloatHeadTrainer[] = [];
   private base: NetworkModel | undefined;
   private next = 0;
   /** Samples trained since the last setBase. */
@@ -34,6 +47,8 @@ export class LocalTrainer {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 4096) {
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'batchSize must be 1..4096' });
     }
+    const k = opts.kernel ?? 'default';
+    this.kernel = typeof k === 'string' ? trainKernel(k) : k;
     this.adam = { ...DEFAULT_ADAM, lr: opts.learningRate ?? DEFAULT_ADAM.lr };
     if (!(this.adam.lr > 0 && this.adam.lr < 1)) {
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'learningRate must be in (0, 1)' });
@@ -51,12 +66,8 @@ export class LocalTrainer {
     model.heads.forEach((h, i) => {
       const f = dequantizeHead(h);
       const prev = this.heads[i];
-      if (prev)
-        prev.head.layers.forEach((l, li) => {
-          l.w.set(f.layers[li]!.w);
-          l.b.set(f.layers[li]!.b);
-        });
-      else this.heads[i] = new HeadTrainer(f, this.adam);
+      if (prev) prev.loadHead(f);
+      else this.heads[i] = this.kernel.createHeadTrainer(f, this.adam);
     });
   }
 
@@ -79,7 +90,7 @@ export class LocalTrainer {
   currentModel(): NetworkModel {
     if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
     return quantizeModel(
-      this.heads.map((h) => h.head),
+      this.heads.map((h) => h.readHead()),
       this.base,
     );
   }

@@ -1,7 +1,8 @@
 /**
  * The node's trainer service: a worker thread that trains on the local shard in duty cycles
  * (cpuShare of one core, default 50%), against the chain model it is given, and hands out the
- * quantized delta learnt so far (to be signed and gossiped as a SignedDelta). The same worker can
+ * quantized delta learnt so far (to be signed and gossiped as a SignedDelta). Training runs on the
+ * WASM SIMD kernel when built (else plain TS; see TrainerDeps.trainKernel). The same worker can
  * score a model off the main thread (e.g. for RPC), with the same integer result.
  *
  *   const t = new Trainer({ shard: { index: 0, count: 3 } });
@@ -10,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Hash } from '../consensus/index.js';
 import { TrainingError } from './errors.js';
+import type { TrainKernelChoice, TrainKernelName } from './float/index.js';
 import { encodeNetworkModel, type NetworkModel } from './model.js';
 import { type TrainerOptions, trainerOptions } from './options.js';
 import type { ShardSpec } from './shard.js';
@@ -20,9 +22,16 @@ const WORKER_URL = new URL('./worker/worker.js', import.meta.url);
 export interface TrainerDeps {
   /** Worker script (tests may substitute one). */
   readonly workerUrl?: URL;
+  /**
+   * Local training kernel: 'default' (WASM SIMD when dist/training/train.wasm is present and the
+   * engine supports it, else plain TS), or 'js' / 'wasm' ('wasm' fails start() when unavailable).
+   */
+  readonly trainKernel?: TrainKernelChoice;
 }
 
 export interface TrainerSnapshot {
+  /** Kernel the worker trains with. */
+  readonly kernel: TrainKernelName;
   /** Hash of the model the delta is against (null before the first setBase). */
   readonly baseModelHash: Uint8Array | null;
   /** Samples trained since that base. */
@@ -95,7 +104,7 @@ export class Trainer {
         if (this.worker === worker) this.worker = undefined;
         if (code !== 0) fail(`exit code ${code}`);
       });
-      this.post({ type: 'init', opts: this.opts });
+      this.post({ type: 'init', opts: this.opts, trainKernel: this.deps.trainKernel ?? 'default' });
     });
   }
 

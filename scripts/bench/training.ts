@@ -1,8 +1,10 @@
 /**
  * Training layer throughput:
- *  - local training samples/s: qenex's plain-TS float trainer (sparse inputs, Adam, batch 32) on
- *    the consensus digits architecture 196-64-10 and on the issue's reference 784-128-10, beside
- *    TF.js CPU (tfjs-core + backend-cpu) training the same architectures the same way;
+ *  - local training samples/s: qenex's float trainers (sparse inputs, Adam, batch 32), plain TS and
+ *    WASM SIMD, on the consensus digits architecture 196-64-10 and on the issue's reference
+ *    784-128-10, beside TF.js CPU (tfjs-core + backend-cpu) training the same architectures the
+ *    same way, all on one pool of pre-drawn minibatches (each in its trainer's input format);
+ *  - LocalTrainer.train end to end (all three heads, batches drawn from the shard) per kernel;
  *  - consensus evaluation samples/s (integer kernels, JS and WASM) on 4,096-sample batches;
  *  - time to verify one block's improvement (consensus verifyImprovement: apply the delta, draw the
  *    batch from a fresh block hash, score parent and child), per kernel;
@@ -13,21 +15,25 @@ import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { devnetParams, evaluationSeed, type ModelUpdate, verifyImprovement } from '../../consensus/index.js';
 import type { SparseSet } from '../../training/data/text.js';
-import { type FloatHead, HeadTrainer } from '../../training/float/mlp.js';
 import {
   createNetworkEvaluator,
   diffModels,
   encodeDelta,
+  type FloatHead,
   initialNetworkModel,
   jsKernel,
+  jsTrainKernel,
   LocalTrainer,
   loadWasmKernel,
+  loadWasmTrainKernel,
   networkModelHash,
+  type TrainKernel,
   wasmKernelPath,
+  wasmTrainerPath,
 } from '../../training/index.js';
 import { Xoshiro128 } from '../../training/prng.js';
 import { buildWasm } from '../buildWasm.js';
-import { measure, printTable } from './harness.js';
+import { type BenchResult, measure, printTable } from './harness.js';
 
 const BATCH = 32;
 
@@ -110,19 +116,52 @@ function dense(set: SparseSet, rows: readonly number[], inputs: number): Float32
   return x;
 }
 
-async function trainingRows(): Promise<Awaited<ReturnType<typeof measure>>[]> {
+/** A minibatch in each kernel's input format, drawn ahead of time so steps measure training. */
+interface PooledBatch {
+  readonly sparse: SparseSet;
+  readonly dense: Float32Array;
+  readonly labels: Int32Array;
+}
+
+function batchPool(set: SparseSet, inputs: number, count: number): PooledBatch[] {
+  const rng = new Xoshiro128('bench/rows');
+  return Array.from({ length: count }, () => {
+    const r = Array.from({ length: BATCH }, () => rng.below(set.n));
+    const offsets = new Uint32Array(BATCH + 1);
+    const idx: number[] = [];
+    const val: number[] = [];
+    r.forEach((row, i) => {
+      for (let k = set.offsets[row]!; k < set.offsets[row + 1]!; k++) {
+        idx.push(set.idx[k]!);
+        val.push(set.val[k]!);
+      }
+      offsets[i + 1] = idx.length;
+    });
+    const labels = Uint8Array.from(r.map((x) => set.labels[x]!));
+    return {
+      sparse: { n: BATCH, offsets, idx: Uint16Array.from(idx), val: Uint8Array.from(val), labels },
+      dense: dense(set, r, inputs),
+      labels: Int32Array.from(labels),
+    };
+  });
+}
+
+/** Per architecture: TF.js CPU, the plain-TS trainer and the WASM SIMD trainer on the same batches. */
+async function trainingTables(wasmTrain: TrainKernel): Promise<Array<[string, BenchResult[]]>> {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
-  const rows = [];
+  const tables: Array<[string, BenchResult[]]> = [];
   const sets: Array<[string, number[], SparseSet]> = [
     ['196-64-10', [196, 64, 10], await digits196()],
     ['784-128-10', [784, 128, 10], mnist784(2000)],
   ];
   for (const [name, sizes, set] of sets) {
-    const rng = new Xoshiro128('bench/rows');
-    const pick = (): number[] => Array.from({ length: BATCH }, () => rng.below(set.n));
-    // TF.js: the same MLP (ReLU), softmax cross-entropy, Adam, batch 32, inputs densified. The
+    const rows: BenchResult[] = [];
+    const pool = batchPool(set, sizes[0]!, 256);
+    let next = 0;
+    const draw = (): PooledBatch => pool[next++ % pool.length]!;
+    // TF.js: the same MLP (ReLU), softmax cross-entropy, Adam, batch 32, inputs dense. The
     // backward pass is written out with TF.js ops (tfjs-core alone registers no gradients).
     type T2 = import('@tensorflow/tfjs-core').Tensor2D;
     const ws = sizes
@@ -131,16 +170,10 @@ async function trainingRows(): Promise<Awaited<ReturnType<typeof measure>>[]> {
     const bs = sizes.slice(1).map((out, i) => tf.variable(tf.zeros([out]), true, `${name}/b${i}`));
     const opt = tf.train.adam(0.002);
     const tfStep = (): void => {
-      const rowsIdx = pick();
+      const b = draw();
       const grads = tf.tidy(() => {
-        const x = tf.tensor2d(dense(set, rowsIdx, sizes[0]!), [BATCH, sizes[0]!]);
-        const y = tf.oneHot(
-          tf.tensor1d(
-            rowsIdx.map((r) => set.labels[r]!),
-            'int32',
-          ),
-          sizes[sizes.length - 1]!,
-        );
+        const x = tf.tensor2d(b.dense, [BATCH, sizes[0]!]);
+        const y = tf.oneHot(tf.tensor1d(b.labels, 'int32'), sizes[sizes.length - 1]!);
         const acts: T2[] = [x];
         const zs: T2[] = [];
         ws.forEach((w, i) => {
@@ -161,35 +194,37 @@ async function trainingRows(): Promise<Awaited<ReturnType<typeof measure>>[]> {
       tf.dispose(Object.values(grads));
     };
     rows.push(await measure(`TF.js CPU ${name} (baseline)`, tfStep, { minMs: 3000, opsPerCall: BATCH }));
-    const trainer = new HeadTrainer(randomHead(sizes));
+    for (const v of [...ws, ...bs]) v.dispose();
     const seq = Array.from({ length: BATCH }, (_, i) => i);
-    const batch = (): SparseSet => {
-      const r = pick();
-      const offsets = new Uint32Array(BATCH + 1);
-      const idx: number[] = [];
-      const val: number[] = [];
-      r.forEach((row, i) => {
-        for (let k = set.offsets[row]!; k < set.offsets[row + 1]!; k++) {
-          idx.push(set.idx[k]!);
-          val.push(set.val[k]!);
-        }
-        offsets[i + 1] = idx.length;
-      });
-      return {
-        n: BATCH,
-        offsets,
-        idx: Uint16Array.from(idx),
-        val: Uint8Array.from(val),
-        labels: Uint8Array.from(r.map((x) => set.labels[x]!)),
-      };
-    };
+    for (const [label, kernel] of [
+      ['plain TS', jsTrainKernel],
+      ['WASM SIMD', wasmTrain],
+    ] as const) {
+      const trainer = kernel.createHeadTrainer(randomHead(sizes));
+      rows.push(
+        await measure(`qenex ${label} trainer ${name}`, () => void trainer.step(draw().sparse, seq), {
+          minMs: 3000,
+          opsPerCall: BATCH,
+        }),
+      );
+    }
+    tables.push([name, rows]);
+  }
+  return tables;
+}
+
+/** LocalTrainer.train end to end (three heads in turn, minibatches drawn from the shard). */
+async function localTrainerRows(wasmTrain: TrainKernel): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  for (const kernel of [jsTrainKernel, wasmTrain]) {
+    const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench/local', kernel });
+    t.setBase(initialNetworkModel());
     rows.push(
-      await measure(`qenex TS trainer ${name}`, () => void trainer.step(batch(), seq), {
+      await measure(`LocalTrainer.train, ${kernel.name} kernel`, () => void t.train(BATCH * 3), {
         minMs: 3000,
-        opsPerCall: BATCH,
+        opsPerCall: BATCH * 3,
       }),
     );
-    for (const v of [...ws, ...bs]) v.dispose();
   }
   return rows;
 }
@@ -199,9 +234,19 @@ export async function run(): Promise<void> {
   const wasm = loadWasmKernel();
   if (!wasm) throw new Error('WASM kernel unavailable');
 
-  console.log('\nlocal training (samples/s; one core)…');
-  const train = await trainingRows();
-  printTable('local training, samples/s (batch 32, Adam)', train, 'TF.js CPU 196-64-10 (baseline)');
+  if (wasmTrainerPath() === undefined) buildWasm();
+  const wasmTrain = loadWasmTrainKernel();
+  if (!wasmTrain) throw new Error('WASM training kernel unavailable');
+
+  console.log('\nlocal training (samples/s; one core; the same pre-drawn minibatches for every trainer)…');
+  for (const [name, rows] of await trainingTables(wasmTrain)) {
+    printTable(`local training ${name}, samples/s (batch 32, Adam)`, rows, `TF.js CPU ${name} (baseline)`);
+  }
+  printTable(
+    'LocalTrainer.train (digits 196-64-10, text 1024-32-2, math 62-128-10 in turn; batches drawn from the shard), samples/s',
+    await localTrainerRows(wasmTrain),
+    'LocalTrainer.train, js kernel',
+  );
 
   // a realistic chain step: base trained a little, child trained more
   const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench' });

@@ -6,19 +6,11 @@
  */
 import { ACT_MAX, BIAS_MAX, WEIGHT_MAX } from '../arch.js';
 import type { SparseSet } from '../data/text.js';
+import { TrainingError } from '../errors.js';
 import type { NetworkModel, QuantHead } from '../model.js';
+import type { AdamOptions, FloatHead, FloatHeadTrainer, TrainKernel } from './types.js';
 
-export interface FloatLayer {
-  readonly inputs: number;
-  readonly outputs: number;
-  readonly shift: number;
-  readonly w: Float32Array;
-  readonly b: Float32Array;
-}
-
-export interface FloatHead {
-  readonly layers: readonly FloatLayer[];
-}
+export type { AdamOptions, FloatHead, FloatLayer } from './types.js';
 
 export function dequantizeHead(h: QuantHead): FloatHead {
   return {
@@ -63,17 +55,36 @@ export function quantizeModel(heads: readonly FloatHead[], like: NetworkModel): 
   return { version: like.version, heads: heads.map((h, i) => quantizeHead(h, like.heads[i]!.domain)) };
 }
 
-export interface AdamOptions {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-}
-
 export const DEFAULT_ADAM: AdamOptions = { lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-/** Trains one head in place; holds gradient and Adam buffers. */
-export class HeadTrainer {
+/** A deep copy of `h`. */
+export function cloneHead(h: FloatHead): FloatHead {
+  return { layers: h.layers.map((l) => ({ ...l, w: l.w.slice(), b: l.b.slice() })) };
+}
+
+/** Throws unless `head` has exactly the layer shapes `spec`. */
+export function checkHeadShape(
+  spec: readonly { readonly inputs: number; readonly outputs: number; readonly shift: number }[],
+  head: FloatHead,
+): void {
+  const same =
+    spec.length === head.layers.length &&
+    spec.every((l, i) => {
+      const m = head.layers[i]!;
+      return (
+        l.inputs === m.inputs &&
+        l.outputs === m.outputs &&
+        l.shift === m.shift &&
+        m.w.length === m.inputs * m.outputs &&
+        m.b.length === m.outputs
+      );
+    });
+  if (!same) throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'head shape mismatch' });
+}
+
+/** Trains one head in place (plain TypeScript); holds gradient and Adam buffers. */
+export class HeadTrainer implements FloatHeadTrainer {
+  readonly kernel = 'js' as const;
   private readonly gw: Float32Array[];
   private readonly gb: Float32Array[];
   private readonly mw: Float32Array[];
@@ -223,6 +234,18 @@ export class HeadTrainer {
     });
   }
 
+  readHead(): FloatHead {
+    return cloneHead(this.head);
+  }
+
+  loadHead(head: FloatHead): void {
+    checkHeadShape(this.head.layers, head);
+    this.head.layers.forEach((l, li) => {
+      l.w.set(head.layers[li]!.w);
+      l.b.set(head.layers[li]!.b);
+    });
+  }
+
   /** Float predictions (argmax) for evaluation during local training. */
   predict(set: SparseSet, r: number): number {
     const L = this.head.layers;
@@ -284,3 +307,9 @@ function adam(
     p[i] = x;
   }
 }
+
+/** The plain-TypeScript training kernel (always available). */
+export const jsTrainKernel: TrainKernel = {
+  name: 'js',
+  createHeadTrainer: (head, opt = DEFAULT_ADAM) => new HeadTrainer(cloneHead(head), opt),
+};

@@ -1,8 +1,9 @@
 /** Messages between Trainer (main thread) and the training worker. */
+import type { TrainKernelChoice, TrainKernelName } from '../float/index.js';
 import type { TrainerOptions } from '../options.js';
 
 export type ToWorker =
-  | { readonly type: 'init'; readonly opts: TrainerOptions }
+  | { readonly type: 'init'; readonly opts: TrainerOptions; readonly trainKernel: TrainKernelChoice }
   | { readonly type: 'base'; readonly model: Uint8Array }
   | { readonly type: 'snapshot'; readonly id: number }
   | { readonly type: 'cpuShare'; readonly cpuShare: number }
@@ -21,6 +22,7 @@ export type FromWorker =
   | {
       readonly type: 'snapshot';
       readonly id: number;
+      readonly kernel: TrainKernelName;
       readonly baseModelHash: Uint8Array | null;
       readonly samples: number;
       readonly delta: Uint8Array | null;

@@ -1,7 +1,8 @@
 /**
  * Body of the training worker: trains in duty cycles (cpuShare · periodMs of work, then a sleep)
  * on the node's shard, against the base model the main thread sends, and answers snapshots with
- * the quantized delta learnt since the base.
+ * the quantized delta learnt since the base. Training runs on the kernel the Trainer chose (by
+ * default the WASM SIMD one when built, else plain TS).
  */
 import { parentPort } from 'node:worker_threads';
 import { encodeDelta, isZeroDelta } from '../delta.js';
@@ -49,6 +50,7 @@ port?.on('message', (m: ToWorker) => {
           seed: m.opts.seed,
           batchSize: m.opts.batchSize,
           learningRate: m.opts.learningRate,
+          kernel: m.trainKernel,
         });
         send({ type: 'ready' });
         cycle();
@@ -68,6 +70,7 @@ port?.on('message', (m: ToWorker) => {
         send({
           type: 'snapshot',
           id: m.id,
+          kernel: trainer?.kernel.name ?? 'js',
           baseModelHash: baseHash,
           samples: trainer?.samples ?? 0,
           delta: d && !isZeroDelta(d) ? encodeDelta(d) : null,
