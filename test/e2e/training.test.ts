@@ -6,10 +6,18 @@
 import { strict as assert } from 'node:assert';
 import { devnetParams, evaluationSeed, toHex } from '../../consensus/index.js';
 import { runAiImprovements, runAiStatus } from '../../node/cli/index.js';
+import type { ChainEntry } from '../../node/db/index.js';
 import { RpcClient, readCookieFile } from '../../node/rpc/index.js';
-import type { NetworkModel } from '../../training/index.js';
-import { networkEvaluator } from '../../training/index.js';
+import type { NetworkModel, ShardSpec } from '../../training/index.js';
+import {
+  applyModelDelta,
+  decodeDelta,
+  initialNetworkModel,
+  networkEvaluator,
+  networkModelHash,
+} from '../../training/index.js';
 import { encodeAddress } from '../../wallet/index.js';
+import { trainCentrally } from '../utils/centralTraining.js';
 import { keyPair } from '../utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../utils/node.js';
 import { waitFor } from '../utils/proc.js';
@@ -22,6 +30,33 @@ function accuracy(model: unknown): number {
   let correct = 0;
   for (const d of networkEvaluator.scoreByDomain(model as NetworkModel, HELD_OUT, N)) correct += d.correct;
   return correct / N;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * The chain model at `tip`, rebuilt from the genesis model by applying each block's model
+ * update, and the training samples behind it (the sum of every update's contributor counts).
+ */
+async function replayUpdates(
+  n: TestNode,
+  tip: ChainEntry,
+): Promise<{ model: NetworkModel; samples: number; updates: string[] }> {
+  const path: ChainEntry[] = [];
+  for (let e: ChainEntry | undefined = tip; e && e.height > 0; e = n.node.chain.getEntry(e.prevHash))
+    path.push(e);
+  let model = initialNetworkModel();
+  let samples = 0;
+  const updates: string[] = [];
+  for (const e of path.reverse()) {
+    const u = (await n.node.chain.getBlock(e.hash))!.update;
+    if (!u) continue;
+    model = applyModelDelta(model, decodeDelta(u.delta));
+    for (const c of u.contributors) samples += c.samples;
+    updates.push(`${e.height}:[${u.contributors.map((c) => c.samples).join(',')}]`);
+  }
+  assert.equal(toHex(networkModelHash(model)), toHex(tip.modelHash), 'replayed updates give the chain model');
+  return { model, samples, updates };
 }
 
 function improvements(n: TestNode): number[] {
@@ -55,7 +90,10 @@ describe('e2e: training network (3 nodes mining and training)', function () {
       await nodes[i]!.node.p2p.connect(addrOf(nodes[i - 1]!));
     }
     const a = nodes[0]!;
-    const initial = accuracy(a.node.chain.getTipModel());
+    // the genesis model (not the tip's: with fast trainers an update can land before this line)
+    const genesisModel = initialNetworkModel();
+    assert.equal(toHex(networkModelHash(genesisModel)), toHex(a.node.chain.getEntryByHeight(0)!.modelHash));
+    const initial = accuracy(genesisModel);
     const updated = await waitFor(
       async () => {
         const hs = improvements(a);
@@ -114,5 +152,23 @@ describe('e2e: training network (3 nodes mining and training)', function () {
     out = '';
     await runAiImprovements(a.node.opts, 2, io, { endpoint });
     assert.equal((JSON.parse(out) as unknown[]).length, 2);
+
+    // Federated vs central: the chain model against the same model trained centrally on the
+    // three nodes' shards, from the initial model, for as many samples as the chain's verified
+    // updates report (their contributors' sample counts summed).
+    const shards: ShardSpec[] = nodes.map((n) => n.node.training!.shard);
+    const chain = await replayUpdates(a, a.node.chain.tip);
+    for (const n of nodes.splice(0)) await n.close(); // free the cores for the central run
+    assert.ok(chain.updates.length >= 2 && chain.samples > 0);
+    const t0 = performance.now();
+    const central = trainCentrally(genesisModel, shards, chain.samples);
+    const centralMs = performance.now() - t0;
+    const chainAcc = accuracy(chain.model);
+    const centralAcc = accuracy(central);
+    console.log(
+      `      chain (federated, updates height:[samples] ${chain.updates.join(' ')}; shards ${shards.map((s) => `${s.index}/${s.count}`).join(' ')}) ${pct(chainAcc)} vs central on the same shards ${pct(centralAcc)}, ${chain.samples} samples each (central run ${(centralMs / 1000).toFixed(1)} s)`,
+    );
+    assert.ok(centralAcc > initial + 0.05, `central training improves: ${initial} -> ${centralAcc}`);
+    assert.ok(centralAcc - chainAcc <= 0.05, `chain ${chainAcc} within 5 points of central ${centralAcc}`);
   });
 });
