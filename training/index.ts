@@ -36,6 +36,7 @@ export {
 } from './evaluator.js';
 export {
   defaultTrainKernel,
+  dequantizeModel,
   type FloatHead,
   jsTrainKernel,
   loadWasmTrainKernel,

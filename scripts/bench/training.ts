@@ -5,7 +5,9 @@
  *    784-128-10, beside TF.js CPU (tfjs-core + backend-cpu) training the same architectures the
  *    same way, all on one pool of pre-drawn minibatches (each in its trainer's input format);
  *  - LocalTrainer.train end to end (all three heads, batches drawn from the shard) per kernel;
- *  - consensus evaluation samples/s (integer kernels, JS and WASM) on 4,096-sample batches;
+ *  - consensus evaluation samples/s (integer kernels, JS and WASM) on the consensus batch size,
+ *    beside TF.js CPU running the same model (the three heads dequantized to float32, inputs
+ *    densified ahead of time) on the same samples;
  *  - time to verify one block's improvement (consensus verifyImprovement: apply the delta, draw the
  *    batch from a fresh block hash, score parent and child), per kernel;
  *  - accuracy per domain after N samples of local training.
@@ -17,8 +19,10 @@ import { devnetParams, evaluationSeed, type ModelUpdate, verifyImprovement } fro
 import type { SparseSet } from '../../training/data/text.js';
 import {
   createNetworkEvaluator,
+  dequantizeModel,
   diffModels,
   encodeDelta,
+  evalBatch,
   type FloatHead,
   initialNetworkModel,
   jsKernel,
@@ -26,6 +30,7 @@ import {
   LocalTrainer,
   loadWasmKernel,
   loadWasmTrainKernel,
+  type NetworkModel,
   networkModelHash,
   type TrainKernel,
   wasmKernelPath,
@@ -146,6 +151,53 @@ function batchPool(set: SparseSet, inputs: number, count: number): PooledBatch[]
   });
 }
 
+/**
+ * The chain model in TF.js CPU: each head dequantized to float32 (ReLU clamped at 1, as the
+ * integer model), the evaluation batch's samples densified ahead of time; one call scores all
+ * `n` samples (matMul + bias per layer, argmax, compared with the labels).
+ */
+async function tfjsEvalRow(model: NetworkModel, seedInput: Uint8Array, n: number): Promise<BenchResult> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const heads = dequantizeModel(model);
+  const batch = evalBatch(evaluationSeed(seedInput), n);
+  const parts = heads.map((h, d) => {
+    const set = batch.domains[d]!;
+    const inputs = h.layers[0]!.inputs;
+    const rows = Array.from({ length: set.n }, (_, i) => i);
+    return {
+      x: tf.tensor2d(dense(set, rows, inputs), [set.n, inputs]),
+      labels: tf.tensor1d(Int32Array.from(set.labels), 'int32'),
+      layers: h.layers.map((l) => ({
+        w: tf.tensor2d(l.w, [l.inputs, l.outputs]),
+        b: tf.tensor1d(l.b),
+      })),
+    };
+  });
+  const score = (): number =>
+    tf.tidy(() => {
+      let total = 0;
+      for (const p of parts) {
+        let a = p.x;
+        p.layers.forEach((l, i) => {
+          const z = tf.add(tf.matMul(a, l.w), l.b) as typeof a;
+          a = i < p.layers.length - 1 ? (tf.clipByValue(z, 0, 1) as typeof a) : z;
+        });
+        total += tf.sum(tf.cast(tf.equal(tf.argMax(a, 1), p.labels), 'int32')).dataSync()[0]!;
+      }
+      return total;
+    });
+  const correct = score();
+  const row = await measure('TF.js CPU float32, same model (baseline)', () => void score(), {
+    opsPerCall: n,
+  });
+  for (const p of parts) tf.dispose([p.x, p.labels, ...p.layers.flatMap((l) => [l.w, l.b])]);
+  const integer = createNetworkEvaluator({ kernel: jsKernel }).score(model, evaluationSeed(seedInput), n);
+  console.log(`  (same ${n} samples: TF.js float32 ${correct} correct, qenex integer evaluator ${integer})`);
+  return row;
+}
+
 /** Per architecture: TF.js CPU, the plain-TS trainer and the WASM SIMD trainer on the same batches. */
 async function trainingTables(wasmTrain: TrainKernel): Promise<Array<[string, BenchResult[]]>> {
   const tf = await import('@tensorflow/tfjs-core');
@@ -264,7 +316,7 @@ export async function run(): Promise<void> {
   };
   const childHash = networkModelHash(child);
   const N = devnetParams.evalSamples;
-  const evals = [];
+  const evals = [await tfjsEvalRow(child, sha256(Uint8Array.of(1)), N)];
   for (const k of [jsKernel, wasm]) {
     const ev = createNetworkEvaluator({ kernel: k });
     const seed = sha256(Uint8Array.of(1));
@@ -278,7 +330,7 @@ export async function run(): Promise<void> {
   printTable(
     `consensus evaluation, samples/s (batches of ${N}, batch cached)`,
     evals,
-    'consensus eval, js kernel',
+    'TF.js CPU float32, same model (baseline)',
   );
 
   const verify = [];
