@@ -32,11 +32,46 @@ export function checkShard(shard: ShardSpec): void {
   }
 }
 
+/** A sparse copy of the digit images, so a minibatch copies non-zero pixels only. */
+interface SparseImages {
+  readonly offsets: Uint32Array;
+  readonly idx: Uint16Array;
+  readonly val: Uint8Array;
+  readonly maxRow: number;
+}
+
+let sparseDigits: SparseImages | undefined;
+function digitImages(): SparseImages {
+  if (sparseDigits) return sparseDigits;
+  const s = digitSplits().train;
+  const offsets = new Uint32Array(s.n + 1);
+  let nnz = 0;
+  for (let i = 0; i < s.images.length; i++) if (s.images[i] !== 0) nnz++;
+  const idx = new Uint16Array(nnz);
+  const val = new Uint8Array(nnz);
+  let at = 0;
+  let maxRow = 0;
+  for (let k = 0; k < s.n; k++) {
+    const base = k * DIGIT_INPUTS;
+    for (let p = 0; p < DIGIT_INPUTS; p++) {
+      const v = s.images[base + p]!;
+      if (v === 0) continue;
+      idx[at] = p;
+      val[at++] = v;
+    }
+    offsets[k + 1] = at;
+    maxRow = Math.max(maxRow, at - offsets[k]!);
+  }
+  sparseDigits = { offsets, idx, val, maxRow };
+  return sparseDigits;
+}
+
 export class LocalShard {
   private readonly rng: Xoshiro128;
   private readonly digitRows: Uint32Array;
   private readonly textRows: Uint32Array;
   private readonly mIdx = new Uint16Array(MATH_ACTIVE);
+  private readonly maxTextRow: number;
 
   constructor(
     readonly shard: ShardSpec,
@@ -45,7 +80,12 @@ export class LocalShard {
     checkShard(shard);
     this.rng = new Xoshiro128(seed);
     this.digitRows = shardRows(digitSplits().train.n, shard);
-    this.textRows = shardRows(textSplits().train.n, shard);
+    const text = textSplits().train;
+    this.textRows = shardRows(text.n, shard);
+    let maxTextRow = 0;
+    for (let k = 0; k < text.n; k++)
+      maxTextRow = Math.max(maxTextRow, text.offsets[k + 1]! - text.offsets[k]!);
+    this.maxTextRow = maxTextRow;
   }
 
   /** Training samples available per domain (math: unbounded, reported as 0). */
@@ -57,40 +97,41 @@ export class LocalShard {
   batch(d: number, size: number): SparseSet {
     const offsets = new Uint32Array(size + 1);
     const labels = new Uint8Array(size);
-    const idx: number[] = [];
-    const val: number[] = [];
+    const perRow = d === 0 ? digitImages().maxRow : d === 1 ? this.maxTextRow : MATH_ACTIVE;
+    const idx = new Uint16Array(size * perRow);
+    const val = new Uint8Array(size * perRow);
     const rng = this.rng;
+    let at = 0;
     for (let r = 0; r < size; r++) {
       if (d === 0) {
-        const s = digitSplits().train;
+        const img = digitImages();
         const k = this.digitRows[rng.below(this.digitRows.length)]!;
-        const img = s.images.subarray(k * DIGIT_INPUTS, (k + 1) * DIGIT_INPUTS);
-        for (let p = 0; p < DIGIT_INPUTS; p++) {
-          if (img[p] === 0) continue;
-          idx.push(p);
-          val.push(img[p]!);
+        const end = img.offsets[k + 1]!;
+        for (let j = img.offsets[k]!; j < end; j++) {
+          idx[at] = img.idx[j]!;
+          val[at++] = img.val[j]!;
         }
-        labels[r] = s.labels[k]!;
+        labels[r] = digitSplits().train.labels[k]!;
       } else if (d === 1) {
         const s = textSplits().train;
         const k = this.textRows[rng.below(this.textRows.length)]!;
         for (let j = s.offsets[k]!; j < s.offsets[k + 1]!; j++) {
           if ((rng.nextU32() & 7) === 0) continue;
-          idx.push(s.idx[j]!);
-          val.push(s.val[j]!);
+          idx[at] = s.idx[j]!;
+          val[at++] = s.val[j]!;
         }
         labels[r] = s.labels[k]!;
       } else {
         const t = mathTaskFrom(rng.nextU32(), rng.nextU32());
         mathFeatures(t, this.mIdx, 0);
         for (let j = 0; j < MATH_ACTIVE; j++) {
-          idx.push(this.mIdx[j]!);
-          val.push(MATH_VALUE);
+          idx[at] = this.mIdx[j]!;
+          val[at++] = MATH_VALUE;
         }
         labels[r] = mathAnswer(t);
       }
-      offsets[r + 1] = idx.length;
+      offsets[r + 1] = at;
     }
-    return { n: size, offsets, idx: Uint16Array.from(idx), val: Uint8Array.from(val), labels };
+    return { n: size, offsets, idx: idx.subarray(0, at), val: val.subarray(0, at), labels };
   }
 }
