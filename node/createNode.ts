@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
 import { createP2p, type P2pNode } from '../p2p/index.js';
 import { networkEvaluator } from '../training/index.js';
+import { decodeAddress, isValidAddress } from '../wallet/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
 import { ChainDb } from './db/index.js';
@@ -21,7 +22,7 @@ import type { RpcEvaluator } from './rpc/methods/context.js';
 import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
 import { trainingMethods } from './rpc/methods/training.js';
 import { walletMethods } from './rpc/methods/wallet.js';
-import { DeltaPool, TrainingService, UpdateProposer } from './training/index.js';
+import { DeltaPool, NodeTrainingError, TrainingService, UpdateProposer } from './training/index.js';
 import { VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
 
@@ -49,6 +50,8 @@ export class QenexNode {
   /** Aggregates pooled deltas into the miner's model updates. */
   readonly proposer: UpdateProposer;
   private trainingService: TrainingService | null = null;
+  /** Public-key hash credited for this node's deltas (training.payoutAddress, else mining.address). */
+  private readonly trainingPayout: Uint8Array | undefined;
   private readonly evaluator: RpcEvaluator;
   private lock: DatadirLock | null = null;
   private readonly startedAt: number;
@@ -65,6 +68,7 @@ export class QenexNode {
     this.clock = deps.clock ?? Date.now;
     this.startedAt = Math.floor(this.clock() / 1000);
     this.logger = deps.logger ?? createLogger({ level: opts.log.level, pretty: opts.log.pretty });
+    this.trainingPayout = payoutPubKeyHash(opts, this.params);
     // The network model's evaluator: WASM kernel when built, plain TS otherwise (same scores).
     this.evaluator = networkEvaluator as unknown as RpcEvaluator;
     this.db = new ChainDb({ backend: 'level', path: join(opts.datadir, 'chain') });
@@ -99,7 +103,7 @@ export class QenexNode {
       { params: this.params, currentModelHash: () => this.chain.tip.modelHash },
     );
     this.proposer = new UpdateProposer(
-      {},
+      { rule: opts.training.aggregation, trim: opts.training.trim },
       {
         pool: this.deltaPool,
         params: this.params,
@@ -157,6 +161,9 @@ export class QenexNode {
         chain: this.chain,
         evaluator: this.evaluator,
         pool: this.deltaPool,
+        proposer: this.proposer,
+        params: this.params,
+        deltaIntervalMs: opts.training.deltaIntervalMs,
         training: () => this.trainingService,
         announce: (bytes) => this.p2p.announceDelta(bytes),
       }),
@@ -218,6 +225,7 @@ export class QenexNode {
     this.generator ??= new Miner(
       { address, threads: 1, minIntervalMs: 0 },
       {
+        updates: this.proposer,
         chain: this.chain,
         mempool: this.mempool,
         params: this.params,
@@ -279,8 +287,17 @@ export class QenexNode {
   }
 
   private async startTraining(): Promise<void> {
+    const t = this.opts.training;
     this.trainingService = new TrainingService(
-      { datadir: this.opts.datadir, cpuShare: this.opts.training.cpuShare, identity: this.p2p.peerId },
+      {
+        datadir: this.opts.datadir,
+        cpuShare: t.cpuShare,
+        identity: this.p2p.peerId,
+        shardCount: t.shardCount,
+        ...(t.shardIndex === undefined ? {} : { shardIndex: t.shardIndex }),
+        intervalMs: t.deltaIntervalMs,
+        ...(this.trainingPayout ? { payout: this.trainingPayout } : {}),
+      },
       {
         chain: this.chain,
         pool: this.deltaPool,
@@ -305,10 +322,11 @@ export class QenexNode {
     const onDisconnect = ({ block }: { block: BlockWithIds }) => {
       void this.mempool.addBackFromBlock(block);
     };
-    const onTip = (entry: { height: number; hash: Uint8Array }) => {
+    const onTip = (entry: { height: number; hash: Uint8Array; improvementPpm: number }) => {
       this.miner?.onTip();
       this.announceTip(entry.hash);
-      this.logger.info({ height: entry.height, hash: toHex(entry.hash) }, 'new tip');
+      const update = entry.improvementPpm > 0 ? { improvementPpm: entry.improvementPpm } : {};
+      this.logger.info({ height: entry.height, hash: toHex(entry.hash), ...update }, 'new tip');
     };
     const onTx = (tx: MempoolTxEvent) => {
       this.p2p.announceTx(tx.tx.tx).catch((e) => this.logger.debug({ err: e }, 'tx not announced'));
@@ -378,4 +396,23 @@ async function dirSize(dir: string): Promise<number> {
     return 0;
   }
   return total;
+}
+
+/** The address credited for this node's deltas, decoded; a bad address fails node construction. */
+function payoutPubKeyHash(opts: NodeOptions, params: NetworkParams): Uint8Array | undefined {
+  const address = opts.training.payoutAddress;
+  if (address === undefined) {
+    // the miner reports a bad mining address itself
+    const mining = opts.mining.address;
+    return mining !== undefined && isValidAddress(mining, params) ? decodeAddress(mining, params) : undefined;
+  }
+  try {
+    return decodeAddress(address, params);
+  } catch (e) {
+    throw new NodeTrainingError({
+      code: 'TRAINING_BAD_PAYOUT',
+      address,
+      reason: e instanceof Error ? e.message : String(e),
+    });
+  }
 }

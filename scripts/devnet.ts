@@ -1,7 +1,9 @@
 /**
- * `npm run devnet -- --nodes N [--miners M] [--dir D]`: a local devnet of N qenex node processes
- * on loopback, each with its own data dir (D/node-i, default ./.qenex-devnet-net) and wallet,
- * bootstrapped to each other; the first M nodes (default 2) mine. Prints where each RPC listens.
+ * `npm run devnet -- --nodes N [--miners M] [--trainers T] [--dir D]`: a local devnet of N qenex
+ * node processes on loopback, each with its own data dir (D/node-i, default ./.qenex-devnet-net)
+ * and wallet, bootstrapped to each other; the first M nodes (default 2) mine, and the first T
+ * (default all) train, node i on shard i of T, crediting its wallet address for its deltas.
+ * Prints where each RPC listens.
  * Ctrl-C stops them all cleanly (SIGTERM to every node, then waits for them to exit).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -17,11 +19,17 @@ const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '3' },
     miners: { type: 'string', default: '2' },
+    trainers: { type: 'string' },
     dir: { type: 'string', default: '.qenex-devnet-net' },
   },
 });
 const n = Number(values.nodes);
 const miners = Math.min(n, Number(values.miners));
+const trainers = Math.min(n, values.trainers === undefined ? n : Number(values.trainers));
+if (!Number.isInteger(trainers) || trainers < 0) {
+  console.error('--trainers must be a non-negative integer');
+  process.exit(2);
+}
 if (!Number.isInteger(n) || n < 1 || n > 32) {
   console.error('--nodes must be an integer from 1 to 32');
   process.exit(2);
@@ -83,15 +91,19 @@ planned.forEach((p, i) => {
   ];
   if (bootstrap.length > 0) args.push('--bootstrap', ...bootstrap);
   if (i < miners) args.push('--mine', '--address', p.address);
+  if (i < trainers) {
+    args.push('--train', '--payout-address', p.address, '--shard-count', String(trainers));
+    args.push('--shard-index', String(i));
+  }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, sig) => console.log(`node-${i} exited (${sig ?? code})`));
   children.push(child);
 });
 
-console.log(`devnet of ${n} nodes (${miners} mining) in ${root}`);
+console.log(`devnet of ${n} nodes (${miners} mining, ${trainers} training) in ${root}`);
 planned.forEach((p, i) => {
   console.log(
-    `  node-${i}: rpc http://127.0.0.1:${p.rpcPort}  p2p /ip4/127.0.0.1/tcp/${p.p2pPort}/p2p/${p.peerId}${i < miners ? `  mining to ${p.address}` : ''}`,
+    `  node-${i}: rpc http://127.0.0.1:${p.rpcPort}  p2p /ip4/127.0.0.1/tcp/${p.p2pPort}/p2p/${p.peerId}${i < miners ? `  mining to ${p.address}` : ''}${i < trainers ? `  training shard ${i}/${trainers}` : ''}`,
   );
   console.log(
     `           npx qenex rpc --network devnet --datadir ${p.dir} --rpc-port ${p.rpcPort} getblockchaininfo`,

@@ -1,8 +1,10 @@
 /**
- * `npm start`: a one-command local devnet node that mines to a fresh address.
+ * `npm start`: a one-command local devnet node that mines and trains, paying a fresh address.
  *
- * Creates (once) a wallet in <datadir>/wallet.json and mines to its first address, then runs `qenex node --network devnet --mine --address <it>` with its data
- * in LevelDB under <datadir> (default ./.qenex-devnet). Extra arguments are passed to `qenex node`.
+ * Creates (once) a wallet in <datadir>/wallet.json and runs `qenex node --network devnet --mine
+ * --address <its first address> --train` with its data in LevelDB under <datadir> (default
+ * ./.qenex-devnet): blocks pay the wallet, and so do the contributor shares of the model updates
+ * its own deltas go into. Extra arguments are passed to `qenex node` (e.g. `--no-train`).
  * Ctrl-C stops it cleanly; `npx qenex rpc --network devnet --datadir .qenex-devnet getblockchaininfo`
  * and `npx qenex wallet balance --network devnet --datadir .qenex-devnet` talk to it.
  */
@@ -20,7 +22,7 @@ const dev = await ensureDevWallet(datadir);
 const address = dev.address;
 if (dev.created)
   console.log(`created a devnet wallet in ${datadir}/wallet.json (passphrase in ${dev.passphraseFile})`);
-console.log(`mining to ${address}; data in ${datadir}; Ctrl-C to stop`);
+console.log(`mining and training to ${address}; data in ${datadir}; Ctrl-C to stop`);
 const code = await main([
   process.argv[0]!,
   'qenex',
@@ -32,6 +34,7 @@ const code = await main([
   '--mine',
   '--address',
   address,
+  '--train',
   '--log-pretty',
   ...args,
 ]);

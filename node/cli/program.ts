@@ -100,6 +100,20 @@ export function buildProgram(
       '--train-cpu-share <fraction>',
       'share of the CPUs the trainer may use, 0..1 (training.cpuShare; default 0.5)',
     )
+    .option(
+      '--aggregation <rule>',
+      'merge pooled deltas by fedavg, median or trimmed-mean (training.aggregation; default median)',
+    )
+    .option(
+      '--delta-interval <ms>',
+      'milliseconds between gossiped deltas (training.deltaIntervalMs; default 5000)',
+    )
+    .option('--shard-count <n>', 'slices of the training data (training.shardCount; default 8)')
+    .option('--shard-index <i>', 'train on slice i (training.shardIndex; default derived from the peer id)')
+    .option(
+      '--payout-address <address>',
+      'address credited for this node’s deltas (training.payoutAddress; default mining.address)',
+    )
     .addOption(logLevelOption())
     .option('--log-pretty', 'human-readable log lines instead of JSON (log.pretty)')
     .addHelpText(

@@ -5,6 +5,7 @@
  */
 import type { NetworkName } from '../../consensus/index.js';
 import { NETWORKS } from '../../consensus/index.js';
+import type { AggregationRule } from '../../training/index.js';
 import type { LogLevel } from '../logger.js';
 import { defaultDatadir } from './datadir.js';
 
@@ -72,6 +73,17 @@ export interface TrainingOptions {
   readonly enabled: boolean;
   /** Share of the machine's CPUs the trainer may use, 0..1. */
   readonly cpuShare: number;
+  /** Aggregation rule for the miner's model updates. */
+  readonly aggregation: AggregationRule;
+  /** Trimmed-mean fraction per side. */
+  readonly trim: number;
+  /** Milliseconds between signed, gossiped deltas. */
+  readonly deltaIntervalMs: number;
+  /** Slices of the training data; this node's slice is shardIndex, or derived from its peer id. */
+  readonly shardCount: number;
+  readonly shardIndex?: number;
+  /** Address credited for this node's deltas; default mining.address, else the training key's. */
+  readonly payoutAddress?: string;
 }
 
 export interface NodeOptions {
@@ -102,6 +114,13 @@ export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}):
     mining: { enabled: false, threads: 1 },
     mempool: { maxSizeBytes: 300_000_000, minFeeRate: 1000n },
     log: { level: 'info', pretty: false },
-    training: { enabled: false, cpuShare: 0.5 },
+    training: {
+      enabled: false,
+      cpuShare: 0.5,
+      aggregation: 'median',
+      trim: 0.2,
+      deltaIntervalMs: 5_000,
+      shardCount: 8,
+    },
   };
 }

@@ -39,6 +39,11 @@ export interface CliFlags {
   miningThreads?: string | number;
   train?: boolean;
   trainCpuShare?: string | number;
+  aggregation?: string;
+  deltaInterval?: string | number;
+  shardCount?: string | number;
+  shardIndex?: string | number;
+  payoutAddress?: string;
   logLevel?: string;
   logPretty?: boolean;
 }
@@ -62,6 +67,11 @@ export const FLAG_TARGETS = {
   miningThreads: ['mining', 'threads'],
   train: ['training', 'enabled'],
   trainCpuShare: ['training', 'cpuShare'],
+  aggregation: ['training', 'aggregation'],
+  deltaInterval: ['training', 'deltaIntervalMs'],
+  shardCount: ['training', 'shardCount'],
+  shardIndex: ['training', 'shardIndex'],
+  payoutAddress: ['training', 'payoutAddress'],
   logLevel: ['log', 'level'],
   logPretty: ['log', 'pretty'],
 } as const satisfies Record<Exclude<keyof CliFlags, 'config'>, readonly [string] | readonly [string, string]>;
@@ -151,6 +161,13 @@ function crossCheck(o: NodeOptions): ConfigIssue[] {
     issues.push({
       path: o.rpc.user === undefined ? 'rpc.user' : 'rpc.password',
       reason: 'rpc.user and rpc.password must be set together',
+    });
+  }
+  const { shardIndex, shardCount } = o.training;
+  if (shardIndex !== undefined && shardIndex >= shardCount) {
+    issues.push({
+      path: 'training.shardIndex',
+      reason: `${shardIndex} is not below training.shardCount (${shardCount})`,
     });
   }
   if (o.rpc.port !== 0 && o.rpc.port === o.p2p.port) {

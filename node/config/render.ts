@@ -20,12 +20,16 @@ const COMMENTED = new Set([
   'rpc.password',
   'p2p.port',
   'mining.address',
+  'training.shardIndex',
+  'training.payoutAddress',
 ]);
 
 const PLACEHOLDERS: Record<string, string> = {
   'rpc.user': 'alice',
   'rpc.password': 'use-a-long-random-secret',
   'mining.address': '<your address>',
+  'training.shardIndex': '0',
+  'training.payoutAddress': '<your address>',
 };
 
 /** YAML text whose values are the defaults of `network`, each key preceded by its description. */

@@ -3,6 +3,7 @@
  * with one description per key; `renderDefaultConfig()` prints those descriptions.
  */
 import { z } from 'zod';
+import { AGGREGATION_RULES } from '../../training/index.js';
 import { LOG_LEVELS } from '../logger.js';
 import type { ConfigIssue } from './errors.js';
 import { NETWORK_NAMES } from './options.js';
@@ -97,6 +98,30 @@ const trainingSection = section({
     .min(0)
     .max(1)
     .describe('Share of the CPUs the trainer may use, 0..1.'),
+  aggregation: z
+    .enum(AGGREGATION_RULES, expect(`one of ${AGGREGATION_RULES.join(', ')}`))
+    .describe(
+      `How a mining node merges the pooled deltas into a block's update: ${AGGREGATION_RULES.join(', ')} ` +
+        '(fedavg weights by reported samples; median and trimmed-mean resist poisoned deltas).',
+    ),
+  trim: z
+    .number(expect('a number in [0, 0.5)'))
+    .min(0)
+    .lt(0.5)
+    .describe('Fraction dropped from each end, per coordinate, by trimmed-mean.'),
+  deltaIntervalMs: intRange(500, 3_600_000, 'milliseconds 500..3600000').describe(
+    'How often the trainer signs and gossips the delta it has learnt since the chain model.',
+  ),
+  shardCount: intRange(1, 1024).describe('Number of slices the training data is cut into.'),
+  shardIndex: intRange(0, 1023)
+    .optional()
+    .describe('This node’s slice, 0..shardCount-1; unset: derived from the node’s peer id.'),
+  payoutAddress: text('an address')
+    .optional()
+    .describe(
+      'Address credited in blocks for this node’s deltas (paid from the improvement bonus); ' +
+        'unset: mining.address, else the training key’s own address.',
+    ),
 });
 
 const network = z.enum(NETWORK_NAMES, expect(`one of ${NETWORK_NAMES.join(', ')}`));

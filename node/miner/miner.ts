@@ -144,22 +144,36 @@ export class Miner extends EventEmitter<MinerEvents> {
       const ctx = chain.nextBlockContext(this.nowSeconds());
       const prev = toHex(ctx.prevHash);
       const minTime = bump?.prev === prev ? bump.minTime : 0;
-      const tpl = buildTemplate(ctx, mempool, pkh, params, {
-        maxBlockSize: this.options.maxBlockSize,
-        minTime,
-      });
-      const r = await searchInline(
-        encodeHeader(tpl.header),
-        targetBytes(tpl.header.bits),
-        0n,
-        Math.min(tries, MAX_JOB_NONCES),
+      // A pooled model update goes in as in the background loop (its claim re-checked per hash).
+      const proposal = this.deps.updates?.proposal(ctx) ?? undefined;
+      const tpl = buildTemplate(
+        ctx,
+        mempool,
+        pkh,
+        params,
+        { maxBlockSize: this.options.maxBlockSize, minTime },
+        proposal,
       );
-      tries -= r.tries;
-      if (r.nonce === null) {
+      const header = encodeHeader(tpl.header);
+      const target = targetBytes(tpl.header.bits);
+      let found: bigint | null = null;
+      for (let start = 0n; found === null && tries > 0; ) {
+        const r = await searchInline(header, target, start, Math.min(tries, MAX_JOB_NONCES));
+        tries -= r.tries;
+        if (r.nonce === null) break;
+        const block = templateBlock(tpl, r.nonce);
+        if (!tpl.update || !this.deps.updates || this.deps.updates.accepts(block, headerHash(block.header))) {
+          found = r.nonce;
+        } else {
+          // below the threshold or the claim on this hash: consensus would reject it, search on
+          start = r.nonce + 1n;
+        }
+      }
+      if (found === null) {
         bump = { prev, minTime: tpl.header.time + 1 };
         continue;
       }
-      const hash = await this.submit(tpl, r.nonce, 'generate');
+      const hash = await this.submit(tpl, found, 'generate');
       hashes.push(hash);
     }
     return hashes;
@@ -279,7 +293,16 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.lastBlockHash = hex;
     this.lastFoundAt = performance.now();
     this.log.info(
-      { height: tpl.height, hash: hex, txs: tpl.txs.length, fees: tpl.fees.toString(), source },
+      {
+        height: tpl.height,
+        hash: hex,
+        txs: tpl.txs.length,
+        fees: tpl.fees.toString(),
+        source,
+        ...(tpl.update
+          ? { claimedPpm: tpl.update.claimedPpm, contributors: tpl.update.contributors.length }
+          : {}),
+      },
       'mined a block',
     );
     this.announce('block', { hash: hex, height: tpl.height, source });

@@ -9,7 +9,8 @@ export type DeltaRejectLevel = 'context' | 'invalid';
 
 export type NodeTrainingErrorType =
   | { code: 'DELTA_REJECTED'; reason: string; level: DeltaRejectLevel }
-  | { code: 'TRAINING_KEY_INVALID'; path: string; reason: string };
+  | { code: 'TRAINING_KEY_INVALID'; path: string; reason: string }
+  | { code: 'TRAINING_BAD_PAYOUT'; address: string; reason: string };
 
 export class NodeTrainingError extends QenexError<NodeTrainingErrorType> {
   constructor(type: NodeTrainingErrorType, message?: string) {
@@ -32,5 +33,7 @@ function describe(t: NodeTrainingErrorType): string {
       return `delta rejected (${t.level}): ${t.reason}`;
     case 'TRAINING_KEY_INVALID':
       return `training key file ${t.path} is invalid: ${t.reason}`;
+    case 'TRAINING_BAD_PAYOUT':
+      return `invalid training payout address ${t.address}: ${t.reason}`;
   }
 }

@@ -42,6 +42,8 @@ import type { DeltaPool } from './deltaPool.js';
 
 export interface UpdateProposerOptions {
   readonly rule?: AggregationRule;
+  /** Trimmed-mean fraction per side (default 0.2). */
+  readonly trim?: number;
   /** Local evaluation samples the claim is estimated from (default 6, at least 2). */
   readonly claimSeeds?: number;
 }
@@ -57,7 +59,8 @@ export interface UpdateProposerDeps {
 }
 
 export class UpdateProposer implements MinerUpdateSource {
-  private readonly rule: AggregationRule;
+  readonly rule: AggregationRule;
+  readonly trim: number;
   private cache: { base: Hash; revision: number; proposal: TemplateUpdate | null } | null = null;
   private readonly claimSeeds: number;
   /** Mean improvement (ppm) of the last aggregate over the local seeds. */
@@ -70,6 +73,7 @@ export class UpdateProposer implements MinerUpdateSource {
     private readonly deps: UpdateProposerDeps,
   ) {
     this.rule = opts.rule ?? DEFAULT_AGGREGATION_OPTIONS.rule;
+    this.trim = opts.trim ?? DEFAULT_AGGREGATION_OPTIONS.trim;
     this.claimSeeds = Math.max(2, opts.claimSeeds ?? DEFAULT_CLAIM_SEEDS);
   }
 
@@ -95,7 +99,7 @@ export class UpdateProposer implements MinerUpdateSource {
     if (!equalBytes(networkModelHash(parent), base)) return null;
     const delta = aggregateDeltas(
       verified.map((v) => ({ delta: v.delta, samples: v.message.samples })),
-      { rule: this.rule },
+      { rule: this.rule, trim: this.trim },
     );
     const encoded = encodeDelta(delta);
     const { params, evaluator } = this.deps;

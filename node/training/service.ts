@@ -2,8 +2,9 @@
  * TrainingService: runs training's Trainer worker against the chain tip model (re-based on every
  * tip whose model hash changed) and, every `intervalMs`, signs the delta learnt so far with the
  * node's training key (`<datadir>/training-key.json`, 0600, created on first start), puts it in
- * the DeltaPool and gossips it. The shard comes from hashing the node's identity (p2p peer id or
- * miner address), so different nodes train on different slices of the training split.
+ * the DeltaPool and gossips it, crediting the payout address (default: the training key's own).
+ * The shard is configured, or comes from hashing the node's identity (p2p peer id), so different
+ * nodes train on different slices of the training split.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
@@ -28,12 +29,16 @@ export interface TrainingServiceOptions {
   readonly datadir: string;
   /** Share of one core the worker may use, 0..1. */
   readonly cpuShare: number;
-  /** Identity hashed into the shard index (peer id or miner address). */
+  /** Identity hashed into the shard index (peer id or miner address) when shardIndex is unset. */
   readonly identity: string;
   /** Number of shards the training split is cut into (default 8). */
   readonly shardCount?: number;
+  /** This node's shard; default sha256(identity) mod shardCount. */
+  readonly shardIndex?: number;
   /** Milliseconds between produced deltas (default 5,000). */
   readonly intervalMs?: number;
+  /** Public-key hash credited for the deltas; default hash160 of the training key. */
+  readonly payout?: Uint8Array;
 }
 
 export interface TrainingChain {
@@ -119,7 +124,9 @@ export class TrainingService {
     private readonly opts: TrainingServiceOptions,
     private readonly deps: TrainingServiceDeps,
   ) {
-    this.shard = shardFor(opts.identity, opts.shardCount ?? 8);
+    const count = opts.shardCount ?? 8;
+    this.shard =
+      opts.shardIndex === undefined ? shardFor(opts.identity, count) : { index: opts.shardIndex, count };
     this.trainer = new Trainer({ shard: this.shard, cpuShare: opts.cpuShare });
   }
 
@@ -130,7 +137,7 @@ export class TrainingService {
   async start(): Promise<void> {
     if (this.timer) return;
     this.secretKey = await loadTrainingKey(this.opts.datadir);
-    this.contributor = hash160(getPublicKey(this.secretKey));
+    this.contributor = this.opts.payout ?? hash160(getPublicKey(this.secretKey));
     await this.trainer.start();
     this.rebase();
     this.deps.chain.on('tip', this.onTip);
@@ -167,7 +174,12 @@ export class TrainingService {
     }
     if (!this.secretKey) return false;
     const signed = signDelta(
-      { baseModelHash: tipHash, samples: snap.samples, delta: snap.delta },
+      {
+        baseModelHash: tipHash,
+        samples: snap.samples,
+        delta: snap.delta,
+        ...(this.contributor ? { contributor: this.contributor } : {}),
+      },
       this.secretKey,
       new Uint8Array(randomBytes(32)),
     );

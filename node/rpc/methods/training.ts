@@ -1,14 +1,23 @@
 /** qenex's training namespace: local trainer state, improvements on the best chain, delta submission. */
 import { z } from 'zod';
-import { equalBytes, evaluationSeed, toHex } from '../../../consensus/index.js';
+import {
+  contributorPayouts,
+  equalBytes,
+  evaluationSeed,
+  fromHex,
+  improvementBonus,
+  type NetworkParams,
+  toHex,
+} from '../../../consensus/index.js';
 import { applyModelDelta, decodeDelta, type NetworkModel } from '../../../training/index.js';
+import { encodeAddress } from '../../../wallet/index.js';
 import type { Chain } from '../../chain/index.js';
-import type { DeltaPool, TrainingService } from '../../training/index.js';
+import type { DeltaPool, TrainingService, UpdateProposer } from '../../training/index.js';
 import { NodeTrainingError } from '../../training/index.js';
 import { RPC_VERIFY_REJECTED, rpcError } from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
-import { hexBytesSchema } from '../validators.js';
+import { formatAmount, hexBytesSchema } from '../validators.js';
 import type { RpcEvaluator } from './context.js';
 
 /** Samples drawn for the local per-domain accuracy in gettraininginfo. */
@@ -18,6 +27,11 @@ export interface TrainingRpcDeps {
   readonly chain: Chain;
   readonly evaluator: RpcEvaluator;
   readonly pool: DeltaPool;
+  /** The miner's aggregator (rule, last claim). */
+  readonly proposer: UpdateProposer;
+  readonly params: NetworkParams;
+  /** Configured cadence of the local trainer's deltas. */
+  readonly deltaIntervalMs: number;
   /** The local trainer (null when training is off). */
   training(): TrainingService | null;
   /** Gossips an accepted delta. */
@@ -33,7 +47,7 @@ function lastImprovement(chain: Chain): { height: number; ppm: number } | null {
 }
 
 export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
-  const { chain, evaluator, pool } = deps;
+  const { chain, evaluator, pool, proposer, params } = deps;
   return [
     defineMethod({
       name: 'gettraininginfo',
@@ -71,6 +85,12 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
           running: svc?.running ?? false,
           shard: stats ? `${stats.shard.index}/${stats.shard.count}` : null,
           contributor: stats?.contributor ?? null,
+          payoutaddress: stats?.contributor ? encodeAddress(fromHex(stats.contributor), params) : null,
+          deltaintervalms: deps.deltaIntervalMs,
+          aggregation: proposer.rule,
+          trim: proposer.trim,
+          lastprecheckppm: proposer.lastPrecheckPpm,
+          lastclaimppm: proposer.lastClaimPpm,
           samples: stats?.samples ?? 0,
           samplespersec: stats ? Math.round(stats.samplesPerSecond) : 0,
           deltassent: stats?.deltasSent ?? 0,
@@ -85,26 +105,42 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
     defineMethod({
       name: 'getimprovements',
       description:
-        'Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, improvement in ppm and contributors with their samples.',
+        'Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, measured and claimed improvement in ppm, the bonus the coinbase took, and each contributor with its samples and coinbase payout.',
       params: [paramWithDefault('count', z.number().int().min(1).max(10_000), 10)],
       handler: async ({ count }) => {
         const out: Array<{
           height: number;
           hash: string;
           improvementppm: number;
-          contributors: Array<{ pubkeyhash: string; samples: number }>;
+          claimedppm: number;
+          bonus: number;
+          contributors: Array<{ pubkeyhash: string; address: string; samples: number; payout: number }>;
         }> = [];
         for (let h = chain.tip.height; h > 0 && out.length < count; h--) {
           const e = chain.getEntryByHeight(h)!;
           if (e.improvementPpm <= 0) continue;
-          const block = await chain.getBlock(e.hash);
+          const update = (await chain.getBlock(e.hash))?.update;
+          if (!update) continue;
+          const input = {
+            height: h,
+            improvementPpm: update.claimedPpm,
+            issuedBefore: chain.getEntryByHeight(h - 1)!.issuedAfter,
+          };
+          const bonus = improvementBonus(input, params);
+          const paid = new Map(
+            contributorPayouts(bonus, update.contributors, params).map((p) => [toHex(p.pubKeyHash), p.value]),
+          );
           out.push({
             height: h,
             hash: toHex(e.hash),
             improvementppm: e.improvementPpm,
-            contributors: (block?.update?.contributors ?? []).map((c) => ({
+            claimedppm: update.claimedPpm,
+            bonus: formatAmount(bonus),
+            contributors: update.contributors.map((c) => ({
               pubkeyhash: toHex(c.pubKeyHash),
+              address: encodeAddress(c.pubKeyHash, params),
               samples: c.samples,
+              payout: formatAmount(paid.get(toHex(c.pubKeyHash)) ?? 0n),
             })),
           });
         }

@@ -105,6 +105,16 @@ describe('node/cli program', () => {
       '--train',
       '--train-cpu-share',
       '0.25',
+      '--aggregation',
+      'fedavg',
+      '--delta-interval',
+      '2500',
+      '--shard-count',
+      '3',
+      '--shard-index',
+      '1',
+      '--payout-address',
+      'qxc1payout',
     ]);
     const o = calls[0]!.opts;
     assert.equal(o.network, 'main');
@@ -114,7 +124,19 @@ describe('node/cli program', () => {
     assert.equal(o.log.level, 'debug');
     assert.equal(o.rpc.cookie, false);
     assert.deepEqual([o.rpc.user, o.rpc.password], ['u', 'p']);
-    assert.deepEqual(o.training, { enabled: true, cpuShare: 0.25 });
+    assert.deepEqual(
+      { ...o.training },
+      {
+        enabled: true,
+        cpuShare: 0.25,
+        aggregation: 'fedavg',
+        trim: 0.2,
+        deltaIntervalMs: 2500,
+        shardCount: 3,
+        shardIndex: 1,
+        payoutAddress: 'qxc1payout',
+      },
+    );
   });
 
   it('lets a flag override the config file, and an unset flag leave it alone', async () => {

@@ -256,6 +256,67 @@ describe('node/config parseArgs', () => {
     assert.equal(parseArgs({ rpcPort: '0', p2pPort: '0' }, env()).rpc.port, 0, 'port 0 means any free port');
   });
 
+  it('training keys: aggregation rule, trim, delta interval, shard and payout address', () => {
+    const d = parseArgs({}, env()).training;
+    assert.deepEqual(
+      { ...d },
+      {
+        enabled: false,
+        cpuShare: 0.5,
+        aggregation: 'median',
+        trim: 0.2,
+        deltaIntervalMs: 5000,
+        shardCount: 8,
+      },
+    );
+    const t = parseConfigText(
+      'training:\n  aggregation: trimmed-mean\n  trim: 0.1\n  deltaIntervalMs: 2000\n  shardCount: 4\n  shardIndex: 3\n  payoutAddress: dqxc1xyz\n',
+      'f',
+    ).training;
+    assert.deepEqual(t, {
+      aggregation: 'trimmed-mean',
+      trim: 0.1,
+      deltaIntervalMs: 2000,
+      shardCount: 4,
+      shardIndex: 3,
+      payoutAddress: 'dqxc1xyz',
+    });
+    const flags = parseArgs(
+      {
+        aggregation: 'fedavg',
+        deltaInterval: '750',
+        shardCount: '3',
+        shardIndex: '2',
+        payoutAddress: 'dqxc1p',
+      },
+      env(),
+    ).training;
+    assert.equal(flags.aggregation, 'fedavg');
+    assert.equal(flags.deltaIntervalMs, 750);
+    assert.equal(flags.shardIndex, 2);
+    assert.equal(flags.payoutAddress, 'dqxc1p');
+    assert.match(
+      configErrorMessage(() => parseArgs({ aggregation: 'mean' }, env())),
+      /--aggregation: expected one of fedavg, median, trimmed-mean, got "mean"/,
+    );
+    assert.match(
+      configErrorMessage(() => parseConfigText('training:\n  trim: 0.5\n', 'f')),
+      /training\.trim: expected a number in \[0, 0\.5\), got 0\.5/,
+    );
+    assert.match(
+      configErrorMessage(() => parseArgs({ deltaInterval: '10' }, env())),
+      /--delta-interval: expected milliseconds 500\.\.3600000, got 10/,
+    );
+    assert.match(
+      configErrorMessage(() => parseArgs({ shardCount: '0' }, env())),
+      /--shard-count: expected integer 1\.\.1024, got 0/,
+    );
+    assert.match(
+      configErrorMessage(() => parseArgs({ shardIndex: '8' }, env())),
+      /training\.shardIndex: 8 is not below training\.shardCount \(8\)/,
+    );
+  });
+
   it('fails clearly on a missing --config file', () => {
     const msg = configErrorMessage(() => parseArgs({ config: 'nope.yaml' }, env()));
     assert.equal(msg, `config error: config file ${join(work, 'nope.yaml')} does not exist`);

@@ -3,8 +3,9 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devnetParams, equalBytes, type Hash } from '../../../../consensus/index.js';
+import { devnetParams, equalBytes, type Hash, toHex } from '../../../../consensus/index.js';
 import { createLogger } from '../../../../node/logger.js';
+import { RpcClient } from '../../../../node/rpc/index.js';
 import { DeltaPool } from '../../../../node/training/deltaPool.js';
 import { NodeTrainingError } from '../../../../node/training/errors.js';
 import {
@@ -14,6 +15,8 @@ import {
   TrainingService,
 } from '../../../../node/training/service.js';
 import { initialNetworkModel, networkModelHash } from '../../../../training/index.js';
+import { encodeAddress } from '../../../../wallet/index.js';
+import { keyPair } from '../../../utils/chainBuilder.js';
 import { startTestNode } from '../../../utils/node.js';
 
 describe('TrainingService', () => {
@@ -104,5 +107,66 @@ describe('TrainingService', () => {
       await t.close();
     }
     assert.equal(t.node.training?.running, false);
+  });
+
+  it('configured shard, payout address, aggregation and delta interval reach the node and its RPCs', async function () {
+    this.timeout(60_000);
+    const payout = keyPair('configured payout').pkh;
+    const payoutAddress = encodeAddress(payout, devnetParams);
+    const t = await startTestNode({
+      train: true,
+      shardCount: 4,
+      shardIndex: 3,
+      payoutAddress,
+      aggregation: 'trimmed-mean',
+      deltaInterval: 60_000,
+    });
+    try {
+      const svc = t.node.training!;
+      assert.deepEqual(svc.shard, { index: 3, count: 4 });
+      assert.equal(t.node.proposer.rule, 'trimmed-mean');
+      let produced = false;
+      for (let i = 0; i < 40 && !produced; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        produced = await svc.produce();
+      }
+      assert.ok(produced);
+      const held = t.node.deltaPool.deltasFor(t.node.chain.tip.modelHash);
+      assert.equal(held.length, 1);
+      assert.deepEqual(held[0]!.message.contributor, payout, 'the delta credits the payout address');
+
+      const rpc = new RpcClient({ url: t.node.rpc.url, cookieFile: t.node.rpc.cookieFile! });
+      const info = (await rpc.call('gettraininginfo')) as Record<string, unknown>;
+      assert.equal(info.shard, '3/4');
+      assert.equal(info.payoutaddress, payoutAddress);
+      assert.equal(info.aggregation, 'trimmed-mean');
+      assert.equal(info.deltaintervalms, 60_000);
+
+      // generatetoaddress mines the pooled delta into a block (with the claimed bonus and payout)
+      const minerAddr = encodeAddress(keyPair('generate miner').pkh, devnetParams);
+      const before = toHex(t.node.chain.tip.modelHash);
+      await rpc.call('generatetoaddress', [1, minerAddr]);
+      assert.notEqual(toHex(t.node.chain.tip.modelHash), before, 'the block carries the update');
+      const imps = (await rpc.call('getimprovements', [1])) as Array<{
+        height: number;
+        improvementppm: number;
+        claimedppm: number;
+        bonus: number;
+        contributors: Array<{ address: string; samples: number; payout: number }>;
+      }>;
+      assert.equal(imps.length, 1);
+      const imp = imps[0]!;
+      assert.equal(imp.height, 1);
+      assert.ok(imp.claimedppm >= devnetParams.minImprovementPpm && imp.claimedppm <= imp.improvementppm);
+      assert.ok(imp.bonus > 0);
+      assert.equal(imp.contributors.length, 1);
+      assert.equal(imp.contributors[0]!.address, payoutAddress);
+      const block = (await t.node.chain.getBlock(t.node.chain.tip.hash))!;
+      const out = block.txs[0]!.outputs[1]!;
+      assert.deepEqual(out.pubKeyHash, payout);
+      assert.equal(imp.contributors[0]!.payout, Number(out.value) / 1e8);
+    } finally {
+      await t.close();
+    }
   });
 });
