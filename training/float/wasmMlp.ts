@@ -7,22 +7,16 @@
  * readHead (once per training round). `loadWasmTrainKernel` returns undefined when the module is
  * missing or the engine lacks SIMD, and callers fall back to the TS kernel.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { WEIGHT_MAX } from '../arch.js';
 import type { SparseSet } from '../data/text.js';
+import { builtWasmPath } from '../wasmPath.js';
 import { checkHeadShape, DEFAULT_ADAM } from './mlp.js';
 import type { AdamOptions, FloatHead, FloatHeadTrainer, TrainKernel } from './types.js';
 
-/** Where the build puts the module, relative to this file (source tree or compiled dist/). */
-const CANDIDATES = ['../../dist/training/train.wasm', '../train.wasm', '../../training/train.wasm'];
-
+/** The built module (dist/training/train.wasm), or undefined when it has not been built. */
 export function wasmTrainerPath(): string | undefined {
-  for (const rel of CANDIDATES) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return builtWasmPath('train.wasm');
 }
 
 interface TrainExports {

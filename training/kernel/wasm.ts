@@ -4,22 +4,16 @@
  * module's memory, then runs `scoreHead`. Returns undefined when the file is missing or the
  * engine lacks SIMD, and callers fall back to the plain-TS kernel.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { SparseSet } from '../data/text.js';
 import type { QuantHead } from '../model.js';
+import { builtWasmPath } from '../wasmPath.js';
 import { scoreHeadJs } from './js.js';
 import type { ScoreKernel } from './types.js';
 
-/** Where the build puts the module, relative to this file (source tree or compiled dist/). */
-const CANDIDATES = ['../../dist/training/kernels.wasm', '../kernels.wasm', '../../training/kernels.wasm'];
-
+/** The built module (dist/training/kernels.wasm), or undefined when it has not been built. */
 export function wasmKernelPath(): string | undefined {
-  for (const rel of CANDIDATES) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return builtWasmPath('kernels.wasm');
 }
 
 interface KernelExports {
