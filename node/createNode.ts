@@ -128,9 +128,8 @@ export class QenexNode {
       {
         chain: p2pChain(this.chain, this.db),
         mempool: p2pMempool(this.mempool),
-        // Only training nodes subscribe to the delta topic (with it subscribed on every node, the
-        // five-node line in test/e2e/network.test.ts stopped relaying one block: to investigate).
-        ...(opts.training.enabled ? { deltas: this.deltaPool } : {}),
+        // Every node judges and relays model deltas (a non-training node between trainers too).
+        deltas: this.deltaPool,
         clock: this.clock,
         logger: this.logger.child({ module: 'p2p' }),
       },

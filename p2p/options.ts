@@ -43,6 +43,12 @@ export interface P2pOptions {
   maxModelBytes: number;
   /** Largest delta gossiped. */
   maxDeltaBytes: number;
+  /**
+   * After our tip changes, every handshaken peer is sent our status at most this often (trailing
+   * edge): gossip is best effort, and a peer that missed a block learns our weight this way and
+   * syncs. 0 disables it.
+   */
+  statusAnnounceMs: number;
   /** A syncing client told 'rate-limited' waits this long before asking again. */
   rateLimitBackoffMs: number;
   /** Peers whose orphan blocks may have their ancestors fetched at once. */
@@ -76,6 +82,7 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   maxModelBytes: 64 * 1024 * 1024,
   maxDeltaBytes: GOSSIP_MAX_PAYLOAD,
   rateLimitBackoffMs: 1000,
+  statusAnnounceMs: 1000,
   maxOrphanRequests: 8,
   maxInboundStreams: 4,
   // Costs: one token per request, except blocks (one per block asked).
@@ -130,6 +137,7 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('targetPeers', r.targetPeers, 0);
   int('gossipHeartbeatMs', r.gossipHeartbeatMs, 10);
   int('pingIntervalMs', r.pingIntervalMs, 100);
+  int('statusAnnounceMs', r.statusAnnounceMs, 0);
   int('requestTimeoutMs', r.requestTimeoutMs, 1);
   int('inboundConnectionThreshold', r.inboundConnectionThreshold, 1);
   int('banThreshold', r.banThreshold, 1);

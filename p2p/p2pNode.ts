@@ -60,6 +60,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly gossipLimiter: PeerRateLimiter<TopicKind>;
   private readonly table: PeerTable;
   private run: Running | null = null;
+  private statusTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     opts: Partial<P2pOptions>,
@@ -197,6 +198,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const run = this.run;
     if (!run) return;
     this.run = null;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.statusTimer = null;
     run.abort.abort();
     await run.syncer.stop();
     run.gossip.stop();
@@ -204,10 +207,35 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     this.table.detach();
   }
 
+  /**
+   * Sends our status to every handshaken peer, at most once per `statusAnnounceMs` after a tip
+   * change. Their answers update what we know of them (and may start a sync). A peer that lost
+   * the gossiped block learns our weight from the request and syncs from us.
+   */
+  private scheduleStatusAnnounce(run: Running): void {
+    if (this.opts.statusAnnounceMs === 0 || this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      if (this.run !== run) return;
+      const ours = this.ourStatus();
+      for (const { id } of this.table.handshaken().values()) {
+        run.client
+          .status(id, ours)
+          .then((status) => this.table.acceptStatus(id, status))
+          .catch((err: unknown) =>
+            this.log.debug({ peer: id.toString(), err: String(err) }, 'status announcement failed'),
+          );
+      }
+    }, this.opts.statusAnnounceMs);
+    this.statusTimer.unref?.();
+  }
+
   // ---- node-facing API ----
 
   async announceBlock(block: Block): Promise<number> {
-    return this.running().gossip.publish('blocks', encodeBlock(block));
+    const run = this.running();
+    this.scheduleStatusAnnounce(run);
+    return run.gossip.publish('blocks', encodeBlock(block));
   }
 
   async announceTx(tx: Transaction): Promise<number> {

@@ -7,6 +7,14 @@ import { strict as assert } from 'node:assert';
 import { blockWithIds, devnetParams, toHex } from '../../consensus/index.js';
 import { utxoSnapshotFromDb } from '../../node/db/index.js';
 import { RpcClient, RpcError } from '../../node/rpc/index.js';
+import {
+  diffModels,
+  encodeDelta,
+  encodeSignedDelta,
+  LocalTrainer,
+  type NetworkModel,
+  signDelta,
+} from '../../training/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { keyPair } from '../utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../utils/node.js';
@@ -73,6 +81,43 @@ describe('qenex network (real nodes on loopback)', function () {
     const utxo = await utxoJson(ns[0]!);
     for (const n of ns.slice(1)) assert.equal(await utxoJson(n), utxo);
     assert.ok(tip);
+  });
+
+  it('a model delta crosses a node that does not train (every node relays the delta topic)', async () => {
+    const ns = [await spawn(), await spawn(), await spawn()];
+    for (let i = 1; i < ns.length; i++) await connect(ns[i]!, ns[i - 1]!);
+    const [a, , c] = ns as [TestNode, TestNode, TestNode];
+    await waitFor(
+      async () => a.node.p2p.gossipPeers('deltas').length > 0 && c.node.p2p.gossipPeers('deltas').length > 0,
+      15_000,
+      'delta topic subscriptions',
+    );
+    const base = a.node.chain.getTipModel() as NetworkModel;
+    const t = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: 'network/delta' });
+    t.setBase(base);
+    t.train(500);
+    const bytes = encodeSignedDelta(
+      signDelta(
+        {
+          baseModelHash: a.node.chain.tip.modelHash,
+          samples: 500,
+          delta: encodeDelta(diffModels(base, t.currentModel())),
+        },
+        keyPair('network delta').sk,
+      ),
+    );
+    assert.equal(a.node.deltaPool.add(bytes), true);
+    // the mesh may need a heartbeat or two; republish until it is through (duplicates are ignored)
+    await waitFor(
+      async () => {
+        await a.node.p2p.announceDelta(bytes).catch(() => 0);
+        return c.node.deltaPool.stats().size === 1;
+      },
+      20_000,
+      'the delta at the far end',
+    );
+    assert.equal(ns[1]!.node.training, null, 'the middle node does not train');
+    assert.equal(ns[1]!.node.deltaPool.stats().size, 1, 'the middle node validated and kept it');
   });
 
   it('a late joiner syncs a chain of a few hundred blocks', async () => {

@@ -79,6 +79,31 @@ describe('p2p P2pNode (loopback network)', function () {
     assert.ok(!c.node.peers().some((p) => p.id === a.node.peerId));
   });
 
+  for (const announce of [true, false]) {
+    it(`a peer that missed a gossiped block ${announce ? 'syncs it after our status announcement' : 'stays behind without status announcements'}`, async () => {
+      // B drops gossip beyond one block (rate limit burst 1): A's second block is lost to it.
+      const a = await net.add(new FakeChain(), { statusAnnounceMs: announce ? 200 : 0 });
+      const b = await net.add(new FakeChain(), {
+        gossipLimits: { blocks: { perSecond: 0.001, burst: 1 } } as never,
+      });
+      await link(a.node, b.node);
+      await waitFor('subscriptions', () => a.node.gossipPeers('blocks').includes(b.node.peerId));
+      await sleep(300);
+      const [b1] = await a.chain.mine(1);
+      await a.node.announceBlock(b1!.block);
+      await waitFor('B has block 1', () => b.chain.height === 1);
+      const [b2] = await a.chain.mine(1);
+      await a.node.announceBlock(b2!.block);
+      if (announce) {
+        await waitFor('B syncs block 2', () => b.chain.height === 2);
+        assert.ok(equalBytes(b.chain.tipSummary().hash, b2!.hash));
+      } else {
+        await sleep(1500);
+        assert.equal(b.chain.height, 1, 'the gossip of block 2 was dropped and nothing else told B');
+      }
+    });
+  }
+
   it('a late joiner syncs 200 blocks by headers then blocks, with progress', async () => {
     const a = await net.add();
     await a.chain.mine(200);
