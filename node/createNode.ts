@@ -103,7 +103,12 @@ export class QenexNode {
       { params: this.params, currentModelHash: () => this.chain.tip.modelHash },
     );
     this.proposer = new UpdateProposer(
-      { rule: opts.training.aggregation, trim: opts.training.trim },
+      {
+        rule: opts.training.aggregation,
+        trim: opts.training.trim,
+        // wait up to one delta interval for other trainers' deltas before proposing an update
+        collectMs: opts.training.deltaIntervalMs,
+      },
       {
         pool: this.deltaPool,
         params: this.params,

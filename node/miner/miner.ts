@@ -145,7 +145,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       const prev = toHex(ctx.prevHash);
       const minTime = bump?.prev === prev ? bump.minTime : 0;
       // A pooled model update goes in as in the background loop (its claim re-checked per hash).
-      const proposal = this.deps.updates?.proposal(ctx) ?? undefined;
+      const proposal = this.deps.updates?.proposal(ctx, { immediate: true }) ?? undefined;
       const tpl = buildTemplate(
         ctx,
         mempool,

@@ -55,10 +55,11 @@ export interface TemplateUpdate {
 /**
  * Where the miner gets model updates from (node/training's proposer). `proposal` pre-checks the
  * improvement on a local seed; `accepts` re-checks it on the found block's own hash (the one
- * consensus measures), and a block that fails is discarded and the search continues.
+ * consensus measures), and a block that fails is discarded and the search continues. `immediate`
+ * (generatetoaddress) asks for whatever is pooled now, without waiting to collect more deltas.
  */
 export interface MinerUpdateSource {
-  proposal(ctx: NextBlockContext): TemplateUpdate | null;
+  proposal(ctx: NextBlockContext, opts?: { readonly immediate?: boolean }): TemplateUpdate | null;
   accepts(block: Block, blockHash: Hash): boolean;
 }
 

@@ -11,6 +11,10 @@
  * — a claim the found block misses with probability ≈ 0.1% beyond the threshold itself. It
  * proposes nothing when the mean is below the threshold. The miner re-checks the found hash
  * (`accepts`: improvement ≥ threshold and ≥ claim) and searches on when it fails.
+ * Collecting: after the chain model changes, the first deltas for the new base arrive one by one;
+ * proposing at the first would make every update a one-contributor update. So the proposer waits
+ * until `minContributors` signers have pooled a delta, or `collectMs` has passed since the first
+ * one arrived (generatetoaddress asks with `immediate`).
  * Proposals are cached per (tip model, pool contents).
  */
 import { randomBytes } from 'node:crypto';
@@ -46,6 +50,12 @@ export interface UpdateProposerOptions {
   readonly trim?: number;
   /** Local evaluation samples the claim is estimated from (default 6, at least 2). */
   readonly claimSeeds?: number;
+  /** Propose as soon as this many signers have pooled a delta for the tip model (default 3). */
+  readonly minContributors?: number;
+  /** ...or once this long has passed since the first of them arrived (ms, default 5,000). */
+  readonly collectMs?: number;
+  /** Milliseconds clock (default performance.now). */
+  readonly now?: () => number;
 }
 
 const DEFAULT_CLAIM_SEEDS = 6;
@@ -63,6 +73,11 @@ export class UpdateProposer implements MinerUpdateSource {
   readonly trim: number;
   private cache: { base: Hash; revision: number; proposal: TemplateUpdate | null } | null = null;
   private readonly claimSeeds: number;
+  private readonly minContributors: number;
+  private readonly collectMs: number;
+  private readonly now: () => number;
+  /** When the first delta for `base` was seen. */
+  private collecting: { base: Hash; since: number } | null = null;
   /** Mean improvement (ppm) of the last aggregate over the local seeds. */
   lastPrecheckPpm = 0;
   /** Improvement (ppm) the last proposal claims (0 when there was none). */
@@ -75,15 +90,32 @@ export class UpdateProposer implements MinerUpdateSource {
     this.rule = opts.rule ?? DEFAULT_AGGREGATION_OPTIONS.rule;
     this.trim = opts.trim ?? DEFAULT_AGGREGATION_OPTIONS.trim;
     this.claimSeeds = Math.max(2, opts.claimSeeds ?? DEFAULT_CLAIM_SEEDS);
+    this.minContributors = Math.max(1, opts.minContributors ?? 3);
+    this.collectMs = Math.max(0, opts.collectMs ?? 5_000);
+    this.now = opts.now ?? (() => performance.now());
   }
 
-  proposal(ctx: NextBlockContext): TemplateUpdate | null {
+  proposal(ctx: NextBlockContext, opts: { readonly immediate?: boolean } = {}): TemplateUpdate | null {
+    if (!opts.immediate && !this.collected(ctx.modelHash)) return null;
     const revision = this.deps.pool.stats().received;
     const c = this.cache;
     if (c && c.revision === revision && equalBytes(c.base, ctx.modelHash)) return c.proposal;
     const proposal = this.build(ctx.modelHash);
     this.cache = { base: ctx.modelHash, revision, proposal };
     return proposal;
+  }
+
+  /** True once enough signers have pooled deltas for `base`, or the collection window is over. */
+  private collected(base: Hash): boolean {
+    const n = this.deps.pool.deltasFor(base).length;
+    if (n === 0) {
+      this.collecting = null;
+      return false;
+    }
+    if (!this.collecting || !equalBytes(this.collecting.base, base)) {
+      this.collecting = { base, since: this.now() };
+    }
+    return n >= this.minContributors || this.now() - this.collecting.since >= this.collectMs;
   }
 
   accepts(block: Block, blockHash: Hash): boolean {

@@ -127,4 +127,50 @@ describe('UpdateProposer', () => {
       blockReward(input, devnetParams),
     );
   });
+
+  it('waits for minContributors signers or the collection window before proposing', function () {
+    this.timeout(20_000);
+    let now = 0;
+    const waiting = new UpdateProposer(
+      { minContributors: 2, collectMs: 1_000, now: () => now },
+      {
+        pool,
+        params: devnetParams,
+        evaluator: networkEvaluator as never,
+        getTipModel: () => base,
+        logger: silentLogger,
+      },
+    );
+    const add = (i: number, seed: string) => {
+      const sk = new Uint8Array(32);
+      sk[31] = i;
+      pool.add(
+        encodeSignedDelta(
+          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed) }, sk),
+        ),
+      );
+    };
+    add(1, 'a');
+    assert.equal(waiting.proposal(ctx(baseHash)), null, 'one signer, window open: wait');
+    assert.ok(waiting.proposal(ctx(baseHash), { immediate: true }), 'generatetoaddress takes what is pooled');
+    now = 999;
+    assert.equal(waiting.proposal(ctx(baseHash)), null);
+    now = 1_000;
+    assert.equal(waiting.proposal(ctx(baseHash))?.update.contributors.length, 1, 'window over');
+    // a second signer reaches minContributors at once
+    now = 0;
+    const fresh = new UpdateProposer(
+      { minContributors: 2, collectMs: 60_000, now: () => now },
+      {
+        pool,
+        params: devnetParams,
+        evaluator: networkEvaluator as never,
+        getTipModel: () => base,
+        logger: silentLogger,
+      },
+    );
+    assert.equal(fresh.proposal(ctx(baseHash)), null);
+    add(2, 'b');
+    assert.equal(fresh.proposal(ctx(baseHash))?.update.contributors.length, 2);
+  });
 });
