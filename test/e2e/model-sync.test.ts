@@ -11,16 +11,9 @@ import {
   improvementBonus,
   toHex,
 } from '../../consensus/index.js';
-import {
-  diffModels,
-  encodeDelta,
-  encodeSignedDelta,
-  LocalTrainer,
-  type NetworkModel,
-  signDelta,
-} from '../../training/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { keyPair } from '../utils/chainBuilder.js';
+import { trainedSignedDelta } from '../utils/deltas.js';
 import { startTestNode, type TestNode } from '../utils/node.js';
 import { waitFor } from '../utils/proc.js';
 
@@ -29,16 +22,10 @@ const contributors = [1, 2, 3].map((i) => keyPair(`model-sync contributor ${i}`)
 
 /** Each contributor trains 800 samples on its own shard from the tip model and pools a signed delta. */
 function poolDeltas(n: TestNode, round: number): void {
-  const base = n.node.chain.getTipModel() as NetworkModel;
-  const baseHash = n.node.chain.tip.modelHash;
   contributors.forEach((k, i) => {
-    const t = new LocalTrainer({ shard: { index: i, count: 3 }, seed: `model-sync/${round}/${i}` });
-    t.setBase(base);
-    t.train(800);
-    const delta = encodeDelta(diffModels(base, t.currentModel()));
-    n.node.deltaPool.add(
-      encodeSignedDelta(signDelta({ baseModelHash: baseHash, samples: 800, delta }, k.sk)),
-    );
+    const shard = { index: i, count: 3 };
+    const seed = `model-sync/${round}/${i}`;
+    n.node.deltaPool.add(trainedSignedDelta(n.node, { shard, seed, samples: 800, secretKey: k.sk }));
   });
 }
 

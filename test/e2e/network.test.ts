@@ -7,16 +7,9 @@ import { strict as assert } from 'node:assert';
 import { blockWithIds, devnetParams, toHex } from '../../consensus/index.js';
 import { utxoSnapshotFromDb } from '../../node/db/index.js';
 import { RpcClient, RpcError } from '../../node/rpc/index.js';
-import {
-  diffModels,
-  encodeDelta,
-  encodeSignedDelta,
-  LocalTrainer,
-  type NetworkModel,
-  signDelta,
-} from '../../training/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { keyPair } from '../utils/chainBuilder.js';
+import { trainedSignedDelta } from '../utils/deltas.js';
 import { startTestNode, type TestNode } from '../utils/node.js';
 import { waitFor } from '../utils/proc.js';
 
@@ -92,20 +85,12 @@ describe('qenex network (real nodes on loopback)', function () {
       15_000,
       'delta topic subscriptions',
     );
-    const base = a.node.chain.getTipModel() as NetworkModel;
-    const t = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: 'network/delta' });
-    t.setBase(base);
-    t.train(500);
-    const bytes = encodeSignedDelta(
-      signDelta(
-        {
-          baseModelHash: a.node.chain.tip.modelHash,
-          samples: 500,
-          delta: encodeDelta(diffModels(base, t.currentModel())),
-        },
-        keyPair('network delta').sk,
-      ),
-    );
+    const bytes = trainedSignedDelta(a.node, {
+      shard: { index: 0, count: 3 },
+      seed: 'network/delta',
+      samples: 500,
+      secretKey: keyPair('network delta').sk,
+    });
     assert.equal(a.node.deltaPool.add(bytes), true);
     // the mesh may need a heartbeat or two; republish until it is through (duplicates are ignored)
     await waitFor(

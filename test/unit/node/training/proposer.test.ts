@@ -10,7 +10,7 @@ import {
 import { silentLogger } from '../../../../node/logger.js';
 import { buildTemplate, type NextBlockContext, templateBlock } from '../../../../node/miner/index.js';
 import { DeltaPool } from '../../../../node/training/deltaPool.js';
-import { UpdateProposer } from '../../../../node/training/proposer.js';
+import { UpdateProposer, type UpdateProposerOptions } from '../../../../node/training/proposer.js';
 import {
   applyModelDelta,
   decodeDelta,
@@ -51,18 +51,17 @@ const emptyMempool = { selectForBlock: () => ({ txs: [], fees: 0n }), revision: 
 describe('UpdateProposer', () => {
   let pool: DeltaPool;
   let proposer: UpdateProposer;
+  const proposerWith = (opts: UpdateProposerOptions = {}): UpdateProposer =>
+    new UpdateProposer(opts, {
+      pool,
+      params: devnetParams,
+      evaluator: networkEvaluator as never,
+      getTipModel: () => base,
+      logger: silentLogger,
+    });
   beforeEach(() => {
     pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => baseHash });
-    proposer = new UpdateProposer(
-      {},
-      {
-        pool,
-        params: devnetParams,
-        evaluator: networkEvaluator as never,
-        getTipModel: () => base,
-        logger: silentLogger,
-      },
-    );
+    proposer = proposerWith();
   });
 
   it('proposes nothing without pooled deltas', () => {
@@ -131,16 +130,7 @@ describe('UpdateProposer', () => {
   it('waits for minContributors signers or the collection window before proposing', function () {
     this.timeout(20_000);
     let now = 0;
-    const waiting = new UpdateProposer(
-      { minContributors: 2, collectMs: 1_000, now: () => now },
-      {
-        pool,
-        params: devnetParams,
-        evaluator: networkEvaluator as never,
-        getTipModel: () => base,
-        logger: silentLogger,
-      },
-    );
+    const waiting = proposerWith({ minContributors: 2, collectMs: 1_000, now: () => now });
     const add = (i: number, seed: string) => {
       const sk = new Uint8Array(32);
       sk[31] = i;
@@ -159,16 +149,7 @@ describe('UpdateProposer', () => {
     assert.equal(waiting.proposal(ctx(baseHash))?.update.contributors.length, 1, 'window over');
     // a second signer reaches minContributors at once
     now = 0;
-    const fresh = new UpdateProposer(
-      { minContributors: 2, collectMs: 60_000, now: () => now },
-      {
-        pool,
-        params: devnetParams,
-        evaluator: networkEvaluator as never,
-        getTipModel: () => base,
-        logger: silentLogger,
-      },
-    );
+    const fresh = proposerWith({ minContributors: 2, collectMs: 60_000, now: () => now });
     assert.equal(fresh.proposal(ctx(baseHash)), null);
     add(2, 'b');
     assert.equal(fresh.proposal(ctx(baseHash))?.update.contributors.length, 2);
