@@ -119,6 +119,8 @@ export const VERDICT_REASONS = [
   'bad-model-improvement',
   'bad-model-contributors',
   'bad-model-claim',
+  'bad-model-level',
+  'bad-model-significance',
   'bad-supply',
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];

@@ -114,6 +114,7 @@ export class QenexNode {
         params: this.params,
         evaluator: this.evaluator,
         getTipModel: () => this.chain.getTipModel(),
+        getTipLevels: () => this.chain.tip.levels.levels,
         logger: this.logger.child({ module: 'proposer' }),
       },
     );

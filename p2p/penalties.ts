@@ -78,6 +78,8 @@ export const VERDICT_PENALTIES: Readonly<Record<VerdictReason, number>> = Object
   'bad-model-improvement': 100,
   'bad-model-contributors': 100,
   'bad-model-claim': 100,
+  'bad-model-level': 100,
+  'bad-model-significance': 100,
   'bad-supply': 100,
 });
 

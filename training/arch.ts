@@ -1,7 +1,13 @@
 /**
- * The network model's architecture: three small quantized MLP heads, one per capability domain,
- * held in one consensus model (one hash, one delta, one score). Every layer is int8 weights
- * (input-major: w[i * outputs + o]) plus int32 biases; activations are 7-bit unsigned (0..127).
+ * The network model's architecture: small quantized MLP heads, one per capability domain, held in
+ * one consensus model (one hash, one delta, one score). Every layer is int8 weights (input-major:
+ * w[i * outputs + o]) plus int32 biases; activations are 7-bit unsigned (0..127).
+ *
+ *  - lm:   the next character of English text and source code (data/lm.ts), from hashed context
+ *          features: an open-ended task (a corpus far larger than the model) scored at positions
+ *          drawn from the block hash;
+ *  - math: generated arithmetic at a difficulty level that rises by consensus rule
+ *          (data/math.ts, consensus poi/levels.ts).
  *
  * Fixed-point convention (docs/training.md): an input or hidden activation q stands for q/127;
  * a weight q stands for q / 2^shift; a bias q stands for q / (127 · 2^shift). A hidden layer
@@ -9,9 +15,13 @@
  * clamp(z, 0, 1) rounded to 1/127; the last layer's int32 sums are the logits, and the prediction
  * is their argmax (lowest index on ties). Integer-only: no floats, no transcendental functions.
  */
+import { LM_INPUTS, LM_VOCAB } from './data/lm.js';
 
-export const DOMAINS = ['digits', 'text', 'math'] as const;
+export const DOMAINS = ['lm', 'math'] as const;
 export type Domain = (typeof DOMAINS)[number];
+
+/** Domains with a difficulty level (chain state), in the order of the consensus level arrays. */
+export const LEVELED_DOMAINS: readonly Domain[] = ['math'];
 
 export interface LayerSpec {
   readonly inputs: number;
@@ -25,29 +35,22 @@ export interface HeadSpec {
   readonly layers: readonly LayerSpec[];
 }
 
-/** Digits: 14×14 images (MNIST 28×28 downsampled 2×2). */
-export const DIGIT_SIDE = 14;
-export const DIGIT_INPUTS = DIGIT_SIDE * DIGIT_SIDE;
-/** Text: hashed bag of words. */
-export const TEXT_INPUTS = 1024;
-/** Math: one-hot operator (2), operand digits (2 × 3 × 10). */
-export const MATH_INPUTS = 2 + 60;
+/** Math: two operator slots × {+, −, ×}, three operands × six digits × ten one-hot values. */
+export const MATH_MAX_DIGITS = 6;
+export const MATH_MAX_TERMS = 3;
+export const MATH_INPUTS = 3 * (MATH_MAX_TERMS - 1) + 10 * MATH_MAX_DIGITS * MATH_MAX_TERMS;
 
-export const MODEL_VERSION = 1;
+/** Hidden width of the language head. */
+export const LM_HIDDEN = 64;
+
+export const MODEL_VERSION = 2;
 
 export const ARCH: readonly HeadSpec[] = [
   {
-    domain: 'digits',
+    domain: 'lm',
     layers: [
-      { inputs: DIGIT_INPUTS, outputs: 64, shift: 8 },
-      { inputs: 64, outputs: 10, shift: 6 },
-    ],
-  },
-  {
-    domain: 'text',
-    layers: [
-      { inputs: TEXT_INPUTS, outputs: 32, shift: 8 },
-      { inputs: 32, outputs: 2, shift: 6 },
+      { inputs: LM_INPUTS, outputs: LM_HIDDEN, shift: 8 },
+      { inputs: LM_HIDDEN, outputs: LM_VOCAB, shift: 6 },
     ],
   },
   {
@@ -62,7 +65,10 @@ export const ARCH: readonly HeadSpec[] = [
 /** Activation and weight bounds. Weights are symmetric int8 (−128 is not a valid weight). */
 export const ACT_MAX = 127;
 export const WEIGHT_MAX = 127;
-/** |bias| bound: with ≤ 1024 inputs, |Σ x·w| < 2^24, so sums stay far inside int32. */
+/**
+ * |bias| bound. A row has at most 128 active inputs in every head (sparse first layers; hidden
+ * layers ≤ 128 units), so |Σ x·w| ≤ 128·127·127 < 2^21 and every sum stays far inside int32.
+ */
 export const BIAS_MAX = 1 << 24;
 /** Delta bounds: weights move by int8 steps, biases by int16 steps, per update. */
 export const DELTA_W_MAX = 127;

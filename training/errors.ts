@@ -10,6 +10,7 @@ export type TrainingErrorType =
   | { code: 'TRAINING_BAD_SIGNATURE' }
   | { code: 'TRAINING_BAD_CONTRIBUTOR'; reason: string }
   | { code: 'TRAINING_BAD_OPTIONS'; reason: string }
+  | { code: 'TRAINING_BAD_INPUT'; reason: string }
   | { code: 'TRAINING_NO_DELTAS' }
   | { code: 'TRAINING_WORKER_FAILED'; reason: string }
   | { code: 'TRAINING_NOT_RUNNING' };
@@ -37,6 +38,8 @@ function describe(t: TrainingErrorType): string {
       return 'delta is not against the current chain model';
     case 'TRAINING_BAD_SIGNATURE':
       return 'bad delta signature';
+    case 'TRAINING_BAD_INPUT':
+      return `bad model input: ${t.reason}`;
     case 'TRAINING_BAD_CONTRIBUTOR':
       return `bad contributor: ${t.reason}`;
     case 'TRAINING_BAD_OPTIONS':

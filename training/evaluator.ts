@@ -1,10 +1,14 @@
 /**
  * The network evaluator: consensus's `Evaluator` for the multi-domain quantized model.
- * score(model, seed, count) = correct answers over the seed's evaluation batch (sampling.ts),
- * summed over the three heads; every kernel gives the same integer.
+ * score(model, seed, count, levels) = correct answers over the seed's evaluation batch
+ * (sampling.ts), summed over the heads; every kernel gives the same integer. compare() scores only
+ * the heads whose weights differ (an unchanged head answers every sample alike in parent and
+ * child, so it adds the same count to both scores and no disagreement).
  */
-import { DecodeError, type Evaluator, type Hash, VerdictError } from '../consensus/index.js';
-import { DOMAINS, type Domain } from './arch.js';
+import { DecodeError, type Evaluator, type Hash, taggedHash, VerdictError } from '../consensus/index.js';
+import { DOMAINS, type Domain, LEVELED_DOMAINS } from './arch.js';
+import { lmBatchFromPositions, lmCorpus, lmHeldOutPositions } from './data/lm.js';
+import { MATH_MAX_LEVEL } from './data/math.js';
 import { applyModelDelta, decodeDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 import { defaultKernel } from './kernel/index.js';
@@ -15,8 +19,9 @@ import {
   initialNetworkModel,
   type NetworkModel,
   networkModelHash,
+  type QuantHead,
 } from './model.js';
-import { evalBatch } from './sampling.js';
+import { evalBatch, mathBatch, type SparseSet } from './sampling.js';
 
 export interface DomainScore {
   readonly domain: Domain;
@@ -26,7 +31,12 @@ export interface DomainScore {
 
 export interface NetworkEvaluator extends Evaluator<NetworkModel> {
   /** Per-domain counts on the same batch `score` uses (their sum is `score`). */
-  scoreByDomain(model: NetworkModel, seed: Hash, count: number): DomainScore[];
+  scoreByDomain(model: NetworkModel, seed: Hash, count: number, levels: readonly number[]): DomainScore[];
+  /**
+   * Per-domain accuracy on data no consensus sample and no trainer ever uses: held-out corpus
+   * positions for lm, a fixed seed's tasks at the given level for math. For reports, not consensus.
+   */
+  heldOut(model: NetworkModel, levels: readonly number[]): DomainScore[];
   /** The kernel in use ('wasm' or 'js'). */
   kernelName(): ScoreKernel['name'];
 }
@@ -36,12 +46,40 @@ export interface NetworkEvaluatorOptions {
   readonly kernel?: ScoreKernel;
 }
 
+/** Held-out positions of the language corpus scored by `heldOut`. */
+export const HELD_OUT_LM = 8_192;
+/** Math tasks scored by `heldOut` (fixed seed, at the chain's level). */
+export const HELD_OUT_MATH = 4_096;
+const HELD_OUT_MATH_SEED = taggedHash('qenex/held-out-math', new Uint8Array(0));
+
+function sameHead(a: QuantHead, b: QuantHead): boolean {
+  if (a === b) return true;
+  return a.layers.every((l, i) => {
+    const m = b.layers[i]!;
+    return equalArrays(l.w, m.w) && equalArrays(l.b, m.b);
+  });
+}
+
+function equalArrays(a: Int8Array | Int32Array, b: Int8Array | Int32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+let heldOutLm: SparseSet | undefined;
+
 export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): NetworkEvaluator {
   const kernel = (): ScoreKernel => opts.kernel ?? defaultKernel();
-  const byDomain = (model: NetworkModel, seed: Hash, count: number): DomainScore[] => {
+  const checkCount = (count: number): void => {
     if (!Number.isInteger(count) || count < 0)
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'count' });
-    const batch = evalBatch(seed, count);
+  };
+  const byDomain = (model: NetworkModel, seed: Hash, count: number, levels: readonly number[]): DomainScore[] => {
+    checkCount(count);
+    const batch = evalBatch(seed, count, levels);
     const k = kernel();
     return DOMAINS.map((domain, i) => ({
       domain,
@@ -69,12 +107,59 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       }
     },
     initialModel: initialNetworkModel,
-    score(model, seed, count) {
+    score(model, seed, count, levels) {
       let total = 0;
-      for (const d of byDomain(model, seed, count)) total += d.correct;
+      for (const d of byDomain(model, seed, count, levels)) total += d.correct;
       return total;
     },
+    compare(parent, child, seed, count, levels) {
+      checkCount(count);
+      const batch = evalBatch(seed, count, levels);
+      const k = kernel();
+      let parentScore = 0;
+      let newScore = 0;
+      let parentOnly = 0;
+      let childOnly = 0;
+      DOMAINS.forEach((_, i) => {
+        const set = batch.domains[i]!;
+        const ph = parent.heads[i]!;
+        const ch = child.heads[i]!;
+        if (sameHead(ph, ch)) {
+          const c = k.scoreHead(ph, set);
+          parentScore += c;
+          newScore += c;
+          return;
+        }
+        const pp = new Uint8Array(set.n);
+        const cp = new Uint8Array(set.n);
+        parentScore += k.scoreHead(ph, set, pp);
+        newScore += k.scoreHead(ch, set, cp);
+        for (let r = 0; r < set.n; r++) {
+          const label = set.labels[r];
+          const pr = pp[r] === label;
+          const cr = cp[r] === label;
+          if (pr && !cr) parentOnly++;
+          else if (cr && !pr) childOnly++;
+        }
+      });
+      return { parentScore, newScore, parentOnly, childOnly };
+    },
+    maxLevels: LEVELED_DOMAINS.map(() => MATH_MAX_LEVEL),
+    levelCheck(model, seed, count, levels) {
+      checkCount(count);
+      const k = kernel();
+      return LEVELED_DOMAINS.map((d, i) => k.scoreHead(model.heads[DOMAINS.indexOf(d)]!, mathBatch(seed, count, levels[i] ?? 0)));
+    },
     scoreByDomain: byDomain,
+    heldOut(model, levels) {
+      const lm = (heldOutLm ??= lmBatchFromPositions(lmCorpus().classes, lmHeldOutPositions(HELD_OUT_LM)));
+      const k = kernel();
+      const math = mathBatch(HELD_OUT_MATH_SEED, HELD_OUT_MATH, levels[0] ?? 0);
+      return [
+        { domain: 'lm', correct: k.scoreHead(model.heads[0]!, lm), total: lm.n },
+        { domain: 'math', correct: k.scoreHead(model.heads[1]!, math), total: math.n },
+      ];
+    },
     kernelName: () => kernel().name,
   };
 }

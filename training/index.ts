@@ -12,6 +12,7 @@ export {
   type Domain,
   type HeadSpec,
   type LayerSpec,
+  LEVELED_DOMAINS,
   MODEL_VERSION,
   parameterCount,
 } from './arch.js';
@@ -30,6 +31,8 @@ export { TrainingError, type TrainingErrorCode, type TrainingErrorType } from '.
 export {
   createNetworkEvaluator,
   type DomainScore,
+  HELD_OUT_LM,
+  HELD_OUT_MATH,
   type NetworkEvaluator,
   type NetworkEvaluatorOptions,
   networkEvaluator,
@@ -75,7 +78,17 @@ export {
   type TrainerOptions,
   trainerOptions,
 } from './options.js';
-export { domainCount, evalBatch } from './sampling.js';
+export { domainCount, evalBatch, mathBatch } from './sampling.js';
+export {
+  type GenerateOptions,
+  generateText,
+  MAX_GENERATE_CHARS,
+  MAX_PROMPT_CHARS,
+  type MathPrediction,
+  type NextCharPrediction,
+  predictMath,
+  predictNextChars,
+} from './use.js';
 export type { ShardSpec } from './shard.js';
 export {
   creditContributors,

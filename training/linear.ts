@@ -83,6 +83,25 @@ export const linearEvaluator: Evaluator<LinearModel> = {
     }
     return correct;
   },
+  compare(parent, child, seed, count) {
+    let parentScore = 0;
+    let newScore = 0;
+    let parentOnly = 0;
+    let childOnly = 0;
+    for (let i = 0; i < count; i++) {
+      const { x, label } = sampleAt(seed, i);
+      const p = predict(parent, x) === label;
+      const c = predict(child, x) === label;
+      if (p) parentScore++;
+      if (c) newScore++;
+      if (p && !c) parentOnly++;
+      if (c && !p) childOnly++;
+    }
+    return { parentScore, newScore, parentOnly, childOnly };
+  },
+  // The linear task has no generated domain with a level.
+  maxLevels: [],
+  levelCheck: () => [],
 };
 
 /** A delta that moves `model` toward the hidden matrix by at most `step` per weight. */

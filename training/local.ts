@@ -59,9 +59,13 @@ export class LocalTrainer {
     return this.base !== undefined;
   }
 
-  /** Restarts from `model` (the chain's current model). Optimizer state is kept across rounds. */
-  setBase(model: NetworkModel): void {
+  /**
+   * Restarts from `model` (the chain's current model) with math tasks at the chain's `levels`.
+   * Optimizer state is kept across rounds.
+   */
+  setBase(model: NetworkModel, levels: readonly number[] = []): void {
     this.base = model;
+    this.data.level = levels[0] ?? 0;
     this.samples = 0;
     model.heads.forEach((h, i) => {
       const f = dequantizeHead(h);

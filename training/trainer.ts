@@ -129,9 +129,12 @@ export class Trainer {
     });
   }
 
-  /** Starts a new round against `model` (call whenever the chain's model changes). */
-  setBase(model: NetworkModel): void {
-    this.post({ type: 'base', model: encodeNetworkModel(model) });
+  /**
+   * Starts a new round against `model` at the chain's `levels` (call whenever the chain's model or
+   * levels change).
+   */
+  setBase(model: NetworkModel, levels: readonly number[]): void {
+    this.post({ type: 'base', model: encodeNetworkModel(model), levels: [...levels] });
   }
 
   setCpuShare(cpuShare: number): void {
@@ -149,10 +152,19 @@ export class Trainer {
     model: NetworkModel,
     seed: Hash,
     count: number,
+    levels: readonly number[],
     kernel: 'js' | 'wasm' | 'default' = 'default',
   ): Promise<WorkerScore> {
     const bytes = encodeNetworkModel(model);
-    return this.request<WorkerScore>((id) => ({ type: 'score', id, model: bytes, seed, count, kernel }));
+    return this.request<WorkerScore>((id) => ({
+      type: 'score',
+      id,
+      model: bytes,
+      seed,
+      count,
+      levels: [...levels],
+      kernel,
+    }));
   }
 
   /** Stops the worker; resolves once the thread has exited. */

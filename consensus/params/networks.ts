@@ -28,6 +28,10 @@ const common = {
   maxImprovementPpm: 1_000_000,
   // WASM-kernel block verification at 16,384 samples: ~55 ms median, < 80 ms max (one core).
   evalSamples: 16_384,
+  significanceZ100: 300,
+  levelCheckSamples: 2_048,
+  levelBoundPermille: 900,
+  levelHoldChecks: 2,
   maxBlockSize: 1_000_000,
   maxModelUpdateSize: 800_000,
   maxContributors: 64,
@@ -51,6 +55,8 @@ export const mainParams: NetworkParams = freeze({
   targetSpacing: 30,
   retargetInterval: 120,
   noRetargeting: false,
+  // a level check every 120 blocks (one hour at 30 s)
+  levelWindow: 120,
   genesisPubKeyHash: fromHex('4d14c9a4fecda18552b3c253097ebac6c7595ef2'),
   genesis: {
     version: 1,
@@ -73,6 +79,8 @@ export const testParams: NetworkParams = freeze({
   targetSpacing: 30,
   retargetInterval: 120,
   noRetargeting: false,
+  // a level check every 120 blocks (one hour at 30 s)
+  levelWindow: 120,
   genesisPubKeyHash: fromHex('ec330d1e09d1c0f2729f13c6d5b1f5da31f9b28e'),
   genesis: {
     version: 1,
@@ -96,6 +104,8 @@ export const devnetParams: NetworkParams = freeze({
   targetSpacing: 2,
   retargetInterval: 150,
   noRetargeting: true,
+  // a level check every 60 blocks (two minutes at 2 s)
+  levelWindow: 60,
   genesisPubKeyHash: fromHex('ae2acea905313bc8f7985cc30c32da4e7494cda4'),
   genesis: {
     version: 1,

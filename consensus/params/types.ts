@@ -49,6 +49,22 @@ export interface NetworkParams {
   readonly maxImprovementPpm: number;
   /** Evaluation samples drawn per block. */
   readonly evalSamples: number;
+  /**
+   * Significance of an improvement, z × 100 of a one-sided sign (McNemar) test on the samples
+   * where parent and child disagree: valid only if gain² · 10⁴ ≥ z100² · disagreements
+   * (poi/improvement.ts). 300: an update with no real gain passes on ~0.1% of block hashes.
+   */
+  readonly significanceZ100: number;
+
+  // --- difficulty levels of generated domains (poi/levels.ts) ---
+  /** A level check runs at every height that is a multiple of this. */
+  readonly levelWindow: number;
+  /** Tasks per leveled domain in one level check. */
+  readonly levelCheckSamples: number;
+  /** A check passes when correct · 1000 ≥ this · levelCheckSamples. */
+  readonly levelBoundPermille: number;
+  /** Consecutive passing checks after which the level rises (and the streak restarts). */
+  readonly levelHoldChecks: number;
 
   // --- limits ---
   readonly maxBlockSize: number;

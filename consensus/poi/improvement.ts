@@ -8,12 +8,22 @@
  * a whole proof of work per try. The improvement is the gain in correct answers, in parts per
  * million of the sample count (integer math). Below `minImprovementPpm` (1000 = 0.1%) the block
  * is invalid, and so is a block whose update claims (for its coinbase bonus) more than this.
+ *
+ * Significance: the threshold alone sits below sampling noise (two equally good models differ by
+ * ~2,500 ppm at 16,384 samples), so the gain must also pass a one-sided sign (McNemar) test on
+ * the samples where parent and child disagree: with b = child-only correct, c = parent-only
+ * correct, valid only if (b − c)² · 10⁴ ≥ z100² · (b + c) and b > c. Integer-exact; under the
+ * null hypothesis (no real gain) b − c is ~N(0, b + c), so z = 3 passes ~0.13% of hashes.
+ *
+ * Levels: the update names the levels it is scored at (ModelUpdate.levels); they must equal the
+ * levels in force after the parent (poi/levels.ts), and both models are scored at them.
  */
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
 import { equalBytes, type Hash, taggedHash } from '../primitives/hash.js';
 import type { ModelUpdate } from '../primitives/modelUpdate.js';
-import type { Evaluator } from './evaluator.js';
+import type { Comparison, Evaluator } from './evaluator.js';
+import { sameLevels } from './levels.js';
 
 const PPM = 1_000_000;
 
@@ -28,6 +38,9 @@ export interface ImprovementResult<M> {
   readonly parentScore: number;
   readonly newScore: number;
   readonly improvementPpm: number;
+  /** Samples only the parent / only the child answers correctly. */
+  readonly parentOnly: number;
+  readonly childOnly: number;
 }
 
 export function measureImprovement(parentScore: number, newScore: number, count: number): number {
@@ -35,6 +48,15 @@ export function measureImprovement(parentScore: number, newScore: number, count:
   const gain = newScore - parentScore;
   // floor toward −∞ for negatives is irrelevant: any gain ≤ 0 fails the threshold anyway.
   return Math.floor((gain * PPM) / count);
+}
+
+/** The sign-test rule: the child's net gain over the parent is significant at params.significanceZ100. */
+export function isSignificant(c: Pick<Comparison, 'parentOnly' | 'childOnly'>, params: NetworkParams): boolean {
+  const gain = c.childOnly - c.parentOnly;
+  if (gain <= 0) return false;
+  const z = params.significanceZ100;
+  // gain ≤ evalSamples and z100 small: every product is an exact integer in a double.
+  return gain * gain * 10_000 >= z * z * (c.childOnly + c.parentOnly);
 }
 
 /**
@@ -48,10 +70,17 @@ export function verifyImprovement<M>(
   update: ModelUpdate,
   headerModelHash: Hash,
   blockHash: Hash,
+  levels: readonly number[],
   params: NetworkParams,
 ): ImprovementResult<M> {
   if (!equalBytes(update.baseModelHash, parentModelHash)) {
     throw new VerdictError('bad-model-base', 'update is not against the parent model');
+  }
+  if (!sameLevels(update.levels, levels)) {
+    throw new VerdictError(
+      'bad-model-level',
+      `update is scored at levels [${update.levels.join(',')}], the chain is at [${levels.join(',')}]`,
+    );
   }
   const model = evaluator.applyDelta(parent, update.delta);
   const modelHash = evaluator.modelHash(model);
@@ -63,13 +92,19 @@ export function verifyImprovement<M>(
   }
   const seed = evaluationSeed(blockHash);
   const n = params.evalSamples;
-  const parentScore = evaluator.score(parent, seed, n);
-  const newScore = evaluator.score(model, seed, n);
+  const cmp = evaluator.compare(parent, model, seed, n, levels);
+  const { parentScore, newScore, parentOnly, childOnly } = cmp;
   const improvementPpm = measureImprovement(parentScore, newScore, n);
   if (improvementPpm < params.minImprovementPpm) {
     throw new VerdictError(
       'bad-model-improvement',
       `improvement ${improvementPpm} ppm (${parentScore} → ${newScore} of ${n}) below ${params.minImprovementPpm} ppm`,
+    );
+  }
+  if (!isSignificant(cmp, params)) {
+    throw new VerdictError(
+      'bad-model-significance',
+      `gain ${childOnly - parentOnly} on ${childOnly + parentOnly} disagreements is below z=${params.significanceZ100 / 100}`,
     );
   }
   if (update.claimedPpm > improvementPpm) {
@@ -78,5 +113,5 @@ export function verifyImprovement<M>(
       `update claims ${update.claimedPpm} ppm, measured ${improvementPpm} ppm (${parentScore} → ${newScore} of ${n})`,
     );
   }
-  return { model, modelHash, parentScore, newScore, improvementPpm };
+  return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly };
 }

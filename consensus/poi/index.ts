@@ -1,2 +1,3 @@
-export type { Evaluator } from './evaluator.js';
+export type { Comparison, Evaluator } from './evaluator.js';
 export * from './improvement.js';
+export * from './levels.js';

@@ -34,6 +34,13 @@ export class Writer {
     return this;
   }
 
+  u16(v: number): this {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v & 0xffff, true);
+    this.pos += 2;
+    return this;
+  }
+
   u32(v: number): this {
     this.ensure(4);
     this.view.setUint32(this.pos, v >>> 0, true);
@@ -107,6 +114,13 @@ export class Reader {
   u8(): number {
     this.need(1);
     return this.buf[this.pos++]!;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
   }
 
   u32(): number {

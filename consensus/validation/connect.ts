@@ -28,6 +28,8 @@ export interface ParentState<M> {
   /** The parent's model; only needed when the block carries an update. */
   readonly model: () => M;
   readonly issued: bigint;
+  /** Levels of the leveled domains after the parent (poi/levels.ts): the update is scored at these. */
+  readonly levels: readonly number[];
 }
 
 export interface BlockTransitionResult<M> {
@@ -54,6 +56,7 @@ export async function validateBlockTransition<M>(
         update,
         b.block.header.modelHash,
         b.hash,
+        parent.levels,
         params,
       )
     : null;

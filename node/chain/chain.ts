@@ -172,7 +172,7 @@ export class Chain<M = unknown> {
 
   private async writeGenesis(genesis: BlockWithIds): Promise<void> {
     const { db, params, evaluator } = this.deps;
-    const entry = genesisEntry(genesis, params);
+    const entry = genesisEntry(genesis, params, evaluator.maxLevels.length);
     // The genesis coinbase is not added to the UTXO set: issuance starts at height 1.
     await db
       .batch()

@@ -15,6 +15,9 @@ import {
   encodeBlock,
   equalBytes,
   type HeaderContext,
+  isLevelCheckHeight,
+  type LevelState,
+  levelStateAfter,
   medianTimePast,
   nextBits,
   type OutPoint,
@@ -90,6 +93,7 @@ export class ChainCore<M> {
           b.block.update,
           header.modelHash,
           b.hash,
+          parent.levels.levels,
           params,
         );
         improvementPpm = imp.improvementPpm;
@@ -102,6 +106,7 @@ export class ChainCore<M> {
       throw e;
     }
     const work = workFromBits(header.bits);
+    const levels = await this.levelsAfter(parent, b.hash, header.modelHash, model);
     const entry: ChainEntry = {
       hash: b.hash,
       prevHash: header.prevHash,
@@ -117,6 +122,7 @@ export class ChainCore<M> {
       status: 'unvalidated',
       size: b.size,
       invalidReason: null,
+      levels,
     };
     const batch = this.deps.db.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
     if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
@@ -125,6 +131,19 @@ export class ChainCore<M> {
     if (model !== null) this.models.remember(header.modelHash, model);
     this.recent.set(toHex(b.hash), b);
     return entry;
+  }
+
+  /** Level state after a child of `parent` (consensus poi/levels.ts). */
+  private async levelsAfter(
+    parent: ChainEntry,
+    hash: Uint8Array,
+    modelHash: Uint8Array,
+    model: M | null,
+  ): Promise<LevelState> {
+    const { params, evaluator } = this.deps;
+    const height = parent.height + 1;
+    const m = isLevelCheckHeight(height, params) ? (model ?? (await this.models.get(modelHash))) : null;
+    return levelStateAfter(evaluator, parent.levels, height, hash, () => m as M, params);
   }
 
   /** Records a block (whose PoW is valid) as invalid without storing its bytes. */
@@ -146,6 +165,7 @@ export class ChainCore<M> {
       status: 'invalid',
       size: b.size,
       invalidReason: reason,
+      levels: parent.levels,
     };
     await this.deps.db.batch().putEntry(entry).write();
     this.index.add(entry);
@@ -220,6 +240,7 @@ export class ChainCore<M> {
         modelHash: parent.modelHash,
         model: () => tipModel,
         issued: parent.issuedAfter,
+        levels: parent.levels.levels,
       },
       this.headerContext(parent, this.deps.clock()),
       view,

@@ -1,8 +1,10 @@
+import { initialLevelState } from '../../consensus/index.js';
 import { type BlockWithIds, blockWeight, type NetworkParams, workFromBits } from '../../consensus/index.js';
 import type { ChainEntry } from '../db/index.js';
 
 /** Index entry of the genesis block: connected, nothing issued, weight = its work. */
-export function genesisEntry(genesis: BlockWithIds, params: NetworkParams): ChainEntry {
+/** The genesis entry; `levelDomains` is the evaluator's number of leveled domains (all start at 0). */
+export function genesisEntry(genesis: BlockWithIds, params: NetworkParams, levelDomains: number): ChainEntry {
   const header = genesis.block.header;
   const work = workFromBits(header.bits);
   return {
@@ -20,5 +22,6 @@ export function genesisEntry(genesis: BlockWithIds, params: NetworkParams): Chai
     status: 'valid-connected',
     size: genesis.size,
     invalidReason: null,
+    levels: initialLevelState(levelDomains),
   };
 }

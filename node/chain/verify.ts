@@ -16,11 +16,14 @@ import {
   equalBytes,
   genesisBlock,
   type Hash,
+  initialLevelState,
+  levelStateAfter,
   MemoryUtxoSet,
   medianTimePast,
   type NetworkParams,
   nextBits,
   retargetStartHeight,
+  sameLevelState,
   type SigVerifier,
   toHex,
   VerdictError,
@@ -80,6 +83,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   let model = evaluator.initialModel();
   let modelHash = params.genesis.modelHash;
   let issued = 0n;
+  let levels = initialLevelState(evaluator.maxLevels.length);
   let weight = blockWeight(workFromBits(genesis.block.header.bits), 0, params);
   const times: number[] = [genesis.block.header.time];
   let prevBits = genesis.block.header.bits;
@@ -123,7 +127,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     try {
       res = await validateBlockTransition(
         b,
-        { height: h - 1, modelHash, model: () => parentModel, issued },
+        { height: h - 1, modelHash, model: () => parentModel, issued, levels: levels.levels },
         headerCtx,
         new CoinView(utxo),
         { params, evaluator, verifier },
@@ -150,6 +154,10 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
       model = res.improvement.model;
       modelHash = res.improvement.modelHash;
     }
+    const after = model;
+    levels = levelStateAfter(evaluator, levels, h, hash, () => after, params);
+    if (!sameLevelState(entry.levels, levels))
+      bad(`${at}: entry levels [${entry.levels.levels.join(',')}] != replay [${levels.levels.join(',')}]`);
     issued = res.connect.issuedAfter;
     times.push(block.header.time);
     prevBits = block.header.bits;

@@ -9,7 +9,15 @@ import type { ParseEnv } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 import { runChainVerify, runNode } from './commands.js';
 import { buildProgram } from './program.js';
-import { runAiImprovements, runAiStatus, runMineStatus, runRpc, runStatus } from './rpcCommand.js';
+import {
+  runAiGenerate,
+  runAiImprovements,
+  runAiPredict,
+  runAiStatus,
+  runMineStatus,
+  runRpc,
+  runStatus,
+} from './rpcCommand.js';
 import type { CliHandlers, CliIo } from './types.js';
 
 export { runChainVerify, runNode } from './commands.js';
@@ -23,7 +31,9 @@ export type { RpcCommandDeps } from './rpcCommand.js';
 export {
   formatRpcResult,
   parseRpcParams,
+  runAiGenerate,
   runAiImprovements,
+  runAiPredict,
   runAiStatus,
   runMineStatus,
   runRpc,
@@ -45,6 +55,8 @@ export function defaultHandlers(io: CliIo): CliHandlers {
     mineStatus: (opts) => runMineStatus(opts, io),
     aiStatus: (opts) => runAiStatus(opts, io),
     aiImprovements: (opts, last) => runAiImprovements(opts, last, io),
+    aiGenerate: (opts, prompt, gen) => runAiGenerate(opts, prompt, gen, io),
+    aiPredict: (opts, domain, input) => runAiPredict(opts, domain, input, io),
     rpc: (opts, method, params) => runRpc(opts, method, params, io),
   };
 }

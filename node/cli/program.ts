@@ -8,7 +8,7 @@ import type { NetworkName } from '../../consensus/index.js';
 import type { CliFlags, NodeOptions, ParseEnv } from '../config/index.js';
 import { NETWORK_NAMES, parseArgs, renderDefaultConfig, resolveUserPath } from '../config/index.js';
 import { LOG_LEVELS } from '../logger.js';
-import type { CliHandlers, CliIo } from './types.js';
+import type { AiGenerateFlags, CliHandlers, CliIo } from './types.js';
 import { type WalletCliHandlers, walletHandlers } from './wallet.js';
 import { PASSPHRASE_ENV, processSecretInput } from './walletInput.js';
 
@@ -163,6 +163,34 @@ export function buildProgram(
     .action(async (flags: { last?: number }, cmd: Command) =>
       handlers.aiImprovements(parse(cmd), flags.last ?? 10),
     );
+
+  const aiGenerate = ai
+    .command('generate')
+    .description('continue a prompt with the chain model’s language head (generate); same seed, same text')
+    .argument('<prompt>', 'text to continue');
+  addLocationOptions(aiGenerate);
+  addRpcClientOptions(aiGenerate);
+  aiGenerate
+    .option('--length <n>', 'characters to generate (default 200)', naturalNumber)
+    .option('--seed <n>', 'sampling seed (default 0)', naturalNumber)
+    .option('--temperature <t>', 'sampling temperature, 0 = greedy (default 0.7)', nonNegativeNumber)
+    .action(async (prompt: string, flags: AiGenerateFlags, cmd: Command) =>
+      handlers.aiGenerate(parse(cmd), prompt, {
+        ...(flags.length === undefined ? {} : { length: flags.length }),
+        ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+        ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
+      }),
+    );
+  const aiPredict = ai
+    .command('predict')
+    .description('ask the chain model (predict): next characters of a text (lm) or an arithmetic answer (math)')
+    .argument('<domain>', 'lm or math')
+    .argument('<input>', 'text (lm) or an expression such as 123+456 (math)');
+  addLocationOptions(aiPredict);
+  addRpcClientOptions(aiPredict);
+  aiPredict.action(async (domain: string, input: string, _flags: unknown, cmd: Command) =>
+    handlers.aiPredict(parse(cmd), domain, input),
+  );
 
   const rpc = program
     .command('rpc')
@@ -342,6 +370,12 @@ function addWalletCommands(
   addLocationOptions(xpub);
   addRpcClientOptions(xpub);
   xpub.action(async (_flags: unknown, cmd: Command) => wallet.exportXpub(parse(cmd)));
+}
+
+function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('not a non-negative number');
+  return n;
 }
 
 function naturalNumber(v: string): number {

@@ -51,8 +51,15 @@ function connectHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/** Calls `method`; resolves with its result, rejects with a CliError (RPC_ERROR for a JSON-RPC error). */
-export async function rpcCall(ep: RpcEndpoint, method: string, params: readonly unknown[]): Promise<unknown> {
+/**
+ * Calls `method` with positional (array) or named (object) params; resolves with its result,
+ * rejects with a CliError (RPC_ERROR for a JSON-RPC error).
+ */
+export async function rpcCall(
+  ep: RpcEndpoint,
+  method: string,
+  params: readonly unknown[] | Readonly<Record<string, unknown>>,
+): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(ep.url, {

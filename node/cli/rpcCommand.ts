@@ -2,7 +2,7 @@
 import type { NodeOptions } from '../config/index.js';
 import type { RpcEndpoint } from './rpcCall.js';
 import { rpcCall, rpcEndpoint } from './rpcCall.js';
-import type { CliIo } from './types.js';
+import type { AiGenerateFlags, CliIo } from './types.js';
 
 /** bitcoin-cli style: each argument is JSON if it parses as JSON, else a string. */
 export function parseRpcParams(raw: readonly string[]): unknown[] {
@@ -65,6 +65,29 @@ export async function runAiImprovements(
   deps: RpcCommandDeps = {},
 ): Promise<void> {
   const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'getimprovements', [last]);
+  io.out(`${formatRpcResult(result) ?? 'null'}\n`);
+}
+
+export async function runAiGenerate(
+  opts: NodeOptions,
+  prompt: string,
+  gen: AiGenerateFlags,
+  io: CliIo,
+  deps: RpcCommandDeps = {},
+): Promise<void> {
+  const params: Record<string, unknown> = { prompt, ...gen };
+  const result = (await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'generate', params)) as { text?: unknown };
+  io.out(`${prompt}${typeof result.text === 'string' ? result.text : ''}\n`);
+}
+
+export async function runAiPredict(
+  opts: NodeOptions,
+  domain: string,
+  input: string,
+  io: CliIo,
+  deps: RpcCommandDeps = {},
+): Promise<void> {
+  const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'predict', [domain, input]);
   io.out(`${formatRpcResult(result) ?? 'null'}\n`);
 }
 

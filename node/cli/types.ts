@@ -24,6 +24,17 @@ export interface CliHandlers {
   aiStatus(opts: NodeOptions): Promise<void>;
   /** `qenex ai improvements --last N`: recent verified improvements (getimprovements). */
   aiImprovements(opts: NodeOptions, last: number): Promise<void>;
+  /** `qenex ai generate PROMPT`: text continuation by the chain model (generate). */
+  aiGenerate(opts: NodeOptions, prompt: string, gen: AiGenerateFlags): Promise<void>;
+  /** `qenex ai predict DOMAIN INPUT`: the chain model's answer (predict). */
+  aiPredict(opts: NodeOptions, domain: string, input: string): Promise<void>;
   /** `qenex rpc METHOD [PARAMS...]`: params as typed on the command line. */
   rpc(opts: NodeOptions, method: string, params: readonly string[]): Promise<void>;
+}
+
+/** `qenex ai generate` flags; each left out takes the RPC method's default. */
+export interface AiGenerateFlags {
+  readonly length?: number;
+  readonly seed?: number;
+  readonly temperature?: number;
 }

@@ -4,6 +4,7 @@
  */
 import {
   decodeExact,
+  MAX_LEVEL_DOMAINS,
   type Reader,
   VERDICT_REASONS,
   type VerdictReason,
@@ -68,6 +69,10 @@ export function encodeEntry(e: ChainEntry): Uint8Array {
   w.u32(e.improvementPpm).u64(e.issuedAfter).u64(BigInt(e.seq));
   const status = ENTRY_STATUSES.indexOf(e.status);
   w.u8(status).u32(e.size);
+  w.u8(e.levels.levels.length);
+  e.levels.levels.forEach((l, i) => {
+    w.u16(l).u8(e.levels.streaks[i] ?? 0);
+  });
   if (e.status === 'invalid') {
     if (!e.invalidReason) throw corrupt('entry', 'invalid entry without a reason');
     w.varbytes(new TextEncoder().encode(e.invalidReason));
@@ -92,6 +97,14 @@ export function decodeEntry(bytes: Uint8Array): ChainEntry {
     const status = ENTRY_STATUSES[statusByte];
     if (status === undefined) throw corrupt('entry', `unknown status ${statusByte}`);
     const size = r.u32();
+    const nLevels = r.u8();
+    if (nLevels > MAX_LEVEL_DOMAINS) throw corrupt('entry', `${nLevels} leveled domains`);
+    const levels: number[] = [];
+    const streaks: number[] = [];
+    for (let i = 0; i < nLevels; i++) {
+      levels.push(r.u16());
+      streaks.push(r.u8());
+    }
     let invalidReason: VerdictReason | null = null;
     if (status === 'invalid') {
       const s = new TextDecoder().decode(r.varbytes('invalid reason', 64));
@@ -114,6 +127,7 @@ export function decodeEntry(bytes: Uint8Array): ChainEntry {
       status,
       size,
       invalidReason,
+      levels: { levels, streaks },
     };
   });
 }

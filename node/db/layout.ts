@@ -31,7 +31,7 @@
 import type { Hash, OutPoint } from '../../consensus/index.js';
 
 /** Current layout version, stored under 'V'. Bump it (and write a migration) on any change. */
-export const DB_VERSION = 1;
+export const DB_VERSION = 2; // 2: entries carry the level state of generated domains
 
 export const PREFIX = {
   version: 0x56, // 'V'

@@ -1,4 +1,4 @@
-import type { Hash, VerdictReason } from '../../consensus/index.js';
+import type { Hash, LevelState, VerdictReason } from '../../consensus/index.js';
 
 /**
  * Validation state of a stored block:
@@ -41,6 +41,8 @@ export interface ChainEntry {
   readonly size: number;
   /** Why it is invalid (for a descendant of an invalid block: its ancestor's reason); null otherwise. */
   readonly invalidReason: VerdictReason | null;
+  /** Difficulty levels of the generated domains after this block (consensus poi/levels.ts). */
+  readonly levels: LevelState;
 }
 
 /** The best-chain pointer ('R'). */

@@ -7,6 +7,7 @@ export {
   shardFor,
   TRAINING_KEY_FILE,
   type TrainingChain,
+  type TrainingTip,
   TrainingService,
   type TrainingServiceDeps,
   type TrainingServiceOptions,

@@ -9,7 +9,8 @@
  * seeds (each a fresh sample, as the block hash will be), and claims
  *   max(minImprovementPpm, floor(mean − 3·sd))
  * — a claim the found block misses with probability ≈ 0.1% beyond the threshold itself. It
- * proposes nothing when the mean is below the threshold. The miner re-checks the found hash
+ * proposes nothing unless the update passes both consensus rules (threshold and significance,
+ * poi/improvement.ts) on every local seed, scored at the tip's levels. The miner re-checks the found hash
  * (`accepts`: improvement ≥ threshold and ≥ claim) and searches on when it fails.
  * Collecting: after the chain model changes, the first deltas for the new base arrive one by one;
  * proposing at the first would make every update a one-contributor update. So the proposer waits
@@ -24,6 +25,7 @@ import {
   equalBytes,
   evaluationSeed,
   type Hash,
+  isSignificant,
   type ModelUpdate,
   measureImprovement,
   type NetworkParams,
@@ -65,13 +67,16 @@ export interface UpdateProposerDeps {
   readonly params: NetworkParams;
   readonly evaluator: Evaluator<unknown>;
   getTipModel(): unknown;
+  /** Levels of the generated domains after the tip (what an update on it is scored at). */
+  getTipLevels(): readonly number[];
   readonly logger: Logger;
 }
 
 export class UpdateProposer implements MinerUpdateSource {
   readonly rule: AggregationRule;
   readonly trim: number;
-  private cache: { base: Hash; revision: number; proposal: TemplateUpdate | null } | null = null;
+  private cache: { base: Hash; levels: string; revision: number; proposal: TemplateUpdate | null } | null =
+    null;
   private readonly claimSeeds: number;
   private readonly minContributors: number;
   private readonly collectMs: number;
@@ -98,10 +103,12 @@ export class UpdateProposer implements MinerUpdateSource {
   proposal(ctx: NextBlockContext, opts: { readonly immediate?: boolean } = {}): TemplateUpdate | null {
     if (!opts.immediate && !this.collected(ctx.modelHash)) return null;
     const revision = this.deps.pool.stats().received;
+    const levels = this.deps.getTipLevels();
+    const key = levels.join(',');
     const c = this.cache;
-    if (c && c.revision === revision && equalBytes(c.base, ctx.modelHash)) return c.proposal;
-    const proposal = this.build(ctx.modelHash);
-    this.cache = { base: ctx.modelHash, revision, proposal };
+    if (c && c.revision === revision && c.levels === key && equalBytes(c.base, ctx.modelHash)) return c.proposal;
+    const proposal = this.build(ctx.modelHash, levels);
+    this.cache = { base: ctx.modelHash, levels: key, revision, proposal };
     return proposal;
   }
 
@@ -124,7 +131,7 @@ export class UpdateProposer implements MinerUpdateSource {
     return this.improvement(u, block.header.modelHash, blockHash) !== null;
   }
 
-  private build(base: Hash): TemplateUpdate | null {
+  private build(base: Hash, levels: readonly number[]): TemplateUpdate | null {
     const verified = uniqueDeltas(this.deps.pool.deltasFor(base)).slice(0, this.deps.params.maxContributors);
     if (verified.length === 0) return null;
     const parent = this.deps.getTipModel() as NetworkModel;
@@ -140,10 +147,13 @@ export class UpdateProposer implements MinerUpdateSource {
     const modelHash = evaluator.modelHash(next);
     if (equalBytes(modelHash, base)) return null;
     const ppms: number[] = [];
+    let significant = 0;
     for (let i = 0; i < this.claimSeeds; i++) {
       const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
       const n = params.evalSamples;
-      ppms.push(measureImprovement(evaluator.score(parent, seed, n), evaluator.score(next, seed, n), n));
+      const c = evaluator.compare(parent, next, seed, n, levels);
+      ppms.push(measureImprovement(c.parentScore, c.newScore, n));
+      if (isSignificant(c, params)) significant++;
     }
     const mean = ppms.reduce((a, b) => a + b, 0) / ppms.length;
     const sd = Math.sqrt(ppms.reduce((a, b) => a + (b - mean) ** 2, 0) / (ppms.length - 1));
@@ -152,7 +162,7 @@ export class UpdateProposer implements MinerUpdateSource {
       Math.max(params.minImprovementPpm, Math.floor(mean - 3 * sd)),
     );
     this.lastPrecheckPpm = Math.floor(mean);
-    const ok = mean >= params.minImprovementPpm;
+    const ok = significant === ppms.length && ppms.every((p) => p >= params.minImprovementPpm);
     this.lastClaimPpm = ok ? claim : 0;
     this.deps.logger.debug(
       {
@@ -160,6 +170,7 @@ export class UpdateProposer implements MinerUpdateSource {
         rule: this.rule,
         meanPpm: Math.floor(mean),
         sdPpm: Math.round(sd),
+        significant: `${significant}/${ppms.length}`,
         claim,
       },
       'aggregated pooled deltas',
@@ -168,6 +179,7 @@ export class UpdateProposer implements MinerUpdateSource {
     const update: ModelUpdate = {
       baseModelHash: base,
       claimedPpm: claim,
+      levels: [...levels],
       delta: encoded,
       contributors: creditContributors(verified),
     };
@@ -187,6 +199,7 @@ export class UpdateProposer implements MinerUpdateSource {
         update,
         modelHash,
         blockHash,
+        this.deps.getTipLevels(),
         this.deps.params,
       );
       return r.improvementPpm >= this.deps.params.minImprovementPpm ? r.improvementPpm : null;

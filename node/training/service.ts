@@ -41,11 +41,17 @@ export interface TrainingServiceOptions {
   readonly payout?: Uint8Array;
 }
 
+/** What training needs of a tip: its model hash and the levels of the generated domains after it. */
+export interface TrainingTip {
+  readonly modelHash: Hash;
+  readonly levels: { readonly levels: readonly number[] };
+}
+
 export interface TrainingChain {
-  readonly tip: { readonly modelHash: Hash };
+  readonly tip: TrainingTip;
   getTipModel(): unknown;
-  on(event: 'tip', fn: (entry: { modelHash: Hash }) => void): unknown;
-  off(event: 'tip', fn: (entry: { modelHash: Hash }) => void): unknown;
+  on(event: 'tip', fn: (entry: TrainingTip) => void): unknown;
+  off(event: 'tip', fn: (entry: TrainingTip) => void): unknown;
 }
 
 export interface TrainingServiceDeps {
@@ -111,12 +117,15 @@ export class TrainingService {
   private contributor: Uint8Array | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private baseHash: Hash | null = null;
+  private baseLevels = '';
   private deltasSent = 0;
   private lastSamples = 0;
   private lastRate = 0;
   private producing: Promise<void> | null = null;
-  private readonly onTip = (entry: { modelHash: Hash }): void => {
-    if (this.baseHash && equalBytes(this.baseHash, entry.modelHash)) return;
+  private readonly onTip = (entry: TrainingTip): void => {
+    const same =
+      this.baseHash && equalBytes(this.baseHash, entry.modelHash) && this.baseLevels === entry.levels.levels.join(',');
+    if (same) return;
     this.rebase();
   };
 
@@ -213,7 +222,9 @@ export class TrainingService {
 
   private rebase(): void {
     const model = this.deps.chain.getTipModel() as NetworkModel;
+    const levels = this.deps.chain.tip.levels.levels;
     this.baseHash = networkModelHash(model);
-    this.trainer.setBase(model);
+    this.baseLevels = levels.join(',');
+    this.trainer.setBase(model, levels);
   }
 }

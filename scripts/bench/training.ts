@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { devnetParams, evaluationSeed, type ModelUpdate, verifyImprovement } from '../../consensus/index.js';
-import type { SparseSet } from '../../training/data/text.js';
+import type { SparseSet } from '../../training/data/sparse.js';
 import {
   createNetworkEvaluator,
   dequantizeModel,

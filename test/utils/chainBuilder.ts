@@ -174,6 +174,7 @@ export class TestChain {
       update = {
         baseModelHash: modelHash,
         claimedPpm: opts.update.claimedPpm ?? this.params.minImprovementPpm,
+        levels: [],
         delta: opts.update.delta,
         contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
       };
@@ -233,6 +234,7 @@ export class TestChain {
         modelHash: linearEvaluator.modelHash(tip.model),
         model: () => tip.model,
         issued: tip.issued,
+        levels: [],
       },
       { expectedBits: this.params.powLimitBits, medianTimePast: mtp, now: now ?? b.block.header.time },
       view,

@@ -177,6 +177,7 @@ async function main(): Promise<void> {
       const update = {
         baseModelHash: ctx.modelHash,
         claimedPpm: params.minImprovementPpm,
+        levels: [],
         delta,
         contributors: [{ pubKeyHash: miner.pkh, samples: 100 }],
       };
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
             update,
             modelHash,
             blockWithIds({ header: h, txs: withUpdate, update }).hash,
+            [],
             params,
           );
           block = { header: h, txs: withUpdate, update };

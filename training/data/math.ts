@@ -1,43 +1,122 @@
 /**
- * Mathematics: three-digit addition and subtraction, generated procedurally, never from a stored
- * pool. A task is (op, a, b) with a, b ∈ [0, 999]; the answer is the bin ⌊v / 200⌋ ∈ 0..9 of
- * v = a + b (add) or v = a − b + 999 (sub). The bin depends on all six digits (exactly so near
- * a bin edge, through the carry or borrow from the lower digits), so the task is learnable step
- * by step but exact only with real arithmetic; 2,000,000 distinct tasks, far more than the model
- * can memorise. Input: 7 one-hot features (value 127) out of MATH_INPUTS:
- *   [0,2) operator | [2,32) a's digits (10 per position, ones first) | [32,62) b's digits.
+ * Mathematics: arithmetic generated procedurally at a difficulty level that is chain state
+ * (consensus poi/levels.ts): never a stored pool, so it cannot be memorised.
+ *
+ * A task at level L has `terms` operands of `digits` decimal digits each (uniform in [0, 10^d − 1])
+ * joined by operators drawn from the level's set, evaluated left to right:
+ * v = ((x0 op1 x1) op2 x2). Its answer is the bin ⌊10 · (v − lo) / (hi − lo + 1)⌋ ∈ 0..9 of v within
+ * the range [lo, hi] that this operator sequence can produce (interval arithmetic over the
+ * operands' range). The bin depends on every digit near a bin edge (carries and borrows), so a
+ * level is learnable step by step but exact only with real arithmetic.
+ *
+ * | level | digits | terms | operators |
+ * | 0 | 3 | 2 | + − |    (the original task: 2,000,000 distinct tasks)
+ * | 1 | 4 | 2 | + − |
+ * | 2 | 3 | 3 | + − |
+ * | 3 | 4 | 3 | + − |
+ * | 4 | 5 | 3 | + − |
+ * | 5 | 6 | 3 | + − |
+ * | 6 | 3 | 2 | + − × |
+ * | 7 | 4 | 3 | + − × |
+ *
+ * Input (MATH_INPUTS one-hot features, value 127): operator slot s ∈ {0,1} × {+,−,×} at [3s, 3s+3);
+ * operand k's digit at position p (ones first) at 6 + 60k + 10p + digit. Only the digits and
+ * operator slots the level uses are active. All arithmetic is on integers below 2^53.
  */
-import { ACT_MAX } from '../arch.js';
+import { ACT_MAX, MATH_INPUTS, MATH_MAX_DIGITS, MATH_MAX_TERMS } from '../arch.js';
 
-export interface MathTask {
-  readonly op: 0 | 1;
-  readonly a: number;
-  readonly b: number;
+export interface MathLevel {
+  readonly digits: number;
+  readonly terms: number;
+  /** Number of operators in use: 2 (+ −) or 3 (+ − ×). */
+  readonly ops: number;
 }
 
-/** Task from two u32 of randomness (multiply-shift ranges, exact in doubles). */
-export function mathTaskFrom(r0: number, r1: number): MathTask {
-  const a = Math.floor(((r0 & 0xffff) * 1000) / 0x10000);
-  const b = Math.floor(((r0 >>> 16) * 1000) / 0x10000);
-  const op = (r1 & 1) as 0 | 1;
-  return { op, a, b };
+export const MATH_LEVELS: readonly MathLevel[] = [
+  { digits: 3, terms: 2, ops: 2 },
+  { digits: 4, terms: 2, ops: 2 },
+  { digits: 3, terms: 3, ops: 2 },
+  { digits: 4, terms: 3, ops: 2 },
+  { digits: 5, terms: 3, ops: 2 },
+  { digits: 6, terms: 3, ops: 2 },
+  { digits: 3, terms: 2, ops: 3 },
+  { digits: 4, terms: 3, ops: 3 },
+];
+export const MATH_MAX_LEVEL = MATH_LEVELS.length - 1;
+export const MATH_OP_SLOTS = MATH_MAX_TERMS - 1;
+export { MATH_INPUTS };
+/** Most active features of any level. */
+export const MATH_MAX_ACTIVE = MATH_MAX_TERMS * MATH_MAX_DIGITS + MATH_OP_SLOTS;
+export const MATH_VALUE = ACT_MAX;
+
+export interface MathTask {
+  readonly level: number;
+  /** Operands x0..x(terms−1). */
+  readonly x: readonly number[];
+  /** Operators between them: 0 +, 1 −, 2 ×. */
+  readonly op: readonly number[];
+}
+
+export function mathLevel(level: number): MathLevel {
+  const l = MATH_LEVELS[level];
+  if (!l) throw new RangeError(`math level ${level} out of range`);
+  return l;
+}
+
+/** Task at `level` from four u32 of randomness (multiply-shift ranges, exact in doubles). */
+export function mathTaskFrom(level: number, r0: number, r1: number, r2: number, r3: number): MathTask {
+  const L = mathLevel(level);
+  const span = 10 ** L.digits;
+  const rs = [r0, r1, r2];
+  const x: number[] = [];
+  for (let k = 0; k < L.terms; k++) x.push(Math.floor(((rs[k]! >>> 0) * span) / 0x1_0000_0000));
+  const op: number[] = [];
+  for (let s = 0; s < L.terms - 1; s++) op.push(Math.floor((((r3 >>> (16 * s)) & 0xffff) * L.ops) / 0x10000));
+  return { level, x, op };
+}
+
+function combine(a: number, op: number, b: number): number {
+  return op === 0 ? a + b : op === 1 ? a - b : a * b;
+}
+
+/** [lo, hi] of the values this operator sequence can produce at the task's level. */
+export function mathRange(t: MathTask): readonly [number, number] {
+  const max = 10 ** mathLevel(t.level).digits - 1;
+  let lo = 0;
+  let hi = max;
+  for (const op of t.op) {
+    if (op === 0) hi += max;
+    else if (op === 1) lo -= max;
+    else {
+      lo = Math.min(0, lo * max);
+      hi = Math.max(0, hi * max);
+    }
+  }
+  return [lo, hi];
+}
+
+export function mathValue(t: MathTask): number {
+  let v = t.x[0]!;
+  for (let s = 0; s < t.op.length; s++) v = combine(v, t.op[s]!, t.x[s + 1]!);
+  return v;
 }
 
 export function mathAnswer(t: MathTask): number {
-  const v = t.op === 0 ? t.a + t.b : t.a - t.b + 999;
-  return Math.floor(v / 200);
+  const [lo, hi] = mathRange(t);
+  return Math.floor((10 * (mathValue(t) - lo)) / (hi - lo + 1));
 }
 
-/** Writes the 7 active feature indices (ascending) of `t` into `idx` at `off`; values are ACT_MAX. */
-export function mathFeatures(t: MathTask, idx: Uint16Array, off: number): void {
-  idx[off] = t.op;
-  idx[off + 1] = 2 + (t.a % 10);
-  idx[off + 2] = 12 + (Math.floor(t.a / 10) % 10);
-  idx[off + 3] = 22 + Math.floor(t.a / 100);
-  idx[off + 4] = 32 + (t.b % 10);
-  idx[off + 5] = 42 + (Math.floor(t.b / 10) % 10);
-  idx[off + 6] = 52 + Math.floor(t.b / 100);
+/** Writes the active feature indices (ascending) of `t` into `idx` at `off`; returns how many. */
+export function mathFeatures(t: MathTask, idx: Uint16Array, off: number): number {
+  const L = mathLevel(t.level);
+  let n = off;
+  for (let s = 0; s < t.op.length; s++) idx[n++] = 3 * s + t.op[s]!;
+  for (let k = 0; k < t.x.length; k++) {
+    let v = t.x[k]!;
+    for (let p = 0; p < L.digits; p++) {
+      idx[n++] = 3 * MATH_OP_SLOTS + 60 * k + 10 * p + (v % 10);
+      v = Math.floor(v / 10);
+    }
+  }
+  return n - off;
 }
-
-export const MATH_ACTIVE = 7;
-export const MATH_VALUE = ACT_MAX;

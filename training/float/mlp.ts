@@ -5,7 +5,7 @@
  * int8-representable range, so quantizing after training loses only rounding.
  */
 import { ACT_MAX, BIAS_MAX, WEIGHT_MAX } from '../arch.js';
-import type { SparseSet } from '../data/text.js';
+import type { SparseSet } from '../data/sparse.js';
 import { TrainingError } from '../errors.js';
 import type { NetworkModel, QuantHead } from '../model.js';
 import type { AdamOptions, FloatHead, FloatHeadTrainer, TrainKernel } from './types.js';

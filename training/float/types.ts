@@ -1,5 +1,5 @@
 /** Local float training kernels: one interface, a plain-TS and a WASM SIMD implementation. */
-import type { SparseSet } from '../data/text.js';
+import type { SparseSet } from '../data/sparse.js';
 
 export interface FloatLayer {
   readonly inputs: number;

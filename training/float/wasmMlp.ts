@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { WEIGHT_MAX } from '../arch.js';
-import type { SparseSet } from '../data/text.js';
+import type { SparseSet } from '../data/sparse.js';
 import { builtWasmPath } from '../wasmPath.js';
 import { checkHeadShape, DEFAULT_ADAM } from './mlp.js';
 import type { AdamOptions, FloatHead, FloatHeadTrainer, TrainKernel } from './types.js';

@@ -1,4 +1,4 @@
-export { scoreHeadJs } from './js.js';
+export { headLogitsJs, scoreHeadJs } from './js.js';
 export type { ScoreKernel } from './types.js';
 export { jsKernel, loadWasmKernel, WasmKernel, wasmKernelPath } from './wasm.js';
 

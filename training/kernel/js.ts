@@ -5,7 +5,7 @@
  * (zeros skipped), which is what makes this fast in JS.
  */
 import { ACT_MAX } from '../arch.js';
-import type { SparseSet } from '../data/text.js';
+import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
 
 /**
@@ -70,4 +70,28 @@ function axpy(acc: Int32Array, w: Int8Array, base: number, x: number, n: number)
     acc[o + 3] = (acc[o + 3]! + x * w[b + 3]!) | 0;
   }
   for (; o < n; o++) acc[o] = (acc[o]! + x * w[base + o]!) | 0;
+}
+
+/**
+ * The integer logits of `head` for one sparse row (active features `idx[0..n)`, each of value
+ * `value`), written into `out` (length = the last layer's outputs). Same arithmetic as scoreHeadJs.
+ */
+export function headLogitsJs(head: QuantHead, idx: ArrayLike<number>, n: number, value: number, out: Int32Array): void {
+  const layers = head.layers;
+  const l0 = layers[0]!;
+  let acc = new Int32Array(l0.b);
+  for (let k = 0; k < n; k++) axpy(acc, l0.w, idx[k]! * l0.outputs, value, l0.outputs);
+  for (let li = 1; li < layers.length; li++) {
+    const prev = layers[li - 1]!;
+    const half = 1 << (prev.shift - 1);
+    const l = layers[li]!;
+    const next = new Int32Array(l.b);
+    for (let j = 0; j < prev.outputs; j++) {
+      const v = (acc[j]! + half) >> prev.shift;
+      const x = v < 0 ? 0 : v > ACT_MAX ? ACT_MAX : v;
+      if (x !== 0) axpy(next, l.w, j * l.outputs, x, l.outputs);
+    }
+    acc = next;
+  }
+  out.set(acc);
 }

@@ -1,4 +1,4 @@
-import type { SparseSet } from '../data/text.js';
+import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
 
 /** A consensus scoring kernel. Every kernel returns identical counts and predictions. */

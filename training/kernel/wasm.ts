@@ -5,7 +5,7 @@
  * engine lacks SIMD, and callers fall back to the plain-TS kernel.
  */
 import { readFileSync } from 'node:fs';
-import type { SparseSet } from '../data/text.js';
+import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
 import { builtWasmPath } from '../wasmPath.js';
 import { scoreHeadJs } from './js.js';

@@ -4,7 +4,7 @@ import type { TrainerOptions } from '../options.js';
 
 export type ToWorker =
   | { readonly type: 'init'; readonly opts: TrainerOptions; readonly trainKernel: TrainKernelChoice }
-  | { readonly type: 'base'; readonly model: Uint8Array }
+  | { readonly type: 'base'; readonly model: Uint8Array; readonly levels: readonly number[] }
   | { readonly type: 'snapshot'; readonly id: number }
   | { readonly type: 'cpuShare'; readonly cpuShare: number }
   | {
@@ -13,6 +13,7 @@ export type ToWorker =
       readonly model: Uint8Array;
       readonly seed: Uint8Array;
       readonly count: number;
+      readonly levels: readonly number[];
       readonly kernel: 'js' | 'wasm' | 'default';
     }
   | { readonly type: 'stop' };

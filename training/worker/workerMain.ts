@@ -57,7 +57,7 @@ port?.on('message', (m: ToWorker) => {
         break;
       case 'base': {
         const model = decodeNetworkModel(m.model);
-        trainer?.setBase(model);
+        trainer?.setBase(model, m.levels);
         baseHash = networkModelHash(model);
         started ??= performance.now();
         break;
@@ -84,7 +84,7 @@ port?.on('message', (m: ToWorker) => {
           m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
         if (!kernel) throw new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: 'no WASM kernel' });
         const ev = createNetworkEvaluator({ kernel });
-        const byDomain = ev.scoreByDomain(decodeNetworkModel(m.model), m.seed, m.count).map((d) => d.correct);
+        const byDomain = ev.scoreByDomain(decodeNetworkModel(m.model), m.seed, m.count, m.levels).map((d) => d.correct);
         send({ type: 'score', id: m.id, kernel: kernel.name, byDomain });
         break;
       }

@@ -5,13 +5,15 @@ import type { Chain } from '../../chain/index.js';
 import type { Mempool } from '../../mempool/index.js';
 import type { Miner } from '../../miner/index.js';
 
+type DomainScores = ReadonlyArray<{ readonly domain: string; readonly correct: number; readonly total: number }>;
+
 /** The chain's evaluator plus per-domain scores (training's NetworkEvaluator, model type erased). */
 export interface RpcEvaluator extends Evaluator<unknown> {
-  scoreByDomain(
-    model: unknown,
-    seed: Hash,
-    count: number,
-  ): ReadonlyArray<{ readonly domain: string; readonly correct: number; readonly total: number }>;
+  scoreByDomain(model: unknown, seed: Hash, count: number, levels: readonly number[]): DomainScores;
+  /** Per-domain accuracy on held-out data (reports only). */
+  heldOut(model: unknown, levels: readonly number[]): DomainScores;
+  /** The scoring kernel in use. */
+  kernelName(): string;
 }
 
 export interface RpcNodeContext {

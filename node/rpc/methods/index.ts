@@ -1,8 +1,9 @@
 import type { RpcMethod } from '../types.js';
 import { chainMethods } from './chain.js';
 import type { RpcNodeContext } from './context.js';
-import { controlMethods, modelMethods } from './control.js';
+import { controlMethods } from './control.js';
 import { miningMethods } from './mining.js';
+import { modelMethods } from './model.js';
 import { netMethods } from './net.js';
 import { rawTxMethods } from './rawtx.js';
 

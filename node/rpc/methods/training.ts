@@ -72,6 +72,7 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
             local,
             evaluationSeed(chain.tip.hash),
             LOCAL_EVAL_SAMPLES,
+            chain.tip.levels.levels,
           )) {
             domains[d.domain] = {
               correct: d.correct,

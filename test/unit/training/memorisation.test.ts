@@ -9,8 +9,8 @@
 import { strict as assert } from 'node:assert';
 import { DIGIT_INPUTS } from '../../../training/arch.js';
 import { digitSplits } from '../../../training/data/digits.js';
-import type { SparseSet } from '../../../training/data/text.js';
-import { textSplits } from '../../../training/data/text.js';
+import type { SparseSet } from '../../../training/data/sparse.js';
+import { textSplits } from '../../../training/data/sparse.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import { dequantizeModel, HeadTrainer, quantizeModel } from '../../../training/float/mlp.js';
 import { LocalTrainer } from '../../../training/local.js';

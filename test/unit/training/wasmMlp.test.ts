@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileAssemblyScript, TRAIN_WASM_SOURCE } from '../../../scripts/buildWasm.js';
 import { DIGIT_INPUTS } from '../../../training/arch.js';
 import { digitSplits } from '../../../training/data/digits.js';
-import type { SparseSet } from '../../../training/data/text.js';
+import type { SparseSet } from '../../../training/data/sparse.js';
 import { TrainingError } from '../../../training/errors.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import {

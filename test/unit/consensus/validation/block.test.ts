@@ -430,6 +430,7 @@ async function helpers(c: TestChain, _delta: Uint8Array) {
           ignoreClaim ? { ...b.block.update!, claimedPpm: 0 } : b.block.update!,
           b.block.header.modelHash,
           b.hash,
+          [],
           linearDevnet,
         ).improvementPpm;
       } catch {

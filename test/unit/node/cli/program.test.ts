@@ -12,6 +12,10 @@ interface Call {
   method?: string;
   params?: readonly string[];
   last?: number;
+  prompt?: string;
+  gen?: object;
+  domain?: string;
+  input?: string;
 }
 
 function recorder(): { handlers: CliHandlers; calls: Call[] } {
@@ -23,6 +27,8 @@ function recorder(): { handlers: CliHandlers; calls: Call[] } {
     mineStatus: async (opts) => void calls.push({ handler: 'mineStatus', opts }),
     aiStatus: async (opts) => void calls.push({ handler: 'aiStatus', opts }),
     aiImprovements: async (opts, last) => void calls.push({ handler: 'aiImprovements', opts, last }),
+    aiGenerate: async (opts, prompt, gen) => void calls.push({ handler: 'aiGenerate', opts, prompt, gen }),
+    aiPredict: async (opts, domain, input) => void calls.push({ handler: 'aiPredict', opts, domain, input }),
     rpc: async (opts, method, params) => void calls.push({ handler: 'rpc', opts, method, params }),
   };
   return { handlers, calls };
@@ -172,6 +178,16 @@ describe('node/cli program', () => {
     const imp = (await run(['ai', 'improvements', '--last', '3', '--rpc-port', '9999'])).calls[0]!;
     assert.deepEqual([imp.handler, imp.last, imp.opts.rpc.port], ['aiImprovements', 3, 9999]);
     assert.equal((await run(['ai', 'improvements'])).calls[0]!.last, 10);
+  });
+
+  it('routes ai generate and ai predict with their arguments', async () => {
+    const g = (await run(['ai', 'generate', 'the cat', '--length', '50', '--seed', '7', '--temperature', '0'])).calls[0]!;
+    assert.deepEqual([g.handler, g.prompt, g.gen], ['aiGenerate', 'the cat', { length: 50, seed: 7, temperature: 0 }]);
+    const d = (await run(['ai', 'generate', 'x'])).calls[0]!;
+    assert.deepEqual(d.gen, {});
+    const p = (await run(['ai', 'predict', 'math', '123+456'])).calls[0]!;
+    assert.deepEqual([p.handler, p.domain, p.input], ['aiPredict', 'math', '123+456']);
+    await assert.rejects(run(['ai', 'generate', 'x', '--temperature', '-1']), (e: unknown) => e instanceof CommanderError);
   });
 
   it('rejects bad input through commander or the config layer', async () => {

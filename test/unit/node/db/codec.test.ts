@@ -35,6 +35,7 @@ const entry: ChainEntry = {
   status: 'valid-side',
   size: 999_999,
   invalidReason: null,
+  levels: { levels: [3], streaks: [1] },
 };
 
 function isCorrupt(e: unknown): boolean {

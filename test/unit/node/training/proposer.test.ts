@@ -57,6 +57,7 @@ describe('UpdateProposer', () => {
       params: devnetParams,
       evaluator: networkEvaluator as never,
       getTipModel: () => base,
+      getTipLevels: () => [0],
       logger: silentLogger,
     });
   beforeEach(() => {

@@ -13,6 +13,7 @@ import {
   shardFor,
   TRAINING_KEY_FILE,
   TrainingService,
+  type TrainingTip,
 } from '../../../../node/training/service.js';
 import { initialNetworkModel, networkModelHash } from '../../../../training/index.js';
 import { encodeAddress } from '../../../../wallet/index.js';
@@ -52,10 +53,10 @@ describe('TrainingService', () => {
     const modelHash: Hash = networkModelHash(model);
     const events = new EventEmitter();
     const chain = {
-      tip: { modelHash },
+      tip: { modelHash, levels: { levels: [0] } },
       getTipModel: () => model,
-      on: (e: 'tip', fn: (x: { modelHash: Hash }) => void) => events.on(e, fn),
-      off: (e: 'tip', fn: (x: { modelHash: Hash }) => void) => events.off(e, fn),
+      on: (e: 'tip', fn: (x: TrainingTip) => void) => events.on(e, fn),
+      off: (e: 'tip', fn: (x: TrainingTip) => void) => events.off(e, fn),
     };
     const pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => chain.tip.modelHash });
     const announced: Uint8Array[] = [];
