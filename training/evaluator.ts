@@ -70,6 +70,10 @@ function equalArrays(a: Int8Array | Int32Array, b: Int8Array | Int32Array): bool
 }
 
 let heldOutLm: SparseSet | undefined;
+function heldOutLmSet(): SparseSet {
+  heldOutLm ??= lmBatchFromPositions(lmCorpus().classes, lmHeldOutPositions(HELD_OUT_LM));
+  return heldOutLm;
+}
 
 export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): NetworkEvaluator {
   const kernel = (): ScoreKernel => opts.kernel ?? defaultKernel();
@@ -77,7 +81,12 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
     if (!Number.isInteger(count) || count < 0)
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'count' });
   };
-  const byDomain = (model: NetworkModel, seed: Hash, count: number, levels: readonly number[]): DomainScore[] => {
+  const byDomain = (
+    model: NetworkModel,
+    seed: Hash,
+    count: number,
+    levels: readonly number[],
+  ): DomainScore[] => {
     checkCount(count);
     const batch = evalBatch(seed, count, levels);
     const k = kernel();
@@ -148,11 +157,13 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
     levelCheck(model, seed, count, levels) {
       checkCount(count);
       const k = kernel();
-      return LEVELED_DOMAINS.map((d, i) => k.scoreHead(model.heads[DOMAINS.indexOf(d)]!, mathBatch(seed, count, levels[i] ?? 0)));
+      return LEVELED_DOMAINS.map((d, i) =>
+        k.scoreHead(model.heads[DOMAINS.indexOf(d)]!, mathBatch(seed, count, levels[i] ?? 0)),
+      );
     },
     scoreByDomain: byDomain,
     heldOut(model, levels) {
-      const lm = (heldOutLm ??= lmBatchFromPositions(lmCorpus().classes, lmHeldOutPositions(HELD_OUT_LM)));
+      const lm = heldOutLmSet();
       const k = kernel();
       const math = mathBatch(HELD_OUT_MATH_SEED, HELD_OUT_MATH, levels[0] ?? 0);
       return [

@@ -67,7 +67,13 @@ class SparseBuilder {
 
   finish(value: number): SparseSet {
     const idx = this.idx.slice(0, this.nnz);
-    return { n: this.rows, offsets: this.offsets, idx, val: new Uint8Array(idx.length).fill(value), labels: this.labels };
+    return {
+      n: this.rows,
+      offsets: this.offsets,
+      idx,
+      val: new Uint8Array(idx.length).fill(value),
+      labels: this.labels,
+    };
   }
 }
 
@@ -82,7 +88,13 @@ export function mathBatch(seed: Hash, count: number, level: number): SparseSet {
   const mb = new SparseBuilder(count, MATH_MAX_ACTIVE);
   for (let i = 0; i < count; i++) {
     const o = i * BYTES_PER_SAMPLE;
-    const t = mathTaskFrom(level, dv.getUint32(o, true), dv.getUint32(o + 4, true), dv.getUint32(o + 8, true), dv.getUint32(o + 12, true));
+    const t = mathTaskFrom(
+      level,
+      dv.getUint32(o, true),
+      dv.getUint32(o + 4, true),
+      dv.getUint32(o + 8, true),
+      dv.getUint32(o + 12, true),
+    );
     mb.endRow(mathFeatures(t, mb.buffer, mb.at), mathAnswer(t));
   }
   return mb.finish(MATH_VALUE);
@@ -102,7 +114,13 @@ export function materializeBatch(seed: Hash, count: number, levels: readonly num
       lmFeatures(corpus.classes, pos, lb.buffer, lb.at);
       lb.endRow(LM_ACTIVE, corpus.classes[pos]!);
     } else {
-      const t = mathTaskFrom(level, u0, dv.getUint32(o + 4, true), dv.getUint32(o + 8, true), dv.getUint32(o + 12, true));
+      const t = mathTaskFrom(
+        level,
+        u0,
+        dv.getUint32(o + 4, true),
+        dv.getUint32(o + 8, true),
+        dv.getUint32(o + 12, true),
+      );
       mb.endRow(mathFeatures(t, mb.buffer, mb.at), mathAnswer(t));
     }
   }

@@ -4,7 +4,14 @@
  * current level drawn from the node's own stream.
  */
 import { LM_ACTIVE, lmCorpus, lmFeatures, lmShardPosition } from './data/lm.js';
-import { MATH_MAX_ACTIVE, MATH_MAX_LEVEL, MATH_VALUE, mathAnswer, mathFeatures, mathTaskFrom } from './data/math.js';
+import {
+  MATH_MAX_ACTIVE,
+  MATH_MAX_LEVEL,
+  MATH_VALUE,
+  mathAnswer,
+  mathFeatures,
+  mathTaskFrom,
+} from './data/math.js';
 import type { SparseSet } from './data/sparse.js';
 import { TrainingError } from './errors.js';
 import { Xoshiro128 } from './prng.js';
@@ -41,7 +48,10 @@ export class LocalShard {
   }
   set level(level: number) {
     if (!Number.isInteger(level) || level < 0 || level > MATH_MAX_LEVEL) {
-      throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: `math level must be 0..${MATH_MAX_LEVEL}` });
+      throw new TrainingError({
+        code: 'TRAINING_BAD_OPTIONS',
+        reason: `math level must be 0..${MATH_MAX_LEVEL}`,
+      });
     }
     this.mathLevel = level;
   }

@@ -6,7 +6,15 @@
  */
 import { DOMAINS } from './arch.js';
 import { decodeLm, encodeLmText, LM_ACTIVE, LM_VOCAB, lmFeatures } from './data/lm.js';
-import { MATH_LEVELS, MATH_VALUE, type MathTask, mathAnswer, mathFeatures, mathRange, mathValue } from './data/math.js';
+import {
+  MATH_LEVELS,
+  MATH_VALUE,
+  type MathTask,
+  mathAnswer,
+  mathFeatures,
+  mathRange,
+  mathValue,
+} from './data/math.js';
 import { TrainingError } from './errors.js';
 import { headLogitsJs } from './kernel/index.js';
 import type { NetworkModel } from './model.js';
@@ -43,7 +51,10 @@ function softmax(logits: Int32Array, temperature: number): Float64Array {
 
 function checkPrompt(prompt: string): Uint8Array {
   if (prompt.length > MAX_PROMPT_CHARS)
-    throw new TrainingError({ code: 'TRAINING_BAD_INPUT', reason: `prompt longer than ${MAX_PROMPT_CHARS} characters` });
+    throw new TrainingError({
+      code: 'TRAINING_BAD_INPUT',
+      reason: `prompt longer than ${MAX_PROMPT_CHARS} characters`,
+    });
   return encodeLmText(prompt);
 }
 
@@ -61,7 +72,9 @@ export function predictNextChars(model: NetworkModel, text: string, top = 5): Ne
   const logits = new Int32Array(LM_VOCAB);
   nextLogits(model, classes, enc.length, logits);
   const p = softmax(logits, 1);
-  const order = Array.from({ length: LM_VOCAB }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+  const order = Array.from({ length: LM_VOCAB }, (_, i) => i).sort(
+    (a, b) => logits[b]! - logits[a]! || a - b,
+  );
   return order.slice(0, Math.max(1, Math.min(top, LM_VOCAB))).map((c) => ({
     char: decodeLm([c]),
     probability: Math.round(p[c]! * 10_000) / 10_000,
@@ -80,7 +93,10 @@ export interface GenerateOptions {
 /** Continues `prompt` with the language head. */
 export function generateText(model: NetworkModel, prompt: string, opts: GenerateOptions): string {
   if (!Number.isInteger(opts.length) || opts.length < 1 || opts.length > MAX_GENERATE_CHARS)
-    throw new TrainingError({ code: 'TRAINING_BAD_INPUT', reason: `length must be 1..${MAX_GENERATE_CHARS}` });
+    throw new TrainingError({
+      code: 'TRAINING_BAD_INPUT',
+      reason: `length must be 1..${MAX_GENERATE_CHARS}`,
+    });
   if (!(opts.temperature >= 0 && opts.temperature <= 10))
     throw new TrainingError({ code: 'TRAINING_BAD_INPUT', reason: 'temperature must be in [0, 10]' });
   const enc = checkPrompt(prompt);
@@ -133,13 +149,18 @@ export function predictMath(model: NetworkModel, expression: string): MathPredic
     });
   }
   const nums = [m[1], m[3], m[5]].filter((x): x is string => x !== undefined);
-  const ops = [m[2], m[4]].filter((x): x is string => x !== undefined).map((o) => (o === '+' ? 0 : o === '-' ? 1 : 2));
+  const ops = [m[2], m[4]]
+    .filter((x): x is string => x !== undefined)
+    .map((o) => (o === '+' ? 0 : o === '-' ? 1 : 2));
   const digits = Math.max(...nums.map((n) => n.replace(/^0+(?=\d)/, '').length));
   const level = MATH_LEVELS.findIndex(
     (l) => l.digits >= digits && l.terms === nums.length && ops.every((o) => o < l.ops),
   );
   if (level < 0)
-    throw new TrainingError({ code: 'TRAINING_BAD_INPUT', reason: 'no math level has this shape (digits, terms, operators)' });
+    throw new TrainingError({
+      code: 'TRAINING_BAD_INPUT',
+      reason: 'no math level has this shape (digits, terms, operators)',
+    });
   const task: MathTask = { level, x: nums.map(Number), op: ops };
   const idx = new Uint16Array(32);
   const n = mathFeatures(task, idx, 0);

@@ -51,7 +51,10 @@ export function measureImprovement(parentScore: number, newScore: number, count:
 }
 
 /** The sign-test rule: the child's net gain over the parent is significant at params.significanceZ100. */
-export function isSignificant(c: Pick<Comparison, 'parentOnly' | 'childOnly'>, params: NetworkParams): boolean {
+export function isSignificant(
+  c: Pick<Comparison, 'parentOnly' | 'childOnly'>,
+  params: NetworkParams,
+): boolean {
   const gain = c.childOnly - c.parentOnly;
   if (gain <= 0) return false;
   const z = params.significanceZ100;

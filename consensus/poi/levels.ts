@@ -92,6 +92,11 @@ export function levelStateAfter<M>(
   params: NetworkParams,
 ): LevelState {
   if (!isLevelCheckHeight(height, params) || evaluator.maxLevels.length === 0) return parent;
-  const correct = evaluator.levelCheck(model(), levelSeed(blockHash), params.levelCheckSamples, parent.levels);
+  const correct = evaluator.levelCheck(
+    model(),
+    levelSeed(blockHash),
+    params.levelCheckSamples,
+    parent.levels,
+  );
   return nextLevelState(parent, correct, evaluator.maxLevels, params);
 }

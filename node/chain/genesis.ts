@@ -1,5 +1,10 @@
-import { initialLevelState } from '../../consensus/index.js';
-import { type BlockWithIds, blockWeight, type NetworkParams, workFromBits } from '../../consensus/index.js';
+import {
+  type BlockWithIds,
+  blockWeight,
+  initialLevelState,
+  type NetworkParams,
+  workFromBits,
+} from '../../consensus/index.js';
 import type { ChainEntry } from '../db/index.js';
 
 /** Index entry of the genesis block: connected, nothing issued, weight = its work. */

@@ -183,7 +183,9 @@ export function buildProgram(
     );
   const aiPredict = ai
     .command('predict')
-    .description('ask the chain model (predict): next characters of a text (lm) or an arithmetic answer (math)')
+    .description(
+      'ask the chain model (predict): next characters of a text (lm) or an arithmetic answer (math)',
+    )
     .argument('<domain>', 'lm or math')
     .argument('<input>', 'text (lm) or an expression such as 123+456 (math)');
   addLocationOptions(aiPredict);
@@ -374,7 +376,8 @@ function addWalletCommands(
 
 function nonNegativeNumber(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('not a non-negative number');
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('not a non-negative number');
   return n;
 }
 

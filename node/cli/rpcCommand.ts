@@ -76,7 +76,9 @@ export async function runAiGenerate(
   deps: RpcCommandDeps = {},
 ): Promise<void> {
   const params: Record<string, unknown> = { prompt, ...gen };
-  const result = (await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'generate', params)) as { text?: unknown };
+  const result = (await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'generate', params)) as {
+    text?: unknown;
+  };
   io.out(`${prompt}${typeof result.text === 'string' ? result.text : ''}\n`);
 }
 

@@ -7,9 +7,9 @@ export {
   shardFor,
   TRAINING_KEY_FILE,
   type TrainingChain,
-  type TrainingTip,
   TrainingService,
   type TrainingServiceDeps,
   type TrainingServiceOptions,
   type TrainingStats,
+  type TrainingTip,
 } from './service.js';

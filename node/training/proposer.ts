@@ -106,7 +106,8 @@ export class UpdateProposer implements MinerUpdateSource {
     const levels = this.deps.getTipLevels();
     const key = levels.join(',');
     const c = this.cache;
-    if (c && c.revision === revision && c.levels === key && equalBytes(c.base, ctx.modelHash)) return c.proposal;
+    if (c && c.revision === revision && c.levels === key && equalBytes(c.base, ctx.modelHash))
+      return c.proposal;
     const proposal = this.build(ctx.modelHash, levels);
     this.cache = { base: ctx.modelHash, levels: key, revision, proposal };
     return proposal;

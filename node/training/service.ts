@@ -124,7 +124,9 @@ export class TrainingService {
   private producing: Promise<void> | null = null;
   private readonly onTip = (entry: TrainingTip): void => {
     const same =
-      this.baseHash && equalBytes(this.baseHash, entry.modelHash) && this.baseLevels === entry.levels.levels.join(',');
+      this.baseHash &&
+      equalBytes(this.baseHash, entry.modelHash) &&
+      this.baseLevels === entry.levels.levels.join(',');
     if (same) return;
     this.rebase();
   };

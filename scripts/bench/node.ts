@@ -62,6 +62,7 @@ async function blockConnect(): Promise<void> {
           modelHash: linearDevnet.genesis.modelHash,
           model: () => linearEvaluator.initialModel(),
           issued,
+          levels: [],
         },
         { expectedBits: linearDevnet.powLimitBits, medianTimePast: mtp, now: b.block.header.time },
         view,

@@ -126,7 +126,13 @@ interface Entry {
 export interface NextBlockOptions {
   txs?: Transaction[];
   /** A model update; claimedPpm defaults to the network's minimum improvement. */
-  update?: { delta: Uint8Array; contributors?: ModelUpdate['contributors']; claimedPpm?: number } | null;
+  update?: {
+    delta: Uint8Array;
+    contributors?: ModelUpdate['contributors'];
+    claimedPpm?: number;
+    /** Levels the update names (default none: the linear model has no leveled domain). */
+    levels?: readonly number[];
+  } | null;
   miner?: KeyPair;
   /** Extra fees the coinbase may claim (sum of txs' fees; computed by the caller). */
   fees?: bigint;
@@ -174,7 +180,7 @@ export class TestChain {
       update = {
         baseModelHash: modelHash,
         claimedPpm: opts.update.claimedPpm ?? this.params.minImprovementPpm,
-        levels: [],
+        levels: opts.update.levels ?? [],
         delta: opts.update.delta,
         contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
       };

@@ -76,7 +76,13 @@ function axpy(acc: Int32Array, w: Int8Array, base: number, x: number, n: number)
  * The integer logits of `head` for one sparse row (active features `idx[0..n)`, each of value
  * `value`), written into `out` (length = the last layer's outputs). Same arithmetic as scoreHeadJs.
  */
-export function headLogitsJs(head: QuantHead, idx: ArrayLike<number>, n: number, value: number, out: Int32Array): void {
+export function headLogitsJs(
+  head: QuantHead,
+  idx: ArrayLike<number>,
+  n: number,
+  value: number,
+  out: Int32Array,
+): void {
   const layers = head.layers;
   const l0 = layers[0]!;
   let acc = new Int32Array(l0.b);

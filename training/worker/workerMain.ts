@@ -84,7 +84,9 @@ port?.on('message', (m: ToWorker) => {
           m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
         if (!kernel) throw new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: 'no WASM kernel' });
         const ev = createNetworkEvaluator({ kernel });
-        const byDomain = ev.scoreByDomain(decodeNetworkModel(m.model), m.seed, m.count, m.levels).map((d) => d.correct);
+        const byDomain = ev
+          .scoreByDomain(decodeNetworkModel(m.model), m.seed, m.count, m.levels)
+          .map((d) => d.correct);
         send({ type: 'score', id: m.id, kernel: kernel.name, byDomain });
         break;
       }

@@ -5,7 +5,11 @@ import type { Chain } from '../../chain/index.js';
 import type { Mempool } from '../../mempool/index.js';
 import type { Miner } from '../../miner/index.js';
 
-type DomainScores = ReadonlyArray<{ readonly domain: string; readonly correct: number; readonly total: number }>;
+type DomainScores = ReadonlyArray<{
+  readonly domain: string;
+  readonly correct: number;
+  readonly total: number;
+}>;
 
 /** The chain's evaluator plus per-domain scores (training's NetworkEvaluator, model type erased). */
 export interface RpcEvaluator extends Evaluator<unknown> {

@@ -117,7 +117,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
     defineMethod({
       name: 'generate',
       description:
-        'Continues a prompt with the chain model\'s language head: `length` characters, sampled at `temperature` (0 = always the most likely character) from a PRNG seeded by `seed`, so the same model, prompt, seed and temperature always give the same text.',
+        "Continues a prompt with the chain model's language head: `length` characters, sampled at `temperature` (0 = always the most likely character) from a PRNG seeded by `seed`, so the same model, prompt, seed and temperature always give the same text.",
       params: [
         param('prompt', z.string().max(MAX_PROMPT_CHARS)),
         paramWithDefault('length', z.number().int().min(1).max(MAX_GENERATE_CHARS), 200),

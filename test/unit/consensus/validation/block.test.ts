@@ -367,6 +367,11 @@ describe('proof of improvement in blocks', () => {
     );
   });
 
+  it('bad-model-level: an update scored at other levels than the chain is at', async () => {
+    const delta = improvingDelta(c.tip.model);
+    await rejects(c.buildBlock({ update: { delta, levels: [1] } }), 'bad-model-level');
+  });
+
   it('bad-model-hash: header claims a different model than the update produces', async () => {
     const b = c.buildBlock({
       update: { delta: improvingDelta(c.tip.model) },

@@ -181,13 +181,21 @@ describe('node/cli program', () => {
   });
 
   it('routes ai generate and ai predict with their arguments', async () => {
-    const g = (await run(['ai', 'generate', 'the cat', '--length', '50', '--seed', '7', '--temperature', '0'])).calls[0]!;
-    assert.deepEqual([g.handler, g.prompt, g.gen], ['aiGenerate', 'the cat', { length: 50, seed: 7, temperature: 0 }]);
+    const g = (
+      await run(['ai', 'generate', 'the cat', '--length', '50', '--seed', '7', '--temperature', '0'])
+    ).calls[0]!;
+    assert.deepEqual(
+      [g.handler, g.prompt, g.gen],
+      ['aiGenerate', 'the cat', { length: 50, seed: 7, temperature: 0 }],
+    );
     const d = (await run(['ai', 'generate', 'x'])).calls[0]!;
     assert.deepEqual(d.gen, {});
     const p = (await run(['ai', 'predict', 'math', '123+456'])).calls[0]!;
     assert.deepEqual([p.handler, p.domain, p.input], ['aiPredict', 'math', '123+456']);
-    await assert.rejects(run(['ai', 'generate', 'x', '--temperature', '-1']), (e: unknown) => e instanceof CommanderError);
+    await assert.rejects(
+      run(['ai', 'generate', 'x', '--temperature', '-1']),
+      (e: unknown) => e instanceof CommanderError,
+    );
   });
 
   it('rejects bad input through commander or the config layer', async () => {

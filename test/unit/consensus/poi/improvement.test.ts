@@ -1,0 +1,134 @@
+import { strict as assert } from 'node:assert';
+import {
+  type Comparison,
+  devnetParams,
+  type Evaluator,
+  type ModelUpdate,
+  sha256d,
+  VerdictError,
+  verifyImprovement,
+} from '../../../../consensus/index.js';
+
+/**
+ * A stub evaluator whose models are numbers and whose comparison returns fixed counts, so each
+ * rule of verifyImprovement is hit exactly at its boundary.
+ */
+function stub(c: Comparison, maxLevels: readonly number[] = [7]): Evaluator<number> {
+  return {
+    applyDelta: (p, d) => p + d.length,
+    modelHash: (m) => sha256d(Uint8Array.of(m)),
+    score: () => 0,
+    compare: () => c,
+    maxLevels,
+    levelCheck: () => [],
+    encodeModel: (m) => Uint8Array.of(m),
+    decodeModel: (b) => b[0]!,
+    initialModel: () => 0,
+  };
+}
+
+const n = devnetParams.evalSamples; // 16,384
+const parent = 0;
+const parentHash = sha256d(Uint8Array.of(0));
+const childHash = sha256d(Uint8Array.of(1));
+
+function update(claimedPpm: number, levels: readonly number[] = [0]): ModelUpdate {
+  return { baseModelHash: parentHash, claimedPpm, levels, delta: Uint8Array.of(1), contributors: [] };
+}
+
+function run(c: Comparison, u: ModelUpdate, levels: readonly number[] = [0]) {
+  return verifyImprovement(
+    stub(c),
+    parent,
+    parentHash,
+    u,
+    childHash,
+    new Uint8Array(32),
+    levels,
+    devnetParams,
+  );
+}
+
+function reason(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof VerdictError) return e.reason;
+    throw e;
+  }
+  return 'accepted';
+}
+
+/** A comparison with `b` child-only and `c` parent-only answers around a base of 8,000 correct. */
+function cmp(b: number, c: number): Comparison {
+  return { parentScore: 8000 + c, newScore: 8000 + b, parentOnly: c, childOnly: b };
+}
+
+describe('proof of improvement: significance and levels', () => {
+  it('accepts a significant gain above the threshold and reports the disagreements', () => {
+    // gain 200 on 1,000 disagreements: z = 200/√1000 = 6.3; 200/16384 = 12,207 ppm
+    const r = run(cmp(600, 400), update(1000));
+    assert.equal(r.improvementPpm, Math.floor((200 * 1e6) / n));
+    assert.deepEqual([r.childOnly, r.parentOnly], [600, 400]);
+  });
+
+  it('bad-model-significance: a gain above the 0.1% threshold that sampling noise explains', () => {
+    // gain 100 (6,103 ppm, six times the threshold) on 1,900 disagreements: z = 2.29 < 3
+    assert.equal(
+      reason(() => run(cmp(1000, 900), update(1000))),
+      'bad-model-significance',
+    );
+  });
+
+  it('the sign test sits exactly at z = 3: gain² · 10⁴ ≥ 300² · disagreements', () => {
+    // b − c = 30, b + c = 100: 900·10⁴ = 9·10⁶ = 300²·100 → passes; one disagreement more fails
+    assert.equal(
+      reason(() => run(cmp(65, 35), update(1000))),
+      'accepted',
+    );
+    // b = 65, c = 36: gain 29 on 101 disagreements: 8.41·10⁶ < 9.09·10⁶
+    assert.equal(
+      reason(() => run(cmp(65, 36), update(1000))),
+      'bad-model-significance',
+    );
+  });
+
+  it('bad-model-improvement: a significant gain below the threshold', () => {
+    // gain 16 with no disagreement against it: z = 4 but 976 ppm < 1000
+    assert.equal(
+      reason(() => run(cmp(16, 0), update(1000))),
+      'bad-model-improvement',
+    );
+  });
+
+  it('bad-model-claim: a claim above what every node measures', () => {
+    const measured = Math.floor((200 * 1e6) / n);
+    assert.equal(
+      reason(() => run(cmp(600, 400), update(measured))),
+      'accepted',
+    );
+    assert.equal(
+      reason(() => run(cmp(600, 400), update(measured + 1))),
+      'bad-model-claim',
+    );
+  });
+
+  it('bad-model-level: the update must name the levels the chain is at after its parent', () => {
+    assert.equal(
+      reason(() => run(cmp(600, 400), update(1000, [1]), [0])),
+      'bad-model-level',
+    );
+    assert.equal(
+      reason(() => run(cmp(600, 400), update(1000, [0]), [1])),
+      'bad-model-level',
+    );
+    assert.equal(
+      reason(() => run(cmp(600, 400), update(1000, []), [0])),
+      'bad-model-level',
+    );
+    assert.equal(
+      reason(() => run(cmp(600, 400), update(1000, [1]), [1])),
+      'accepted',
+    );
+  });
+});
