@@ -41,7 +41,7 @@ export const MATH_MAX_TERMS = 3;
 export const MATH_INPUTS = 3 * (MATH_MAX_TERMS - 1) + 10 * MATH_MAX_DIGITS * MATH_MAX_TERMS;
 
 /** Hidden width of the language head. */
-export const LM_HIDDEN = 64;
+export const LM_HIDDEN = 32;
 
 export const MODEL_VERSION = 2;
 

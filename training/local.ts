@@ -4,7 +4,6 @@
  * and benchmarks use it directly. Heads train on the WASM SIMD kernel when it is built, else on
  * the plain-TS one (float/): the weights stay in the kernel between setBase calls.
  */
-import { DOMAINS } from './arch.js';
 import { diffModels, type ModelDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 import {
@@ -29,6 +28,9 @@ export interface LocalTrainerOptions {
   /** Training kernel, or which one to load: 'default' (WASM if available, else TS). */
   readonly kernel?: TrainKernel | TrainKernelChoice;
 }
+
+/** Head trained by each minibatch in turn (0 lm, 1 math), as the evaluation weighs them. */
+const SCHEDULE: readonly number[] = [0, 0, 0, 1];
 
 export class LocalTrainer {
   private readonly data: LocalShard;
@@ -75,14 +77,17 @@ export class LocalTrainer {
     });
   }
 
-  /** Trains about `n` samples (whole minibatches, domains in turn). Returns samples trained. */
+  /**
+   * Trains about `n` samples (whole minibatches). Heads take turns in the evaluation's
+   * proportions: three language batches for each math batch. Returns samples trained.
+   */
   train(n: number): number {
     if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
     let done = 0;
     const rows = Array.from({ length: this.batchSize }, (_, i) => i);
     while (done < n) {
-      const d = this.next;
-      this.next = (this.next + 1) % DOMAINS.length;
+      const d = SCHEDULE[this.next]!;
+      this.next = (this.next + 1) % SCHEDULE.length;
       this.heads[d]!.step(this.data.batch(d, this.batchSize), rows);
       done += this.batchSize;
     }

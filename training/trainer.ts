@@ -36,6 +36,8 @@ export interface TrainerSnapshot {
   readonly baseModelHash: Uint8Array | null;
   /** Samples trained since that base. */
   readonly samples: number;
+  /** Samples trained since the worker started, across bases. */
+  readonly totalSamples: number;
   /** Encoded delta (delta.ts), or null if nothing has changed in the consensus domain yet. */
   readonly delta: Uint8Array | null;
   /** Milliseconds the worker spent training, and since it started (busyMs/elapsedMs ≈ cpuShare). */

@@ -14,7 +14,7 @@ import type { NetworkName, NetworkParams } from './types.js';
 const COIN = 100_000_000n;
 
 /** networkModelHash(initialNetworkModel()) of the network evaluator (training/model.ts). */
-const INITIAL_MODEL_HASH = fromHex('d8530a739779b0e96fc6a9775dbdf6a65d9eba63a3c9d0edd8c6705e7ae41d67');
+const INITIAL_MODEL_HASH = fromHex('4090d0ffcd05556a110329912073c235560fb211428035990b87ec17f53235fc');
 
 const common = {
   initialSubsidy: 50n * COIN,
@@ -62,9 +62,9 @@ export const mainParams: NetworkParams = freeze({
     version: 1,
     time: 1_795_000_000,
     bits: 0x1f00ffff,
-    nonce: 97297n,
+    nonce: 198354n,
     modelHash: INITIAL_MODEL_HASH,
-    hash: '0000705bbcfeea2501fe6d33364d14c235072041408a69ff31ff9f98ff1693da',
+    hash: '00003d551d55b4ae3fe2ff459ff9496cb19f306a03a9f62ab1c4d2ee3924f67f',
   },
 });
 
@@ -86,9 +86,9 @@ export const testParams: NetworkParams = freeze({
     version: 1,
     time: 1_795_000_001,
     bits: 0x1f00ffff,
-    nonce: 151979n,
+    nonce: 63563n,
     modelHash: INITIAL_MODEL_HASH,
-    hash: '0000c3c70225f402ad402443b589452e0e6f8c7abc339d68354dc1c16fe96778',
+    hash: '0000b481e7c5d8a41fb5d7033e5636ae8582698483a846699da58e2c7e78d51c',
   },
 });
 
@@ -113,7 +113,7 @@ export const devnetParams: NetworkParams = freeze({
     bits: 0x207fffff,
     nonce: 0n,
     modelHash: INITIAL_MODEL_HASH,
-    hash: '65e9ef24413e1c5b228c160e87ca6bba2f766313dba823d7ec7035f22b9118bc',
+    hash: '124ae799c35035722b667acbdb0be42ae128c2e917f68af0f41d111c52fe3c9e',
   },
 });
 

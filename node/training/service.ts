@@ -177,7 +177,8 @@ export class TrainingService {
   /** Signs the delta learnt since the current base and hands it to the pool and the network. */
   async produce(): Promise<boolean> {
     const snap = await this.trainer.snapshot();
-    if (snap.elapsedMs > 0) this.lastRate = (1000 * snap.samples) / Math.max(1, snap.busyMs);
+    // samples per second of wall time since the worker started (all bases, all duty cycles)
+    if (snap.elapsedMs > 0) this.lastRate = (1000 * snap.totalSamples) / snap.elapsedMs;
     this.lastSamples = snap.samples;
     const tipHash = this.deps.chain.tip.modelHash;
     if (!snap.delta || snap.samples < 1 || !snap.baseModelHash || !equalBytes(snap.baseModelHash, tipHash)) {

@@ -13,7 +13,14 @@
  * e.g. --configs 64:11:0.002,32:10:0.005 (hidden 64, 2^11 buckets, lr 0.002; …).
  */
 import { appendFileSync } from 'node:fs';
-import { lmBatchIn, lmCorpus, lmFeatureLayout, lmHeldOutPositions, lmPublicPosition, lmShardPosition } from '../../training/data/lm.js';
+import {
+  lmBatchIn,
+  lmCorpus,
+  lmFeatureLayout,
+  lmHeldOutPositions,
+  lmPublicPosition,
+  lmShardPosition,
+} from '../../training/data/lm.js';
 import { DEFAULT_ADAM, type FloatHead, quantizeHead, trainKernel } from '../../training/float/index.js';
 import { scoreHeadJs } from '../../training/kernel/js.js';
 import { heUniformBound } from '../../training/model.js';
@@ -36,7 +43,13 @@ const configs: Config[] = arg('configs', '64:11:0.002')
   .split(',')
   .map((s) => {
     const [h, b, lr, s0, s1] = s.split(':');
-    return { hidden: Number(h), bits: Number(b), lr: Number(lr), shift0: Number(s0 ?? 8), shift1: Number(s1 ?? 6) };
+    return {
+      hidden: Number(h),
+      bits: Number(b),
+      lr: Number(lr),
+      shift0: Number(s0 ?? 8),
+      shift1: Number(s1 ?? 6),
+    };
   });
 const checkpoints = arg('checkpoints', '0.25,1,4,16')
   .split(',')
@@ -72,7 +85,9 @@ console.log(`kernel ${kernel.name}, batch ${batch}, checkpoints ${checkpoints.jo
 const held = lmHeldOutPositions(evalCount);
 const heldCode = Uint8Array.from(held, (p) => (p >= corpus.codeStart ? 1 : 0));
 const pubRng = new Xoshiro128('lmArch/public-sample');
-const pubSample = Uint32Array.from({ length: evalCount }, () => lmShardPosition({ index: 0, count: 1 }, pubRng.nextU32()));
+const pubSample = Uint32Array.from({ length: evalCount }, () =>
+  lmShardPosition({ index: 0, count: 1 }, pubRng.nextU32()),
+);
 const scoreRng = new Xoshiro128('lmArch/score-sample');
 const scorePositions = Uint32Array.from({ length: 12_288 }, () => lmPublicPosition(scoreRng.nextU32()));
 
@@ -90,7 +105,10 @@ for (const c of configs) {
   const scoreSet = lmBatchIn(layout, corpus.classes, scorePositions);
   const name = `H${c.hidden} B${1 << c.bits} lr${c.lr} s${c.shift0}/${c.shift1}`;
   console.log(`\n== ${name}: inputs ${layout.inputs}, active ${layout.active}`);
-  const trainer = kernel.createHeadTrainer(initHead(c, layout.inputs, 'lmArch/init'), { ...DEFAULT_ADAM, lr: c.lr });
+  const trainer = kernel.createHeadTrainer(initHead(c, layout.inputs, 'lmArch/init'), {
+    ...DEFAULT_ADAM,
+    lr: c.lr,
+  });
   const rng = new Xoshiro128(`lmArch/train/${name}`);
   const positions = new Uint32Array(batch);
   const rows = Uint32Array.from({ length: batch }, (_, i) => i);

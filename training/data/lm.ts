@@ -162,7 +162,12 @@ export function lmFeaturesIn(
   const words = fnv(fnv(prevWord, gapLen), gap);
   out[off + 5] =
     base +
-    bucket(prefixLen > 0 ? fnv(fnv(prefix, Math.min(prefixLen, MAX_WORD)), SALTS[3]) : fnv(fnv(words, prevLen), SALTS[4]), bits);
+    bucket(
+      prefixLen > 0
+        ? fnv(fnv(prefix, Math.min(prefixLen, MAX_WORD)), SALTS[3])
+        : fnv(fnv(words, prevLen), SALTS[4]),
+      bits,
+    );
   base += b;
   out[off + 6] = base + bucket(fnv(fnv(fnv(words, prevLen), prefix), Math.min(prefixLen, MAX_WORD)), bits);
 }

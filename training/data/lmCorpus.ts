@@ -113,7 +113,10 @@ export function detokenizeBrown(tagged: string): string {
     prev = '';
   };
   for (const line of tagged.split('\n')) {
-    const tokens = line.trim().split(/\s+/).filter((t) => t.length > 0);
+    const tokens = line
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t.length > 0);
     if (tokens.length === 0) continue;
     const headline = tokens.every((t) => t.endsWith('-hl'));
     if (line.startsWith('\t') || headline) flush();

@@ -26,6 +26,8 @@ export type FromWorker =
       readonly kernel: TrainKernelName;
       readonly baseModelHash: Uint8Array | null;
       readonly samples: number;
+      /** Samples trained since the worker started (across bases). */
+      readonly totalSamples: number;
       readonly delta: Uint8Array | null;
       readonly busyMs: number;
       readonly elapsedMs: number;

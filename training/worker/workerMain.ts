@@ -21,6 +21,7 @@ let baseHash: Uint8Array | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let stopped = false;
 let busyMs = 0;
+let totalSamples = 0;
 let started: number | undefined;
 
 function send(m: FromWorker): void {
@@ -33,7 +34,7 @@ function cycle(): void {
   const workMs = opts.cpuShare * opts.periodMs;
   if (trainer.hasBase) {
     const t0 = performance.now();
-    while (performance.now() - t0 < workMs) trainer.train(opts.batchSize * 3);
+    while (performance.now() - t0 < workMs) totalSamples += trainer.train(opts.batchSize * 3);
     busyMs += performance.now() - t0;
   }
   const sleep = trainer.hasBase ? opts.periodMs - workMs : opts.periodMs;
@@ -73,6 +74,7 @@ port?.on('message', (m: ToWorker) => {
           kernel: trainer?.kernel.name ?? 'js',
           baseModelHash: baseHash,
           samples: trainer?.samples ?? 0,
+          totalSamples,
           delta: d && !isZeroDelta(d) ? encodeDelta(d) : null,
           busyMs,
           elapsedMs: started === undefined ? 0 : performance.now() - started,
