@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { devnetParams, encodeBlock, encodeTx, TX_VERSION, toHex } from '../../../../../consensus/index.js';
 import { RpcClient, RpcError } from '../../../../../node/rpc/index.js';
+import { MODEL_VERSION, parameterCount } from '../../../../../training/index.js';
 import { encodeAddress } from '../../../../../wallet/index.js';
 import { keyPair, signTx } from '../../../../utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../../../utils/node.js';
@@ -105,24 +106,72 @@ describe('node RPC methods (real node)', function () {
     assert.equal(((await rpc.call('validateaddress', [main])) as { isvalid: boolean }).isvalid, false);
     const m = (await rpc.call('getmodelinfo')) as {
       modelhash: string;
+      modelversion: number;
+      parameters: number;
+      updates: number;
       score: { correct: number; samples: number };
-      domains: Record<string, { correct: number; samples: number; accuracy: number }>;
-      version: number;
+      domains: Array<{
+        domain: string;
+        level: number | null;
+        heldout: { correct: number; total: number; accuracy: number };
+        sample: { correct: number; total: number; accuracy: number };
+      }>;
     };
     assert.equal(m.modelhash, toHex(devnetParams.genesis.modelHash));
-    assert.equal(m.version, 0);
+    assert.equal(m.modelversion, MODEL_VERSION);
+    assert.equal(m.parameters, parameterCount());
+    assert.equal(m.updates, 0);
     assert.equal(m.score.samples, devnetParams.evalSamples);
-    assert.deepEqual(Object.keys(m.domains), ['digits', 'text', 'math']);
-    const parts = Object.values(m.domains);
+    assert.deepEqual(
+      m.domains.map((d) => [d.domain, d.level]),
+      [
+        ['lm', null],
+        ['math', 0],
+      ],
+    );
     assert.equal(
-      parts.reduce((s, d) => s + d.samples, 0),
+      m.domains.reduce((s, d) => s + d.sample.total, 0),
       m.score.samples,
     );
     assert.equal(
-      parts.reduce((s, d) => s + d.correct, 0),
+      m.domains.reduce((s, d) => s + d.sample.correct, 0),
       m.score.correct,
     );
-    for (const d of parts) assert.equal(d.accuracy, d.correct / d.samples);
+    for (const d of m.domains) {
+      assert.ok(d.heldout.total > 0 && d.heldout.correct <= d.heldout.total);
+      assert.ok(Math.abs(d.heldout.accuracy - d.heldout.correct / d.heldout.total) < 1e-6);
+    }
+  });
+
+  it('predict and generate: the chain model answers, deterministically per seed; bad input is rejected', async () => {
+    const lm = (await rpc.call('predict', ['lm', 'The quick brown f', 3])) as {
+      next: Array<{ char: string; probability: number }>;
+    };
+    assert.equal(lm.next.length, 3);
+    for (const n of lm.next) assert.ok(n.char.length === 1 && n.probability > 0 && n.probability <= 1);
+    const math = (await rpc.call('predict', ['math', '123+456'])) as {
+      value: number;
+      bin: number;
+      predictedBin: number;
+      correct: boolean;
+      level: number;
+    };
+    assert.deepEqual([math.value, math.bin, math.level], [579, 2, 0]);
+    assert.equal(math.correct, math.predictedBin === math.bin);
+    const gen = (seed: number, temperature: number) =>
+      rpc.call('generate', { prompt: 'It was the ', length: 40, seed, temperature }) as Promise<{
+        text: string;
+      }>;
+    const a = await gen(1, 0.8);
+    assert.equal(a.text.length, 40);
+    assert.equal((await gen(1, 0.8)).text, a.text, 'same seed, same text');
+    assert.notEqual((await gen(2, 0.8)).text, a.text, 'another seed, other text');
+    assert.equal((await gen(1, 0)).text, (await gen(2, 0)).text, 'greedy ignores the seed');
+    assert.equal(await rpcCode(rpc.call('predict', ['digits', 'x'])), -8);
+    assert.equal(await rpcCode(rpc.call('predict', ['math', '12/3'])), -8);
+    assert.equal(await rpcCode(rpc.call('predict', ['math', '1234567+1'])), -8);
+    assert.equal(await rpcCode(rpc.call('generate', ['x', 0])), -8);
+    assert.equal(await rpcCode(rpc.call('generate', ['x', 10, 0, -1])), -8);
   });
 
   it('sendrawtransaction → mempool → gettxout / getrawmempool / getmempoolinfo / getrawtransaction → mined', async () => {
