@@ -121,6 +121,7 @@ export const VERDICT_REASONS = [
   'bad-model-claim',
   'bad-model-level',
   'bad-model-significance',
+  'bad-model-growth',
   'bad-supply',
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];

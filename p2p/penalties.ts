@@ -80,6 +80,7 @@ export const VERDICT_PENALTIES: Readonly<Record<VerdictReason, number>> = Object
   'bad-model-claim': 100,
   'bad-model-level': 100,
   'bad-model-significance': 100,
+  'bad-model-growth': 100,
   'bad-supply': 100,
 });
 

@@ -91,8 +91,12 @@ export function aggregateDeltas(inputs: readonly WeightedDelta[], opts: Aggregat
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'samples must be a positive integer' });
     }
   }
+  const growth = inputs[0]!.delta.growth;
+  if (inputs.some((x) => x.delta.growth !== growth)) {
+    throw new TrainingError({ code: 'TRAINING_BAD_DELTA', reason: 'deltas for models of different growth' });
+  }
   const reduce = reducer(inputs, opts);
-  const out = zeroDelta();
+  const out = zeroDelta(growth);
   const vals = new Int32Array(inputs.length);
   const run = (pick: (d: ModelDelta) => readonly (Int8Array | Int16Array)[], max: number): void => {
     const dst = pick(out);

@@ -33,6 +33,8 @@ export interface LayerSpec {
 export interface HeadSpec {
   readonly domain: Domain;
   readonly layers: readonly LayerSpec[];
+  /** Hidden units one growth step adds (consensus capacity growth, see archAt). */
+  readonly growBy: number;
 }
 
 /** Math: two operator slots × {+, −, ×}, three operands × six digits × ten one-hot values. */
@@ -45,9 +47,11 @@ export const LM_HIDDEN = 32;
 
 export const MODEL_VERSION = 2;
 
+/** The architecture at growth 0 (the genesis model). */
 export const ARCH: readonly HeadSpec[] = [
   {
     domain: 'lm',
+    growBy: 16,
     layers: [
       { inputs: LM_INPUTS, outputs: LM_HIDDEN, shift: 8 },
       { inputs: LM_HIDDEN, outputs: LM_VOCAB, shift: 6 },
@@ -55,6 +59,7 @@ export const ARCH: readonly HeadSpec[] = [
   },
   {
     domain: 'math',
+    growBy: 64,
     layers: [
       { inputs: MATH_INPUTS, outputs: 128, shift: 7 },
       { inputs: 128, outputs: 10, shift: 6 },
@@ -62,12 +67,38 @@ export const ARCH: readonly HeadSpec[] = [
   },
 ];
 
+/**
+ * Capacity growth (consensus rule, poi/improvement.ts): when verified updates stall, a block may
+ * widen every head's hidden layer by its `growBy` units, at most MAX_GROWTH times. New units get
+ * seeded incoming weights and ZERO outgoing weights, so the grown model computes exactly the same
+ * function (same predictions, same score) and training then has new units to use. Bounded so that
+ * verification stays within budget: at MAX_GROWTH the language head has 64 hidden units.
+ */
+export const MAX_GROWTH = 2;
+
+/** The architecture after `growth` growth steps. */
+export function archAt(growth: number): readonly HeadSpec[] {
+  if (growth === 0) return ARCH;
+  return ARCH.map((h) => {
+    const extra = growth * h.growBy;
+    const [first, ...rest] = h.layers;
+    return {
+      ...h,
+      layers: [
+        { ...first!, outputs: first!.outputs + extra },
+        ...rest.map((l, i) => (i === 0 ? { ...l, inputs: l.inputs + extra } : l)),
+      ],
+    };
+  });
+}
+
 /** Activation and weight bounds. Weights are symmetric int8 (−128 is not a valid weight). */
 export const ACT_MAX = 127;
 export const WEIGHT_MAX = 127;
 /**
- * |bias| bound. A row has at most 128 active inputs in every head (sparse first layers; hidden
- * layers ≤ 128 units), so |Σ x·w| ≤ 128·127·127 < 2^21 and every sum stays far inside int32.
+ * |bias| bound. A row has at most 256 active inputs in every head (sparse first layers; hidden
+ * layers ≤ 256 units at MAX_GROWTH), so |Σ x·w| ≤ 256·127·127 < 2^22 and every sum stays far
+ * inside int32.
  */
 export const BIAS_MAX = 1 << 24;
 /** Delta bounds: weights move by int8 steps, biases by int16 steps, per update. */
@@ -78,7 +109,7 @@ export function headIndex(domain: Domain): number {
   return DOMAINS.indexOf(domain);
 }
 
-/** Number of trainable parameters (weights + biases). */
+/** Number of trainable parameters (weights + biases) of an architecture (default: genesis). */
 export function parameterCount(arch: readonly HeadSpec[] = ARCH): number {
   let n = 0;
   for (const h of arch) for (const l of h.layers) n += l.inputs * l.outputs + l.outputs;

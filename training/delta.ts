@@ -4,35 +4,52 @@
  * [−32767, 32767]; application saturates: w' = clamp(w + d, −127, 127),
  * b' = clamp(b + d, −BIAS_MAX, BIAS_MAX).
  *
- * Encoding: version u8 (1) | per tensor, in ARCH order (each layer's weights, then its biases):
+ * Encoding: version u8 (2) | growth u8 (the model shape archAt(growth) it applies to) |
+ * per tensor, in architecture order (each layer's weights, then its biases):
  *   kind u8 — 0 all zero | 1 dense: every value (int8, or int16 LE for biases)
  *           | 2 sparse: varint k (≥ 1), k × (varint gap, value), index = previous index + 1 + gap
  * Canonical: kind 0 iff the tensor is zero; otherwise sparse iff it is strictly shorter than
  * dense; sparse values are non-zero; −128 and −32768 never appear. The decoder enforces all of
- * it, rejects trailing bytes and anything longer than MAX_DELTA_BYTES.
+ * it, rejects trailing bytes and anything longer than MAX_DELTA_BYTES. A delta applies only to a
+ * model of its growth (TRAINING_BAD_DELTA otherwise).
  */
 import { DecodeError, Reader, varintSize, Writer } from '../consensus/index.js';
-import { ARCH, BIAS_MAX, DELTA_B_MAX, DELTA_W_MAX, type LayerSpec, WEIGHT_MAX } from './arch.js';
+import {
+  archAt,
+  BIAS_MAX,
+  DELTA_B_MAX,
+  DELTA_W_MAX,
+  type LayerSpec,
+  MAX_GROWTH,
+  WEIGHT_MAX,
+} from './arch.js';
 import { TrainingError } from './errors.js';
-import type { NetworkModel, QuantLayer } from './model.js';
+import { modelGrowth, type NetworkModel, type QuantLayer } from './model.js';
 
-export const DELTA_VERSION = 1;
+export const DELTA_VERSION = 2;
 
 export interface ModelDelta {
-  /** One entry per layer, in ARCH order (heads, then layers). */
+  /** Growth step of the models it applies to. */
+  readonly growth: number;
+  /** One entry per layer, in architecture order (heads, then layers). */
   readonly w: readonly Int8Array[];
   readonly b: readonly Int16Array[];
 }
 
-const LAYERS: readonly LayerSpec[] = ARCH.flatMap((h) => h.layers);
+function layersAt(growth: number): readonly LayerSpec[] {
+  return archAt(growth).flatMap((h) => h.layers);
+}
 
-/** Largest canonical delta: every tensor dense. */
-export const MAX_DELTA_BYTES = 1 + LAYERS.reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
+/** Largest canonical delta: every tensor dense, at the largest growth. */
+export const MAX_DELTA_BYTES =
+  2 + layersAt(MAX_GROWTH).reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
 
-export function zeroDelta(): ModelDelta {
+export function zeroDelta(growth = 0): ModelDelta {
+  const layers = layersAt(growth);
   return {
-    w: LAYERS.map((l) => new Int8Array(l.inputs * l.outputs)),
-    b: LAYERS.map((l) => new Int16Array(l.outputs)),
+    growth,
+    w: layers.map((l) => new Int8Array(l.inputs * l.outputs)),
+    b: layers.map((l) => new Int16Array(l.outputs)),
   };
 }
 
@@ -46,9 +63,11 @@ function clamp(v: number, max: number): number {
 
 /** `target − base`, each step clamped to the delta bounds. */
 export function diffModels(base: NetworkModel, target: NetworkModel): ModelDelta {
+  const growth = modelGrowth(base);
+  if (modelGrowth(target) !== growth) throw badDelta('models of different growth');
   const bl = layersOf(base);
   const tl = layersOf(target);
-  const d = zeroDelta();
+  const d = zeroDelta(growth);
   bl.forEach((l, i) => {
     const t = tl[i]!;
     const dw = d.w[i]!;
@@ -61,6 +80,8 @@ export function diffModels(base: NetworkModel, target: NetworkModel): ModelDelta
 
 /** Saturating application (a new model; `base` is untouched). */
 export function applyModelDelta(base: NetworkModel, d: ModelDelta): NetworkModel {
+  if (d.growth !== modelGrowth(base))
+    throw badDelta(`delta for growth ${d.growth}, model at ${modelGrowth(base)}`);
   let li = 0;
   return {
     version: base.version,
@@ -123,8 +144,8 @@ function writeTensor(w: Writer, t: Int8Array | Int16Array, width: number): void 
 
 export function encodeDelta(d: ModelDelta): Uint8Array {
   const w = new Writer(4096);
-  w.u8(DELTA_VERSION);
-  LAYERS.forEach((_, i) => {
+  w.u8(DELTA_VERSION).u8(d.growth);
+  d.w.forEach((_, i) => {
     writeTensor(w, d.w[i]!, 1);
     writeTensor(w, d.b[i]!, 2);
   });
@@ -179,11 +200,14 @@ export function decodeDelta(bytes: Uint8Array): ModelDelta {
   if (bytes.length > MAX_DELTA_BYTES) {
     throw new TrainingError({ code: 'TRAINING_DELTA_OVERSIZE', size: bytes.length, max: MAX_DELTA_BYTES });
   }
-  const d = zeroDelta();
+  let d: ModelDelta;
   try {
     const r = new Reader(bytes);
     if (r.u8() !== DELTA_VERSION) throw badDelta('unknown version');
-    LAYERS.forEach((_, i) => {
+    const growth = r.u8();
+    if (growth > MAX_GROWTH) throw badDelta(`growth ${growth}`);
+    d = zeroDelta(growth);
+    d.w.forEach((_, i) => {
       readTensor(r, d.w[i]!, 1);
       readTensor(r, d.b[i]!, 2);
     });

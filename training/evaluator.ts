@@ -6,7 +6,7 @@
  * child, so it adds the same count to both scores and no disagreement).
  */
 import { DecodeError, type Evaluator, type Hash, taggedHash, VerdictError } from '../consensus/index.js';
-import { DOMAINS, type Domain, LEVELED_DOMAINS } from './arch.js';
+import { DOMAINS, type Domain, LEVELED_DOMAINS, MAX_GROWTH } from './arch.js';
 import { lmBatchFromPositions, lmCorpus, lmHeldOutPositions } from './data/lm.js';
 import { MATH_MAX_LEVEL } from './data/math.js';
 import { applyModelDelta, decodeDelta } from './delta.js';
@@ -16,7 +16,9 @@ import type { ScoreKernel } from './kernel/types.js';
 import {
   decodeNetworkModel,
   encodeNetworkModel,
+  growNetworkModel,
   initialNetworkModel,
+  modelGrowth,
   type NetworkModel,
   networkModelHash,
   type QuantHead,
@@ -116,6 +118,7 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       }
     },
     initialModel: initialNetworkModel,
+    grow: (model) => (modelGrowth(model) < MAX_GROWTH ? growNetworkModel(model) : null),
     score(model, seed, count, levels) {
       let total = 0;
       for (const d of byDomain(model, seed, count, levels)) total += d.correct;

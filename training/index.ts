@@ -8,11 +8,13 @@ export {
 } from './aggregate.js';
 export {
   ARCH,
+  archAt,
   DOMAINS,
   type Domain,
   type HeadSpec,
   type LayerSpec,
   LEVELED_DOMAINS,
+  MAX_GROWTH,
   MODEL_VERSION,
   parameterCount,
 } from './arch.js';
@@ -64,7 +66,9 @@ export {
   cloneModel,
   decodeNetworkModel,
   encodeNetworkModel,
+  growNetworkModel,
   initialNetworkModel,
+  modelGrowth,
   type NetworkModel,
   networkModelHash,
   type QuantHead,
@@ -79,16 +83,6 @@ export {
   trainerOptions,
 } from './options.js';
 export { domainCount, evalBatch, mathBatch } from './sampling.js';
-export {
-  type GenerateOptions,
-  generateText,
-  MAX_GENERATE_CHARS,
-  MAX_PROMPT_CHARS,
-  type MathPrediction,
-  type NextCharPrediction,
-  predictMath,
-  predictNextChars,
-} from './use.js';
 export type { ShardSpec } from './shard.js';
 export {
   creditContributors,
@@ -105,3 +99,13 @@ export {
   verifySignedDelta,
 } from './signedDelta.js';
 export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';
+export {
+  type GenerateOptions,
+  generateText,
+  MAX_GENERATE_CHARS,
+  MAX_PROMPT_CHARS,
+  type MathPrediction,
+  type NextCharPrediction,
+  predictMath,
+  predictNextChars,
+} from './use.js';

@@ -99,6 +99,8 @@ export const linearEvaluator: Evaluator<LinearModel> = {
     }
     return { parentScore, newScore, parentOnly, childOnly };
   },
+  // The linear model has a fixed size.
+  grow: () => null,
   // The linear task has no generated domain with a level.
   maxLevels: [],
   levelCheck: () => [],

@@ -38,6 +38,8 @@ export class LocalTrainer {
   private readonly adam: AdamOptions;
   readonly kernel: TrainKernel;
   private heads: FloatHeadTrainer[] = [];
+  /** Layer shapes of each head trainer. */
+  private readonly shapes: string[] = [];
   private base: NetworkModel | undefined;
   private next = 0;
   /** Samples trained since the last setBase. */
@@ -72,8 +74,11 @@ export class LocalTrainer {
     model.heads.forEach((h, i) => {
       const f = dequantizeHead(h);
       const prev = this.heads[i];
-      if (prev) prev.loadHead(f);
+      const shape = h.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
+      // A grown model (capacity growth) gets a new trainer; otherwise the optimiser state is kept.
+      if (prev && this.shapes[i] === shape) prev.loadHead(f);
       else this.heads[i] = this.kernel.createHeadTrainer(f, this.adam);
+      this.shapes[i] = shape;
     });
   }
 

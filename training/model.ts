@@ -1,16 +1,29 @@
 /**
  * The consensus state of the network model: int8 weights and int32 biases per layer, shaped by
- * ARCH. Canonical encoding (modelHash = sha256d of it):
+ * archAt(growth) (growth 0 = ARCH, the genesis shapes; see arch.ts for capacity growth). Canonical
+ * encoding (modelHash = sha256d of it):
  *
  *   magic "QXNM" | version u8 | heads u8 |
  *   per head: domain u8 | layers u8 | per layer: inputs u16 | outputs u16 | shift u8 |
  *             weights (inputs·outputs × int8, input-major) | biases (outputs × int32 LE)
  *
- * The decoder accepts exactly ARCH (one architecture per model version), rejects the weight −128,
- * biases beyond ±BIAS_MAX and trailing bytes.
+ * The decoder accepts exactly archAt(g) for some g in 0..MAX_GROWTH (read from the first head's
+ * hidden width), rejects the weight −128, biases beyond ±BIAS_MAX and trailing bytes.
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { DecodeError, type Hash, Reader, sha256d, Writer } from '../consensus/index.js';
-import { ARCH, BIAS_MAX, DOMAINS, type Domain, type HeadSpec, MODEL_VERSION, WEIGHT_MAX } from './arch.js';
+import {
+  ARCH,
+  archAt,
+  BIAS_MAX,
+  DOMAINS,
+  type Domain,
+  type HeadSpec,
+  MAX_GROWTH,
+  MODEL_VERSION,
+  WEIGHT_MAX,
+} from './arch.js';
+import { TrainingError } from './errors.js';
 import { Xoshiro128 } from './prng.js';
 
 export interface QuantLayer {
@@ -123,8 +136,14 @@ export function decodeNetworkModel(bytes: Uint8Array): NetworkModel {
   for (const b of MAGIC) if (r.u8() !== b) throw bad('magic');
   if (r.u8() !== MODEL_VERSION) throw bad('version');
   if (r.u8() !== ARCH.length) throw bad('head count');
+  // The growth step, from the first head's hidden width (peeked: domain, layers, inputs, outputs).
+  const peek = new Reader(bytes.subarray(8, 12));
+  peek.u16();
+  const extra = peek.u16() - ARCH[0]!.layers[0]!.outputs;
+  const growth = extra / ARCH[0]!.growBy;
+  if (!Number.isInteger(growth) || growth < 0 || growth > MAX_GROWTH) throw bad('layer shape');
   const heads: QuantHead[] = [];
-  for (const spec of ARCH) {
+  for (const spec of archAt(growth)) {
     if (r.u8() !== DOMAINS.indexOf(spec.domain)) throw bad('domain');
     if (r.u8() !== spec.layers.length) throw bad('layer count');
     const layers: QuantLayer[] = [];
@@ -145,6 +164,53 @@ export function decodeNetworkModel(bytes: Uint8Array): NetworkModel {
   }
   r.end();
   return { version: MODEL_VERSION, heads };
+}
+
+/** Growth steps a model has taken (0 for the genesis shapes), from its first hidden width. */
+export function modelGrowth(m: NetworkModel): number {
+  return (m.heads[0]!.layers[0]!.outputs - ARCH[0]!.layers[0]!.outputs) / ARCH[0]!.growBy;
+}
+
+/**
+ * The model one growth step wider (consensus: arch.ts, poi/improvement.ts): every head's first
+ * layer gains `growBy` units whose incoming weights are He-uniform draws from a PRNG seeded by the
+ * parent's model hash (biases zero), and the next layer gains their rows with every weight ZERO,
+ * so the grown model computes exactly the parent's function. Throws TRAINING_BAD_OPTIONS at
+ * MAX_GROWTH.
+ */
+export function growNetworkModel(m: NetworkModel): NetworkModel {
+  const g = modelGrowth(m);
+  if (g >= MAX_GROWTH)
+    throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'model at maximum growth' });
+  const rng = new Xoshiro128(`qenex/grow/${bytesToHex(networkModelHash(m))}`);
+  const spec = archAt(g + 1);
+  return {
+    version: m.version,
+    heads: m.heads.map((h, hi) => {
+      const s = spec[hi]!;
+      const [l0, l1, ...rest] = h.layers;
+      const n0 = s.layers[0]!;
+      const w0 = new Int8Array(n0.inputs * n0.outputs);
+      const r = heUniformBound(n0.inputs, n0.shift);
+      for (let i = 0; i < n0.inputs; i++) {
+        w0.set(l0!.w.subarray(i * l0!.outputs, (i + 1) * l0!.outputs), i * n0.outputs);
+        for (let o = l0!.outputs; o < n0.outputs; o++) w0[i * n0.outputs + o] = rng.below(2 * r + 1) - r;
+      }
+      const b0 = new Int32Array(n0.outputs);
+      b0.set(l0!.b);
+      const n1 = s.layers[1]!;
+      const w1 = new Int8Array(n1.inputs * n1.outputs);
+      w1.set(l1!.w); // input-major: the new units' rows (zero) come last
+      return {
+        domain: h.domain,
+        layers: [
+          { ...n0, w: w0, b: b0 },
+          { ...n1, w: w1, b: l1!.b.slice() },
+          ...rest.map((l) => ({ ...l, w: l.w.slice(), b: l.b.slice() })),
+        ],
+      };
+    }),
+  };
 }
 
 export function networkModelHash(m: NetworkModel): Hash {

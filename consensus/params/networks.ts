@@ -57,6 +57,8 @@ export const mainParams: NetworkParams = freeze({
   noRetargeting: false,
   // a level check every 120 blocks (one hour at 30 s)
   levelWindow: 120,
+  // growth after 120 blocks (an hour) without a model change
+  growthStallBlocks: 120,
   genesisPubKeyHash: fromHex('4d14c9a4fecda18552b3c253097ebac6c7595ef2'),
   genesis: {
     version: 1,
@@ -81,6 +83,8 @@ export const testParams: NetworkParams = freeze({
   noRetargeting: false,
   // a level check every 120 blocks (one hour at 30 s)
   levelWindow: 120,
+  // growth after 120 blocks (an hour) without a model change
+  growthStallBlocks: 120,
   genesisPubKeyHash: fromHex('ec330d1e09d1c0f2729f13c6d5b1f5da31f9b28e'),
   genesis: {
     version: 1,
@@ -106,6 +110,8 @@ export const devnetParams: NetworkParams = freeze({
   noRetargeting: true,
   // a level check every 60 blocks (two minutes at 2 s)
   levelWindow: 60,
+  // growth after 90 blocks (three minutes) without a model change
+  growthStallBlocks: 90,
   genesisPubKeyHash: fromHex('ae2acea905313bc8f7985cc30c32da4e7494cda4'),
   genesis: {
     version: 1,

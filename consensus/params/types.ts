@@ -56,6 +56,12 @@ export interface NetworkParams {
    */
   readonly significanceZ100: number;
 
+  /**
+   * Capacity growth: an update may widen the model (evaluator.grow) only when this many blocks or
+   * more have passed since the last block that changed the model (poi/improvement.ts).
+   */
+  readonly growthStallBlocks: number;
+
   // --- difficulty levels of generated domains (poi/levels.ts) ---
   /** A level check runs at every height that is a multiple of this. */
   readonly levelWindow: number;

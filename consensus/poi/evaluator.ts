@@ -44,6 +44,11 @@ export interface Evaluator<M> {
    * `seed` (the level check of poi/levels.ts).
    */
   levelCheck(model: M, seed: Hash, count: number, levels: readonly number[]): readonly number[];
+  /**
+   * The model one capacity step wider computing exactly the same function (new units with zero
+   * outgoing weights), or null when `model` is at its maximum size (poi/improvement.ts).
+   */
+  grow(model: M): M | null;
   /** Canonical bytes of the model (stored as checkpoints; modelHash is a hash of these). */
   encodeModel(model: M): Uint8Array;
   /** Inverse of encodeModel; throws DecodeError on bad bytes. */

@@ -17,6 +17,13 @@
  *
  * Levels: the update names the levels it is scored at (ModelUpdate.levels); they must equal the
  * levels in force after the parent (poi/levels.ts), and both models are scored at them.
+ *
+ * Capacity growth: a model saturates (its verified improvements stall), so an update may instead
+ * widen it: `grow` set, empty delta, claim 0, no contributors; the model after the block must be
+ * evaluator.grow(parent), which computes exactly the parent's function (new units with zero
+ * outgoing weights), so nothing is scored and the block earns no bonus and no extra weight. It is
+ * valid only when at least `growthStallBlocks` blocks have passed since the last block that
+ * changed the model and the evaluator can still grow (bounded size) (`bad-model-growth`).
  */
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
@@ -75,6 +82,8 @@ export function verifyImprovement<M>(
   blockHash: Hash,
   levels: readonly number[],
   params: NetworkParams,
+  /** Blocks since the last block that changed the model, up to the parent (0: growth not allowed). */
+  blocksSinceModelChange = 0,
 ): ImprovementResult<M> {
   if (!equalBytes(update.baseModelHash, parentModelHash)) {
     throw new VerdictError('bad-model-base', 'update is not against the parent model');
@@ -85,6 +94,8 @@ export function verifyImprovement<M>(
       `update is scored at levels [${update.levels.join(',')}], the chain is at [${levels.join(',')}]`,
     );
   }
+  if (update.grow)
+    return verifyGrowth(evaluator, parent, update, headerModelHash, params, blocksSinceModelChange);
   const model = evaluator.applyDelta(parent, update.delta);
   const modelHash = evaluator.modelHash(model);
   if (!equalBytes(modelHash, headerModelHash)) {
@@ -117,4 +128,30 @@ export function verifyImprovement<M>(
     );
   }
   return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly };
+}
+
+function verifyGrowth<M>(
+  evaluator: Evaluator<M>,
+  parent: M,
+  update: ModelUpdate,
+  headerModelHash: Hash,
+  params: NetworkParams,
+  blocksSinceModelChange: number,
+): ImprovementResult<M> {
+  if (update.delta.length !== 0 || update.claimedPpm !== 0 || update.contributors.length !== 0) {
+    throw new VerdictError('bad-model-growth', 'a growth update has no delta, no claim and no contributors');
+  }
+  if (blocksSinceModelChange < params.growthStallBlocks) {
+    throw new VerdictError(
+      'bad-model-growth',
+      `growth after ${blocksSinceModelChange} blocks without a model change, needs ${params.growthStallBlocks}`,
+    );
+  }
+  const model = evaluator.grow(parent);
+  if (model === null) throw new VerdictError('bad-model-growth', 'the model is at its maximum size');
+  const modelHash = evaluator.modelHash(model);
+  if (!equalBytes(modelHash, headerModelHash)) {
+    throw new VerdictError('bad-model-hash', 'header model hash differs from the grown model');
+  }
+  return { model, modelHash, parentScore: 0, newScore: 0, improvementPpm: 0, parentOnly: 0, childOnly: 0 };
 }

@@ -1,7 +1,7 @@
 /**
  * The model update a block may carry:
  *   baseModelHash 32 | claimedPpm u32 | nLevels varint (≤ MAX_LEVEL_DOMAINS) | nLevels × level u16
- *   | delta varbytes (≤ MAX_DELTA_SIZE)
+ *   | grow u8 (0 or 1) | delta varbytes (≤ MAX_DELTA_SIZE)
  *   | nContrib varint (≤ MAX_CONTRIBUTORS) | nContrib × (pubKeyHash 20, samples u32)
  * The delta's inner format belongs to the evaluator (training/); consensus only bounds its size
  * and hands it over. Contributors are the addresses whose deltas went into the aggregate, with the
@@ -9,7 +9,8 @@
  * is paid for (its bonus and the contributors' payouts); it must not exceed the improvement every
  * node re-measures on the block's own hash (see consensus/money.ts and poi/improvement.ts).
  * levels are the difficulty levels of the generated domains the update is scored at; they must be
- * the chain's levels after the parent block (poi/levels.ts).
+ * the chain's levels after the parent block (poi/levels.ts). A growth update (grow = 1) widens the
+ * model without changing its function: no delta, no claim, no contributors (poi/improvement.ts).
  */
 import { DecodeError } from '../errors.js';
 import { decodeExact, type Reader, Writer } from './encoding.js';
@@ -31,6 +32,8 @@ export interface ModelUpdate {
   readonly claimedPpm: number;
   /** Levels of the evaluator's leveled domains this update is scored at. */
   readonly levels: readonly number[];
+  /** A capacity-growth update: the model after it is evaluator.grow(parent). */
+  readonly grow: boolean;
   readonly delta: Uint8Array;
   readonly contributors: readonly Contributor[];
 }
@@ -38,7 +41,9 @@ export interface ModelUpdate {
 export function writeModelUpdate(w: Writer, u: ModelUpdate): void {
   w.bytes(u.baseModelHash).u32(u.claimedPpm).varint(u.levels.length);
   for (const l of u.levels) w.u16(l);
-  w.varbytes(u.delta).varint(u.contributors.length);
+  w.u8(u.grow ? 1 : 0)
+    .varbytes(u.delta)
+    .varint(u.contributors.length);
   for (const c of u.contributors) w.bytes(c.pubKeyHash).u32(c.samples);
 }
 
@@ -48,11 +53,13 @@ export function readModelUpdate(r: Reader): ModelUpdate {
   const nLevels = r.varint('levels', MAX_LEVEL_DOMAINS);
   const levels: number[] = new Array(nLevels);
   for (let i = 0; i < nLevels; i++) levels[i] = r.u16();
+  const growByte = r.u8();
+  if (growByte > 1) throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'model update grow flag' });
   const delta = r.varbytes('model delta', MAX_DELTA_SIZE);
   const n = r.varint('contributors', MAX_CONTRIBUTORS);
   const contributors: Contributor[] = new Array(n);
   for (let i = 0; i < n; i++) contributors[i] = { pubKeyHash: r.bytes(PKH_SIZE), samples: r.u32() };
-  return { baseModelHash, claimedPpm, levels, delta, contributors };
+  return { baseModelHash, claimedPpm, levels, grow: growByte === 1, delta, contributors };
 }
 
 export function encodeModelUpdate(u: ModelUpdate): Uint8Array {

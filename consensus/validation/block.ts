@@ -53,14 +53,17 @@ export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
         `update of ${b.updateSize} bytes > ${params.maxModelUpdateSize}`,
       );
     }
-    const claim = block.update.claimedPpm;
-    if (claim < params.minImprovementPpm || claim > params.maxImprovementPpm) {
-      throw new VerdictError(
-        'bad-model-claim',
-        `claimed ${claim} ppm outside [${params.minImprovementPpm}, ${params.maxImprovementPpm}]`,
-      );
+    // A growth update (no claim, no contributors) is checked by poi/improvement.ts.
+    if (!block.update.grow) {
+      const claim = block.update.claimedPpm;
+      if (claim < params.minImprovementPpm || claim > params.maxImprovementPpm) {
+        throw new VerdictError(
+          'bad-model-claim',
+          `claimed ${claim} ppm outside [${params.minImprovementPpm}, ${params.maxImprovementPpm}]`,
+        );
+      }
+      checkContributors(block.update.contributors, params);
     }
-    checkContributors(block.update.contributors, params);
   }
 }
 

@@ -30,6 +30,8 @@ export interface ParentState<M> {
   readonly issued: bigint;
   /** Levels of the leveled domains after the parent (poi/levels.ts): the update is scored at these. */
   readonly levels: readonly number[];
+  /** Blocks since the last block that changed the model, up to the parent (capacity growth rule). */
+  readonly blocksSinceModelChange: number;
 }
 
 export interface BlockTransitionResult<M> {
@@ -58,6 +60,7 @@ export async function validateBlockTransition<M>(
         b.hash,
         parent.levels,
         params,
+        parent.blocksSinceModelChange,
       )
     : null;
   const connect = connectBlock(

@@ -325,6 +325,12 @@ export class Chain<M = unknown> {
     return this.deps.db.getCoin(op);
   }
 
+  /** Blocks since the last one that changed the model, up to the tip (capped at growthStallBlocks). */
+  blocksSinceModelChange(): number {
+    this.ensureStarted();
+    return this.core.blocksSinceModelChange(this.core.index.tip);
+  }
+
   /** The model after the best tip. */
   getTipModel(): M {
     this.ensureStarted();

@@ -95,6 +95,7 @@ export class ChainCore<M> {
           b.hash,
           parent.levels.levels,
           params,
+          this.blocksSinceModelChange(parent),
         );
         improvementPpm = imp.improvementPpm;
         model = imp.model;
@@ -131,6 +132,23 @@ export class ChainCore<M> {
     if (model !== null) this.models.remember(header.modelHash, model);
     this.recent.set(toHex(b.hash), b);
     return entry;
+  }
+
+  /**
+   * Blocks since the last block that changed the model, counting back from `parent` (genesis
+   * counts as a change); stops counting at params.growthStallBlocks, which is all the rule needs.
+   */
+  blocksSinceModelChange(parent: ChainEntry): number {
+    const cap = this.deps.params.growthStallBlocks;
+    let n = 0;
+    let e = parent;
+    while (e.height > 0 && n < cap) {
+      const p = this.index.parentOf(e);
+      if (!equalBytes(e.modelHash, p.modelHash)) break;
+      n++;
+      e = p;
+    }
+    return n;
   }
 
   /** Level state after a child of `parent` (consensus poi/levels.ts). */
@@ -241,6 +259,7 @@ export class ChainCore<M> {
         model: () => tipModel,
         issued: parent.issuedAfter,
         levels: parent.levels.levels,
+        blocksSinceModelChange: this.blocksSinceModelChange(parent),
       },
       this.headerContext(parent, this.deps.clock()),
       view,

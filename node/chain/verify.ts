@@ -84,6 +84,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   let modelHash = params.genesis.modelHash;
   let issued = 0n;
   let levels = initialLevelState(evaluator.maxLevels.length);
+  let lastModelChange = 0;
   let weight = blockWeight(workFromBits(genesis.block.header.bits), 0, params);
   const times: number[] = [genesis.block.header.time];
   let prevBits = genesis.block.header.bits;
@@ -127,7 +128,14 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     try {
       res = await validateBlockTransition(
         b,
-        { height: h - 1, modelHash, model: () => parentModel, issued, levels: levels.levels },
+        {
+          height: h - 1,
+          modelHash,
+          model: () => parentModel,
+          issued,
+          levels: levels.levels,
+          blocksSinceModelChange: Math.min(h - 1 - lastModelChange, params.growthStallBlocks),
+        },
         headerCtx,
         new CoinView(utxo),
         { params, evaluator, verifier },
@@ -153,6 +161,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     if (res.improvement) {
       model = res.improvement.model;
       modelHash = res.improvement.modelHash;
+      lastModelChange = h;
     }
     const after = model;
     levels = levelStateAfter(evaluator, levels, h, hash, () => after, params);

@@ -17,6 +17,9 @@
  * until `minContributors` signers have pooled a delta, or `collectMs` has passed since the first
  * one arrived (generatetoaddress asks with `immediate`).
  * Proposals are cached per (tip model, pool contents).
+ * Growth: when no update could be proposed and the model has not changed for growthStallBlocks
+ * blocks, the proposer offers a capacity-growth update instead (consensus poi/improvement.ts),
+ * so that a saturated model gets new units to train.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -69,6 +72,8 @@ export interface UpdateProposerDeps {
   getTipModel(): unknown;
   /** Levels of the generated domains after the tip (what an update on it is scored at). */
   getTipLevels(): readonly number[];
+  /** Blocks since the last block that changed the model, up to the tip (capped at growthStallBlocks). */
+  getBlocksSinceModelChange(): number;
   readonly logger: Logger;
 }
 
@@ -101,14 +106,14 @@ export class UpdateProposer implements MinerUpdateSource {
   }
 
   proposal(ctx: NextBlockContext, opts: { readonly immediate?: boolean } = {}): TemplateUpdate | null {
-    if (!opts.immediate && !this.collected(ctx.modelHash)) return null;
+    if (!opts.immediate && !this.collected(ctx.modelHash)) return this.growth(ctx.modelHash);
     const revision = this.deps.pool.stats().received;
     const levels = this.deps.getTipLevels();
     const key = levels.join(',');
     const c = this.cache;
     if (c && c.revision === revision && c.levels === key && equalBytes(c.base, ctx.modelHash))
       return c.proposal;
-    const proposal = this.build(ctx.modelHash, levels);
+    const proposal = this.build(ctx.modelHash, levels) ?? this.growth(ctx.modelHash);
     this.cache = { base: ctx.modelHash, levels: key, revision, proposal };
     return proposal;
   }
@@ -130,6 +135,29 @@ export class UpdateProposer implements MinerUpdateSource {
     const u = block.update;
     if (!u) return true;
     return this.improvement(u, block.header.modelHash, blockHash) !== null;
+  }
+
+  /** A capacity-growth update on `base` when the rule allows one, else null. */
+  private growth(base: Hash): TemplateUpdate | null {
+    const { params, evaluator } = this.deps;
+    if (this.deps.getBlocksSinceModelChange() < params.growthStallBlocks) return null;
+    const parent = this.deps.getTipModel();
+    if (!equalBytes(evaluator.modelHash(parent), base)) return null;
+    const grown = evaluator.grow(parent);
+    if (grown === null) return null;
+    this.deps.logger.info(
+      { stalledBlocks: this.deps.getBlocksSinceModelChange() },
+      'proposing capacity growth',
+    );
+    const update: ModelUpdate = {
+      baseModelHash: base,
+      claimedPpm: 0,
+      levels: [...this.deps.getTipLevels()],
+      grow: true,
+      delta: new Uint8Array(0),
+      contributors: [],
+    };
+    return { update, modelHash: evaluator.modelHash(grown) };
   }
 
   private build(base: Hash, levels: readonly number[]): TemplateUpdate | null {
@@ -181,6 +209,7 @@ export class UpdateProposer implements MinerUpdateSource {
       baseModelHash: base,
       claimedPpm: claim,
       levels: [...levels],
+      grow: false,
       delta: encoded,
       contributors: creditContributors(verified),
     };
@@ -202,7 +231,9 @@ export class UpdateProposer implements MinerUpdateSource {
         blockHash,
         this.deps.getTipLevels(),
         this.deps.params,
+        this.deps.getBlocksSinceModelChange(),
       );
+      if (update.grow) return 0;
       return r.improvementPpm >= this.deps.params.minImprovementPpm ? r.improvementPpm : null;
     } catch (e) {
       if (e instanceof VerdictError) return null;

@@ -63,6 +63,7 @@ async function blockConnect(): Promise<void> {
           model: () => linearEvaluator.initialModel(),
           issued,
           levels: [],
+          blocksSinceModelChange: 0,
         },
         { expectedBits: linearDevnet.powLimitBits, medianTimePast: mtp, now: b.block.header.time },
         view,

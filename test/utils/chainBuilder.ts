@@ -132,6 +132,8 @@ export interface NextBlockOptions {
     claimedPpm?: number;
     /** Levels the update names (default none: the linear model has no leveled domain). */
     levels?: readonly number[];
+    /** A capacity-growth update (the linear model cannot grow). */
+    grow?: boolean;
   } | null;
   miner?: KeyPair;
   /** Extra fees the coinbase may claim (sum of txs' fees; computed by the caller). */
@@ -181,10 +183,12 @@ export class TestChain {
         baseModelHash: modelHash,
         claimedPpm: opts.update.claimedPpm ?? this.params.minImprovementPpm,
         levels: opts.update.levels ?? [],
+        grow: opts.update.grow ?? false,
         delta: opts.update.delta,
         contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
       };
-      const next = linearEvaluator.applyDelta(tip.model, opts.update.delta);
+      // (the linear model cannot grow: a growth update keeps the model)
+      const next = update.grow ? tip.model : linearEvaluator.applyDelta(tip.model, opts.update.delta);
       modelHash = linearEvaluator.modelHash(next);
     }
     // By default the coinbase claims the reward (with the update's claimed bonus) plus fees and
@@ -241,6 +245,7 @@ export class TestChain {
         model: () => tip.model,
         issued: tip.issued,
         levels: [],
+        blocksSinceModelChange: 0,
       },
       { expectedBits: this.params.powLimitBits, medianTimePast: mtp, now: now ?? b.block.header.time },
       view,

@@ -178,6 +178,7 @@ async function main(): Promise<void> {
         baseModelHash: ctx.modelHash,
         claimedPpm: params.minImprovementPpm,
         levels: [],
+        grow: false,
         delta,
         contributors: [{ pubKeyHash: miner.pkh, samples: 100 }],
       };

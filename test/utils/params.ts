@@ -32,6 +32,7 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     evalSamples: 256,
     significanceZ100: 300,
     levelWindow: 10,
+    growthStallBlocks: 20,
     levelCheckSamples: 64,
     levelBoundPermille: 900,
     levelHoldChecks: 2,

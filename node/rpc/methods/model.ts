@@ -6,12 +6,15 @@
 import { z } from 'zod';
 import { evaluationSeed, toHex } from '../../../consensus/index.js';
 import {
+  archAt,
   DOMAINS,
   generateText,
   LEVELED_DOMAINS,
   MAX_GENERATE_CHARS,
+  MAX_GROWTH,
   MAX_PROMPT_CHARS,
   MODEL_VERSION,
+  modelGrowth,
   type NetworkModel,
   parameterCount,
   predictMath,
@@ -51,7 +54,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
     defineMethod({
       name: 'getmodelinfo',
       description:
-        'Returns the chain model: hash, architecture version, parameter count, number of verified updates on the best chain and their total improvement, and per domain (lm: next character of English text and source code; math: generated arithmetic) its difficulty level, its held-out accuracy and its score on a fresh evaluation sample seeded by the tip hash.',
+        'Returns the chain model: hash, architecture version, capacity growth steps taken (of maxgrowth) and blocks since the model last changed, parameter count, number of verified updates on the best chain and their total improvement, and per domain (lm: next character of English text and source code; math: generated arithmetic) its difficulty level, its held-out accuracy and its score on a fresh evaluation sample seeded by the tip hash.',
       params: [],
       handler: () => {
         const tip = node.chain.tip;
@@ -67,6 +70,8 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
           }
         }
         const model = node.chain.getTipModel();
+        const growth = modelGrowth(model as NetworkModel);
+        const arch = archAt(growth);
         const levels = tip.levels.levels;
         const n = node.params.evalSamples;
         const sample = node.evaluator.scoreByDomain(model, evaluationSeed(tip.hash), n, levels);
@@ -77,7 +82,10 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
           modelhash: toHex(tip.modelHash),
           height: tip.height,
           modelversion: MODEL_VERSION,
-          parameters: parameterCount(),
+          parameters: parameterCount(arch),
+          growth,
+          maxgrowth: MAX_GROWTH,
+          blockssincemodelchange: node.chain.blocksSinceModelChange(),
           kernel: node.evaluator.kernelName(),
           updates,
           totalimprovementppm: total,
@@ -89,6 +97,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
             const h = held.find((d) => d.domain === domain)!;
             return {
               domain,
+              hidden: arch[DOMAINS.indexOf(domain)]!.layers[0]!.outputs,
               level: li >= 0 ? (levels[li] ?? 0) : null,
               levelstreak: li >= 0 ? (tip.levels.streaks[li] ?? 0) : null,
               heldout: { correct: h.correct, total: h.total, accuracy: accuracy(h.correct, h.total) },

@@ -15,6 +15,8 @@ import {
  */
 function stub(c: Comparison, maxLevels: readonly number[] = [7]): Evaluator<number> {
   return {
+    // a model "grows" from size m to m + 10, up to 20
+    grow: (m) => (m + 10 <= 20 ? m + 10 : null),
     applyDelta: (p, d) => p + d.length,
     modelHash: (m) => sha256d(Uint8Array.of(m)),
     score: () => 0,
@@ -33,21 +35,40 @@ const parentHash = sha256d(Uint8Array.of(0));
 const childHash = sha256d(Uint8Array.of(1));
 
 function update(claimedPpm: number, levels: readonly number[] = [0]): ModelUpdate {
-  return { baseModelHash: parentHash, claimedPpm, levels, delta: Uint8Array.of(1), contributors: [] };
+  return {
+    baseModelHash: parentHash,
+    claimedPpm,
+    levels,
+    grow: false,
+    delta: Uint8Array.of(1),
+    contributors: [],
+  };
 }
 
-function run(c: Comparison, u: ModelUpdate, levels: readonly number[] = [0]) {
+/** Verifies `u` on the model `from` (hash of [from]); a growth block commits to the grown model. */
+function run(c: Comparison, u: ModelUpdate, levels: readonly number[] = [0], since = 0, from = parent) {
+  const fromHash = sha256d(Uint8Array.of(from));
   return verifyImprovement(
     stub(c),
-    parent,
-    parentHash,
-    u,
-    childHash,
+    from,
+    fromHash,
+    { ...u, baseModelHash: fromHash },
+    u.grow ? sha256d(Uint8Array.of(from + 10)) : sha256d(Uint8Array.of(from + u.delta.length)),
     new Uint8Array(32),
     levels,
     devnetParams,
+    since,
   );
 }
+
+const growth: ModelUpdate = {
+  baseModelHash: parentHash,
+  claimedPpm: 0,
+  levels: [0],
+  grow: true,
+  delta: new Uint8Array(0),
+  contributors: [],
+};
 
 function reason(f: () => unknown): string {
   try {
@@ -130,5 +151,60 @@ describe('proof of improvement: significance and levels', () => {
       reason(() => run(cmp(600, 400), update(1000, [1]), [1])),
       'accepted',
     );
+  });
+
+  it('capacity growth: valid after growthStallBlocks without a model change, unscored, no bonus', () => {
+    const stall = devnetParams.growthStallBlocks;
+    const r = run(cmp(0, 0), growth, [0], stall);
+    assert.equal(r.model, parent + 10);
+    assert.equal(r.improvementPpm, 0);
+  });
+
+  it('bad-model-growth: growing before the model stalled, past the maximum size, or with a delta, claim or contributors', () => {
+    const stall = devnetParams.growthStallBlocks;
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], stall - 1)),
+      'bad-model-growth',
+    );
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], stall, 20)),
+      'bad-model-growth',
+    );
+    const withDelta = { ...growth, delta: Uint8Array.of(1) };
+    assert.equal(
+      reason(() => run(cmp(0, 0), withDelta, [0], stall)),
+      'bad-model-growth',
+    );
+    assert.equal(
+      reason(() => run(cmp(0, 0), { ...growth, claimedPpm: 1000 }, [0], stall)),
+      'bad-model-growth',
+    );
+    const c = { pubKeyHash: new Uint8Array(20), samples: 1 };
+    assert.equal(
+      reason(() => run(cmp(0, 0), { ...growth, contributors: [c] }, [0], stall)),
+      'bad-model-growth',
+    );
+    // the levels are checked on growth updates too
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [1], stall)),
+      'bad-model-level',
+    );
+  });
+
+  it('bad-model-hash: a growth block committing to another model than the grown one', () => {
+    const stall = devnetParams.growthStallBlocks;
+    const r = () =>
+      verifyImprovement(
+        stub(cmp(0, 0)),
+        parent,
+        parentHash,
+        growth,
+        childHash,
+        new Uint8Array(32),
+        [0],
+        devnetParams,
+        stall,
+      );
+    assert.equal(reason(r), 'bad-model-hash');
   });
 });

@@ -372,6 +372,11 @@ describe('proof of improvement in blocks', () => {
     await rejects(c.buildBlock({ update: { delta, levels: [1] } }), 'bad-model-level');
   });
 
+  it('bad-model-growth: a capacity-growth update before the model stalled (or on a model that cannot grow)', async () => {
+    const growth = { delta: new Uint8Array(0), grow: true, claimedPpm: 0, contributors: [] };
+    await rejects(c.buildBlock({ update: growth }), 'bad-model-growth');
+  });
+
   it('bad-model-hash: header claims a different model than the update produces', async () => {
     const b = c.buildBlock({
       update: { delta: improvingDelta(c.tip.model) },
