@@ -115,7 +115,7 @@ export class QenexNode {
         evaluator: this.evaluator,
         getTipModel: () => this.chain.getTipModel(),
         getTipLevels: () => this.chain.tip.levels.levels,
-        getBlocksSinceModelChange: () => this.chain.blocksSinceModelChange(),
+        getGrowthWindow: () => this.chain.growthWindow(),
         logger: this.logger.child({ module: 'proposer' }),
       },
     );

@@ -132,7 +132,7 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       let newScore = 0;
       let parentOnly = 0;
       let childOnly = 0;
-      DOMAINS.forEach((_, i) => {
+      const byDomain = DOMAINS.map((_, i) => {
         const set = batch.domains[i]!;
         const ph = parent.heads[i]!;
         const ch = child.heads[i]!;
@@ -140,12 +140,14 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
           const c = k.scoreHead(ph, set);
           parentScore += c;
           newScore += c;
-          return;
+          return { parent: c, child: c };
         }
         const pp = new Uint8Array(set.n);
         const cp = new Uint8Array(set.n);
-        parentScore += k.scoreHead(ph, set, pp);
-        newScore += k.scoreHead(ch, set, cp);
+        const p = k.scoreHead(ph, set, pp);
+        const c = k.scoreHead(ch, set, cp);
+        parentScore += p;
+        newScore += c;
         for (let r = 0; r < set.n; r++) {
           const label = set.labels[r];
           const pr = pp[r] === label;
@@ -153,9 +155,11 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
           if (pr && !cr) parentOnly++;
           else if (cr && !pr) childOnly++;
         }
+        return { parent: p, child: c };
       });
-      return { parentScore, newScore, parentOnly, childOnly };
+      return { parentScore, newScore, parentOnly, childOnly, byDomain };
     },
+    domains: DOMAINS.length,
     maxLevels: LEVELED_DOMAINS.map(() => MATH_MAX_LEVEL),
     levelCheck(model, seed, count, levels) {
       checkCount(count);

@@ -97,10 +97,11 @@ export const linearEvaluator: Evaluator<LinearModel> = {
       if (p && !c) parentOnly++;
       if (c && !p) childOnly++;
     }
-    return { parentScore, newScore, parentOnly, childOnly };
+    return { parentScore, newScore, parentOnly, childOnly, byDomain: [{ parent: parentScore, child: newScore }] };
   },
   // The linear model has a fixed size.
   grow: () => null,
+  domains: 1,
   // The linear task has no generated domain with a level.
   maxLevels: [],
   levelCheck: () => [],

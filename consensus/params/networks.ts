@@ -57,8 +57,9 @@ export const mainParams: NetworkParams = freeze({
   noRetargeting: false,
   // a level check every 120 blocks (one hour at 30 s)
   levelWindow: 120,
-  // growth after 120 blocks (an hour) without a model change
+  // growth when a domain gained < 0.1% over 120 blocks (an hour)
   growthStallBlocks: 120,
+  growthStallPpm: 1_000,
   genesisPubKeyHash: fromHex('4d14c9a4fecda18552b3c253097ebac6c7595ef2'),
   genesis: {
     version: 1,
@@ -83,8 +84,9 @@ export const testParams: NetworkParams = freeze({
   noRetargeting: false,
   // a level check every 120 blocks (one hour at 30 s)
   levelWindow: 120,
-  // growth after 120 blocks (an hour) without a model change
+  // growth when a domain gained < 0.1% over 120 blocks (an hour)
   growthStallBlocks: 120,
+  growthStallPpm: 1_000,
   genesisPubKeyHash: fromHex('ec330d1e09d1c0f2729f13c6d5b1f5da31f9b28e'),
   genesis: {
     version: 1,
@@ -110,8 +112,9 @@ export const devnetParams: NetworkParams = freeze({
   noRetargeting: true,
   // a level check every 60 blocks (two minutes at 2 s)
   levelWindow: 60,
-  // growth after 90 blocks (three minutes) without a model change
+  // growth when a domain gained < 0.1% over 90 blocks (three minutes)
   growthStallBlocks: 90,
+  growthStallPpm: 1_000,
   genesisPubKeyHash: fromHex('ae2acea905313bc8f7985cc30c32da4e7494cda4'),
   genesis: {
     version: 1,

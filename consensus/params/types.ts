@@ -57,10 +57,12 @@ export interface NetworkParams {
   readonly significanceZ100: number;
 
   /**
-   * Capacity growth: an update may widen the model (evaluator.grow) only when this many blocks or
-   * more have passed since the last block that changed the model (poi/improvement.ts).
+   * Capacity growth (poi/growth.ts): an update may widen the model (evaluator.grow) only when no
+   * growth happened in the last `growthStallBlocks` blocks and, over those blocks, some domain's
+   * verified gain sums to less than `growthStallPpm` (that domain stalled).
    */
   readonly growthStallBlocks: number;
+  readonly growthStallPpm: number;
 
   // --- difficulty levels of generated domains (poi/levels.ts) ---
   /** A level check runs at every height that is a multiple of this. */

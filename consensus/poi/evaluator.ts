@@ -19,6 +19,8 @@ export interface Comparison {
   readonly parentOnly: number;
   /** Samples the child answers correctly and the parent does not. */
   readonly childOnly: number;
+  /** Correct answers of parent and child per domain (their sums are parentScore and newScore). */
+  readonly byDomain: readonly { readonly parent: number; readonly child: number }[];
 }
 
 export interface Evaluator<M> {
@@ -37,6 +39,8 @@ export interface Evaluator<M> {
    * samples on which exactly one of them is right (childOnly − parentOnly = newScore − parentScore).
    */
   compare(parent: M, child: M, seed: Hash, count: number, levels: readonly number[]): Comparison;
+  /** Number of domains the score is made of (Comparison.byDomain has one entry per domain). */
+  readonly domains: number;
   /** Highest level of each leveled domain (its length is the number of leveled domains). */
   readonly maxLevels: readonly number[];
   /**

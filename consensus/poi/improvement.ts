@@ -22,14 +22,15 @@
  * widen it: `grow` set, empty delta, claim 0, no contributors; the model after the block must be
  * evaluator.grow(parent), which computes exactly the parent's function (new units with zero
  * outgoing weights), so nothing is scored and the block earns no bonus and no extra weight. It is
- * valid only when at least `growthStallBlocks` blocks have passed since the last block that
- * changed the model and the evaluator can still grow (bounded size) (`bad-model-growth`).
+ * valid only when some domain has stalled (poi/growth.ts) and the evaluator can still grow
+ * (bounded size) (`bad-model-growth`).
  */
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
 import { equalBytes, type Hash, taggedHash } from '../primitives/hash.js';
 import type { ModelUpdate } from '../primitives/modelUpdate.js';
 import type { Comparison, Evaluator } from './evaluator.js';
+import { domainGainsPpm, type GrowthWindow, growthAllowed } from './growth.js';
 import { sameLevels } from './levels.js';
 
 const PPM = 1_000_000;
@@ -48,6 +49,8 @@ export interface ImprovementResult<M> {
   /** Samples only the parent / only the child answers correctly. */
   readonly parentOnly: number;
   readonly childOnly: number;
+  /** Verified gain per domain, ppm of evalSamples (empty for a growth update). */
+  readonly gainPpm: readonly number[];
 }
 
 export function measureImprovement(parentScore: number, newScore: number, count: number): number {
@@ -82,8 +85,8 @@ export function verifyImprovement<M>(
   blockHash: Hash,
   levels: readonly number[],
   params: NetworkParams,
-  /** Blocks since the last block that changed the model, up to the parent (0: growth not allowed). */
-  blocksSinceModelChange = 0,
+  /** The growth window up to the parent (poi/growth.ts); null: growth not allowed. */
+  growth: GrowthWindow | null = null,
 ): ImprovementResult<M> {
   if (!equalBytes(update.baseModelHash, parentModelHash)) {
     throw new VerdictError('bad-model-base', 'update is not against the parent model');
@@ -94,8 +97,7 @@ export function verifyImprovement<M>(
       `update is scored at levels [${update.levels.join(',')}], the chain is at [${levels.join(',')}]`,
     );
   }
-  if (update.grow)
-    return verifyGrowth(evaluator, parent, update, headerModelHash, params, blocksSinceModelChange);
+  if (update.grow) return verifyGrowth(evaluator, parent, update, headerModelHash, params, growth);
   const model = evaluator.applyDelta(parent, update.delta);
   const modelHash = evaluator.modelHash(model);
   if (!equalBytes(modelHash, headerModelHash)) {
@@ -127,7 +129,8 @@ export function verifyImprovement<M>(
       `update claims ${update.claimedPpm} ppm, measured ${improvementPpm} ppm (${parentScore} → ${newScore} of ${n})`,
     );
   }
-  return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly };
+  const gainPpm = domainGainsPpm(cmp.byDomain, n);
+  return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly, gainPpm };
 }
 
 function verifyGrowth<M>(
@@ -136,15 +139,18 @@ function verifyGrowth<M>(
   update: ModelUpdate,
   headerModelHash: Hash,
   params: NetworkParams,
-  blocksSinceModelChange: number,
+  growth: GrowthWindow | null,
 ): ImprovementResult<M> {
   if (update.delta.length !== 0 || update.claimedPpm !== 0 || update.contributors.length !== 0) {
     throw new VerdictError('bad-model-growth', 'a growth update has no delta, no claim and no contributors');
   }
-  if (blocksSinceModelChange < params.growthStallBlocks) {
+  if (growth === null || !growthAllowed(growth, params)) {
+    const why = growth
+      ? `${growth.sinceGrowth} blocks since the last growth, window gains [${growth.gainPpm.join(', ')}] ppm`
+      : 'no growth window';
     throw new VerdictError(
       'bad-model-growth',
-      `growth after ${blocksSinceModelChange} blocks without a model change, needs ${params.growthStallBlocks}`,
+      `no domain stalled (${why}; needs ${params.growthStallBlocks} blocks and a gain < ${params.growthStallPpm} ppm)`,
     );
   }
   const model = evaluator.grow(parent);
@@ -153,5 +159,14 @@ function verifyGrowth<M>(
   if (!equalBytes(modelHash, headerModelHash)) {
     throw new VerdictError('bad-model-hash', 'header model hash differs from the grown model');
   }
-  return { model, modelHash, parentScore: 0, newScore: 0, improvementPpm: 0, parentOnly: 0, childOnly: 0 };
+  return {
+    model,
+    modelHash,
+    parentScore: 0,
+    newScore: 0,
+    improvementPpm: 0,
+    parentOnly: 0,
+    childOnly: 0,
+    gainPpm: [],
+  };
 }

@@ -1,3 +1,4 @@
 export type { Comparison, Evaluator } from './evaluator.js';
+export * from './growth.js';
 export * from './improvement.js';
 export * from './levels.js';

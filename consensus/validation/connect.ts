@@ -11,6 +11,7 @@ import type { SigVerifier } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
 import type { Evaluator } from '../poi/evaluator.js';
+import type { GrowthWindow } from '../poi/growth.js';
 import { type ImprovementResult, verifyImprovement } from '../poi/improvement.js';
 import type { BlockWithIds } from '../primitives/block.js';
 import type { Hash } from '../primitives/hash.js';
@@ -30,8 +31,8 @@ export interface ParentState<M> {
   readonly issued: bigint;
   /** Levels of the leveled domains after the parent (poi/levels.ts): the update is scored at these. */
   readonly levels: readonly number[];
-  /** Blocks since the last block that changed the model, up to the parent (capacity growth rule). */
-  readonly blocksSinceModelChange: number;
+  /** The capacity-growth window up to the parent (poi/growth.ts); null: growth not allowed. */
+  readonly growth: GrowthWindow | null;
 }
 
 export interface BlockTransitionResult<M> {
@@ -60,7 +61,7 @@ export async function validateBlockTransition<M>(
         b.hash,
         parent.levels,
         params,
-        parent.blocksSinceModelChange,
+        parent.growth,
       )
     : null;
   const connect = connectBlock(

@@ -12,6 +12,7 @@ import {
   checkBlockSanity,
   encodeBlock,
   equalBytes,
+  type GrowthWindow,
   genesisBlock,
   type Hash,
   type NetworkParams,
@@ -325,10 +326,10 @@ export class Chain<M = unknown> {
     return this.deps.db.getCoin(op);
   }
 
-  /** Blocks since the last one that changed the model, up to the tip (capped at growthStallBlocks). */
-  blocksSinceModelChange(): number {
+  /** The capacity-growth window up to the tip (consensus poi/growth.ts). */
+  growthWindow(): GrowthWindow {
     this.ensureStarted();
-    return this.core.blocksSinceModelChange(this.core.index.tip);
+    return this.core.growthWindow(this.core.index.tip);
   }
 
   /** The model after the best tip. */

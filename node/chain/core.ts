@@ -14,6 +14,7 @@ import {
   checkHeaderContext,
   encodeBlock,
   equalBytes,
+  type GrowthWindow,
   type HeaderContext,
   isLevelCheckHeight,
   type LevelState,
@@ -81,6 +82,8 @@ export class ChainCore<M> {
     const { params, evaluator } = this.deps;
     const header = b.block.header;
     let improvementPpm = 0;
+    let gainPpm: readonly number[] = [];
+    let grew = false;
     let model: M | null = null;
     try {
       checkHeaderContext(header, this.headerContext(parent, this.deps.clock()), params);
@@ -95,10 +98,12 @@ export class ChainCore<M> {
           b.hash,
           parent.levels.levels,
           params,
-          this.blocksSinceModelChange(parent),
+          this.growthWindow(parent),
         );
         improvementPpm = imp.improvementPpm;
         model = imp.model;
+        gainPpm = imp.gainPpm;
+        grew = b.block.update.grow;
       } else if (!equalBytes(header.modelHash, parent.modelHash)) {
         throw new VerdictError('bad-model-hash', 'block without an update must keep the parent model hash');
       }
@@ -124,6 +129,8 @@ export class ChainCore<M> {
       size: b.size,
       invalidReason: null,
       levels,
+      gainPpm,
+      grew,
     };
     const batch = this.deps.db.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
     if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
@@ -135,20 +142,25 @@ export class ChainCore<M> {
   }
 
   /**
-   * Blocks since the last block that changed the model, counting back from `parent` (genesis
-   * counts as a change); stops counting at params.growthStallBlocks, which is all the rule needs.
+   * The capacity-growth window up to `parent` (consensus poi/growth.ts): the last
+   * growthStallBlocks blocks, their per-domain gains summed, and how many of them came after the
+   * last growth block (or genesis).
    */
-  blocksSinceModelChange(parent: ChainEntry): number {
+  growthWindow(parent: ChainEntry): GrowthWindow {
     const cap = this.deps.params.growthStallBlocks;
-    let n = 0;
+    const gainPpm: number[] = new Array(this.deps.evaluator.domains).fill(0);
+    let sinceGrowth = 0;
+    let grewSeen = false;
     let e = parent;
-    while (e.height > 0 && n < cap) {
-      const p = this.index.parentOf(e);
-      if (!equalBytes(e.modelHash, p.modelHash)) break;
-      n++;
-      e = p;
+    for (let n = 0; n < cap && e.height > 0; n++) {
+      if (e.grew) grewSeen = true;
+      if (!grewSeen) sinceGrowth++;
+      e.gainPpm.forEach((g, d) => {
+        gainPpm[d] = (gainPpm[d] ?? 0) + g;
+      });
+      e = this.index.parentOf(e);
     }
-    return n;
+    return { sinceGrowth, gainPpm };
   }
 
   /** Level state after a child of `parent` (consensus poi/levels.ts). */
@@ -184,6 +196,8 @@ export class ChainCore<M> {
       size: b.size,
       invalidReason: reason,
       levels: parent.levels,
+      gainPpm: [],
+      grew: false,
     };
     await this.deps.db.batch().putEntry(entry).write();
     this.index.add(entry);
@@ -259,7 +273,7 @@ export class ChainCore<M> {
         model: () => tipModel,
         issued: parent.issuedAfter,
         levels: parent.levels.levels,
-        blocksSinceModelChange: this.blocksSinceModelChange(parent),
+        growth: this.growthWindow(parent),
       },
       this.headerContext(parent, this.deps.clock()),
       view,

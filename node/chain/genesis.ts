@@ -28,5 +28,7 @@ export function genesisEntry(genesis: BlockWithIds, params: NetworkParams, level
     size: genesis.size,
     invalidReason: null,
     levels: initialLevelState(levelDomains),
+    gainPpm: [],
+    grew: false,
   };
 }

@@ -14,6 +14,7 @@ import {
   type Evaluator,
   encodeUndo,
   equalBytes,
+  type GrowthWindow,
   genesisBlock,
   type Hash,
   initialLevelState,
@@ -84,7 +85,9 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   let modelHash = params.genesis.modelHash;
   let issued = 0n;
   let levels = initialLevelState(evaluator.maxLevels.length);
-  let lastModelChange = 0;
+  // per height: the block's per-domain gains and whether it grew the model (growth windows)
+  const gains: (readonly number[])[] = [[]];
+  const grew: boolean[] = [false];
   let weight = blockWeight(workFromBits(genesis.block.header.bits), 0, params);
   const times: number[] = [genesis.block.header.time];
   let prevBits = genesis.block.header.bits;
@@ -134,7 +137,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
           model: () => parentModel,
           issued,
           levels: levels.levels,
-          blocksSinceModelChange: Math.min(h - 1 - lastModelChange, params.growthStallBlocks),
+          growth: growthWindowAt(gains, grew, h - 1, evaluator.domains, params),
         },
         headerCtx,
         new CoinView(utxo),
@@ -161,8 +164,15 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     if (res.improvement) {
       model = res.improvement.model;
       modelHash = res.improvement.modelHash;
-      lastModelChange = h;
     }
+    const blockGains = res.improvement?.gainPpm ?? [];
+    const blockGrew = b.block.update?.grow ?? false;
+    gains.push(blockGains);
+    grew.push(blockGrew);
+    if (entry.grew !== blockGrew || entry.gainPpm.join(',') !== blockGains.join(','))
+      bad(
+        `${at}: entry gains [${entry.gainPpm.join(',')}] / grew ${entry.grew} != replay [${blockGains.join(',')}] / ${blockGrew}`,
+      );
     const after = model;
     levels = levelStateAfter(evaluator, levels, h, hash, () => after, params);
     if (!sameLevelState(entry.levels, levels))
@@ -235,4 +245,25 @@ function compareUtxo(
     }
   }
   if (n > MAX_LISTED) bad(`... ${n - MAX_LISTED} more UTXO differences`);
+}
+
+/** The growth window up to height `top` of a replayed chain (the node's ChainCore.growthWindow). */
+function growthWindowAt(
+  gains: readonly (readonly number[])[],
+  grew: readonly boolean[],
+  top: number,
+  domains: number,
+  params: NetworkParams,
+): GrowthWindow {
+  const gainPpm: number[] = new Array(domains).fill(0);
+  let sinceGrowth = 0;
+  let grewSeen = false;
+  for (let h = top, n = 0; n < params.growthStallBlocks && h > 0; n++, h--) {
+    if (grew[h]) grewSeen = true;
+    if (!grewSeen) sinceGrowth++;
+    gains[h]!.forEach((g, d) => {
+      gainPpm[d] = (gainPpm[d] ?? 0) + g;
+    });
+  }
+  return { sinceGrowth, gainPpm };
 }

@@ -73,6 +73,9 @@ export function encodeEntry(e: ChainEntry): Uint8Array {
   e.levels.levels.forEach((l, i) => {
     w.u16(l).u8(e.levels.streaks[i] ?? 0);
   });
+  w.u8(e.gainPpm.length);
+  for (const g of e.gainPpm) w.u32(g >>> 0);
+  w.u8(e.grew ? 1 : 0);
   if (e.status === 'invalid') {
     if (!e.invalidReason) throw corrupt('entry', 'invalid entry without a reason');
     w.varbytes(new TextEncoder().encode(e.invalidReason));
@@ -105,6 +108,12 @@ export function decodeEntry(bytes: Uint8Array): ChainEntry {
       levels.push(r.u16());
       streaks.push(r.u8());
     }
+    const nGains = r.u8();
+    if (nGains > MAX_LEVEL_DOMAINS) throw corrupt('entry', `${nGains} domain gains`);
+    const gainPpm: number[] = [];
+    for (let i = 0; i < nGains; i++) gainPpm.push(r.u32() | 0);
+    const grewByte = r.u8();
+    if (grewByte > 1) throw corrupt('entry', `grew flag ${grewByte}`);
     let invalidReason: VerdictReason | null = null;
     if (status === 'invalid') {
       const s = new TextDecoder().decode(r.varbytes('invalid reason', 64));
@@ -128,6 +137,8 @@ export function decodeEntry(bytes: Uint8Array): ChainEntry {
       size,
       invalidReason,
       levels: { levels, streaks },
+      gainPpm,
+      grew: grewByte === 1,
     };
   });
 }

@@ -43,6 +43,10 @@ export interface ChainEntry {
   readonly invalidReason: VerdictReason | null;
   /** Difficulty levels of the generated domains after this block (consensus poi/levels.ts). */
   readonly levels: LevelState;
+  /** Verified gain per domain of this block's update, ppm of evalSamples (empty without one). */
+  readonly gainPpm: readonly number[];
+  /** Whether this block's update grew the model (capacity growth, consensus poi/growth.ts). */
+  readonly grew: boolean;
 }
 
 /** The best-chain pointer ('R'). */

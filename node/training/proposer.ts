@@ -27,6 +27,8 @@ import {
   type Evaluator,
   equalBytes,
   evaluationSeed,
+  type GrowthWindow,
+  growthAllowed,
   type Hash,
   isSignificant,
   type ModelUpdate,
@@ -72,8 +74,8 @@ export interface UpdateProposerDeps {
   getTipModel(): unknown;
   /** Levels of the generated domains after the tip (what an update on it is scored at). */
   getTipLevels(): readonly number[];
-  /** Blocks since the last block that changed the model, up to the tip (capped at growthStallBlocks). */
-  getBlocksSinceModelChange(): number;
+  /** The capacity-growth window up to the tip (consensus poi/growth.ts). */
+  getGrowthWindow(): GrowthWindow;
   readonly logger: Logger;
 }
 
@@ -140,15 +142,13 @@ export class UpdateProposer implements MinerUpdateSource {
   /** A capacity-growth update on `base` when the rule allows one, else null. */
   private growth(base: Hash): TemplateUpdate | null {
     const { params, evaluator } = this.deps;
-    if (this.deps.getBlocksSinceModelChange() < params.growthStallBlocks) return null;
+    const window = this.deps.getGrowthWindow();
+    if (!growthAllowed(window, params)) return null;
     const parent = this.deps.getTipModel();
     if (!equalBytes(evaluator.modelHash(parent), base)) return null;
     const grown = evaluator.grow(parent);
     if (grown === null) return null;
-    this.deps.logger.info(
-      { stalledBlocks: this.deps.getBlocksSinceModelChange() },
-      'proposing capacity growth',
-    );
+    this.deps.logger.info({ windowGainPpm: window.gainPpm }, 'proposing capacity growth');
     const update: ModelUpdate = {
       baseModelHash: base,
       claimedPpm: 0,
@@ -231,7 +231,7 @@ export class UpdateProposer implements MinerUpdateSource {
         blockHash,
         this.deps.getTipLevels(),
         this.deps.params,
-        this.deps.getBlocksSinceModelChange(),
+        this.deps.getGrowthWindow(),
       );
       if (update.grow) return 0;
       return r.improvementPpm >= this.deps.params.minImprovementPpm ? r.improvementPpm : null;

@@ -63,7 +63,7 @@ async function blockConnect(): Promise<void> {
           model: () => linearEvaluator.initialModel(),
           issued,
           levels: [],
-          blocksSinceModelChange: 0,
+          growth: null,
         },
         { expectedBits: linearDevnet.powLimitBits, medianTimePast: mtp, now: b.block.header.time },
         view,

@@ -245,7 +245,7 @@ export class TestChain {
         model: () => tip.model,
         issued: tip.issued,
         levels: [],
-        blocksSinceModelChange: 0,
+        growth: null,
       },
       { expectedBits: this.params.powLimitBits, medianTimePast: mtp, now: now ?? b.block.header.time },
       view,

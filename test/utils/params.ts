@@ -33,6 +33,7 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     significanceZ100: 300,
     levelWindow: 10,
     growthStallBlocks: 20,
+    growthStallPpm: 1_000,
     levelCheckSamples: 64,
     levelBoundPermille: 900,
     levelHoldChecks: 2,

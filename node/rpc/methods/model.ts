@@ -54,7 +54,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
     defineMethod({
       name: 'getmodelinfo',
       description:
-        'Returns the chain model: hash, architecture version, capacity growth steps taken (of maxgrowth) and blocks since the model last changed, parameter count, number of verified updates on the best chain and their total improvement, and per domain (lm: next character of English text and source code; math: generated arithmetic) its difficulty level, its held-out accuracy and its score on a fresh evaluation sample seeded by the tip hash.',
+        'Returns the chain model: hash, architecture version, capacity growth steps taken (of maxgrowth) and the growth window (blocks since the last growth, per-domain verified gain in ppm over the window), parameter count, number of verified updates on the best chain and their total improvement, and per domain (lm: next character of English text and source code; math: generated arithmetic) its difficulty level, its held-out accuracy and its score on a fresh evaluation sample seeded by the tip hash.',
       params: [],
       handler: () => {
         const tip = node.chain.tip;
@@ -85,7 +85,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
           parameters: parameterCount(arch),
           growth,
           maxgrowth: MAX_GROWTH,
-          blockssincemodelchange: node.chain.blocksSinceModelChange(),
+          growthwindow: node.chain.growthWindow(),
           kernel: node.evaluator.kernelName(),
           updates,
           totalimprovementppm: total,

@@ -3,6 +3,7 @@ import {
   type Comparison,
   devnetParams,
   type Evaluator,
+  type GrowthWindow,
   type ModelUpdate,
   sha256d,
   VerdictError,
@@ -21,6 +22,7 @@ function stub(c: Comparison, maxLevels: readonly number[] = [7]): Evaluator<numb
     modelHash: (m) => sha256d(Uint8Array.of(m)),
     score: () => 0,
     compare: () => c,
+    domains: 1,
     maxLevels,
     levelCheck: () => [],
     encodeModel: (m) => Uint8Array.of(m),
@@ -46,7 +48,13 @@ function update(claimedPpm: number, levels: readonly number[] = [0]): ModelUpdat
 }
 
 /** Verifies `u` on the model `from` (hash of [from]); a growth block commits to the grown model. */
-function run(c: Comparison, u: ModelUpdate, levels: readonly number[] = [0], since = 0, from = parent) {
+function run(
+  c: Comparison,
+  u: ModelUpdate,
+  levels: readonly number[] = [0],
+  window: GrowthWindow | null = null,
+  from = parent,
+) {
   const fromHash = sha256d(Uint8Array.of(from));
   return verifyImprovement(
     stub(c),
@@ -57,7 +65,7 @@ function run(c: Comparison, u: ModelUpdate, levels: readonly number[] = [0], sin
     new Uint8Array(32),
     levels,
     devnetParams,
-    since,
+    window,
   );
 }
 
@@ -82,7 +90,13 @@ function reason(f: () => unknown): string {
 
 /** A comparison with `b` child-only and `c` parent-only answers around a base of 8,000 correct. */
 function cmp(b: number, c: number): Comparison {
-  return { parentScore: 8000 + c, newScore: 8000 + b, parentOnly: c, childOnly: b };
+  return {
+    parentScore: 8000 + c,
+    newScore: 8000 + b,
+    parentOnly: c,
+    childOnly: b,
+    byDomain: [{ parent: 8000 + c, child: 8000 + b }],
+  };
 }
 
 describe('proof of improvement: significance and levels', () => {
@@ -153,46 +167,62 @@ describe('proof of improvement: significance and levels', () => {
     );
   });
 
-  it('capacity growth: valid after growthStallBlocks without a model change, unscored, no bonus', () => {
-    const stall = devnetParams.growthStallBlocks;
-    const r = run(cmp(0, 0), growth, [0], stall);
+  const W = devnetParams.growthStallBlocks;
+  /** A window whose only domain gained nothing: stalled. */
+  const stalled: GrowthWindow = { sinceGrowth: W, gainPpm: [0] };
+
+  it('capacity growth: valid once a domain stalled for growthStallBlocks, unscored, no bonus', () => {
+    const r = run(cmp(0, 0), growth, [0], stalled);
     assert.equal(r.model, parent + 10);
     assert.equal(r.improvementPpm, 0);
+    assert.deepEqual(r.gainPpm, []);
+    // one domain below the stall gain is enough
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], { sinceGrowth: W, gainPpm: [50_000, 999] })),
+      'accepted',
+    );
   });
 
-  it('bad-model-growth: growing before the model stalled, past the maximum size, or with a delta, claim or contributors', () => {
-    const stall = devnetParams.growthStallBlocks;
+  it('bad-model-growth: growing while every domain improves, too soon after a growth, past the maximum size, or with a delta, claim or contributors', () => {
+    const improving: GrowthWindow = { sinceGrowth: W, gainPpm: [devnetParams.growthStallPpm] };
     assert.equal(
-      reason(() => run(cmp(0, 0), growth, [0], stall - 1)),
+      reason(() => run(cmp(0, 0), growth, [0], improving)),
       'bad-model-growth',
     );
     assert.equal(
-      reason(() => run(cmp(0, 0), growth, [0], stall, 20)),
+      reason(() => run(cmp(0, 0), growth, [0], { sinceGrowth: W - 1, gainPpm: [0] })),
+      'bad-model-growth',
+    );
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], null)),
+      'bad-model-growth',
+    );
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], stalled, 20)),
       'bad-model-growth',
     );
     const withDelta = { ...growth, delta: Uint8Array.of(1) };
     assert.equal(
-      reason(() => run(cmp(0, 0), withDelta, [0], stall)),
+      reason(() => run(cmp(0, 0), withDelta, [0], stalled)),
       'bad-model-growth',
     );
     assert.equal(
-      reason(() => run(cmp(0, 0), { ...growth, claimedPpm: 1000 }, [0], stall)),
+      reason(() => run(cmp(0, 0), { ...growth, claimedPpm: 1000 }, [0], stalled)),
       'bad-model-growth',
     );
     const c = { pubKeyHash: new Uint8Array(20), samples: 1 };
     assert.equal(
-      reason(() => run(cmp(0, 0), { ...growth, contributors: [c] }, [0], stall)),
+      reason(() => run(cmp(0, 0), { ...growth, contributors: [c] }, [0], stalled)),
       'bad-model-growth',
     );
     // the levels are checked on growth updates too
     assert.equal(
-      reason(() => run(cmp(0, 0), growth, [1], stall)),
+      reason(() => run(cmp(0, 0), growth, [1], stalled)),
       'bad-model-level',
     );
   });
 
   it('bad-model-hash: a growth block committing to another model than the grown one', () => {
-    const stall = devnetParams.growthStallBlocks;
     const r = () =>
       verifyImprovement(
         stub(cmp(0, 0)),
@@ -203,8 +233,13 @@ describe('proof of improvement: significance and levels', () => {
         new Uint8Array(32),
         [0],
         devnetParams,
-        stall,
+        stalled,
       );
     assert.equal(reason(r), 'bad-model-hash');
+  });
+
+  it('records each domain’s verified gain in ppm of the evaluation samples', () => {
+    const r = run(cmp(600, 400), update(1000));
+    assert.deepEqual(r.gainPpm, [Math.floor((200 * 1e6) / n)]);
   });
 });

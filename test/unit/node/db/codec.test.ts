@@ -36,6 +36,8 @@ const entry: ChainEntry = {
   size: 999_999,
   invalidReason: null,
   levels: { levels: [3], streaks: [1] },
+  gainPpm: [12_000, -345],
+  grew: true,
 };
 
 function isCorrupt(e: unknown): boolean {
@@ -59,7 +61,11 @@ describe('node/db codecs and layout', () => {
     assert.throws(() => decodeEntry(Uint8Array.of(...bytes, 0)), isCorrupt);
     assert.throws(() => decodeEntry(bytes.subarray(0, bytes.length - 1)), isCorrupt);
     const badStatus = Uint8Array.from(bytes);
-    badStatus[bytes.length - 5] = 9; // status byte precedes size u32
+    // status u8, size u32, then levels (1 + 3 per domain), gains (1 + 4 per domain), grew u8
+    badStatus[bytes.length - 5 - 4 - 9 - 1] = 9;
+    assert.throws(() => decodeEntry(badStatus), isCorrupt);
+    const badGrew = Uint8Array.from(bytes);
+    badGrew[bytes.length - 1] = 2;
     assert.throws(() => decodeEntry(badStatus), isCorrupt);
     const invalid = encodeEntry({ ...entry, status: 'invalid', invalidReason: 'high-hash' });
     const tampered = Uint8Array.from(invalid);

@@ -58,6 +58,7 @@ describe('UpdateProposer', () => {
       evaluator: networkEvaluator as never,
       getTipModel: () => base,
       getTipLevels: () => [0],
+      getGrowthWindow: () => ({ sinceGrowth: 0, gainPpm: [0, 0] }),
       logger: silentLogger,
     });
   beforeEach(() => {

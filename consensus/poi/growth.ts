@@ -1,0 +1,32 @@
+/**
+ * When a model may grow (capacity growth, poi/improvement.ts). A small model saturates: its
+ * verified gains dry up while the task (language) still has far more to teach. So when some
+ * domain has stalled, an update may widen the model without changing its function, up to the
+ * evaluator's bound.
+ *
+ * The window is the last `growthStallBlocks` blocks up to the parent. Growth is allowed when none
+ * of them grew the model (nor genesis is among them: the chain is at least that long) and some
+ * domain's verified gains over them (ppm of evalSamples, summed over the window's update blocks;
+ * a gain can be negative) are below `growthStallPpm`. The node computes the window from its block
+ * index entries, which record each update block's per-domain gains.
+ */
+import type { NetworkParams } from '../params/types.js';
+
+export interface GrowthWindow {
+  /** Blocks up to the parent since the last growth block or genesis (capped at growthStallBlocks). */
+  readonly sinceGrowth: number;
+  /** Per-domain verified gain (ppm of evalSamples) summed over the window's blocks. */
+  readonly gainPpm: readonly number[];
+}
+
+export function growthAllowed(w: GrowthWindow, params: NetworkParams): boolean {
+  return w.sinceGrowth >= params.growthStallBlocks && w.gainPpm.some((g) => g < params.growthStallPpm);
+}
+
+/** Per-domain gains in ppm of `count` samples (floor), from a comparison's per-domain scores. */
+export function domainGainsPpm(
+  byDomain: readonly { readonly parent: number; readonly child: number }[],
+  count: number,
+): number[] {
+  return byDomain.map((d) => Math.floor(((d.child - d.parent) * 1_000_000) / count));
+}
