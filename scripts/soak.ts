@@ -228,6 +228,7 @@ async function waitReady(): Promise<void> {
     }
     if (pending.size > 0) await sleep(1000, undefined, { signal: abort.signal }).catch(() => undefined);
   }
+  if (abort.signal.aborted) return;
   if (pending.size === clients.length)
     throw new Error(`no node answered RPC within ${READY_TIMEOUT_MS / 1000} s`);
   if (pending.size > 0) {

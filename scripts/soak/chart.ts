@@ -103,10 +103,12 @@ export function renderSvgChart(input: SoakChartInput): string {
     ...input.accuracy.flatMap((s) => s.points.map((p) => p.x)),
     ...input.updates.map((b) => b.x),
   );
-  const xTicks = niceTicks(0, Math.max(input.xMaxMin, dataXMax, 1e-3), 8);
+  // Data a little past the planned end (the last poll, the last block) do not add another tick.
+  const xEnd = dataXMax > input.xMaxMin * 1.02 ? dataXMax : input.xMaxMin;
+  const xTicks = niceTicks(0, Math.max(xEnd, 1e-3), 8);
   const xMax = xTicks.at(-1)!;
   const xDec = decimalsFor(xTicks.length > 1 ? xTicks[1]! - xTicks[0]! : 1);
-  const sx = (x: number) => left + (Math.max(0, x) / xMax) * (right - left);
+  const sx = (x: number) => left + (Math.min(xMax, Math.max(0, x)) / xMax) * (right - left);
 
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
@@ -169,10 +171,11 @@ export function renderSvgChart(input: SoakChartInput): string {
     );
     lx += 40 + 7.5 * s.name.length;
   });
-  out.push(
-    `<circle cx="${lx + 6}" cy="66" r="4" fill="#777777" stroke="#ffffff"/>`,
-    `<text x="${lx + 16}" y="66" dominant-baseline="middle">level first seen / changed (L&lt;n&gt;)</text>`,
-  );
+  if (input.accuracy.some((s) => s.points.some((p) => p.level !== null && p.level !== undefined)))
+    out.push(
+      `<circle cx="${lx + 6}" cy="66" r="4" fill="#777777" stroke="#ffffff"/>`,
+      `<text x="${lx + 16}" y="66" dominant-baseline="middle">level first seen / changed (L&lt;n&gt;)</text>`,
+    );
   input.accuracy.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     const pts = s.points.filter((p) => Number.isFinite(p.y));

@@ -73,6 +73,17 @@ describe('scripts/soak/chart', () => {
     assert.equal(polylines(svg, 'update-count')[0]!.length, 2);
   });
 
+  it('does not extend the time axis for data just past the planned end', () => {
+    const svg = renderSvgChart({
+      title: 't',
+      xMaxMin: 60,
+      accuracy: [{ name: 'digits', points: [{ x: 60.2, y: 0.5 }] }],
+      updates: [],
+    });
+    assert.ok(svg.includes('>60</text>'));
+    assert.ok(!svg.includes('>70</text>'));
+  });
+
   it('picks round ticks', () => {
     assert.deepEqual(niceTicks(0, 60, 8), [0, 10, 20, 30, 40, 50, 60]);
     assert.deepEqual(niceTicks(0.42, 0.78, 4), [0.4, 0.5, 0.6, 0.7, 0.8]);
