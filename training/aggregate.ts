@@ -10,7 +10,7 @@
  */
 import { DELTA_B_MAX, DELTA_W_MAX } from './arch.js';
 import type { ModelDelta } from './delta.js';
-import { zeroDelta } from './delta.js';
+import { sameGrowth, zeroDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 
 export const AGGREGATION_RULES = ['fedavg', 'median', 'trimmed-mean'] as const;
@@ -92,7 +92,7 @@ export function aggregateDeltas(inputs: readonly WeightedDelta[], opts: Aggregat
     }
   }
   const growth = inputs[0]!.delta.growth;
-  if (inputs.some((x) => x.delta.growth !== growth)) {
+  if (inputs.some((x) => !sameGrowth(x.delta.growth, growth))) {
     throw new TrainingError({ code: 'TRAINING_BAD_DELTA', reason: 'deltas for models of different growth' });
   }
   const reduce = reducer(inputs, opts);

@@ -35,6 +35,8 @@ export interface HeadSpec {
   readonly layers: readonly LayerSpec[];
   /** Hidden units one growth step adds (consensus capacity growth, see archAt). */
   readonly growBy: number;
+  /** Growth steps this head may take at most. */
+  readonly maxGrowth: number;
 }
 
 /** Math: two operator slots × {+, −, ×}, three operands × six digits × ten one-hot values. */
@@ -51,7 +53,8 @@ export const MODEL_VERSION = 2;
 export const ARCH: readonly HeadSpec[] = [
   {
     domain: 'lm',
-    growBy: 16,
+    growBy: 8,
+    maxGrowth: 4,
     layers: [
       { inputs: LM_INPUTS, outputs: LM_HIDDEN, shift: 8 },
       { inputs: LM_HIDDEN, outputs: LM_VOCAB, shift: 6 },
@@ -59,7 +62,8 @@ export const ARCH: readonly HeadSpec[] = [
   },
   {
     domain: 'math',
-    growBy: 64,
+    growBy: 32,
+    maxGrowth: 2,
     layers: [
       { inputs: MATH_INPUTS, outputs: 128, shift: 7 },
       { inputs: 128, outputs: 10, shift: 6 },
@@ -68,19 +72,33 @@ export const ARCH: readonly HeadSpec[] = [
 ];
 
 /**
- * Capacity growth (consensus rule, poi/improvement.ts): when verified updates stall, a block may
- * widen every head's hidden layer by its `growBy` units, at most MAX_GROWTH times. New units get
- * seeded incoming weights and ZERO outgoing weights, so the grown model computes exactly the same
- * function (same predictions, same score) and training then has new units to use. Bounded so that
- * verification stays within budget: at MAX_GROWTH the language head has 64 hidden units.
+ * Capacity growth (consensus rule, poi/growth.ts): when a domain's verified improvements stall, a
+ * block may widen that head's hidden layer by its `growBy` units, at most `maxGrowth` times. New
+ * units get seeded incoming weights and ZERO outgoing weights, so the grown model computes exactly
+ * the same function (same predictions, same score) and training then has new units to use.
+ * Bounded so that verification stays within budget: at most 64 hidden units of the language head
+ * (32 + 4 × 8) and 192 of the math head (128 + 2 × 32).
  */
-export const MAX_GROWTH = 2;
+export type Growth = readonly number[];
 
-/** The architecture after `growth` growth steps. */
-export function archAt(growth: number): readonly HeadSpec[] {
-  if (growth === 0) return ARCH;
-  return ARCH.map((h) => {
-    const extra = growth * h.growBy;
+/** Growth steps per head of the genesis model. */
+export const NO_GROWTH: Growth = ARCH.map(() => 0);
+
+/** The largest growth of every head. */
+export const MAX_GROWTH: Growth = ARCH.map((h) => h.maxGrowth);
+
+export function validGrowth(growth: Growth): boolean {
+  return (
+    growth.length === ARCH.length &&
+    growth.every((g, i) => Number.isInteger(g) && g >= 0 && g <= ARCH[i]!.maxGrowth)
+  );
+}
+
+/** The architecture after `growth[h]` growth steps of each head h. */
+export function archAt(growth: Growth): readonly HeadSpec[] {
+  return ARCH.map((h, hi) => {
+    const extra = (growth[hi] ?? 0) * h.growBy;
+    if (extra === 0) return h;
     const [first, ...rest] = h.layers;
     return {
       ...h,
@@ -96,8 +114,8 @@ export function archAt(growth: number): readonly HeadSpec[] {
 export const ACT_MAX = 127;
 export const WEIGHT_MAX = 127;
 /**
- * |bias| bound. A row has at most 256 active inputs in every head (sparse first layers; hidden
- * layers ≤ 256 units at MAX_GROWTH), so |Σ x·w| ≤ 256·127·127 < 2^22 and every sum stays far
+ * |bias| bound. A row has at most 192 active inputs in every head (sparse first layers; hidden
+ * layers ≤ 192 units at MAX_GROWTH), so |Σ x·w| ≤ 192·127·127 < 2^22 and every sum stays far
  * inside int32.
  */
 export const BIAS_MAX = 1 << 24;

@@ -4,7 +4,7 @@
  * [−32767, 32767]; application saturates: w' = clamp(w + d, −127, 127),
  * b' = clamp(b + d, −BIAS_MAX, BIAS_MAX).
  *
- * Encoding: version u8 (2) | growth u8 (the model shape archAt(growth) it applies to) |
+ * Encoding: version u8 (2) | growth u8 per head (the model shape archAt(growth) it applies to) |
  * per tensor, in architecture order (each layer's weights, then its biases):
  *   kind u8 — 0 all zero | 1 dense: every value (int8, or int16 LE for biases)
  *           | 2 sparse: varint k (≥ 1), k × (varint gap, value), index = previous index + 1 + gap
@@ -15,12 +15,16 @@
  */
 import { DecodeError, Reader, varintSize, Writer } from '../consensus/index.js';
 import {
+  ARCH,
   archAt,
   BIAS_MAX,
   DELTA_B_MAX,
   DELTA_W_MAX,
+  type Growth,
   type LayerSpec,
   MAX_GROWTH,
+  NO_GROWTH,
+  validGrowth,
   WEIGHT_MAX,
 } from './arch.js';
 import { TrainingError } from './errors.js';
@@ -29,22 +33,22 @@ import { modelGrowth, type NetworkModel, type QuantLayer } from './model.js';
 export const DELTA_VERSION = 2;
 
 export interface ModelDelta {
-  /** Growth step of the models it applies to. */
-  readonly growth: number;
+  /** Growth steps per head of the models it applies to. */
+  readonly growth: Growth;
   /** One entry per layer, in architecture order (heads, then layers). */
   readonly w: readonly Int8Array[];
   readonly b: readonly Int16Array[];
 }
 
-function layersAt(growth: number): readonly LayerSpec[] {
+function layersAt(growth: Growth): readonly LayerSpec[] {
   return archAt(growth).flatMap((h) => h.layers);
 }
 
 /** Largest canonical delta: every tensor dense, at the largest growth. */
 export const MAX_DELTA_BYTES =
-  2 + layersAt(MAX_GROWTH).reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
+  1 + ARCH.length + layersAt(MAX_GROWTH).reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
 
-export function zeroDelta(growth = 0): ModelDelta {
+export function zeroDelta(growth: Growth = NO_GROWTH): ModelDelta {
   const layers = layersAt(growth);
   return {
     growth,
@@ -64,7 +68,7 @@ function clamp(v: number, max: number): number {
 /** `target − base`, each step clamped to the delta bounds. */
 export function diffModels(base: NetworkModel, target: NetworkModel): ModelDelta {
   const growth = modelGrowth(base);
-  if (modelGrowth(target) !== growth) throw badDelta('models of different growth');
+  if (!sameGrowth(modelGrowth(target), growth)) throw badDelta('models of different growth');
   const bl = layersOf(base);
   const tl = layersOf(target);
   const d = zeroDelta(growth);
@@ -80,8 +84,8 @@ export function diffModels(base: NetworkModel, target: NetworkModel): ModelDelta
 
 /** Saturating application (a new model; `base` is untouched). */
 export function applyModelDelta(base: NetworkModel, d: ModelDelta): NetworkModel {
-  if (d.growth !== modelGrowth(base))
-    throw badDelta(`delta for growth ${d.growth}, model at ${modelGrowth(base)}`);
+  if (!sameGrowth(d.growth, modelGrowth(base)))
+    throw badDelta(`delta for growth [${d.growth.join(',')}], model at [${modelGrowth(base).join(',')}]`);
   let li = 0;
   return {
     version: base.version,
@@ -99,6 +103,10 @@ export function applyModelDelta(base: NetworkModel, d: ModelDelta): NetworkModel
       }),
     })),
   };
+}
+
+export function sameGrowth(a: Growth, b: Growth): boolean {
+  return a.length === b.length && a.every((g, i) => g === b[i]);
 }
 
 export function isZeroDelta(d: ModelDelta): boolean {
@@ -144,7 +152,8 @@ function writeTensor(w: Writer, t: Int8Array | Int16Array, width: number): void 
 
 export function encodeDelta(d: ModelDelta): Uint8Array {
   const w = new Writer(4096);
-  w.u8(DELTA_VERSION).u8(d.growth);
+  w.u8(DELTA_VERSION);
+  for (const g of d.growth) w.u8(g);
   d.w.forEach((_, i) => {
     writeTensor(w, d.w[i]!, 1);
     writeTensor(w, d.b[i]!, 2);
@@ -204,8 +213,8 @@ export function decodeDelta(bytes: Uint8Array): ModelDelta {
   try {
     const r = new Reader(bytes);
     if (r.u8() !== DELTA_VERSION) throw badDelta('unknown version');
-    const growth = r.u8();
-    if (growth > MAX_GROWTH) throw badDelta(`growth ${growth}`);
+    const growth = ARCH.map(() => r.u8());
+    if (!validGrowth(growth)) throw badDelta(`growth [${growth.join(',')}]`);
     d = zeroDelta(growth);
     d.w.forEach((_, i) => {
       readTensor(r, d.w[i]!, 1);

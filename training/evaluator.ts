@@ -118,7 +118,10 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       }
     },
     initialModel: initialNetworkModel,
-    grow: (model) => (modelGrowth(model) < MAX_GROWTH ? growNetworkModel(model) : null),
+    grow: (model, domain) =>
+      domain >= 0 && domain < DOMAINS.length && modelGrowth(model)[domain]! < MAX_GROWTH[domain]!
+        ? growNetworkModel(model, domain)
+        : null,
     score(model, seed, count, levels) {
       let total = 0;
       for (const d of byDomain(model, seed, count, levels)) total += d.correct;

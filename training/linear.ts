@@ -97,7 +97,13 @@ export const linearEvaluator: Evaluator<LinearModel> = {
       if (p && !c) parentOnly++;
       if (c && !p) childOnly++;
     }
-    return { parentScore, newScore, parentOnly, childOnly, byDomain: [{ parent: parentScore, child: newScore }] };
+    return {
+      parentScore,
+      newScore,
+      parentOnly,
+      childOnly,
+      byDomain: [{ parent: parentScore, child: newScore }],
+    };
   },
   // The linear model has a fixed size.
   grow: () => null,

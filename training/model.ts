@@ -7,8 +7,8 @@
  *   per head: domain u8 | layers u8 | per layer: inputs u16 | outputs u16 | shift u8 |
  *             weights (inputs·outputs × int8, input-major) | biases (outputs × int32 LE)
  *
- * The decoder accepts exactly archAt(g) for some g in 0..MAX_GROWTH (read from the first head's
- * hidden width), rejects the weight −128, biases beyond ±BIAS_MAX and trailing bytes.
+ * The decoder accepts exactly archAt(growth) for a valid per-head growth (each head's growth is
+ * read from its hidden width), rejects the weight −128, biases beyond ±BIAS_MAX and trailing bytes.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { DecodeError, type Hash, Reader, sha256d, Writer } from '../consensus/index.js';
@@ -18,8 +18,8 @@ import {
   BIAS_MAX,
   DOMAINS,
   type Domain,
+  type Growth,
   type HeadSpec,
-  MAX_GROWTH,
   MODEL_VERSION,
   WEIGHT_MAX,
 } from './arch.js';
@@ -136,19 +136,24 @@ export function decodeNetworkModel(bytes: Uint8Array): NetworkModel {
   for (const b of MAGIC) if (r.u8() !== b) throw bad('magic');
   if (r.u8() !== MODEL_VERSION) throw bad('version');
   if (r.u8() !== ARCH.length) throw bad('head count');
-  // The growth step, from the first head's hidden width (peeked: domain, layers, inputs, outputs).
-  const peek = new Reader(bytes.subarray(8, 12));
-  peek.u16();
-  const extra = peek.u16() - ARCH[0]!.layers[0]!.outputs;
-  const growth = extra / ARCH[0]!.growBy;
-  if (!Number.isInteger(growth) || growth < 0 || growth > MAX_GROWTH) throw bad('layer shape');
   const heads: QuantHead[] = [];
-  for (const spec of archAt(growth)) {
-    if (r.u8() !== DOMAINS.indexOf(spec.domain)) throw bad('domain');
-    if (r.u8() !== spec.layers.length) throw bad('layer count');
+  for (const base of ARCH) {
+    if (r.u8() !== DOMAINS.indexOf(base.domain)) throw bad('domain');
+    if (r.u8() !== base.layers.length) throw bad('layer count');
     const layers: QuantLayer[] = [];
-    for (const ls of spec.layers) {
-      if (u16(r) !== ls.inputs || u16(r) !== ls.outputs || r.u8() !== ls.shift) throw bad('layer shape');
+    let growth = -1;
+    for (const [li, bl] of base.layers.entries()) {
+      const inputs = u16(r);
+      const outputs = u16(r);
+      const shift = r.u8();
+      // The head's growth comes from its first layer's width; every layer must then match it.
+      if (li === 0) {
+        const g = (outputs - bl.outputs) / base.growBy;
+        if (!Number.isInteger(g) || g < 0 || g > base.maxGrowth) throw bad('layer shape');
+        growth = g;
+      }
+      const ls = archAt(ARCH.map((_, i) => (i === heads.length ? growth : 0)))[heads.length]!.layers[li]!;
+      if (inputs !== ls.inputs || outputs !== ls.outputs || shift !== ls.shift) throw bad('layer shape');
       const raw = r.bytes(ls.inputs * ls.outputs);
       const w = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
       for (let i = 0; i < w.length; i++) if (w[i] === -128) throw bad('weight');
@@ -160,36 +165,38 @@ export function decodeNetworkModel(bytes: Uint8Array): NetworkModel {
       }
       layers.push({ ...ls, w, b });
     }
-    heads.push({ domain: spec.domain, layers });
+    heads.push({ domain: base.domain, layers });
   }
   r.end();
   return { version: MODEL_VERSION, heads };
 }
 
-/** Growth steps a model has taken (0 for the genesis shapes), from its first hidden width. */
-export function modelGrowth(m: NetworkModel): number {
-  return (m.heads[0]!.layers[0]!.outputs - ARCH[0]!.layers[0]!.outputs) / ARCH[0]!.growBy;
+/** Growth steps each head has taken (all 0 for the genesis shapes), from its hidden width. */
+export function modelGrowth(m: NetworkModel): Growth {
+  return ARCH.map((h, i) => (m.heads[i]!.layers[0]!.outputs - h.layers[0]!.outputs) / h.growBy);
 }
 
 /**
- * The model one growth step wider (consensus: arch.ts, poi/improvement.ts): every head's first
+ * The model with head `head` one growth step wider (consensus: arch.ts, poi/growth.ts): its first
  * layer gains `growBy` units whose incoming weights are He-uniform draws from a PRNG seeded by the
- * parent's model hash (biases zero), and the next layer gains their rows with every weight ZERO,
- * so the grown model computes exactly the parent's function. Throws TRAINING_BAD_OPTIONS at
- * MAX_GROWTH.
+ * parent's model hash and the head (biases zero), and its next layer gains their rows with every
+ * weight ZERO, so the grown model computes exactly the parent's function. Throws
+ * TRAINING_BAD_OPTIONS when the head is at its maximum growth.
  */
-export function growNetworkModel(m: NetworkModel): NetworkModel {
-  const g = modelGrowth(m);
-  if (g >= MAX_GROWTH)
-    throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'model at maximum growth' });
-  const rng = new Xoshiro128(`qenex/grow/${bytesToHex(networkModelHash(m))}`);
-  const spec = archAt(g + 1);
+export function growNetworkModel(m: NetworkModel, head: number): NetworkModel {
+  const growth = modelGrowth(m);
+  const spec = ARCH[head];
+  if (!spec || growth[head]! >= spec.maxGrowth) {
+    throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: `head ${head} cannot grow` });
+  }
+  const rng = new Xoshiro128(`qenex/grow/${head}/${bytesToHex(networkModelHash(m))}`);
+  const next = archAt(growth.map((g, i) => (i === head ? g + 1 : g)))[head]!;
   return {
     version: m.version,
     heads: m.heads.map((h, hi) => {
-      const s = spec[hi]!;
+      if (hi !== head) return h;
       const [l0, l1, ...rest] = h.layers;
-      const n0 = s.layers[0]!;
+      const n0 = next.layers[0]!;
       const w0 = new Int8Array(n0.inputs * n0.outputs);
       const r = heUniformBound(n0.inputs, n0.shift);
       for (let i = 0; i < n0.inputs; i++) {
@@ -198,16 +205,12 @@ export function growNetworkModel(m: NetworkModel): NetworkModel {
       }
       const b0 = new Int32Array(n0.outputs);
       b0.set(l0!.b);
-      const n1 = s.layers[1]!;
+      const n1 = next.layers[1]!;
       const w1 = new Int8Array(n1.inputs * n1.outputs);
       w1.set(l1!.w); // input-major: the new units' rows (zero) come last
       return {
         domain: h.domain,
-        layers: [
-          { ...n0, w: w0, b: b0 },
-          { ...n1, w: w1, b: l1!.b.slice() },
-          ...rest.map((l) => ({ ...l, w: l.w.slice(), b: l.b.slice() })),
-        ],
+        layers: [{ ...n0, w: w0, b: b0 }, { ...n1, w: w1, b: l1!.b.slice() }, ...rest],
       };
     }),
   };

@@ -47,7 +47,7 @@ export interface TrainerSnapshot {
 
 export interface WorkerScore {
   readonly kernel: 'js' | 'wasm';
-  /** Correct answers per domain (digits, text, math). */
+  /** Correct answers per domain (lm, math). */
   readonly byDomain: readonly number[];
 }
 

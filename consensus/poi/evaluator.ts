@@ -49,10 +49,11 @@ export interface Evaluator<M> {
    */
   levelCheck(model: M, seed: Hash, count: number, levels: readonly number[]): readonly number[];
   /**
-   * The model one capacity step wider computing exactly the same function (new units with zero
-   * outgoing weights), or null when `model` is at its maximum size (poi/improvement.ts).
+   * The model with domain `domain`'s part one capacity step wider, computing exactly the same
+   * function (new units with zero outgoing weights), or null when that part is at its maximum size
+   * or `domain` does not exist (poi/growth.ts).
    */
-  grow(model: M): M | null;
+  grow(model: M, domain: number): M | null;
   /** Canonical bytes of the model (stored as checkpoints; modelHash is a hash of these). */
   encodeModel(model: M): Uint8Array;
   /** Inverse of encodeModel; throws DecodeError on bad bytes. */

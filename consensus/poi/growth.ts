@@ -1,13 +1,13 @@
 /**
  * When a model may grow (capacity growth, poi/improvement.ts). A small model saturates: its
- * verified gains dry up while the task (language) still has far more to teach. So when some
- * domain has stalled, an update may widen the model without changing its function, up to the
- * evaluator's bound.
+ * verified gains dry up while the task (language) still has far more to teach. So when a domain
+ * has stalled, an update may widen that domain's part of the model without changing its function,
+ * up to the evaluator's bound.
  *
- * The window is the last `growthStallBlocks` blocks up to the parent. Growth is allowed when none
- * of them grew the model (nor genesis is among them: the chain is at least that long) and some
- * domain's verified gains over them (ppm of evalSamples, summed over the window's update blocks;
- * a gain can be negative) are below `growthStallPpm`. The node computes the window from its block
+ * The window is the last `growthStallBlocks` blocks up to the parent. Growing domain d is allowed
+ * when none of them grew the model (nor is genesis among them: the chain is at least that long)
+ * and d's verified gains over them (ppm of evalSamples, summed over the window's update blocks; a
+ * gain can be negative) are below `growthStallPpm`. The node computes the window from its block
  * index entries, which record each update block's per-domain gains.
  */
 import type { NetworkParams } from '../params/types.js';
@@ -19,8 +19,10 @@ export interface GrowthWindow {
   readonly gainPpm: readonly number[];
 }
 
-export function growthAllowed(w: GrowthWindow, params: NetworkParams): boolean {
-  return w.sinceGrowth >= params.growthStallBlocks && w.gainPpm.some((g) => g < params.growthStallPpm);
+/** Whether the window allows growing `domain` (whether the evaluator still can is checked apart). */
+export function growthAllowed(w: GrowthWindow, domain: number, params: NetworkParams): boolean {
+  const gain = w.gainPpm[domain];
+  return w.sinceGrowth >= params.growthStallBlocks && gain !== undefined && gain < params.growthStallPpm;
 }
 
 /** Per-domain gains in ppm of `count` samples (floor), from a comparison's per-domain scores. */

@@ -19,10 +19,11 @@
  * levels in force after the parent (poi/levels.ts), and both models are scored at them.
  *
  * Capacity growth: a model saturates (its verified improvements stall), so an update may instead
- * widen it: `grow` set, empty delta, claim 0, no contributors; the model after the block must be
- * evaluator.grow(parent), which computes exactly the parent's function (new units with zero
+ * widen a stalled domain's part: `grow` = that domain, empty delta, claim 0, no contributors; the
+ * model after the block must be evaluator.grow(parent, domain), which computes exactly the
+ * parent's function (new units with zero
  * outgoing weights), so nothing is scored and the block earns no bonus and no extra weight. It is
- * valid only when some domain has stalled (poi/growth.ts) and the evaluator can still grow
+ * valid only when that domain has stalled (poi/growth.ts) and the evaluator can still grow
  * (bounded size) (`bad-model-growth`).
  */
 import { VerdictError } from '../errors.js';
@@ -97,7 +98,7 @@ export function verifyImprovement<M>(
       `update is scored at levels [${update.levels.join(',')}], the chain is at [${levels.join(',')}]`,
     );
   }
-  if (update.grow) return verifyGrowth(evaluator, parent, update, headerModelHash, params, growth);
+  if (update.grow !== null) return verifyGrowth(evaluator, parent, update, headerModelHash, params, growth);
   const model = evaluator.applyDelta(parent, update.delta);
   const modelHash = evaluator.modelHash(model);
   if (!equalBytes(modelHash, headerModelHash)) {
@@ -144,17 +145,19 @@ function verifyGrowth<M>(
   if (update.delta.length !== 0 || update.claimedPpm !== 0 || update.contributors.length !== 0) {
     throw new VerdictError('bad-model-growth', 'a growth update has no delta, no claim and no contributors');
   }
-  if (growth === null || !growthAllowed(growth, params)) {
+  const domain = update.grow!;
+  if (growth === null || !growthAllowed(growth, domain, params)) {
     const why = growth
       ? `${growth.sinceGrowth} blocks since the last growth, window gains [${growth.gainPpm.join(', ')}] ppm`
       : 'no growth window';
     throw new VerdictError(
       'bad-model-growth',
-      `no domain stalled (${why}; needs ${params.growthStallBlocks} blocks and a gain < ${params.growthStallPpm} ppm)`,
+      `domain ${domain} has not stalled (${why}; needs ${params.growthStallBlocks} blocks and a gain < ${params.growthStallPpm} ppm)`,
     );
   }
-  const model = evaluator.grow(parent);
-  if (model === null) throw new VerdictError('bad-model-growth', 'the model is at its maximum size');
+  const model = evaluator.grow(parent, domain);
+  if (model === null)
+    throw new VerdictError('bad-model-growth', `domain ${domain} cannot grow (maximum size)`);
   const modelHash = evaluator.modelHash(model);
   if (!equalBytes(modelHash, headerModelHash)) {
     throw new VerdictError('bad-model-hash', 'header model hash differs from the grown model');

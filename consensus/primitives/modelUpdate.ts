@@ -1,7 +1,7 @@
 /**
  * The model update a block may carry:
  *   baseModelHash 32 | claimedPpm u32 | nLevels varint (≤ MAX_LEVEL_DOMAINS) | nLevels × level u16
- *   | grow u8 (0 or 1) | delta varbytes (≤ MAX_DELTA_SIZE)
+ *   | grow u8 (0, or 1 + the domain to grow, ≤ MAX_LEVEL_DOMAINS) | delta varbytes (≤ MAX_DELTA_SIZE)
  *   | nContrib varint (≤ MAX_CONTRIBUTORS) | nContrib × (pubKeyHash 20, samples u32)
  * The delta's inner format belongs to the evaluator (training/); consensus only bounds its size
  * and hands it over. Contributors are the addresses whose deltas went into the aggregate, with the
@@ -9,7 +9,7 @@
  * is paid for (its bonus and the contributors' payouts); it must not exceed the improvement every
  * node re-measures on the block's own hash (see consensus/money.ts and poi/improvement.ts).
  * levels are the difficulty levels of the generated domains the update is scored at; they must be
- * the chain's levels after the parent block (poi/levels.ts). A growth update (grow = 1) widens the
+ * the chain's levels after the parent block (poi/levels.ts). A growth update (grow = a domain) widens the
  * model without changing its function: no delta, no claim, no contributors (poi/improvement.ts).
  */
 import { DecodeError } from '../errors.js';
@@ -19,6 +19,7 @@ import { PKH_SIZE } from './tx.js';
 
 export const MAX_DELTA_SIZE = 1_000_000;
 export const MAX_CONTRIBUTORS = 256;
+/** Bound on per-domain lists and indexes in consensus objects (levels, the grown domain). */
 export const MAX_LEVEL_DOMAINS = 8;
 
 export interface Contributor {
@@ -32,8 +33,8 @@ export interface ModelUpdate {
   readonly claimedPpm: number;
   /** Levels of the evaluator's leveled domains this update is scored at. */
   readonly levels: readonly number[];
-  /** A capacity-growth update: the model after it is evaluator.grow(parent). */
-  readonly grow: boolean;
+  /** A capacity-growth update: the domain it widens (the model after it is evaluator.grow(parent, grow)); null otherwise. */
+  readonly grow: number | null;
   readonly delta: Uint8Array;
   readonly contributors: readonly Contributor[];
 }
@@ -41,7 +42,7 @@ export interface ModelUpdate {
 export function writeModelUpdate(w: Writer, u: ModelUpdate): void {
   w.bytes(u.baseModelHash).u32(u.claimedPpm).varint(u.levels.length);
   for (const l of u.levels) w.u16(l);
-  w.u8(u.grow ? 1 : 0)
+  w.u8(u.grow === null ? 0 : u.grow + 1)
     .varbytes(u.delta)
     .varint(u.contributors.length);
   for (const c of u.contributors) w.bytes(c.pubKeyHash).u32(c.samples);
@@ -54,12 +55,21 @@ export function readModelUpdate(r: Reader): ModelUpdate {
   const levels: number[] = new Array(nLevels);
   for (let i = 0; i < nLevels; i++) levels[i] = r.u16();
   const growByte = r.u8();
-  if (growByte > 1) throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'model update grow flag' });
+  if (growByte > MAX_LEVEL_DOMAINS) {
+    throw new DecodeError({ code: 'DECODE_INVALID_VALUE', what: 'model update grow domain' });
+  }
   const delta = r.varbytes('model delta', MAX_DELTA_SIZE);
   const n = r.varint('contributors', MAX_CONTRIBUTORS);
   const contributors: Contributor[] = new Array(n);
   for (let i = 0; i < n; i++) contributors[i] = { pubKeyHash: r.bytes(PKH_SIZE), samples: r.u32() };
-  return { baseModelHash, claimedPpm, levels, grow: growByte === 1, delta, contributors };
+  return {
+    baseModelHash,
+    claimedPpm,
+    levels,
+    grow: growByte === 0 ? null : growByte - 1,
+    delta,
+    contributors,
+  };
 }
 
 export function encodeModelUpdate(u: ModelUpdate): Uint8Array {

@@ -54,7 +54,7 @@ export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
       );
     }
     // A growth update (no claim, no contributors) is checked by poi/improvement.ts.
-    if (!block.update.grow) {
+    if (block.update.grow === null) {
       const claim = block.update.claimedPpm;
       if (claim < params.minImprovementPpm || claim > params.maxImprovementPpm) {
         throw new VerdictError(

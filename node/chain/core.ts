@@ -103,7 +103,7 @@ export class ChainCore<M> {
         improvementPpm = imp.improvementPpm;
         model = imp.model;
         gainPpm = imp.gainPpm;
-        grew = b.block.update.grow;
+        grew = b.block.update.grow !== null;
       } else if (!equalBytes(header.modelHash, parent.modelHash)) {
         throw new VerdictError('bad-model-hash', 'block without an update must keep the parent model hash');
       }

@@ -166,7 +166,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
       modelHash = res.improvement.modelHash;
     }
     const blockGains = res.improvement?.gainPpm ?? [];
-    const blockGrew = b.block.update?.grow ?? false;
+    const blockGrew = (b.block.update?.grow ?? null) !== null;
     gains.push(blockGains);
     grew.push(blockGrew);
     if (entry.grew !== blockGrew || entry.gainPpm.join(',') !== blockGains.join(','))

@@ -139,25 +139,32 @@ export class UpdateProposer implements MinerUpdateSource {
     return this.improvement(u, block.header.modelHash, blockHash) !== null;
   }
 
-  /** A capacity-growth update on `base` when the rule allows one, else null. */
+  /**
+   * A capacity-growth update on `base` when the rule allows one (poi/growth.ts), else null: it
+   * widens the most stalled domain that can still grow.
+   */
   private growth(base: Hash): TemplateUpdate | null {
     const { params, evaluator } = this.deps;
     const window = this.deps.getGrowthWindow();
-    if (!growthAllowed(window, params)) return null;
     const parent = this.deps.getTipModel();
-    if (!equalBytes(evaluator.modelHash(parent), base)) return null;
-    const grown = evaluator.grow(parent);
-    if (grown === null) return null;
-    this.deps.logger.info({ windowGainPpm: window.gainPpm }, 'proposing capacity growth');
-    const update: ModelUpdate = {
-      baseModelHash: base,
-      claimedPpm: 0,
-      levels: [...this.deps.getTipLevels()],
-      grow: true,
-      delta: new Uint8Array(0),
-      contributors: [],
-    };
-    return { update, modelHash: evaluator.modelHash(grown) };
+    const order = window.gainPpm.map((g, d) => ({ g, d })).sort((a, b) => a.g - b.g || a.d - b.d);
+    for (const { d } of order) {
+      if (!growthAllowed(window, d, params)) continue;
+      if (!equalBytes(evaluator.modelHash(parent), base)) return null;
+      const grown = evaluator.grow(parent, d);
+      if (grown === null) continue;
+      this.deps.logger.info({ domain: d, windowGainPpm: window.gainPpm }, 'proposing capacity growth');
+      const update: ModelUpdate = {
+        baseModelHash: base,
+        claimedPpm: 0,
+        levels: [...this.deps.getTipLevels()],
+        grow: d,
+        delta: new Uint8Array(0),
+        contributors: [],
+      };
+      return { update, modelHash: evaluator.modelHash(grown) };
+    }
+    return null;
   }
 
   private build(base: Hash, levels: readonly number[]): TemplateUpdate | null {
@@ -209,7 +216,7 @@ export class UpdateProposer implements MinerUpdateSource {
       baseModelHash: base,
       claimedPpm: claim,
       levels: [...levels],
-      grow: false,
+      grow: null,
       delta: encoded,
       contributors: creditContributors(verified),
     };
@@ -233,7 +240,7 @@ export class UpdateProposer implements MinerUpdateSource {
         this.deps.params,
         this.deps.getGrowthWindow(),
       );
-      if (update.grow) return 0;
+      if (update.grow !== null) return 0;
       return r.improvementPpm >= this.deps.params.minImprovementPpm ? r.improvementPpm : null;
     } catch (e) {
       if (e instanceof VerdictError) return null;

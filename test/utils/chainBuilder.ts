@@ -132,8 +132,8 @@ export interface NextBlockOptions {
     claimedPpm?: number;
     /** Levels the update names (default none: the linear model has no leveled domain). */
     levels?: readonly number[];
-    /** A capacity-growth update (the linear model cannot grow). */
-    grow?: boolean;
+    /** A capacity-growth update of this domain (the linear model cannot grow). */
+    grow?: number | null;
   } | null;
   miner?: KeyPair;
   /** Extra fees the coinbase may claim (sum of txs' fees; computed by the caller). */
@@ -183,12 +183,13 @@ export class TestChain {
         baseModelHash: modelHash,
         claimedPpm: opts.update.claimedPpm ?? this.params.minImprovementPpm,
         levels: opts.update.levels ?? [],
-        grow: opts.update.grow ?? false,
+        grow: opts.update.grow ?? null,
         delta: opts.update.delta,
         contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
       };
       // (the linear model cannot grow: a growth update keeps the model)
-      const next = update.grow ? tip.model : linearEvaluator.applyDelta(tip.model, opts.update.delta);
+      const next =
+        update.grow !== null ? tip.model : linearEvaluator.applyDelta(tip.model, opts.update.delta);
       modelHash = linearEvaluator.modelHash(next);
     }
     // By default the coinbase claims the reward (with the update's claimed bonus) plus fees and

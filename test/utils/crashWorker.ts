@@ -178,7 +178,7 @@ async function main(): Promise<void> {
         baseModelHash: ctx.modelHash,
         claimedPpm: params.minImprovementPpm,
         levels: [],
-        grow: false,
+        grow: null,
         delta,
         contributors: [{ pubKeyHash: miner.pkh, samples: 100 }],
       };

@@ -5,6 +5,7 @@
  * default the WASM SIMD one when built, else plain TS).
  */
 import { parentPort } from 'node:worker_threads';
+import { lmCorpus } from '../data/lm.js';
 import { encodeDelta, isZeroDelta } from '../delta.js';
 import { TrainingError } from '../errors.js';
 import { createNetworkEvaluator } from '../evaluator.js';
@@ -53,6 +54,9 @@ port?.on('message', (m: ToWorker) => {
           learningRate: m.opts.learningRate,
           kernel: m.trainKernel,
         });
+        // Build the language corpus (~0.5 s) before reporting ready, not inside the first duty
+        // cycle, where it would block the worker and count as training time.
+        lmCorpus();
         send({ type: 'ready' });
         cycle();
         break;

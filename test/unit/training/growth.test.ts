@@ -1,11 +1,17 @@
 /**
- * Capacity growth of the network model: the grown model computes exactly the same function (so
+ * Capacity growth of the network model: a grown head computes exactly the same function (so
  * consensus can widen it without scoring it), round-trips through the canonical codecs, and trains.
  */
 import { strict as assert } from 'node:assert';
 import { equalBytes, evaluationSeed } from '../../../consensus/index.js';
-import { archAt, MAX_GROWTH, parameterCount } from '../../../training/arch.js';
-import { applyModelDelta, decodeDelta, diffModels, encodeDelta } from '../../../training/delta.js';
+import { ARCH, archAt, MAX_GROWTH, NO_GROWTH, parameterCount } from '../../../training/arch.js';
+import {
+  applyModelDelta,
+  decodeDelta,
+  diffModels,
+  encodeDelta,
+  MAX_DELTA_BYTES,
+} from '../../../training/delta.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import { jsKernel } from '../../../training/kernel/index.js';
 import { LocalTrainer } from '../../../training/local.js';
@@ -24,16 +30,19 @@ describe('capacity growth of the network model', function () {
   this.timeout(60_000);
   const base = partlyTrainedModel();
 
-  it('widens every hidden layer and keeps every prediction (JS and WASM kernels), up to MAX_GROWTH', () => {
+  it('widens one head at a time and keeps every prediction (JS and WASM kernels), up to each head’s maximum', () => {
     let m: NetworkModel = base;
     const seed = evaluationSeed(testSeed(3, 9));
     const batch = evalBatch(seed, 4096, [0]);
-    for (let g = 1; g <= MAX_GROWTH; g++) {
-      const grown = growNetworkModel(m);
-      assert.equal(modelGrowth(grown), g);
+    const steps = ARCH.flatMap((h, hi) => Array.from({ length: h.maxGrowth }, () => hi));
+    for (const head of steps) {
+      const before = modelGrowth(m);
+      const grown = growNetworkModel(m, head);
+      const after = before.map((g, i) => (i === head ? g + 1 : g));
+      assert.deepEqual(modelGrowth(grown), after);
       assert.deepEqual(
         grown.heads.map((h) => h.layers.map((l) => [l.inputs, l.outputs])),
-        archAt(g).map((h) => h.layers.map((l) => [l.inputs, l.outputs])),
+        archAt(after).map((h) => h.layers.map((l) => [l.inputs, l.outputs])),
       );
       assert.ok(!equalBytes(networkModelHash(grown), networkModelHash(m)));
       for (const k of [jsKernel, wasmKernel()]) {
@@ -42,27 +51,35 @@ describe('capacity growth of the network model', function () {
           const b = new Uint8Array(batch.domains[i]!.n);
           k.scoreHead(m.heads[i]!, batch.domains[i]!, a);
           k.scoreHead(h, batch.domains[i]!, b);
-          assert.deepEqual(b, a, `${k.name} predictions of head ${i} at growth ${g}`);
+          assert.deepEqual(b, a, `${k.name} predictions of head ${i} after growing head ${head}`);
         });
       }
       // deterministic: the same parent grows into the same model
-      assert.ok(equalBytes(networkModelHash(growNetworkModel(m)), networkModelHash(grown)));
+      assert.ok(equalBytes(networkModelHash(growNetworkModel(m, head)), networkModelHash(grown)));
+      assert.ok(
+        equalBytes(networkModelHash(decodeNetworkModel(encodeNetworkModel(grown))), networkModelHash(grown)),
+      );
       m = grown;
     }
-    assert.throws(() => growNetworkModel(m), /maximum growth/);
-    assert.equal(createNetworkEvaluator().grow(m), null);
-    assert.ok(parameterCount(archAt(MAX_GROWTH)) > parameterCount(archAt(0)));
+    assert.deepEqual(modelGrowth(m), MAX_GROWTH);
+    const ev = createNetworkEvaluator();
+    for (let h = 0; h < ARCH.length; h++) {
+      assert.throws(() => growNetworkModel(m, h), /cannot grow/);
+      assert.equal(ev.grow(m, h), null);
+    }
+    assert.equal(ev.grow(base, ARCH.length), null, 'no such domain');
+    // at the largest size a dense delta still fits the consensus bound
+    assert.ok(MAX_DELTA_BYTES < 800_000, `MAX_DELTA_BYTES ${MAX_DELTA_BYTES}`);
+    assert.ok(parameterCount(archAt(MAX_GROWTH)) > parameterCount(archAt(NO_GROWTH)));
   });
 
   it('grown models and their deltas round-trip; a delta applies only at its own growth', () => {
-    const grown = growNetworkModel(base);
-    const back = decodeNetworkModel(encodeNetworkModel(grown));
-    assert.ok(equalBytes(networkModelHash(back), networkModelHash(grown)));
+    const grown = growNetworkModel(base, 0);
     const t = new LocalTrainer({ shard: { index: 0, count: 4 }, seed: 'growth' });
     t.setBase(grown, [0]);
     t.train(20_000);
     const d = t.delta();
-    assert.equal(d.growth, 1);
+    assert.deepEqual(d.growth, [1, 0]);
     const bytes = encodeDelta(d);
     assert.deepEqual(decodeDelta(bytes), d);
     const trained = applyModelDelta(grown, decodeDelta(bytes));
@@ -70,9 +87,8 @@ describe('capacity growth of the network model', function () {
     assert.throws(() => applyModelDelta(base, d), /growth/);
     assert.throws(() => diffModels(base, grown), /growth/);
     // the new units learn: their outgoing weights are no longer all zero
-    const lm = trained.heads[0]!.layers[1]!;
-    const oldUnits = archAt(0)[0]!.layers[0]!.outputs;
-    const newRows = lm.w.subarray(oldUnits * lm.outputs);
-    assert.ok(newRows.some((v) => v !== 0));
+    const out = trained.heads[0]!.layers[1]!;
+    const oldUnits = ARCH[0]!.layers[0]!.outputs;
+    assert.ok(out.w.subarray(oldUnits * out.outputs).some((v) => v !== 0));
   });
 });

@@ -17,7 +17,7 @@ import {
 function stub(c: Comparison, maxLevels: readonly number[] = [7]): Evaluator<number> {
   return {
     // a model "grows" from size m to m + 10, up to 20
-    grow: (m) => (m + 10 <= 20 ? m + 10 : null),
+    grow: (m, d) => (d === 0 && m + 10 <= 20 ? m + 10 : null),
     applyDelta: (p, d) => p + d.length,
     modelHash: (m) => sha256d(Uint8Array.of(m)),
     score: () => 0,
@@ -41,7 +41,7 @@ function update(claimedPpm: number, levels: readonly number[] = [0]): ModelUpdat
     baseModelHash: parentHash,
     claimedPpm,
     levels,
-    grow: false,
+    grow: null,
     delta: Uint8Array.of(1),
     contributors: [],
   };
@@ -61,7 +61,7 @@ function run(
     from,
     fromHash,
     { ...u, baseModelHash: fromHash },
-    u.grow ? sha256d(Uint8Array.of(from + 10)) : sha256d(Uint8Array.of(from + u.delta.length)),
+    u.grow !== null ? sha256d(Uint8Array.of(from + 10)) : sha256d(Uint8Array.of(from + u.delta.length)),
     new Uint8Array(32),
     levels,
     devnetParams,
@@ -73,7 +73,7 @@ const growth: ModelUpdate = {
   baseModelHash: parentHash,
   claimedPpm: 0,
   levels: [0],
-  grow: true,
+  grow: 0,
   delta: new Uint8Array(0),
   contributors: [],
 };
@@ -176,10 +176,19 @@ describe('proof of improvement: significance and levels', () => {
     assert.equal(r.model, parent + 10);
     assert.equal(r.improvementPpm, 0);
     assert.deepEqual(r.gainPpm, []);
-    // one domain below the stall gain is enough
+    // only the grown domain has to have stalled
     assert.equal(
-      reason(() => run(cmp(0, 0), growth, [0], { sinceGrowth: W, gainPpm: [50_000, 999] })),
+      reason(() => run(cmp(0, 0), growth, [0], { sinceGrowth: W, gainPpm: [999, 50_000] })),
       'accepted',
+    );
+    // a domain that did not stall cannot grow while another did; nor one that does not exist
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], { sinceGrowth: W, gainPpm: [5_000, 0] })),
+      'bad-model-growth',
+    );
+    assert.equal(
+      reason(() => run(cmp(0, 0), { ...growth, grow: 1 }, [0], stalled)),
+      'bad-model-growth',
     );
   });
 
@@ -213,6 +222,16 @@ describe('proof of improvement: significance and levels', () => {
     const c = { pubKeyHash: new Uint8Array(20), samples: 1 };
     assert.equal(
       reason(() => run(cmp(0, 0), { ...growth, contributors: [c] }, [0], stalled)),
+      'bad-model-growth',
+    );
+    // a domain that does not exist, or one that did not stall while another did
+    assert.equal(
+      reason(() => run(cmp(0, 0), { ...growth, grow: 1 }, [0], stalled)),
+      'bad-model-growth',
+    );
+    const two: GrowthWindow = { sinceGrowth: W, gainPpm: [5_000, 0] };
+    assert.equal(
+      reason(() => run(cmp(0, 0), growth, [0], two)),
       'bad-model-growth',
     );
     // the levels are checked on growth updates too

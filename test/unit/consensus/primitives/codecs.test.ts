@@ -60,7 +60,7 @@ const arbUpdate: fc.Arbitrary<ModelUpdate> = fc.record({
   baseModelHash: bytes(32),
   claimedPpm: u32,
   levels: fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 8 }),
-  grow: fc.boolean(),
+  grow: fc.option(fc.integer({ min: 0, max: 7 }), { nil: null }),
   delta: fc.uint8Array({ maxLength: 300 }),
   contributors: fc.array(fc.record({ pubKeyHash: bytes(20), samples: u32 }), { maxLength: 4 }),
 });

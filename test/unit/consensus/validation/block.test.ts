@@ -373,7 +373,7 @@ describe('proof of improvement in blocks', () => {
   });
 
   it('bad-model-growth: a capacity-growth update before the model stalled (or on a model that cannot grow)', async () => {
-    const growth = { delta: new Uint8Array(0), grow: true, claimedPpm: 0, contributors: [] };
+    const growth = { delta: new Uint8Array(0), grow: 0, claimedPpm: 0, contributors: [] };
     await rejects(c.buildBlock({ update: growth }), 'bad-model-growth');
   });
 
