@@ -16,6 +16,7 @@ export {
   LEVELED_DOMAINS,
   MAX_GROWTH,
   MODEL_VERSION,
+  NO_GROWTH,
   parameterCount,
 } from './arch.js';
 export {

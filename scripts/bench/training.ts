@@ -1,29 +1,42 @@
 /**
  * Training layer throughput:
  *  - local training samples/s: qenex's float trainers (sparse inputs, Adam, batch 32), plain TS and
- *    WASM SIMD, on the consensus digits architecture 196-64-10 and on the issue's reference
- *    784-128-10, beside TF.js CPU (tfjs-core + backend-cpu) training the same architectures the
- *    same way, all on one pool of pre-drawn minibatches (each in its trainer's input format);
- *  - LocalTrainer.train end to end (all three heads, batches drawn from the shard) per kernel;
+ *    WASM SIMD, on the digits reference workload 196-64-10 (data/digits.ts: no longer a consensus
+ *    domain, kept as a fixed workload) and on the issue's reference 784-128-10, beside TF.js CPU
+ *    (tfjs-core + backend-cpu) training the same architectures the same way, all on one pool of
+ *    pre-drawn minibatches (each in its trainer's input format);
+ *  - the language head (consensus lm head 10434-32-96, 7 active one-hot features per row) training
+ *    samples/s per kernel, on pre-drawn minibatches of a shard;
+ *  - LocalTrainer.train end to end (lm and math heads 3 : 1, batches drawn from the shard) per kernel;
  *  - consensus evaluation samples/s (integer kernels, JS and WASM) on the consensus batch size,
- *    beside TF.js CPU running the same model (the three heads dequantized to float32, inputs
- *    densified ahead of time) on the same samples;
- *  - time to verify one block's improvement (consensus verifyImprovement: apply the delta, draw the
- *    batch from a fresh block hash, score parent and child), per kernel;
+ *    beside TF.js CPU running the same model (the heads dequantized to float32, inputs densified
+ *    ahead of time) on the same samples;
+ *  - time to verify one block's improvement, per kernel: consensus verifyImprovement (apply the
+ *    delta, draw the batch from a fresh block hash, compare() parent and child at evalSamples =
+ *    16,384 and math level 0), and compare() alone on a cached batch;
  *  - accuracy per domain after N samples of local training.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { devnetParams, evaluationSeed, type ModelUpdate, verifyImprovement } from '../../consensus/index.js';
-import type { SparseSet } from '../../training/data/sparse.js';
 import {
+  devnetParams,
+  evaluationSeed,
+  type ModelUpdate,
+  VerdictError,
+  verifyImprovement,
+} from '../../consensus/index.js';
+import type { SparseSet } from '../../training/data/sparse.js';
+import { dequantizeHead } from '../../training/float/index.js';
+import {
+  ARCH,
   createNetworkEvaluator,
   dequantizeModel,
   diffModels,
   encodeDelta,
   evalBatch,
   type FloatHead,
+  growNetworkModel,
   initialNetworkModel,
   jsKernel,
   jsTrainKernel,
@@ -37,10 +50,13 @@ import {
   wasmTrainerPath,
 } from '../../training/index.js';
 import { Xoshiro128 } from '../../training/prng.js';
+import { LocalShard } from '../../training/shard.js';
 import { buildWasm } from '../buildWasm.js';
 import { type BenchResult, measure, printTable } from './harness.js';
 
 const BATCH = 32;
+/** Math level the consensus measurements use (the genesis level). */
+const LEVELS = [0];
 
 /** Raw 28×28 MNIST digits (0..127) as a sparse set, for the 784-input reference architecture. */
 function mnist784(limit: number): SparseSet {
@@ -74,7 +90,7 @@ function mnist784(limit: number): SparseSet {
   };
 }
 
-/** 196-pixel digits from the consensus training split. */
+/** 196-pixel digits from the digits training split (the reference workload). */
 async function digits196(): Promise<SparseSet> {
   const { digitSplits } = await import('../../training/data/digits.js');
   const t = digitSplits().train;
@@ -161,7 +177,7 @@ async function tfjsEvalRow(model: NetworkModel, seedInput: Uint8Array, n: number
   await import('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');
   const heads = dequantizeModel(model);
-  const batch = evalBatch(evaluationSeed(seedInput), n);
+  const batch = evalBatch(evaluationSeed(seedInput), n, LEVELS);
   const parts = heads.map((h, d) => {
     const set = batch.domains[d]!;
     const inputs = h.layers[0]!.inputs;
@@ -193,7 +209,12 @@ async function tfjsEvalRow(model: NetworkModel, seedInput: Uint8Array, n: number
     opsPerCall: n,
   });
   for (const p of parts) tf.dispose([p.x, p.labels, ...p.layers.flatMap((l) => [l.w, l.b])]);
-  const integer = createNetworkEvaluator({ kernel: jsKernel }).score(model, evaluationSeed(seedInput), n);
+  const integer = createNetworkEvaluator({ kernel: jsKernel }).score(
+    model,
+    evaluationSeed(seedInput),
+    n,
+    LEVELS,
+  );
   console.log(`  (same ${n} samples: TF.js float32 ${correct} correct, qenex integer evaluator ${integer})`);
   return row;
 }
@@ -265,16 +286,39 @@ async function trainingTables(wasmTrain: TrainKernel): Promise<Array<[string, Be
   return tables;
 }
 
-/** LocalTrainer.train end to end (three heads in turn, minibatches drawn from the shard). */
+/** The consensus language head alone, per kernel, on pre-drawn minibatches of a shard. */
+async function lmHeadRows(wasmTrain: TrainKernel): Promise<BenchResult[]> {
+  const shard = new LocalShard({ index: 0, count: 1 }, 'bench/lm');
+  const pool = Array.from({ length: 256 }, () => shard.batch(0, BATCH));
+  const head = dequantizeHead(initialNetworkModel().heads[0]!);
+  const seq = Array.from({ length: BATCH }, (_, i) => i);
+  const rows: BenchResult[] = [];
+  for (const [label, kernel] of [
+    ['plain TS', jsTrainKernel],
+    ['WASM SIMD', wasmTrain],
+  ] as const) {
+    const trainer = kernel.createHeadTrainer(head);
+    let next = 0;
+    rows.push(
+      await measure(`lm head training, ${label}`, () => void trainer.step(pool[next++ % pool.length]!, seq), {
+        minMs: 3000,
+        opsPerCall: BATCH,
+      }),
+    );
+  }
+  return rows;
+}
+
+/** LocalTrainer.train end to end (lm and math heads 3 : 1, minibatches drawn from the shard). */
 async function localTrainerRows(wasmTrain: TrainKernel): Promise<BenchResult[]> {
   const rows: BenchResult[] = [];
   for (const kernel of [jsTrainKernel, wasmTrain]) {
     const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench/local', kernel });
-    t.setBase(initialNetworkModel());
+    t.setBase(initialNetworkModel(), LEVELS);
     rows.push(
-      await measure(`LocalTrainer.train, ${kernel.name} kernel`, () => void t.train(BATCH * 3), {
+      await measure(`LocalTrainer.train, ${kernel.name} kernel`, () => void t.train(BATCH * 4), {
         minMs: 3000,
-        opsPerCall: BATCH * 3,
+        opsPerCall: BATCH * 4,
       }),
     );
   }
@@ -294,35 +338,42 @@ export async function run(): Promise<void> {
   for (const [name, rows] of await trainingTables(wasmTrain)) {
     printTable(`local training ${name}, samples/s (batch 32, Adam)`, rows, `TF.js CPU ${name} (baseline)`);
   }
+  const lm = await lmHeadRows(wasmTrain);
   printTable(
-    'LocalTrainer.train (digits 196-64-10, text 1024-32-2, math 62-128-10 in turn; batches drawn from the shard), samples/s',
+    'lm head training 10434-32-96 (7 one-hot features per row; batch 32, Adam; pre-drawn shard minibatches), samples/s',
+    lm,
+    'lm head training, plain TS',
+  );
+  printTable(
+    'LocalTrainer.train (lm 10434-32-96 and math 186-128-10, 3 : 1; batches drawn from the shard), samples/s',
     await localTrainerRows(wasmTrain),
     'LocalTrainer.train, js kernel',
   );
 
   // a realistic chain step: base trained a little, child trained more
   const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench' });
-  t.setBase(initialNetworkModel());
+  t.setBase(initialNetworkModel(), LEVELS);
   t.train(3000);
   const base = t.currentModel();
-  t.setBase(base);
+  t.setBase(base, LEVELS);
   t.train(6000);
   const child = t.currentModel();
   const update: ModelUpdate = {
     baseModelHash: networkModelHash(base),
     claimedPpm: 0,
+    levels: LEVELS,
+    grow: null,
     delta: encodeDelta(diffModels(base, child)),
     contributors: [],
   };
-  const childHash = networkModelHash(child);
   const N = devnetParams.evalSamples;
   const evals = [await tfjsEvalRow(child, sha256(Uint8Array.of(1)), N)];
   for (const k of [jsKernel, wasm]) {
     const ev = createNetworkEvaluator({ kernel: k });
     const seed = sha256(Uint8Array.of(1));
-    ev.score(child, seed, N);
+    ev.score(child, seed, N, LEVELS);
     evals.push(
-      await measure(`consensus eval, ${k.name} kernel`, () => void ev.score(child, seed, N), {
+      await measure(`consensus eval, ${k.name} kernel`, () => void ev.score(child, seed, N, LEVELS), {
         opsPerCall: N,
       }),
     );
@@ -333,34 +384,86 @@ export async function run(): Promise<void> {
     'TF.js CPU float32, same model (baseline)',
   );
 
-  const verify = [];
+  // Verification at the genesis shape and at the largest shape growth allows (the budget bound),
+  // on models trained as a running chain's are (60,000 samples, then a 20,000-sample update).
+  const verify: BenchResult[] = [];
+  const shapes: Array<[string, NetworkModel]> = [['genesis size', initialNetworkModel()]];
+  let grown = initialNetworkModel();
+  ARCH.forEach((h, hi) => {
+    for (let g = 0; g < h.maxGrowth; g++) grown = growNetworkModel(grown, hi);
+  });
+  shapes.push(['largest size', grown]);
   let nonce = 0;
-  for (const k of [jsKernel, wasm]) {
-    const ev = createNetworkEvaluator({ kernel: k });
-    verify.push(
-      await measure(`verify block improvement, ${k.name}`, () => {
-        const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff));
-        verifyImprovement(ev, base, update.baseModelHash, update, childHash, blockHash, devnetParams);
-      }),
-    );
+  for (const [label, start] of shapes) {
+    const tv = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: `bench/verify/${label}` });
+    tv.setBase(start, LEVELS);
+    tv.train(60_000);
+    const vBase = tv.currentModel();
+    tv.setBase(vBase, LEVELS);
+    tv.train(20_000);
+    const vChild = tv.currentModel();
+    const vUpdate: ModelUpdate = {
+      ...update,
+      baseModelHash: networkModelHash(vBase),
+      delta: encodeDelta(diffModels(vBase, vChild)),
+    };
+    const vHash = networkModelHash(vChild);
+    for (const k of [jsKernel, wasm]) {
+      const ev = createNetworkEvaluator({ kernel: k });
+      verify.push(
+        await measure(`verify block improvement, ${label}, ${k.name}`, () => {
+          const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
+          try {
+            verifyImprovement(
+              ev,
+              vBase,
+              vUpdate.baseModelHash,
+              vUpdate,
+              vHash,
+              blockHash,
+              LEVELS,
+              devnetParams,
+            );
+          } catch (e) {
+            // a sample on which the update is not significant is rejected after the same work
+            if (!(e instanceof VerdictError)) throw e;
+          }
+        }),
+      );
+    }
   }
   printTable(
-    `block verification (apply delta + draw ${N} samples + score parent and child), blocks/s`,
+    `block verification (apply delta + draw ${N} samples at levels [${LEVELS}] + compare() parent and child), blocks/s`,
     verify,
-    `verify block improvement, js`,
+    'verify block improvement, genesis size, js',
+  );
+  const ms = (name: string): string => `${verify.find((r) => r.name === name)!.msPerCall.toFixed(1)} ms`;
+  for (const [label] of shapes) {
+    console.log(
+      `  verify one block, ${label} (compare() at ${N} samples): JS ${ms(`verify block improvement, ${label}, js`)}, WASM ${ms(`verify block improvement, ${label}, wasm`)}`,
+    );
+  }
+  const lmRate = (label: string): string =>
+    Math.round(lm.find((r) => r.name === `lm head training, ${label}`)!.opsPerSec).toLocaleString('en-US');
+  console.log(
+    `  lm head training: plain TS ${lmRate('plain TS')} samples/s, WASM SIMD ${lmRate('WASM SIMD')} samples/s`,
   );
 
-  console.log('\naccuracy per domain after local training (one node, whole training split):');
+  console.log('\naccuracy per domain after local training (one node, every public chunk; math level 0):');
   const ev = createNetworkEvaluator({ kernel: wasm });
   const acc = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench/accuracy' });
-  acc.setBase(initialNetworkModel());
+  acc.setBase(initialNetworkModel(), LEVELS);
   const seed = evaluationSeed(sha256(Uint8Array.of(9)));
   let trained = 0;
   for (const target of [0, 3_000, 15_000, 30_000, 60_000, 120_000]) {
     trained += acc.train(target - trained);
-    const by = ev.scoreByDomain(acc.currentModel(), seed, 30_000);
+    const m = acc.currentModel();
+    const pct = (d: { correct: number; total: number }): string =>
+      `${((100 * d.correct) / d.total).toFixed(1)}%`;
+    const by = ev.scoreByDomain(m, seed, 30_000, LEVELS);
+    const held = ev.heldOut(m, LEVELS);
     console.log(
-      `  ${String(target).padStart(7)} samples: ${by.map((d) => `${d.domain} ${((100 * d.correct) / d.total).toFixed(1)}%`).join(', ')}`,
+      `  ${String(target).padStart(7)} samples: ${by.map((d, i) => `${d.domain} ${pct(d)} (held out ${pct(held[i]!)})`).join(', ')}`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { VerdictError } from '../../../consensus/index.js';
-import { BIAS_MAX } from '../../../training/arch.js';
+import { ARCH, BIAS_MAX } from '../../../training/arch.js';
 import {
   applyModelDelta,
   decodeDelta,
@@ -24,6 +24,9 @@ import { partlyTrainedModel } from './helpers.js';
 
 const isBadDelta = (e: unknown): boolean => e instanceof TrainingError && e.code === 'TRAINING_BAD_DELTA';
 
+/** Header bytes: version and one growth byte per head. */
+const H = 1 + ARCH.length;
+
 describe('training/delta', () => {
   it('trained − base round-trips: encode, decode, apply gives the trained model exactly', () => {
     const base = initialNetworkModel();
@@ -39,25 +42,26 @@ describe('training/delta', () => {
 
   it('uses sparse, dense and zero tensor encodings canonically', () => {
     const d = zeroDelta();
-    assert.equal(encodeDelta(d).length, 1 + 12); // version + one kind byte per tensor
+    // version, a growth byte per head, one kind byte per tensor (2 heads × 2 layers × w, b)
+    assert.equal(encodeDelta(d).length, H + 8);
     d.w[0]![5] = 3;
     d.b[1]![0] = -300;
     const bytes = encodeDelta(d);
-    assert.equal(bytes[1], 2); // first weights: sparse
+    assert.equal(bytes[H], 2); // first weights: sparse
     const back = decodeDelta(bytes);
     assert.equal(back.w[0]![5], 3);
     assert.equal(back.b[1]![0], -300);
     d.w[0]!.fill(1);
-    assert.equal(encodeDelta(d)[1], 1); // now dense
+    assert.equal(encodeDelta(d)[H], 1); // now dense
     // the same tensor written the non-canonical way (dense where sparse is shorter) is rejected
     const z = zeroDelta();
     z.w[0]![0] = 1;
     const canonical = encodeDelta(z);
     const dense = new Uint8Array(canonical.length - 3 + z.w[0]!.length);
-    dense[0] = 1;
-    dense[1] = 1;
-    dense[2] = 1; // value of w[0][0]
-    dense.set(canonical.subarray(5), 2 + z.w[0]!.length);
+    dense.set(canonical.subarray(0, H));
+    dense[H] = 1;
+    dense[H + 1] = 1; // value of w[0][0]
+    dense.set(canonical.subarray(H + 4), H + 1 + z.w[0]!.length);
     assert.throws(() => decodeDelta(dense), isBadDelta);
   });
 
@@ -77,21 +81,24 @@ describe('training/delta', () => {
   it('rejects −128 steps, bad kinds, zero sparse entries, out-of-range indices, trailing bytes', () => {
     const d = zeroDelta();
     d.w[0]![0] = 5;
-    const good = encodeDelta(d); // 01 | 02 01 00 05 | 00 ...
-    assert.deepEqual([...good.subarray(0, 5)], [1, 2, 1, 0, 5]);
+    const good = encodeDelta(d); // 02 | 00 00 | 02 01 00 05 | 00 ...
+    assert.deepEqual([...good.subarray(0, H + 4)], [2, 0, 0, 2, 1, 0, 5]);
     const mutate = (i: number, v: number): Uint8Array => {
       const b = good.slice();
       b[i] = v;
       return b;
     };
-    assert.throws(() => decodeDelta(mutate(4, 0x80)), isBadDelta);
-    assert.throws(() => decodeDelta(mutate(4, 0)), isBadDelta);
-    assert.throws(() => decodeDelta(mutate(1, 7)), isBadDelta);
-    assert.throws(() => decodeDelta(mutate(0, 2)), isBadDelta);
-    assert.equal(decodeDelta(mutate(3, 0xfc)).w[0]![252], 5); // gap 252: index 252, still canonical
-    // gap 65535 (varint fd ff ff) runs past the 12,544-entry tensor
+    assert.throws(() => decodeDelta(mutate(H + 3, 0x80)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(H + 3, 0)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(H, 7)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(0, 1)), isBadDelta);
+    // a growth past a head's maximum
+    assert.throws(() => decodeDelta(mutate(1, 5)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(2, 3)), isBadDelta);
+    assert.equal(decodeDelta(mutate(H + 2, 0xfc)).w[0]![252], 5); // gap 252: index 252, still canonical
+    // gap 16,777,215 (varint fe ff ff ff 00) runs past the 333,888-entry tensor
     assert.throws(
-      () => decodeDelta(Uint8Array.from([...good.subarray(0, 3), 0xfd, 0xff, 0xff, 5])),
+      () => decodeDelta(Uint8Array.from([...good.subarray(0, H + 2), 0xfe, 0xff, 0xff, 0xff, 0x00, 5])),
       isBadDelta,
     );
     assert.throws(() => decodeDelta(Uint8Array.from([...good, 0])), isBadDelta);
