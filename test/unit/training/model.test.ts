@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { DecodeError, toHex } from '../../../consensus/index.js';
-import { ARCH, BIAS_MAX, parameterCount } from '../../../training/arch.js';
+import {
+  ARCH,
+  BIAS_MAX,
+  DOMAINS,
+  MATH_INPUTS,
+  MODEL_VERSION,
+  parameterCount,
+} from '../../../training/arch.js';
+import { LM_INPUTS } from '../../../training/data/lm.js';
 import {
   cloneModel,
   decodeNetworkModel,
@@ -12,8 +20,8 @@ import {
   zeroModel,
 } from '../../../training/model.js';
 
-/** modelHash(initialNetworkModel()): what genesis will commit to once the lead switches networks. */
-const INITIAL_MODEL_HASH = 'd8530a739779b0e96fc6a9775dbdf6a65d9eba63a3c9d0edd8c6705e7ae41d67';
+/** modelHash(initialNetworkModel()) of model version 2: what genesis commits to. */
+const INITIAL_MODEL_HASH = '4090d0ffcd05556a110329912073c235560fb211428035990b87ec17f53235fc';
 
 function isDecodeError(e: unknown): boolean {
   return e instanceof DecodeError;
@@ -24,14 +32,23 @@ describe('training/model', () => {
     const a = initialNetworkModel();
     const b = initialNetworkModel();
     assert.deepEqual(encodeNetworkModel(a), encodeNetworkModel(b));
+    assert.equal(a.version, MODEL_VERSION);
+    assert.equal(MODEL_VERSION, 2);
+    assert.deepEqual(
+      a.heads.map((h) => h.domain),
+      [...DOMAINS],
+    );
     assert.equal(toHex(networkModelHash(a)), INITIAL_MODEL_HASH);
   });
 
   it('has the documented size and weight bounds', () => {
     const m = initialNetworkModel();
-    // 196·64+64 + 64·10+10 + 1024·32+32 + 32·2+2 + 62·128+128 + 128·10+10
-    assert.equal(parameterCount(), 55_478);
-    assert.equal(encodeNetworkModel(m).length, 56_258);
+    // lm: 10,434·32+32 + 32·96+96; math: 186·128+128 + 128·10+10
+    assert.equal(LM_INPUTS, 10_434);
+    assert.equal(MATH_INPUTS, 186);
+    assert.equal(parameterCount(), 362_314);
+    // 6 header bytes, 2 per head, 5 per layer, a byte per weight, 4 per bias
+    assert.equal(encodeNetworkModel(m).length, 363_142);
     m.heads.forEach((h, i) => {
       h.layers.forEach((l, j) => {
         const r = heUniformBound(l.inputs, l.shift);
@@ -44,8 +61,8 @@ describe('training/model', () => {
 
   it('round-trips through the canonical encoding', () => {
     const m = initialNetworkModel();
-    m.heads[1]!.layers[0]!.b[3] = -BIAS_MAX;
-    m.heads[2]!.layers[1]!.b[0] = BIAS_MAX;
+    m.heads[0]!.layers[0]!.b[3] = -BIAS_MAX;
+    m.heads[1]!.layers[1]!.b[0] = BIAS_MAX;
     const bytes = encodeNetworkModel(m);
     const back = decodeNetworkModel(bytes);
     assert.deepEqual(encodeNetworkModel(back), bytes);

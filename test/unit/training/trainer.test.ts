@@ -37,7 +37,7 @@ describe('training/trainer (worker thread)', function () {
       const idle = await t.snapshot();
       assert.equal(idle.baseModelHash, null);
       assert.equal(idle.samples, 0);
-      t.setBase(base);
+      t.setBase(base, [0]);
       await sleep(1500);
       const s = await t.snapshot();
       assert.deepEqual(s.baseModelHash, networkModelHash(base));
@@ -48,9 +48,9 @@ describe('training/trainer (worker thread)', function () {
       const next = applyModelDelta(base, decodeDelta(s.delta));
       const ev = createNetworkEvaluator({ kernel: wasmKernel() });
       const seed = testSeed(5, 60);
-      assert.ok(ev.score(next, seed, 4096) > ev.score(base, seed, 4096));
+      assert.ok(ev.score(next, seed, 4096, [0]) > ev.score(base, seed, 4096, [0]));
       // a new base starts a new round
-      t.setBase(next);
+      t.setBase(next, [0]);
       const r = await t.snapshot();
       assert.deepEqual(r.baseModelHash, networkModelHash(next));
       assert.ok(r.samples < s.samples);

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compileAssemblyScript, TRAIN_WASM_SOURCE } from '../../../scripts/buildWasm.js';
-import { DIGIT_INPUTS } from '../../../training/arch.js';
-import { digitSplits } from '../../../training/data/digits.js';
+import { DIGIT_INPUTS, type DigitSet, digitSplits } from '../../../training/data/digits.js';
 import type { SparseSet } from '../../../training/data/sparse.js';
 import { TrainingError } from '../../../training/errors.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
@@ -85,22 +84,41 @@ function randomHead(sizes: readonly number[], seed: string): FloatHead {
   };
 }
 
-function digitEvalSet(limit: number): SparseSet {
-  const p = digitSplits().evalPool;
-  const n = Math.min(limit, p.n);
+/**
+ * Digits (the fixed reference workload of data/digits.ts, no longer a consensus domain) as a
+ * sparse set: the first `limit` images of `set`, 7-bit pixels, zero pixels omitted.
+ */
+function digitSet(set: DigitSet, limit = set.n): SparseSet {
+  const n = Math.min(limit, set.n);
   const idx: number[] = [];
   const val: number[] = [];
   const offsets = new Uint32Array(n + 1);
   for (let r = 0; r < n; r++) {
     for (let i = 0; i < DIGIT_INPUTS; i++) {
-      const v = p.images[r * DIGIT_INPUTS + i]!;
+      const v = set.images[r * DIGIT_INPUTS + i]!;
       if (v === 0) continue;
       idx.push(i);
       val.push(v);
     }
     offsets[r + 1] = idx.length;
   }
-  return { n, offsets, idx: Uint16Array.from(idx), val: Uint8Array.from(val), labels: p.labels.slice(0, n) };
+  return {
+    n,
+    offsets,
+    idx: Uint16Array.from(idx),
+    val: Uint8Array.from(val),
+    labels: set.labels.slice(0, n),
+  };
+}
+
+let digitsTrain: SparseSet | undefined;
+
+/** `count` minibatches of 32 digit images drawn from the training split (rows of one set). */
+function digitBatches(seed: string, count: number): { set: SparseSet; rows: number[] }[] {
+  digitsTrain ??= digitSet(digitSplits().train);
+  const set = digitsTrain;
+  const rng = new Xoshiro128(seed);
+  return Array.from({ length: count }, () => ({ set, rows: ROWS.map(() => rng.below(set.n)) }));
 }
 
 function accuracy(t: FloatHeadTrainer, set: SparseSet): number {
@@ -114,33 +132,51 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
 
   it('matches the TS trainer step for step from the same init (losses, weights within 1e-4 relative)', () => {
     const heads = dequantizeModel(initialNetworkModel());
-    const cases: Array<[string, FloatHead, number]> = [
-      ['digits', heads[0]!, 0],
-      ['math', heads[2]!, 2],
-      ['random 196-64-10', randomHead([196, 64, 10], 'test/wasm/random'), 0],
-      ['random 62-30-7 (padded outputs)', randomHead([62, 30, 7], 'test/wasm/odd'), 2],
+    const lmShard = new LocalShard({ index: 1, count: 3 }, 'test/wasm/lm');
+    const mathShard = new LocalShard({ index: 1, count: 3 }, 'test/wasm/math');
+    const digits = digitBatches('test/wasm/d', 40);
+    const odd = digitBatches('test/wasm/odd', 40);
+    type Draw = (s: number) => { set: SparseSet; rows: number[] };
+    // [name, head, minibatches, steps after which the weights must still agree within 1e-4].
+    // The workload is the digits data (rows of ~100 pixels of varied values): 40 steps. The
+    // consensus heads see one-hot rows (every value 1.0) from dyadic genesis weights, so some
+    // hidden pre-activations sit within rounding of the clamp at 0 (measured: |z| ≈ 5e-8 from
+    // step ~14 on); one kernel then back-propagates through the unit and the other does not,
+    // and Adam turns that into a full-size step on a few parameters (rounding-only otherwise).
+    // Their weights are compared after 8 steps, their losses over all 40.
+    const cases: Array<[string, FloatHead, Draw, number]> = [
+      ['digits 196-64-10', randomHead([196, 64, 10], 'test/wasm/random'), (s) => digits[s]!, 40],
+      [
+        'digits 196-30-7 (padded outputs)',
+        randomHead([196, 30, 7], 'test/wasm/odd'),
+        (s) => {
+          // labels 0..9 would overflow 7 outputs: fold them
+          const b = odd[s]!;
+          return { set: { ...b.set, labels: b.set.labels.map((l) => l % 7) }, rows: b.rows };
+        },
+        40,
+      ],
+      ['lm (consensus head 10434-32-96)', heads[0]!, () => ({ set: lmShard.batch(0, 32), rows: ROWS }), 8],
+      ['math (consensus head 186-128-10)', heads[1]!, () => ({ set: mathShard.batch(1, 32), rows: ROWS }), 8],
     ];
-    for (const [name, head, d] of cases) {
+    for (const [name, head, draw, exact] of cases) {
       const a = jsTrainKernel.createHeadTrainer(head);
       const b = wasmTrain().createHeadTrainer(head);
       assert.equal(a.kernel, 'js');
       assert.equal(b.kernel, 'wasm');
       assert.deepEqual(b.readHead(), a.readHead(), `${name}: weights copied in exactly`);
-      const shard = new LocalShard({ index: 1, count: 3 }, `test/wasm/${name}`);
       for (let s = 0; s < 40; s++) {
-        const batch = shard.batch(d, 32);
-        if (name.startsWith('random 62')) {
-          // labels 0..9 from math would overflow 7 outputs: fold them
-          for (let i = 0; i < batch.n; i++) batch.labels[i] = batch.labels[i]! % 7;
-        }
-        const la = a.step(batch, ROWS);
-        const lb = b.step(batch, ROWS);
+        const { set, rows } = draw(s);
+        const la = a.step(set, rows);
+        const lb = b.step(set, rows);
         assert.ok(Math.abs(la - lb) <= 1e-4 * Math.max(1, la), `${name} step ${s}: loss ${la} vs ${lb}`);
+        if (s + 1 === exact) {
+          const rel = maxRelDiff(a.readHead(), b.readHead());
+          assert.ok(rel < 1e-4, `${name}: weights differ by ${rel} relative after ${exact} steps`);
+          // and training moved them (the comparison is not vacuous)
+          assert.ok(maxRelDiff(head, b.readHead()) > 1e-3, `${name}: weights did not move`);
+        }
       }
-      const rel = maxRelDiff(a.readHead(), b.readHead());
-      assert.ok(rel < 1e-4, `${name}: weights differ by ${rel} relative`);
-      // and training moved them (the comparison is not vacuous)
-      assert.ok(maxRelDiff(head, b.readHead()) > 1e-3, `${name}: weights did not move`);
     }
   });
 
@@ -168,15 +204,14 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
     assert.ok(maxRelDiff(b.readHead(), c.readHead()) > 1e-3);
   });
 
-  it('trains: loss falls, accuracy rises, and ends within a point of the TS trainer', () => {
-    const head = dequantizeModel(initialNetworkModel())[0]!;
-    const evalSet = digitEvalSet(2000);
-    const shard = new LocalShard({ index: 0, count: 2 }, 'test/wasm/train');
-    const batches = Array.from({ length: 400 }, () => shard.batch(0, 32));
+  it('trains on the digits workload: loss falls, accuracy rises, and ends within a point of the TS trainer', () => {
+    const head = randomHead([196, 64, 10], 'test/wasm/digits');
+    const evalSet = digitSet(digitSplits().evalPool, 2000);
+    const batches = digitBatches('test/wasm/train', 400);
     const results = [jsTrainKernel, wasmTrain()].map((k) => {
       const t = k.createHeadTrainer(head);
       const before = accuracy(t, evalSet);
-      const losses = batches.map((b) => t.step(b, ROWS));
+      const losses = batches.map((b) => t.step(b.set, b.rows));
       const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
       return {
         before,
@@ -197,9 +232,9 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
     const scores = [jsTrainKernel, wasmTrain()].map((kernel) => {
       const t = new LocalTrainer({ shard: { index: 2, count: 6 }, seed: 'test/wasm/local', kernel });
       assert.equal(t.kernel, kernel);
-      t.setBase(initialNetworkModel());
+      t.setBase(initialNetworkModel(), [0]);
       t.train(6000);
-      return ev.scoreByDomain(t.currentModel(), seed, 4096);
+      return ev.scoreByDomain(t.currentModel(), seed, 4096, [0]);
     });
     const [js, wasm] = scores as [(typeof scores)[0], (typeof scores)[0]];
     js.forEach((d, i) => {
@@ -207,7 +242,7 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
       const pts = (100 * Math.abs(d.correct - w.correct)) / d.total;
       assert.ok(pts <= 1, `${d.domain}: js ${d.correct} vs wasm ${w.correct} of ${d.total}`);
     });
-    const initial = ev.score(initialNetworkModel(), seed, 4096);
+    const initial = ev.score(initialNetworkModel(), seed, 4096, [0]);
     assert.ok(wasm.reduce((s, d) => s + d.correct, 0) > initial);
   });
 
@@ -244,7 +279,7 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
     // a trainer on the fallback kernel still trains
     const t = new LocalTrainer({ shard: { index: 0, count: 6 }, seed: 'test/wasm/fallback', kernel: 'js' });
     assert.equal(t.kernel.name, 'js');
-    t.setBase(initialNetworkModel());
+    t.setBase(initialNetworkModel(), [0]);
     t.train(960);
     assert.ok(t.samples >= 960);
     assert.equal(trainKernel('js'), jsTrainKernel);
@@ -260,7 +295,7 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
       );
       await t.start();
       try {
-        t.setBase(initialNetworkModel());
+        t.setBase(initialNetworkModel(), [0]);
         await sleep(1200);
         const s = await t.snapshot();
         assert.equal(s.kernel, choice === 'js' || !expectWasm ? 'js' : 'wasm');
