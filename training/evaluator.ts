@@ -5,7 +5,14 @@
  * the heads whose weights differ (an unchanged head answers every sample alike in parent and
  * child, so it adds the same count to both scores and no disagreement).
  */
-import { DecodeError, type Evaluator, type Hash, taggedHash, VerdictError } from '../consensus/index.js';
+import {
+  DecodeError,
+  type Evaluator,
+  equalBytes,
+  type Hash,
+  taggedHash,
+  VerdictError,
+} from '../consensus/index.js';
 import { DOMAINS, type Domain, LEVELED_DOMAINS, MAX_GROWTH } from './arch.js';
 import { lmBatchFromPositions, lmCorpus, lmHeldOutPositions } from './data/lm.js';
 import { MATH_MAX_LEVEL } from './data/math.js';
@@ -58,17 +65,12 @@ function sameHead(a: QuantHead, b: QuantHead): boolean {
   if (a === b) return true;
   return a.layers.every((l, i) => {
     const m = b.layers[i]!;
-    return equalArrays(l.w, m.w) && equalArrays(l.b, m.b);
+    return equalBytes(bytesOf(l.w), bytesOf(m.w)) && equalBytes(bytesOf(l.b), bytesOf(m.b));
   });
 }
 
-function equalArrays(a: Int8Array | Int32Array, b: Int8Array | Int32Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+function bytesOf(a: Int8Array | Int32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 let heldOutLm: SparseSet | undefined;

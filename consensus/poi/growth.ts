@@ -32,3 +32,33 @@ export function domainGainsPpm(
 ): number[] {
   return byDomain.map((d) => Math.floor(((d.child - d.parent) * 1_000_000) / count));
 }
+
+/** What the growth window needs of one block: its per-domain gains and whether it grew the model. */
+export interface GrowthRecord {
+  readonly gainPpm: readonly number[];
+  readonly grew: boolean;
+}
+
+/**
+ * The window from the blocks up to the parent, newest first (the parent first; genesis excluded).
+ * Reads at most `growthStallBlocks` of them.
+ */
+export function growthWindowOf(
+  newestFirst: Iterable<GrowthRecord>,
+  domains: number,
+  params: NetworkParams,
+): GrowthWindow {
+  const gainPpm: number[] = new Array(domains).fill(0);
+  let sinceGrowth = 0;
+  let grewSeen = false;
+  let n = 0;
+  for (const b of newestFirst) {
+    if (n++ >= params.growthStallBlocks) break;
+    if (b.grew) grewSeen = true;
+    if (!grewSeen) sinceGrowth++;
+    b.gainPpm.forEach((g, d) => {
+      gainPpm[d] = (gainPpm[d] ?? 0) + g;
+    });
+  }
+  return { sinceGrowth, gainPpm };
+}

@@ -15,6 +15,7 @@ import {
   encodeBlock,
   equalBytes,
   type GrowthWindow,
+  growthWindowOf,
   type HeaderContext,
   isLevelCheckHeight,
   type LevelState,
@@ -147,20 +148,11 @@ export class ChainCore<M> {
    * last growth block (or genesis).
    */
   growthWindow(parent: ChainEntry): GrowthWindow {
-    const cap = this.deps.params.growthStallBlocks;
-    const gainPpm: number[] = new Array(this.deps.evaluator.domains).fill(0);
-    let sinceGrowth = 0;
-    let grewSeen = false;
-    let e = parent;
-    for (let n = 0; n < cap && e.height > 0; n++) {
-      if (e.grew) grewSeen = true;
-      if (!grewSeen) sinceGrowth++;
-      e.gainPpm.forEach((g, d) => {
-        gainPpm[d] = (gainPpm[d] ?? 0) + g;
-      });
-      e = this.index.parentOf(e);
+    const index = this.index;
+    function* back(): Generator<ChainEntry> {
+      for (let e = parent; e.height > 0; e = index.parentOf(e)) yield e;
     }
-    return { sinceGrowth, gainPpm };
+    return growthWindowOf(back(), this.deps.evaluator.domains, this.deps.params);
   }
 
   /** Level state after a child of `parent` (consensus poi/levels.ts). */

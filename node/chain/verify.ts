@@ -14,8 +14,9 @@ import {
   type Evaluator,
   encodeUndo,
   equalBytes,
-  type GrowthWindow,
+  type GrowthRecord,
   genesisBlock,
+  growthWindowOf,
   type Hash,
   initialLevelState,
   levelStateAfter,
@@ -85,9 +86,8 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   let modelHash = params.genesis.modelHash;
   let issued = 0n;
   let levels = initialLevelState(evaluator.maxLevels.length);
-  // per height: the block's per-domain gains and whether it grew the model (growth windows)
-  const gains: (readonly number[])[] = [[]];
-  const grew: boolean[] = [false];
+  // per height from 1: the block's per-domain gains and whether it grew the model (growth windows)
+  const records: GrowthRecord[] = [];
   let weight = blockWeight(workFromBits(genesis.block.header.bits), 0, params);
   const times: number[] = [genesis.block.header.time];
   let prevBits = genesis.block.header.bits;
@@ -137,7 +137,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
           model: () => parentModel,
           issued,
           levels: levels.levels,
-          growth: growthWindowAt(gains, grew, h - 1, evaluator.domains, params),
+          growth: growthWindowOf(newestFirst(records), evaluator.domains, params),
         },
         headerCtx,
         new CoinView(utxo),
@@ -167,8 +167,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     }
     const blockGains = res.improvement?.gainPpm ?? [];
     const blockGrew = (b.block.update?.grow ?? null) !== null;
-    gains.push(blockGains);
-    grew.push(blockGrew);
+    records.push({ gainPpm: blockGains, grew: blockGrew });
     if (entry.grew !== blockGrew || entry.gainPpm.join(',') !== blockGains.join(','))
       bad(
         `${at}: entry gains [${entry.gainPpm.join(',')}] / grew ${entry.grew} != replay [${blockGains.join(',')}] / ${blockGrew}`,
@@ -247,23 +246,6 @@ function compareUtxo(
   if (n > MAX_LISTED) bad(`... ${n - MAX_LISTED} more UTXO differences`);
 }
 
-/** The growth window up to height `top` of a replayed chain (the node's ChainCore.growthWindow). */
-function growthWindowAt(
-  gains: readonly (readonly number[])[],
-  grew: readonly boolean[],
-  top: number,
-  domains: number,
-  params: NetworkParams,
-): GrowthWindow {
-  const gainPpm: number[] = new Array(domains).fill(0);
-  let sinceGrowth = 0;
-  let grewSeen = false;
-  for (let h = top, n = 0; n < params.growthStallBlocks && h > 0; n++, h--) {
-    if (grew[h]) grewSeen = true;
-    if (!grewSeen) sinceGrowth++;
-    gains[h]!.forEach((g, d) => {
-      gainPpm[d] = (gainPpm[d] ?? 0) + g;
-    });
-  }
-  return { sinceGrowth, gainPpm };
+function* newestFirst<T>(a: readonly T[]): Generator<T> {
+  for (let i = a.length - 1; i >= 0; i--) yield a[i]!;
 }

@@ -148,9 +148,9 @@ export class UpdateProposer implements MinerUpdateSource {
     const window = this.deps.getGrowthWindow();
     const parent = this.deps.getTipModel();
     const order = window.gainPpm.map((g, d) => ({ g, d })).sort((a, b) => a.g - b.g || a.d - b.d);
-    for (const { d } of order) {
-      if (!growthAllowed(window, d, params)) continue;
-      if (!equalBytes(evaluator.modelHash(parent), base)) return null;
+    const allowed = order.filter(({ d }) => growthAllowed(window, d, params));
+    if (allowed.length === 0 || !equalBytes(evaluator.modelHash(parent), base)) return null;
+    for (const { d } of allowed) {
       const grown = evaluator.grow(parent, d);
       if (grown === null) continue;
       this.deps.logger.info({ domain: d, windowGainPpm: window.gainPpm }, 'proposing capacity growth');

@@ -10,9 +10,14 @@ import type { QuantHead } from '../model.js';
 
 /**
  * Number of rows of `set` whose argmax prediction (lowest index on ties) equals the label.
- * Writes each prediction into `preds` when given.
+ * Writes each prediction into `preds` when given, and the last row's logits into `logits`.
  */
-export function scoreHeadJs(head: QuantHead, set: SparseSet, preds?: Uint8Array): number {
+export function scoreHeadJs(
+  head: QuantHead,
+  set: SparseSet,
+  preds?: Uint8Array,
+  logits?: Int32Array,
+): number {
   const layers = head.layers;
   const accs = layers.map((l) => new Int32Array(l.outputs));
   const hidden = layers.map((l) => new Uint8Array(l.outputs));
@@ -55,6 +60,7 @@ export function scoreHeadJs(head: QuantHead, set: SparseSet, preds?: Uint8Array)
     }
     if (preds) preds[r] = best;
     if (best === labels[r]) correct++;
+    if (logits && r === set.n - 1) logits.set(acc);
   }
   return correct;
 }
@@ -74,7 +80,7 @@ function axpy(acc: Int32Array, w: Int8Array, base: number, x: number, n: number)
 
 /**
  * The integer logits of `head` for one sparse row (active features `idx[0..n)`, each of value
- * `value`), written into `out` (length = the last layer's outputs). Same arithmetic as scoreHeadJs.
+ * `value`), written into `out` (length = the last layer's outputs): scoreHeadJs on that row.
  */
 export function headLogitsJs(
   head: QuantHead,
@@ -83,21 +89,12 @@ export function headLogitsJs(
   value: number,
   out: Int32Array,
 ): void {
-  const layers = head.layers;
-  const l0 = layers[0]!;
-  let acc = new Int32Array(l0.b);
-  for (let k = 0; k < n; k++) axpy(acc, l0.w, idx[k]! * l0.outputs, value, l0.outputs);
-  for (let li = 1; li < layers.length; li++) {
-    const prev = layers[li - 1]!;
-    const half = 1 << (prev.shift - 1);
-    const l = layers[li]!;
-    const next = new Int32Array(l.b);
-    for (let j = 0; j < prev.outputs; j++) {
-      const v = (acc[j]! + half) >> prev.shift;
-      const x = v < 0 ? 0 : v > ACT_MAX ? ACT_MAX : v;
-      if (x !== 0) axpy(next, l.w, j * l.outputs, x, l.outputs);
-    }
-    acc = next;
-  }
-  out.set(acc);
+  const row: SparseSet = {
+    n: 1,
+    offsets: Uint32Array.of(0, n),
+    idx: Uint16Array.from({ length: n }, (_, k) => idx[k]!),
+    val: new Uint8Array(n).fill(value),
+    labels: new Uint8Array(1),
+  };
+  scoreHeadJs(head, row, undefined, out);
 }
