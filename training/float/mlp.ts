@@ -96,6 +96,10 @@ export class HeadTrainer implements FloatHeadTrainer {
   private readonly g: Float32Array[];
   private readonly wMax: number[];
   private t = 0;
+  /** First-layer rows this step's minibatch used (row-lazy Adam), and per row the step that listed it. */
+  private readonly rows: number[] = [];
+  private readonly stamp: Uint32Array;
+  private epoch = 1;
 
   constructor(
     readonly head: FloatHead,
@@ -112,6 +116,7 @@ export class HeadTrainer implements FloatHeadTrainer {
     this.a = L.map((l) => new Float32Array(l.outputs));
     this.g = L.map((l) => new Float32Array(l.outputs));
     this.wMax = L.map((l) => WEIGHT_MAX / 2 ** l.shift);
+    this.stamp = new Uint32Array(L[0]?.inputs ?? 0);
   }
 
   /** Forward + backward for row `r` of `set` (features optionally masked: keep[k] = 0 drops). Returns loss. */
@@ -172,10 +177,16 @@ export class HeadTrainer implements FloatHeadTrainer {
       const gb = this.gb[li]!;
       for (let o = 0; o < out; o++) gb[o]! += g[o]!;
       if (li === 0) {
+        const step = this.epoch;
         for (let k = k0; k < k1; k++) {
           if (keep && keep[k - k0] === 0) continue;
           const x = val[k]! * inv;
-          const base = idx[k]! * out;
+          const f = idx[k]!;
+          if (this.stamp[f] !== step) {
+            this.stamp[f] = step;
+            this.rows.push(f);
+          }
+          const base = f * out;
           for (let o = 0; o < out; o++) gw[base + o]! += x * g[o]!;
         }
       } else {
@@ -216,11 +227,21 @@ export class HeadTrainer implements FloatHeadTrainer {
     const c2 = 1 / (1 - beta2 ** this.t);
     const scale = 1 / batch;
     this.head.layers.forEach((l, li) => {
+      const [gw, mw, vw] = [this.gw[li]!, this.mw[li]!, this.vw[li]!];
+      const max = this.wMax[li]!;
+      if (li === 0) {
+        // row-lazy: only the input rows this minibatch used take a step (as in train.as)
+        const out = l.outputs;
+        for (const r of this.rows)
+          adam(l.w, gw, mw, vw, r * out, (r + 1) * out, scale, lr, beta1, beta2, eps, c1, c2, max);
+      } else adam(l.w, gw, mw, vw, 0, l.w.length, scale, lr, beta1, beta2, eps, c1, c2, max);
       adam(
-        l.w,
-        this.gw[li]!,
-        this.mw[li]!,
-        this.vw[li]!,
+        l.b,
+        this.gb[li]!,
+        this.mb[li]!,
+        this.vb[li]!,
+        0,
+        l.b.length,
         scale,
         lr,
         beta1,
@@ -228,10 +249,14 @@ export class HeadTrainer implements FloatHeadTrainer {
         eps,
         c1,
         c2,
-        this.wMax[li]!,
+        Infinity,
       );
-      adam(l.b, this.gb[li]!, this.mb[li]!, this.vb[li]!, scale, lr, beta1, beta2, eps, c1, c2, Infinity);
     });
+    this.rows.length = 0;
+    if (++this.epoch > 0xffff_fff0) {
+      this.stamp.fill(0);
+      this.epoch = 1;
+    }
   }
 
   readHead(): FloatHead {
@@ -279,11 +304,14 @@ export class HeadTrainer implements FloatHeadTrainer {
   }
 }
 
+/** One lazy Adam update of p[from..to) (a parameter with zero scaled gradient and moment is skipped). */
 function adam(
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
   v: Float32Array,
+  from: number,
+  to: number,
   scale: number,
   lr: number,
   b1: number,
@@ -293,7 +321,7 @@ function adam(
   c2: number,
   max: number,
 ): void {
-  for (let i = 0; i < p.length; i++) {
+  for (let i = from; i < to; i++) {
     const gi = g[i]! * scale;
     if (gi === 0 && m[i] === 0) continue;
     g[i] = 0;

@@ -34,6 +34,8 @@ interface TrainExports {
   adam(
     nLayers: number,
     desc: number,
+    rows: number,
+    nRows: number,
     scale: number,
     lrc1: number,
     b1: number,
@@ -78,6 +80,9 @@ export class WasmHeadTrainer implements FloatHeadTrainer {
   private u32 = new Uint32Array(0);
   private f32 = new Float32Array(0);
   private t = 0;
+  /** Per input row of the first layer: the batch (epoch) that last listed it (row-lazy Adam). */
+  private readonly stamp: Uint32Array;
+  private epoch = 0;
 
   constructor(
     module: WebAssembly.Module,
@@ -108,6 +113,7 @@ export class WasmHeadTrainer implements FloatHeadTrainer {
     });
     this.batchBase = p;
     this.reserve(p);
+    this.stamp = new Uint32Array(head.layers[0]?.inputs ?? 0);
     const dv = new DataView(this.ex.memory.buffer);
     this.places.forEach((pl, li) => {
       const [w, gw, mw, vw, b, gb, mb, vb, z, act, g] = addrs[li]!;
@@ -171,7 +177,7 @@ export class WasmHeadTrainer implements FloatHeadTrainer {
     set: SparseSet,
     rows: ArrayLike<number>,
     masks: readonly (Uint8Array | undefined)[] | undefined,
-  ): { n: number; offsets: number; labels: number; idx: number; val: number } {
+  ): { n: number; offsets: number; labels: number; idx: number; val: number; rows: number; nRows: number } {
     const n = rows.length;
     let nnz = 0;
     for (let i = 0; i < n; i++) {
@@ -182,7 +188,8 @@ export class WasmHeadTrainer implements FloatHeadTrainer {
     const labels = offsets + align((n + 1) * 4);
     const idx = labels + align(n);
     const val = idx + align(nnz * 2);
-    this.reserve(val + align(nnz));
+    const rowList = val + align(nnz);
+    this.reserve(rowList + align(nnz * 4));
     const { u8, u16, u32 } = this;
     const o32 = offsets >> 2;
     const i16 = idx >> 1;
@@ -208,7 +215,23 @@ export class WasmHeadTrainer implements FloatHeadTrainer {
       u32[o32 + i + 1] = k;
       u8[labels + i] = set.labels[r]!;
     }
-    return { n, offsets, labels, idx, val };
+    // the distinct first-layer rows this batch uses (the only ones its Adam step updates)
+    const stamp = this.stamp;
+    if (++this.epoch > 0xffff_fff0) {
+      stamp.fill(0);
+      this.epoch = 1;
+    }
+    const step = this.epoch;
+    const r32 = rowList >> 2;
+    let nRows = 0;
+    for (let j = 0; j < k; j++) {
+      const f = u16[i16 + j]!;
+      if (stamp[f] !== step) {
+        stamp[f] = step;
+        u32[r32 + nRows++] = f;
+      }
+    }
+    return { n, offsets, labels, idx, val, rows: rowList, nRows };
   }
 
   step(set: SparseSet, rows: ArrayLike<number>, masks?: readonly (Uint8Array | undefined)[]): number {
@@ -219,7 +242,7 @@ export class WasmHeadTrainer implements FloatHeadTrainer {
     this.t++;
     const c1 = 1 / (1 - beta1 ** this.t);
     const c2 = 1 / (1 - beta2 ** this.t);
-    this.ex.adam(nl, this.desc, 1 / b.n, lr * c1, beta1, beta2, eps, c2);
+    this.ex.adam(nl, this.desc, b.rows, b.nRows, 1 / b.n, lr * c1, beta1, beta2, eps, c2);
     return loss / b.n;
   }
 

@@ -4,8 +4,9 @@
 //
 // The same model, loss and optimizer as training/float/mlp.ts (HeadTrainer): sparse 7-bit inputs
 // x = q/127, hidden activations clamp(z, 0, 1), softmax cross-entropy on the last layer's z,
-// gradients summed over a minibatch, then Adam (bias-corrected, "lazy": a parameter whose scaled
-// gradient and first moment are both exactly 0 is left alone) with weights clamped to ±wMax.
+// gradients summed over a minibatch, then Adam (bias-corrected, "lazy": the first layer's rows that
+// the minibatch does not use are left alone, and any parameter whose scaled gradient and first
+// moment are both exactly 0 is left alone) with weights clamped to ±wMax.
 // Differences from the TypeScript trainer are rounding only (f32 here, f64 intermediates there).
 //
 // Memory is laid out by the host (training/float/wasmMlp.ts) once per head and stays here for the
@@ -317,27 +318,38 @@ function adamRange(
 
 /**
  * Applies the accumulated gradients (mean over `batch` rows via scale = 1/batch) to every layer.
- * lrc1 = lr / (1 − β1^t) and c2 = 1 / (1 − β2^t) are computed by the host.
+ * The first layer's inputs are sparse, so its weights are updated row-lazily: only the `nRows`
+ * input rows listed (u32) at `rows` (the distinct features the minibatch used) take an Adam step;
+ * every other row, moments included, is left as it is. The other layers and all biases take a
+ * dense step. lrc1 = lr / (1 − β1^t) and c2 = 1 / (1 − β2^t) are computed by the host.
  */
-export function adam(nLayers: i32, desc: usize, scale: f32, lrc1: f32, b1: f32, b2: f32, eps: f32, c2: f32): void {
+export function adam(
+  nLayers: i32,
+  desc: usize,
+  rows: usize,
+  nRows: i32,
+  scale: f32,
+  lrc1: f32,
+  b1: f32,
+  b2: f32,
+  eps: f32,
+  c2: f32,
+): void {
   for (let li = 0; li < nLayers; li++) {
     const inputs = fieldI(desc, li, 0);
     const outPad = fieldI(desc, li, 8);
     const wMax = load<f32>(desc + (<usize>li << 6) + 56);
-    adamRange(
-      field(desc, li, 12),
-      field(desc, li, 20),
-      field(desc, li, 28),
-      field(desc, li, 32),
-      inputs * outPad,
-      scale,
-      lrc1,
-      b1,
-      b2,
-      eps,
-      c2,
-      wMax,
-    );
+    const w = field(desc, li, 12);
+    const gw = field(desc, li, 20);
+    const mw = field(desc, li, 28);
+    const vw = field(desc, li, 32);
+    if (li == 0) {
+      const rowBytes = <usize>outPad << 2;
+      for (let r = 0; r < nRows; r++) {
+        const off = <usize>load<u32>(rows + (<usize>r << 2)) * rowBytes;
+        adamRange(w + off, gw + off, mw + off, vw + off, outPad, scale, lrc1, b1, b2, eps, c2, wMax);
+      }
+    } else adamRange(w, gw, mw, vw, inputs * outPad, scale, lrc1, b1, b2, eps, c2, wMax);
     adamRange(
       field(desc, li, 16),
       field(desc, li, 24),

@@ -138,14 +138,17 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
     const odd = digitBatches('test/wasm/odd', 40);
     type Draw = (s: number) => { set: SparseSet; rows: number[] };
     // [name, head, minibatches, steps after which the weights must still agree within 1e-4].
-    // The workload is the digits data (rows of ~100 pixels of varied values): 40 steps. The
+    // The workload is the digits data (rows of ~100 pixels of varied values). The
     // consensus heads see one-hot rows (every value 1.0) from dyadic genesis weights, so some
     // hidden pre-activations sit within rounding of the clamp at 0 (measured: |z| ≈ 5e-8 from
     // step ~14 on); one kernel then back-propagates through the unit and the other does not,
     // and Adam turns that into a full-size step on a few parameters (rounding-only otherwise).
-    // Their weights are compared after 8 steps, their losses over all 40.
+    // Their weights are compared after 8 steps, their losses over all 40. Adam is row-lazy on the
+    // first layer, so a row's first step is sign-like (≈ lr·0.5 whatever the gradient's size): the
+    // same rounding at a clamp edge then shows up on digits too (measured: hidden unit 57 of the
+    // 196-64-10 head from step 26 on), so digits weights are compared after 24 steps.
     const cases: Array<[string, FloatHead, Draw, number]> = [
-      ['digits 196-64-10', randomHead([196, 64, 10], 'test/wasm/random'), (s) => digits[s]!, 40],
+      ['digits 196-64-10', randomHead([196, 64, 10], 'test/wasm/random'), (s) => digits[s]!, 24],
       [
         'digits 196-30-7 (padded outputs)',
         randomHead([196, 30, 7], 'test/wasm/odd'),
@@ -154,7 +157,7 @@ describe('training/float/wasmMlp (WASM SIMD training kernel)', function () {
           const b = odd[s]!;
           return { set: { ...b.set, labels: b.set.labels.map((l) => l % 7) }, rows: b.rows };
         },
-        40,
+        24,
       ],
       ['lm (consensus head 10434-32-96)', heads[0]!, () => ({ set: lmShard.batch(0, 32), rows: ROWS }), 8],
       ['math (consensus head 186-128-10)', heads[1]!, () => ({ set: mathShard.batch(1, 32), rows: ROWS }), 8],
