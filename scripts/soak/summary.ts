@@ -39,6 +39,11 @@ export interface SoakSummary {
   readonly updatesPerWindow: readonly WindowCount[];
   readonly updatesFirstHalf: number;
   readonly updatesLastHalf: number;
+  /**
+   * Longest time in the last half with no update block, in minutes: between the half-way mark, the
+   * update blocks after it, and the end of the run (the "one update every 3 minutes" criterion).
+   */
+  readonly longestGapLastHalfMin: number;
   readonly atHalf: DomainSnapshot | null;
   readonly atEnd: DomainSnapshot | null;
   readonly levelChanges: readonly LevelChange[];
@@ -110,6 +115,21 @@ export function levelChanges(samples: readonly SoakSample[]): LevelChange[] {
   return out;
 }
 
+/** Longest stretch in [fromS, toS] with no update block, in minutes (2 decimals). */
+export function longestGapMin(blocks: readonly SoakBlock[], fromS: number, toS: number): number {
+  const times = blocks
+    .map((b) => b.elapsedS)
+    .filter((t) => t >= fromS && t <= toS)
+    .sort((a, b) => a - b);
+  let prev = fromS;
+  let gap = 0;
+  for (const t of [...times, toS]) {
+    gap = Math.max(gap, t - prev);
+    prev = t;
+  }
+  return Number((gap / 60).toFixed(2));
+}
+
 export function summarize(input: SummaryInput): SoakSummary {
   const { samples, blocks, durationS } = input;
   const half = durationS / 2;
@@ -128,6 +148,7 @@ export function summarize(input: SummaryInput): SoakSummary {
     updatesPerWindow: updatesPerWindow(blocks, durationS, input.windowMin ?? 10),
     updatesFirstHalf: blocks.length - lastHalf,
     updatesLastHalf: lastHalf,
+    longestGapLastHalfMin: longestGapMin(blocks, half, durationS),
     atHalf: snapshot(halfSample),
     atEnd: snapshot(samples.at(-1)),
     levelChanges: levelChanges(samples),
@@ -158,7 +179,7 @@ export function formatSummary(s: SoakSummary): string {
       (w) =>
         `    ${w.fromMin.toFixed(0).padStart(3)}-${w.toMin.toFixed(1).padEnd(5)} min: ${String(w.updates).padStart(4)} updates, ${w.improvementPpm} ppm`,
     ),
-    `  updates in the first half: ${s.updatesFirstHalf}, in the last half: ${s.updatesLastHalf}`,
+    `  updates in the first half: ${s.updatesFirstHalf}, in the last half: ${s.updatesLastHalf} (longest gap ${s.longestGapLastHalfMin} min)`,
     `  held-out accuracy half-way ${describeSnapshot(s.atHalf)}`,
     `  held-out accuracy at the end ${describeSnapshot(s.atEnd)}`,
     s.levelChanges.length === 0 ? '  level changes: none' : '  level changes:',

@@ -18,6 +18,8 @@
  * | 5 | 6 | 3 | + − |
  * | 6 | 3 | 2 | + − × |
  * | 7 | 4 | 3 | + − × |
+ * | 8 | 5 | 3 | + − × |
+ * | 9 | 6 | 3 | + − × |   (the widest the input layout holds: MATH_MAX_DIGITS × MATH_MAX_TERMS)
  *
  * Input (MATH_INPUTS one-hot features, value 127): operator slot s ∈ {0,1} × {+,−,×} at [3s, 3s+3);
  * operand k's digit at position p (ones first) at 6 + 60k + 10p + digit. Only the digits and
@@ -41,6 +43,8 @@ export const MATH_LEVELS: readonly MathLevel[] = [
   { digits: 6, terms: 3, ops: 2 },
   { digits: 3, terms: 2, ops: 3 },
   { digits: 4, terms: 3, ops: 3 },
+  { digits: 5, terms: 3, ops: 3 },
+  { digits: 6, terms: 3, ops: 3 },
 ];
 export const MATH_MAX_LEVEL = MATH_LEVELS.length - 1;
 export const MATH_OP_SLOTS = MATH_MAX_TERMS - 1;

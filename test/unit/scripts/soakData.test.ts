@@ -72,6 +72,8 @@ describe('scripts/soak data', () => {
     );
     assert.equal(s.updatesLastHalf, 2);
     assert.equal(s.updatesFirstHalf, 1);
+    // last half 600..1200 s with updates at 700 and 1100: the longest gap is 700 → 1100, 6.67 min
+    assert.equal(s.longestGapLastHalfMin, 6.67);
     assert.equal(s.atHalf?.height, 300);
     assert.equal(s.atEnd?.domains.digits?.accuracy, 0.7);
     assert.deepEqual(
