@@ -2,9 +2,15 @@
  * Aggregation of contributors' deltas (miner side, not consensus: the result is checked by
  * re-scoring). Rules:
  *   fedavg        Σ samplesᵢ·dᵢ / Σ samplesᵢ per coordinate (FedAvg; trusts the sample counts)
+ *   mean          Σ dᵢ / n per coordinate (every contributor weighs the same)
+ *   sparse-mean   Σ dᵢ / #{i : dᵢ ≠ 0} per coordinate: the mean over the contributors that sent
+ *                 the coordinate (a compressed delta leaves a coordinate out because its trainer
+ *                 holds it back for later, not because it learnt 0 there)
  *   median        coordinate-wise median (mean of the two middle values for an even count)
  *   trimmed-mean  per coordinate, drop the ⌊trim·n⌋ lowest and highest values, average the rest
- * The robust rules ignore the self-reported sample counts, which a poisoner could inflate.
+ * Only fedavg reads the self-reported sample counts, which a poisoner could inflate. Compressed
+ * deltas (compress.ts) are sparse, each trainer's on its own top entries, so a coordinate-wise
+ * median or trimmed mean of a few of them is mostly zero: 'mean' is the rule for them.
  * Results are rounded half away from zero and clamped to the delta bounds; the arithmetic is
  * integer or exact in doubles, so every miner gets the same aggregate from the same inputs.
  */
@@ -13,7 +19,7 @@ import type { ModelDelta } from './delta.js';
 import { sameGrowth, zeroDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 
-export const AGGREGATION_RULES = ['fedavg', 'median', 'trimmed-mean'] as const;
+export const AGGREGATION_RULES = ['fedavg', 'mean', 'sparse-mean', 'median', 'trimmed-mean'] as const;
 export type AggregationRule = (typeof AGGREGATION_RULES)[number];
 
 export interface WeightedDelta {
@@ -59,6 +65,24 @@ function reducer(inputs: readonly WeightedDelta[], opts: AggregateOptions): Redu
       let s = 0;
       for (let i = 0; i < n; i++) s += vals[i]! * weights[i]!;
       return roundHalfAway(s / total);
+    };
+  }
+  if (opts.rule === 'mean') {
+    return (vals) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += vals[i]!;
+      return roundHalfAway(s / n);
+    };
+  }
+  if (opts.rule === 'sparse-mean') {
+    return (vals) => {
+      let s = 0;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        s += vals[i]!;
+        if (vals[i] !== 0) k++;
+      }
+      return k === 0 ? 0 : roundHalfAway(s / k);
     };
   }
   if (opts.rule === 'median') {

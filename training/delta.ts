@@ -8,10 +8,16 @@
  * per tensor, in architecture order (each layer's weights, then its biases):
  *   kind u8 — 0 all zero | 1 dense: every value (int8, or int16 LE for biases)
  *           | 2 sparse: varint k (≥ 1), k × (varint gap, value), index = previous index + 1 + gap
- * Canonical: kind 0 iff the tensor is zero; otherwise sparse iff it is strictly shorter than
- * dense; sparse values are non-zero; −128 and −32768 never appear. The decoder enforces all of
- * it, rejects trailing bytes and anything longer than MAX_DELTA_BYTES. A delta applies only to a
- * model of its growth (TRAINING_BAD_DELTA otherwise).
+ *           | 3 two-level sparse (weights only): varint k (≥ 1), scale s u8, k × varint gap,
+ *             then ⌈k/4⌉ bytes of 2-bit codes (entry j at bits 2(j mod 4), low bits first; code
+ *             bit 0 = negative, bit 1 = magnitude 2s instead of s; padding bits zero)
+ * Kind 3 is what a trainer's compressed delta looks like (training/compress.ts: top-k entries,
+ * two magnitudes): about 1.6 bytes per entry instead of 2–3.
+ * Canonical: kind 0 iff the tensor is zero; otherwise the shortest of dense, sparse and (when
+ * every non-zero value is ±s or ±2s with s = the smallest magnitude, and 2s ≤ 127 if ±2s occurs)
+ * two-level, ties going to the lower kind; sparse values are non-zero; −128 and −32768 never
+ * appear. The decoder enforces all of it, rejects trailing bytes and anything longer than
+ * MAX_DELTA_BYTES. A delta applies only to a model of its growth (TRAINING_BAD_DELTA otherwise).
  */
 import { DecodeError, Reader, varintSize, Writer } from '../consensus/index.js';
 import {
@@ -113,40 +119,89 @@ export function isZeroDelta(d: ModelDelta): boolean {
   return d.w.every((t) => t.every((v) => v === 0)) && d.b.every((t) => t.every((v) => v === 0));
 }
 
-/** Encoded sizes of one tensor: [nonZero, denseBytes, sparseBytes]. */
-function sizes(t: Int8Array | Int16Array, width: number): [number, number, number] {
+/** Encoded sizes of one tensor and its canonical kind. */
+interface TensorSizes {
+  readonly nz: number;
+  readonly kind: 0 | 1 | 2 | 3;
+  /** The two-level scale s (kind 3 only). */
+  readonly scale: number;
+}
+
+function tensorSizes(t: Int8Array | Int16Array, width: number): TensorSizes {
   let nz = 0;
-  let sparse = 0;
+  let gaps = 0;
   let prev = -1;
+  let min = Infinity;
+  let max = 0;
   for (let i = 0; i < t.length; i++) {
-    if (t[i] === 0) continue;
+    const v = t[i]!;
+    if (v === 0) continue;
     nz++;
-    sparse += varintSize(i - prev - 1) + width;
+    gaps += varintSize(i - prev - 1);
     prev = i;
+    const a = v < 0 ? -v : v;
+    if (a < min) min = a;
+    if (a > max) max = a;
   }
-  return [nz, t.length * width, varintSize(nz) + sparse];
+  if (nz === 0) return { nz, kind: 0, scale: 0 };
+  const dense = t.length * width;
+  const sparse = varintSize(nz) + gaps + nz * width;
+  let best: 1 | 2 | 3 = sparse < dense ? 2 : 1;
+  let bestSize = Math.min(sparse, dense);
+  // two-level: weights only, every magnitude s or 2s (s = the smallest)
+  if (width === 1 && (max === min || max === 2 * min)) {
+    let twoLevel = true;
+    if (max !== min) {
+      for (let i = 0; i < t.length && twoLevel; i++) {
+        const v = t[i]!;
+        const a = v < 0 ? -v : v;
+        if (a !== 0 && a !== min && a !== max) twoLevel = false;
+      }
+    }
+    const size = varintSize(nz) + 1 + gaps + ((nz + 3) >> 2);
+    if (twoLevel && size < bestSize) {
+      best = 3;
+      bestSize = size;
+    }
+  }
+  return { nz, kind: best, scale: best === 3 ? min : 0 };
 }
 
 function writeTensor(w: Writer, t: Int8Array | Int16Array, width: number): void {
-  const [nz, dense, sparse] = sizes(t, width);
+  const { nz, kind, scale } = tensorSizes(t, width);
   const put = (v: number): void => {
     w.u8(v & 0xff);
     if (width === 2) w.u8((v >> 8) & 0xff);
   };
-  if (nz === 0) {
-    w.u8(0);
-  } else if (sparse < dense) {
-    w.u8(2).varint(nz);
-    let prev = -1;
-    for (let i = 0; i < t.length; i++) {
-      if (t[i] === 0) continue;
-      w.varint(i - prev - 1);
-      put(t[i]!);
-      prev = i;
-    }
-  } else {
-    w.u8(1);
+  w.u8(kind);
+  if (kind === 0) return;
+  if (kind === 1) {
     for (let i = 0; i < t.length; i++) put(t[i]!);
+    return;
+  }
+  w.varint(nz);
+  if (kind === 3) w.u8(scale);
+  let prev = -1;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === 0) continue;
+    w.varint(i - prev - 1);
+    if (kind === 2) put(t[i]!);
+    prev = i;
+  }
+  if (kind === 3) {
+    let byte = 0;
+    let j = 0;
+    for (let i = 0; i < t.length; i++) {
+      const v = t[i]!;
+      if (v === 0) continue;
+      const code = (v < 0 ? 1 : 0) | ((v < 0 ? -v : v) === scale ? 0 : 2);
+      byte |= code << (2 * (j & 3));
+      if ((++j & 3) === 0) {
+        w.u8(byte);
+        byte = 0;
+      }
+    }
+    if ((j & 3) !== 0) w.u8(byte);
   }
 }
 
@@ -180,27 +235,46 @@ function readValue(r: Reader, width: number): number {
 function readTensor(r: Reader, t: Int8Array | Int16Array, width: number): void {
   const kind = r.u8();
   if (kind === 0) return;
+  let scale = 0;
   if (kind === 1) {
     for (let i = 0; i < t.length; i++) t[i] = readValue(r, width);
-  } else if (kind === 2) {
+  } else if (kind === 2 || (kind === 3 && width === 1)) {
     const nz = r.varint('delta entries', t.length);
     if (nz === 0) throw badDelta('empty sparse tensor');
+    if (kind === 3) scale = r.u8();
+    if (kind === 3 && (scale < 1 || scale > DELTA_W_MAX)) throw badDelta(`two-level scale ${scale}`);
+    const at = kind === 3 ? new Int32Array(nz) : undefined;
     let prev = -1;
     for (let k = 0; k < nz; k++) {
       const gap = r.varint('delta gap', t.length);
       const i = prev + 1 + gap;
       if (i >= t.length) throw badDelta('sparse index out of range');
-      const v = readValue(r, width);
-      if (v === 0) throw badDelta('sparse zero entry');
-      t[i] = v;
+      if (at) at[k] = i;
+      else {
+        const v = readValue(r, width);
+        if (v === 0) throw badDelta('sparse zero entry');
+        t[i] = v;
+      }
       prev = i;
+    }
+    if (at) {
+      let byte = 0;
+      for (let k = 0; k < nz; k++) {
+        if ((k & 3) === 0) byte = r.u8();
+        const code = (byte >> (2 * (k & 3))) & 3;
+        const mag = code & 2 ? 2 * scale : scale;
+        if (mag > DELTA_W_MAX) throw badDelta('two-level step above the weight-step bound');
+        t[at[k]!] = code & 1 ? -mag : mag;
+      }
+      if ((nz & 3) !== 0 && byte >> (2 * (nz & 3)) !== 0) throw badDelta('two-level padding bits set');
     }
   } else {
     throw badDelta(`unknown tensor kind ${kind}`);
   }
-  const [nz, dense, sparse] = sizes(t, width);
-  const canonical = nz === 0 ? 0 : sparse < dense ? 2 : 1;
-  if (canonical !== kind) throw badDelta('non-canonical tensor encoding');
+  const canonical = tensorSizes(t, width);
+  if (canonical.kind !== kind) throw badDelta('non-canonical tensor encoding');
+  // s must be the smallest magnitude (some entry ±s), or ±2s-only tensors would have two encodings
+  if (kind === 3 && canonical.scale !== scale) throw badDelta('non-canonical two-level scale');
 }
 
 /** Decodes and validates; throws TrainingError (TRAINING_BAD_DELTA / TRAINING_DELTA_OVERSIZE) only. */

@@ -1,10 +1,18 @@
 /**
  * In-thread local training: float Adam on the node's shard, starting from the chain model, and
- * the quantized delta of what it has learnt since. The worker (worker/) runs one of these; tests
- * and benchmarks use it directly. Heads train on the WASM SIMD kernel when it is built, else on
- * the plain-TS one (float/): the weights stay in the kernel between setBase calls.
+ * the delta of what it has learnt since: the whole quantized difference (default), or compressed
+ * (compress.ts: top-k, two levels, with error feedback) when a deltaDensity is given. The worker (worker/) runs one of these; tests and benchmarks
+ * use it directly. Heads train on the WASM SIMD kernel when it is built, else on the plain-TS one
+ * (float/): the weights stay in the kernel between setBase calls.
+ *
+ * Error feedback: a compressed delta leaves most of the update out. When the chain's model
+ * changes, setBase restarts from the new model PLUS what this trainer learnt and has not sent
+ * (its weights minus the old base plus its last delta), so nothing is dropped, only delayed.
  */
-import { diffModels, type ModelDelta } from './delta.js';
+
+import { WEIGHT_MAX } from './arch.js';
+import { checkDensity, compressUpdate } from './compress.js';
+import { applyModelDelta, diffModels, type ModelDelta, sameGrowth } from './delta.js';
 import { TrainingError } from './errors.js';
 import {
   type AdamOptions,
@@ -16,7 +24,8 @@ import {
   type TrainKernelChoice,
   trainKernel,
 } from './float/index.js';
-import type { NetworkModel } from './model.js';
+import type { FloatHead } from './float/types.js';
+import { modelGrowth, type NetworkModel } from './model.js';
 import { LocalShard, type ShardSpec } from './shard.js';
 
 export interface LocalTrainerOptions {
@@ -27,6 +36,11 @@ export interface LocalTrainerOptions {
   readonly learningRate?: number;
   /** Training kernel, or which one to load: 'default' (WASM if available, else TS). */
   readonly kernel?: TrainKernel | TrainKernelChoice;
+  /**
+   * Share of each weight tensor a delta carries (compress.ts, e.g. DEFAULT_DELTA_DENSITY = 1/128,
+   * with error feedback), or null (the default) for the whole quantized difference.
+   */
+  readonly deltaDensity?: number | null;
 }
 
 /** Head trained by each minibatch in turn (0 lm, 1 math), as the evaluation weighs them. */
@@ -41,6 +55,9 @@ export class LocalTrainer {
   /** Layer shapes of each head trainer. */
   private readonly shapes: string[] = [];
   private base: NetworkModel | undefined;
+  /** The last delta handed out against `base` (error feedback), if any. */
+  private sent: ModelDelta | undefined;
+  private readonly density: number | null;
   private next = 0;
   /** Samples trained since the last setBase. */
   samples = 0;
@@ -53,6 +70,7 @@ export class LocalTrainer {
     }
     const k = opts.kernel ?? 'default';
     this.kernel = typeof k === 'string' ? trainKernel(k) : k;
+    this.density = opts.deltaDensity == null ? null : checkDensity(opts.deltaDensity);
     this.adam = { ...DEFAULT_ADAM, lr: opts.learningRate ?? DEFAULT_ADAM.lr };
     if (!(this.adam.lr > 0 && this.adam.lr < 1)) {
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'learningRate must be in (0, 1)' });
@@ -65,20 +83,57 @@ export class LocalTrainer {
 
   /**
    * Restarts from `model` (the chain's current model) with math tasks at the chain's `levels`.
-   * Optimizer state is kept across rounds.
+   * Optimizer state is kept across rounds. With compressed deltas, what was learnt on the old
+   * base and not sent (error feedback) is added back on top of `model` when the shapes match.
    */
   setBase(model: NetworkModel, levels: readonly number[] = []): void {
+    const carry = this.density !== null && this.base !== undefined ? this.remainder(model) : undefined;
     this.base = model;
+    this.sent = undefined;
     this.data.level = levels[0] ?? 0;
     this.samples = 0;
     model.heads.forEach((h, i) => {
       const f = dequantizeHead(h);
+      const r = carry?.[i];
+      if (r) {
+        f.layers.forEach((l, li) => {
+          const rl = r.layers[li]!;
+          const max = WEIGHT_MAX / 2 ** l.shift;
+          for (let k = 0; k < l.w.length; k++) l.w[k] = Math.max(-max, Math.min(max, l.w[k]! + rl.w[k]!));
+          for (let k = 0; k < l.b.length; k++) l.b[k] = l.b[k]! + rl.b[k]!;
+        });
+      }
       const prev = this.heads[i];
       const shape = h.layers.map((l) => `${l.inputs}x${l.outputs}`).join(',');
       // A grown model (capacity growth) gets a new trainer; otherwise the optimiser state is kept.
       if (prev && this.shapes[i] === shape) prev.loadHead(f);
       else this.heads[i] = this.kernel.createHeadTrainer(f, this.adam);
       this.shapes[i] = shape;
+    });
+  }
+
+  /**
+   * Per head, the float weights minus (base + last delta sent): what is still unsent. Undefined
+   * for a head whose shape `next` changes (capacity growth: the remainder is dropped).
+   */
+  private remainder(next: NetworkModel): (FloatHead | undefined)[] | undefined {
+    const base = this.base;
+    if (!base || !sameGrowth(modelGrowth(base), modelGrowth(next))) return undefined;
+    const sentModel = this.sent ? applyModelDelta(base, this.sent) : base;
+    return sentModel.heads.map((h, i) => {
+      const cur = this.heads[i]?.readHead();
+      if (!cur) return undefined;
+      const at = dequantizeHead(h);
+      return {
+        layers: cur.layers.map((l, li) => {
+          const s = at.layers[li]!;
+          const w = new Float32Array(l.w.length);
+          for (let k = 0; k < w.length; k++) w[k] = l.w[k]! - s.w[k]!;
+          const b = new Float32Array(l.b.length);
+          for (let k = 0; k < b.length; k++) b[k] = l.b[k]! - s.b[k]!;
+          return { ...l, w, b };
+        }),
+      };
     });
   }
 
@@ -109,9 +164,19 @@ export class LocalTrainer {
     );
   }
 
-  /** What training has added to the base, as a consensus delta. */
+  /**
+   * What training has added to the base, as a consensus delta: compressed (and remembered for
+   * error feedback), or the whole quantized difference when deltaDensity is null.
+   */
   delta(): ModelDelta {
     if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
-    return diffModels(this.base, this.currentModel());
+    if (this.density === null) return diffModels(this.base, this.currentModel());
+    const d = compressUpdate(
+      this.base,
+      this.heads.map((h) => h.readHead()),
+      this.density,
+    );
+    this.sent = d;
+    return d;
   }
 }

@@ -29,6 +29,25 @@ describe('training/aggregate', () => {
     // even count: mean of the middle two, rounded half away from zero
     assert.deepEqual(at(aggregateDeltas(xs.slice(0, 4), { rule: 'median' })), [7, 700]);
     assert.deepEqual(at(aggregateDeltas([single(-3), single(-2)], { rule: 'median' })), [-3, -250]);
+    // mean ignores the counts: (10 − 3 + 4 + 100 + 5) / 5 = 23.2 → 23
+    assert.deepEqual(at(aggregateDeltas(xs, { rule: 'mean' })), [23, 2320]);
+  });
+
+  it('sparse-mean averages each coordinate over the contributors that sent it', () => {
+    const a = zeroDelta();
+    const b = zeroDelta();
+    const c = zeroDelta();
+    a.w[0]![0] = 8; // only a sent coordinate 0
+    a.w[0]![1] = 6; // a and b sent coordinate 1
+    b.w[0]![1] = -1;
+    c.w[0]![2] = -5; // only c
+    const xs = [a, b, c].map((delta) => ({ delta, samples: 1 }));
+    const s = aggregateDeltas(xs, { rule: 'sparse-mean' });
+    assert.deepEqual([...s.w[0]!.subarray(0, 4)], [8, 3, -5, 0]); // (6 − 1) / 2 = 2.5 → 3
+    const m = aggregateDeltas(xs, { rule: 'mean' });
+    assert.deepEqual([...m.w[0]!.subarray(0, 4)], [3, 2, -2, 0]); // the plain mean dilutes by 3
+    // and a coordinate median of sparse deltas is mostly zero
+    assert.deepEqual([...aggregateDeltas(xs, { rule: 'median' }).w[0]!.subarray(0, 4)], [0, 0, 0, 0]);
   });
 
   it('rejects empty input, bad counts and bad options', () => {
@@ -40,7 +59,7 @@ describe('training/aggregate', () => {
       code('TRAINING_BAD_OPTIONS'),
     );
     assert.throws(
-      () => aggregateDeltas([single(1)], { rule: 'mean' as AggregationRule }),
+      () => aggregateDeltas([single(1)], { rule: 'mode' as AggregationRule }),
       code('TRAINING_BAD_OPTIONS'),
     );
   });

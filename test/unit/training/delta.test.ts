@@ -65,6 +65,57 @@ describe('training/delta', () => {
     assert.throws(() => decodeDelta(dense), isBadDelta);
   });
 
+  it('writes two-level tensors (every weight step ±s or ±2s) as kind 3, canonically', () => {
+    const d = zeroDelta();
+    // entries 3 (+4), 10 (−8), 11 (+4), 700 (−4), 701 (+8): s = 4
+    const at: Array<[number, number]> = [
+      [3, 4],
+      [10, -8],
+      [11, 4],
+      [700, -4],
+      [701, 8],
+    ];
+    for (const [i, v] of at) d.w[0]![i] = v;
+    const bytes = encodeDelta(d);
+    // kind 3 | k 5 | s 4 | gaps 3 6 0 688 (compact size fd b0 02) 0 | codes: + −2 + − / +2
+    assert.deepEqual(
+      [...bytes.subarray(H, H + 12)],
+      [3, 5, 4, 3, 6, 0, 0xfd, 0xb0, 0x02, 0, 0b01_00_11_00, 0b10],
+    );
+    assert.equal(bytes[H + 12], 0, 'the next tensor (biases, zero) follows');
+    assert.deepEqual(decodeDelta(bytes).w[0], d.w[0]);
+    // 12 bytes, where the sparse kind would take 14 (kind, k, 7 bytes of gaps, a byte per value)
+    const mutate = (i: number, v: number): Uint8Array => {
+      const b = bytes.slice();
+      b[H + i] = v;
+      return b;
+    };
+    // scale 2 with the same codes decodes to ±2/±4: still canonical (s is the smallest magnitude)
+    assert.equal(decodeDelta(mutate(2, 2)).w[0]![10], -4);
+    // scale 0, and a scale whose 2s passes the weight-step bound
+    assert.throws(() => decodeDelta(mutate(2, 0)), isBadDelta);
+    assert.throws(() => decodeDelta(mutate(2, 64)), isBadDelta);
+    // padding bits of the last code byte set
+    assert.throws(() => decodeDelta(mutate(11, 0b1010)), isBadDelta);
+    // every code at magnitude 2 (s = 4 meaning ±8): the canonical form is s = 8 at magnitude 1
+    assert.throws(() => decodeDelta(mutate(10, 0b11_10_11_10)), isBadDelta);
+    const all8 = zeroDelta();
+    for (const [i, v] of at) all8.w[0]![i] = v < 0 ? -8 : 8;
+    const e = encodeDelta(all8);
+    assert.equal(e[H + 2], 8, 'scale = the smallest magnitude');
+    assert.deepEqual(decodeDelta(e).w[0], all8.w[0]);
+    // three magnitudes are not two-level: sparse
+    d.w[0]![3] = 5;
+    assert.equal(encodeDelta(d)[H], 2);
+    // kind 3 on a bias tensor is not a kind
+    const b = zeroDelta();
+    for (const [i, v] of at.slice(0, 3)) b.b[0]![i] = v;
+    const bb = encodeDelta(b);
+    assert.equal(bb[H + 1], 2, 'biases stay sparse');
+    const asKind3 = Uint8Array.from([...bb.subarray(0, H + 1), 3, ...bb.subarray(H + 2)]);
+    assert.throws(() => decodeDelta(asKind3), isBadDelta);
+  });
+
   it('saturates when applied: weights at ±127, biases at ±BIAS_MAX', () => {
     const base = zeroModel();
     base.heads[0]!.layers[0]!.w[0] = 120;
