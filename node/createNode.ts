@@ -302,6 +302,7 @@ export class QenexNode {
         shardCount: t.shardCount,
         ...(t.shardIndex === undefined ? {} : { shardIndex: t.shardIndex }),
         intervalMs: t.deltaIntervalMs,
+        ...(t.deltaDensity === undefined ? {} : { deltaDensity: t.deltaDensity }),
         ...(this.trainingPayout ? { payout: this.trainingPayout } : {}),
       },
       {

@@ -1,5 +1,6 @@
 /** Trainer options with their defaults in one place (design.md convention 4). */
 import { AGGREGATION_RULES, type AggregationRule } from './aggregate.js';
+import { checkDensity } from './compress.js';
 import { TrainingError } from './errors.js';
 import { checkShard, type ShardSpec } from './shard.js';
 
@@ -14,6 +15,11 @@ export interface TrainerOptions {
   readonly periodMs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /**
+   * Share of each weight tensor a delta carries (compressed deltas with error feedback,
+   * compress.ts), or unset for the whole quantized difference.
+   */
+  readonly deltaDensity?: number;
 }
 
 export const DEFAULT_TRAINER_OPTIONS = {
@@ -34,6 +40,7 @@ export function trainerOptions(
     ...opts,
   };
   checkShard(o.shard);
+  if (o.deltaDensity !== undefined) checkDensity(o.deltaDensity);
   if (!(o.cpuShare > 0 && o.cpuShare <= 1)) {
     throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'cpuShare must be in (0, 1]' });
   }

@@ -102,7 +102,11 @@ export function buildProgram(
     )
     .option(
       '--aggregation <rule>',
-      'merge pooled deltas by fedavg, median or trimmed-mean (training.aggregation; default median)',
+      'merge pooled deltas by fedavg, mean, sparse-mean, median or trimmed-mean (training.aggregation; default median)',
+    )
+    .option(
+      '--delta-density <fraction>',
+      'send compressed deltas carrying this share of each weight tensor, e.g. 0.0078125 (training.deltaDensity; default: whole deltas)',
     )
     .option(
       '--delta-interval <ms>',

@@ -79,6 +79,8 @@ export interface TrainingOptions {
   readonly trim: number;
   /** Milliseconds between signed, gossiped deltas. */
   readonly deltaIntervalMs: number;
+  /** Compressed deltas at this density (0, 1]; unset: the whole quantized difference. */
+  readonly deltaDensity?: number;
   /** Slices of the training data; this node's slice is shardIndex, or derived from its peer id. */
   readonly shardCount: number;
   readonly shardIndex?: number;

@@ -41,6 +41,7 @@ export interface CliFlags {
   trainCpuShare?: string | number;
   aggregation?: string;
   deltaInterval?: string | number;
+  deltaDensity?: string | number;
   shardCount?: string | number;
   shardIndex?: string | number;
   payoutAddress?: string;
@@ -69,6 +70,7 @@ export const FLAG_TARGETS = {
   trainCpuShare: ['training', 'cpuShare'],
   aggregation: ['training', 'aggregation'],
   deltaInterval: ['training', 'deltaIntervalMs'],
+  deltaDensity: ['training', 'deltaDensity'],
   shardCount: ['training', 'shardCount'],
   shardIndex: ['training', 'shardIndex'],
   payoutAddress: ['training', 'payoutAddress'],

@@ -112,6 +112,16 @@ const trainingSection = section({
   deltaIntervalMs: intRange(500, 3_600_000, 'milliseconds 500..3600000').describe(
     'How often the trainer signs and gossips the delta it has learnt since the chain model.',
   ),
+  deltaDensity: z
+    .number(expect('a number in (0, 1]'))
+    .gt(0)
+    .max(1)
+    .optional()
+    .describe(
+      'Send compressed deltas: the top share of each weight tensor, two magnitudes, the rest kept ' +
+        'for later rounds (e.g. 0.0078125 = 1/128: 56× smaller; pair with aggregation sparse-mean). ' +
+        'Unset: the whole difference.',
+    ),
   shardCount: intRange(1, 1024).describe('Number of slices the training data is cut into.'),
   shardIndex: intRange(0, 1023)
     .optional()

@@ -37,6 +37,8 @@ export interface TrainingServiceOptions {
   readonly shardIndex?: number;
   /** Milliseconds between produced deltas (default 5,000). */
   readonly intervalMs?: number;
+  /** Compressed deltas at this density (training/compress.ts); unset: the whole difference. */
+  readonly deltaDensity?: number;
   /** Public-key hash credited for the deltas; default hash160 of the training key. */
   readonly payout?: Uint8Array;
 }
@@ -138,7 +140,11 @@ export class TrainingService {
     const count = opts.shardCount ?? 8;
     this.shard =
       opts.shardIndex === undefined ? shardFor(opts.identity, count) : { index: opts.shardIndex, count };
-    this.trainer = new Trainer({ shard: this.shard, cpuShare: opts.cpuShare });
+    this.trainer = new Trainer({
+      shard: this.shard,
+      cpuShare: opts.cpuShare,
+      ...(opts.deltaDensity === undefined ? {} : { deltaDensity: opts.deltaDensity }),
+    });
   }
 
   get running(): boolean {

@@ -53,6 +53,7 @@ port?.on('message', (m: ToWorker) => {
           batchSize: m.opts.batchSize,
           learningRate: m.opts.learningRate,
           kernel: m.trainKernel,
+          deltaDensity: m.opts.deltaDensity ?? null,
         });
         // Build the language corpus (~0.5 s) before reporting ready, not inside the first duty
         // cycle, where it would block the worker and count as training time.

@@ -256,7 +256,7 @@ describe('node/config parseArgs', () => {
     assert.equal(parseArgs({ rpcPort: '0', p2pPort: '0' }, env()).rpc.port, 0, 'port 0 means any free port');
   });
 
-  it('training keys: aggregation rule, trim, delta interval, shard and payout address', () => {
+  it('training keys: aggregation rule, trim, delta interval, delta density, shard and payout address', () => {
     const d = parseArgs({}, env()).training;
     assert.deepEqual(
       { ...d },
@@ -285,6 +285,7 @@ describe('node/config parseArgs', () => {
       {
         aggregation: 'fedavg',
         deltaInterval: '750',
+        deltaDensity: '0.0078125',
         shardCount: '3',
         shardIndex: '2',
         payoutAddress: 'dqxc1p',
@@ -293,11 +294,17 @@ describe('node/config parseArgs', () => {
     ).training;
     assert.equal(flags.aggregation, 'fedavg');
     assert.equal(flags.deltaIntervalMs, 750);
+    assert.equal(flags.deltaDensity, 1 / 128);
+    assert.equal(d.deltaDensity, undefined, 'whole deltas unless asked');
+    assert.match(
+      configErrorMessage(() => parseArgs({ deltaDensity: '0' }, env())),
+      /--delta-density: expected a number in \(0, 1\], got 0/,
+    );
     assert.equal(flags.shardIndex, 2);
     assert.equal(flags.payoutAddress, 'dqxc1p');
     assert.match(
-      configErrorMessage(() => parseArgs({ aggregation: 'mean' }, env())),
-      /--aggregation: expected one of fedavg, median, trimmed-mean, got "mean"/,
+      configErrorMessage(() => parseArgs({ aggregation: 'mode' }, env())),
+      /--aggregation: expected one of fedavg, mean, sparse-mean, median, trimmed-mean, got "mode"/,
     );
     assert.match(
       configErrorMessage(() => parseConfigText('training:\n  trim: 0.5\n', 'f')),
