@@ -20,6 +20,12 @@ export {
   parameterCount,
 } from './arch.js';
 export {
+  checkDensity,
+  compressUpdate,
+  DEFAULT_DELTA_DENSITY,
+  MIN_DELTA_ENTRIES,
+} from './compress.js';
+export {
   applyModelDelta,
   DELTA_VERSION,
   decodeDelta,

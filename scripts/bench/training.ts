@@ -30,10 +30,12 @@ import type { SparseSet } from '../../training/data/sparse.js';
 import { dequantizeHead } from '../../training/float/index.js';
 import {
   ARCH,
+  compressUpdate,
   createNetworkEvaluator,
   dequantizeModel,
   diffModels,
   encodeDelta,
+  encodeSignedDelta,
   evalBatch,
   type FloatHead,
   growNetworkModel,
@@ -43,11 +45,14 @@ import {
   LocalTrainer,
   loadWasmKernel,
   loadWasmTrainKernel,
+  modelGrowth,
   type NetworkModel,
   networkModelHash,
+  signDelta,
   type TrainKernel,
   wasmKernelPath,
   wasmTrainerPath,
+  zeroDelta,
 } from '../../training/index.js';
 import { Xoshiro128 } from '../../training/prng.js';
 import { LocalShard } from '../../training/shard.js';
@@ -448,6 +453,37 @@ export async function run(): Promise<void> {
   console.log(
     `  lm head training: plain TS ${lmRate('plain TS')} samples/s, WASM SIMD ${lmRate('WASM SIMD')} samples/s`,
   );
+
+  // Delta sizes: dense int8, the whole quantized difference, and compressed (compress.ts), on a
+  // trained round at the genesis and the largest shape; and what one trainer gossips per minute
+  // at the default delta interval (one signed delta per 5 s, as encoded for gossip).
+  console.log('\ndelta bytes per trainer (a 40,000-sample round after 100,000):');
+  for (const [label, start] of shapes) {
+    const denseD = zeroDelta(modelGrowth(start));
+    for (const w of denseD.w) w.fill(1);
+    for (const b of denseD.b) b.fill(1);
+    const dense = encodeDelta(denseD).length;
+    const t0 = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: `bench/delta/${label}` });
+    t0.setBase(start, LEVELS);
+    t0.train(100_000);
+    const base = t0.currentModel();
+    t0.setBase(base, LEVELS);
+    t0.train(40_000);
+    const wholeD = encodeDelta(t0.delta());
+    const packedD = encodeDelta(compressUpdate(base, dequantizeModel(t0.currentModel())));
+    const [whole, packed] = [wholeD.length, packedD.length];
+    const signedBytes = (delta: Uint8Array): number =>
+      encodeSignedDelta(
+        signDelta(
+          { baseModelHash: networkModelHash(base), samples: 40_000, delta },
+          new Uint8Array(32).fill(7),
+        ),
+      ).length;
+    const perMin = (delta: Uint8Array): string => `${((signedBytes(delta) * 12) / 1024).toFixed(0)} KiB/min`;
+    console.log(
+      `  ${label}: dense int8 ${dense} B; whole difference ${whole} B (gossip ${perMin(wholeD)}); compressed 1/128 ${packed} B, ${(dense / packed).toFixed(0)}× smaller than dense (gossip ${perMin(packedD)})`,
+    );
+  }
 
   console.log('\naccuracy per domain after local training (one node, every public chunk; math level 0):');
   const ev = createNetworkEvaluator({ kernel: wasm });
