@@ -10,8 +10,13 @@
  *   max(minImprovementPpm, floor(mean − 3·sd))
  * — a claim the found block misses with probability ≈ 0.1% beyond the threshold itself. It
  * proposes nothing unless the update passes both consensus rules (threshold and significance,
- * poi/improvement.ts) on every local seed, scored at the tip's levels. The miner re-checks the found hash
- * (`accepts`: improvement ≥ threshold and ≥ claim) and searches on when it fails.
+ * poi/improvement.ts), scored at the tip's levels, on at least `minPassingSeeds` of the local
+ * seeds. The miner re-checks the found hash (`accepts`: improvement ≥ threshold and ≥ claim, and
+ * significant) and searches on when it fails, throwing that proof of work away. So on main and
+ * test (costly proof of work) the update must pass on every local seed; on devnet, where a
+ * solution costs nothing, on half of them: a real but small gain (measured in the soak: +3,468 ppm
+ * on average, significant on only some samples) is then still worth a few hashes, while an
+ * update with no real gain passes a seed's sign test about 0.1% of the time and is not proposed.
  * Collecting: after the chain model changes, the first deltas for the new base arrive one by one;
  * proposing at the first would make every update a one-contributor update. So the proposer waits
  * until `minContributors` signers have pooled a delta, or `collectMs` has passed since the first
@@ -57,6 +62,11 @@ export interface UpdateProposerOptions {
   readonly trim?: number;
   /** Local evaluation samples the claim is estimated from (default 6, at least 2). */
   readonly claimSeeds?: number;
+  /**
+   * Of those, how many the update must pass for a proposal (default: all on main and test, half
+   * on devnet, where proof of work is free).
+   */
+  readonly minPassingSeeds?: number;
   /** Propose as soon as this many signers have pooled a delta for the tip model (default 3). */
   readonly minContributors?: number;
   /** ...or once this long has passed since the first of them arrived (ms, default 5,000). */
@@ -85,6 +95,7 @@ export class UpdateProposer implements MinerUpdateSource {
   private cache: { base: Hash; levels: string; revision: number; proposal: TemplateUpdate | null } | null =
     null;
   private readonly claimSeeds: number;
+  readonly minPassingSeeds: number;
   private readonly minContributors: number;
   private readonly collectMs: number;
   private readonly now: () => number;
@@ -102,6 +113,8 @@ export class UpdateProposer implements MinerUpdateSource {
     this.rule = opts.rule ?? DEFAULT_AGGREGATION_OPTIONS.rule;
     this.trim = opts.trim ?? DEFAULT_AGGREGATION_OPTIONS.trim;
     this.claimSeeds = Math.max(2, opts.claimSeeds ?? DEFAULT_CLAIM_SEEDS);
+    const defaultPassing = deps.params.name === 'devnet' ? Math.ceil(this.claimSeeds / 2) : this.claimSeeds;
+    this.minPassingSeeds = Math.min(this.claimSeeds, Math.max(1, opts.minPassingSeeds ?? defaultPassing));
     this.minContributors = Math.max(1, opts.minContributors ?? 3);
     this.collectMs = Math.max(0, opts.collectMs ?? 5_000);
     this.now = opts.now ?? (() => performance.now());
@@ -184,12 +197,16 @@ export class UpdateProposer implements MinerUpdateSource {
     if (equalBytes(modelHash, base)) return null;
     const ppms: number[] = [];
     let significant = 0;
+    let passing = 0;
     for (let i = 0; i < this.claimSeeds; i++) {
       const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
       const n = params.evalSamples;
       const c = evaluator.compare(parent, next, seed, n, levels);
-      ppms.push(measureImprovement(c.parentScore, c.newScore, n));
-      if (isSignificant(c, params)) significant++;
+      const ppm = measureImprovement(c.parentScore, c.newScore, n);
+      ppms.push(ppm);
+      const sig = isSignificant(c, params);
+      if (sig) significant++;
+      if (sig && ppm >= params.minImprovementPpm) passing++;
     }
     const mean = ppms.reduce((a, b) => a + b, 0) / ppms.length;
     const sd = Math.sqrt(ppms.reduce((a, b) => a + (b - mean) ** 2, 0) / (ppms.length - 1));
@@ -198,7 +215,7 @@ export class UpdateProposer implements MinerUpdateSource {
       Math.max(params.minImprovementPpm, Math.floor(mean - 3 * sd)),
     );
     this.lastPrecheckPpm = Math.floor(mean);
-    const ok = significant === ppms.length && ppms.every((p) => p >= params.minImprovementPpm);
+    const ok = passing >= this.minPassingSeeds;
     this.lastClaimPpm = ok ? claim : 0;
     this.deps.logger.debug(
       {
@@ -207,6 +224,7 @@ export class UpdateProposer implements MinerUpdateSource {
         meanPpm: Math.floor(mean),
         sdPpm: Math.round(sd),
         significant: `${significant}/${ppms.length}`,
+        passing: `${passing}/${this.minPassingSeeds} needed`,
         claim,
       },
       'aggregated pooled deltas',

@@ -5,7 +5,9 @@ import {
   devnetParams,
   type Hash,
   improvementBonus,
+  mainParams,
   modelUpdateId,
+  testParams,
 } from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { buildTemplate, type NextBlockContext, templateBlock } from '../../../../node/miner/index.js';
@@ -51,10 +53,10 @@ const emptyMempool = { selectForBlock: () => ({ txs: [], fees: 0n }), revision: 
 describe('UpdateProposer', () => {
   let pool: DeltaPool;
   let proposer: UpdateProposer;
-  const proposerWith = (opts: UpdateProposerOptions = {}): UpdateProposer =>
+  const proposerWith = (opts: UpdateProposerOptions = {}, params = devnetParams): UpdateProposer =>
     new UpdateProposer(opts, {
       pool,
-      params: devnetParams,
+      params,
       evaluator: networkEvaluator as never,
       getTipModel: () => base,
       getTipLevels: () => [0],
@@ -64,6 +66,15 @@ describe('UpdateProposer', () => {
   beforeEach(() => {
     pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => baseHash });
     proposer = proposerWith();
+  });
+
+  it('needs the update to pass on every local sample where proof of work costs, on half on devnet', () => {
+    assert.equal(proposerWith().minPassingSeeds, 3, 'devnet: 3 of 6');
+    assert.equal(proposerWith({}, testParams).minPassingSeeds, 6, 'test: 6 of 6');
+    assert.equal(proposerWith({}, mainParams).minPassingSeeds, 6, 'main: 6 of 6');
+    assert.equal(proposerWith({ claimSeeds: 8 }).minPassingSeeds, 4);
+    assert.equal(proposerWith({ minPassingSeeds: 9 }).minPassingSeeds, 6, 'at most every seed');
+    assert.equal(proposerWith({ minPassingSeeds: 0 }).minPassingSeeds, 1, 'at least one');
   });
 
   it('proposes nothing without pooled deltas', () => {
