@@ -221,7 +221,7 @@ describe('training/evaluator', function () {
     assert.equal(l0, wasmKernel().scoreHead(m.heads[1]!, mathBatch(seed, 2048, 0)));
     assert.equal(l3, wasmKernel().scoreHead(m.heads[1]!, mathBatch(seed, 2048, 3)));
     assert.ok(l0 > l3 + 200, `level 0 ${l0} vs level 3 ${l3} of 2048`);
-    assert.deepEqual(wasm.maxLevels, [7]);
+    assert.deepEqual(wasm.maxLevels, [9]);
     assert.equal(wasm.domains, 2);
   });
 
