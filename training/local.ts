@@ -1,8 +1,8 @@
 /**
  * In-thread local training: float Adam on the node's shard, starting from the chain model, and
  * the delta of what it has learnt since: the whole quantized difference (default), or compressed
- * (compress.ts: top-k, two levels, with error feedback) when a deltaDensity is given. The worker (worker/) runs one of these; tests and benchmarks
- * use it directly. Heads train on the WASM SIMD kernel when it is built, else on the plain-TS one
+ * (compress.ts: top-k, two levels, with error feedback) when a deltaDensity is given. The worker
+ * (worker/) runs one of these; tests and benchmarks use it directly. Heads train on the WASM SIMD kernel when it is built, else on the plain-TS one
  * (float/): the weights stay in the kernel between setBase calls.
  *
  * Error feedback: a compressed delta leaves most of the update out. When the chain's model
@@ -10,6 +10,7 @@
  * (its weights minus the old base plus its last delta), so nothing is dropped, only delayed.
  */
 
+import { equalBytes } from '../consensus/index.js';
 import { WEIGHT_MAX } from './arch.js';
 import { checkDensity, compressUpdate } from './compress.js';
 import { applyModelDelta, diffModels, type ModelDelta, sameGrowth } from './delta.js';
@@ -25,7 +26,7 @@ import {
   trainKernel,
 } from './float/index.js';
 import type { FloatHead } from './float/types.js';
-import { modelGrowth, type NetworkModel } from './model.js';
+import { modelGrowth, type NetworkModel, networkModelHash } from './model.js';
 import { LocalShard, type ShardSpec } from './shard.js';
 
 export interface LocalTrainerOptions {
@@ -113,13 +114,16 @@ export class LocalTrainer {
   }
 
   /**
-   * Per head, the float weights minus (base + last delta sent): what is still unsent. Undefined
-   * for a head whose shape `next` changes (capacity growth: the remainder is dropped).
+   * Per head, the float weights minus (base + last delta sent): what is still unsent. When `next`
+   * is the same model as the base (a level change, no update), nothing was delivered: the
+   * remainder is everything learnt. Undefined when `next` has another shape (capacity growth:
+   * the remainder is dropped).
    */
   private remainder(next: NetworkModel): (FloatHead | undefined)[] | undefined {
     const base = this.base;
     if (!base || !sameGrowth(modelGrowth(base), modelGrowth(next))) return undefined;
-    const sentModel = this.sent ? applyModelDelta(base, this.sent) : base;
+    const delivered = this.sent !== undefined && !equalBytes(networkModelHash(base), networkModelHash(next));
+    const sentModel = delivered && this.sent ? applyModelDelta(base, this.sent) : base;
     return sentModel.heads.map((h, i) => {
       const cur = this.heads[i]?.readHead();
       if (!cur) return undefined;

@@ -114,6 +114,17 @@ describe('training/compress (compressed deltas, error feedback)', function () {
       else if (x !== y) differ++;
     });
     assert.ok(differ <= total / 10_000, `${differ} of ${total} weights moved`);
+    // a restart on the same model (a level change, the delta not applied) keeps everything too
+    const again = trained(base, 30_000, DEFAULT_DELTA_DENSITY);
+    const kept = again.currentModel();
+    again.delta();
+    again.setBase(base, LEVELS);
+    let moved = 0;
+    pairs(kept, again.currentModel(), (x, y) => {
+      if (Math.abs(x - y) > 1) moved += 1000;
+      else if (x !== y) moved++;
+    });
+    assert.ok(moved <= total / 10_000, `${moved} of ${total} weights moved on a same-model restart`);
     // without error feedback the restart is the chain's model: most of the round is gone
     const plain = trained(base, 30_000, null);
     plain.setBase(applyModelDelta(base, d), LEVELS);
