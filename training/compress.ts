@@ -7,15 +7,15 @@
  * from its own weights and, when the chain's model changes, restarts from the new model plus
  * that remainder (error feedback, LocalTrainer.setBase), so it is sent in a later round.
  *
- * At density 1/128 a delta is 56–62× smaller than the dense int8 encoding of the same model. On a
+ * At density 1/128 a delta is 56–68× smaller than the dense int8 encoding of the same model. On a
  * 20,000-sample round from a model trained 400,000 it carries the same gain on block samples as
- * the whole difference (3,952 vs 3,891 ppm, scripts/experiments/compression.ts); on a longer
+ * the whole difference (+4,516 vs +3,891 ppm, scripts/experiments/compression.ts); on a longer
  * round less of it (+0.63 vs +1.50 held-out points after 40,000), the rest going out in later
  * rounds. Federated over 12 rounds it ends level with uncompressed fedavg at equal samples, over
  * 3 long rounds 5 points behind (test/unit/training/federated.test.ts).
  * Nodes do not use it yet: LocalTrainer's default is still the whole difference (issue 11).
  */
-import { ACT_MAX, BIAS_MAX, DELTA_B_MAX, DELTA_W_MAX, WEIGHT_MAX } from './arch.js';
+import { ACT_MAX, BIAS_MAX, DELTA_B_MAX, WEIGHT_MAX } from './arch.js';
 import { type ModelDelta, zeroDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 import type { FloatHead } from './float/types.js';
@@ -86,22 +86,15 @@ function twoLevel(u: Float32Array, density: number, out: Int8Array): void {
       count++;
     }
   }
-  let s = Math.max(1, Math.min(63, Math.round(sum / count / 1.5)));
-  let ones = 0;
+  // s ≤ 63, so 2s ≤ 126 is a valid weight step; the codec takes the smallest magnitude as its scale
+  const s = Math.max(1, Math.min(63, Math.round(sum / count / 1.5)));
   let taken = 0;
   for (let i = 0; i < n && taken < k; i++) {
     const a = Math.abs(u[i]!);
     if (a < threshold) continue;
     taken++;
-    const m = a >= 1.5 * s ? 2 : a >= 0.5 * s ? 1 : 0;
-    if (m === 1) ones++;
+    const m = a >= 1.5 * s ? 2 * s : a >= 0.5 * s ? s : 0;
     out[i] = u[i]! < 0 ? -m : m;
-  }
-  // canonical: s is the smallest magnitude; if only 2s was used, that is scale 2s at magnitude 1
-  if (ones === 0) s *= 2;
-  const unit = ones === 0 ? s / 2 : s;
-  for (let i = 0; i < n; i++) {
-    if (out[i] !== 0) out[i] = Math.max(-DELTA_W_MAX, Math.min(DELTA_W_MAX, out[i]! * unit));
   }
 }
 

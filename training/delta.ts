@@ -50,9 +50,13 @@ function layersAt(growth: Growth): readonly LayerSpec[] {
   return archAt(growth).flatMap((h) => h.layers);
 }
 
+/** Bytes of a delta for models of `growth` with every tensor dense (the uncompressed baseline). */
+export function denseDeltaBytes(growth: Growth): number {
+  return 1 + ARCH.length + layersAt(growth).reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
+}
+
 /** Largest canonical delta: every tensor dense, at the largest growth. */
-export const MAX_DELTA_BYTES =
-  1 + ARCH.length + layersAt(MAX_GROWTH).reduce((n, l) => n + 2 + l.inputs * l.outputs + 2 * l.outputs, 0);
+export const MAX_DELTA_BYTES = denseDeltaBytes(MAX_GROWTH);
 
 export function zeroDelta(growth: Growth = NO_GROWTH): ModelDelta {
   const layers = layersAt(growth);

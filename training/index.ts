@@ -29,6 +29,7 @@ export {
   applyModelDelta,
   DELTA_VERSION,
   decodeDelta,
+  denseDeltaBytes,
   diffModels,
   encodeDelta,
   isZeroDelta,

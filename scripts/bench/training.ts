@@ -32,6 +32,7 @@ import {
   ARCH,
   compressUpdate,
   createNetworkEvaluator,
+  denseDeltaBytes,
   dequantizeModel,
   diffModels,
   encodeDelta,
@@ -52,7 +53,6 @@ import {
   type TrainKernel,
   wasmKernelPath,
   wasmTrainerPath,
-  zeroDelta,
 } from '../../training/index.js';
 import { Xoshiro128 } from '../../training/prng.js';
 import { LocalShard } from '../../training/shard.js';
@@ -225,6 +225,23 @@ async function tfjsEvalRow(model: NetworkModel, seedInput: Uint8Array, n: number
 }
 
 /** Per architecture: TF.js CPU, the plain-TS trainer and the WASM SIMD trainer on the same batches. */
+/** A trainer `warm` samples from `start`, re-based on its model (`base`), then `round` more. */
+function trainedRound(
+  start: NetworkModel,
+  shard: { index: number; count: number },
+  seed: string,
+  warm: number,
+  round: number,
+): { base: NetworkModel; trainer: LocalTrainer } {
+  const trainer = new LocalTrainer({ shard, seed });
+  trainer.setBase(start, LEVELS);
+  trainer.train(warm);
+  const base = trainer.currentModel();
+  trainer.setBase(base, LEVELS);
+  trainer.train(round);
+  return { base, trainer };
+}
+
 async function trainingTables(wasmTrain: TrainKernel): Promise<Array<[string, BenchResult[]]>> {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
@@ -400,13 +417,9 @@ export async function run(): Promise<void> {
   shapes.push(['largest size', grown]);
   let nonce = 0;
   for (const [label, start] of shapes) {
-    const tv = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: `bench/verify/${label}` });
-    tv.setBase(start, LEVELS);
-    tv.train(60_000);
-    const vBase = tv.currentModel();
-    tv.setBase(vBase, LEVELS);
-    tv.train(20_000);
-    const vChild = tv.currentModel();
+    const tv = trainedRound(start, { index: 0, count: 1 }, `bench/verify/${label}`, 60_000, 20_000);
+    const vBase = tv.base;
+    const vChild = tv.trainer.currentModel();
     const vUpdate: ModelUpdate = {
       ...update,
       baseModelHash: networkModelHash(vBase),
@@ -459,16 +472,14 @@ export async function run(): Promise<void> {
   // at the default delta interval (one signed delta per 5 s, as encoded for gossip).
   console.log('\ndelta bytes per trainer (a 40,000-sample round after 100,000):');
   for (const [label, start] of shapes) {
-    const denseD = zeroDelta(modelGrowth(start));
-    for (const w of denseD.w) w.fill(1);
-    for (const b of denseD.b) b.fill(1);
-    const dense = encodeDelta(denseD).length;
-    const t0 = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: `bench/delta/${label}` });
-    t0.setBase(start, LEVELS);
-    t0.train(100_000);
-    const base = t0.currentModel();
-    t0.setBase(base, LEVELS);
-    t0.train(40_000);
+    const dense = denseDeltaBytes(modelGrowth(start));
+    const { base, trainer: t0 } = trainedRound(
+      start,
+      { index: 0, count: 3 },
+      `bench/delta/${label}`,
+      100_000,
+      40_000,
+    );
     const wholeD = encodeDelta(t0.delta());
     const packedD = encodeDelta(compressUpdate(base, dequantizeModel(t0.currentModel())));
     const [whole, packed] = [wholeD.length, packedD.length];

@@ -4,11 +4,11 @@
  * samples, and compares on fresh block samples (evaluator.compare at evalSamples, sign test as
  * consensus runs it) the base against base + delta for the whole quantized difference and for
  * compressed deltas at each --densities, with their encoded sizes. Then, for --rounds rounds of
- * --round samples with 3 shards aggregated by 'mean', the held-out accuracy of the chain with
+ * --round samples with 3 shards aggregated by --rule (default 'mean'), the held-out accuracy of the chain with
  * and without compression (error feedback included), as federation runs it.
  *
  *   npx tsx scripts/experiments/compression.ts [--warm 400000] [--round 20000] [--densities 1/32,1/128]
- *       [--rounds 12] [--seeds 8]
+ *       [--rounds 12] [--seeds 8] [--rule mean|sparse-mean|…]
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { devnetParams, evaluationSeed, isSignificant, measureImprovement } from '../../consensus/index.js';
@@ -17,11 +17,13 @@ import {
   type AggregationRule,
   aggregateDeltas,
   applyModelDelta,
+  denseDeltaBytes,
   dequantizeModel,
   encodeDelta,
   initialNetworkModel,
   LocalTrainer,
   type NetworkModel,
+  NO_GROWTH,
   networkEvaluator,
 } from '../../training/index.js';
 
@@ -60,7 +62,7 @@ const t = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: 'exp/compress'
 t.setBase(initialNetworkModel(), LEVELS);
 t.train(warm);
 const base = t.currentModel();
-const dense = encodeDelta({ ...t.delta(), w: t.delta().w.map((w) => w.map(() => 1)) }).length;
+const dense = denseDeltaBytes(NO_GROWTH);
 console.log(`warm ${warm} samples; dense int8 delta of this model: ${dense} bytes`);
 t.setBase(base, LEVELS);
 t.train(round);

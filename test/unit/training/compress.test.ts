@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ARCH, MAX_GROWTH } from '../../../training/arch.js';
 import { compressUpdate, DEFAULT_DELTA_DENSITY, MIN_DELTA_ENTRIES } from '../../../training/compress.js';
-import { applyModelDelta, decodeDelta, encodeDelta, zeroDelta } from '../../../training/delta.js';
+import { applyModelDelta, decodeDelta, denseDeltaBytes, encodeDelta } from '../../../training/delta.js';
 import { TrainingError } from '../../../training/errors.js';
 import { networkEvaluator } from '../../../training/evaluator.js';
 import { dequantizeModel } from '../../../training/float/index.js';
@@ -14,14 +14,6 @@ import {
 } from '../../../training/model.js';
 
 const LEVELS = [0];
-
-/** Bytes of the dense int8 encoding of a delta for `m`'s shape (every weight and bias non-zero). */
-function denseBytes(m: NetworkModel): number {
-  const d = zeroDelta(modelGrowth(m));
-  for (const w of d.w) w.fill(1);
-  for (const b of d.b) b.fill(1);
-  return encodeDelta(d).length;
-}
 
 function largestModel(): NetworkModel {
   let m = initialNetworkModel();
@@ -60,7 +52,7 @@ describe('training/compress (compressed deltas, error feedback)', function () {
       const t = trained(base, 40_000, DEFAULT_DELTA_DENSITY);
       const d = t.delta();
       const bytes = encodeDelta(d);
-      const ratio = denseBytes(base) / bytes.length;
+      const ratio = denseDeltaBytes(modelGrowth(base)) / bytes.length;
       assert.ok(ratio >= 50, `${label}: ${bytes.length} bytes, ${ratio.toFixed(1)}× smaller than dense`);
       assert.deepEqual(decodeDelta(bytes), d);
       for (const w of d.w) {

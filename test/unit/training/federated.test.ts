@@ -26,6 +26,7 @@ import {
   type AggregationRule,
   aggregateDeltas,
   decodeSignedDelta,
+  denseDeltaBytes,
   encodeDelta,
   encodeSignedDelta,
   initialNetworkModel,
@@ -37,7 +38,6 @@ import {
   type ShardSpec,
   signDelta,
   verifySignedDelta,
-  zeroDelta,
 } from '../../../training/index.js';
 import { trainCentrally } from '../../utils/centralTraining.js';
 import { keyPair } from '../../utils/chainBuilder.js';
@@ -57,14 +57,6 @@ const MAX_GAP = 0.08;
 const MAX_COMPRESSION_LOSS = 0.01;
 /** Rounds of the compressed comparison (same total samples). */
 const C_ROUNDS = 12;
-
-/** Bytes of the dense int8 encoding of a delta for `m`'s shape. */
-function denseDeltaBytes(m: NetworkModel): number {
-  const d = zeroDelta(modelGrowth(m));
-  for (const w of d.w) w.fill(1);
-  for (const b of d.b) b.fill(1);
-  return encodeDelta(d).length;
-}
 
 function byDomain(model: NetworkModel): number[] {
   return networkEvaluator.heldOut(model, LEVELS).map((d) => d.correct / d.total);
@@ -168,7 +160,7 @@ describe('training: federated rounds vs central training on the same shards', fu
     const per = TOTAL / SHARDS.length / C_ROUNDS;
     const plain = federate(initial, 'fedavg', null, C_ROUNDS, per);
     const packed = federate(initial, 'sparse-mean', DEFAULT_DELTA_DENSITY, C_ROUNDS, per);
-    const dense = C_ROUNDS * SHARDS.length * denseDeltaBytes(initial);
+    const dense = C_ROUNDS * SHARDS.length * denseDeltaBytes(modelGrowth(initial));
     console.log(
       `      compressed ${detail(packed.model)}, ${packed.bytes} delta bytes; fedavg ${detail(plain.model)}, ${plain.bytes} bytes; dense int8 ${dense} bytes (${(dense / packed.bytes).toFixed(0)}×)`,
     );
