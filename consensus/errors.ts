@@ -122,6 +122,10 @@ export const VERDICT_REASONS = [
   'bad-model-level',
   'bad-model-significance',
   'bad-model-growth',
+  'bad-model-contribution',
+  'bad-model-duplicate',
+  'bad-model-rule',
+  'bad-model-aggregate',
   'bad-supply',
 ] as const;
 export type VerdictReason = (typeof VERDICT_REASONS)[number];

@@ -3,20 +3,28 @@
  *
  * Base schedule: the block at height h (genesis is height 0) has base subsidy
  *   initialSubsidy >> floor(h / halvingInterval), and 0 from the 64th halving on.
- * Improvement bonus: a block with verified improvement p (parts per million) earns
- *   bonus = floor(base * min(p, maxImprovementPpm) / 1_000_000).
+ * Improvement bonus: a block whose update claims p ppm (claimedPpm, never more than the verified
+ *   improvement) earns bonus = floor(base * min(bonusScale * min(p, maxImprovementPpm), 10^6) / 10^6):
+ *   with bonusScale 10, a verified gain of 1% of the evaluation sample adds 10% of the base
+ *   subsidy, and the bonus never exceeds one base subsidy.
  * Supply cap (the rule): a block's reward is min(base + bonus, maxSupply - issuedBefore), where
  *   issuedBefore is everything issued by its ancestors. Total issuance can therefore never pass
  *   maxSupply; once it reaches maxSupply every later reward is 0. A chain state with
  *   issuedBefore > maxSupply is invalid ('bad-supply').
- * Split: the reward is paid floor(total * genesisSharePercent / 100) to the network's genesis
- *   address and the rest (which absorbs the rounding) to the miner side.
- * Contributors: a block whose model update claims p ppm (claimedPpm, never more than the verified
- *   improvement) has bonus = reward(p) − reward(0), both capped as above. Of the miner side,
- *   pool = floor(bonus * contributorSharePercent / 100) is owed to the update's contributors, each
- *   floor(pool * samples_i / Σ samples) in the update's order (a zero share gets no output); the
- *   rounding stays with the miner. So with 20% / 40%: the bonus goes 20% to the genesis address,
- *   40% to the contributors, 40% to the miner; the base subsidy and fees to genesis and miner.
+ * Split: what a block's coinbase creates for the block itself, plus its contributors' pool, is
+ *   split floor(total * genesisSharePercent / 100) to the network's genesis address and the rest
+ *   (which absorbs the rounding) to the miner side.
+ * Contributors: of the miner side, pool = floor(bonus * contributorSharePercent / 100) belongs to
+ *   the update's contributors, where bonus = reward(p) − reward(0), both capped as above. The
+ *   block's own coinbase leaves the pool out; each contribution is credited by what it measurably
+ *   added on the block's evaluation sample (poi/credit.ts) and paid
+ *   floor(pool * credit_i / Σ credit) (credits of one payout address summed, first-seen order,
+ *   zero shares left out) by the NEXT block's coinbase, right after its genesis output: the
+ *   credit depends on the block's own hash, which its miner cannot know while building it. The
+ *   pool counts as issued by the block that earns it, so what is not paid (rounding, or a block
+ *   whose contributions all have zero credit) is never created, and the miner gains nothing by
+ *   leaving contributors unpaid. With 20% / 60%: the bonus goes 20% to the genesis address, 60%
+ *   to the contributors, 20% to the miner; the base subsidy and fees to genesis and miner.
  */
 import { VerdictError } from './errors.js';
 import type { NetworkParams } from './params/types.js';
@@ -32,7 +40,7 @@ export const MAX_HALVINGS = 64;
 export type SubsidyParams = Pick<NetworkParams, 'initialSubsidy' | 'halvingInterval'>;
 export type RewardParams = Pick<
   NetworkParams,
-  'initialSubsidy' | 'halvingInterval' | 'maxSupply' | 'maxImprovementPpm'
+  'initialSubsidy' | 'halvingInterval' | 'maxSupply' | 'maxImprovementPpm' | 'bonusScale'
 >;
 
 /** Base subsidy (no improvement bonus) of the block at `height`. Throws 'bad-cb-height' for a bad height. */
@@ -66,7 +74,9 @@ export function blockReward(input: RewardInput, params: RewardParams): bigint {
     );
   }
   const base = baseSubsidy(height, params);
-  const bonus = (base * cappedImprovement(improvementPpm, params)) / PPM;
+  let scaled = cappedImprovement(improvementPpm, params) * params.bonusScale;
+  if (scaled > PPM) scaled = PPM;
+  const bonus = (base * scaled) / PPM;
   const remaining = params.maxSupply - issuedBefore;
   const uncapped = base + bonus;
   // Supply cap (bigint: Math.min does not apply).
@@ -110,28 +120,51 @@ export interface Payout {
   readonly value: bigint;
 }
 
-/**
- * What the coinbase owes each contributor of a model update given its bonus (see the module
- * comment): in the contributors' order, zero shares left out. Throws 'bad-model-contributors' if
- * the sample total is not positive.
- */
-export function contributorPayouts(
-  bonus: bigint,
-  contributors: readonly { readonly pubKeyHash: Uint8Array; readonly samples: number }[],
-  params: Pick<NetworkParams, 'contributorSharePercent'>,
-): Payout[] {
+/** The contributors' pool of a block whose update earns `bonus` (see the module comment). */
+export function contributorPool(bonus: bigint, params: Pick<NetworkParams, 'contributorSharePercent'>): bigint {
   if (bonus < 0n) throw new VerdictError('bad-cb-amount', `negative bonus ${bonus}`);
-  const pool = (bonus * params.contributorSharePercent) / 100n;
-  if (pool === 0n) return [];
+  return (bonus * params.contributorSharePercent) / 100n;
+}
+
+export interface Credit {
+  readonly pubKeyHash: Uint8Array;
+  /** Measured credit (poi/credit.ts), a natural number. */
+  readonly credit: number;
+}
+
+/**
+ * What the next block's coinbase owes the contributors of a pool (see the module comment): one
+ * payout per address in first-seen order, floor(pool * credit / Σ credit), zero shares left out;
+ * nothing when no credit is positive.
+ */
+export function creditPayouts(pool: bigint, credits: readonly Credit[]): Payout[] {
+  if (pool < 0n) throw new VerdictError('bad-cb-amount', `negative pool ${pool}`);
+  const byAddress = new Map<string, { pubKeyHash: Uint8Array; credit: bigint }>();
   let total = 0n;
-  for (const c of contributors) total += BigInt(c.samples);
-  if (total <= 0n) throw new VerdictError('bad-model-contributors', 'contributors report no samples');
+  for (const c of credits) {
+    if (!Number.isSafeInteger(c.credit) || c.credit < 0) {
+      throw new VerdictError('bad-model-contributors', `credit ${c.credit} is not a natural number`);
+    }
+    if (c.credit === 0) continue;
+    const k = hexKey(c.pubKeyHash);
+    const held = byAddress.get(k);
+    if (held) held.credit += BigInt(c.credit);
+    else byAddress.set(k, { pubKeyHash: c.pubKeyHash, credit: BigInt(c.credit) });
+    total += BigInt(c.credit);
+  }
+  if (total === 0n || pool === 0n) return [];
   const out: Payout[] = [];
-  for (const c of contributors) {
-    const value = (pool * BigInt(c.samples)) / total;
-    if (value > 0n) out.push({ pubKeyHash: c.pubKeyHash, value });
+  for (const a of byAddress.values()) {
+    const value = (pool * a.credit) / total;
+    if (value > 0n) out.push({ pubKeyHash: a.pubKeyHash, value });
   }
   return out;
+}
+
+function hexKey(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s;
 }
 
 /** Bitcoin's MoneyRange: 0 <= v <= maxSupply. */

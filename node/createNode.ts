@@ -105,7 +105,6 @@ export class QenexNode {
     this.proposer = new UpdateProposer(
       {
         rule: opts.training.aggregation,
-        trim: opts.training.trim,
         // wait up to one delta interval for other trainers' deltas before proposing an update
         collectMs: opts.training.deltaIntervalMs,
       },
@@ -302,7 +301,7 @@ export class QenexNode {
         shardCount: t.shardCount,
         ...(t.shardIndex === undefined ? {} : { shardIndex: t.shardIndex }),
         intervalMs: t.deltaIntervalMs,
-        ...(t.deltaDensity === undefined ? {} : { deltaDensity: t.deltaDensity }),
+        deltaDensity: t.deltaDensity,
         ...(this.trainingPayout ? { payout: this.trainingPayout } : {}),
       },
       {

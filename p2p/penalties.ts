@@ -81,6 +81,10 @@ export const VERDICT_PENALTIES: Readonly<Record<VerdictReason, number>> = Object
   'bad-model-level': 100,
   'bad-model-significance': 100,
   'bad-model-growth': 100,
+  'bad-model-contribution': 100,
+  'bad-model-duplicate': 100,
+  'bad-model-rule': 100,
+  'bad-model-aggregate': 100,
   'bad-supply': 100,
 });
 

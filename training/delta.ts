@@ -18,6 +18,9 @@
  * two-level, ties going to the lower kind; sparse values are non-zero; −128 and −32768 never
  * appear. The decoder enforces all of it, rejects trailing bytes and anything longer than
  * MAX_DELTA_BYTES. A delta applies only to a model of its growth (TRAINING_BAD_DELTA otherwise).
+ * The codec works on each tensor's non-zero entries (TensorEntries): decodeSparseDelta costs
+ * O(encoded bytes), never O(model size), which is what lets a node decode a block's many
+ * compressed contributions cheaply (federation/); decodeDelta scatters them into dense tensors.
  */
 import { DecodeError, Reader, varintSize, Writer } from '../consensus/index.js';
 import {
@@ -123,6 +126,49 @@ export function isZeroDelta(d: ModelDelta): boolean {
   return d.w.every((t) => t.every((v) => v === 0)) && d.b.every((t) => t.every((v) => v === 0));
 }
 
+/**
+ * One tensor's non-zero entries in ascending index order: what the codec reads and writes, and
+ * what a consumer of many sparse deltas (federation/) works on without touching every coordinate.
+ */
+export interface TensorEntries {
+  /** Length of the tensor (every index is below it). */
+  readonly size: number;
+  readonly idx: Int32Array;
+  /** Non-zero values: int8 steps for weights, int16 steps for biases. */
+  readonly val: Int16Array;
+}
+
+/** A delta as its tensors' entries (decodeSparseDelta); toDenseDelta gives the ModelDelta. */
+export interface SparseDelta {
+  readonly growth: Growth;
+  readonly w: readonly TensorEntries[];
+  readonly b: readonly TensorEntries[];
+}
+
+/** The non-zero entries of a dense tensor. */
+export function tensorEntries(t: Int8Array | Int16Array): TensorEntries {
+  let nz = 0;
+  for (let i = 0; i < t.length; i++) if (t[i] !== 0) nz++;
+  const idx = new Int32Array(nz);
+  const val = new Int16Array(nz);
+  for (let i = 0, k = 0; k < nz; i++) {
+    if (t[i] === 0) continue;
+    idx[k] = i;
+    val[k++] = t[i]!;
+  }
+  return { size: t.length, idx, val };
+}
+
+export function toDenseDelta(s: SparseDelta): ModelDelta {
+  const d = zeroDelta(s.growth);
+  const scatter = (e: TensorEntries, t: Int8Array | Int16Array): void => {
+    for (let k = 0; k < e.idx.length; k++) t[e.idx[k]!] = e.val[k]!;
+  };
+  s.w.forEach((e, i) => scatter(e, d.w[i]!));
+  s.b.forEach((e, i) => scatter(e, d.b[i]!));
+  return d;
+}
+
 /** Encoded sizes of one tensor and its canonical kind. */
 interface TensorSizes {
   readonly nz: number;
@@ -131,24 +177,25 @@ interface TensorSizes {
   readonly scale: number;
 }
 
-function tensorSizes(t: Int8Array | Int16Array, width: number): TensorSizes {
-  let nz = 0;
+/** The canonical kind of a tensor from its entries (O(entries): the tensor is never scanned). */
+function tensorSizes(e: TensorEntries, width: number): TensorSizes {
+  const { idx, val } = e;
+  const nz = idx.length;
+  if (nz === 0) return { nz, kind: 0, scale: 0 };
   let gaps = 0;
   let prev = -1;
   let min = Infinity;
   let max = 0;
-  for (let i = 0; i < t.length; i++) {
-    const v = t[i]!;
-    if (v === 0) continue;
-    nz++;
+  for (let k = 0; k < nz; k++) {
+    const i = idx[k]!;
     gaps += varintSize(i - prev - 1);
     prev = i;
+    const v = val[k]!;
     const a = v < 0 ? -v : v;
     if (a < min) min = a;
     if (a > max) max = a;
   }
-  if (nz === 0) return { nz, kind: 0, scale: 0 };
-  const dense = t.length * width;
+  const dense = e.size * width;
   const sparse = varintSize(nz) + gaps + nz * width;
   let best: 1 | 2 | 3 = sparse < dense ? 2 : 1;
   let bestSize = Math.min(sparse, dense);
@@ -156,10 +203,10 @@ function tensorSizes(t: Int8Array | Int16Array, width: number): TensorSizes {
   if (width === 1 && (max === min || max === 2 * min)) {
     let twoLevel = true;
     if (max !== min) {
-      for (let i = 0; i < t.length && twoLevel; i++) {
-        const v = t[i]!;
+      for (let k = 0; k < nz && twoLevel; k++) {
+        const v = val[k]!;
         const a = v < 0 ? -v : v;
-        if (a !== 0 && a !== min && a !== max) twoLevel = false;
+        if (a !== min && a !== max) twoLevel = false;
       }
     }
     const size = varintSize(nz) + 1 + gaps + ((nz + 3) >> 2);
@@ -171,8 +218,9 @@ function tensorSizes(t: Int8Array | Int16Array, width: number): TensorSizes {
   return { nz, kind: best, scale: best === 3 ? min : 0 };
 }
 
-function writeTensor(w: Writer, t: Int8Array | Int16Array, width: number): void {
-  const { nz, kind, scale } = tensorSizes(t, width);
+function writeTensor(w: Writer, e: TensorEntries, width: number): void {
+  const { nz, kind, scale } = tensorSizes(e, width);
+  const { idx, val } = e;
   const put = (v: number): void => {
     w.u8(v & 0xff);
     if (width === 2) w.u8((v >> 8) & 0xff);
@@ -180,32 +228,29 @@ function writeTensor(w: Writer, t: Int8Array | Int16Array, width: number): void 
   w.u8(kind);
   if (kind === 0) return;
   if (kind === 1) {
-    for (let i = 0; i < t.length; i++) put(t[i]!);
+    for (let i = 0, k = 0; i < e.size; i++) put(k < nz && idx[k] === i ? val[k++]! : 0);
     return;
   }
   w.varint(nz);
   if (kind === 3) w.u8(scale);
   let prev = -1;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === 0) continue;
-    w.varint(i - prev - 1);
-    if (kind === 2) put(t[i]!);
-    prev = i;
+  for (let k = 0; k < nz; k++) {
+    w.varint(idx[k]! - prev - 1);
+    if (kind === 2) put(val[k]!);
+    prev = idx[k]!;
   }
   if (kind === 3) {
     let byte = 0;
-    let j = 0;
-    for (let i = 0; i < t.length; i++) {
-      const v = t[i]!;
-      if (v === 0) continue;
+    for (let k = 0; k < nz; k++) {
+      const v = val[k]!;
       const code = (v < 0 ? 1 : 0) | ((v < 0 ? -v : v) === scale ? 0 : 2);
-      byte |= code << (2 * (j & 3));
-      if ((++j & 3) === 0) {
+      byte |= code << (2 * (k & 3));
+      if ((k & 3) === 3) {
         w.u8(byte);
         byte = 0;
       }
     }
-    if ((j & 3) !== 0) w.u8(byte);
+    if ((nz & 3) !== 0) w.u8(byte);
   }
 }
 
@@ -214,8 +259,8 @@ export function encodeDelta(d: ModelDelta): Uint8Array {
   w.u8(DELTA_VERSION);
   for (const g of d.growth) w.u8(g);
   d.w.forEach((_, i) => {
-    writeTensor(w, d.w[i]!, 1);
-    writeTensor(w, d.b[i]!, 2);
+    writeTensor(w, tensorEntries(d.w[i]!), 1);
+    writeTensor(w, tensorEntries(d.b[i]!), 2);
   });
   return w.finish();
 }
@@ -236,72 +281,95 @@ function readValue(r: Reader, width: number): number {
   return v;
 }
 
-function readTensor(r: Reader, t: Int8Array | Int16Array, width: number): void {
+const NO_ENTRIES = { idx: new Int32Array(0), val: new Int16Array(0) };
+
+function readTensor(r: Reader, size: number, width: number): TensorEntries {
   const kind = r.u8();
-  if (kind === 0) return;
+  if (kind === 0) return { size, ...NO_ENTRIES };
   let scale = 0;
+  let e: TensorEntries;
   if (kind === 1) {
-    for (let i = 0; i < t.length; i++) t[i] = readValue(r, width);
+    const idx = new Int32Array(size);
+    const val = new Int16Array(size);
+    let nz = 0;
+    for (let i = 0; i < size; i++) {
+      const v = readValue(r, width);
+      if (v === 0) continue;
+      idx[nz] = i;
+      val[nz++] = v;
+    }
+    e = { size, idx: idx.slice(0, nz), val: val.slice(0, nz) };
   } else if (kind === 2 || (kind === 3 && width === 1)) {
-    const nz = r.varint('delta entries', t.length);
+    const nz = r.varint('delta entries', size);
     if (nz === 0) throw badDelta('empty sparse tensor');
     if (kind === 3) scale = r.u8();
     if (kind === 3 && (scale < 1 || scale > DELTA_W_MAX)) throw badDelta(`two-level scale ${scale}`);
-    const at = kind === 3 ? new Int32Array(nz) : undefined;
+    const idx = new Int32Array(nz);
+    const val = new Int16Array(nz);
     let prev = -1;
     for (let k = 0; k < nz; k++) {
-      const gap = r.varint('delta gap', t.length);
+      const gap = r.varint('delta gap', size);
       const i = prev + 1 + gap;
-      if (i >= t.length) throw badDelta('sparse index out of range');
-      if (at) at[k] = i;
-      else {
+      if (i >= size) throw badDelta('sparse index out of range');
+      idx[k] = i;
+      if (kind === 2) {
         const v = readValue(r, width);
         if (v === 0) throw badDelta('sparse zero entry');
-        t[i] = v;
+        val[k] = v;
       }
       prev = i;
     }
-    if (at) {
+    if (kind === 3) {
       let byte = 0;
       for (let k = 0; k < nz; k++) {
         if ((k & 3) === 0) byte = r.u8();
         const code = (byte >> (2 * (k & 3))) & 3;
         const mag = code & 2 ? 2 * scale : scale;
         if (mag > DELTA_W_MAX) throw badDelta('two-level step above the weight-step bound');
-        t[at[k]!] = code & 1 ? -mag : mag;
+        val[k] = code & 1 ? -mag : mag;
       }
       if ((nz & 3) !== 0 && byte >> (2 * (nz & 3)) !== 0) throw badDelta('two-level padding bits set');
     }
+    e = { size, idx, val };
   } else {
     throw badDelta(`unknown tensor kind ${kind}`);
   }
-  const canonical = tensorSizes(t, width);
+  const canonical = tensorSizes(e, width);
   if (canonical.kind !== kind) throw badDelta('non-canonical tensor encoding');
   // s must be the smallest magnitude (some entry ±s), or ±2s-only tensors would have two encodings
   if (kind === 3 && canonical.scale !== scale) throw badDelta('non-canonical two-level scale');
+  return e;
 }
 
-/** Decodes and validates; throws TrainingError (TRAINING_BAD_DELTA / TRAINING_DELTA_OVERSIZE) only. */
-export function decodeDelta(bytes: Uint8Array): ModelDelta {
+/**
+ * Decodes and validates, keeping each tensor as its entries (no dense tensor is allocated or
+ * scanned: O(bytes)); throws TrainingError (TRAINING_BAD_DELTA / TRAINING_DELTA_OVERSIZE) only.
+ */
+export function decodeSparseDelta(bytes: Uint8Array): SparseDelta {
   if (!(bytes instanceof Uint8Array)) throw badDelta('not bytes');
   if (bytes.length > MAX_DELTA_BYTES) {
     throw new TrainingError({ code: 'TRAINING_DELTA_OVERSIZE', size: bytes.length, max: MAX_DELTA_BYTES });
   }
-  let d: ModelDelta;
   try {
     const r = new Reader(bytes);
     if (r.u8() !== DELTA_VERSION) throw badDelta('unknown version');
     const growth = ARCH.map(() => r.u8());
     if (!validGrowth(growth)) throw badDelta(`growth [${growth.join(',')}]`);
-    d = zeroDelta(growth);
-    d.w.forEach((_, i) => {
-      readTensor(r, d.w[i]!, 1);
-      readTensor(r, d.b[i]!, 2);
-    });
+    const w: TensorEntries[] = [];
+    const b: TensorEntries[] = [];
+    for (const l of layersAt(growth)) {
+      w.push(readTensor(r, l.inputs * l.outputs, 1));
+      b.push(readTensor(r, l.outputs, 2));
+    }
     r.end();
+    return { growth, w, b };
   } catch (e) {
     if (e instanceof DecodeError) throw badDelta(e.message);
     throw e;
   }
-  return d;
+}
+
+/** Decodes and validates; throws TrainingError (TRAINING_BAD_DELTA / TRAINING_DELTA_OVERSIZE) only. */
+export function decodeDelta(bytes: Uint8Array): ModelDelta {
+  return toDenseDelta(decodeSparseDelta(bytes));
 }

@@ -23,7 +23,8 @@ const common = {
   coinbaseMaturity: 100,
   dustThreshold: 1_000n,
   genesisSharePercent: 20n,
-  contributorSharePercent: 40n,
+  contributorSharePercent: 60n,
+  bonusScale: 10n,
   minImprovementPpm: 1_000,
   maxImprovementPpm: 1_000_000,
   // WASM-kernel block verification at 16,384 samples: ~55 ms median, < 80 ms max (one core).
@@ -34,7 +35,8 @@ const common = {
   levelHoldChecks: 2,
   maxBlockSize: 1_000_000,
   maxModelUpdateSize: 800_000,
-  maxContributors: 64,
+  maxContributors: 16,
+  creditSamples: 1_024,
   medianTimeSpan: 11,
   maxFutureDrift: 600,
 } as const;

@@ -35,10 +35,12 @@ export interface NetworkParams {
   readonly genesisSharePercent: bigint;
   /**
    * Share of a block's improvement bonus paid to the contributors of its model update, in percent
-   * (40: of the bonus, 20% goes to the genesis address as for all reward, 40% to the contributors
-   * pro rata by reported samples, the rest to the miner). See consensus/money.ts.
+   * (60: of the bonus, 20% goes to the genesis address as for all reward, 60% to the contributors
+   * by measured credit, paid by the next block, the rest to the miner). See consensus/money.ts.
    */
   readonly contributorSharePercent: bigint;
+  /** Improvement bonus per ppm of verified gain, in ppm of the base subsidy (10; the bonus is capped at one base subsidy). */
+  readonly bonusScale: bigint;
   /** 20-byte public-key hash of the network's genesis address. */
   readonly genesisPubKeyHash: Uint8Array;
 
@@ -77,7 +79,10 @@ export interface NetworkParams {
   // --- limits ---
   readonly maxBlockSize: number;
   readonly maxModelUpdateSize: number;
+  /** Contributions one update may carry (verification scores one leave-one-out model per contribution). */
   readonly maxContributors: number;
+  /** Disagreement samples (the first, in sample order) each contribution's credit is measured on (poi/credit.ts). */
+  readonly creditSamples: number;
 
   // --- genesis ---
   readonly genesis: GenesisSpec;

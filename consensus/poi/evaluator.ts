@@ -21,11 +21,38 @@ export interface Comparison {
   readonly childOnly: number;
   /** Correct answers of parent and child per domain (their sums are parentScore and newScore). */
   readonly byDomain: readonly { readonly parent: number; readonly child: number }[];
+  /**
+   * The samples exactly one of them answers correctly: their indices in the seed's sample order
+   * (ascending, < count; parentOnly + childOnly of them), and for each whether the child is the
+   * one that is right (1) or the parent (0).
+   */
+  readonly disagreements: Uint32Array;
+  readonly childRight: Uint8Array;
+}
+
+/** A block's contributions combined by an aggregation rule (poi/credit.ts). */
+export interface Combination<M> {
+  /** The parent with the combined update applied: what the block's header must commit to. */
+  readonly model: M;
+  /** The parent with the update combined from every contribution except the i-th. */
+  without(i: number): M;
 }
 
 export interface Evaluator<M> {
-  /** Applies an encoded delta to `parent`. Throws VerdictError('bad-model-update') if malformed. */
-  applyDelta(parent: M, delta: Uint8Array): M;
+  /** Names of the aggregation rules `combine` knows, by id (ModelUpdate.rule). */
+  readonly rules: readonly string[];
+  /**
+   * Decodes every contribution's delta and combines them with rule `rule`, in integers, on top of
+   * `parent`. Throws VerdictError: 'bad-model-rule' (unknown rule), 'bad-model-contribution' (a
+   * delta that is malformed, zero, over its size or entry bounds, or for another model shape),
+   * 'bad-model-duplicate' (two deltas near-identical: a copy plus noise must not be paid twice).
+   */
+  combine(parent: M, deltas: readonly Uint8Array[], rule: number): Combination<M>;
+  /**
+   * For each index in `samples` (ascending, < count, in the sample order of `compare`): 1 if
+   * `model` answers that sample of the seed's batch correctly, else 0.
+   */
+  correctOn(model: M, seed: Hash, count: number, levels: readonly number[], samples: Uint32Array): Uint8Array;
   /** Hash committed in block headers (canonical encoding of the model's consensus state). */
   modelHash(model: M): Hash;
   /**

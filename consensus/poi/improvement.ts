@@ -1,8 +1,11 @@
 /**
  * Proof of improvement.
  *
- * A block may carry an update (delta against its parent's model). Every node applies it and
- * re-scores both the parent model and the new model on the same `evalSamples` samples, drawn
+ * A block may carry an update: its contributors' signed deltas against its parent's model
+ * (primitives/contribution.ts). Every node combines them with the rule the update names
+ * (Evaluator.combine, in integers), checks that the header commits to exactly that model
+ * (`bad-model-aggregate` otherwise: a miner cannot apply anything but what its contributors
+ * signed), and re-scores both the parent model and the new model on the same `evalSamples` samples, drawn
  * from a seed derived from the block hash: a miner cannot know the samples before it has done the
  * proof of work for the header that commits to the new model, and grinding for a lucky draw costs
  * a whole proof of work per try. The improvement is the gain in correct answers, in parts per
@@ -18,8 +21,11 @@
  * Levels: the update names the levels it is scored at (ModelUpdate.levels); they must equal the
  * levels in force after the parent (poi/levels.ts), and both models are scored at them.
  *
+ * Credit: each contribution's leave-one-out credit on the block's disagreement samples
+ * (poi/credit.ts) is part of the result; it splits the contributors' pool (money.ts).
+ *
  * Capacity growth: a model saturates (its verified improvements stall), so an update may instead
- * widen a stalled domain's part: `grow` = that domain, empty delta, claim 0, no contributors; the
+ * widen a stalled domain's part: `grow` = that domain, rule 0, claim 0, no contributions; the
  * model after the block must be evaluator.grow(parent, domain), which computes exactly the
  * parent's function (new units with zero
  * outgoing weights), so nothing is scored and the block earns no bonus and no extra weight. It is
@@ -31,6 +37,7 @@ import type { NetworkParams } from '../params/types.js';
 import { equalBytes, type Hash, taggedHash } from '../primitives/hash.js';
 import type { ModelUpdate } from '../primitives/modelUpdate.js';
 import type { Comparison, Evaluator } from './evaluator.js';
+import { contributionCredit } from './credit.js';
 import { domainGainsPpm, type GrowthWindow, growthAllowed } from './growth.js';
 import { sameLevels } from './levels.js';
 
@@ -52,6 +59,8 @@ export interface ImprovementResult<M> {
   readonly childOnly: number;
   /** Verified gain per domain, ppm of evalSamples (empty for a growth update). */
   readonly gainPpm: readonly number[];
+  /** Credit of each contribution, in update order (poi/credit.ts; empty for a growth update). */
+  readonly credit: readonly number[];
 }
 
 export function measureImprovement(parentScore: number, newScore: number, count: number): number {
@@ -99,10 +108,21 @@ export function verifyImprovement<M>(
     );
   }
   if (update.grow !== null) return verifyGrowth(evaluator, parent, update, headerModelHash, params, growth);
-  const model = evaluator.applyDelta(parent, update.delta);
+  if (!Number.isInteger(update.rule) || update.rule < 0 || update.rule >= evaluator.rules.length) {
+    throw new VerdictError('bad-model-rule', `aggregation rule ${update.rule} is unknown`);
+  }
+  const combination = evaluator.combine(
+    parent,
+    update.contributions.map((c) => c.delta),
+    update.rule,
+  );
+  const model = combination.model;
   const modelHash = evaluator.modelHash(model);
   if (!equalBytes(modelHash, headerModelHash)) {
-    throw new VerdictError('bad-model-hash', 'header model hash differs from the model the update produces');
+    throw new VerdictError(
+      'bad-model-aggregate',
+      `header commits to a model other than the ${evaluator.rules[update.rule]} of the ${update.contributions.length} contributions`,
+    );
   }
   if (equalBytes(modelHash, parentModelHash)) {
     throw new VerdictError('bad-model-improvement', 'update leaves the model unchanged');
@@ -131,7 +151,17 @@ export function verifyImprovement<M>(
     );
   }
   const gainPpm = domainGainsPpm(cmp.byDomain, n);
-  return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly, gainPpm };
+  const credit = contributionCredit(
+    evaluator,
+    combination,
+    update.contributions.length,
+    cmp,
+    seed,
+    n,
+    levels,
+    params,
+  );
+  return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly, gainPpm, credit };
 }
 
 function verifyGrowth<M>(
@@ -142,8 +172,8 @@ function verifyGrowth<M>(
   params: NetworkParams,
   growth: GrowthWindow | null,
 ): ImprovementResult<M> {
-  if (update.delta.length !== 0 || update.claimedPpm !== 0 || update.contributors.length !== 0) {
-    throw new VerdictError('bad-model-growth', 'a growth update has no delta, no claim and no contributors');
+  if (update.contributions.length !== 0 || update.claimedPpm !== 0 || update.rule !== 0) {
+    throw new VerdictError('bad-model-growth', 'a growth update has no contributions, no claim and rule 0');
   }
   const domain = update.grow!;
   if (growth === null || !growthAllowed(growth, domain, params)) {
@@ -171,5 +201,6 @@ function verifyGrowth<M>(
     parentOnly: 0,
     childOnly: 0,
     gainPpm: [],
+    credit: [],
   };
 }

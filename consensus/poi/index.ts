@@ -1,4 +1,5 @@
-export type { Comparison, Evaluator } from './evaluator.js';
+export type { Combination, Comparison, Evaluator } from './evaluator.js';
+export * from './credit.js';
 export * from './growth.js';
 export * from './improvement.js';
 export * from './levels.js';

@@ -3,6 +3,7 @@ export * from './encoding.js';
 export * from './hash.js';
 export * from './header.js';
 export * from './merkle.js';
+export * from './contribution.js';
 export * from './modelUpdate.js';
 export * from './sighash.js';
 export * from './tx.js';

@@ -5,15 +5,24 @@
  *  - checkHeaderContext: against the parent (expected bits, median time past, future drift; the
  *    caller passes `now`, consensus never reads a clock).
  *  - connectBlock: against the UTXO view (inputs, double spends inside the block, coinbase height,
- *    coinbase amount ≤ reward + fees with the bonus the update claims, 80/20 split, contributor
- *    payouts, supply cap) and the parent model hash.
+ *    coinbase amount ≤ reward + fees with the bonus the update claims, less its contributors'
+ *    pool, 80/20 split, the payouts owed to the parent's contributors, supply cap) and the parent
+ *    model hash.
  */
 
 import { type Coin, type CoinView, outpointKey, type UndoData } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
-import { blockReward, contributorPayouts, improvementBonus, type Payout, splitCoinbase } from '../money.js';
+import {
+  blockReward,
+  contributorPool,
+  creditPayouts,
+  improvementBonus,
+  type Payout,
+  splitCoinbase,
+} from '../money.js';
 import type { NetworkParams } from '../params/types.js';
+import { checkContributions } from '../poi/credit.js';
 import { checkProofOfWork } from '../pow/compact.js';
 import { checkBlockTime } from '../pow/time.js';
 import { type BlockWithIds, computeMerkleRoot } from '../primitives/block.js';
@@ -62,24 +71,8 @@ export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
           `claimed ${claim} ppm outside [${params.minImprovementPpm}, ${params.maxImprovementPpm}]`,
         );
       }
-      checkContributors(block.update.contributors, params);
+      checkContributions(block.update, params);
     }
-  }
-}
-
-function checkContributors(
-  contributors: readonly { pubKeyHash: Uint8Array; samples: number }[],
-  params: NetworkParams,
-): void {
-  if (contributors.length === 0 || contributors.length > params.maxContributors) {
-    throw new VerdictError('bad-model-contributors', `${contributors.length} contributors`);
-  }
-  const seen = new Set<string>();
-  for (const c of contributors) {
-    if (c.samples <= 0) throw new VerdictError('bad-model-contributors', 'contributor with zero samples');
-    const k = toHex(c.pubKeyHash);
-    if (seen.has(k)) throw new VerdictError('bad-model-contributors', `duplicate contributor ${k}`);
-    seen.add(k);
   }
 }
 
@@ -114,6 +107,10 @@ export interface ConnectContext {
    * model hash against the evaluated model. The update's claimedPpm must not exceed it.
    */
   readonly improvementPpm: number;
+  /** Credit of each of the update's contributions (poi/credit.ts), in update order; [] without one. */
+  readonly credit: readonly number[];
+  /** What this block's coinbase owes the parent's contributors (the parent's ConnectResult.owedNext). */
+  readonly owed: readonly Payout[];
 }
 
 export interface ConnectResult {
@@ -127,6 +124,10 @@ export interface ConnectResult {
   readonly issuedAfter: bigint;
   /** Every input signature, to be checked by a SigVerifier before the block is accepted. */
   readonly sigChecks: SigCheck[];
+  /** The contributors' pool this block earns (counted as issued here, paid by the next block). */
+  readonly pool: bigint;
+  /** What the next block's coinbase must pay this block's contributors (money.ts creditPayouts). */
+  readonly owedNext: Payout[];
 }
 
 /**
@@ -185,22 +186,34 @@ export function connectBlock(
   }
   const rewardInput = { height: ctx.height, improvementPpm: claimedPpm, issuedBefore: ctx.issuedBefore };
   const reward = blockReward(rewardInput, params);
+  const update = b.block.update;
+  const pool = update ? contributorPool(improvementBonus(rewardInput, params), params) : 0n;
   let coinbaseValue = 0n;
   for (const o of coinbase.outputs) coinbaseValue += o.value;
-  if (coinbaseValue > reward + fees) {
+  let owedTotal = 0n;
+  for (const p of ctx.owed) owedTotal += p.value;
+  // What the coinbase creates for this block itself: all of it but the parent's contributors' pay.
+  const own = coinbaseValue - owedTotal;
+  if (own < 0n || own > reward - pool + fees) {
     throw new VerdictError(
       'bad-cb-amount',
-      `coinbase pays ${coinbaseValue} > reward ${reward} + fees ${fees}`,
+      `coinbase pays ${own} for this block > reward ${reward} − contributors' pool ${pool} + fees ${fees}`,
     );
   }
-  checkCoinbaseSplit(coinbase.outputs, coinbaseValue, params);
-  if (b.block.update) {
-    const owed = contributorPayouts(
-      improvementBonus(rewardInput, params),
-      b.block.update.contributors,
-      params,
+  checkCoinbaseSplit(coinbase.outputs, own + pool, params);
+  checkContributorOutputs(coinbase.outputs, own + pool, ctx.owed, params);
+  let owedNext: Payout[] = [];
+  if (update && update.grow === null) {
+    if (ctx.credit.length !== update.contributions.length) {
+      throw new VerdictError(
+        'bad-model-contributors',
+        `${ctx.credit.length} credits for ${update.contributions.length} contributions`,
+      );
+    }
+    owedNext = creditPayouts(
+      pool,
+      update.contributions.map((c, i) => ({ pubKeyHash: c.payout, credit: ctx.credit[i]! })),
     );
-    checkContributorOutputs(coinbase.outputs, coinbaseValue, owed, params);
   }
   // The coinbase's outputs join the view last (nothing in the block can spend them: maturity).
   const cb = b.txs[0]!;
@@ -211,10 +224,11 @@ export function connectBlock(
     );
   });
   const undo: UndoData = { spent };
-  const issuedAfter = ctx.issuedBefore + (coinbaseValue > fees ? coinbaseValue - fees : 0n);
+  // The pool counts as issued here (the parent's pool was counted by the parent).
+  const issuedAfter = ctx.issuedBefore + (own > fees ? own - fees : 0n) + pool;
   if (issuedAfter > params.maxSupply)
     throw new VerdictError('bad-supply', `${issuedAfter} > ${params.maxSupply}`);
-  return { undo, fees, reward, coinbaseValue, issuedAfter, sigChecks };
+  return { undo, fees, reward, coinbaseValue, issuedAfter, sigChecks, pool, owedNext };
 }
 
 /**
@@ -238,8 +252,9 @@ export function checkCoinbaseSplit(
 }
 
 /**
- * After the genesis output (when there is one), the coinbase pays each contributor exactly what
- * consensus/money.ts contributorPayouts owes it, in order; the miner's outputs follow.
+ * After the genesis output (when there is one), the coinbase pays each of the parent block's
+ * contributors exactly what consensus/money.ts creditPayouts owes it, in order; the miner's
+ * outputs follow. `total` is what the split is computed on (see connectBlock).
  */
 export function checkContributorOutputs(
   outputs: readonly { value: bigint; pubKeyHash: Uint8Array }[],
@@ -253,7 +268,7 @@ export function checkContributorOutputs(
     if (!o || o.value !== p.value || !equalBytes(o.pubKeyHash, p.pubKeyHash)) {
       throw new VerdictError(
         'bad-cb-contributors',
-        `coinbase output ${first + i} must pay ${p.value} to contributor ${toHex(p.pubKeyHash)}`,
+        `coinbase output ${first + i} must pay ${p.value} to the parent block's contributor ${toHex(p.pubKeyHash)}`,
       );
     }
   });

@@ -1,7 +1,8 @@
 /**
  * The whole block state transition, in consensus order, cheapest checks first:
- *   sanity (PoW, merkle, structure) → header context (bits, time) → proof of improvement (apply +
- *   re-score the update) → UTXO rules (connectBlock) → signatures (bulk, via the SigVerifier).
+ *   sanity (PoW, merkle, structure) → header context (bits, time) → proof of improvement (combine
+ *   the contributions, re-score, credit each) → UTXO rules (connectBlock) → signatures (bulk, via
+ *   the SigVerifier: the update's contributions first, then every input).
  * Pure: the caller supplies the parent's state, the clock reading and the coin view; the verifier
  * and evaluator are injected. Nothing is written: the caller commits the view and undo data.
  */
@@ -11,6 +12,8 @@ import type { SigVerifier } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
 import type { Evaluator } from '../poi/evaluator.js';
+import type { Payout } from '../money.js';
+import { contributionSigChecks } from '../poi/credit.js';
 import type { GrowthWindow } from '../poi/growth.js';
 import { type ImprovementResult, verifyImprovement } from '../poi/improvement.js';
 import type { BlockWithIds } from '../primitives/block.js';
@@ -33,6 +36,8 @@ export interface ParentState<M> {
   readonly levels: readonly number[];
   /** The capacity-growth window up to the parent (poi/growth.ts); null: growth not allowed. */
   readonly growth: GrowthWindow | null;
+  /** What the parent's contributors are owed by this block's coinbase (the parent's owedNext). */
+  readonly owed: readonly Payout[];
 }
 
 export interface BlockTransitionResult<M> {
@@ -72,10 +77,21 @@ export async function validateBlockTransition<M>(
       issuedBefore: parent.issued,
       parentModelHash: parent.modelHash,
       improvementPpm: improvement?.improvementPpm ?? 0,
+      credit: improvement?.credit ?? [],
+      owed: parent.owed,
     },
     params,
   );
-  const bad = await deps.verifier.verifyBatch(connect.sigChecks);
-  if (bad >= 0) throw new VerdictError('bad-txns-sig', `signature ${bad} of the block is invalid`);
+  const contributions = update ? contributionSigChecks(update) : [];
+  const bad = await deps.verifier.verifyBatch([...contributions, ...connect.sigChecks]);
+  if (bad >= 0 && bad < contributions.length) {
+    throw new VerdictError(
+      'bad-model-contributors',
+      `contribution ${bad}: its signer did not sign this delta on this base`,
+    );
+  }
+  if (bad >= 0) {
+    throw new VerdictError('bad-txns-sig', `signature ${bad - contributions.length} of the block is invalid`);
+  }
   return { connect, improvement };
 }

@@ -359,6 +359,7 @@ export class Chain<M = unknown> {
       issued: tip.issuedAfter,
       modelHash: tip.modelHash,
       now,
+      owed: tip.owed,
     };
   }
 

@@ -132,6 +132,7 @@ export class ChainCore<M> {
       levels,
       gainPpm,
       grew,
+      owed: [],
     };
     const batch = this.deps.db.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
     if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
@@ -190,6 +191,7 @@ export class ChainCore<M> {
       levels: parent.levels,
       gainPpm: [],
       grew: false,
+      owed: [],
     };
     await this.deps.db.batch().putEntry(entry).write();
     this.index.add(entry);
@@ -266,6 +268,7 @@ export class ChainCore<M> {
         issued: parent.issuedAfter,
         levels: parent.levels.levels,
         growth: this.growthWindow(parent),
+        owed: parent.owed,
       },
       this.headerContext(parent, this.deps.clock()),
       view,
@@ -274,7 +277,12 @@ export class ChainCore<M> {
     const ppm = res.improvement?.improvementPpm ?? 0;
     if (ppm !== e.improvementPpm)
       throw corrupt(`improvement of ${toHex(e.hash)} re-measured ${ppm} != ${e.improvementPpm}`);
-    const connected: ChainEntry = { ...e, status: 'valid-connected', issuedAfter: res.connect.issuedAfter };
+    const connected: ChainEntry = {
+      ...e,
+      status: 'valid-connected',
+      issuedAfter: res.connect.issuedAfter,
+      owed: res.connect.owedNext,
+    };
     const batch = db.batch();
     this.writeCoins(batch, view);
     batch

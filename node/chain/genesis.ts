@@ -29,6 +29,7 @@ export function genesisEntry(genesis: BlockWithIds, params: NetworkParams, level
     invalidReason: null,
     levels: initialLevelState(levelDomains),
     gainPpm: [],
+    owed: [],
     grew: false,
   };
 }

@@ -1,4 +1,4 @@
-import type { BlockWithIds, Evaluator, Hash, NetworkParams, SigVerifier } from '../../consensus/index.js';
+import type { BlockWithIds, Evaluator, Hash, NetworkParams, Payout, SigVerifier } from '../../consensus/index.js';
 import type { ChainDb, ChainEntry } from '../db/index.js';
 import type { Logger } from '../logger.js';
 
@@ -60,6 +60,8 @@ export interface NextBlockContext {
   /** Model hash after the tip (a block without a model update keeps it). */
   readonly modelHash: Hash;
   readonly now: number;
+  /** What the new block's coinbase owes the tip's contributors (consensus money.ts). */
+  readonly owed: readonly Payout[];
 }
 
 /** Result of `verifyChain`. */

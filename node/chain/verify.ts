@@ -31,6 +31,7 @@ import {
   VerdictError,
   validateBlockTransition,
   workFromBits,
+  type Payout,
 } from '../../consensus/index.js';
 import { type ChainDb, utxoSnapshotFromDb } from '../db/index.js';
 import { ChainError } from './errors.js';
@@ -85,6 +86,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
   let model = evaluator.initialModel();
   let modelHash = params.genesis.modelHash;
   let issued = 0n;
+  let owed: readonly Payout[] = [];
   let levels = initialLevelState(evaluator.maxLevels.length);
   // per height from 1: the block's per-domain gains and whether it grew the model (growth windows)
   const records: GrowthRecord[] = [];
@@ -138,6 +140,7 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
           issued,
           levels: levels.levels,
           growth: growthWindowOf(newestFirst(records), evaluator.domains, params),
+          owed,
         },
         headerCtx,
         new CoinView(utxo),
@@ -176,6 +179,9 @@ export async function replayStoredChain<M>(deps: VerifyDeps<M>): Promise<VerifyR
     levels = levelStateAfter(evaluator, levels, h, hash, () => after, params);
     if (!sameLevelState(entry.levels, levels))
       bad(`${at}: entry levels [${entry.levels.levels.join(',')}] != replay [${levels.levels.join(',')}]`);
+    if (!samePayouts(entry.owed, res.connect.owedNext))
+      bad(`${at}: entry owes its contributors other payouts than the replay`);
+    owed = res.connect.owedNext;
     issued = res.connect.issuedAfter;
     times.push(block.header.time);
     prevBits = block.header.bits;
@@ -244,6 +250,10 @@ function compareUtxo(
     }
   }
   if (n > MAX_LISTED) bad(`... ${n - MAX_LISTED} more UTXO differences`);
+}
+
+function samePayouts(a: readonly Payout[], b: readonly Payout[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.value === b[i]!.value && equalBytes(p.pubKeyHash, b[i]!.pubKeyHash));
 }
 
 function* newestFirst<T>(a: readonly T[]): Generator<T> {

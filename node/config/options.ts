@@ -5,7 +5,7 @@
  */
 import type { NetworkName } from '../../consensus/index.js';
 import { NETWORKS } from '../../consensus/index.js';
-import type { AggregationRule } from '../../training/index.js';
+import { DEFAULT_DELTA_DENSITY, type FederationRule } from '../../training/index.js';
 import type { LogLevel } from '../logger.js';
 import { defaultDatadir } from './datadir.js';
 
@@ -73,14 +73,12 @@ export interface TrainingOptions {
   readonly enabled: boolean;
   /** Share of the machine's CPUs the trainer may use, 0..1. */
   readonly cpuShare: number;
-  /** Aggregation rule for the miner's model updates. */
-  readonly aggregation: AggregationRule;
-  /** Trimmed-mean fraction per side. */
-  readonly trim: number;
+  /** Aggregation rule the miner's model updates name (training FEDERATION_RULES). */
+  readonly aggregation: FederationRule;
   /** Milliseconds between signed, gossiped deltas. */
   readonly deltaIntervalMs: number;
-  /** Compressed deltas at this density (0, 1]; unset: the whole quantized difference. */
-  readonly deltaDensity?: number;
+  /** Share of each weight tensor a signed delta carries (compressed; ≤ the consensus bound). */
+  readonly deltaDensity: number;
   /** Slices of the training data; this node's slice is shardIndex, or derived from its peer id. */
   readonly shardCount: number;
   readonly shardIndex?: number;
@@ -119,8 +117,8 @@ export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}):
     training: {
       enabled: false,
       cpuShare: 0.5,
-      aggregation: 'median',
-      trim: 0.2,
+      aggregation: 'sparse-mean',
+      deltaDensity: DEFAULT_DELTA_DENSITY,
       deltaIntervalMs: 5_000,
       shardCount: 8,
     },

@@ -3,7 +3,7 @@
  * with one description per key; `renderDefaultConfig()` prints those descriptions.
  */
 import { z } from 'zod';
-import { AGGREGATION_RULES } from '../../training/index.js';
+import { FEDERATION_RULES, MAX_CONTRIBUTION_DENSITY } from '../../training/index.js';
 import { LOG_LEVELS } from '../logger.js';
 import type { ConfigIssue } from './errors.js';
 import { NETWORK_NAMES } from './options.js';
@@ -99,28 +99,21 @@ const trainingSection = section({
     .max(1)
     .describe('Share of the CPUs the trainer may use, 0..1.'),
   aggregation: z
-    .enum(AGGREGATION_RULES, expect(`one of ${AGGREGATION_RULES.join(', ')}`))
+    .enum(FEDERATION_RULES, expect(`one of ${FEDERATION_RULES.join(', ')}`))
     .describe(
-      `How a mining node merges the pooled deltas into a block's update: ${AGGREGATION_RULES.join(', ')} ` +
-        '(fedavg weights by reported samples; median and trimmed-mean resist poisoned deltas).',
+      `The rule a mining node names for combining the contributions in its blocks: ${FEDERATION_RULES.join(', ')} ` +
+        '(consensus rules: every node re-combines; neither weighs by reported sample counts).',
     ),
-  trim: z
-    .number(expect('a number in [0, 0.5)'))
-    .min(0)
-    .lt(0.5)
-    .describe('Fraction dropped from each end, per coordinate, by trimmed-mean.'),
   deltaIntervalMs: intRange(500, 3_600_000, 'milliseconds 500..3600000').describe(
     'How often the trainer signs and gossips the delta it has learnt since the chain model.',
   ),
   deltaDensity: z
-    .number(expect('a number in (0, 1]'))
+    .number(expect(`a number in (0, ${MAX_CONTRIBUTION_DENSITY}]`))
     .gt(0)
-    .max(1)
-    .optional()
+    .max(MAX_CONTRIBUTION_DENSITY)
     .describe(
-      'Send compressed deltas: the top share of each weight tensor, two magnitudes, the rest kept ' +
-        'for later rounds (e.g. 0.0078125 = 1/128: 56× smaller; pair with aggregation sparse-mean). ' +
-        'Unset: the whole difference.',
+      'Share of each weight tensor a signed delta carries (top entries, two magnitudes; the rest ' +
+        `kept for later rounds). Default 1/128; consensus bounds a contribution at ${MAX_CONTRIBUTION_DENSITY}.`,
     ),
   shardCount: intRange(1, 1024).describe('Number of slices the training data is cut into.'),
   shardIndex: intRange(0, 1023)

@@ -4,7 +4,9 @@
  */
 import {
   decodeExact,
+  MAX_CONTRIBUTIONS,
   MAX_LEVEL_DOMAINS,
+  type Payout,
   type Reader,
   VERDICT_REASONS,
   type VerdictReason,
@@ -58,8 +60,11 @@ function readSafeU64(r: Reader, what: string): number {
 
 /**
  * hash 32 | prevHash 32 | height u32 | time u32 | bits u32 | modelHash 32 | work | weight
- * | improvementPpm u32 | issuedAfter u64 | seq u64 | status u8 | size u32 | [reason varbytes]
- * (the reason, an ASCII VerdictReason, is present iff status is invalid)
+ * | improvementPpm u32 | issuedAfter u64 | seq u64 | status u8 | size u32 | nLevels u8
+ * | nLevels × (level u16 | streak u8) | nGains u8 | nGains × gain u32 | grew u8
+ * | nOwed u8 | nOwed × (pubKeyHash 20 | value u64) | [reason varbytes]
+ * (the reason, an ASCII VerdictReason, is present iff status is invalid; owed is what the next
+ * block must pay this block's contributors, set when it is connected)
  */
 export function encodeEntry(e: ChainEntry): Uint8Array {
   const w = new Writer(200);
@@ -76,6 +81,8 @@ export function encodeEntry(e: ChainEntry): Uint8Array {
   w.u8(e.gainPpm.length);
   for (const g of e.gainPpm) w.u32(g >>> 0);
   w.u8(e.grew ? 1 : 0);
+  w.u8(e.owed.length);
+  for (const p of e.owed) w.bytes(p.pubKeyHash).u64(p.value);
   if (e.status === 'invalid') {
     if (!e.invalidReason) throw corrupt('entry', 'invalid entry without a reason');
     w.varbytes(new TextEncoder().encode(e.invalidReason));
@@ -114,6 +121,10 @@ export function decodeEntry(bytes: Uint8Array): ChainEntry {
     for (let i = 0; i < nGains; i++) gainPpm.push(r.u32() | 0);
     const grewByte = r.u8();
     if (grewByte > 1) throw corrupt('entry', `grew flag ${grewByte}`);
+    const nOwed = r.u8();
+    if (nOwed > MAX_CONTRIBUTIONS) throw corrupt('entry', `${nOwed} owed payouts`);
+    const owed: Payout[] = [];
+    for (let i = 0; i < nOwed; i++) owed.push({ pubKeyHash: r.bytes(20), value: r.u64() });
     let invalidReason: VerdictReason | null = null;
     if (status === 'invalid') {
       const s = new TextDecoder().decode(r.varbytes('invalid reason', 64));
@@ -139,6 +150,7 @@ export function decodeEntry(bytes: Uint8Array): ChainEntry {
       levels: { levels, streaks },
       gainPpm,
       grew: grewByte === 1,
+      owed,
     };
   });
 }

@@ -27,7 +27,7 @@ function describe(t: DbErrorType): string {
     case 'DB_CORRUPT':
       return `chain database corrupt (${t.what}): ${t.detail}`;
     case 'DB_VERSION':
-      return `chain database version ${t.found} is not supported (expected ${t.expected})`;
+      return `chain database version ${t.found} is not supported (expected ${t.expected}); it was written by an older qenex with another block format: move the data directory away and sync again`;
     case 'DB_WRONG_NETWORK':
       return `chain database belongs to network magic 0x${t.foundMagic.toString(16)}, not 0x${t.expectedMagic.toString(16)}`;
   }

@@ -31,7 +31,11 @@
 import type { Hash, OutPoint } from '../../consensus/index.js';
 
 /** Current layout version, stored under 'V'. Bump it (and write a migration) on any change. */
-export const DB_VERSION = 2; // 2: entries carry the level state of generated domains
+// 2: entries carry the level state of generated domains
+// 3: model updates carry their contributions (a block format change: a version-2 database holds
+//    blocks the node can no longer decode, so there is no migration; start a new data directory);
+//    entries carry what the next block owes their contributors
+export const DB_VERSION = 3;
 
 export const PREFIX = {
   version: 0x56, // 'V'

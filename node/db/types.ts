@@ -1,4 +1,4 @@
-import type { Hash, LevelState, VerdictReason } from '../../consensus/index.js';
+import type { Hash, LevelState, Payout, VerdictReason } from '../../consensus/index.js';
 
 /**
  * Validation state of a stored block:
@@ -47,6 +47,11 @@ export interface ChainEntry {
   readonly gainPpm: readonly number[];
   /** Whether this block's update grew the model (capacity growth, consensus poi/growth.ts). */
   readonly grew: boolean;
+  /**
+   * What the next block's coinbase owes this block's contributors (consensus connectBlock's
+   * owedNext). Set when the block is connected; [] before, and for blocks without an update.
+   */
+  readonly owed: readonly Payout[];
 }
 
 /** The best-chain pointer ('R'). */

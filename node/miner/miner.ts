@@ -300,7 +300,7 @@ export class Miner extends EventEmitter<MinerEvents> {
         fees: tpl.fees.toString(),
         source,
         ...(tpl.update
-          ? { claimedPpm: tpl.update.claimedPpm, contributors: tpl.update.contributors.length }
+          ? { claimedPpm: tpl.update.claimedPpm, contributors: tpl.update.contributions.length }
           : {}),
       },
       'mined a block',

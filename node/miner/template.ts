@@ -3,17 +3,18 @@
  * selects, split as consensus requires (the genesis address's share first, the miner's output
  * last, coinbase lockTime = height), the merkle root over every wtxid (and the model update's id
  * when the block carries one), the resulting model hash (the tip's without an update), the
- * expected bits, and a time past the median time past. With a model update the coinbase claims
- * the bonus for the update's claimedPpm (chosen by the proposer below the improvement it measured
- * on local seeds; the miner re-checks it on the found hash) and pays the update's contributors
- * their share right after the genesis output, as consensus requires.
+ * expected bits, and a time past the median time past. Right after the genesis output the
+ * coinbase pays what the tip's contributors are owed (consensus money.ts: a block's contributors
+ * are paid by the next block). With a model update the coinbase claims the bonus for the update's
+ * claimedPpm (chosen by the proposer below the improvement it measured on local seeds; the miner
+ * re-checks it on the found hash), less the contributors' pool, which the next block pays out.
  */
 import {
   BLOCK_VERSION,
   type Block,
   blockMerkleRoot,
   blockReward,
-  contributorPayouts,
+  contributorPool,
   encodeModelUpdate,
   HEADER_SIZE,
   improvementBonus,
@@ -45,20 +46,24 @@ export function coinbaseTransaction(
   minerPkh: Uint8Array,
   params: NetworkParams,
   payouts: readonly Payout[] = [],
+  pool = 0n,
 ): Transaction {
-  const { genesis, miner } = splitCoinbase(total, params);
   let owed = 0n;
   for (const p of payouts) owed += p.value;
-  if (owed > miner) {
+  // The split is on what the coinbase creates for this block plus its contributors' pool.
+  const own = total - owed;
+  const { genesis } = splitCoinbase(own + pool, params);
+  const miner = own - genesis;
+  if (own < 0n || miner < 0n) {
     throw new MinerError({
       code: 'MINER_BAD_TEMPLATE',
-      detail: `contributor payouts ${owed} exceed the miner side ${miner}`,
+      detail: `coinbase total ${total} cannot pay ${owed} owed to contributors and the genesis share ${genesis}`,
     });
   }
   const outputs: TxOutput[] = [];
   if (genesis > 0n) outputs.push({ value: genesis, pubKeyHash: params.genesisPubKeyHash });
   for (const p of payouts) outputs.push({ value: p.value, pubKeyHash: p.pubKeyHash });
-  outputs.push({ value: miner - owed, pubKeyHash: minerPkh });
+  outputs.push({ value: miner, pubKeyHash: minerPkh });
   return { version: TX_VERSION, inputs: [], outputs, lockTime: height, witnesses: [] };
 }
 
@@ -90,12 +95,20 @@ export function buildTemplate(
     issuedBefore: ctx.issued,
   };
   const reward = blockReward(rewardInput, params);
-  const payouts = update
-    ? contributorPayouts(improvementBonus(rewardInput, params), update.update.contributors, params)
-    : [];
+  const payouts = ctx.owed;
+  const pool = update ? contributorPool(improvementBonus(rewardInput, params), params) : 0n;
   const room = maxBlockSize - HEADER_SIZE - BLOCK_FRAMING - coinbaseSize(params, payouts) - updateSize;
   const selection = room > 0 ? mempool.selectForBlock(room) : { txs: [], fees: 0n };
-  const coinbase = coinbaseTransaction(ctx.height, reward + selection.fees, minerPkh, params, payouts);
+  let owed = 0n;
+  for (const p of payouts) owed += p.value;
+  const coinbase = coinbaseTransaction(
+    ctx.height,
+    reward - pool + selection.fees + owed,
+    minerPkh,
+    params,
+    payouts,
+    pool,
+  );
   const txs: Transaction[] = [coinbase];
   const wtxids = [wtxid(coinbase)];
   let size = HEADER_SIZE + varintLen(selection.txs.length + 1) + 1 + txSize(coinbase) + updateSize;

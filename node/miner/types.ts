@@ -1,4 +1,5 @@
 import type {
+  Payout,
   Block,
   BlockHeader,
   Hash,
@@ -25,6 +26,8 @@ export interface NextBlockContext {
   readonly modelHash: Hash;
   /** The `now` the context was asked for, seconds. */
   readonly now: number;
+  /** What the new block's coinbase owes the tip's contributors (the tip entry's `owed`). */
+  readonly owed: readonly Payout[];
 }
 
 export interface MinerChain {

@@ -1,7 +1,13 @@
 /**
- * UpdateProposer: turns the DeltaPool's deltas for the tip model into a block's ModelUpdate for
- * the miner (node/miner's MinerUpdateSource). The deltas (one per contributor, byte-identical
- * copies dropped) are aggregated with the configured rule (default 'median') and applied.
+ * UpdateProposer: turns the DeltaPool's signed deltas for the tip model into a block's ModelUpdate
+ * for the miner (node/miner's MinerUpdateSource): the update carries the contributions themselves
+ * and names the rule every node combines them with (default 'sparse-mean').
+ * Selection, in the pool's first-seen order: at most maxContributors, each combinable with those
+ * before it (a near-copy of an earlier delta makes the block invalid, consensus 'bad-model-duplicate',
+ * so the later one is left out: the first seen keeps its place); then, measured on the first local
+ * seed, contributions whose leave-one-out credit is 0 (consensus poi/credit.ts: they add nothing
+ * the others do not, or they do harm) are dropped, since they would earn nothing and can only
+ * dilute the update.
  *
  * The claim: consensus pays a block's bonus (and its contributors) for the update's claimedPpm,
  * which must not exceed the improvement measured on the block's own hash, unknown until the
@@ -29,6 +35,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Block,
+  type Combination,
+  type Contribution,
+  contributionCredit,
   type Evaluator,
   equalBytes,
   evaluationSeed,
@@ -36,30 +45,21 @@ import {
   growthAllowed,
   type Hash,
   isSignificant,
+  encodeModelUpdate,
   type ModelUpdate,
   measureImprovement,
   type NetworkParams,
   VerdictError,
   verifyImprovement,
 } from '../../consensus/index.js';
-import {
-  type AggregationRule,
-  aggregateDeltas,
-  creditContributors,
-  DEFAULT_AGGREGATION_OPTIONS,
-  encodeDelta,
-  type NetworkModel,
-  networkModelHash,
-  uniqueDeltas,
-} from '../../training/index.js';
+import { uniqueDeltas, type VerifiedDelta } from '../../training/index.js';
 import type { Logger } from '../logger.js';
 import type { MinerUpdateSource, NextBlockContext, TemplateUpdate } from '../miner/index.js';
 import type { DeltaPool } from './deltaPool.js';
 
 export interface UpdateProposerOptions {
-  readonly rule?: AggregationRule;
-  /** Trimmed-mean fraction per side (default 0.2). */
-  readonly trim?: number;
+  /** Aggregation rule, one of the evaluator's rules (default 'sparse-mean'). */
+  readonly rule?: string;
   /** Local evaluation samples the claim is estimated from (default 6, at least 2). */
   readonly claimSeeds?: number;
   /**
@@ -89,9 +89,14 @@ export interface UpdateProposerDeps {
   readonly logger: Logger;
 }
 
+function contributionOf(v: VerifiedDelta): Contribution {
+  const m = v.message;
+  return { payout: m.contributor, pubkey: m.pubkey, samples: m.samples, delta: m.delta, sig: m.sig };
+}
+
 export class UpdateProposer implements MinerUpdateSource {
-  readonly rule: AggregationRule;
-  readonly trim: number;
+  readonly rule: string;
+  private readonly ruleId: number;
   private cache: { base: Hash; levels: string; revision: number; proposal: TemplateUpdate | null } | null =
     null;
   private readonly claimSeeds: number;
@@ -110,8 +115,11 @@ export class UpdateProposer implements MinerUpdateSource {
     opts: UpdateProposerOptions,
     private readonly deps: UpdateProposerDeps,
   ) {
-    this.rule = opts.rule ?? DEFAULT_AGGREGATION_OPTIONS.rule;
-    this.trim = opts.trim ?? DEFAULT_AGGREGATION_OPTIONS.trim;
+    this.rule = opts.rule ?? 'sparse-mean';
+    this.ruleId = deps.evaluator.rules.indexOf(this.rule);
+    if (this.ruleId < 0) {
+      throw new RangeError(`aggregation rule ${this.rule} is not one of ${deps.evaluator.rules.join(', ')}`);
+    }
     this.claimSeeds = Math.max(2, opts.claimSeeds ?? DEFAULT_CLAIM_SEEDS);
     const defaultPassing = deps.params.name === 'devnet' ? Math.ceil(this.claimSeeds / 2) : this.claimSeeds;
     this.minPassingSeeds = Math.min(this.claimSeeds, Math.max(1, opts.minPassingSeeds ?? defaultPassing));
@@ -172,29 +180,72 @@ export class UpdateProposer implements MinerUpdateSource {
         claimedPpm: 0,
         levels: [...this.deps.getTipLevels()],
         grow: d,
-        delta: new Uint8Array(0),
-        contributors: [],
+        rule: 0,
+        contributions: [],
       };
       return { update, modelHash: evaluator.modelHash(grown) };
     }
     return null;
   }
 
-  private build(base: Hash, levels: readonly number[]): TemplateUpdate | null {
-    const verified = uniqueDeltas(this.deps.pool.deltasFor(base)).slice(0, this.deps.params.maxContributors);
-    if (verified.length === 0) return null;
-    const parent = this.deps.getTipModel() as NetworkModel;
-    if (!equalBytes(networkModelHash(parent), base)) return null;
-    const delta = aggregateDeltas(
-      verified.map((v) => ({ delta: v.delta, samples: v.message.samples })),
-      { rule: this.rule, trim: this.trim },
-    );
-    const encoded = encodeDelta(delta);
+  /** The pooled contributions a block can carry together (see the module comment), in pool order. */
+  private select(base: Hash, parent: unknown): { chosen: Contribution[]; combination: Combination<unknown> } | null {
     const { params, evaluator } = this.deps;
-    if (encoded.length > params.maxModelUpdateSize) return null;
-    const next = evaluator.applyDelta(parent, encoded);
+    const chosen: Contribution[] = [];
+    let combination: Combination<unknown> | null = null;
+    for (const v of uniqueDeltas(this.deps.pool.deltasFor(base))) {
+      if (chosen.length >= params.maxContributors) break;
+      const c = contributionOf(v);
+      try {
+        combination = evaluator.combine(parent, [...chosen, c].map((x) => x.delta), this.ruleId);
+        chosen.push(c);
+      } catch (e) {
+        if (!(e instanceof VerdictError)) throw e;
+        this.deps.logger.debug({ signer: Buffer.from(c.pubkey).toString('hex'), reason: e.message }, 'delta left out');
+      }
+    }
+    return combination ? { chosen, combination } : null;
+  }
+
+  private build(base: Hash, levels: readonly number[]): TemplateUpdate | null {
+    const parent = this.deps.getTipModel();
+    const { params, evaluator } = this.deps;
+    if (!equalBytes(evaluator.modelHash(parent), base)) return null;
+    const selected = this.select(base, parent);
+    if (!selected) return null;
+    let { chosen, combination } = selected;
+    if (chosen.length > 1) {
+      // Drop what adds nothing, measured as consensus credits it, on a local seed.
+      const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
+      const cmp = evaluator.compare(parent, combination.model, seed, params.evalSamples, levels);
+      const credit = contributionCredit(
+        evaluator,
+        combination,
+        chosen.length,
+        cmp,
+        seed,
+        params.evalSamples,
+        levels,
+        params,
+      );
+      const kept = chosen.filter((_, i) => credit[i]! > 0);
+      if (kept.length > 0 && kept.length < chosen.length) {
+        chosen = kept;
+        combination = evaluator.combine(parent, kept.map((x) => x.delta), this.ruleId);
+      }
+    }
+    const next = combination.model;
     const modelHash = evaluator.modelHash(next);
     if (equalBytes(modelHash, base)) return null;
+    const update0: ModelUpdate = {
+      baseModelHash: base,
+      claimedPpm: 0,
+      levels: [...levels],
+      grow: null,
+      rule: this.ruleId,
+      contributions: chosen,
+    };
+    if (encodeModelUpdate(update0).length > params.maxModelUpdateSize) return null;
     const ppms: number[] = [];
     let significant = 0;
     let passing = 0;
@@ -219,7 +270,7 @@ export class UpdateProposer implements MinerUpdateSource {
     this.lastClaimPpm = ok ? claim : 0;
     this.deps.logger.debug(
       {
-        contributors: verified.length,
+        contributors: chosen.length,
         rule: this.rule,
         meanPpm: Math.floor(mean),
         sdPpm: Math.round(sd),
@@ -227,18 +278,10 @@ export class UpdateProposer implements MinerUpdateSource {
         passing: `${passing}/${this.minPassingSeeds} needed`,
         claim,
       },
-      'aggregated pooled deltas',
+      'combined pooled deltas',
     );
     if (!ok) return null;
-    const update: ModelUpdate = {
-      baseModelHash: base,
-      claimedPpm: claim,
-      levels: [...levels],
-      grow: null,
-      delta: encoded,
-      contributors: creditContributors(verified),
-    };
-    return { update, modelHash };
+    return { update: { ...update0, claimedPpm: claim }, modelHash };
   }
 
   /**

@@ -11,6 +11,7 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { equalBytes, fromHex, getPublicKey, type Hash, hash160, toHex } from '../../consensus/index.js';
 import {
+  DEFAULT_DELTA_DENSITY,
   encodeSignedDelta,
   type NetworkModel,
   networkModelHash,
@@ -37,7 +38,7 @@ export interface TrainingServiceOptions {
   readonly shardIndex?: number;
   /** Milliseconds between produced deltas (default 5,000). */
   readonly intervalMs?: number;
-  /** Compressed deltas at this density (training/compress.ts); unset: the whole difference. */
+  /** Share of each weight tensor a delta carries (training/compress.ts; default 1/128). */
   readonly deltaDensity?: number;
   /** Public-key hash credited for the deltas; default hash160 of the training key. */
   readonly payout?: Uint8Array;
@@ -143,7 +144,7 @@ export class TrainingService {
     this.trainer = new Trainer({
       shard: this.shard,
       cpuShare: opts.cpuShare,
-      ...(opts.deltaDensity === undefined ? {} : { deltaDensity: opts.deltaDensity }),
+      deltaDensity: opts.deltaDensity ?? DEFAULT_DELTA_DENSITY,
     });
   }
 

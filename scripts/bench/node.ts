@@ -64,6 +64,7 @@ async function blockConnect(): Promise<void> {
           issued,
           levels: [],
           growth: null,
+          owed: [],
         },
         { expectedBits: linearDevnet.powLimitBits, medianTimePast: mtp, now: b.block.header.time },
         view,

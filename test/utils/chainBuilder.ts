@@ -13,7 +13,9 @@ import {
   type Coin,
   CoinView,
   checkProofOfWork,
-  contributorPayouts,
+  type Contribution,
+  contributionSighash,
+  contributorPool,
   devnetParams,
   genesisBlock,
   getPublicKey,
@@ -26,6 +28,7 @@ import {
   type NetworkParams,
   nobleVerifier,
   type OutPoint,
+  type Payout,
   type SigVerifier,
   sighash,
   sign,
@@ -96,7 +99,8 @@ export const coinbaseTx = coinbaseTransaction;
 
 /**
  * The coinbase a block at `height` with `update` (or none) may carry: the reward for the update's
- * claimed improvement plus `fees`, split as consensus requires (genesis, contributors, miner).
+ * claimed improvement less its contributors' pool, plus `fees`, plus what the parent's
+ * contributors are owed (`owed`), split as consensus requires (genesis, owed payouts, miner).
  * `total` overrides the amount (negative tests).
  */
 export function blockCoinbase(
@@ -107,12 +111,32 @@ export function blockCoinbase(
   update: ModelUpdate | null,
   params: NetworkParams,
   total?: bigint,
+  owed: readonly Payout[] = [],
 ): Transaction {
   const input = { height, improvementPpm: update?.claimedPpm ?? 0, issuedBefore };
-  const payouts = update
-    ? contributorPayouts(improvementBonus(input, params), update.contributors, params)
-    : [];
-  return coinbaseTx(height, total ?? blockReward(input, params) + fees, minerPkh, params, payouts);
+  const pool = update ? contributorPool(improvementBonus(input, params), params) : 0n;
+  let owedTotal = 0n;
+  for (const p of owed) owedTotal += p.value;
+  return coinbaseTx(
+    height,
+    total ?? blockReward(input, params) - pool + fees + owedTotal,
+    minerPkh,
+    params,
+    owed,
+    pool,
+  );
+}
+
+/** `key`'s signed contribution of `delta` on `base` (payout: the key's own address by default). */
+export function contribution(
+  base: Uint8Array,
+  delta: Uint8Array,
+  key: KeyPair,
+  samples = 100,
+  payout: Uint8Array = key.pkh,
+): Contribution {
+  const body = { payout, pubkey: key.pk, samples, delta };
+  return { ...body, sig: sign(contributionSighash(base, body), key.sk, ZERO_AUX) };
 }
 
 interface Entry {
@@ -121,14 +145,19 @@ interface Entry {
   issued: bigint;
   model: LinearModel;
   time: number;
+  /** What the next block owes this block's contributors. */
+  owed: Payout[];
 }
 
 export interface NextBlockOptions {
   txs?: Transaction[];
   /** A model update; claimedPpm defaults to the network's minimum improvement. */
   update?: {
-    delta: Uint8Array;
-    contributors?: ModelUpdate['contributors'];
+    /** One delta, contributed (signed) by the block's miner key; or `contributions`. */
+    delta?: Uint8Array;
+    contributions?: Contribution[];
+    /** Aggregation rule id (default 0, sparse-mean). */
+    rule?: number;
     claimedPpm?: number;
     /** Levels the update names (default none: the linear model has no leveled domain). */
     levels?: readonly number[];
@@ -160,7 +189,14 @@ export class TestChain {
     readonly verifier: SigVerifier = nobleVerifier,
   ) {
     const g = genesisBlock(params);
-    this.entries.push({ block: g, height: 0, issued: 0n, model: initialModel(), time: params.genesis.time });
+    this.entries.push({
+      block: g,
+      height: 0,
+      issued: 0n,
+      model: initialModel(),
+      time: params.genesis.time,
+      owed: [],
+    });
   }
 
   get tip(): Entry {
@@ -179,17 +215,27 @@ export class TestChain {
     let update: ModelUpdate | null = null;
     let modelHash = linearEvaluator.modelHash(tip.model);
     if (opts.update) {
+      const grow = opts.update.grow ?? null;
+      const contributions =
+        opts.update.contributions ??
+        (opts.update.delta ? [contribution(modelHash, opts.update.delta, miner)] : []);
       update = {
         baseModelHash: modelHash,
-        claimedPpm: opts.update.claimedPpm ?? this.params.minImprovementPpm,
+        claimedPpm: opts.update.claimedPpm ?? (grow === null ? this.params.minImprovementPpm : 0),
         levels: opts.update.levels ?? [],
-        grow: opts.update.grow ?? null,
-        delta: opts.update.delta,
-        contributors: opts.update.contributors ?? [{ pubKeyHash: miner.pkh, samples: 100 }],
+        grow,
+        rule: opts.update.rule ?? 0,
+        contributions,
       };
       // (the linear model cannot grow: a growth update keeps the model)
       const next =
-        update.grow !== null ? tip.model : linearEvaluator.applyDelta(tip.model, opts.update.delta);
+        grow !== null
+          ? tip.model
+          : linearEvaluator.combine(
+              tip.model,
+              contributions.map((c) => c.delta),
+              update.rule,
+            ).model;
       modelHash = linearEvaluator.modelHash(next);
     }
     // By default the coinbase claims the reward (with the update's claimed bonus) plus fees and
@@ -202,6 +248,7 @@ export class TestChain {
       update,
       this.params,
       opts.coinbaseTotal,
+      tip.owed,
     );
     const txs = [coinbase, ...(opts.txs ?? [])];
     const parts = {
@@ -247,6 +294,7 @@ export class TestChain {
         issued: tip.issued,
         levels: [],
         growth: null,
+        owed: tip.owed,
       },
       { expectedBits: this.params.powLimitBits, medianTimePast: mtp, now: now ?? b.block.header.time },
       view,
@@ -259,6 +307,7 @@ export class TestChain {
       issued: res.connect.issuedAfter,
       model: res.improvement?.model ?? tip.model,
       time: b.block.header.time,
+      owed: res.connect.owedNext,
     });
   }
 
@@ -268,7 +317,7 @@ export class TestChain {
     return b;
   }
 
-  /** The miner's coinbase output of the block at `height` (spendable after maturity). */
+  /** The miner's coinbase output (its last) of the block at `height` (spendable after maturity). */
   coinbaseOutpoint(height: number): { op: OutPoint; coin: Coin } {
     const e = this.entries[height]!;
     const cb = e.block.txs[0]!;

@@ -25,7 +25,8 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     coinbaseMaturity: 100,
     dustThreshold: 546n,
     genesisSharePercent: 20n,
-    contributorSharePercent: 40n,
+    contributorSharePercent: 60n,
+    bonusScale: 10n,
     genesisPubKeyHash: new Uint8Array(20),
     minImprovementPpm: 1000,
     maxImprovementPpm: 1_000_000,
@@ -40,6 +41,7 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     maxBlockSize: 1_000_000,
     maxModelUpdateSize: 1_000_000,
     maxContributors: 16,
+    creditSamples: 1_024,
     genesis: { version: 1, time: 0, bits: powLimitBits, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
     ...overrides,
   };

@@ -98,10 +98,13 @@ export function blockToJson(block: Block, c: HeaderJsonContext, params: NetworkP
       ? {
           basemodelhash: toHex(block.update.baseModelHash),
           claimedppm: block.update.claimedPpm,
-          deltasize: block.update.delta.length,
-          contributors: block.update.contributors.map((x) => ({
-            address: encodeAddress(x.pubKeyHash, params),
+          grow: block.update.grow,
+          rule: block.update.rule,
+          contributions: block.update.contributions.map((x) => ({
+            address: encodeAddress(x.payout, params),
+            signer: toHex(x.pubkey),
             samples: x.samples,
+            deltasize: x.delta.length,
           })),
         }
       : null,

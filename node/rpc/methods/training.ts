@@ -1,7 +1,7 @@
 /** qenex's training namespace: local trainer state, improvements on the best chain, delta submission. */
 import { z } from 'zod';
 import {
-  contributorPayouts,
+  contributorPool,
   equalBytes,
   evaluationSeed,
   fromHex,
@@ -89,7 +89,6 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
           payoutaddress: stats?.contributor ? encodeAddress(fromHex(stats.contributor), params) : null,
           deltaintervalms: deps.deltaIntervalMs,
           aggregation: proposer.rule,
-          trim: proposer.trim,
           lastprecheckppm: proposer.lastPrecheckPpm,
           lastclaimppm: proposer.lastClaimPpm,
           samples: stats?.samples ?? 0,
@@ -106,7 +105,7 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
     defineMethod({
       name: 'getimprovements',
       description:
-        'Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, measured and claimed improvement in ppm, the bonus the coinbase took, and each contributor with its samples and coinbase payout.',
+        'Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, measured and claimed improvement in ppm, the bonus, the contributors\' pool, each contribution (payout address, signer, reported samples, delta bytes) and what the next block pays each address (by measured credit).',
       params: [paramWithDefault('count', z.number().int().min(1).max(10_000), 10)],
       handler: async ({ count }) => {
         const out: Array<{
@@ -115,7 +114,9 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
           improvementppm: number;
           claimedppm: number;
           bonus: number;
-          contributors: Array<{ pubkeyhash: string; address: string; samples: number; payout: number }>;
+          pool: number;
+          contributions: Array<{ address: string; signer: string; samples: number; deltasize: number }>;
+          payouts: Array<{ pubkeyhash: string; address: string; amount: number }>;
         }> = [];
         for (let h = chain.tip.height; h > 0 && out.length < count; h--) {
           const e = chain.getEntryByHeight(h)!;
@@ -128,20 +129,23 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
             issuedBefore: chain.getEntryByHeight(h - 1)!.issuedAfter,
           };
           const bonus = improvementBonus(input, params);
-          const paid = new Map(
-            contributorPayouts(bonus, update.contributors, params).map((p) => [toHex(p.pubKeyHash), p.value]),
-          );
           out.push({
             height: h,
             hash: toHex(e.hash),
             improvementppm: e.improvementPpm,
             claimedppm: update.claimedPpm,
             bonus: formatAmount(bonus),
-            contributors: update.contributors.map((c) => ({
-              pubkeyhash: toHex(c.pubKeyHash),
-              address: encodeAddress(c.pubKeyHash, params),
+            pool: formatAmount(contributorPool(bonus, params)),
+            contributions: update.contributions.map((c) => ({
+              address: encodeAddress(c.payout, params),
+              signer: toHex(c.pubkey),
               samples: c.samples,
-              payout: formatAmount(paid.get(toHex(c.pubKeyHash)) ?? 0n),
+              deltasize: c.delta.length,
+            })),
+            payouts: e.owed.map((p) => ({
+              pubkeyhash: toHex(p.pubKeyHash),
+              address: encodeAddress(p.pubKeyHash, params),
+              amount: formatAmount(p.value),
             })),
           });
         }

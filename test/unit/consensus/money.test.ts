@@ -5,7 +5,8 @@ import {
   baseSubsidy,
   blockReward,
   COIN,
-  contributorPayouts,
+  contributorPool,
+  creditPayouts,
   improvementBonus,
   isMoneyRange,
   issuedAtHeight,
@@ -35,7 +36,8 @@ function mineUntilCap(params: NetworkParams, improvementPpm: number) {
 }
 
 describe('consensus/money', () => {
-  const params = testParams();
+  // Scale 1: the bonus is base × ppm / 10⁶, the schedule arithmetic below is checked at that scale.
+  const params = testParams({ bonusScale: 1n });
 
   describe('baseSubsidy', () => {
     it('50 QXC from genesis, halving every 210,000 blocks', () => {
@@ -122,6 +124,17 @@ describe('consensus/money', () => {
       assert.equal(at(32 * 210_000, 999_999), 1n);
     });
 
+    it('scales the bonus by bonusScale and caps it at one base subsidy', () => {
+      const p = testParams({ bonusScale: 10n });
+      const at = (height: number, improvementPpm: number) =>
+        blockReward({ height, improvementPpm, issuedBefore: 0n }, p);
+      assert.equal(at(0, 1000), 50n * COIN + 50_000_000n); // 0.1% gain: +1% of the base
+      assert.equal(at(0, 50_000), 75n * COIN); // 5%: +50%
+      assert.equal(at(0, 100_000), 100n * COIN); // 10%: the cap
+      assert.equal(at(0, 900_000), 100n * COIN);
+      assert.equal(at(210_000, 20_000), 25n * COIN + 5n * COIN);
+    });
+
     it('supply boundary: maxSupply-1 -> 1, maxSupply -> 0, above -> bad-supply', () => {
       const r = (issuedBefore: bigint) =>
         blockReward({ height: 0, improvementPpm: 1_000_000, issuedBefore }, params);
@@ -150,7 +163,7 @@ describe('consensus/money', () => {
     });
 
     it('with a non-dividing bonus the cap trims one block to the exact remainder', () => {
-      const p = testParams({ maxImprovementPpm: 333_333 });
+      const p = testParams({ maxImprovementPpm: 333_333, bonusScale: 1n });
       const { issued, zeroHeight, lastReward } = mineUntilCap(p, 1_000_000);
       // Era 0: 210,000 x 6,666,665,000; era 1: 210,000 x 3,333,332,500; then 525,000,000 left.
       assert.equal(issued, p.maxSupply);
@@ -213,7 +226,6 @@ describe('consensus/money', () => {
   });
 
   describe('contributor payouts', () => {
-    const params = testParams();
     const pkh = (b: number) => new Uint8Array(20).fill(b);
 
     it('bonus is reward(claim) − reward(0), and 0 once the cap leaves no room for it', () => {
@@ -225,57 +237,58 @@ describe('consensus/money', () => {
       assert.equal(improvementBonus(partial, params), 7n);
     });
 
-    it('splits 40% of the bonus pro rata by samples, floors each share, leaves out zero shares', () => {
-      const bonus = 1_000_003n;
-      const pool = (bonus * 40n) / 100n; // 400,001
-      const out = contributorPayouts(
-        bonus,
-        [
-          { pubKeyHash: pkh(1), samples: 1 },
-          { pubKeyHash: pkh(2), samples: 2 },
-          { pubKeyHash: pkh(3), samples: 0xffff_ffff },
-        ],
-        params,
-      );
-      const total = 1n + 2n + 0xffff_ffffn;
-      // contributors 1 and 2 get floor(400,001 × s / total) = 0: no output for them
-      assert.deepEqual(out, [{ pubKeyHash: pkh(3), value: (pool * 0xffff_ffffn) / total }]);
-      const even = contributorPayouts(
-        1000n,
-        [
-          { pubKeyHash: pkh(1), samples: 3 },
-          { pubKeyHash: pkh(2), samples: 1 },
-        ],
-        params,
-      );
-      assert.deepEqual(even, [
-        { pubKeyHash: pkh(1), value: 300n },
-        { pubKeyHash: pkh(2), value: 100n },
-      ]);
+    it('pools 60% of the bonus for the contributors', () => {
+      assert.equal(contributorPool(1_000_003n, params), 600_001n);
+      assert.equal(contributorPool(1n, params), 0n);
+      assert.throws(() => contributorPool(-1n, params), verdict('bad-cb-amount'));
     });
 
-    it('owes nothing when the bonus pool rounds to zero; rejects a negative bonus and no samples', () => {
-      assert.deepEqual(contributorPayouts(2n, [{ pubKeyHash: pkh(1), samples: 5 }], params), []);
-      assert.throws(() => contributorPayouts(-1n, [], params), verdict('bad-cb-amount'));
-      assert.throws(
-        () => contributorPayouts(100n, [{ pubKeyHash: pkh(1), samples: 0 }], params),
-        verdict('bad-model-contributors'),
+    it('splits the pool by credit, floors each share, merges one address, leaves out zero shares', () => {
+      const pool = 600_001n;
+      const out = creditPayouts(pool, [
+        { pubKeyHash: pkh(1), credit: 1 },
+        { pubKeyHash: pkh(2), credit: 0 },
+        { pubKeyHash: pkh(3), credit: 1_000_000 },
+        { pubKeyHash: pkh(1), credit: 2 },
+      ]);
+      const total = 1_000_003n;
+      // pkh(1) gets its credits summed (3): floor(600,001 × 3 / total) = 1; pkh(2) earned nothing
+      assert.deepEqual(out, [
+        { pubKeyHash: pkh(1), value: (pool * 3n) / total },
+        { pubKeyHash: pkh(3), value: (pool * 1_000_000n) / total },
+      ]);
+      assert.deepEqual(
+        creditPayouts(400n, [
+          { pubKeyHash: pkh(1), credit: 3 },
+          { pubKeyHash: pkh(2), credit: 1 },
+        ]),
+        [
+          { pubKeyHash: pkh(1), value: 300n },
+          { pubKeyHash: pkh(2), value: 100n },
+        ],
       );
+    });
+
+    it('pays nothing when no credit is positive or the pool is empty; rejects a bad credit or pool', () => {
+      assert.deepEqual(creditPayouts(1000n, [{ pubKeyHash: pkh(1), credit: 0 }]), []);
+      assert.deepEqual(creditPayouts(0n, [{ pubKeyHash: pkh(1), credit: 5 }]), []);
+      assert.throws(() => creditPayouts(-1n, []), verdict('bad-cb-amount'));
+      assert.throws(() => creditPayouts(100n, [{ pubKeyHash: pkh(1), credit: -1 }]), verdict('bad-model-contributors'));
+      assert.throws(() => creditPayouts(100n, [{ pubKeyHash: pkh(1), credit: 0.5 }]), verdict('bad-model-contributors'));
     });
 
     it('never owes more than the pool (property)', () => {
       fc.assert(
         fc.property(
           fc.bigInt({ min: 0n, max: 50n * COIN }),
-          fc.array(fc.integer({ min: 1, max: 0xffff_ffff }), { minLength: 1, maxLength: 64 }),
-          (bonus, samples) => {
-            const out = contributorPayouts(
-              bonus,
-              samples.map((s, i) => ({ pubKeyHash: pkh(i), samples: s })),
-              params,
+          fc.array(fc.integer({ min: 0, max: 1024 }), { minLength: 1, maxLength: 64 }),
+          (pool, credits) => {
+            const out = creditPayouts(
+              pool,
+              credits.map((c, i) => ({ pubKeyHash: pkh(i % 7), credit: c })),
             );
             const paid = out.reduce((t, p) => t + p.value, 0n);
-            return paid <= (bonus * 40n) / 100n && out.every((p) => p.value > 0n);
+            return paid <= pool && out.every((p) => p.value > 0n);
           },
         ),
       );

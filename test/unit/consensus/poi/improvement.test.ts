@@ -18,7 +18,13 @@ function stub(c: Comparison, maxLevels: readonly number[] = [7]): Evaluator<numb
   return {
     // a model "grows" from size m to m + 10, up to 20
     grow: (m, d) => (d === 0 && m + 10 <= 20 ? m + 10 : null),
-    applyDelta: (p, d) => p + d.length,
+    rules: ['sum'],
+    // the combined model adds up the contributions' delta lengths
+    combine: (p, ds) => ({
+      model: p + ds.reduce((t, d) => t + d.length, 0),
+      without: (i) => p + ds.reduce((t, d, j) => (j === i ? t : t + d.length), 0),
+    }),
+    correctOn: (_m, _s, _n, _l, samples) => new Uint8Array(samples.length),
     modelHash: (m) => sha256d(Uint8Array.of(m)),
     score: () => 0,
     compare: () => c,
@@ -42,10 +48,17 @@ function update(claimedPpm: number, levels: readonly number[] = [0]): ModelUpdat
     claimedPpm,
     levels,
     grow: null,
-    delta: Uint8Array.of(1),
-    contributors: [],
+    rule: 0,
+    contributions: [contribution(Uint8Array.of(1))],
   };
 }
+
+/** A contribution carrying `delta` (signatures are block sanity's business, not checked here). */
+function contribution(delta: Uint8Array) {
+  return { payout: new Uint8Array(20), pubkey: new Uint8Array(32), samples: 1, delta, sig: new Uint8Array(64) };
+}
+
+const deltaLength = (u: ModelUpdate) => u.contributions.reduce((t, c) => t + c.delta.length, 0);
 
 /** Verifies `u` on the model `from` (hash of [from]); a growth block commits to the grown model. */
 function run(
@@ -61,7 +74,7 @@ function run(
     from,
     fromHash,
     { ...u, baseModelHash: fromHash },
-    u.grow !== null ? sha256d(Uint8Array.of(from + 10)) : sha256d(Uint8Array.of(from + u.delta.length)),
+    u.grow !== null ? sha256d(Uint8Array.of(from + 10)) : sha256d(Uint8Array.of(from + deltaLength(u))),
     new Uint8Array(32),
     levels,
     devnetParams,
@@ -74,8 +87,8 @@ const growth: ModelUpdate = {
   claimedPpm: 0,
   levels: [0],
   grow: 0,
-  delta: new Uint8Array(0),
-  contributors: [],
+  rule: 0,
+  contributions: [],
 };
 
 function reason(f: () => unknown): string {
@@ -96,6 +109,8 @@ function cmp(b: number, c: number): Comparison {
     parentOnly: c,
     childOnly: b,
     byDomain: [{ parent: 8000 + c, child: 8000 + b }],
+    disagreements: Uint32Array.from({ length: b + c }, (_, i) => i),
+    childRight: Uint8Array.from({ length: b + c }, (_, i) => (i < b ? 1 : 0)),
   };
 }
 
@@ -192,7 +207,7 @@ describe('proof of improvement: significance and levels', () => {
     );
   });
 
-  it('bad-model-growth: growing while every domain improves, too soon after a growth, past the maximum size, or with a delta, claim or contributors', () => {
+  it('bad-model-growth: growing while every domain improves, too soon after a growth, past the maximum size, or with a rule, claim or contributions', () => {
     const improving: GrowthWindow = { sinceGrowth: W, gainPpm: [devnetParams.growthStallPpm] };
     assert.equal(
       reason(() => run(cmp(0, 0), growth, [0], improving)),
@@ -210,18 +225,18 @@ describe('proof of improvement: significance and levels', () => {
       reason(() => run(cmp(0, 0), growth, [0], stalled, 20)),
       'bad-model-growth',
     );
-    const withDelta = { ...growth, delta: Uint8Array.of(1) };
+    const withRule = { ...growth, rule: 1 };
     assert.equal(
-      reason(() => run(cmp(0, 0), withDelta, [0], stalled)),
+      reason(() => run(cmp(0, 0), withRule, [0], stalled)),
       'bad-model-growth',
     );
     assert.equal(
       reason(() => run(cmp(0, 0), { ...growth, claimedPpm: 1000 }, [0], stalled)),
       'bad-model-growth',
     );
-    const c = { pubKeyHash: new Uint8Array(20), samples: 1 };
+    const c = contribution(Uint8Array.of(1));
     assert.equal(
-      reason(() => run(cmp(0, 0), { ...growth, contributors: [c] }, [0], stalled)),
+      reason(() => run(cmp(0, 0), { ...growth, contributions: [c] }, [0], stalled)),
       'bad-model-growth',
     );
     // a domain that does not exist, or one that did not stall while another did
@@ -260,5 +275,59 @@ describe('proof of improvement: significance and levels', () => {
   it('records each domain’s verified gain in ppm of the evaluation samples', () => {
     const r = run(cmp(600, 400), update(1000));
     assert.deepEqual(r.gainPpm, [Math.floor((200 * 1e6) / n)]);
+  });
+});
+
+describe('proof of improvement: contributions and credit', () => {
+  // contributions with deltas of 1, 2 and 4 bytes: child 7, without(0) = 6, without(1) = 5, without(2) = 3
+  const three: ModelUpdate = {
+    ...update(1_000),
+    contributions: [1, 2, 4].map((k) => contribution(new Uint8Array(k))),
+  };
+  // 6 disagreement samples; the child is right on the first 4, the parent on the last 2
+  const base = cmp(200, 0);
+  const six: Comparison = {
+    ...base,
+    disagreements: Uint32Array.of(3, 10, 11, 40, 41, 99),
+    childRight: Uint8Array.of(1, 1, 1, 1, 0, 0),
+  };
+  const flags: Record<number, number[]> = {
+    6: [0, 0, 1, 1, 0, 0], // without contribution 0: loses 2 gains → credit 2
+    5: [1, 1, 1, 1, 1, 1], // without 1: keeps every gain and wins both losses back → −2, clipped to 0
+    3: [0, 0, 0, 0, 0, 1], // without 2: loses all 4 gains, wins 1 loss back → 3
+  };
+  function creditStub(): Evaluator<number> {
+    const e = stub(six);
+    return {
+      ...e,
+      correctOn: (m, _s, _n, _l, samples) => {
+        assert.deepEqual([...samples], [...six.disagreements.subarray(0, samples.length)]);
+        return Uint8Array.from(flags[m]!.slice(0, samples.length));
+      },
+    };
+  }
+  const verify = (u: ModelUpdate, params = devnetParams, header = sha256d(Uint8Array.of(7))) =>
+    verifyImprovement(creditStub(), parent, parentHash, u, header, new Uint8Array(32), [0], params);
+
+  it('credits each contribution with the gains on disagreement samples that needed it, clipped at 0', () => {
+    assert.deepEqual(verify(three).credit, [2, 0, 3]);
+  });
+
+  it('measures the credit on the first creditSamples disagreements only', () => {
+    assert.deepEqual(verify(three, { ...devnetParams, creditSamples: 4 }).credit, [2, 0, 4]);
+  });
+
+  it('bad-model-aggregate: the header commits to another model than the combined contributions', () => {
+    assert.equal(
+      reason(() => verify(three, devnetParams, sha256d(Uint8Array.of(6)))),
+      'bad-model-aggregate',
+    );
+  });
+
+  it('bad-model-rule: a rule the evaluator does not know', () => {
+    assert.equal(
+      reason(() => verify({ ...three, rule: 1 })),
+      'bad-model-rule',
+    );
   });
 });

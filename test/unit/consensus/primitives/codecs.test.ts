@@ -61,8 +61,17 @@ const arbUpdate: fc.Arbitrary<ModelUpdate> = fc.record({
   claimedPpm: u32,
   levels: fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 8 }),
   grow: fc.option(fc.integer({ min: 0, max: 7 }), { nil: null }),
-  delta: fc.uint8Array({ maxLength: 300 }),
-  contributors: fc.array(fc.record({ pubKeyHash: bytes(20), samples: u32 }), { maxLength: 4 }),
+  rule: fc.integer({ min: 0, max: 255 }),
+  contributions: fc.array(
+    fc.record({
+      payout: bytes(20),
+      pubkey: bytes(32),
+      samples: u32,
+      delta: fc.uint8Array({ maxLength: 300 }),
+      sig: bytes(64),
+    }),
+    { maxLength: 4 },
+  ),
 });
 
 const arbBlock: fc.Arbitrary<Block> = fc.record({

@@ -79,6 +79,7 @@ export function forceAppend(tc: TestChain, b: BlockWithIds): void {
     issued: tip.issued + created,
     model: tip.model,
     time: b.block.header.time,
+    owed: [],
   });
 }
 

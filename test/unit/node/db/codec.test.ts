@@ -38,6 +38,10 @@ const entry: ChainEntry = {
   levels: { levels: [3], streaks: [1] },
   gainPpm: [12_000, -345],
   grew: true,
+  owed: [
+    { pubKeyHash: h(4).subarray(0, 20), value: 123_456_789n },
+    { pubKeyHash: h(5).subarray(0, 20), value: 1n },
+  ],
 };
 
 function isCorrupt(e: unknown): boolean {

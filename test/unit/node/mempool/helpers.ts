@@ -66,6 +66,7 @@ export class ChainAdapter implements MempoolChain, MinerChain {
       medianTimePast: medianTimePast(times, this.params),
       issued: tip.issued,
       modelHash: linearEvaluator.modelHash(tip.model),
+      owed: tip.owed,
       now,
     };
   }
