@@ -164,8 +164,10 @@ export function toDenseDelta(s: SparseDelta): ModelDelta {
   const scatter = (e: TensorEntries, t: Int8Array | Int16Array): void => {
     for (let k = 0; k < e.idx.length; k++) t[e.idx[k]!] = e.val[k]!;
   };
-  s.w.forEach((e, i) => scatter(e, d.w[i]!));
-  s.b.forEach((e, i) => scatter(e, d.b[i]!));
+  s.w.forEach((e, i) => {
+    scatter(e, d.w[i]!);
+    scatter(s.b[i]!, d.b[i]!);
+  });
   return d;
 }
 

@@ -3,7 +3,12 @@
  * score(model, seed, count, levels) = correct answers over the seed's evaluation batch
  * (sampling.ts), summed over the heads; every kernel gives the same integer. compare() scores only
  * the heads whose weights differ (an unchanged head answers every sample alike in parent and
- * child, so it adds the same count to both scores and no disagreement).
+ * child, so it adds the same count to both scores and no disagreement), and lists the samples they
+ * disagree on by their index in the seed's order (sampling.ts interleaves the domains' rows).
+ * combine() is federation/'s (bounds, near-duplicates, rules, leave-one-out); correctOn() scores
+ * only the listed samples (the leave-one-out credit of poi/credit.ts asks it once per
+ * contribution), on the rows of the batch compare() used, which is built once per
+ * (seed, count, levels).
  */
 import {
   DecodeError,
@@ -16,8 +21,10 @@ import {
 import { DOMAINS, type Domain, LEVELED_DOMAINS, MAX_GROWTH } from './arch.js';
 import { lmBatchFromPositions, lmCorpus, lmHeldOutPositions } from './data/lm.js';
 import { MATH_MAX_LEVEL } from './data/math.js';
+import { selectRows } from './data/sparse.js';
 import { applyModelDelta, decodeDelta } from './delta.js';
 import { TrainingError } from './errors.js';
+import { combineContributions, FEDERATION_RULES } from './federation/index.js';
 import { defaultKernel } from './kernel/index.js';
 import type { ScoreKernel } from './kernel/types.js';
 import {
@@ -30,7 +37,15 @@ import {
   networkModelHash,
   type QuantHead,
 } from './model.js';
-import { evalBatch, mathBatch, type SparseSet } from './sampling.js';
+import {
+  type EvalBatch,
+  evalBatch,
+  mathBatch,
+  type SparseSet,
+  sampleDomain,
+  sampleIndex,
+  sampleRow,
+} from './sampling.js';
 
 export interface DomainScore {
   readonly domain: Domain;
@@ -39,6 +54,8 @@ export interface DomainScore {
 }
 
 export interface NetworkEvaluator extends Evaluator<NetworkModel> {
+  /** One encoded delta applied to `parent` (tests and tools; consensus combines contributions). */
+  applyDelta(parent: NetworkModel, delta: Uint8Array): NetworkModel;
   /** Per-domain counts on the same batch `score` uses (their sum is `score`). */
   scoreByDomain(model: NetworkModel, seed: Hash, count: number, levels: readonly number[]): DomainScore[];
   /**
@@ -65,8 +82,75 @@ function sameHead(a: QuantHead, b: QuantHead): boolean {
   if (a === b) return true;
   return a.layers.every((l, i) => {
     const m = b.layers[i]!;
-    return equalBytes(bytesOf(l.w), bytesOf(m.w)) && equalBytes(bytesOf(l.b), bytesOf(m.b));
+    return (
+      (l.w === m.w || equalBytes(bytesOf(l.w), bytesOf(m.w))) &&
+      (l.b === m.b || equalBytes(bytesOf(l.b), bytesOf(m.b)))
+    );
   });
+}
+
+/** Samples one or the other of two models answers correctly, per domain, by row. */
+interface DomainDisagreements {
+  readonly rows: number[];
+  readonly childRight: number[];
+}
+
+/** The disagreements of every domain as sample indices, ascending (rows mapped back by sampleIndex). */
+function mergeDisagreements(perDomain: readonly DomainDisagreements[]): {
+  disagreements: Uint32Array;
+  childRight: Uint8Array;
+} {
+  let total = 0;
+  for (const d of perDomain) total += d.rows.length;
+  const disagreements = new Uint32Array(total);
+  const childRight = new Uint8Array(total);
+  const at = perDomain.map(() => 0);
+  for (let k = 0; k < total; k++) {
+    let best = -1;
+    let bestIndex = Infinity;
+    perDomain.forEach((d, di) => {
+      const p = at[di]!;
+      if (p < d.rows.length && sampleIndex(di, d.rows[p]!) < bestIndex) {
+        bestIndex = sampleIndex(di, d.rows[p]!);
+        best = di;
+      }
+    });
+    disagreements[k] = bestIndex;
+    childRight[k] = perDomain[best]!.childRight[at[best]!]!;
+    at[best]!++;
+  }
+  return { disagreements, childRight };
+}
+
+/** The listed samples' rows of a batch, per domain, and where each sits in the list. */
+interface SampleSubsets {
+  readonly batch: EvalBatch;
+  readonly samples: Uint32Array;
+  readonly sets: readonly { readonly set: SparseSet; readonly positions: Uint32Array }[];
+}
+
+function sampleSubsets(batch: EvalBatch, samples: Uint32Array): SampleSubsets {
+  const rows: number[][] = batch.domains.map(() => []);
+  const positions: number[][] = batch.domains.map(() => []);
+  samples.forEach((s, k) => {
+    const d = sampleDomain(s);
+    rows[d]!.push(sampleRow(s));
+    positions[d]!.push(k);
+  });
+  return {
+    batch,
+    samples: samples.slice(),
+    sets: batch.domains.map((set, d) => ({
+      set: selectRows(set, rows[d]!),
+      positions: Uint32Array.from(positions[d]!),
+    })),
+  };
+}
+
+function sameSamples(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function bytesOf(a: Int8Array | Int32Array): Uint8Array {
@@ -85,14 +169,29 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
     if (!Number.isInteger(count) || count < 0)
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'count' });
   };
+  // The last batch (compare, then one correctOn per contribution, all on the same samples).
+  let last: { seed: Hash; count: number; levels: readonly number[]; batch: EvalBatch } | undefined;
+  const batchFor = (seed: Hash, count: number, levels: readonly number[]): EvalBatch => {
+    checkCount(count);
+    if (
+      last === undefined ||
+      last.count !== count ||
+      !equalBytes(last.seed, seed) ||
+      last.levels.length !== levels.length ||
+      last.levels.some((l, i) => l !== levels[i])
+    ) {
+      last = { seed: seed.slice(), count, levels: [...levels], batch: evalBatch(seed, count, levels) };
+    }
+    return last.batch;
+  };
+  let lastSubsets: SampleSubsets | undefined;
   const byDomain = (
     model: NetworkModel,
     seed: Hash,
     count: number,
     levels: readonly number[],
   ): DomainScore[] => {
-    checkCount(count);
-    const batch = evalBatch(seed, count, levels);
+    const batch = batchFor(seed, count, levels);
     const k = kernel();
     return DOMAINS.map((domain, i) => ({
       domain,
@@ -101,6 +200,8 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
     }));
   };
   return {
+    rules: FEDERATION_RULES,
+    combine: combineContributions,
     applyDelta(parent, delta) {
       try {
         return applyModelDelta(parent, decodeDelta(delta));
@@ -130,17 +231,19 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       return total;
     },
     compare(parent, child, seed, count, levels) {
-      checkCount(count);
-      const batch = evalBatch(seed, count, levels);
+      const batch = batchFor(seed, count, levels);
       const k = kernel();
       let parentScore = 0;
       let newScore = 0;
       let parentOnly = 0;
       let childOnly = 0;
+      const differ: DomainDisagreements[] = [];
       const byDomain = DOMAINS.map((_, i) => {
         const set = batch.domains[i]!;
         const ph = parent.heads[i]!;
         const ch = child.heads[i]!;
+        const d: DomainDisagreements = { rows: [], childRight: [] };
+        differ.push(d);
         if (sameHead(ph, ch)) {
           const c = k.scoreHead(ph, set);
           parentScore += c;
@@ -157,12 +260,38 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
           const label = set.labels[r];
           const pr = pp[r] === label;
           const cr = cp[r] === label;
-          if (pr && !cr) parentOnly++;
-          else if (cr && !pr) childOnly++;
+          if (pr === cr) continue;
+          if (pr) parentOnly++;
+          else childOnly++;
+          d.rows.push(r);
+          d.childRight.push(cr ? 1 : 0);
         }
         return { parent: p, child: c };
       });
-      return { parentScore, newScore, parentOnly, childOnly, byDomain };
+      return { parentScore, newScore, parentOnly, childOnly, byDomain, ...mergeDisagreements(differ) };
+    },
+    correctOn(model, seed, count, levels, samples) {
+      const batch = batchFor(seed, count, levels);
+      for (let k = 0; k < samples.length; k++) {
+        if (samples[k]! >= count || (k > 0 && samples[k]! <= samples[k - 1]!)) {
+          throw new TrainingError({
+            code: 'TRAINING_BAD_OPTIONS',
+            reason: 'samples must be ascending sample indices below count',
+          });
+        }
+      }
+      if (lastSubsets?.batch !== batch || !sameSamples(lastSubsets.samples, samples)) {
+        lastSubsets = sampleSubsets(batch, samples);
+      }
+      const out = new Uint8Array(samples.length);
+      const k = kernel();
+      lastSubsets.sets.forEach(({ set, positions }, d) => {
+        if (set.n === 0) return;
+        const preds = new Uint8Array(set.n);
+        k.scoreHead(model.heads[d]!, set, preds);
+        for (let r = 0; r < set.n; r++) out[positions[r]!] = preds[r] === set.labels[r] ? 1 : 0;
+      });
+      return out;
     },
     domains: DOMAINS.length,
     maxLevels: LEVELED_DOMAINS.map(() => MATH_MAX_LEVEL),

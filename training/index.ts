@@ -29,12 +29,17 @@ export {
   applyModelDelta,
   DELTA_VERSION,
   decodeDelta,
+  decodeSparseDelta,
   denseDeltaBytes,
   diffModels,
   encodeDelta,
   isZeroDelta,
   MAX_DELTA_BYTES,
   type ModelDelta,
+  type SparseDelta,
+  type TensorEntries,
+  tensorEntries,
+  toDenseDelta,
   zeroDelta,
 } from './delta.js';
 export { TrainingError, type TrainingErrorCode, type TrainingErrorType } from './errors.js';
@@ -47,6 +52,15 @@ export {
   type NetworkEvaluatorOptions,
   networkEvaluator,
 } from './evaluator.js';
+export {
+  combineContributions,
+  DUPLICATE_THRESHOLD_100,
+  decodeContribution,
+  FEDERATION_RULES,
+  type FederationRule,
+  maxContributionEntries,
+  nearDuplicate,
+} from './federation/index.js';
 export {
   defaultTrainKernel,
   dequantizeModel,
@@ -90,7 +104,7 @@ export {
   type TrainerOptions,
   trainerOptions,
 } from './options.js';
-export { domainCount, evalBatch, mathBatch } from './sampling.js';
+export { domainCount, evalBatch, mathBatch, sampleDomain, sampleIndex, sampleRow } from './sampling.js';
 export type { ShardSpec } from './shard.js';
 export {
   creditContributors,

@@ -3,10 +3,24 @@
  * the training layer (multi-domain, quantized) replaces it. Task: 3-class classification of 8 int8 features, generated procedurally from the
  * evaluation seed; the true label is the argmax of a fixed hidden integer matrix times the
  * features. Model: 3×8 Int32 weights; prediction: argmax of W·x (ties → lowest class); score: number
- * of correct predictions. Delta: 24 int8 values added to the weights. All integer math.
+ * of correct predictions. Delta: 24 int8 values added to the weights (−128 is not a step). All
+ * integer math. Contributions combine like the network's (federation/): the rules of
+ * FEDERATION_RULES per weight, rejecting a zero or malformed delta ('bad-model-contribution') and
+ * two byte-identical or near-duplicate deltas ('bad-model-duplicate', the same cosine rule).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { DecodeError, type Evaluator, type Hash, sha256d, VerdictError } from '../consensus/index.js';
+import {
+  type Combination,
+  DecodeError,
+  type Evaluator,
+  equalBytes,
+  type Hash,
+  sha256d,
+  VerdictError,
+} from '../consensus/index.js';
+import { TrainingError } from './errors.js';
+import { duplicateError, nearDuplicate } from './federation/duplicates.js';
+import { FEDERATION_RULES, federationRule, roundedMean } from './federation/rules.js';
 
 export const FEATURES = 8;
 export const CLASSES = 3;
@@ -43,7 +57,92 @@ function predict(w: ArrayLike<number>, x: Int8Array): number {
   return best;
 }
 
-export const linearEvaluator: Evaluator<LinearModel> = {
+const DELTA_SIZE = FEATURES * CLASSES;
+const STEP_MAX = 127;
+
+/** The i-th contribution's steps; VerdictError('bad-model-contribution') unless 24 non-zero int8 steps. */
+function contributionSteps(delta: Uint8Array, i: number): Int8Array {
+  const bad = (reason: string): VerdictError =>
+    new VerdictError('bad-model-contribution', `contribution ${i}: ${reason}`);
+  if (!(delta instanceof Uint8Array) || delta.length !== DELTA_SIZE) {
+    throw bad(`delta of ${delta?.length} bytes, expected ${DELTA_SIZE}`);
+  }
+  const d = new Int8Array(delta.buffer, delta.byteOffset, delta.length);
+  if (d.includes(-128)) throw bad('step −128');
+  if (d.every((v) => v === 0)) throw bad('zero delta');
+  return d;
+}
+
+function linearCombine(
+  parent: LinearModel,
+  deltas: readonly Uint8Array[],
+  ruleId: number,
+): Combination<LinearModel> {
+  const rule = federationRule(ruleId);
+  const steps = deltas.map(contributionSteps);
+  const n = steps.length;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (equalBytes(deltas[i]!, deltas[j]!)) {
+        throw new VerdictError('bad-model-duplicate', `contributions ${i} and ${j} are byte-identical`);
+      }
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let f = 0; f < DELTA_SIZE; f++) {
+        const a = steps[i]![f]!;
+        const b = steps[j]![f]!;
+        dot += a * b;
+        na += a * a;
+        nb += b * b;
+      }
+      if (nearDuplicate(dot, na, nb)) throw duplicateError(i, j, dot, na, nb);
+    }
+  }
+  const sum = new Int32Array(DELTA_SIZE);
+  const count = new Int32Array(DELTA_SIZE);
+  for (const d of steps) {
+    for (let f = 0; f < DELTA_SIZE; f++) {
+      sum[f] = sum[f]! + d[f]!;
+      if (d[f] !== 0) count[f] = count[f]! + 1;
+    }
+  }
+  // parent + the combination of every contribution except `skip` (-1: none)
+  const build = (skip: number): LinearModel => {
+    const out = parent.slice();
+    const left = skip < 0 ? n : n - 1;
+    for (let f = 0; f < DELTA_SIZE; f++) {
+      const v = skip < 0 ? 0 : steps[skip]![f]!;
+      const k = rule === 'mean' ? left : count[f]! - (v !== 0 ? 1 : 0);
+      if (k > 0) out[f] = out[f]! + roundedMean(sum[f]! - v, k, STEP_MAX);
+    }
+    return out;
+  };
+  return {
+    model: build(-1),
+    without(i) {
+      if (!Number.isInteger(i) || i < 0 || i >= n) {
+        throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: `no contribution ${i} of ${n}` });
+      }
+      return build(i);
+    },
+  };
+}
+
+/** The linear evaluator; `applyDelta` adds one delta (tests and tools). */
+export const linearEvaluator: Evaluator<LinearModel> & {
+  applyDelta(parent: LinearModel, delta: Uint8Array): LinearModel;
+} = {
+  rules: FEDERATION_RULES,
+  combine: linearCombine,
+  correctOn(model, seed, _count, _levels, samples) {
+    const out = new Uint8Array(samples.length);
+    samples.forEach((s, k) => {
+      const { x, label } = sampleAt(seed, s);
+      out[k] = predict(model, x) === label ? 1 : 0;
+    });
+    return out;
+  },
   applyDelta(parent, delta) {
     if (delta.length !== FEATURES * CLASSES) {
       throw new VerdictError(
@@ -88,14 +187,19 @@ export const linearEvaluator: Evaluator<LinearModel> = {
     let newScore = 0;
     let parentOnly = 0;
     let childOnly = 0;
+    const disagreements: number[] = [];
+    const childRight: number[] = [];
     for (let i = 0; i < count; i++) {
       const { x, label } = sampleAt(seed, i);
       const p = predict(parent, x) === label;
       const c = predict(child, x) === label;
       if (p) parentScore++;
       if (c) newScore++;
-      if (p && !c) parentOnly++;
-      if (c && !p) childOnly++;
+      if (p === c) continue;
+      if (p) parentOnly++;
+      else childOnly++;
+      disagreements.push(i);
+      childRight.push(c ? 1 : 0);
     }
     return {
       parentScore,
@@ -103,6 +207,8 @@ export const linearEvaluator: Evaluator<LinearModel> = {
       parentOnly,
       childOnly,
       byDomain: [{ parent: parentScore, child: newScore }],
+      disagreements: Uint32Array.from(disagreements),
+      childRight: Uint8Array.from(childRight),
     };
   },
   // The linear model has a fixed size.

@@ -31,6 +31,16 @@ export function sampleDomain(i: number): number {
   return i % 4 === 3 ? 1 : 0;
 }
 
+/** Row of sample i within its domain's set (the domains' rows are interleaved in sample order). */
+export function sampleRow(i: number): number {
+  return sampleDomain(i) === 1 ? (i - 3) / 4 : i - ((i + 1) >> 2);
+}
+
+/** Index in the seed's sample order of row `r` of domain `d` (inverse of sampleDomain, sampleRow). */
+export function sampleIndex(d: number, r: number): number {
+  return d === 1 ? 4 * r + 3 : r + Math.floor(r / 3);
+}
+
 /** Number of samples of domain `d` among `count`. */
 export function domainCount(count: number, d: number): number {
   const math = Math.floor((count + 1) / 4);

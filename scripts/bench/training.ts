@@ -20,9 +20,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
+  checkContributions,
+  contributionSigChecks,
   devnetParams,
   evaluationSeed,
   type ModelUpdate,
+  nobleVerifier,
   VerdictError,
   verifyImprovement,
 } from '../../consensus/index.js';
@@ -32,6 +35,7 @@ import {
   ARCH,
   compressUpdate,
   createNetworkEvaluator,
+  DEFAULT_DELTA_DENSITY,
   denseDeltaBytes,
   dequantizeModel,
   diffModels,
@@ -48,6 +52,7 @@ import {
   loadWasmTrainKernel,
   modelGrowth,
   type NetworkModel,
+  networkEvaluator,
   networkModelHash,
   signDelta,
   type TrainKernel,
@@ -380,14 +385,6 @@ export async function run(): Promise<void> {
   t.setBase(base, LEVELS);
   t.train(6000);
   const child = t.currentModel();
-  const update: ModelUpdate = {
-    baseModelHash: networkModelHash(base),
-    claimedPpm: 0,
-    levels: LEVELS,
-    grow: null,
-    delta: encodeDelta(diffModels(base, child)),
-    contributors: [],
-  };
   const N = devnetParams.evalSamples;
   const evals = [await tfjsEvalRow(child, sha256(Uint8Array.of(1)), N)];
   for (const k of [jsKernel, wasm]) {
@@ -406,8 +403,11 @@ export async function run(): Promise<void> {
     'TF.js CPU float32, same model (baseline)',
   );
 
-  // Verification at the genesis shape and at the largest shape growth allows (the budget bound),
-  // on models trained as a running chain's are (60,000 samples, then a 20,000-sample update).
+  // Block verification at the genesis shape and at the largest shape growth allows (the budget
+  // bound), on models trained as a running chain's are: a 60,000-sample base, then contributions of
+  // 20,000 samples each from trainers on different shards, compressed as nodes send them. One
+  // contribution, and the most a block may carry (maxContributors): every signature, combine,
+  // compare() parent and child, and each contribution's leave-one-out credit (consensus poi/credit.ts).
   const verify: BenchResult[] = [];
   const shapes: Array<[string, NetworkModel]> = [['genesis size', initialNetworkModel()]];
   let grown = initialNetworkModel();
@@ -415,50 +415,69 @@ export async function run(): Promise<void> {
     for (let g = 0; g < h.maxGrowth; g++) grown = growNetworkModel(grown, hi);
   });
   shapes.push(['largest size', grown]);
+  const maxN = devnetParams.maxContributors;
   let nonce = 0;
   for (const [label, start] of shapes) {
-    const tv = trainedRound(start, { index: 0, count: 1 }, `bench/verify/${label}`, 60_000, 20_000);
-    const vBase = tv.base;
-    const vChild = tv.trainer.currentModel();
-    const vUpdate: ModelUpdate = {
-      ...update,
-      baseModelHash: networkModelHash(vBase),
-      delta: encodeDelta(diffModels(vBase, vChild)),
-    };
-    const vHash = networkModelHash(vChild);
-    for (const k of [jsKernel, wasm]) {
-      const ev = createNetworkEvaluator({ kernel: k });
-      verify.push(
-        await measure(`verify block improvement, ${label}, ${k.name}`, () => {
-          const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
-          try {
-            verifyImprovement(
-              ev,
-              vBase,
-              vUpdate.baseModelHash,
-              vUpdate,
-              vHash,
-              blockHash,
-              LEVELS,
-              devnetParams,
-            );
-          } catch (e) {
-            // a sample on which the update is not significant is rejected after the same work
-            if (!(e instanceof VerdictError)) throw e;
-          }
-        }),
+    const warm = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: `bench/verify/${label}` });
+    warm.setBase(start, LEVELS);
+    warm.train(60_000);
+    const vBase = warm.currentModel();
+    const vBaseHash = networkModelHash(vBase);
+    const contributions = Array.from({ length: maxN }, (_, i) => {
+      const t = new LocalTrainer({
+        shard: { index: i, count: maxN },
+        seed: `bench/verify/${label}/${i}`,
+        deltaDensity: DEFAULT_DELTA_DENSITY,
+      });
+      t.setBase(vBase, LEVELS);
+      t.train(20_000);
+      const sk = sha256(new TextEncoder().encode(`bench contributor ${i}`));
+      const m = signDelta({ baseModelHash: vBaseHash, samples: 20_000, delta: encodeDelta(t.delta()) }, sk);
+      return { payout: m.contributor, pubkey: m.pubkey, samples: m.samples, delta: m.delta, sig: m.sig };
+    });
+    for (const n of [1, maxN]) {
+      const vUpdate: ModelUpdate = {
+        baseModelHash: vBaseHash,
+        claimedPpm: 0,
+        levels: LEVELS,
+        grow: null,
+        rule: 0,
+        contributions: contributions.slice(0, n),
+      };
+      const vHash = networkModelHash(
+        networkEvaluator.combine(vBase, vUpdate.contributions.map((c) => c.delta), 0).model,
       );
+      for (const k of n === 1 || label === 'genesis size' ? [jsKernel, wasm] : [wasm]) {
+        const ev = createNetworkEvaluator({ kernel: k });
+        verify.push(
+          await measure(`verify block, ${label}, ${n} contribution${n > 1 ? 's' : ''}, ${k.name}`, async () => {
+            checkContributions(vUpdate, devnetParams);
+            const bad = await nobleVerifier.verifyBatch(contributionSigChecks(vUpdate));
+            if (bad >= 0) throw new Error('bench contribution signature');
+            const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
+            try {
+              verifyImprovement(ev, vBase, vBaseHash, vUpdate, vHash, blockHash, LEVELS, devnetParams);
+            } catch (e) {
+              // a sample on which the update is not significant is rejected after the same work
+              if (!(e instanceof VerdictError)) throw e;
+            }
+          }),
+        );
+      }
     }
   }
   printTable(
-    `block verification (apply delta + draw ${N} samples at levels [${LEVELS}] + compare() parent and child), blocks/s`,
+    `block verification (signatures, combine, draw ${N} samples at levels [${LEVELS}], compare() parent and child, leave-one-out credit on ≤ ${devnetParams.creditSamples} samples per contribution), blocks/s`,
     verify,
-    'verify block improvement, genesis size, js',
+    'verify block, genesis size, 1 contribution, js',
   );
-  const ms = (name: string): string => `${verify.find((r) => r.name === name)!.msPerCall.toFixed(1)} ms`;
+  const ms = (name: string): string => {
+    const r = verify.find((x) => x.name === name);
+    return r ? `${r.msPerCall.toFixed(1)} ms` : '—';
+  };
   for (const [label] of shapes) {
     console.log(
-      `  verify one block, ${label} (compare() at ${N} samples): JS ${ms(`verify block improvement, ${label}, js`)}, WASM ${ms(`verify block improvement, ${label}, wasm`)}`,
+      `  verify one block, ${label}: 1 contribution JS ${ms(`verify block, ${label}, 1 contribution, js`)}, WASM ${ms(`verify block, ${label}, 1 contribution, wasm`)}; ${maxN} contributions WASM ${ms(`verify block, ${label}, ${maxN} contributions, wasm`)}`,
     );
   }
   const lmRate = (label: string): string =>

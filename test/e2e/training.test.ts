@@ -12,8 +12,6 @@ import type { ChainEntry } from '../../node/db/index.js';
 import { RpcClient, readCookieFile } from '../../node/rpc/index.js';
 import type { NetworkModel, ShardSpec } from '../../training/index.js';
 import {
-  applyModelDelta,
-  decodeDelta,
   initialNetworkModel,
   networkEvaluator,
   networkModelHash,
@@ -57,9 +55,17 @@ async function replayUpdates(
   for (const e of path.reverse()) {
     const u = (await n.node.chain.getBlock(e.hash))!.update;
     if (!u) continue;
-    model = applyModelDelta(model, decodeDelta(u.delta));
-    for (const c of u.contributors) samples += c.samples;
-    updates.push(`${e.height}:[${u.contributors.map((c) => c.samples).join(',')}]`);
+    if (u.grow !== null) {
+      model = networkEvaluator.grow(model, u.grow)!;
+      continue;
+    }
+    model = networkEvaluator.combine(
+      model,
+      u.contributions.map((c) => c.delta),
+      u.rule,
+    ).model;
+    for (const c of u.contributions) samples += c.samples;
+    updates.push(`${e.height}:[${u.contributions.map((c) => c.samples).join(',')}]`);
   }
   assert.equal(toHex(networkModelHash(model)), toHex(tip.modelHash), 'replayed updates give the chain model');
   return { model, samples, updates };

@@ -22,6 +22,7 @@ import {
   equalBytes,
   modelUpdateId,
   nobleVerifier,
+  type ModelUpdate,
   type OutPoint,
   outpointKey,
   type Transaction,
@@ -35,7 +36,7 @@ import { Chain } from '../../node/chain/index.js';
 import { ChainDb } from '../../node/db/index.js';
 import { silentLogger } from '../../node/logger.js';
 import { improvingDelta, type LinearModel, linearEvaluator } from '../../training/index.js';
-import { blockCoinbase, coinbaseTx, keyPair, mineHeader, signTx } from './chainBuilder.js';
+import { blockCoinbase, coinbaseTx, contribution, keyPair, mineHeader, signTx } from './chainBuilder.js';
 import { linearParams } from './linearParams.js';
 
 /** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
@@ -165,8 +166,10 @@ async function main(): Promise<void> {
         ),
       );
     }
-    const reward = blockReward({ height: ctx.height, improvementPpm: 0, issuedBefore: ctx.issued }, params);
-    const all = [coinbaseTx(ctx.height, reward + FEE * BigInt(txs.length), miner.pkh, params), ...txs];
+    const all = [
+      blockCoinbase(ctx.height, ctx.issued, FEE * BigInt(txs.length), miner.pkh, null, params, undefined, ctx.owed),
+      ...txs,
+    ];
     let block: Block | null = null;
     if (premine === null && rng() < 0.04) {
       // A model update: grind nonces until the block's own evaluation sample shows an improvement.
@@ -174,16 +177,19 @@ async function main(): Promise<void> {
       const delta = improvingDelta(model, 1);
       const next = linearEvaluator.applyDelta(model, delta);
       const modelHash = linearEvaluator.modelHash(next);
-      const update = {
+      const update: ModelUpdate = {
         baseModelHash: ctx.modelHash,
         claimedPpm: params.minImprovementPpm,
         levels: [],
         grow: null,
-        delta,
-        contributors: [{ pubKeyHash: miner.pkh, samples: 100 }],
+        rule: 0,
+        contributions: [contribution(ctx.modelHash, delta, miner)],
       };
       const fees = FEE * BigInt(txs.length);
-      const withUpdate = [blockCoinbase(ctx.height, ctx.issued, fees, miner.pkh, update, params), ...txs];
+      const withUpdate = [
+        blockCoinbase(ctx.height, ctx.issued, fees, miner.pkh, update, params, undefined, ctx.owed),
+        ...txs,
+      ];
       for (let nonce = 0n, tries = 0; tries < 20 && !block; tries++) {
         const h = header(ctx.prevHash, withUpdate, update, modelHash, time, nonce);
         try {
@@ -226,7 +232,11 @@ async function main(): Promise<void> {
       time++;
       const reward = blockReward({ height, improvementPpm: 0, issuedBefore: issued }, params);
       const total = reward + (blocks.length === invalidAt ? 1n : 0n);
-      const txs = [coinbaseTx(height, total, rival.pkh, params)];
+      // the branch's first block pays what the fork point's contributors are owed
+      const owed = blocks.length === 0 ? fork.owed : [];
+      let owedTotal = 0n;
+      for (const p of owed) owedTotal += p.value;
+      const txs = [coinbaseTx(height, total + owedTotal, rival.pkh, params, owed)];
       const b = blockWithIds({
         header: header(prevHash, txs, null, fork.modelHash, time),
         txs,

@@ -43,19 +43,23 @@ function sumTensor(
   stepMax: number,
   valueMax: number,
 ): TensorSums {
-  const sum = new Int32Array(parent.length);
-  const count = new Uint8Array(parent.length);
+  const n = parent.length;
+  const sum = new Int32Array(n);
+  const count = new Uint8Array(n);
   let total = 0;
-  for (const e of entries) total += e.idx.length;
-  const support = new Int32Array(total);
-  let s = 0;
   for (const e of entries) {
-    for (let k = 0; k < e.idx.length; k++) {
-      const j = e.idx[k]!;
-      if (count[j]++ === 0) support[s++] = j;
-      sum[j] = sum[j]! + e.val[k]!;
+    const { idx, val } = e;
+    total += idx.length;
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k]!;
+      count[j] = count[j]! + 1;
+      sum[j] = sum[j]! + val[k]!;
     }
   }
+  // ascending, so that every later pass walks the tensors in memory order
+  const support = new Int32Array(total);
+  let s = 0;
+  if (total > 0) for (let j = 0; j < n; j++) if (count[j] !== 0) support[s++] = j;
   return { parent, stepMax, valueMax, sum, count, support: support.subarray(0, s) };
 }
 
@@ -65,59 +69,68 @@ function applied(t: TensorSums, j: number, s: number, k: number): number {
   return v > t.valueMax ? t.valueMax : v < -t.valueMax ? -t.valueMax : v;
 }
 
-/** The parent tensor with every support coordinate set to its combined value, or null if none. */
-function combinedTensor(t: TensorSums, rule: FederationRule, n: number): Int8Array | Int32Array | null {
-  if (t.support.length === 0) return null;
+/**
+ * The parent tensor with every support coordinate at its combined value, dividing by `k`
+ * (0: by each coordinate's count, sparse-mean), or null when no contribution touches it.
+ */
+function combinedTensor(t: TensorSums, k: number): Int8Array | Int32Array | null {
+  const { support, sum, count } = t;
+  if (support.length === 0) return null;
   const out = t.parent.slice();
-  for (const j of t.support) out[j] = applied(t, j, t.sum[j]!, rule === 'mean' ? n : t.count[j]!);
+  for (let p = 0; p < support.length; p++) {
+    const j = support[p]!;
+    out[j] = applied(t, j, sum[j]!, k === 0 ? count[j]! : k);
+  }
   return out;
 }
 
-/** The tensor combined without contribution `e` (its entries), or null if removing e changes nothing. */
+/**
+ * The tensor combined without contribution `e` (its entries), starting from `from`: the combined
+ * tensor (sparse-mean: only e's coordinates change) or the leave-one-out base (mean: every support
+ * coordinate at Σ / (n − 1), so only e's coordinates are left to correct). Null when `from` is
+ * null (nothing there to change); `from` itself when e has no entry there.
+ */
 function tensorWithout(
   t: TensorSums,
-  combined: Int8Array | Int32Array,
+  from: Int8Array | Int32Array | null,
   e: TensorEntries,
   rule: FederationRule,
   n: number,
 ): Int8Array | Int32Array | null {
-  if (rule === 'sparse-mean') {
-    if (e.idx.length === 0) return null;
-    const out = combined.slice();
-    for (let k = 0; k < e.idx.length; k++) {
-      const j = e.idx[k]!;
-      const c = t.count[j]! - 1;
-      out[j] = c === 0 ? t.parent[j]! : applied(t, j, t.sum[j]! - e.val[k]!, c);
-    }
-    return out;
-  }
-  if (t.support.length === 0) return null;
-  const out = t.parent.slice();
-  for (const j of t.support) out[j] = applied(t, j, t.sum[j]!, n - 1);
+  if (from === null || e.idx.length === 0) return from;
+  const out = from.slice();
   for (let k = 0; k < e.idx.length; k++) {
     const j = e.idx[k]!;
-    out[j] = applied(t, j, t.sum[j]! - e.val[k]!, n - 1);
+    const c = rule === 'mean' ? n - 1 : t.count[j]! - 1;
+    out[j] = c === 0 ? t.parent[j]! : applied(t, j, t.sum[j]! - e.val[k]!, c);
   }
   return out;
 }
 
-/** `base` with layer li (flat, architecture order) replaced where `layers[li]` is set. */
-function replaceLayers(base: NetworkModel, layers: readonly (QuantLayer | undefined)[]): NetworkModel {
+/** `parent` with each layer's weights and biases replaced where `tensors` gives an array. */
+function withTensors(
+  parent: NetworkModel,
+  tensors: readonly { readonly w: Int8Array | null; readonly b: Int32Array | null }[],
+): NetworkModel {
   let li = 0;
   return {
-    version: base.version,
-    heads: base.heads.map((h) => {
-      const next = h.layers.map((l) => layers[li++] ?? l);
-      return next.every((l, i) => l === h.layers[i]) ? h : { domain: h.domain, layers: next };
+    version: parent.version,
+    heads: parent.heads.map((h) => {
+      const layers = h.layers.map((l): QuantLayer => {
+        const { w, b } = tensors[li++]!;
+        return w || b ? { ...l, w: w ?? l.w, b: b ?? l.b } : l;
+      });
+      return layers.every((l, i) => l === h.layers[i]) ? h : { domain: h.domain, layers };
     }),
   };
 }
 
 class NetworkCombination implements Combination<NetworkModel> {
   readonly model: NetworkModel;
-  private readonly layers: readonly QuantLayer[];
   private readonly w: readonly TensorSums[];
   private readonly b: readonly TensorSums[];
+  /** Per layer, the weights and biases without(i) starts from (see tensorWithout). */
+  private from: readonly { w: Int8Array | null; b: Int32Array | null }[] | undefined;
 
   constructor(
     private readonly parent: NetworkModel,
@@ -125,6 +138,7 @@ class NetworkCombination implements Combination<NetworkModel> {
     private readonly rule: FederationRule,
   ) {
     const layers = parent.heads.flatMap((h) => h.layers);
+    const n = deltas.length;
     this.w = layers.map((l, li) =>
       sumTensor(
         l.w,
@@ -141,14 +155,13 @@ class NetworkCombination implements Combination<NetworkModel> {
         BIAS_MAX,
       ),
     );
-    const n = deltas.length;
-    const combined = layers.map((l, li) => {
-      const w = combinedTensor(this.w[li]!, rule, n) as Int8Array | null;
-      const b = combinedTensor(this.b[li]!, rule, n) as Int32Array | null;
-      return w || b ? { ...l, w: w ?? l.w, b: b ?? l.b } : undefined;
-    });
-    this.model = replaceLayers(parent, combined);
-    this.layers = this.model.heads.flatMap((h) => h.layers);
+    const k = rule === 'mean' ? n : 0;
+    const combined = layers.map((_, li) => ({
+      w: combinedTensor(this.w[li]!, k) as Int8Array | null,
+      b: combinedTensor(this.b[li]!, k) as Int32Array | null,
+    }));
+    this.model = withTensors(parent, combined);
+    if (rule === 'sparse-mean') this.from = combined;
   }
 
   without(i: number): NetworkModel {
@@ -157,13 +170,19 @@ class NetworkCombination implements Combination<NetworkModel> {
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: `no contribution ${i} of ${n}` });
     }
     if (n === 1) return this.parent;
+    // mean: every support coordinate's divisor becomes n − 1, whichever i leaves (built once)
+    this.from ??= this.w.map((w, li) => ({
+      w: combinedTensor(w, n - 1) as Int8Array | null,
+      b: combinedTensor(this.b[li]!, n - 1) as Int32Array | null,
+    }));
     const d = this.deltas[i]!;
-    const changed = this.layers.map((l, li) => {
-      const w = tensorWithout(this.w[li]!, l.w, d.w[li]!, this.rule, n) as Int8Array | null;
-      const b = tensorWithout(this.b[li]!, l.b, d.b[li]!, this.rule, n) as Int32Array | null;
-      return w || b ? { ...l, w: w ?? l.w, b: b ?? l.b } : undefined;
-    });
-    return replaceLayers(this.model, changed);
+    return withTensors(
+      this.parent,
+      this.from.map((f, li) => ({
+        w: tensorWithout(this.w[li]!, f.w, d.w[li]!, this.rule, n) as Int8Array | null,
+        b: tensorWithout(this.b[li]!, f.b, d.b[li]!, this.rule, n) as Int32Array | null,
+      })),
+    );
   }
 }
 

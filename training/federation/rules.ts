@@ -31,6 +31,6 @@ export function federationRule(id: number): FederationRule {
  * keep every intermediate far inside the doubles' integer range.
  */
 export function roundedMean(s: number, k: number, max: number): number {
-  const q = s >= 0 ? Math.floor((2 * s + k) / (2 * k)) : -Math.floor((-2 * s + k) / (2 * k));
+  const q = s >= 0 ? Math.floor((2 * s + k) / (2 * k)) : 0 - Math.floor((-2 * s + k) / (2 * k));
   return q > max ? max : q < -max ? -max : q;
 }

@@ -10,7 +10,8 @@ import {
   verifyImprovement,
   ZERO_HASH,
 } from '../../../consensus/index.js';
-import { diffModels, encodeDelta } from '../../../training/delta.js';
+import { applyModelDelta, encodeDelta } from '../../../training/delta.js';
+import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../../../training/evaluator.js';
 import { jsKernel, type ScoreKernel } from '../../../training/kernel/index.js';
 import { LocalTrainer } from '../../../training/local.js';
@@ -296,17 +297,28 @@ describe('training/evaluator', function () {
     assert.deepEqual([c.parentOnly, c.childOnly], [dis[0]!.aOnly, dis[0]!.bOnly]);
   });
 
-  it('a locally trained delta passes consensus verifyImprovement; the reverse delta fails', () => {
+  it('a locally trained compressed delta passes consensus verifyImprovement; the reverse delta fails', () => {
     const base = partlyTrainedModel();
-    const next = trainedFrom(base, 3000);
+    const t = new LocalTrainer({ shard: { index: 2, count: 6 }, seed: 'test/improve', deltaDensity: DEFAULT_DELTA_DENSITY });
+    t.setBase(base, [0]);
+    t.train(3000);
+    const d = t.delta();
+    const next = applyModelDelta(base, d);
     const baseHash = networkModelHash(base);
+    const signed = (delta: Uint8Array) => ({
+      payout: new Uint8Array(20),
+      pubkey: new Uint8Array(32),
+      samples: 3000,
+      delta,
+      sig: new Uint8Array(64),
+    });
     const update: ModelUpdate = {
       baseModelHash: baseHash,
       claimedPpm: 0,
       levels: [0],
       grow: null,
-      delta: encodeDelta(diffModels(base, next)),
-      contributors: [],
+      rule: 0,
+      contributions: [signed(encodeDelta(d))],
     };
     const blockHash = testSeed(77);
     const r = verifyImprovement(
@@ -337,17 +349,31 @@ describe('training/evaluator', function () {
         verifyImprovement(wasm, base, baseHash, update, networkModelHash(next), blockHash, [1], devnetParams),
       (e: unknown) => e instanceof VerdictError && e.reason === 'bad-model-level',
     );
+    const negated = {
+      growth: d.growth,
+      w: d.w.map((x) => x.map((v) => -v)),
+      b: d.b.map((x) => x.map((v) => -v)),
+    };
     const back: ModelUpdate = {
       baseModelHash: networkModelHash(next),
       claimedPpm: 0,
       levels: [0],
       grow: null,
-      delta: encodeDelta(diffModels(next, base)),
-      contributors: [],
+      rule: 0,
+      contributions: [signed(encodeDelta(negated))],
     };
     assert.throws(
       () =>
-        verifyImprovement(wasm, next, networkModelHash(next), back, baseHash, blockHash, [0], devnetParams),
+        verifyImprovement(
+          wasm,
+          next,
+          networkModelHash(next),
+          back,
+          networkModelHash(applyModelDelta(next, negated)),
+          blockHash,
+          [0],
+          devnetParams,
+        ),
       (e: unknown) => e instanceof VerdictError && e.reason === 'bad-model-improvement',
     );
   });

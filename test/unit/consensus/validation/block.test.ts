@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import {
   blockReward,
   blockWithIds,
+  contributorPool,
   devnetParams,
   encodeBlock,
   improvementBonus,
@@ -251,44 +252,6 @@ describe('proof of improvement in blocks', () => {
     assert.notDeepEqual(e.block.block.header.modelHash, c.entries[0]!.block.block.header.modelHash);
   });
 
-  it('a block claiming ≤ its verified improvement earns the bonus and pays its contributors pro rata', async () => {
-    const delta = improvingDelta(c.tip.model);
-    const height = c.height + 1;
-    const { verifyImprovement } = await helpers(c, delta);
-    const a = keyPair('contributor a');
-    const b = keyPair('contributor b');
-    const contributors = [
-      { pubKeyHash: a.pkh, samples: 100 },
-      { pubKeyHash: b.pkh, samples: 300 },
-    ];
-    const claim = 2_000;
-    // The evaluation sample depends on the block hash: take the first candidate that measures ≥ claim.
-    let blk: ReturnType<TestChain['buildBlock']> | null = null;
-    for (let i = 0; i < 200 && !blk; i++) {
-      const cand = c.buildBlock({
-        update: { delta, contributors, claimedPpm: claim },
-        time: c.tip.time + c.params.targetSpacing + i,
-      });
-      if (verifyImprovement(cand) >= claim) blk = cand;
-    }
-    assert.ok(blk, 'a candidate measuring at least the claim');
-    const input = { height, improvementPpm: claim, issuedBefore: c.tip.issued };
-    const reward = blockReward(input, linearDevnet);
-    const bonus = improvementBonus(input, linearDevnet);
-    assert.equal(bonus, (blockReward({ ...input, improvementPpm: 0 }, linearDevnet) * 2_000n) / 1_000_000n);
-    const pool = (bonus * 40n) / 100n;
-    const outs = blk.txs[0]!.tx.outputs;
-    assert.equal(outs[0]!.value, reward / 5n, 'genesis share of the whole reward');
-    assert.deepEqual(outs[1], { value: (pool * 100n) / 400n, pubKeyHash: a.pkh });
-    assert.deepEqual(outs[2], { value: (pool * 300n) / 400n, pubKeyHash: b.pkh });
-    assert.equal(
-      outs.reduce((t, o) => t + o.value, 0n),
-      reward,
-    );
-    await c.connect(blk);
-    assert.equal(c.tip.block.hash, blk.hash);
-  });
-
   it('bad-model-claim: a claim above the verified improvement, or outside the allowed range', async () => {
     const delta = improvingDelta(c.tip.model);
     const { verifyImprovement } = await helpers(c, delta);
@@ -313,56 +276,16 @@ describe('proof of improvement in blocks', () => {
     const delta = improvingDelta(c.tip.model);
     const height = c.height + 1;
     const input = { height, improvementPpm: 1_000, issuedBefore: c.tip.issued };
-    const allowed = blockReward(input, linearDevnet);
+    // the most it may create: the reward less the contributors' pool (contributions.test.ts)
+    const allowed = blockReward(input, linearDevnet) - contributorPool(improvementBonus(input, linearDevnet), linearDevnet);
     const b = c.buildBlock({ update: { delta, claimedPpm: 1_000 }, coinbaseTotal: allowed + 1n });
     await rejects(b, 'bad-cb-amount');
   });
 
-  it('bad-cb-contributors: a contributor missing from the coinbase or underpaid', async () => {
-    const delta = improvingDelta(c.tip.model);
-    const height = c.height + 1;
-    const k = keyPair('unpaid contributor');
-    const contributors = [{ pubKeyHash: k.pkh, samples: 10 }];
-    const reward = blockReward({ height, improvementPpm: 1_000, issuedBefore: c.tip.issued }, linearDevnet);
-    // the miner keeps the contributors' share
-    const missing = c.buildBlock({
-      update: { delta, contributors },
-      tamper: (p) => (p.txs[0] = coinbaseTx(height, reward, c.miner.pkh, linearDevnet)),
-    });
-    await rejects(missing, 'bad-cb-contributors');
-    // paid one unit less (the unit moved to the miner)
-    const underpaid = c.buildBlock({
-      update: { delta, contributors },
-      tamper: (p) => {
-        const outs = p.txs[0]!.outputs.map((o) => ({ ...o }));
-        outs[1]!.value -= 1n;
-        outs[outs.length - 1]!.value += 1n;
-        p.txs[0] = { ...p.txs[0]!, outputs: outs };
-      },
-    });
-    await rejects(underpaid, 'bad-cb-contributors');
-    // paid to another address
-    const redirected = c.buildBlock({
-      update: { delta, contributors },
-      tamper: (p) => {
-        const outs = p.txs[0]!.outputs.map((o) => ({ ...o }));
-        outs[1]!.pubKeyHash = keyPair('thief').pkh;
-        p.txs[0] = { ...p.txs[0]!, outputs: outs };
-      },
-    });
-    await rejects(redirected, 'bad-cb-contributors');
-  });
-
   it('bad-model-improvement: an update that does not improve', async () => {
-    const zero = new Uint8Array(24);
-    zero[0] = 1; // changes the model a little without improving it on average
     const worse = new Uint8Array(new Int8Array(24).fill(-100).buffer);
     assert.equal(
       await rejectReason(() => c.connect(c.buildBlock({ update: { delta: worse } }))),
-      'bad-model-improvement',
-    );
-    assert.equal(
-      await rejectReason(() => c.connect(c.buildBlock({ update: { delta: new Uint8Array(24) } }))),
       'bad-model-improvement',
     );
   });
@@ -373,16 +296,8 @@ describe('proof of improvement in blocks', () => {
   });
 
   it('bad-model-growth: a capacity-growth update before the model stalled (or on a model that cannot grow)', async () => {
-    const growth = { delta: new Uint8Array(0), grow: 0, claimedPpm: 0, contributors: [] };
+    const growth = { grow: 0, claimedPpm: 0, contributions: [] };
     await rejects(c.buildBlock({ update: growth }), 'bad-model-growth');
-  });
-
-  it('bad-model-hash: header claims a different model than the update produces', async () => {
-    const b = c.buildBlock({
-      update: { delta: improvingDelta(c.tip.model) },
-      tamperHeader: (h) => ({ ...h, modelHash: new Uint8Array(32).fill(1) }),
-    });
-    assert.equal(await rejectReason(() => c.connect(b)), 'bad-model-hash');
   });
 
   it('bad-model-base: update against another model', async () => {
@@ -395,34 +310,6 @@ describe('proof of improvement in blocks', () => {
     assert.equal(await rejectReason(() => c.connect(b)), 'bad-model-base');
   });
 
-  it('bad-model-update: malformed delta, or an update above the size limit', async () => {
-    assert.equal(
-      await rejectReason(() => c.connect(c.buildBlock({ update: { delta: new Uint8Array(5) } }))),
-      'bad-model-update',
-    );
-    const small: NetworkParams = { ...linearDevnet, maxModelUpdateSize: 50 };
-    const c2 = new TestChain(small);
-    const b = c2.buildBlock({ update: { delta: improvingDelta(c2.tip.model) } });
-    assert.equal(await rejectReason(() => c2.connect(b)), 'bad-model-update');
-  });
-
-  it('bad-model-contributors: none, duplicates, or zero samples', async () => {
-    const delta = improvingDelta(c.tip.model);
-    const k = keyPair('k');
-    for (const contributors of [
-      [],
-      [
-        { pubKeyHash: k.pkh, samples: 1 },
-        { pubKeyHash: k.pkh, samples: 2 },
-      ],
-      [{ pubKeyHash: k.pkh, samples: 0 }],
-    ]) {
-      assert.equal(
-        await rejectReason(() => c.connect(c.buildBlock({ update: { delta, contributors } }))),
-        'bad-model-contributors',
-      );
-    }
-  });
 });
 
 async function helpers(c: TestChain, _delta: Uint8Array) {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import {
   blockReward,
-  contributorPayouts,
+  contributorPool,
   devnetParams,
   type Hash,
   improvementBonus,
@@ -14,9 +14,7 @@ import { buildTemplate, type NextBlockContext, templateBlock } from '../../../..
 import { DeltaPool } from '../../../../node/training/deltaPool.js';
 import { UpdateProposer, type UpdateProposerOptions } from '../../../../node/training/proposer.js';
 import {
-  applyModelDelta,
-  decodeDelta,
-  diffModels,
+  DEFAULT_DELTA_DENSITY,
   encodeDelta,
   encodeSignedDelta,
   initialNetworkModel,
@@ -29,11 +27,12 @@ import {
 const base = initialNetworkModel();
 const baseHash = networkModelHash(base);
 
-function trainedDelta(seed: string): Uint8Array {
-  const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed });
+/** A compressed delta trained on shard `shard` of 4 (as a node's trainer sends it). */
+function trainedDelta(seed: string, shard = 0): Uint8Array {
+  const t = new LocalTrainer({ shard: { index: shard, count: 4 }, seed, deltaDensity: DEFAULT_DELTA_DENSITY });
   t.setBase(base);
   t.train(600);
-  return encodeDelta(diffModels(base, t.currentModel()));
+  return encodeDelta(t.delta());
 }
 
 function ctx(modelHash: Hash): NextBlockContext {
@@ -45,6 +44,7 @@ function ctx(modelHash: Hash): NextBlockContext {
     issued: 0n,
     modelHash,
     now: devnetParams.genesis.time + 2,
+    owed: [],
   };
 }
 
@@ -88,15 +88,17 @@ describe('UpdateProposer', () => {
       sk[31] = i + 1;
       pool.add(
         encodeSignedDelta(
-          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed) }, sk),
+          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed, i) }, sk),
         ),
       );
     }
     const p = proposer.proposal(ctx(baseHash));
     assert.ok(p, 'a proposal');
-    assert.equal(p.update.contributors.length, 3);
+    assert.equal(p.update.contributions.length, 3);
     assert.deepEqual(p.update.baseModelHash, baseHash);
-    assert.deepEqual(p.modelHash, networkModelHash(applyModelDelta(base, decodeDelta(p.update.delta))));
+    assert.equal(networkEvaluator.rules[p.update.rule], 'sparse-mean');
+    const deltas = p.update.contributions.map((c) => c.delta);
+    assert.deepEqual(p.modelHash, networkModelHash(networkEvaluator.combine(base, deltas, p.update.rule).model));
     assert.ok(proposer.lastPrecheckPpm >= devnetParams.minImprovementPpm);
     // the claim: at least the threshold, at most the mean measured locally
     assert.equal(p.update.claimedPpm, proposer.lastClaimPpm);
@@ -123,21 +125,19 @@ describe('UpdateProposer', () => {
       'a claim above the measured gain',
     );
 
-    // the coinbase pays the contributors their share of the claimed bonus, after the genesis output
+    // the coinbase leaves the contributors' pool out (the next block pays it by credit)
     const outs = tpl.txs[0]!.outputs;
     const input = { height: 1, improvementPpm: p.update.claimedPpm, issuedBefore: 0n };
-    const owed = contributorPayouts(
-      improvementBonus(input, devnetParams),
-      p.update.contributors,
-      devnetParams,
-    );
-    assert.equal(owed.length, 3);
-    assert.deepEqual(outs.slice(1, 4), owed);
-    assert.equal(outs.length, 5);
+    const reserved = contributorPool(improvementBonus(input, devnetParams), devnetParams);
+    assert.equal(outs.length, 2);
     assert.equal(
       outs.reduce((t, o) => t + o.value, 0n),
-      blockReward(input, devnetParams),
+      blockReward(input, devnetParams) - reserved,
     );
+    // a template on a tip that owes its contributors pays them right after the genesis output
+    const owed = [{ pubKeyHash: new Uint8Array(20).fill(7), value: 12_345n }];
+    const paying = buildTemplate({ ...ctx(baseHash), owed }, emptyMempool, new Uint8Array(20), devnetParams);
+    assert.deepEqual(paying.txs[0]!.outputs[1], owed[0]);
   });
 
   it('waits for minContributors signers or the collection window before proposing', function () {
@@ -149,7 +149,7 @@ describe('UpdateProposer', () => {
       sk[31] = i;
       pool.add(
         encodeSignedDelta(
-          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed) }, sk),
+          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed, i) }, sk),
         ),
       );
     };
@@ -159,12 +159,12 @@ describe('UpdateProposer', () => {
     now = 999;
     assert.equal(waiting.proposal(ctx(baseHash)), null);
     now = 1_000;
-    assert.equal(waiting.proposal(ctx(baseHash))?.update.contributors.length, 1, 'window over');
+    assert.equal(waiting.proposal(ctx(baseHash))?.update.contributions.length, 1, 'window over');
     // a second signer reaches minContributors at once
     now = 0;
     const fresh = proposerWith({ minContributors: 2, collectMs: 60_000, now: () => now });
     assert.equal(fresh.proposal(ctx(baseHash)), null);
     add(2, 'b');
-    assert.equal(fresh.proposal(ctx(baseHash))?.update.contributors.length, 2);
+    assert.equal(fresh.proposal(ctx(baseHash))?.update.contributions.length, 2);
   });
 });
