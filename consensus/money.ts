@@ -121,7 +121,10 @@ export interface Payout {
 }
 
 /** The contributors' pool of a block whose update earns `bonus` (see the module comment). */
-export function contributorPool(bonus: bigint, params: Pick<NetworkParams, 'contributorSharePercent'>): bigint {
+export function contributorPool(
+  bonus: bigint,
+  params: Pick<NetworkParams, 'contributorSharePercent'>,
+): bigint {
   if (bonus < 0n) throw new VerdictError('bad-cb-amount', `negative bonus ${bonus}`);
   return (bonus * params.contributorSharePercent) / 100n;
 }

@@ -8,7 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
 import { createP2p, type P2pNode } from '../p2p/index.js';
-import { networkEvaluator } from '../training/index.js';
+import { DeltaPool, networkEvaluator, UpdateProposer } from '../training/index.js';
 import { decodeAddress, isValidAddress } from '../wallet/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
@@ -22,7 +22,7 @@ import type { RpcEvaluator } from './rpc/methods/context.js';
 import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
 import { trainingMethods } from './rpc/methods/training.js';
 import { walletMethods } from './rpc/methods/wallet.js';
-import { DeltaPool, NodeTrainingError, TrainingService, UpdateProposer } from './training/index.js';
+import { NodeTrainingError, TrainingService } from './training/index.js';
 import { VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
 

@@ -89,7 +89,7 @@ function sameHead(a: QuantHead, b: QuantHead): boolean {
   });
 }
 
-/** Samples one or the other of two models answers correctly, per domain, by row. */
+/** The rows of one domain that exactly one of two models answers correctly, and whether it is the child. */
 interface DomainDisagreements {
   readonly rows: number[];
   readonly childRight: number[];

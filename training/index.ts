@@ -1,12 +1,5 @@
 /** Public API of the training layer. */
 export {
-  AGGREGATION_RULES,
-  type AggregateOptions,
-  type AggregationRule,
-  aggregateDeltas,
-  type WeightedDelta,
-} from './aggregate.js';
-export {
   ARCH,
   archAt,
   DOMAINS,
@@ -53,13 +46,45 @@ export {
   networkEvaluator,
 } from './evaluator.js';
 export {
+  AGGREGATION_RULES,
+  type AggregateOptions,
+  type AggregationRule,
+  aggregateDeltas,
   combineContributions,
+  cosine,
+  DeltaPool,
+  type DeltaPoolDeps,
+  type DeltaPoolOptions,
+  type DeltaPoolStats,
+  type DeltaRejectLevel,
   DUPLICATE_THRESHOLD_100,
   decodeContribution,
+  decodeSignedDelta,
+  encodeSignedDelta,
   FEDERATION_RULES,
+  FederationError,
+  type FederationErrorType,
   type FederationRule,
+  MAX_CONTRIBUTION_DENSITY,
+  MAX_SIGNED_DELTA_BYTES,
   maxContributionEntries,
   nearDuplicate,
+  type Proposal,
+  type ProposalContext,
+  type ProposerLogger,
+  pairwiseDots,
+  type SignDeltaInput,
+  type SignedDelta,
+  signDelta,
+  signedDeltaSighash,
+  toContribution,
+  UpdateProposer,
+  type UpdateProposerDeps,
+  type UpdateProposerOptions,
+  uniqueDeltas,
+  type VerifiedDelta,
+  verifySignedDelta,
+  weightNorm,
 } from './federation/index.js';
 export {
   defaultTrainKernel,
@@ -106,20 +131,6 @@ export {
 } from './options.js';
 export { domainCount, evalBatch, mathBatch, sampleDomain, sampleIndex, sampleRow } from './sampling.js';
 export type { ShardSpec } from './shard.js';
-export {
-  creditContributors,
-  decodeSignedDelta,
-  encodeSignedDelta,
-  MAX_REPORTED_SAMPLES,
-  MAX_SIGNED_DELTA_BYTES,
-  type SignDeltaInput,
-  type SignedDelta,
-  signDelta,
-  signedDeltaSighash,
-  uniqueDeltas,
-  type VerifiedDelta,
-  verifySignedDelta,
-} from './signedDelta.js';
 export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';
 export {
   type GenerateOptions,

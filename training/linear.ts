@@ -19,8 +19,13 @@ import {
   VerdictError,
 } from '../consensus/index.js';
 import { TrainingError } from './errors.js';
-import { duplicateError, nearDuplicate } from './federation/duplicates.js';
-import { FEDERATION_RULES, federationRule, roundedMean } from './federation/rules.js';
+import {
+  duplicateError,
+  FEDERATION_RULES,
+  federationRule,
+  nearDuplicate,
+  roundedMean,
+} from './federation/index.js';
 
 export const FEATURES = 8;
 export const CLASSES = 3;

@@ -1,7 +1,8 @@
 /** Trainer options with their defaults in one place (design.md convention 4). */
-import { AGGREGATION_RULES, type AggregationRule } from './aggregate.js';
+
 import { checkDensity } from './compress.js';
 import { TrainingError } from './errors.js';
+import { AGGREGATION_RULES, type AggregationRule } from './federation/aggregate.js';
 import { checkShard, type ShardSpec } from './shard.js';
 
 export interface TrainerOptions {

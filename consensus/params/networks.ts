@@ -37,6 +37,7 @@ const common = {
   maxModelUpdateSize: 800_000,
   maxContributors: 16,
   creditSamples: 1_024,
+  creditZ100: 150,
   medianTimeSpan: 11,
   maxFutureDrift: 600,
 } as const;

@@ -36,8 +36,8 @@ import { VerdictError } from '../errors.js';
 import type { NetworkParams } from '../params/types.js';
 import { equalBytes, type Hash, taggedHash } from '../primitives/hash.js';
 import type { ModelUpdate } from '../primitives/modelUpdate.js';
-import type { Comparison, Evaluator } from './evaluator.js';
 import { contributionCredit } from './credit.js';
+import type { Comparison, Evaluator } from './evaluator.js';
 import { domainGainsPpm, type GrowthWindow, growthAllowed } from './growth.js';
 import { sameLevels } from './levels.js';
 

@@ -62,7 +62,14 @@ export function readModelUpdate(r: Reader): ModelUpdate {
   const n = r.varint('contributions', MAX_CONTRIBUTIONS);
   const contributions: Contribution[] = new Array(n);
   for (let i = 0; i < n; i++) contributions[i] = readContribution(r);
-  return { baseModelHash, claimedPpm, levels, grow: growByte === 0 ? null : growByte - 1, rule, contributions };
+  return {
+    baseModelHash,
+    claimedPpm,
+    levels,
+    grow: growByte === 0 ? null : growByte - 1,
+    rule,
+    contributions,
+  };
 }
 
 export function encodeModelUpdate(u: ModelUpdate): Uint8Array {

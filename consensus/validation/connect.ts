@@ -10,10 +10,10 @@
 import type { CoinView } from '../coinView.js';
 import type { SigVerifier } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
-import type { NetworkParams } from '../params/types.js';
-import type { Evaluator } from '../poi/evaluator.js';
 import type { Payout } from '../money.js';
+import type { NetworkParams } from '../params/types.js';
 import { contributionSigChecks } from '../poi/credit.js';
+import type { Evaluator } from '../poi/evaluator.js';
 import type { GrowthWindow } from '../poi/growth.js';
 import { type ImprovementResult, verifyImprovement } from '../poi/improvement.js';
 import type { BlockWithIds } from '../primitives/block.js';

@@ -1,4 +1,11 @@
-import type { BlockWithIds, Evaluator, Hash, NetworkParams, Payout, SigVerifier } from '../../consensus/index.js';
+import type {
+  BlockWithIds,
+  Evaluator,
+  Hash,
+  NetworkParams,
+  Payout,
+  SigVerifier,
+} from '../../consensus/index.js';
 import type { ChainDb, ChainEntry } from '../db/index.js';
 import type { Logger } from '../logger.js';
 

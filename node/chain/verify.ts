@@ -24,6 +24,7 @@ import {
   medianTimePast,
   type NetworkParams,
   nextBits,
+  type Payout,
   retargetStartHeight,
   type SigVerifier,
   sameLevelState,
@@ -31,7 +32,6 @@ import {
   VerdictError,
   validateBlockTransition,
   workFromBits,
-  type Payout,
 } from '../../consensus/index.js';
 import { type ChainDb, utxoSnapshotFromDb } from '../db/index.js';
 import { ChainError } from './errors.js';
@@ -253,7 +253,10 @@ function compareUtxo(
 }
 
 function samePayouts(a: readonly Payout[], b: readonly Payout[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.value === b[i]!.value && equalBytes(p.pubKeyHash, b[i]!.pubKeyHash));
+  return (
+    a.length === b.length &&
+    a.every((p, i) => p.value === b[i]!.value && equalBytes(p.pubKeyHash, b[i]!.pubKeyHash))
+  );
 }
 
 function* newestFirst<T>(a: readonly T[]): Generator<T> {

@@ -1,10 +1,10 @@
 import type {
-  Payout,
   Block,
   BlockHeader,
   Hash,
   ModelUpdate,
   NetworkParams,
+  Payout,
   Transaction,
   TxWithId,
 } from '../../consensus/index.js';

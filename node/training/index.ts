@@ -1,7 +1,5 @@
-/** The node's training service and delta pool. */
-export { DeltaPool, type DeltaPoolDeps, type DeltaPoolOptions, type DeltaPoolStats } from './deltaPool.js';
-export { type DeltaRejectLevel, NodeTrainingError, type NodeTrainingErrorType } from './errors.js';
-export { UpdateProposer, type UpdateProposerDeps, type UpdateProposerOptions } from './proposer.js';
+/** The node's training service (the delta's life itself is training/federation). */
+export { NodeTrainingError, type NodeTrainingErrorType } from './errors.js';
 export {
   loadTrainingKey,
   shardFor,

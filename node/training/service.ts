@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { equalBytes, fromHex, getPublicKey, type Hash, hash160, toHex } from '../../consensus/index.js';
+import type { DeltaPool } from '../../training/index.js';
 import {
   DEFAULT_DELTA_DENSITY,
   encodeSignedDelta,
@@ -21,7 +22,6 @@ import {
   type TrainerSnapshot,
 } from '../../training/index.js';
 import type { Logger } from '../logger.js';
-import type { DeltaPool } from './deltaPool.js';
 import { NodeTrainingError } from './errors.js';
 
 export const TRAINING_KEY_FILE = 'training-key.json';

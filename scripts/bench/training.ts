@@ -38,7 +38,6 @@ import {
   DEFAULT_DELTA_DENSITY,
   denseDeltaBytes,
   dequantizeModel,
-  diffModels,
   encodeDelta,
   encodeSignedDelta,
   evalBatch,
@@ -445,23 +444,30 @@ export async function run(): Promise<void> {
         contributions: contributions.slice(0, n),
       };
       const vHash = networkModelHash(
-        networkEvaluator.combine(vBase, vUpdate.contributions.map((c) => c.delta), 0).model,
+        networkEvaluator.combine(
+          vBase,
+          vUpdate.contributions.map((c) => c.delta),
+          0,
+        ).model,
       );
       for (const k of n === 1 || label === 'genesis size' ? [jsKernel, wasm] : [wasm]) {
         const ev = createNetworkEvaluator({ kernel: k });
         verify.push(
-          await measure(`verify block, ${label}, ${n} contribution${n > 1 ? 's' : ''}, ${k.name}`, async () => {
-            checkContributions(vUpdate, devnetParams);
-            const bad = await nobleVerifier.verifyBatch(contributionSigChecks(vUpdate));
-            if (bad >= 0) throw new Error('bench contribution signature');
-            const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
-            try {
-              verifyImprovement(ev, vBase, vBaseHash, vUpdate, vHash, blockHash, LEVELS, devnetParams);
-            } catch (e) {
-              // a sample on which the update is not significant is rejected after the same work
-              if (!(e instanceof VerdictError)) throw e;
-            }
-          }),
+          await measure(
+            `verify block, ${label}, ${n} contribution${n > 1 ? 's' : ''}, ${k.name}`,
+            async () => {
+              checkContributions(vUpdate, devnetParams);
+              const bad = await nobleVerifier.verifyBatch(contributionSigChecks(vUpdate));
+              if (bad >= 0) throw new Error('bench contribution signature');
+              const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
+              try {
+                verifyImprovement(ev, vBase, vBaseHash, vUpdate, vHash, blockHash, LEVELS, devnetParams);
+              } catch (e) {
+                // a sample on which the update is not significant is rejected after the same work
+                if (!(e instanceof VerdictError)) throw e;
+              }
+            },
+          ),
         );
       }
     }

@@ -3,9 +3,10 @@
  * honest contributions, and how alike is a copy with a little noise to its original?
  *
  * Trains one LocalTrainer on the whole corpus for --warm samples (a chain model part-way; a list
- * gives several stages of the chain, e.g. 0,20000,400000), then, from that base, for each round length in --rounds, 10 honest trainers on shards 0..9 of 10
- * (own seeds), each compressed at DEFAULT_DELTA_DENSITY like a node's contribution. Prints the
- * distribution (min / median / max) of the weight-step cosines of the 45 honest pairs, then of
+ * gives several stages of the chain, e.g. 0,20000,400000), then, from that base, for each round
+ * length in --rounds, --trainers (10) honest trainers on shards 0..9 of 10 (own seeds), each
+ * compressed at DEFAULT_DELTA_DENSITY like a node's contribution. Prints the distribution
+ * (min / median / max) of the weight-step cosines of the 45 honest pairs, then of
  * copiers against their original: each honest delta with one kind of noise (sign of 1% of its
  * entries flipped; 10% of its entries moved to random other coordinates; ±s entries added at
  * random coordinates, 10% of its count, within the entry bound), with all three at once, and
@@ -17,9 +18,8 @@
  *   npx tsx --import ./node/polyfill.ts scripts/experiments/similarity.ts [--warm 400000]
  *       [--rounds 20000,100000] [--trainers 10] [--same-shard 5]
  */
-
-import { cosine, pairwiseDots, weightNorm } from '../../training/federation/index.js';
 import {
+  cosine,
   DEFAULT_DELTA_DENSITY,
   decodeSparseDelta,
   encodeDelta,
@@ -28,7 +28,9 @@ import {
   type ModelDelta,
   maxContributionEntries,
   type NetworkModel,
+  pairwiseDots,
   type SparseDelta,
+  weightNorm,
   zeroDelta,
 } from '../../training/index.js';
 import { Xoshiro128 } from '../../training/prng.js';

@@ -11,11 +11,7 @@ import { runAiImprovements, runAiStatus } from '../../node/cli/index.js';
 import type { ChainEntry } from '../../node/db/index.js';
 import { RpcClient, readCookieFile } from '../../node/rpc/index.js';
 import type { NetworkModel, ShardSpec } from '../../training/index.js';
-import {
-  initialNetworkModel,
-  networkEvaluator,
-  networkModelHash,
-} from '../../training/index.js';
+import { initialNetworkModel, networkEvaluator, networkModelHash } from '../../training/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { trainCentrally } from '../utils/centralTraining.js';
 import { keyPair } from '../utils/chainBuilder.js';

@@ -20,9 +20,9 @@ import {
   type Coin,
   devnetParams,
   equalBytes,
+  type ModelUpdate,
   modelUpdateId,
   nobleVerifier,
-  type ModelUpdate,
   type OutPoint,
   outpointKey,
   type Transaction,
@@ -167,7 +167,16 @@ async function main(): Promise<void> {
       );
     }
     const all = [
-      blockCoinbase(ctx.height, ctx.issued, FEE * BigInt(txs.length), miner.pkh, null, params, undefined, ctx.owed),
+      blockCoinbase(
+        ctx.height,
+        ctx.issued,
+        FEE * BigInt(txs.length),
+        miner.pkh,
+        null,
+        params,
+        undefined,
+        ctx.owed,
+      ),
       ...txs,
     ];
     let block: Block | null = null;

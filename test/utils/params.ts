@@ -42,6 +42,7 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     maxModelUpdateSize: 1_000_000,
     maxContributors: 16,
     creditSamples: 1_024,
+    creditZ100: 200,
     genesis: { version: 1, time: 0, bits: powLimitBits, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
     ...overrides,
   };

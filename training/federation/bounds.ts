@@ -5,13 +5,19 @@
  * maxContributionEntries(n) non-zero steps, i.e. max(MIN_DELTA_ENTRIES, ⌈n / 64⌉): twice the
  * trainer's default share (DEFAULT_DELTA_DENSITY = 1/128) as head-room. Biases (a few hundred
  * values) are not bounded in count. The entry bound is what keeps a contribution a compressed
- * update (cheap to combine and to leave out, poi/credit.ts) rather than a whole new model.
+ * update (cheap to combine and to leave out, poi/credit.ts) rather than a whole new model. The
+ * largest delta these bounds allow (every weight tensor at its bound with the longest gaps, every
+ * bias at ±32,767) encodes to 21,298 bytes at MAX_GROWTH (test/unit/training/federation), well
+ * inside MAX_CONTRIBUTION_DELTA_SIZE; a trainer's is about 6 KB at genesis size, 10 KB at the largest.
  */
 import { MAX_CONTRIBUTION_DELTA_SIZE, VerdictError } from '../../consensus/index.js';
 import type { Growth } from '../arch.js';
 import { MIN_DELTA_ENTRIES } from '../compress.js';
 import { decodeSparseDelta, type SparseDelta, sameGrowth } from '../delta.js';
 import { TrainingError } from '../errors.js';
+
+/** Largest share of a weight tensor a contribution may carry (twice DEFAULT_DELTA_DENSITY). */
+export const MAX_CONTRIBUTION_DENSITY = 1 / 64;
 
 /** Largest number of non-zero steps a contribution may carry in a weight tensor of n entries. */
 export function maxContributionEntries(n: number): number {

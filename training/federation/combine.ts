@@ -9,10 +9,11 @@
  * Leave-one-out (poi/credit.ts) asks for the parent plus the combination of all contributions but
  * one, once per contribution. The combination keeps, per tensor, the integer sums of the steps, how
  * many contributions sent each coordinate and the coordinates some contribution sent (support), so
- * without(i) rebuilds only what removing i can change: i's own coordinates (sparse-mean: the
- * others keep their k) or the support (mean: every divisor becomes n − 1). It returns a fresh model
- * object that shares every unchanged layer array with the combined model or the parent; nothing
- * is ever mutated after construction (kernels and caches may key on identity).
+ * without(i) recomputes only i's own coordinates, from (Σ − dᵢ) and k − 1, on a copy of the
+ * combined tensor (sparse-mean: no other coordinate's k changes) or of a leave-one-out base built
+ * once for all i (mean: every support coordinate's divisor becomes n − 1 whichever i leaves).
+ * Tensors i does not touch are shared, not copied. It returns a fresh model object; nothing is
+ * ever mutated after construction (kernels and caches may key on identity).
  */
 import { type Combination, MAX_CONTRIBUTIONS, VerdictError } from '../../consensus/index.js';
 import { BIAS_MAX, DELTA_B_MAX, DELTA_W_MAX, WEIGHT_MAX } from '../arch.js';
@@ -33,7 +34,7 @@ interface TensorSums {
   readonly sum: Int32Array;
   /** Contributions with dᵢ ≠ 0 per coordinate (≤ MAX_CONTRIBUTIONS). */
   readonly count: Uint8Array;
-  /** Coordinates with count > 0, each once, unordered. */
+  /** Coordinates with count > 0, ascending. */
   readonly support: Int32Array;
 }
 
@@ -63,10 +64,8 @@ function sumTensor(
   return { parent, stepMax, valueMax, sum, count, support: support.subarray(0, s) };
 }
 
-/** parent[j] + roundedMean(s, k), saturating (k ≥ 1). */
-function applied(t: TensorSums, j: number, s: number, k: number): number {
-  const v = t.parent[j]! + roundedMean(s, k, t.stepMax);
-  return v > t.valueMax ? t.valueMax : v < -t.valueMax ? -t.valueMax : v;
+function saturate(v: number, max: number): number {
+  return v > max ? max : v < -max ? -max : v;
 }
 
 /**
@@ -74,12 +73,12 @@ function applied(t: TensorSums, j: number, s: number, k: number): number {
  * (0: by each coordinate's count, sparse-mean), or null when no contribution touches it.
  */
 function combinedTensor(t: TensorSums, k: number): Int8Array | Int32Array | null {
-  const { support, sum, count } = t;
+  const { parent, support, sum, count, stepMax, valueMax } = t;
   if (support.length === 0) return null;
-  const out = t.parent.slice();
+  const out = parent.slice();
   for (let p = 0; p < support.length; p++) {
     const j = support[p]!;
-    out[j] = applied(t, j, sum[j]!, k === 0 ? count[j]! : k);
+    out[j] = saturate(parent[j]! + roundedMean(sum[j]!, k === 0 ? count[j]! : k, stepMax), valueMax);
   }
   return out;
 }
@@ -98,11 +97,14 @@ function tensorWithout(
   n: number,
 ): Int8Array | Int32Array | null {
   if (from === null || e.idx.length === 0) return from;
+  const { parent, sum, count, stepMax, valueMax } = t;
+  const { idx, val } = e;
   const out = from.slice();
-  for (let k = 0; k < e.idx.length; k++) {
-    const j = e.idx[k]!;
-    const c = rule === 'mean' ? n - 1 : t.count[j]! - 1;
-    out[j] = c === 0 ? t.parent[j]! : applied(t, j, t.sum[j]! - e.val[k]!, c);
+  for (let k = 0; k < idx.length; k++) {
+    const j = idx[k]!;
+    const c = rule === 'mean' ? n - 1 : count[j]! - 1;
+    out[j] =
+      c === 0 ? parent[j]! : saturate(parent[j]! + roundedMean(sum[j]! - val[k]!, c, stepMax), valueMax);
   }
   return out;
 }

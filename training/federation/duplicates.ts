@@ -70,41 +70,61 @@ export function weightNorm(d: SparseDelta): number {
 }
 
 /**
- * The weight-step dot products of every pair (dots[i][j], i < j). Per tensor, the entries are
- * threaded into per-coordinate lists (head[j] → the last entry at coordinate j → the one before…,
- * stored as entry + 1 so that a fresh zeroed array is a set of empty lists),
- * and each entry is multiplied with the earlier ones at its coordinate: O(entries + overlaps),
- * one random access per entry, whatever the number of pairs.
+ * The weight-step dot products of every pair (dots[i][j], i < j). Per tensor: a first pass counts
+ * the contributions at each coordinate; only the entries at a shared coordinate (few: compressed
+ * deltas pick their own top entries) are then threaded into per-coordinate lists (head[j] → the
+ * last entry there → the one before…, stored as entry + 1 so that zeros are empty lists) and
+ * multiplied with the earlier ones: O(entries + overlaps), whatever the number of pairs.
  */
 export function pairwiseDots(deltas: readonly SparseDelta[]): number[][] {
   const n = deltas.length;
   const dots = deltas.map(() => new Array<number>(n).fill(0));
   const tensors = deltas[0]?.w.length ?? 0;
+  let count = new Uint8Array(0);
   let head = new Int32Array(0);
   for (let t = 0; t < tensors; t++) {
     const size = deltas[0]!.w[t]!.size;
-    if (head.length < size) head = new Int32Array(size); // entry + 1, 0 for none (no fill)
-    let total = 0;
-    for (const d of deltas) total += d.w[t]!.idx.length;
-    const owner = new Int32Array(total);
-    const value = new Int32Array(total);
-    const next = new Int32Array(total);
-    let e = 0;
-    for (let b = 0; b < n; b++) {
-      const { idx, val } = deltas[b]!.w[t]!;
-      for (let k = 0; k < idx.length; k++, e++) {
+    if (count.length < size) {
+      count = new Uint8Array(size);
+      head = new Int32Array(size);
+    }
+    let shared = 0;
+    for (const d of deltas) {
+      const idx = d.w[t]!.idx;
+      for (let k = 0; k < idx.length; k++) {
         const j = idx[k]!;
-        const v = val[k]!;
-        for (let p = head[j]! - 1; p >= 0; p = next[p]! - 1) dots[owner[p]!]![b]! += value[p]! * v;
-        owner[e] = b;
-        value[e] = v;
-        next[e] = head[j]!;
-        head[j] = e + 1;
+        const c = count[j]!;
+        if (c !== 0) shared++;
+        if (c < 2) count[j] = c + 1;
+      }
+    }
+    if (shared > 0) {
+      // the entries at shared coordinates: `shared` later ones plus one first at each, ≤ 2·shared
+      const owner = new Int32Array(2 * shared);
+      const value = new Int32Array(2 * shared);
+      const next = new Int32Array(2 * shared);
+      let e = 0;
+      for (let b = 0; b < n; b++) {
+        const { idx, val } = deltas[b]!.w[t]!;
+        for (let k = 0; k < idx.length; k++) {
+          const j = idx[k]!;
+          if (count[j] !== 2) continue;
+          const v = val[k]!;
+          for (let p = head[j]! - 1; p >= 0; p = next[p]! - 1) dots[owner[p]!]![b]! += value[p]! * v;
+          owner[e] = b;
+          value[e] = v;
+          next[e] = head[j]!;
+          head[j] = ++e;
+        }
+      }
+      for (const d of deltas) {
+        const idx = d.w[t]!.idx;
+        for (let k = 0; k < idx.length; k++) head[idx[k]!] = 0;
       }
     }
     for (const d of deltas) {
       const idx = d.w[t]!.idx;
-      for (let k = 0; k < idx.length; k++) head[idx[k]!] = 0;
+      for (let k = 0; k < idx.length; k++) count[idx[k]!] = 0;
     }
   }
   return dots;

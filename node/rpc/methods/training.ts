@@ -9,11 +9,17 @@ import {
   type NetworkParams,
   toHex,
 } from '../../../consensus/index.js';
-import { applyModelDelta, decodeDelta, type NetworkModel } from '../../../training/index.js';
+import {
+  applyModelDelta,
+  type DeltaPool,
+  decodeDelta,
+  FederationError,
+  type NetworkModel,
+  type UpdateProposer,
+} from '../../../training/index.js';
 import { encodeAddress } from '../../../wallet/index.js';
 import type { Chain } from '../../chain/index.js';
-import type { DeltaPool, TrainingService, UpdateProposer } from '../../training/index.js';
-import { NodeTrainingError } from '../../training/index.js';
+import type { TrainingService } from '../../training/index.js';
 import { RPC_VERIFY_REJECTED, rpcError } from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
@@ -105,7 +111,7 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
     defineMethod({
       name: 'getimprovements',
       description:
-        'Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, measured and claimed improvement in ppm, the bonus, the contributors\' pool, each contribution (payout address, signer, reported samples, delta bytes) and what the next block pays each address (by measured credit).',
+        "Lists the most recent best-chain blocks with a verified model improvement (newest first): height, hash, measured and claimed improvement in ppm, the bonus, the contributors' pool, each contribution (payout address, signer, reported samples, delta bytes) and what the next block pays each address (by measured credit).",
       params: [paramWithDefault('count', z.number().int().min(1).max(10_000), 10)],
       handler: async ({ count }) => {
         const out: Array<{
@@ -162,7 +168,7 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
         try {
           added = pool.add(hexstring);
         } catch (e) {
-          if (e instanceof NodeTrainingError) throw rpcError(RPC_VERIFY_REJECTED, e.message);
+          if (e instanceof FederationError) throw rpcError(RPC_VERIFY_REJECTED, e.message);
           throw e;
         }
         if (added) await deps.announce(hexstring).catch(() => 0);

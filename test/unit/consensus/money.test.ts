@@ -273,8 +273,14 @@ describe('consensus/money', () => {
       assert.deepEqual(creditPayouts(1000n, [{ pubKeyHash: pkh(1), credit: 0 }]), []);
       assert.deepEqual(creditPayouts(0n, [{ pubKeyHash: pkh(1), credit: 5 }]), []);
       assert.throws(() => creditPayouts(-1n, []), verdict('bad-cb-amount'));
-      assert.throws(() => creditPayouts(100n, [{ pubKeyHash: pkh(1), credit: -1 }]), verdict('bad-model-contributors'));
-      assert.throws(() => creditPayouts(100n, [{ pubKeyHash: pkh(1), credit: 0.5 }]), verdict('bad-model-contributors'));
+      assert.throws(
+        () => creditPayouts(100n, [{ pubKeyHash: pkh(1), credit: -1 }]),
+        verdict('bad-model-contributors'),
+      );
+      assert.throws(
+        () => creditPayouts(100n, [{ pubKeyHash: pkh(1), credit: 0.5 }]),
+        verdict('bad-model-contributors'),
+      );
     });
 
     it('never owes more than the pool (property)', () => {

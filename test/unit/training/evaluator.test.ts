@@ -10,8 +10,8 @@ import {
   verifyImprovement,
   ZERO_HASH,
 } from '../../../consensus/index.js';
-import { applyModelDelta, encodeDelta } from '../../../training/delta.js';
 import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
+import { applyModelDelta, encodeDelta } from '../../../training/delta.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../../../training/evaluator.js';
 import { jsKernel, type ScoreKernel } from '../../../training/kernel/index.js';
 import { LocalTrainer } from '../../../training/local.js';
@@ -299,7 +299,11 @@ describe('training/evaluator', function () {
 
   it('a locally trained compressed delta passes consensus verifyImprovement; the reverse delta fails', () => {
     const base = partlyTrainedModel();
-    const t = new LocalTrainer({ shard: { index: 2, count: 6 }, seed: 'test/improve', deltaDensity: DEFAULT_DELTA_DENSITY });
+    const t = new LocalTrainer({
+      shard: { index: 2, count: 6 },
+      seed: 'test/improve',
+      deltaDensity: DEFAULT_DELTA_DENSITY,
+    });
     t.setBase(base, [0]);
     t.train(3000);
     const d = t.delta();

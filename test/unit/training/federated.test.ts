@@ -37,6 +37,7 @@ import {
   networkModelHash,
   type ShardSpec,
   signDelta,
+  toDenseDelta,
   verifySignedDelta,
 } from '../../../training/index.js';
 import { trainCentrally } from '../../utils/centralTraining.js';
@@ -103,7 +104,7 @@ function federate(
       return verifySignedDelta(decodeSignedDelta(encodeSignedDelta(signed)), base, devnetParams);
     });
     const aggregate = aggregateDeltas(
-      verified.map((v) => ({ delta: v.delta, samples: v.message.samples })),
+      verified.map((v) => ({ delta: toDenseDelta(v.delta), samples: v.message.samples })),
       { rule },
     );
     model = networkEvaluator.applyDelta(model, encodeDelta(aggregate));

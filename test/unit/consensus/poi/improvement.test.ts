@@ -4,6 +4,7 @@ import {
   devnetParams,
   type Evaluator,
   type GrowthWindow,
+  isqrt,
   type ModelUpdate,
   sha256d,
   VerdictError,
@@ -55,7 +56,13 @@ function update(claimedPpm: number, levels: readonly number[] = [0]): ModelUpdat
 
 /** A contribution carrying `delta` (signatures are block sanity's business, not checked here). */
 function contribution(delta: Uint8Array) {
-  return { payout: new Uint8Array(20), pubkey: new Uint8Array(32), samples: 1, delta, sig: new Uint8Array(64) };
+  return {
+    payout: new Uint8Array(20),
+    pubkey: new Uint8Array(32),
+    samples: 1,
+    delta,
+    sig: new Uint8Array(64),
+  };
 }
 
 const deltaLength = (u: ModelUpdate) => u.contributions.reduce((t, c) => t + c.delta.length, 0);
@@ -306,7 +313,9 @@ describe('proof of improvement: contributions and credit', () => {
       },
     };
   }
-  const verify = (u: ModelUpdate, params = devnetParams, header = sha256d(Uint8Array.of(7))) =>
+  // without the noise margin, to check the counting; the margin has its own test
+  const exact = { ...devnetParams, creditZ100: 0 };
+  const verify = (u: ModelUpdate, params = exact, header = sha256d(Uint8Array.of(7))) =>
     verifyImprovement(creditStub(), parent, parentHash, u, header, new Uint8Array(32), [0], params);
 
   it('credits each contribution with the gains on disagreement samples that needed it, clipped at 0', () => {
@@ -314,12 +323,21 @@ describe('proof of improvement: contributions and credit', () => {
   });
 
   it('measures the credit on the first creditSamples disagreements only', () => {
-    assert.deepEqual(verify(three, { ...devnetParams, creditSamples: 4 }).credit, [2, 0, 4]);
+    assert.deepEqual(verify(three, { ...exact, creditSamples: 4 }).credit, [2, 0, 4]);
+  });
+
+  it('takes a noise margin of isqrt(z² · (gains + losses)) off each credit', () => {
+    // contribution 0: g 2, l 0; contribution 2: g 4, l 1
+    assert.deepEqual(verify(three, { ...exact, creditZ100: 100 }).credit, [2 - 1, 0, 3 - 2]);
+    assert.deepEqual(verify(three, { ...exact, creditZ100: 200 }).credit, [0, 0, 0]);
+    assert.deepEqual(isqrtTable(), [0, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4]);
+    assert.equal(isqrt(1_000_000), 1000);
+    assert.equal(isqrt(999_999), 999);
   });
 
   it('bad-model-aggregate: the header commits to another model than the combined contributions', () => {
     assert.equal(
-      reason(() => verify(three, devnetParams, sha256d(Uint8Array.of(6)))),
+      reason(() => verify(three, exact, sha256d(Uint8Array.of(6)))),
       'bad-model-aggregate',
     );
   });
@@ -331,3 +349,7 @@ describe('proof of improvement: contributions and credit', () => {
     );
   });
 });
+
+function isqrtTable(): number[] {
+  return Array.from({ length: 17 }, (_, n) => isqrt(n));
+}

@@ -277,7 +277,8 @@ describe('proof of improvement in blocks', () => {
     const height = c.height + 1;
     const input = { height, improvementPpm: 1_000, issuedBefore: c.tip.issued };
     // the most it may create: the reward less the contributors' pool (contributions.test.ts)
-    const allowed = blockReward(input, linearDevnet) - contributorPool(improvementBonus(input, linearDevnet), linearDevnet);
+    const allowed =
+      blockReward(input, linearDevnet) - contributorPool(improvementBonus(input, linearDevnet), linearDevnet);
     const b = c.buildBlock({ update: { delta, claimedPpm: 1_000 }, coinbaseTotal: allowed + 1n });
     await rejects(b, 'bad-cb-amount');
   });
@@ -309,7 +310,6 @@ describe('proof of improvement in blocks', () => {
     });
     assert.equal(await rejectReason(() => c.connect(b)), 'bad-model-base');
   });
-
 });
 
 async function helpers(c: TestChain, _delta: Uint8Array) {

@@ -99,7 +99,10 @@ describe('block rules: contributions', () => {
       linearDevnet,
     ).credit;
     assert.equal(credit.length, 2);
-    assert.ok(credit.some((x) => x > 0), `credits [${credit.join(', ')}]`);
+    assert.ok(
+      credit.some((x) => x > 0),
+      `credits [${credit.join(', ')}]`,
+    );
     await c.connect(blk);
     const owed = creditPayouts(pool, [
       { pubKeyHash: a.pkh, credit: credit[0]! },
@@ -110,7 +113,9 @@ describe('block rules: contributions', () => {
     assert.equal(c.tip.issued, c.entries[height - 1]!.issued + reward);
     const next = await c.mine();
     const nextOuts = next.txs[0]!.tx.outputs;
-    owed.forEach((p, i) => assert.deepEqual(nextOuts[1 + i], { value: p.value, pubKeyHash: p.pubKeyHash }));
+    owed.forEach((p, i) => {
+      assert.deepEqual(nextOuts[1 + i], { value: p.value, pubKeyHash: p.pubKeyHash });
+    });
     // self-reported samples (500 vs 100) played no part: the shares follow the credits
     const paid = owed.reduce((t, p) => t + p.value, 0n);
     assert.ok(paid <= pool && pool - paid < 2n + BigInt(owed.length));
@@ -212,7 +217,10 @@ describe('block rules: contributions', () => {
     const contributions = [contribution(base(), part(d, 0, 12), a)];
     // the miner applies the whole delta but can only show a's half, signed
     const whole = linearEvaluator.modelHash(linearEvaluator.applyDelta(c.tip.model, d));
-    const blk = c.buildBlock({ update: { contributions }, tamperHeader: (h) => ({ ...h, modelHash: whole }) });
+    const blk = c.buildBlock({
+      update: { contributions },
+      tamperHeader: (h) => ({ ...h, modelHash: whole }),
+    });
     await rejects(blk, 'bad-model-aggregate');
   });
 
@@ -236,7 +244,9 @@ describe('block rules: contributions', () => {
     const near = Uint8Array.from(d);
     near[0] = (near[0]! + 1) & 0xff;
     await rejects(
-      c.buildBlock({ update: { contributions: [contribution(base(), d, a), contribution(base(), near, b)] } }),
+      c.buildBlock({
+        update: { contributions: [contribution(base(), d, a), contribution(base(), near, b)] },
+      }),
       'bad-model-duplicate',
     );
   });

@@ -112,7 +112,7 @@ describe('node/cli program', () => {
       '--train-cpu-share',
       '0.25',
       '--aggregation',
-      'fedavg',
+      'mean',
       '--delta-interval',
       '2500',
       '--delta-density',
@@ -137,8 +137,7 @@ describe('node/cli program', () => {
       {
         enabled: true,
         cpuShare: 0.25,
-        aggregation: 'fedavg',
-        trim: 0.2,
+        aggregation: 'mean',
         deltaIntervalMs: 2500,
         deltaDensity: 0.0078125,
         shardCount: 3,

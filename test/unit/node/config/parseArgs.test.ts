@@ -256,26 +256,25 @@ describe('node/config parseArgs', () => {
     assert.equal(parseArgs({ rpcPort: '0', p2pPort: '0' }, env()).rpc.port, 0, 'port 0 means any free port');
   });
 
-  it('training keys: aggregation rule, trim, delta interval, delta density, shard and payout address', () => {
+  it('training keys: aggregation rule, delta interval, delta density, shard and payout address', () => {
     const d = parseArgs({}, env()).training;
     assert.deepEqual(
       { ...d },
       {
         enabled: false,
         cpuShare: 0.5,
-        aggregation: 'median',
-        trim: 0.2,
+        aggregation: 'sparse-mean',
+        deltaDensity: 1 / 128,
         deltaIntervalMs: 5000,
         shardCount: 8,
       },
     );
     const t = parseConfigText(
-      'training:\n  aggregation: trimmed-mean\n  trim: 0.1\n  deltaIntervalMs: 2000\n  shardCount: 4\n  shardIndex: 3\n  payoutAddress: dqxc1xyz\n',
+      'training:\n  aggregation: mean\n  deltaIntervalMs: 2000\n  shardCount: 4\n  shardIndex: 3\n  payoutAddress: dqxc1xyz\n',
       'f',
     ).training;
     assert.deepEqual(t, {
-      aggregation: 'trimmed-mean',
-      trim: 0.1,
+      aggregation: 'mean',
       deltaIntervalMs: 2000,
       shardCount: 4,
       shardIndex: 3,
@@ -283,7 +282,7 @@ describe('node/config parseArgs', () => {
     });
     const flags = parseArgs(
       {
-        aggregation: 'fedavg',
+        aggregation: 'mean',
         deltaInterval: '750',
         deltaDensity: '0.0078125',
         shardCount: '3',
@@ -292,23 +291,23 @@ describe('node/config parseArgs', () => {
       },
       env(),
     ).training;
-    assert.equal(flags.aggregation, 'fedavg');
+    assert.equal(flags.aggregation, 'mean');
     assert.equal(flags.deltaIntervalMs, 750);
     assert.equal(flags.deltaDensity, 1 / 128);
-    assert.equal(d.deltaDensity, undefined, 'whole deltas unless asked');
     assert.match(
       configErrorMessage(() => parseArgs({ deltaDensity: '0' }, env())),
-      /--delta-density: expected a number in \(0, 1\], got 0/,
+      /--delta-density: expected a number in \(0, 0\.015625\], got 0/,
+    );
+    assert.match(
+      configErrorMessage(() => parseArgs({ deltaDensity: '0.5' }, env())),
+      /--delta-density: expected a number in \(0, 0\.015625\], got 0\.5/,
+      'a dense delta would break the consensus entry bound',
     );
     assert.equal(flags.shardIndex, 2);
     assert.equal(flags.payoutAddress, 'dqxc1p');
     assert.match(
       configErrorMessage(() => parseArgs({ aggregation: 'mode' }, env())),
-      /--aggregation: expected one of fedavg, mean, sparse-mean, median, trimmed-mean, got "mode"/,
-    );
-    assert.match(
-      configErrorMessage(() => parseConfigText('training:\n  trim: 0.5\n', 'f')),
-      /training\.trim: expected a number in \[0, 0\.5\), got 0\.5/,
+      /--aggregation: expected one of sparse-mean, mean, got "mode"/,
     );
     assert.match(
       configErrorMessage(() => parseArgs({ deltaInterval: '10' }, env())),

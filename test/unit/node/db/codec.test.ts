@@ -65,12 +65,17 @@ describe('node/db codecs and layout', () => {
     assert.throws(() => decodeEntry(Uint8Array.of(...bytes, 0)), isCorrupt);
     assert.throws(() => decodeEntry(bytes.subarray(0, bytes.length - 1)), isCorrupt);
     const badStatus = Uint8Array.from(bytes);
-    // status u8, size u32, then levels (1 + 3 per domain), gains (1 + 4 per domain), grew u8
-    badStatus[bytes.length - 5 - 4 - 9 - 1] = 9;
+    // status u8, size u32, then levels (1 + 3 per domain), gains (1 + 4 per domain), grew u8,
+    // owed payouts (1 + 28 each)
+    const owed = 1 + 28 * entry.owed.length;
+    badStatus[bytes.length - owed - 5 - 4 - 9 - 1] = 9;
     assert.throws(() => decodeEntry(badStatus), isCorrupt);
     const badGrew = Uint8Array.from(bytes);
-    badGrew[bytes.length - 1] = 2;
-    assert.throws(() => decodeEntry(badStatus), isCorrupt);
+    badGrew[bytes.length - owed - 1] = 2;
+    assert.throws(() => decodeEntry(badGrew), isCorrupt);
+    const badOwed = Uint8Array.from(bytes);
+    badOwed[bytes.length - owed] = 200; // more payouts than an update has contributions
+    assert.throws(() => decodeEntry(badOwed), isCorrupt);
     const invalid = encodeEntry({ ...entry, status: 'invalid', invalidReason: 'high-hash' });
     const tampered = Uint8Array.from(invalid);
     tampered[tampered.length - 1] = 0x78; // 'high-hasx'

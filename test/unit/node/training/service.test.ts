@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { devnetParams, equalBytes, type Hash, toHex } from '../../../../consensus/index.js';
 import { createLogger } from '../../../../node/logger.js';
 import { RpcClient } from '../../../../node/rpc/index.js';
-import { DeltaPool } from '../../../../node/training/deltaPool.js';
 import { NodeTrainingError } from '../../../../node/training/errors.js';
 import {
   loadTrainingKey,
@@ -15,6 +14,7 @@ import {
   TrainingService,
   type TrainingTip,
 } from '../../../../node/training/service.js';
+import { DeltaPool } from '../../../../training/federation/pool.js';
 import { initialNetworkModel, networkModelHash } from '../../../../training/index.js';
 import { encodeAddress } from '../../../../wallet/index.js';
 import { keyPair } from '../../../utils/chainBuilder.js';
@@ -119,13 +119,13 @@ describe('TrainingService', () => {
       shardCount: 4,
       shardIndex: 3,
       payoutAddress,
-      aggregation: 'trimmed-mean',
+      aggregation: 'mean',
       deltaInterval: 60_000,
     });
     try {
       const svc = t.node.training!;
       assert.deepEqual(svc.shard, { index: 3, count: 4 });
-      assert.equal(t.node.proposer.rule, 'trimmed-mean');
+      assert.equal(t.node.proposer.rule, 'mean');
       let produced = false;
       for (let i = 0; i < 40 && !produced; i++) {
         await new Promise((r) => setTimeout(r, 250));
@@ -140,7 +140,7 @@ describe('TrainingService', () => {
       const info = (await rpc.call('gettraininginfo')) as Record<string, unknown>;
       assert.equal(info.shard, '3/4');
       assert.equal(info.payoutaddress, payoutAddress);
-      assert.equal(info.aggregation, 'trimmed-mean');
+      assert.equal(info.aggregation, 'mean');
       assert.equal(info.deltaintervalms, 60_000);
 
       // generatetoaddress mines the pooled delta into a block (with the claimed bonus and payout)
@@ -153,19 +153,26 @@ describe('TrainingService', () => {
         improvementppm: number;
         claimedppm: number;
         bonus: number;
-        contributors: Array<{ address: string; samples: number; payout: number }>;
+        pool: number;
+        contributions: Array<{ address: string; samples: number; deltasize: number }>;
+        payouts: Array<{ address: string; amount: number }>;
       }>;
       assert.equal(imps.length, 1);
       const imp = imps[0]!;
       assert.equal(imp.height, 1);
       assert.ok(imp.claimedppm >= devnetParams.minImprovementPpm && imp.claimedppm <= imp.improvementppm);
-      assert.ok(imp.bonus > 0);
-      assert.equal(imp.contributors.length, 1);
-      assert.equal(imp.contributors[0]!.address, payoutAddress);
-      const block = (await t.node.chain.getBlock(t.node.chain.tip.hash))!;
-      const out = block.txs[0]!.outputs[1]!;
+      assert.ok(imp.bonus > 0 && imp.pool > 0 && imp.pool < imp.bonus);
+      assert.equal(imp.contributions.length, 1);
+      assert.equal(imp.contributions[0]!.address, payoutAddress);
+      // the only contribution made every net gain: it is owed the whole pool (less rounding),
+      // paid by the next block right after its genesis output
+      assert.equal(imp.payouts.length, 1);
+      assert.equal(imp.payouts[0]!.address, payoutAddress);
+      await rpc.call('generatetoaddress', [1, minerAddr]);
+      const next = (await t.node.chain.getBlock(t.node.chain.tip.hash))!;
+      const out = next.txs[0]!.outputs[1]!;
       assert.deepEqual(out.pubKeyHash, payout);
-      assert.equal(imp.contributors[0]!.payout, Number(out.value) / 1e8);
+      assert.equal(imp.payouts[0]!.amount, Number(out.value) / 1e8);
     } finally {
       await t.close();
     }

@@ -14,10 +14,10 @@
  * Results are rounded half away from zero and clamped to the delta bounds; the arithmetic is
  * integer or exact in doubles, so every miner gets the same aggregate from the same inputs.
  */
-import { DELTA_B_MAX, DELTA_W_MAX } from './arch.js';
-import type { ModelDelta } from './delta.js';
-import { sameGrowth, zeroDelta } from './delta.js';
-import { TrainingError } from './errors.js';
+import { DELTA_B_MAX, DELTA_W_MAX } from '../arch.js';
+import type { ModelDelta } from '../delta.js';
+import { sameGrowth, zeroDelta } from '../delta.js';
+import { TrainingError } from '../errors.js';
 
 export const AGGREGATION_RULES = ['fedavg', 'mean', 'sparse-mean', 'median', 'trimmed-mean'] as const;
 export type AggregationRule = (typeof AGGREGATION_RULES)[number];

@@ -1,13 +1,14 @@
 /**
  * UpdateProposer: turns the DeltaPool's signed deltas for the tip model into a block's ModelUpdate
- * for the miner (node/miner's MinerUpdateSource): the update carries the contributions themselves
+ * for the miner (node/miner's MinerUpdateSource, which node/createNode wires it to): the update carries the contributions themselves
  * and names the rule every node combines them with (default 'sparse-mean').
  * Selection, in the pool's first-seen order: at most maxContributors, each combinable with those
  * before it (a near-copy of an earlier delta makes the block invalid, consensus 'bad-model-duplicate',
- * so the later one is left out: the first seen keeps its place); then, measured on the first local
- * seed, contributions whose leave-one-out credit is 0 (consensus poi/credit.ts: they add nothing
- * the others do not, or they do harm) are dropped, since they would earn nothing and can only
- * dilute the update.
+ * so the later one is left out: the first seen keeps its place); then, measured on a local seed,
+ * contributions whose leave-one-out effect (consensus poi/credit.ts, before clipping) is negative
+ * are dropped: the update is better without them (random noise, a sign-flipped delta), and they
+ * would earn nothing. A contribution the others make redundant (effect about 0) stays: dropping it
+ * on one seed's noise would throw honest work away.
  *
  * The claim: consensus pays a block's bonus (and its contributors) for the update's claimedPpm,
  * which must not exceed the improvement measured on the block's own hash, unknown until the
@@ -39,23 +40,39 @@ import {
   type Contribution,
   contributionCredit,
   type Evaluator,
+  encodeModelUpdate,
   equalBytes,
   evaluationSeed,
   type GrowthWindow,
   growthAllowed,
   type Hash,
   isSignificant,
-  encodeModelUpdate,
   type ModelUpdate,
   measureImprovement,
   type NetworkParams,
+  toHex,
   VerdictError,
   verifyImprovement,
 } from '../../consensus/index.js';
-import { uniqueDeltas, type VerifiedDelta } from '../../training/index.js';
-import type { Logger } from '../logger.js';
-import type { MinerUpdateSource, NextBlockContext, TemplateUpdate } from '../miner/index.js';
-import type { DeltaPool } from './deltaPool.js';
+import type { DeltaPool } from './pool.js';
+import { toContribution, uniqueDeltas } from './signedDelta.js';
+
+/** What the proposer logs through (a pino-compatible subset). */
+export interface ProposerLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** The tip a proposal is for (the miner's next-block context has it). */
+export interface ProposalContext {
+  readonly modelHash: Hash;
+}
+
+/** A proposed update and the model hash the block's header must commit to. */
+export interface Proposal {
+  readonly update: ModelUpdate;
+  readonly modelHash: Hash;
+}
 
 export interface UpdateProposerOptions {
   /** Aggregation rule, one of the evaluator's rules (default 'sparse-mean'). */
@@ -86,19 +103,13 @@ export interface UpdateProposerDeps {
   getTipLevels(): readonly number[];
   /** The capacity-growth window up to the tip (consensus poi/growth.ts). */
   getGrowthWindow(): GrowthWindow;
-  readonly logger: Logger;
+  readonly logger: ProposerLogger;
 }
 
-function contributionOf(v: VerifiedDelta): Contribution {
-  const m = v.message;
-  return { payout: m.contributor, pubkey: m.pubkey, samples: m.samples, delta: m.delta, sig: m.sig };
-}
-
-export class UpdateProposer implements MinerUpdateSource {
+export class UpdateProposer {
   readonly rule: string;
   private readonly ruleId: number;
-  private cache: { base: Hash; levels: string; revision: number; proposal: TemplateUpdate | null } | null =
-    null;
+  private cache: { base: Hash; levels: string; revision: number; proposal: Proposal | null } | null = null;
   private readonly claimSeeds: number;
   readonly minPassingSeeds: number;
   private readonly minContributors: number;
@@ -128,7 +139,7 @@ export class UpdateProposer implements MinerUpdateSource {
     this.now = opts.now ?? (() => performance.now());
   }
 
-  proposal(ctx: NextBlockContext, opts: { readonly immediate?: boolean } = {}): TemplateUpdate | null {
+  proposal(ctx: ProposalContext, opts: { readonly immediate?: boolean } = {}): Proposal | null {
     if (!opts.immediate && !this.collected(ctx.modelHash)) return this.growth(ctx.modelHash);
     const revision = this.deps.pool.stats().received;
     const levels = this.deps.getTipLevels();
@@ -164,7 +175,7 @@ export class UpdateProposer implements MinerUpdateSource {
    * A capacity-growth update on `base` when the rule allows one (poi/growth.ts), else null: it
    * widens the most stalled domain that can still grow.
    */
-  private growth(base: Hash): TemplateUpdate | null {
+  private growth(base: Hash): Proposal | null {
     const { params, evaluator } = this.deps;
     const window = this.deps.getGrowthWindow();
     const parent = this.deps.getTipModel();
@@ -189,25 +200,32 @@ export class UpdateProposer implements MinerUpdateSource {
   }
 
   /** The pooled contributions a block can carry together (see the module comment), in pool order. */
-  private select(base: Hash, parent: unknown): { chosen: Contribution[]; combination: Combination<unknown> } | null {
+  private select(
+    base: Hash,
+    parent: unknown,
+  ): { chosen: Contribution[]; combination: Combination<unknown> } | null {
     const { params, evaluator } = this.deps;
     const chosen: Contribution[] = [];
     let combination: Combination<unknown> | null = null;
     for (const v of uniqueDeltas(this.deps.pool.deltasFor(base))) {
       if (chosen.length >= params.maxContributors) break;
-      const c = contributionOf(v);
+      const c = toContribution(v.message);
       try {
-        combination = evaluator.combine(parent, [...chosen, c].map((x) => x.delta), this.ruleId);
+        combination = evaluator.combine(
+          parent,
+          [...chosen, c].map((x) => x.delta),
+          this.ruleId,
+        );
         chosen.push(c);
       } catch (e) {
         if (!(e instanceof VerdictError)) throw e;
-        this.deps.logger.debug({ signer: Buffer.from(c.pubkey).toString('hex'), reason: e.message }, 'delta left out');
+        this.deps.logger.debug({ signer: toHex(c.pubkey), reason: e.message }, 'delta left out');
       }
     }
     return combination ? { chosen, combination } : null;
   }
 
-  private build(base: Hash, levels: readonly number[]): TemplateUpdate | null {
+  private build(base: Hash, levels: readonly number[]): Proposal | null {
     const parent = this.deps.getTipModel();
     const { params, evaluator } = this.deps;
     if (!equalBytes(evaluator.modelHash(parent), base)) return null;
@@ -215,7 +233,8 @@ export class UpdateProposer implements MinerUpdateSource {
     if (!selected) return null;
     let { chosen, combination } = selected;
     if (chosen.length > 1) {
-      // Drop what adds nothing, measured as consensus credits it, on a local seed.
+      // Drop what does harm: a negative leave-one-out effect (consensus credit without the noise
+      // margin, unclipped) on a local seed.
       const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
       const cmp = evaluator.compare(parent, combination.model, seed, params.evalSamples, levels);
       const credit = contributionCredit(
@@ -226,12 +245,17 @@ export class UpdateProposer implements MinerUpdateSource {
         seed,
         params.evalSamples,
         levels,
-        params,
+        { ...params, creditZ100: 0 },
+        false,
       );
-      const kept = chosen.filter((_, i) => credit[i]! > 0);
+      const kept = chosen.filter((_, i) => credit[i]! >= 0);
       if (kept.length > 0 && kept.length < chosen.length) {
         chosen = kept;
-        combination = evaluator.combine(parent, kept.map((x) => x.delta), this.ruleId);
+        combination = evaluator.combine(
+          parent,
+          kept.map((x) => x.delta),
+          this.ruleId,
+        );
       }
     }
     const next = combination.model;

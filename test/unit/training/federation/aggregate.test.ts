@@ -1,13 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { devnetParams } from '../../../consensus/index.js';
-import { type AggregationRule, aggregateDeltas, type WeightedDelta } from '../../../training/aggregate.js';
-import { applyModelDelta, type ModelDelta, zeroDelta } from '../../../training/delta.js';
-import { TrainingError } from '../../../training/errors.js';
-import { createNetworkEvaluator } from '../../../training/evaluator.js';
-import { LocalTrainer } from '../../../training/local.js';
-import type { NetworkModel } from '../../../training/model.js';
-import { Xoshiro128 } from '../../../training/prng.js';
-import { partlyTrainedModel, testSeed, wasmKernel } from './helpers.js';
+import { devnetParams } from '../../../../consensus/index.js';
+import { applyModelDelta, type ModelDelta, zeroDelta } from '../../../../training/delta.js';
+import { TrainingError } from '../../../../training/errors.js';
+import { createNetworkEvaluator } from '../../../../training/evaluator.js';
+import {
+  type AggregationRule,
+  aggregateDeltas,
+  type WeightedDelta,
+} from '../../../../training/federation/aggregate.js';
+import { LocalTrainer } from '../../../../training/local.js';
+import type { NetworkModel } from '../../../../training/model.js';
+import { Xoshiro128 } from '../../../../training/prng.js';
+import { partlyTrainedModel, testSeed, wasmKernel } from '../helpers.js';
 
 function single(w0: number, samples = 1): WeightedDelta {
   const d = zeroDelta();

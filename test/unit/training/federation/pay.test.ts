@@ -22,8 +22,8 @@ import {
 } from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import type { NextBlockContext } from '../../../../node/miner/index.js';
-import { DeltaPool } from '../../../../node/training/deltaPool.js';
-import { UpdateProposer } from '../../../../node/training/proposer.js';
+import { DeltaPool } from '../../../../training/federation/pool.js';
+import { UpdateProposer } from '../../../../training/federation/proposer.js';
 import {
   DEFAULT_DELTA_DENSITY,
   encodeDelta,
@@ -45,7 +45,11 @@ const key = (label: string) => sha256(new TextEncoder().encode(`federation pay $
 
 /** `d` with weight entries changed by `f` (a copy, so the original stays intact). */
 function mapWeights(d: ModelDelta, f: (w: Int8Array, t: number) => void): ModelDelta {
-  const out = { growth: d.growth, w: d.w.map((x) => Int8Array.from(x)), b: d.b.map((x) => Int16Array.from(x)) };
+  const out = {
+    growth: d.growth,
+    w: d.w.map((x) => Int8Array.from(x)),
+    b: d.b.map((x) => Int16Array.from(x)),
+  };
   out.w.forEach(f);
   return out;
 }
@@ -64,7 +68,7 @@ describe('contributor pay against copiers and free riders (in-process network)',
     // a base past the first easy minutes of learning, as a running chain's
     const warm = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'federation pay warm' });
     warm.setBase(initialNetworkModel(), [0]);
-    warm.train(100_000);
+    warm.train(20_000);
     let model: NetworkModel = warm.currentModel();
     let modelHash = networkModelHash(model);
     const honest = Array.from(
@@ -76,8 +80,8 @@ describe('contributor pay against copiers and free riders (in-process network)',
           deltaDensity: DEFAULT_DELTA_DENSITY,
         }),
     );
-    // trainer i trains 1,000 + 400·i samples a round: what it adds should differ
-    const perRound = honest.map((_, i) => 1_000 + 400 * i);
+    // trainer i trains 3,000 + 600·i samples a round: what it adds should differ
+    const perRound = honest.map((_, i) => 3_000 + 600 * i);
     const pool = new DeltaPool({}, { params, currentModelHash: () => modelHash });
     const proposer = new UpdateProposer(
       { minContributors: 1 },
@@ -105,13 +109,16 @@ describe('contributor pay against copiers and free riders (in-process network)',
     };
     let updates = 0;
     const included = { copier: 0, freeRider: 0, honest: 0 };
-    for (let round = 0; round < 60 && updates < 20; round++) {
+    let proposals = 0;
+    for (let round = 0; round < 40 && updates < 20; round++) {
       const deltas = honest.map((t, i) => {
         t.setBase(model, [0]);
         t.train(perRound[i]!);
         return t.delta();
       });
-      deltas.forEach((d, i) => submit(`honest ${i}`, d, perRound[i]!));
+      deltas.forEach((d, i) => {
+        submit(`honest ${i}`, d, perRound[i]!);
+      });
       // copiers: 1% of the signs flipped; 10% of the entries moved elsewhere; half of the entries
       submit(
         'copier flip',
@@ -141,16 +148,17 @@ describe('contributor pay against copiers and free riders (in-process network)',
         }),
         100_000_000,
       );
-      // free riders: nothing, and noise at the bound
-      submit('free rider zero', mapWeights(deltas[0]!, (w) => w.fill(0)), 100_000_000);
+      // free riders: nothing (refused by the pool), and noise at the bound
       const zeroBiases = (d: ModelDelta) => ({ ...d, b: d.b.map((x) => new Int16Array(x.length)) });
+      submit('free rider zero', zeroBiases(mapWeights(deltas[0]!, (w) => w.fill(0))), 100_000_000);
       submit(
         'free rider random',
         zeroBiases(
           mapWeights(deltas[0]!, (w) => {
             w.fill(0);
             const k = maxContributionEntries(w.length);
-            for (let n = 0; n < k; n++) w[Math.floor(rng.nextFloat() * w.length)] = rng.nextFloat() < 0.5 ? -8 : 8;
+            for (let n = 0; n < k; n++)
+              w[Math.floor(rng.nextFloat() * w.length)] = rng.nextFloat() < 0.5 ? -8 : 8;
           }),
         ),
         100_000_000,
@@ -166,7 +174,12 @@ describe('contributor pay against copiers and free riders (in-process network)',
         owed: [],
       };
       const p = proposer.proposal(ctx, { immediate: true });
+      if (process.env.FED_DEBUG)
+        console.log(
+          `round ${round}: proposal ${p ? p.update.contributions.length : 'none'}, precheck ${proposer.lastPrecheckPpm} ppm, claim ${proposer.lastClaimPpm}`,
+        );
       if (!p) continue;
+      proposals++;
       for (const c of p.update.contributions) {
         const label = who.get(toHex(c.payout))!;
         if (label.startsWith('copier')) included.copier++;
@@ -174,11 +187,20 @@ describe('contributor pay against copiers and free riders (in-process network)',
         else included.honest++;
       }
       // "mining": block hashes until one passes consensus (as the miner's accepts() does)
-      for (let tries = 0; tries < 20; tries++) {
+      for (let tries = 0; tries < 8; tries++) {
         const blockHash = sha256(new TextEncoder().encode(`federation pay block ${round}/${tries}`));
         let r: ReturnType<typeof verifyImprovement<NetworkModel>>;
         try {
-          r = verifyImprovement(networkEvaluator, model, modelHash, p.update, p.modelHash, blockHash, [0], params);
+          r = verifyImprovement(
+            networkEvaluator,
+            model,
+            modelHash,
+            p.update,
+            p.modelHash,
+            blockHash,
+            [0],
+            params,
+          );
         } catch (e) {
           if (e instanceof VerdictError) continue;
           throw e;
@@ -204,7 +226,9 @@ describe('contributor pay against copiers and free riders (in-process network)',
     const lines = [...who.values()]
       .filter((l, i, a) => a.indexOf(l) === i)
       .map((l) => `${l}: ${share((x) => x === l).toFixed(2)}%`);
-    console.log(`      ${updates} update blocks; contributions included: ${JSON.stringify(included)}`);
+    console.log(
+      `      ${updates} update blocks of ${proposals} proposals; contributions included: ${JSON.stringify(included)}`,
+    );
     console.log(`      pay shares: ${lines.join(', ')}`);
     assert.ok(updates >= 20, `${updates} update blocks`);
     const bad = share((l) => !l.startsWith('honest'));

@@ -1,22 +1,22 @@
 /**
  * DeltaPool: the signed model deltas a node holds for the current chain model (p2p's DeltaSink).
  *
- * A gossiped delta is checked with training's verifySignedDelta against the tip model's hash:
- * a delta against another base is honest lag ('context': not relayed, not punished); an
- * oversized, malformed, unsigned or zero delta is 'invalid' (the sender is punished). The pool
+ * A gossiped delta is checked with verifySignedDelta (signedDelta.ts) against the tip model's
+ * hash: a delta against another base is honest lag ('context': not relayed, not punished); an
+ * oversized, malformed, over-bounded, unsigned or zero delta is 'invalid' (the sender is
+ * punished). Every refusal is a FederationError. The pool
  * keeps the newest delta per signer (public key) for the current base, at most `maxEntries` of
  * them (the oldest is dropped first), and forgets everything when the base changes. Keyed by
  * signer, not payout address: a delta naming someone else's address cannot displace theirs.
  */
 import { DecodeError, equalBytes, type Hash, type NetworkParams, toHex } from '../../consensus/index.js';
+import { rejected } from './errors.js';
 import {
   decodeSignedDelta,
   MAX_SIGNED_DELTA_BYTES,
-  TrainingError,
   type VerifiedDelta,
   verifySignedDelta,
-} from '../../training/index.js';
-import { NodeTrainingError } from './errors.js';
+} from './signedDelta.js';
 
 export interface DeltaPoolOptions {
   /** Most contributors held at once (default 256). */
@@ -80,38 +80,15 @@ export class DeltaPool {
   }
 
   private verify(bytes: Uint8Array): VerifiedDelta {
-    if (bytes.length > MAX_SIGNED_DELTA_BYTES) {
-      throw new NodeTrainingError({ code: 'DELTA_REJECTED', reason: 'oversized', level: 'invalid' });
-    }
+    if (bytes.length > MAX_SIGNED_DELTA_BYTES) throw rejected(`oversized: ${bytes.length} bytes`);
     let message: ReturnType<typeof decodeSignedDelta>;
     try {
       message = decodeSignedDelta(bytes);
     } catch (e) {
-      if (e instanceof DecodeError || e instanceof TrainingError) {
-        throw new NodeTrainingError({
-          code: 'DELTA_REJECTED',
-          reason: `malformed: ${e.code}`,
-          level: 'invalid',
-        });
-      }
+      if (e instanceof DecodeError) throw rejected(`malformed: ${e.message}`);
       throw e;
     }
-    try {
-      return verifySignedDelta(message, this.deps.currentModelHash(), this.deps.params);
-    } catch (e) {
-      if (e instanceof TrainingError) {
-        const level = e.code === 'TRAINING_STALE_BASE' ? 'context' : 'invalid';
-        throw new NodeTrainingError({ code: 'DELTA_REJECTED', reason: e.code, level });
-      }
-      if (e instanceof DecodeError) {
-        throw new NodeTrainingError({
-          code: 'DELTA_REJECTED',
-          reason: `malformed: ${e.code}`,
-          level: 'invalid',
-        });
-      }
-      throw e;
-    }
+    return verifySignedDelta(message, this.deps.currentModelHash(), this.deps.params);
   }
 
   private insert(v: VerifiedDelta): boolean {

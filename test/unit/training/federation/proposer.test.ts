@@ -11,8 +11,8 @@ import {
 } from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { buildTemplate, type NextBlockContext, templateBlock } from '../../../../node/miner/index.js';
-import { DeltaPool } from '../../../../node/training/deltaPool.js';
-import { UpdateProposer, type UpdateProposerOptions } from '../../../../node/training/proposer.js';
+import { DeltaPool } from '../../../../training/federation/pool.js';
+import { UpdateProposer, type UpdateProposerOptions } from '../../../../training/federation/proposer.js';
 import {
   DEFAULT_DELTA_DENSITY,
   encodeDelta,
@@ -29,7 +29,11 @@ const baseHash = networkModelHash(base);
 
 /** A compressed delta trained on shard `shard` of 4 (as a node's trainer sends it). */
 function trainedDelta(seed: string, shard = 0): Uint8Array {
-  const t = new LocalTrainer({ shard: { index: shard, count: 4 }, seed, deltaDensity: DEFAULT_DELTA_DENSITY });
+  const t = new LocalTrainer({
+    shard: { index: shard, count: 4 },
+    seed,
+    deltaDensity: DEFAULT_DELTA_DENSITY,
+  });
   t.setBase(base);
   t.train(600);
   return encodeDelta(t.delta());
@@ -98,7 +102,10 @@ describe('UpdateProposer', () => {
     assert.deepEqual(p.update.baseModelHash, baseHash);
     assert.equal(networkEvaluator.rules[p.update.rule], 'sparse-mean');
     const deltas = p.update.contributions.map((c) => c.delta);
-    assert.deepEqual(p.modelHash, networkModelHash(networkEvaluator.combine(base, deltas, p.update.rule).model));
+    assert.deepEqual(
+      p.modelHash,
+      networkModelHash(networkEvaluator.combine(base, deltas, p.update.rule).model),
+    );
     assert.ok(proposer.lastPrecheckPpm >= devnetParams.minImprovementPpm);
     // the claim: at least the threshold, at most the mean measured locally
     assert.equal(p.update.claimedPpm, proposer.lastClaimPpm);

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { devnetParams, type Hash } from '../../../../consensus/index.js';
-import { DeltaPool } from '../../../../node/training/deltaPool.js';
-import { NodeTrainingError } from '../../../../node/training/errors.js';
+import { FederationError } from '../../../../training/federation/errors.js';
+import { DeltaPool } from '../../../../training/federation/pool.js';
 import {
-  diffModels,
+  DEFAULT_DELTA_DENSITY,
   encodeDelta,
   encodeSignedDelta,
   initialNetworkModel,
@@ -14,10 +14,14 @@ import {
 
 const base = initialNetworkModel();
 const baseHash = networkModelHash(base);
-const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'pool-test' });
+const t = new LocalTrainer({
+  shard: { index: 0, count: 1 },
+  seed: 'pool-test',
+  deltaDensity: DEFAULT_DELTA_DENSITY,
+});
 t.setBase(base);
 t.train(300);
-const delta = encodeDelta(diffModels(base, t.currentModel()));
+const delta = encodeDelta(t.delta());
 
 function key(n: number): Uint8Array {
   const k = new Uint8Array(32);
@@ -33,7 +37,7 @@ function level(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    assert.ok(e instanceof NodeTrainingError, String(e));
+    assert.ok(e instanceof FederationError, String(e));
     return e.level;
   }
   assert.fail('expected a rejection');
