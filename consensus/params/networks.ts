@@ -36,8 +36,8 @@ const common = {
   maxBlockSize: 1_000_000,
   maxModelUpdateSize: 800_000,
   maxContributors: 16,
-  creditSamples: 1_024,
-  creditZ100: 150,
+  creditSamples: 2_048,
+  creditZ100: 100,
   medianTimeSpan: 11,
   maxFutureDrift: 600,
 } as const;

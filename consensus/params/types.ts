@@ -83,7 +83,7 @@ export interface NetworkParams {
   readonly maxContributors: number;
   /** Disagreement samples (the first, in sample order) each contribution's credit is measured on (poi/credit.ts). */
   readonly creditSamples: number;
-  /** Noise margin of a contribution's credit, z × 100 (poi/credit.ts): credit = g − l − √(z²(g + l)). */
+  /** Noise margin of a contribution's credit, z × 100 (poi/credit.ts): credit = g − l − ⌊√(z²(g + l))⌋. */
   readonly creditZ100: number;
 
   // --- genesis ---

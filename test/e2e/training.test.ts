@@ -140,10 +140,10 @@ describe('e2e: training network (3 nodes mining and training)', function () {
       height: number;
       hash: string;
       improvementppm: number;
-      contributors: Array<{ pubkeyhash: string; samples: number }>;
+      contributions: Array<{ address: string; samples: number }>;
     }>;
     assert.ok(imps.length >= 2);
-    assert.ok(imps.every((i) => i.improvementppm > 0 && i.contributors.length >= 1));
+    assert.ok(imps.every((i) => i.improvementppm > 0 && i.contributions.length >= 1));
     for (let k = 1; k < imps.length; k++) assert.ok(imps[k]!.height < imps[k - 1]!.height, 'newest first');
     // every listed block is an update block, at the height listed, with the improvement it
     // measured (checked by hash: the three miners race at the tip, so the best chain may have

@@ -54,6 +54,7 @@ import {
   VerdictError,
   verifyImprovement,
 } from '../../consensus/index.js';
+import { nearDuplicate, pairwiseDots, weightNorm } from './duplicates.js';
 import type { DeltaPool } from './pool.js';
 import { toContribution, uniqueDeltas } from './signedDelta.js';
 
@@ -90,6 +91,8 @@ export interface UpdateProposerOptions {
   readonly collectMs?: number;
   /** Milliseconds clock (default performance.now). */
   readonly now?: () => number;
+  /** Source of the local evaluation seeds (default node:crypto randomBytes; tests fix it). */
+  readonly randomBytes?: (n: number) => Uint8Array;
 }
 
 const DEFAULT_CLAIM_SEEDS = 6;
@@ -115,6 +118,7 @@ export class UpdateProposer {
   private readonly minContributors: number;
   private readonly collectMs: number;
   private readonly now: () => number;
+  private readonly random: (n: number) => Uint8Array;
   /** When the first delta for `base` was seen. */
   private collecting: { base: Hash; since: number } | null = null;
   /** Mean improvement (ppm) of the last aggregate over the local seeds. */
@@ -137,6 +141,7 @@ export class UpdateProposer {
     this.minContributors = Math.max(1, opts.minContributors ?? 3);
     this.collectMs = Math.max(0, opts.collectMs ?? 5_000);
     this.now = opts.now ?? (() => performance.now());
+    this.random = opts.randomBytes ?? ((n) => new Uint8Array(randomBytes(n)));
   }
 
   proposal(ctx: ProposalContext, opts: { readonly immediate?: boolean } = {}): Proposal | null {
@@ -205,13 +210,47 @@ export class UpdateProposer {
     parent: unknown,
   ): { chosen: Contribution[]; combination: Combination<unknown> } | null {
     const { params, evaluator } = this.deps;
+    const pooled = uniqueDeltas(this.deps.pool.deltasFor(base));
+    if (pooled.length === 0) return null;
+    // first seen first; a near-copy of one already chosen is left out (consensus would reject
+    // the pair, bad-model-duplicate): one pass over the pairwise dot products
+    const deltas = pooled.map((v) => v.delta);
+    const norms = deltas.map(weightNorm);
+    const dots = pairwiseDots(deltas);
+    const picked: number[] = [];
+    for (let i = 0; i < pooled.length && picked.length < params.maxContributors; i++) {
+      const copy = picked.find((j) => nearDuplicate(dots[j]![i]!, norms[j]!, norms[i]!));
+      if (copy === undefined) picked.push(i);
+      else
+        this.deps.logger.debug(
+          { signer: toHex(pooled[i]!.message.pubkey) },
+          'near-copy of an earlier delta left out',
+        );
+    }
+    const chosen = picked.map((i) => toContribution(pooled[i]!.message));
+    try {
+      const combination = evaluator.combine(
+        parent,
+        chosen.map((c) => c.delta),
+        this.ruleId,
+      );
+      return { chosen, combination };
+    } catch (e) {
+      if (!(e instanceof VerdictError)) throw e;
+      return this.selectOneByOne(chosen, parent);
+    }
+  }
+
+  /** Slow path (a pooled delta consensus refuses, e.g. for another model shape): add one at a time. */
+  private selectOneByOne(
+    candidates: readonly Contribution[],
+    parent: unknown,
+  ): { chosen: Contribution[]; combination: Combination<unknown> } | null {
     const chosen: Contribution[] = [];
     let combination: Combination<unknown> | null = null;
-    for (const v of uniqueDeltas(this.deps.pool.deltasFor(base))) {
-      if (chosen.length >= params.maxContributors) break;
-      const c = toContribution(v.message);
+    for (const c of candidates) {
       try {
-        combination = evaluator.combine(
+        combination = this.deps.evaluator.combine(
           parent,
           [...chosen, c].map((x) => x.delta),
           this.ruleId,
@@ -235,7 +274,7 @@ export class UpdateProposer {
     if (chosen.length > 1) {
       // Drop what does harm: a negative leave-one-out effect (consensus credit without the noise
       // margin, unclipped) on a local seed.
-      const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
+      const seed = evaluationSeed(this.random(32));
       const cmp = evaluator.compare(parent, combination.model, seed, params.evalSamples, levels);
       const credit = contributionCredit(
         evaluator,
@@ -274,7 +313,7 @@ export class UpdateProposer {
     let significant = 0;
     let passing = 0;
     for (let i = 0; i < this.claimSeeds; i++) {
-      const seed = evaluationSeed(new Uint8Array(randomBytes(32)));
+      const seed = evaluationSeed(this.random(32));
       const n = params.evalSamples;
       const c = evaluator.compare(parent, next, seed, n, levels);
       const ppm = measureImprovement(c.parentScore, c.newScore, n);

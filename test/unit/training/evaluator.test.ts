@@ -11,7 +11,7 @@ import {
   ZERO_HASH,
 } from '../../../consensus/index.js';
 import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
-import { applyModelDelta, encodeDelta } from '../../../training/delta.js';
+import { applyModelDelta, diffModels, encodeDelta } from '../../../training/delta.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../../../training/evaluator.js';
 import { jsKernel, type ScoreKernel } from '../../../training/kernel/index.js';
 import { LocalTrainer } from '../../../training/local.js';
@@ -352,6 +352,16 @@ describe('training/evaluator', function () {
       () =>
         verifyImprovement(wasm, base, baseHash, update, networkModelHash(next), blockHash, [1], devnetParams),
       (e: unknown) => e instanceof VerdictError && e.reason === 'bad-model-level',
+    );
+    // a whole (uncompressed) difference is over the contribution bound: consensus rejects it
+    const whole: ModelUpdate = {
+      ...update,
+      contributions: [signed(encodeDelta(diffModels(base, trainedFrom(base, 3000))))],
+    };
+    assert.throws(
+      () =>
+        verifyImprovement(wasm, base, baseHash, whole, networkModelHash(next), blockHash, [0], devnetParams),
+      (e: unknown) => e instanceof VerdictError && e.reason === 'bad-model-contribution',
     );
     const negated = {
       growth: d.growth,

@@ -37,7 +37,6 @@ import {
   networkModelHash,
   type ShardSpec,
   signDelta,
-  toDenseDelta,
   verifySignedDelta,
 } from '../../../training/index.js';
 import { trainCentrally } from '../../utils/centralTraining.js';
@@ -95,20 +94,35 @@ function federate(
   let samples = 0;
   for (let r = 0; r < rounds; r++) {
     const base = networkModelHash(model);
-    const verified = nodes.map(({ key, trainer }) => {
+    const deltas = nodes.map(({ trainer }) => {
       trainer.setBase(model, LEVELS);
       trainer.train(perRound);
-      const delta = encodeDelta(trainer.delta());
+      samples += trainer.samples;
+      return trainer.delta();
+    });
+    if (density === null) {
+      // the uncompressed baseline: whole deltas (over the bound a block carries), aggregated
+      bytes += deltas.reduce((t, d) => t + encodeDelta(d).length, 0);
+      const aggregate = aggregateDeltas(
+        deltas.map((delta) => ({ delta, samples: perRound })),
+        { rule },
+      );
+      model = networkEvaluator.applyDelta(model, encodeDelta(aggregate));
+      continue;
+    }
+    // compressed: the path a block's contributions take (signed, verified, combined by consensus)
+    const verified = deltas.map((d, i) => {
+      const delta = encodeDelta(d);
       bytes += delta.length;
-      const signed = signDelta({ baseModelHash: base, samples: trainer.samples, delta }, key);
+      const signed = signDelta({ baseModelHash: base, samples: perRound, delta }, nodes[i]!.key);
       return verifySignedDelta(decodeSignedDelta(encodeSignedDelta(signed)), base, devnetParams);
     });
-    const aggregate = aggregateDeltas(
-      verified.map((v) => ({ delta: toDenseDelta(v.delta), samples: v.message.samples })),
-      { rule },
-    );
-    model = networkEvaluator.applyDelta(model, encodeDelta(aggregate));
-    for (const v of verified) samples += v.message.samples;
+    const ruleId = networkEvaluator.rules.indexOf(rule);
+    model = networkEvaluator.combine(
+      model,
+      verified.map((v) => v.message.delta),
+      ruleId,
+    ).model;
   }
   return { model, samples, bytes };
 }

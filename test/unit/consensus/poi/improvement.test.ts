@@ -318,7 +318,7 @@ describe('proof of improvement: contributions and credit', () => {
   const verify = (u: ModelUpdate, params = exact, header = sha256d(Uint8Array.of(7))) =>
     verifyImprovement(creditStub(), parent, parentHash, u, header, new Uint8Array(32), [0], params);
 
-  it('credits each contribution with the gains on disagreement samples that needed it, clipped at 0', () => {
+  it('credits each contribution with the gains that needed it less the losses it caused, clipped at 0', () => {
     assert.deepEqual(verify(three).credit, [2, 0, 3]);
   });
 
@@ -329,6 +329,7 @@ describe('proof of improvement: contributions and credit', () => {
   it('takes a noise margin of isqrt(z² · (gains + losses)) off each credit', () => {
     // contribution 0: g 2, l 0; contribution 2: g 4, l 1
     assert.deepEqual(verify(three, { ...exact, creditZ100: 100 }).credit, [2 - 1, 0, 3 - 2]);
+    assert.deepEqual(verify(three, { ...exact, creditZ100: 50 }).credit, [2 - 0, 0, 3 - 1]);
     assert.deepEqual(verify(three, { ...exact, creditZ100: 200 }).credit, [0, 0, 0]);
     assert.deepEqual(isqrtTable(), [0, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4]);
     assert.equal(isqrt(1_000_000), 1000);

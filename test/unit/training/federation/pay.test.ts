@@ -84,7 +84,11 @@ describe('contributor pay against copiers and free riders (in-process network)',
     const perRound = honest.map((_, i) => 3_000 + 600 * i);
     const pool = new DeltaPool({}, { params, currentModelHash: () => modelHash });
     const proposer = new UpdateProposer(
-      { minContributors: 1 },
+      {
+        minContributors: 1,
+        // local seeds from a fixed stream: the run is the same every time
+        randomBytes: (n) => Uint8Array.from({ length: n }, () => rng.below(256)),
+      },
       {
         pool,
         params,
@@ -174,10 +178,6 @@ describe('contributor pay against copiers and free riders (in-process network)',
         owed: [],
       };
       const p = proposer.proposal(ctx, { immediate: true });
-      if (process.env.FED_DEBUG)
-        console.log(
-          `round ${round}: proposal ${p ? p.update.contributions.length : 'none'}, precheck ${proposer.lastPrecheckPpm} ppm, claim ${proposer.lastClaimPpm}`,
-        );
       if (!p) continue;
       proposals++;
       for (const c of p.update.contributions) {
@@ -233,7 +233,15 @@ describe('contributor pay against copiers and free riders (in-process network)',
     assert.ok(updates >= 20, `${updates} update blocks`);
     const bad = share((l) => !l.startsWith('honest'));
     assert.ok(bad < 5, `copiers and free riders took ${bad}% of the contributor pay`);
-    // every honest trainer earned something
-    for (let i = 0; i < HONEST; i++) assert.ok((paid.get(`honest ${i}`) ?? 0n) > 0n, `honest ${i} was paid`);
+    // every honest trainer earned something, and more training earned more: Spearman's rank
+    // correlation of the samples trained a round with the pay
+    const honestPay = perRound.map((_, i) => Number(paid.get(`honest ${i}`) ?? 0n));
+    for (let i = 0; i < HONEST; i++) assert.ok(honestPay[i]! > 0, `honest ${i} was paid`);
+    const rank = (xs: readonly number[]) => xs.map((x) => xs.filter((y) => y < x).length + 1);
+    const rp = rank(honestPay);
+    const d2 = rank(perRound).reduce((t, r, i) => t + (r - rp[i]!) ** 2, 0);
+    const rho = 1 - (6 * d2) / (HONEST * (HONEST * HONEST - 1));
+    console.log(`      Spearman correlation of samples trained and pay over the honest trainers: ${rho.toFixed(2)}`);
+    assert.ok(rho > 0, `pay follows training: rho ${rho}`);
   });
 });
