@@ -68,7 +68,8 @@ const improvementsSchema = z.array(
     hash: z.string(),
     improvementppm: z.number(),
     claimedppm: z.number(),
-    contributors: z.array(z.unknown()),
+    contributions: z.array(z.unknown()),
+    payouts: z.array(z.object({ amount: z.number() })),
   }),
 );
 const headerSchema = z.object({ time: z.number().int() });
@@ -178,7 +179,8 @@ async function fetchBlocks(i: number): Promise<SoakBlock[]> {
         elapsedS: Number((time - startS).toFixed(1)),
         improvementPpm: b.improvementppm,
         claimedPpm: b.claimedppm,
-        contributors: b.contributors.length,
+        contributors: b.contributions.length,
+        contributorPay: Number(b.payouts.reduce((t, p) => t + p.amount, 0).toFixed(8)),
       };
     })
     .sort((a, b) => a.height - b.height);

@@ -25,10 +25,10 @@ import {
   devnetParams,
   evaluationSeed,
   type ModelUpdate,
-  nobleVerifier,
   VerdictError,
   verifyImprovement,
 } from '../../consensus/index.js';
+import { VerifyPool } from '../../node/verify/index.js';
 import type { SparseSet } from '../../training/data/sparse.js';
 import { dequantizeHead } from '../../training/float/index.js';
 import {
@@ -415,6 +415,9 @@ export async function run(): Promise<void> {
   });
   shapes.push(['largest size', grown]);
   const maxN = devnetParams.maxContributors;
+  // signatures as a node checks them: the verify pool (native, worker threads), batched
+  const sigPool = new VerifyPool({});
+  await sigPool.start();
   let nonce = 0;
   for (const [label, start] of shapes) {
     const warm = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: `bench/verify/${label}` });
@@ -457,7 +460,7 @@ export async function run(): Promise<void> {
             `verify block, ${label}, ${n} contribution${n > 1 ? 's' : ''}, ${k.name}`,
             async () => {
               checkContributions(vUpdate, devnetParams);
-              const bad = await nobleVerifier.verifyBatch(contributionSigChecks(vUpdate));
+              const bad = await sigPool.verifyBatch(contributionSigChecks(vUpdate));
               if (bad >= 0) throw new Error('bench contribution signature');
               const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
               try {
@@ -472,8 +475,9 @@ export async function run(): Promise<void> {
       }
     }
   }
+  await sigPool.stop();
   printTable(
-    `block verification (signatures, combine, draw ${N} samples at levels [${LEVELS}], compare() parent and child, leave-one-out credit on ≤ ${devnetParams.creditSamples} samples per contribution), blocks/s`,
+    `block verification (signatures on the node's verify pool, combine, draw ${N} samples at levels [${LEVELS}], compare() parent and child, leave-one-out credit on ≤ ${devnetParams.creditSamples} samples per contribution), blocks/s`,
     verify,
     'verify block, genesis size, 1 contribution, js',
   );

@@ -55,6 +55,7 @@ export function blocksCsv(blocks: readonly SoakBlock[]): string {
     'improvementppm',
     'claimedppm',
     'contributors',
+    'contributor_pay_qxc',
     'hash',
   ];
   const rows = blocks.map((b) => [
@@ -65,6 +66,7 @@ export function blocksCsv(blocks: readonly SoakBlock[]): string {
     b.improvementPpm,
     b.claimedPpm,
     b.contributors,
+    b.contributorPay,
     b.hash,
   ]);
   return toCsv(header, rows);

@@ -33,5 +33,8 @@ export interface SoakBlock {
   readonly elapsedS: number;
   readonly improvementPpm: number;
   readonly claimedPpm: number;
+  /** Contributions the update carries. */
   readonly contributors: number;
+  /** QXC the next block pays them (by measured credit). */
+  readonly contributorPay: number;
 }

@@ -25,6 +25,7 @@ function block(height: number, elapsedS: number, ppm: number): SoakBlock {
     improvementPpm: ppm,
     claimedPpm: ppm,
     contributors: 2,
+    contributorPay: 1.5,
   };
 }
 

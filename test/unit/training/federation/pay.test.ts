@@ -241,7 +241,9 @@ describe('contributor pay against copiers and free riders (in-process network)',
     const rp = rank(honestPay);
     const d2 = rank(perRound).reduce((t, r, i) => t + (r - rp[i]!) ** 2, 0);
     const rho = 1 - (6 * d2) / (HONEST * (HONEST * HONEST - 1));
-    console.log(`      Spearman correlation of samples trained and pay over the honest trainers: ${rho.toFixed(2)}`);
+    console.log(
+      `      Spearman correlation of samples trained and pay over the honest trainers: ${rho.toFixed(2)}`,
+    );
     assert.ok(rho > 0, `pay follows training: rho ${rho}`);
   });
 });
