@@ -200,8 +200,9 @@ export function connectBlock(
       `coinbase pays ${own} for this block > reward ${reward} − contributors' pool ${pool} + fees ${fees}`,
     );
   }
-  checkCoinbaseSplit(coinbase.outputs, own + pool, params);
+  // the parent's contributors first: a coinbase that leaves them out is named for that
   checkContributorOutputs(coinbase.outputs, own + pool, ctx.owed, params);
+  checkCoinbaseSplit(coinbase.outputs, own + pool, params);
   let owedNext: Payout[] = [];
   if (update && update.grow === null) {
     if (ctx.credit.length !== update.contributions.length) {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { toHex } from '../../../consensus/index.js';
 import { ARCH, MAX_GROWTH } from '../../../training/arch.js';
 import { compressUpdate, DEFAULT_DELTA_DENSITY, MIN_DELTA_ENTRIES } from '../../../training/compress.js';
 import { applyModelDelta, decodeDelta, denseDeltaBytes, encodeDelta } from '../../../training/delta.js';
@@ -11,6 +12,7 @@ import {
   initialNetworkModel,
   modelGrowth,
   type NetworkModel,
+  networkModelHash,
 } from '../../../training/model.js';
 
 const LEVELS = [0];
@@ -125,6 +127,44 @@ describe('training/compress (compressed deltas, error feedback)', function () {
       if (x !== y) lost++;
     });
     assert.ok(lost > 100 * Math.max(1, differ), `${lost} weights differ without error feedback`);
+  });
+
+  it('a round that runs past maxRoundSamples on one base starts again from the base (a level change does not end it)', () => {
+    const base = initialNetworkModel();
+    const t = new LocalTrainer({
+      shard: { index: 0, count: 2 },
+      seed: 'round bound',
+      deltaDensity: DEFAULT_DELTA_DENSITY,
+      maxRoundSamples: 3_000,
+    });
+    t.setBase(base, [0]);
+    t.train(2_000);
+    assert.notEqual(toHex(networkModelHash(t.currentModel())), toHex(networkModelHash(base)));
+    t.setBase(base, [1]); // same model, new level: the round goes on
+    assert.equal(t.restarts, 0);
+    t.train(1_024);
+    assert.equal(t.restarts, 1, 'past 3,000 samples on one base');
+    assert.equal(t.samples, 0);
+    assert.equal(
+      toHex(networkModelHash(t.currentModel())),
+      toHex(networkModelHash(base)),
+      'back to the base',
+    );
+    // a new chain model starts a new round
+    t.train(2_000);
+    const next = applyModelDelta(base, t.delta());
+    t.setBase(next, [1]);
+    t.train(2_000);
+    assert.equal(t.restarts, 1);
+    // whole deltas never restart
+    const whole = new LocalTrainer({
+      shard: { index: 0, count: 2 },
+      seed: 'round bound',
+      maxRoundSamples: 1_000,
+    });
+    whole.setBase(base, [0]);
+    whole.train(2_000);
+    assert.equal(whole.restarts, 0);
   });
 
   it('rejects a density outside (0, 1] and a head of another shape', () => {
