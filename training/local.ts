@@ -186,7 +186,9 @@ export class LocalTrainer {
   /** Back to the base's weights: a new round on the same base, nothing carried (maxRoundSamples). */
   private restartRound(): void {
     const base = this.base!;
-    base.heads.forEach((h, i) => this.heads[i]!.loadHead(dequantizeHead(h)));
+    base.heads.forEach((h, i) => {
+      this.heads[i]!.loadHead(dequantizeHead(h));
+    });
     this.sent = undefined;
     this.samples = 0;
     this.roundSamples = 0;
