@@ -6,9 +6,6 @@ export type TrainingErrorType =
   | { code: 'TRAINING_DATASET_MISMATCH'; dataset: string; expected: string; actual: string }
   | { code: 'TRAINING_BAD_DELTA'; reason: string }
   | { code: 'TRAINING_DELTA_OVERSIZE'; size: number; max: number }
-  | { code: 'TRAINING_STALE_BASE' }
-  | { code: 'TRAINING_BAD_SIGNATURE' }
-  | { code: 'TRAINING_BAD_CONTRIBUTOR'; reason: string }
   | { code: 'TRAINING_BAD_OPTIONS'; reason: string }
   | { code: 'TRAINING_BAD_INPUT'; reason: string }
   | { code: 'TRAINING_NO_DELTAS' }
@@ -34,14 +31,8 @@ function describe(t: TrainingErrorType): string {
       return `malformed model delta: ${t.reason}`;
     case 'TRAINING_DELTA_OVERSIZE':
       return `delta too large: ${t.size} > ${t.max} bytes`;
-    case 'TRAINING_STALE_BASE':
-      return 'delta is not against the current chain model';
-    case 'TRAINING_BAD_SIGNATURE':
-      return 'bad delta signature';
     case 'TRAINING_BAD_INPUT':
       return `bad model input: ${t.reason}`;
-    case 'TRAINING_BAD_CONTRIBUTOR':
-      return `bad contributor: ${t.reason}`;
     case 'TRAINING_BAD_OPTIONS':
       return `bad training options: ${t.reason}`;
     case 'TRAINING_NO_DELTAS':

@@ -48,19 +48,23 @@ describe('block rules: contributions', () => {
     return [contribution(base(), part(d, 0, 12), a, 500), contribution(base(), part(d, 12, 24), b, 100)];
   };
 
+  /** Consensus's proof-of-improvement result for a candidate on the tip (throws VerdictError). */
+  const verified = (blk: ReturnType<TestChain['buildBlock']>) =>
+    verifyImprovement(
+      linearEvaluator,
+      c.tip.model,
+      base(),
+      blk.block.update!,
+      blk.block.header.modelHash,
+      blk.hash,
+      [],
+      linearDevnet,
+    );
+
   /** Verified improvement of a candidate, or 0 if consensus rejects it. */
   function measured(blk: ReturnType<TestChain['buildBlock']>): number {
     try {
-      return verifyImprovement(
-        linearEvaluator,
-        c.tip.model,
-        base(),
-        blk.block.update!,
-        blk.block.header.modelHash,
-        blk.hash,
-        [],
-        linearDevnet,
-      ).improvementPpm;
+      return verified(blk).improvementPpm;
     } catch {
       return 0;
     }
@@ -88,16 +92,7 @@ describe('block rules: contributions', () => {
     assert.equal(outs.length, 2, 'genesis and miner only: the contributors are paid by the next block');
     assert.equal(outs[0]!.value, reward / 5n, 'genesis share of the whole reward, pool included');
     assert.equal(outs[0]!.value + outs[1]!.value, reward - pool);
-    const credit = verifyImprovement(
-      linearEvaluator,
-      c.tip.model,
-      base(),
-      blk.block.update!,
-      blk.block.header.modelHash,
-      blk.hash,
-      [],
-      linearDevnet,
-    ).credit;
+    const credit = verified(blk).credit;
     assert.equal(credit.length, 2);
     assert.ok(
       credit.some((x) => x > 0),
