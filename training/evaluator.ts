@@ -21,7 +21,6 @@ import {
 import { DOMAINS, type Domain, LEVELED_DOMAINS, MAX_GROWTH } from './arch.js';
 import { lmBatchFromPositions, lmCorpus, lmHeldOutPositions } from './data/lm.js';
 import { MATH_MAX_LEVEL } from './data/math.js';
-import { selectRows } from './data/sparse.js';
 import { applyModelDelta, decodeDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 import { combineContributions, FEDERATION_RULES } from './federation/index.js';
@@ -37,14 +36,14 @@ import {
   networkModelHash,
   type QuantHead,
 } from './model.js';
+import type { ScoreHelper } from './parallel/helper.js';
 import {
   type EvalBatch,
   evalBatch,
   mathBatch,
   type SparseSet,
-  sampleDomain,
   sampleIndex,
-  sampleRow,
+  sampleSubsets,
 } from './sampling.js';
 
 export interface DomainScore {
@@ -70,6 +69,11 @@ export interface NetworkEvaluator extends Evaluator<NetworkModel> {
 export interface NetworkEvaluatorOptions {
   /** Forces a kernel; default: WASM when built, else plain TS. */
   readonly kernel?: ScoreKernel;
+  /**
+   * A second thread that scores about half of a block's models (the child in compare, every
+   * other leave-one-out model in correctOn); scores are the same with or without it.
+   */
+  readonly helper?: ScoreHelper;
 }
 
 /** Held-out positions of the language corpus scored by `heldOut`. */
@@ -122,37 +126,6 @@ function mergeDisagreements(perDomain: readonly DomainDisagreements[]): {
   return { disagreements, childRight };
 }
 
-/** The listed samples' rows of a batch, per domain, and where each sits in the list. */
-interface SampleSubsets {
-  readonly batch: EvalBatch;
-  readonly samples: Uint32Array;
-  readonly sets: readonly { readonly set: SparseSet; readonly positions: Uint32Array }[];
-}
-
-function sampleSubsets(batch: EvalBatch, samples: Uint32Array): SampleSubsets {
-  const rows: number[][] = batch.domains.map(() => []);
-  const positions: number[][] = batch.domains.map(() => []);
-  samples.forEach((s, k) => {
-    const d = sampleDomain(s);
-    rows[d]!.push(sampleRow(s));
-    positions[d]!.push(k);
-  });
-  return {
-    batch,
-    samples: samples.slice(),
-    sets: batch.domains.map((set, d) => ({
-      set: selectRows(set, rows[d]!),
-      positions: Uint32Array.from(positions[d]!),
-    })),
-  };
-}
-
-function sameSamples(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
-}
-
 function bytesOf(a: Int8Array | Int32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -184,7 +157,6 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
     }
     return last.batch;
   };
-  let lastSubsets: SampleSubsets | undefined;
   const byDomain = (
     model: NetworkModel,
     seed: Hash,
@@ -237,23 +209,45 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       let newScore = 0;
       let parentOnly = 0;
       let childOnly = 0;
+      const changed = DOMAINS.map((_, i) => !sameHead(parent.heads[i]!, child.heads[i]!));
+      // the helper scores the changed heads of the child while this thread scores the parent's
+      const tickets = DOMAINS.map((_, i) =>
+        changed[i]
+          ? (opts.helper?.submit({
+              seed,
+              count,
+              levels,
+              domain: i,
+              samples: null,
+              head: child.heads[i]!,
+              rows: batch.domains[i]!.n,
+            }) ?? null)
+          : null,
+      );
       const differ: DomainDisagreements[] = [];
       const byDomain = DOMAINS.map((_, i) => {
         const set = batch.domains[i]!;
         const ph = parent.heads[i]!;
-        const ch = child.heads[i]!;
         const d: DomainDisagreements = { rows: [], childRight: [] };
         differ.push(d);
-        if (sameHead(ph, ch)) {
+        if (!changed[i]) {
           const c = k.scoreHead(ph, set);
           parentScore += c;
           newScore += c;
           return { parent: c, child: c };
         }
         const pp = new Uint8Array(set.n);
-        const cp = new Uint8Array(set.n);
         const p = k.scoreHead(ph, set, pp);
-        const c = k.scoreHead(ch, set, cp);
+        const helped = tickets[i]?.wait() ?? null;
+        let cp: Uint8Array;
+        let c: number;
+        if (helped) {
+          cp = helped.preds;
+          c = helped.correct;
+        } else {
+          cp = new Uint8Array(set.n);
+          c = k.scoreHead(child.heads[i]!, set, cp);
+        }
         parentScore += p;
         newScore += c;
         for (let r = 0; r < set.n; r++) {
@@ -270,7 +264,7 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       });
       return { parentScore, newScore, parentOnly, childOnly, byDomain, ...mergeDisagreements(differ) };
     },
-    correctOn(model, seed, count, levels, samples) {
+    correctOn(models, seed, count, levels, samples) {
       const batch = batchFor(seed, count, levels);
       for (let k = 0; k < samples.length; k++) {
         if (samples[k]! >= count || (k > 0 && samples[k]! <= samples[k - 1]!)) {
@@ -280,18 +274,39 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
           });
         }
       }
-      if (lastSubsets?.batch !== batch || !sameSamples(lastSubsets.samples, samples)) {
-        lastSubsets = sampleSubsets(batch, samples);
-      }
-      const out = new Uint8Array(samples.length);
+      const { sets } = sampleSubsets(batch, samples);
       const k = kernel();
-      lastSubsets.sets.forEach(({ set, positions }, d) => {
-        if (set.n === 0) return;
-        const preds = new Uint8Array(set.n);
-        k.scoreHead(model.heads[d]!, set, preds);
-        for (let r = 0; r < set.n; r++) out[positions[r]!] = preds[r] === set.labels[r] ? 1 : 0;
+      // every other model goes to the helper (all of them score the same rows)
+      const tickets = models.map((m, j) =>
+        j % 2 === 1
+          ? sets.map(({ set }, d) =>
+              set.n === 0
+                ? null
+                : (opts.helper?.submit({
+                    seed,
+                    count,
+                    levels,
+                    domain: d,
+                    samples,
+                    head: m.heads[d]!,
+                    rows: set.n,
+                  }) ?? null),
+            )
+          : null,
+      );
+      return models.map((m, j) => {
+        const out = new Uint8Array(samples.length);
+        sets.forEach(({ set, positions }, d) => {
+          if (set.n === 0) return;
+          let preds = tickets[j]?.[d]?.wait()?.preds;
+          if (!preds) {
+            preds = new Uint8Array(set.n);
+            k.scoreHead(m.heads[d]!, set, preds);
+          }
+          for (let r = 0; r < set.n; r++) out[positions[r]!] = preds[r] === set.labels[r] ? 1 : 0;
+        });
+        return out;
       });
-      return out;
     },
     domains: DOMAINS.length,
     maxLevels: LEVELED_DOMAINS.map(() => MATH_MAX_LEVEL),

@@ -99,6 +99,7 @@ export {
   wasmTrainerPath,
 } from './float/index.js';
 export { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel, wasmKernelPath } from './kernel/index.js';
+export { ScoreHelper, type ScoreHelperOptions, type ScoreJob, type ScoreTicket } from './parallel/helper.js';
 export {
   CLASSES,
   FEATURES,

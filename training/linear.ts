@@ -140,13 +140,15 @@ export const linearEvaluator: Evaluator<LinearModel> & {
 } = {
   rules: FEDERATION_RULES,
   combine: linearCombine,
-  correctOn(model, seed, _count, _levels, samples) {
-    const out = new Uint8Array(samples.length);
-    samples.forEach((s, k) => {
-      const { x, label } = sampleAt(seed, s);
-      out[k] = predict(model, x) === label ? 1 : 0;
+  correctOn(models, seed, _count, _levels, samples) {
+    return models.map((model) => {
+      const out = new Uint8Array(samples.length);
+      samples.forEach((s, k) => {
+        const { x, label } = sampleAt(seed, s);
+        out[k] = predict(model, x) === label ? 1 : 0;
+      });
+      return out;
     });
-    return out;
   },
   applyDelta(parent, delta) {
     if (delta.length !== FEATURES * CLASSES) {

@@ -13,7 +13,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Hash } from '../consensus/index.js';
 import { LM_ACTIVE, lmCorpus, lmFeatures, lmPublicPosition } from './data/lm.js';
 import { MATH_MAX_ACTIVE, MATH_VALUE, mathAnswer, mathFeatures, mathTaskFrom } from './data/math.js';
-import type { SparseSet } from './data/sparse.js';
+import { type SparseSet, selectRows } from './data/sparse.js';
 
 export type { SparseSet } from './data/sparse.js';
 
@@ -153,4 +153,43 @@ export function evalBatch(seed: Hash, count: number, levels: readonly number[]):
   cache.set(key, b);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return b;
+}
+
+/** The listed samples' rows of a batch, per domain, and where each sits in the list. */
+export interface SampleSubsets {
+  readonly batch: EvalBatch;
+  readonly samples: Uint32Array;
+  readonly sets: readonly { readonly set: SparseSet; readonly positions: Uint32Array }[];
+}
+
+function sameSamples(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+let lastSubsets: SampleSubsets | undefined;
+
+/**
+ * The rows of `batch` that `samples` (ascending sample indices) name, per domain. The last result
+ * is kept: a block's leave-one-out scorings all ask for the same samples of one batch.
+ */
+export function sampleSubsets(batch: EvalBatch, samples: Uint32Array): SampleSubsets {
+  if (lastSubsets?.batch === batch && sameSamples(lastSubsets.samples, samples)) return lastSubsets;
+  const rows: number[][] = batch.domains.map(() => []);
+  const positions: number[][] = batch.domains.map(() => []);
+  samples.forEach((s, k) => {
+    const d = sampleDomain(s);
+    rows[d]!.push(sampleRow(s));
+    positions[d]!.push(k);
+  });
+  lastSubsets = {
+    batch,
+    samples: samples.slice(),
+    sets: batch.domains.map((set, d) => ({
+      set: selectRows(set, rows[d]!),
+      positions: Uint32Array.from(positions[d]!),
+    })),
+  };
+  return lastSubsets;
 }

@@ -93,8 +93,10 @@ export function contributionCredit<M>(
   const samples = cmp.disagreements.subarray(0, k);
   const childRight = cmp.childRight.subarray(0, k);
   const credit: number[] = new Array(count);
+  const without = Array.from({ length: count }, (_, i) => combination.without(i));
+  const rights = evaluator.correctOn(without, seed, evalSamples, levels, samples);
   for (let i = 0; i < count; i++) {
-    const right = evaluator.correctOn(combination.without(i), seed, evalSamples, levels, samples);
+    const right = rights[i]!;
     let g = 0;
     let l = 0;
     for (let j = 0; j < k; j++) {

@@ -49,10 +49,17 @@ export interface Evaluator<M> {
    */
   combine(parent: M, deltas: readonly Uint8Array[], rule: number): Combination<M>;
   /**
-   * For each index in `samples` (ascending, < count, in the sample order of `compare`): 1 if
-   * `model` answers that sample of the seed's batch correctly, else 0.
+   * For each model, and each index in `samples` (ascending, < count, in the sample order of
+   * `compare`): 1 if the model answers that sample of the seed's batch correctly, else 0. All the
+   * models at once, so that an implementation may score them in parallel.
    */
-  correctOn(model: M, seed: Hash, count: number, levels: readonly number[], samples: Uint32Array): Uint8Array;
+  correctOn(
+    models: readonly M[],
+    seed: Hash,
+    count: number,
+    levels: readonly number[],
+    samples: Uint32Array,
+  ): Uint8Array[];
   /** Hash committed in block headers (canonical encoding of the model's consensus state). */
   modelHash(model: M): Hash;
   /**

@@ -53,6 +53,8 @@ import {
   type NetworkModel,
   networkEvaluator,
   networkModelHash,
+  ScoreHelper,
+  type ScoreKernel,
   signDelta,
   type TrainKernel,
   wasmKernelPath,
@@ -418,6 +420,8 @@ export async function run(): Promise<void> {
   // signatures as a node checks them: the verify pool (native, worker threads), batched
   const sigPool = new VerifyPool({});
   await sigPool.start();
+  // the node's scoring helper: a second thread takes half of each block's scorings
+  const scoreHelper = await ScoreHelper.start();
   let nonce = 0;
   for (const [label, start] of shapes) {
     const warm = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: `bench/verify/${label}` });
@@ -453,29 +457,32 @@ export async function run(): Promise<void> {
           0,
         ).model,
       );
-      for (const k of n === 1 || label === 'genesis size' ? [jsKernel, wasm] : [wasm]) {
-        const ev = createNetworkEvaluator({ kernel: k });
+      const variants: Array<readonly [string, ScoreKernel, ScoreHelper | undefined]> = [
+        ...(n === 1 || label === 'genesis size' ? [['js', jsKernel, undefined] as const] : []),
+        ['wasm', wasm, undefined],
+        ['wasm, 2 threads', wasm, scoreHelper],
+      ];
+      for (const [name, k, helper] of variants) {
+        const ev = createNetworkEvaluator({ kernel: k, ...(helper ? { helper } : {}) });
         verify.push(
-          await measure(
-            `verify block, ${label}, ${n} contribution${n > 1 ? 's' : ''}, ${k.name}`,
-            async () => {
-              checkContributions(vUpdate, devnetParams);
-              const bad = await sigPool.verifyBatch(contributionSigChecks(vUpdate));
-              if (bad >= 0) throw new Error('bench contribution signature');
-              const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
-              try {
-                verifyImprovement(ev, vBase, vBaseHash, vUpdate, vHash, blockHash, LEVELS, devnetParams);
-              } catch (e) {
-                // a sample on which the update is not significant is rejected after the same work
-                if (!(e instanceof VerdictError)) throw e;
-              }
-            },
-          ),
+          await measure(`verify block, ${label}, ${n} contribution${n > 1 ? 's' : ''}, ${name}`, async () => {
+            checkContributions(vUpdate, devnetParams);
+            const bad = await sigPool.verifyBatch(contributionSigChecks(vUpdate));
+            if (bad >= 0) throw new Error('bench contribution signature');
+            const blockHash = sha256(Uint8Array.of(nonce & 0xff, (nonce++ >> 8) & 0xff, 7));
+            try {
+              verifyImprovement(ev, vBase, vBaseHash, vUpdate, vHash, blockHash, LEVELS, devnetParams);
+            } catch (e) {
+              // a sample on which the update is not significant is rejected after the same work
+              if (!(e instanceof VerdictError)) throw e;
+            }
+          }),
         );
       }
     }
   }
   await sigPool.stop();
+  await scoreHelper.close();
   printTable(
     `block verification (signatures on the node's verify pool, combine, draw ${N} samples at levels [${LEVELS}], compare() parent and child, leave-one-out credit on ≤ ${devnetParams.creditSamples} samples per contribution), blocks/s`,
     verify,
@@ -487,7 +494,7 @@ export async function run(): Promise<void> {
   };
   for (const [label] of shapes) {
     console.log(
-      `  verify one block, ${label}: 1 contribution JS ${ms(`verify block, ${label}, 1 contribution, js`)}, WASM ${ms(`verify block, ${label}, 1 contribution, wasm`)}; ${maxN} contributions WASM ${ms(`verify block, ${label}, ${maxN} contributions, wasm`)}`,
+      `  verify one block, ${label}: 1 contribution JS ${ms(`verify block, ${label}, 1 contribution, js`)}, WASM ${ms(`verify block, ${label}, 1 contribution, wasm`)} (2 threads ${ms(`verify block, ${label}, 1 contribution, wasm, 2 threads`)}); ${maxN} contributions WASM ${ms(`verify block, ${label}, ${maxN} contributions, wasm`)} (2 threads ${ms(`verify block, ${label}, ${maxN} contributions, wasm, 2 threads`)})`,
     );
   }
   const lmRate = (label: string): string =>

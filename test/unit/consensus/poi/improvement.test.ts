@@ -25,7 +25,7 @@ function stub(c: Comparison, maxLevels: readonly number[] = [7]): Evaluator<numb
       model: p + ds.reduce((t, d) => t + d.length, 0),
       without: (i) => p + ds.reduce((t, d, j) => (j === i ? t : t + d.length), 0),
     }),
-    correctOn: (_m, _s, _n, _l, samples) => new Uint8Array(samples.length),
+    correctOn: (ms, _s, _n, _l, samples) => ms.map(() => new Uint8Array(samples.length)),
     modelHash: (m) => sha256d(Uint8Array.of(m)),
     score: () => 0,
     compare: () => c,
@@ -307,9 +307,9 @@ describe('proof of improvement: contributions and credit', () => {
     const e = stub(six);
     return {
       ...e,
-      correctOn: (m, _s, _n, _l, samples) => {
+      correctOn: (ms, _s, _n, _l, samples) => {
         assert.deepEqual([...samples], [...six.disagreements.subarray(0, samples.length)]);
-        return Uint8Array.from(flags[m]!.slice(0, samples.length));
+        return ms.map((m) => Uint8Array.from(flags[m]!.slice(0, samples.length)));
       },
     };
   }

@@ -7,6 +7,7 @@ import { createNetworkEvaluator, type NetworkEvaluator } from '../../../../train
 import { jsKernel, type ScoreKernel } from '../../../../training/kernel/index.js';
 import { LocalTrainer } from '../../../../training/local.js';
 import { type NetworkModel, networkModelHash } from '../../../../training/model.js';
+import { ScoreHelper } from '../../../../training/parallel/helper.js';
 import { Xoshiro128 } from '../../../../training/prng.js';
 import {
   domainCount,
@@ -129,19 +130,22 @@ describe('training/federation evaluator (combine, compare disagreements, correct
       for (const m of models) {
         const full = correctBySample(jsKernel, m, seed, COUNT);
         for (const ev of [js, wasm]) {
-          const right = ev.correctOn(m, seed, COUNT, LEVELS, some);
+          const right = ev.correctOn([m], seed, COUNT, LEVELS, some)[0]!;
           assert.deepEqual(
             right,
             Uint8Array.from(some, (i) => full[i]!),
           );
-          const every = ev.correctOn(m, seed, COUNT, LEVELS, all);
+          const every = ev.correctOn([m], seed, COUNT, LEVELS, all)[0]!;
           assert.equal(
             every.reduce((a, b) => a + b, 0),
             ev.score(m, seed, COUNT, LEVELS),
           );
         }
       }
-      assert.deepEqual(js.correctOn(parent, seed, COUNT, LEVELS, new Uint32Array(0)), new Uint8Array(0));
+      assert.deepEqual(
+        js.correctOn([parent], seed, COUNT, LEVELS, new Uint32Array(0))[0]!,
+        new Uint8Array(0),
+      );
     }
   });
 
@@ -149,9 +153,9 @@ describe('training/federation evaluator (combine, compare disagreements, correct
     const c = js.combine(parent, deltas, 0);
     const seed = evaluationSeed(testSeed(4, 8));
     const cmp = js.compare(parent, c.model, seed, COUNT, LEVELS);
-    assert.deepEqual(js.correctOn(c.model, seed, COUNT, LEVELS, cmp.disagreements), cmp.childRight);
+    assert.deepEqual(js.correctOn([c.model], seed, COUNT, LEVELS, cmp.disagreements)[0]!, cmp.childRight);
     assert.deepEqual(
-      js.correctOn(parent, seed, COUNT, LEVELS, cmp.disagreements),
+      js.correctOn([parent], seed, COUNT, LEVELS, cmp.disagreements)[0]!,
       cmp.childRight.map((v) => 1 - v),
     );
   });
@@ -160,7 +164,7 @@ describe('training/federation evaluator (combine, compare disagreements, correct
     const seed = evaluationSeed(testSeed(5, 8));
     for (const bad of [Uint32Array.of(3, 2), Uint32Array.of(1, 1), Uint32Array.of(COUNT)]) {
       assert.throws(
-        () => js.correctOn(parent, seed, COUNT, LEVELS, bad),
+        () => js.correctOn([parent], seed, COUNT, LEVELS, bad)[0]!,
         (e: unknown) => e instanceof TrainingError && e.type.code === 'TRAINING_BAD_OPTIONS',
       );
     }
@@ -176,10 +180,83 @@ describe('training/federation evaluator (combine, compare disagreements, correct
       for (let i = 0; i < bytes.length; i++) {
         const w = c.without(i);
         assert.deepEqual(
-          wasm.correctOn(w, seed, COUNT, LEVELS, cmp.disagreements),
-          js.correctOn(w, seed, COUNT, LEVELS, cmp.disagreements),
+          wasm.correctOn([w], seed, COUNT, LEVELS, cmp.disagreements)[0]!,
+          js.correctOn([w], seed, COUNT, LEVELS, cmp.disagreements)[0]!,
         );
       }
+    }
+  });
+
+  it('a scoring helper thread changes no result (compare, correctOn), and its failures fall back to this thread', async () => {
+    // the worker runs the JS kernel, this thread WASM: the answers must still be identical
+    const helper = await ScoreHelper.start({ kernel: 'js' });
+    try {
+      const par = createNetworkEvaluator({ kernel: wasmKernel(), helper });
+      const bytes = [0, 1, 2, 3, 4].map((i) => encodeDelta(randomDelta(NO_GROWTH, `helper/${i}`)));
+      for (let s = 0; s < 2; s++) {
+        const seed = evaluationSeed(testSeed(11 + s, 8));
+        const c = par.combine(parent, bytes, s);
+        const cmp = par.compare(parent, c.model, seed, COUNT, LEVELS);
+        assert.deepEqual(cmp, js.compare(parent, c.model, seed, COUNT, LEVELS));
+        const without = bytes.map((_, i) => c.without(i));
+        assert.deepEqual(
+          par.correctOn(without, seed, COUNT, LEVELS, cmp.disagreements),
+          js.correctOn(without, seed, COUNT, LEVELS, cmp.disagreements),
+        );
+      }
+      // the child of each compare (both heads changed) and every other leave-one-out model
+      assert.equal(helper.done, 2 * (2 + 2 * 2));
+      assert.equal(helper.failed, 0);
+      // a job the worker fails (no such domain) is answered null: the evaluator scores it itself
+      const seed = evaluationSeed(testSeed(13, 8));
+      const bad = helper.submit({
+        seed,
+        count: COUNT,
+        levels: LEVELS,
+        domain: 7,
+        samples: null,
+        head: parent.heads[0]!,
+        rows: 1,
+      });
+      assert.equal(bad?.wait(), null);
+      assert.equal(helper.failed, 1);
+      assert.ok(helper.available, 'a failed job does not retire the helper');
+      // a closed helper takes no jobs; the evaluator still gives the same answers alone
+      await helper.close();
+      assert.equal(helper.available, false);
+      const child = par.combine(parent, bytes, 0).model;
+      assert.deepEqual(
+        par.compare(parent, child, seed, COUNT, LEVELS),
+        js.compare(parent, child, seed, COUNT, LEVELS),
+      );
+    } finally {
+      await helper.close();
+    }
+  });
+
+  it('a lazy helper starts at its first job (scored by this thread) and takes the next ones', async () => {
+    const helper = new ScoreHelper({ lazy: true, kernel: 'js' });
+    try {
+      const seed = evaluationSeed(testSeed(14, 8));
+      const rows = evalBatch(seed, COUNT, LEVELS).domains[1]!.n;
+      const job = {
+        seed,
+        count: COUNT,
+        levels: LEVELS,
+        domain: 1,
+        samples: null,
+        head: parent.heads[1]!,
+        rows,
+      };
+      assert.equal(helper.submit(job), null);
+      for (let i = 0; i < 200 && !helper.available; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(helper.available, 'started in the background');
+      const answer = helper.submit(job)?.wait();
+      const preds = new Uint8Array(rows);
+      const correct = jsKernel.scoreHead(parent.heads[1]!, evalBatch(seed, COUNT, LEVELS).domains[1]!, preds);
+      assert.deepEqual(answer, { correct, preds });
+    } finally {
+      await helper.close();
     }
   });
 });

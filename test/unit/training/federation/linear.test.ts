@@ -129,14 +129,14 @@ describe('training/federation linear evaluator', () => {
       c.childOnly,
     );
     for (let k = 1; k < c.disagreements.length; k++) assert.ok(c.disagreements[k]! > c.disagreements[k - 1]!);
-    assert.deepEqual(ev.correctOn(child, seed, 2000, [], c.disagreements), c.childRight);
+    assert.deepEqual(ev.correctOn([child], seed, 2000, [], c.disagreements)[0]!, c.childRight);
     assert.deepEqual(
-      ev.correctOn(parent, seed, 2000, [], c.disagreements),
+      ev.correctOn([parent], seed, 2000, [], c.disagreements)[0]!,
       c.childRight.map((v) => 1 - v),
     );
     const all = Uint32Array.from({ length: 2000 }, (_, i) => i);
     assert.equal(
-      ev.correctOn(child, seed, 2000, [], all).reduce((x, y) => x + y, 0),
+      ev.correctOn([child], seed, 2000, [], all)[0]!.reduce((x, y) => x + y, 0),
       c.newScore,
     );
   });

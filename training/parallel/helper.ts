@@ -1,0 +1,163 @@
+/**
+ * ScoreHelper: a second thread for consensus scoring. A block's verification scores the parent
+ * and the child on one batch, then each leave-one-out model on the disagreement samples
+ * (consensus/poi); these scorings are independent, so the evaluator (evaluator.ts) hands about
+ * half of them to this worker and does the rest itself. Consensus code stays synchronous: the
+ * main thread posts the request, scores its own share, then blocks in Atomics.wait on the
+ * request's shared buffer until the worker has written its answer. The worker builds the same
+ * batch from (seed, count, levels) with the same integer code, and every kernel gives identical
+ * predictions, so a score never depends on which thread computed it. A request the worker fails
+ * or does not answer within `timeoutMs` returns null and the evaluator scores it itself; after a
+ * timeout or a worker exit the helper is no longer used (`available` false), nor after close().
+ */
+import { Worker } from 'node:worker_threads';
+import { TrainingError } from '../errors.js';
+import type { QuantHead } from '../model.js';
+import { type FromHelper, RESULT_HEADER, STATE_DONE, STATE_PENDING, type ToHelper } from './protocol.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export interface ScoreHelperOptions {
+  /** Kernel of the worker (default: the fastest available, as the main thread's). */
+  readonly kernel?: 'js' | 'wasm' | 'default';
+  /** Longest wait for one answer before scoring locally and retiring the helper (default 10 s). */
+  readonly timeoutMs?: number;
+  /**
+   * Start the worker in the background at the first job (which this thread then scores itself)
+   * rather than at start(): a node that never verifies a model update never spawns it.
+   */
+  readonly lazy?: boolean;
+  /** Told why the helper stopped taking jobs (start failed, a job timed out, the worker died). */
+  readonly onRetire?: (reason: string) => void;
+}
+
+/** One head to score on one domain of a batch (restricted to `samples` when given). */
+export interface ScoreJob {
+  readonly seed: Uint8Array;
+  readonly count: number;
+  readonly levels: readonly number[];
+  readonly domain: number;
+  readonly samples: Uint32Array | null;
+  readonly head: QuantHead;
+  /** Rows the job scores (the domain's rows of the batch, or of the subset). */
+  readonly rows: number;
+}
+
+/** A posted job: `wait()` gives the correct count and predictions, or null (score it yourself). */
+export interface ScoreTicket {
+  wait(): { readonly correct: number; readonly preds: Uint8Array } | null;
+}
+
+export class ScoreHelper {
+  private worker: Worker | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly timeoutMs: number;
+  /** Why the worker could not start (a lazy helper then stays retired). */
+  startError: Error | undefined;
+  /** Jobs answered by the worker, and jobs it failed or did not answer in time. */
+  done = 0;
+  failed = 0;
+
+  constructor(private readonly opts: ScoreHelperOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  /** A started helper (tests and tools). */
+  static async start(opts: ScoreHelperOptions = {}): Promise<ScoreHelper> {
+    const helper = new ScoreHelper(opts);
+    await helper.start();
+    return helper;
+  }
+
+  /**
+   * Spawns the worker and waits until its kernel and data are loaded (~0.5–1 s). Until then, and
+   * if it fails, the helper takes no jobs.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.spawn().catch((e: Error) => {
+      this.startError = e;
+      this.opts.onRetire?.(`start failed: ${e.message}`);
+      throw e;
+    });
+    return this.starting;
+  }
+
+  private async spawn(): Promise<void> {
+    const worker = new Worker(WORKER_URL, { execArgv: [] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', (m: FromHelper) => {
+          if (m.type === 'ready') resolve();
+          else reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: m.message }));
+        });
+        worker.once('error', (e) =>
+          reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: e.message })),
+        );
+        worker.once('exit', (code) =>
+          reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: `exit code ${code}` })),
+        );
+        worker.postMessage({ type: 'init', kernel: this.opts.kernel ?? 'default' } satisfies ToHelper);
+      });
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    }
+    worker.removeAllListeners();
+    // a failure after start retires the helper; the evaluator then scores everything itself
+    const retire = (reason: string): void => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.opts.onRetire?.(reason);
+    };
+    worker.on('exit', (code) => retire(`worker exited (code ${code})`));
+    worker.on('error', (e) => retire(`worker failed: ${e.message}`));
+    worker.on('message', () => {}); // a job's failure is reported through its result buffer
+    worker.unref();
+    this.worker = worker;
+  }
+
+  /** Whether jobs go to the worker. */
+  get available(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Posts `job` to the worker; null when the helper is not available. */
+  submit(job: ScoreJob): ScoreTicket | null {
+    const worker = this.worker;
+    if (!worker) {
+      if (this.opts.lazy && this.starting === undefined) this.start().catch(() => {});
+      return null;
+    }
+    const result = new SharedArrayBuffer(RESULT_HEADER + job.rows);
+    const { rows: _, ...req } = job;
+    worker.postMessage({ type: 'score', ...req, result } satisfies ToHelper);
+    const state = new Int32Array(result, 0, 2);
+    return {
+      wait: () => {
+        const r = Atomics.wait(state, 0, STATE_PENDING, this.timeoutMs);
+        if (Atomics.load(state, 0) !== STATE_DONE) {
+          this.failed++;
+          if (r === 'timed-out') this.retire(`no answer within ${this.timeoutMs} ms`);
+          return null;
+        }
+        this.done++;
+        return { correct: state[1]!, preds: new Uint8Array(result, RESULT_HEADER, job.rows).slice() };
+      },
+    };
+  }
+
+  private retire(reason: string): void {
+    const w = this.worker;
+    this.worker = undefined;
+    this.opts.onRetire?.(reason);
+    void w?.terminate();
+  }
+
+  /** Stops the worker. */
+  async close(): Promise<void> {
+    await this.starting?.catch(() => {});
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+}

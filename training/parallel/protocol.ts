@@ -1,0 +1,33 @@
+/** Messages between ScoreHelper (main thread) and its scoring worker. */
+import type { QuantHead } from '../model.js';
+
+/**
+ * Score `head` on domain `domain` of the batch of (seed, count, levels), restricted to the listed
+ * sample indices when `samples` is given. The worker writes into `result`: Int32 [0] the state
+ * (STATE_*), Int32 [1] the correct count, then from byte 8 one predicted class per scored row.
+ */
+export interface ScoreRequest {
+  readonly type: 'score';
+  readonly seed: Uint8Array;
+  readonly count: number;
+  readonly levels: readonly number[];
+  readonly domain: number;
+  readonly samples: Uint32Array | null;
+  readonly head: QuantHead;
+  readonly result: SharedArrayBuffer;
+}
+
+export type ToHelper =
+  | { readonly type: 'init'; readonly kernel: 'js' | 'wasm' | 'default' }
+  | ScoreRequest
+  | { readonly type: 'stop' };
+
+export type FromHelper =
+  | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm' }
+  | { readonly type: 'error'; readonly message: string };
+
+export const STATE_PENDING = 0;
+export const STATE_DONE = 1;
+export const STATE_FAILED = 2;
+/** Bytes before the predictions in a result buffer (state, correct). */
+export const RESULT_HEADER = 8;

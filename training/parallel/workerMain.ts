@@ -1,0 +1,61 @@
+/**
+ * Body of the scoring worker (ScoreHelper): scores one head on the rows of an evaluation batch it
+ * builds itself from (seed, count, levels), exactly as the main thread's evaluator does
+ * (sampling.ts's evalBatch and its cache; the subset rows of correctOn), and answers through the
+ * request's shared buffer, which the main thread waits on with Atomics.wait.
+ */
+import { parentPort } from 'node:worker_threads';
+import { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel } from '../kernel/index.js';
+import { evalBatch, sampleSubsets } from '../sampling.js';
+import {
+  type FromHelper,
+  RESULT_HEADER,
+  type ScoreRequest,
+  STATE_DONE,
+  STATE_FAILED,
+  type ToHelper,
+} from './protocol.js';
+
+const port = parentPort;
+let kernel: ScoreKernel = jsKernel;
+
+function send(m: FromHelper): void {
+  port?.postMessage(m);
+}
+
+function score(m: ScoreRequest): void {
+  const state = new Int32Array(m.result, 0, 2);
+  try {
+    const batch = evalBatch(m.seed, m.count, m.levels);
+    const full = batch.domains[m.domain]!;
+    const set = m.samples === null ? full : sampleSubsets(batch, m.samples).sets[m.domain]!.set;
+    const preds = new Uint8Array(m.result, RESULT_HEADER, set.n);
+    state[1] = kernel.scoreHead(m.head, set, preds);
+    Atomics.store(state, 0, STATE_DONE);
+  } catch (e) {
+    Atomics.store(state, 0, STATE_FAILED);
+    send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+  Atomics.notify(state, 0);
+}
+
+port?.on('message', (m: ToHelper) => {
+  switch (m.type) {
+    case 'init': {
+      const k = m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
+      if (!k) {
+        send({ type: 'error', message: 'no WASM kernel' });
+        return;
+      }
+      kernel = k;
+      send({ type: 'ready', kernel: k.name });
+      return;
+    }
+    case 'score':
+      score(m);
+      return;
+    case 'stop':
+      port?.close();
+      return;
+  }
+});
