@@ -5,10 +5,11 @@
  *   datadir lock → chain DB → signature pool → chain → mempool → wallet → p2p → RPC server → miner
  */
 import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
 import { createP2p, type P2pNode } from '../p2p/index.js';
-import { DeltaPool, networkEvaluator, UpdateProposer } from '../training/index.js';
+import { createNetworkEvaluator, DeltaPool, ScoreHelper, UpdateProposer } from '../training/index.js';
 import { decodeAddress, isValidAddress } from '../wallet/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
@@ -53,6 +54,8 @@ export class QenexNode {
   /** Public-key hash credited for this node's deltas (training.payoutAddress, else mining.address). */
   private readonly trainingPayout: Uint8Array | undefined;
   private readonly evaluator: RpcEvaluator;
+  /** The evaluator's second scoring thread (null on a single core). */
+  private readonly scoreHelper: ScoreHelper | null;
   private lock: DatadirLock | null = null;
   private readonly startedAt: number;
   private started = false;
@@ -69,8 +72,21 @@ export class QenexNode {
     this.startedAt = Math.floor(this.clock() / 1000);
     this.logger = deps.logger ?? createLogger({ level: opts.log.level, pretty: opts.log.pretty });
     this.trainingPayout = payoutPubKeyHash(opts, this.params);
-    // The network model's evaluator: WASM kernel when built, plain TS otherwise (same scores).
-    this.evaluator = networkEvaluator as unknown as RpcEvaluator;
+    // The network model's evaluator: WASM kernel when built, plain TS otherwise (same scores),
+    // with a second scoring thread on a multi-core machine (a block's parent/child and
+    // leave-one-out scorings are independent), spawned at the first model update to verify
+    // (until then, or if it fails, this thread scores everything).
+    this.scoreHelper =
+      availableParallelism() > 1
+        ? new ScoreHelper({
+            lazy: true,
+            onRetire: (reason) =>
+              this.logger.warn({ reason }, 'scoring helper thread retired: scoring on one thread'),
+          })
+        : null;
+    this.evaluator = createNetworkEvaluator(
+      this.scoreHelper ? { helper: this.scoreHelper } : {},
+    ) as unknown as RpcEvaluator;
     this.db = new ChainDb({ backend: 'level', path: join(opts.datadir, 'chain') });
     this.verifier = new VerifyPool({});
     const seconds = () => Math.floor(this.clock() / 1000);
@@ -383,6 +399,8 @@ export class QenexNode {
     await step('mempool', () => this.mempool.stop());
     await step('chain', () => this.chain.stop());
     await step('verifier', () => this.verifier.stop());
+    const helper = this.scoreHelper;
+    if (helper) await step('scoring helper', () => helper.close());
     await step('db', () => this.db.close());
     this.lock?.release();
     this.lock = null;
