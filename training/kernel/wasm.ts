@@ -34,6 +34,12 @@ interface KernelExports {
 }
 
 const align = (n: number): number => (n + 15) & ~15;
+/** Inputs of a dense layer rounded up to a whole number of 8-lane dot products. */
+const inPadOf = (inputs: number): number => (inputs + 7) & ~7;
+/** Layers a head may have (descriptor room reserved before the batch). */
+const MAX_LAYERS = 8;
+/** Typed-array views write WASM's little-endian memory directly only on a little-endian host. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class WasmKernel implements ScoreKernel {
   readonly name = 'wasm' as const;
@@ -51,22 +57,24 @@ export class WasmKernel implements ScoreKernel {
     if (need > 0) mem.grow(Math.ceil(need / 65536));
   }
 
-  scoreHead(head: QuantHead, set: SparseSet, preds?: Uint8Array): number {
-    const layers = head.layers;
-    let p = align(this.ex.heapBase());
-    const desc = p;
-    p += align(layers.length * 24);
-    let maxPad = 16;
-    const place = layers.map((l) => {
-      const outPad = align(l.outputs);
-      maxPad = Math.max(maxPad, outPad);
-      const w = p;
-      p += align(l.inputs * outPad);
-      const b = p;
-      p += outPad * 4;
-      return { outPad, w, b };
-    });
+  /** The batch laid out by the last call (a block scores several heads on one batch). */
+  private laid:
+    | {
+        set: SparseSet;
+        end: number;
+        offsets: number;
+        idx: number;
+        val: number;
+        labels: number;
+        preds: number;
+      }
+    | undefined;
+
+  /** Lays `set` out after the layer descriptors, unless the last call already did. */
+  private layBatch(set: SparseSet, from: number): NonNullable<WasmKernel['laid']> {
+    if (this.laid?.set === set) return this.laid;
     const n = set.n;
+    let p = from;
     const offsets = p;
     p += align((n + 1) * 4);
     const idx = p;
@@ -75,12 +83,47 @@ export class WasmKernel implements ScoreKernel {
     p += align(set.val.length);
     const labels = p;
     p += align(n);
-    const predPtr = p;
+    const preds = p;
     p += align(n);
+    this.reserve(p);
+    const buf = this.ex.memory.buffer;
+    if (LITTLE_ENDIAN) {
+      new Uint32Array(buf, offsets, n + 1).set(set.offsets.subarray(0, n + 1));
+      new Uint16Array(buf, idx, set.idx.length).set(set.idx);
+    } else {
+      const dv = new DataView(buf);
+      for (let r = 0; r <= n; r++) dv.setUint32(offsets + r * 4, set.offsets[r]!, true);
+      for (let k = 0; k < set.idx.length; k++) dv.setUint16(idx + k * 2, set.idx[k]!, true);
+    }
+    const u8 = new Uint8Array(buf);
+    u8.set(set.val, val);
+    u8.set(set.labels, labels);
+    this.laid = { set, end: p, offsets, idx, val, labels, preds };
+    return this.laid;
+  }
+
+  scoreHead(head: QuantHead, set: SparseSet, preds?: Uint8Array): number {
+    const layers = head.layers;
+    const desc = align(this.ex.heapBase());
+    // room for MAX_LAYERS descriptors, so that the batch after them stays put between calls
+    if (layers.length > MAX_LAYERS) throw new RangeError(`at most ${MAX_LAYERS} layers`);
+    const batch = this.layBatch(set, desc + align(MAX_LAYERS * 24));
+    let p = batch.end;
+    let maxPad = 16;
+    const place = layers.map((l, i) => {
+      const outPad = align(l.outputs);
+      maxPad = Math.max(maxPad, outPad);
+      const w = p;
+      // layer 0: int8 input-major rows of outPad; later layers: i16 output-major rows of inPad
+      p += i === 0 ? align(l.inputs * outPad) : align(l.outputs * inPadOf(l.inputs) * 2);
+      const b = p;
+      p += outPad * 4;
+      return { outPad, w, b };
+    });
     const acc = p;
     p += maxPad * 4;
     const hid = p;
-    p += maxPad;
+    p += maxPad * 2;
     this.reserve(p);
     const buf = this.ex.memory.buffer;
     const u8 = new Uint8Array(buf);
@@ -94,21 +137,37 @@ export class WasmKernel implements ScoreKernel {
       dv.setInt32(d + 12, l.shift, true);
       dv.setInt32(d + 16, w, true);
       dv.setInt32(d + 20, b, true);
-      const src = new Uint8Array(l.w.buffer, l.w.byteOffset, l.w.length);
-      if (outPad === l.outputs) u8.set(src, w);
-      else {
-        u8.fill(0, w, w + l.inputs * outPad);
-        for (let r = 0; r < l.inputs; r++)
-          u8.set(src.subarray(r * l.outputs, (r + 1) * l.outputs), w + r * outPad);
+      if (i === 0) {
+        const src = new Uint8Array(l.w.buffer, l.w.byteOffset, l.w.length);
+        if (outPad === l.outputs) u8.set(src, w);
+        else {
+          u8.fill(0, w, w + l.inputs * outPad);
+          for (let r = 0; r < l.inputs; r++)
+            u8.set(src.subarray(r * l.outputs, (r + 1) * l.outputs), w + r * outPad);
+        }
+      } else {
+        const inPad = inPadOf(l.inputs);
+        for (let o = 0; o < l.outputs; o++) {
+          const row = w + o * inPad * 2;
+          for (let j = 0; j < l.inputs; j++) dv.setInt16(row + j * 2, l.w[j * l.outputs + o]!, true);
+          for (let j = l.inputs; j < inPad; j++) dv.setInt16(row + j * 2, 0, true);
+        }
       }
       for (let o = 0; o < outPad; o++) dv.setInt32(b + o * 4, o < l.outputs ? l.b[o]! : 0, true);
     });
-    for (let r = 0; r <= n; r++) dv.setUint32(offsets + r * 4, set.offsets[r]!, true);
-    for (let k = 0; k < set.idx.length; k++) dv.setUint16(idx + k * 2, set.idx[k]!, true);
-    u8.set(set.val, val);
-    u8.set(set.labels, labels);
-    const correct = this.ex.scoreHead(layers.length, desc, n, offsets, idx, val, labels, predPtr, acc, hid);
-    if (preds) preds.set(new Uint8Array(this.ex.memory.buffer, predPtr, n));
+    const correct = this.ex.scoreHead(
+      layers.length,
+      desc,
+      set.n,
+      batch.offsets,
+      batch.idx,
+      batch.val,
+      batch.labels,
+      batch.preds,
+      acc,
+      hid,
+    );
+    if (preds) preds.set(new Uint8Array(this.ex.memory.buffer, batch.preds, set.n));
     return correct;
   }
 }

@@ -5,9 +5,14 @@
 // arithmetic as training/kernel/js.ts (exact int32 sums, so the SIMD order cannot change a
 // result). Memory is laid out by the host (training/kernel/wasm.ts):
 //   desc: per layer 6 × i32: inputs, outputs, outPad (multiple of 16), shift, wPtr, bPtr
-//   w: inputs × outPad int8 (input-major, zero padded); b: outPad × i32
+//   layer 0 (sparse input): w is inputs × outPad int8, input-major, zero padded; each active
+//     input adds its weight row to the sums (axpy, 16 outputs a step);
+//   later (dense) layers: w is outputs × inPad i16, output-major (transposed), inPad = inputs
+//     rounded up to 8 and zero padded; each output is a dot product with the previous layer's
+//     activations (8 products a step, i32x4.dot_i16x8_s), whether or not activations are 0;
+//   b: outPad × i32
 //   batch: offsets (n + 1) × u32, idx × u16, val × u8, labels × u8; preds n × u8 (written)
-//   acc: outPad × i32 scratch; hid: outPad × u8 scratch
+//   acc: outPad × i32 scratch; hid: outPad × i16 scratch
 
 export function heapBase(): usize {
   return __heap_base;
@@ -44,7 +49,7 @@ export function scoreHead(
   for (let r = 0; r < n; r++) {
     // layer 0: sparse input
     let outputs = load<i32>(desc, 4);
-    let outPad = load<i32>(desc, 8);
+    const outPad = load<i32>(desc, 8);
     let shift = load<i32>(desc, 12);
     let w = <usize>load<i32>(desc, 16);
     let b = <usize>load<i32>(desc, 20);
@@ -58,24 +63,63 @@ export function scoreHead(
     }
     for (let li = 1; li < nLayers; li++) {
       const prevOut = outputs;
+      const inPad = (prevOut + 7) & ~7;
       const half = 1 << (shift - 1);
       for (let j = 0; j < prevOut; j++) {
         let v = (load<i32>(acc + (<usize>j << 2)) + half) >> shift;
         if (v < 0) v = 0;
         if (v > 127) v = 127;
-        store<u8>(hid + <usize>j, <u8>v);
+        store<i16>(hid + (<usize>j << 1), <i16>v);
       }
+      for (let j = prevOut; j < inPad; j++) store<i16>(hid + (<usize>j << 1), 0);
       const d = desc + <usize>(li * 24);
       outputs = load<i32>(d, 4);
-      outPad = load<i32>(d, 8);
       shift = load<i32>(d, 12);
       w = <usize>load<i32>(d, 16);
       b = <usize>load<i32>(d, 20);
-      memory.copy(acc, b, <usize>outPad << 2);
-      for (let j = 0; j < prevOut; j++) {
-        const x = <i32>load<u8>(hid + <usize>j);
-        if (x == 0) continue;
-        axpy(acc, w + <usize>(j * outPad), x, outPad);
+      // four outputs a pass, so that each 8 activations are loaded once per four dot products
+      const rowBytes = <usize>inPad << 1;
+      let o = 0;
+      for (; o + 4 <= outputs; o += 4) {
+        const r0 = w + <usize>o * rowBytes;
+        let s0 = i32x4.splat(0);
+        let s1 = i32x4.splat(0);
+        let s2 = i32x4.splat(0);
+        let s3 = i32x4.splat(0);
+        for (let off: usize = 0; off < rowBytes; off += 16) {
+          const h = v128.load(hid + off);
+          s0 = i32x4.add(s0, i32x4.dot_i16x8_s(h, v128.load(r0 + off)));
+          s1 = i32x4.add(s1, i32x4.dot_i16x8_s(h, v128.load(r0 + rowBytes + off)));
+          s2 = i32x4.add(s2, i32x4.dot_i16x8_s(h, v128.load(r0 + 2 * rowBytes + off)));
+          s3 = i32x4.add(s3, i32x4.dot_i16x8_s(h, v128.load(r0 + 3 * rowBytes + off)));
+        }
+        // transpose-add: lane k of the result is the sum of s_k's lanes
+        const t01 = i32x4.add(
+          v128.shuffle<i32>(s0, s1, 0, 4, 1, 5),
+          v128.shuffle<i32>(s0, s1, 2, 6, 3, 7),
+        );
+        const t23 = i32x4.add(
+          v128.shuffle<i32>(s2, s3, 0, 4, 1, 5),
+          v128.shuffle<i32>(s2, s3, 2, 6, 3, 7),
+        );
+        const sums = i32x4.add(v128.shuffle<i64>(t01, t23, 0, 2), v128.shuffle<i64>(t01, t23, 1, 3));
+        const a = acc + (<usize>o << 2);
+        v128.store(a, i32x4.add(sums, v128.load(b + (<usize>o << 2))));
+      }
+      for (; o < outputs; o++) {
+        const row = w + <usize>o * rowBytes;
+        let sum = i32x4.splat(0);
+        for (let off: usize = 0; off < rowBytes; off += 16) {
+          sum = i32x4.add(sum, i32x4.dot_i16x8_s(v128.load(hid + off), v128.load(row + off)));
+        }
+        store<i32>(
+          acc + (<usize>o << 2),
+          load<i32>(b + (<usize>o << 2)) +
+            i32x4.extract_lane(sum, 0) +
+            i32x4.extract_lane(sum, 1) +
+            i32x4.extract_lane(sum, 2) +
+            i32x4.extract_lane(sum, 3),
+        );
       }
     }
     let best = 0;

@@ -10,6 +10,7 @@ import {
   verifyImprovement,
   ZERO_HASH,
 } from '../../../consensus/index.js';
+import { ARCH, BIAS_MAX, WEIGHT_MAX } from '../../../training/arch.js';
 import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
 import { applyModelDelta, diffModels, encodeDelta } from '../../../training/delta.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../../../training/evaluator.js';
@@ -22,6 +23,7 @@ import {
   type NetworkModel,
   networkModelHash,
 } from '../../../training/model.js';
+import { Xoshiro128 } from '../../../training/prng.js';
 import { domainCount, evalBatch, materializeBatch, mathBatch } from '../../../training/sampling.js';
 import { Trainer } from '../../../training/trainer.js';
 import { partlyTrainedModel, testSeed, wasmKernel } from './helpers.js';
@@ -113,7 +115,25 @@ describe('training/evaluator', function () {
       grown.heads.map((h) => h.layers[0]!.outputs),
       [40, 160],
     );
-    const models: NetworkModel[] = [initialNetworkModel(), trained, grown];
+    // and the largest model with every weight and bias drawn at random over its whole range:
+    // every hidden unit active or clamped, sums at their extremes (the worst case for exactness)
+    let largest = initialNetworkModel();
+    ARCH.forEach((h, hi) => {
+      for (let g = 0; g < h.maxGrowth; g++) largest = growNetworkModel(largest, hi);
+    });
+    const rng = new Xoshiro128('kernels/extreme');
+    const extreme: NetworkModel = {
+      ...largest,
+      heads: largest.heads.map((h) => ({
+        ...h,
+        layers: h.layers.map((l) => ({
+          ...l,
+          w: Int8Array.from(l.w, () => (rng.nextU32() % (2 * WEIGHT_MAX + 1)) - WEIGHT_MAX),
+          b: Int32Array.from(l.b, () => (rng.nextU32() % (2 * BIAS_MAX + 1)) - BIAS_MAX),
+        })),
+      })),
+    };
+    const models: NetworkModel[] = [initialNetworkModel(), trained, grown, extreme];
     for (const m of models) {
       for (let s = 0; s < 4; s++) {
         const levels = [s === 3 ? 7 : s];
