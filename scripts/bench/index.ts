@@ -13,6 +13,7 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }>
   { name: 'node', load: () => import('./node.js') },
   { name: 'network', load: () => import('./network.js') },
   { name: 'training', load: () => import('./training.js') },
+  { name: 'verify', load: () => import('./verify.js') },
 ];
 
 async function main(args: readonly string[]): Promise<void> {

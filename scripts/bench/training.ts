@@ -353,69 +353,31 @@ async function localTrainerRows(wasmTrain: TrainKernel): Promise<BenchResult[]> 
   return rows;
 }
 
-export async function run(): Promise<void> {
-  if (wasmKernelPath() === undefined) buildWasm();
-  const wasm = loadWasmKernel();
-  if (!wasm) throw new Error('WASM kernel unavailable');
+/** The genesis model and the largest shape growth allows. */
+function benchShapes(): Array<[string, NetworkModel]> {
+  let grown = initialNetworkModel();
+  ARCH.forEach((h, hi) => {
+    for (let g = 0; g < h.maxGrowth; g++) grown = growNetworkModel(grown, hi);
+  });
+  return [
+    ['genesis size', initialNetworkModel()],
+    ['largest size', grown],
+  ];
+}
 
-  if (wasmTrainerPath() === undefined) buildWasm();
-  const wasmTrain = loadWasmTrainKernel();
-  if (!wasmTrain) throw new Error('WASM training kernel unavailable');
-
-  console.log('\nlocal training (samples/s; one core; the same pre-drawn minibatches for every trainer)…');
-  for (const [name, rows] of await trainingTables(wasmTrain)) {
-    printTable(`local training ${name}, samples/s (batch 32, Adam)`, rows, `TF.js CPU ${name} (baseline)`);
-  }
-  const lm = await lmHeadRows(wasmTrain);
-  printTable(
-    'lm head training 10434-32-96 (7 one-hot features per row; batch 32, Adam; pre-drawn shard minibatches), samples/s',
-    lm,
-    'lm head training, plain TS',
-  );
-  printTable(
-    'LocalTrainer.train (lm 10434-32-96 and math 186-128-10, 3 : 1; batches drawn from the shard), samples/s',
-    await localTrainerRows(wasmTrain),
-    'LocalTrainer.train, js kernel',
-  );
-
-  // a realistic chain step: base trained a little, child trained more
-  const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench' });
-  t.setBase(initialNetworkModel(), LEVELS);
-  t.train(3000);
-  const base = t.currentModel();
-  t.setBase(base, LEVELS);
-  t.train(6000);
-  const child = t.currentModel();
+/**
+ * Block verification at the genesis shape and at the largest shape growth allows (the budget
+ * bound); `npm run bench -- verify` runs only this part.
+ */
+export async function verificationRows(wasm: ScoreKernel): Promise<void> {
   const N = devnetParams.evalSamples;
-  const evals = [await tfjsEvalRow(child, sha256(Uint8Array.of(1)), N)];
-  for (const k of [jsKernel, wasm]) {
-    const ev = createNetworkEvaluator({ kernel: k });
-    const seed = sha256(Uint8Array.of(1));
-    ev.score(child, seed, N, LEVELS);
-    evals.push(
-      await measure(`consensus eval, ${k.name} kernel`, () => void ev.score(child, seed, N, LEVELS), {
-        opsPerCall: N,
-      }),
-    );
-  }
-  printTable(
-    `consensus evaluation, samples/s (batches of ${N}, batch cached)`,
-    evals,
-    'TF.js CPU float32, same model (baseline)',
-  );
-
   // Block verification at the genesis shape and at the largest shape growth allows (the budget
   // bound), on models trained as a running chain's are: a 60,000-sample base, then contributions of
   // 20,000 samples each from trainers on different shards, compressed as nodes send them. One
   // contribution, and the most a block may carry (maxContributors): every signature, combine,
   // compare() parent and child, and each contribution's leave-one-out credit (consensus poi/credit.ts).
   const verify: BenchResult[] = [];
-  const shapes: Array<[string, NetworkModel]> = [['genesis size', initialNetworkModel()]];
-  let grown = initialNetworkModel();
-  ARCH.forEach((h, hi) => {
-    for (let g = 0; g < h.maxGrowth; g++) grown = growNetworkModel(grown, hi);
-  });
-  shapes.push(['largest size', grown]);
+  const shapes = benchShapes();
   const maxN = devnetParams.maxContributors;
   // signatures as a node checks them: the verify pool (native, worker threads), batched
   const sigPool = new VerifyPool({});
@@ -497,6 +459,61 @@ export async function run(): Promise<void> {
       `  verify one block, ${label}: 1 contribution JS ${ms(`verify block, ${label}, 1 contribution, js`)}, WASM ${ms(`verify block, ${label}, 1 contribution, wasm`)} (2 threads ${ms(`verify block, ${label}, 1 contribution, wasm, 2 threads`)}); ${maxN} contributions WASM ${ms(`verify block, ${label}, ${maxN} contributions, wasm`)} (2 threads ${ms(`verify block, ${label}, ${maxN} contributions, wasm, 2 threads`)})`,
     );
   }
+}
+
+export async function run(): Promise<void> {
+  if (wasmKernelPath() === undefined) buildWasm();
+  const wasm = loadWasmKernel();
+  if (!wasm) throw new Error('WASM kernel unavailable');
+
+  if (wasmTrainerPath() === undefined) buildWasm();
+  const wasmTrain = loadWasmTrainKernel();
+  if (!wasmTrain) throw new Error('WASM training kernel unavailable');
+
+  console.log('\nlocal training (samples/s; one core; the same pre-drawn minibatches for every trainer)…');
+  for (const [name, rows] of await trainingTables(wasmTrain)) {
+    printTable(`local training ${name}, samples/s (batch 32, Adam)`, rows, `TF.js CPU ${name} (baseline)`);
+  }
+  const lm = await lmHeadRows(wasmTrain);
+  printTable(
+    'lm head training 10434-32-96 (7 one-hot features per row; batch 32, Adam; pre-drawn shard minibatches), samples/s',
+    lm,
+    'lm head training, plain TS',
+  );
+  printTable(
+    'LocalTrainer.train (lm 10434-32-96 and math 186-128-10, 3 : 1; batches drawn from the shard), samples/s',
+    await localTrainerRows(wasmTrain),
+    'LocalTrainer.train, js kernel',
+  );
+
+  // a realistic chain step: base trained a little, child trained more
+  const t = new LocalTrainer({ shard: { index: 0, count: 1 }, seed: 'bench' });
+  t.setBase(initialNetworkModel(), LEVELS);
+  t.train(3000);
+  const base = t.currentModel();
+  t.setBase(base, LEVELS);
+  t.train(6000);
+  const child = t.currentModel();
+  const N = devnetParams.evalSamples;
+  const evals = [await tfjsEvalRow(child, sha256(Uint8Array.of(1)), N)];
+  for (const k of [jsKernel, wasm]) {
+    const ev = createNetworkEvaluator({ kernel: k });
+    const seed = sha256(Uint8Array.of(1));
+    ev.score(child, seed, N, LEVELS);
+    evals.push(
+      await measure(`consensus eval, ${k.name} kernel`, () => void ev.score(child, seed, N, LEVELS), {
+        opsPerCall: N,
+      }),
+    );
+  }
+  printTable(
+    `consensus evaluation, samples/s (batches of ${N}, batch cached)`,
+    evals,
+    'TF.js CPU float32, same model (baseline)',
+  );
+
+  await verificationRows(wasm);
+
   const lmRate = (label: string): string =>
     Math.round(lm.find((r) => r.name === `lm head training, ${label}`)!.opsPerSec).toLocaleString('en-US');
   console.log(
@@ -506,6 +523,7 @@ export async function run(): Promise<void> {
   // Delta sizes: dense int8, the whole quantized difference, and compressed (compress.ts), on a
   // trained round at the genesis and the largest shape; and what one trainer gossips per minute
   // at the default delta interval (one signed delta per 5 s, as encoded for gossip).
+  const shapes = benchShapes();
   console.log('\ndelta bytes per trainer (a 40,000-sample round after 100,000):');
   for (const [label, start] of shapes) {
     const dense = denseDeltaBytes(modelGrowth(start));

@@ -78,7 +78,8 @@ export function weightNorm(d: SparseDelta): number {
  */
 export function pairwiseDots(deltas: readonly SparseDelta[]): number[][] {
   const n = deltas.length;
-  const dots = deltas.map(() => new Array<number>(n).fill(0));
+  // flat, row i at i·n (exact: integer sums far below 2^53)
+  const flat = new Float64Array(n * n);
   const tensors = deltas[0]?.w.length ?? 0;
   let count = new Uint8Array(0);
   let head = new Int32Array(0);
@@ -110,7 +111,7 @@ export function pairwiseDots(deltas: readonly SparseDelta[]): number[][] {
           const j = idx[k]!;
           if (count[j] !== 2) continue;
           const v = val[k]!;
-          for (let p = head[j]! - 1; p >= 0; p = next[p]! - 1) dots[owner[p]!]![b]! += value[p]! * v;
+          for (let p = head[j]! - 1; p >= 0; p = next[p]! - 1) flat[owner[p]! * n + b] += value[p]! * v;
           owner[e] = b;
           value[e] = v;
           next[e] = head[j]!;
@@ -127,7 +128,7 @@ export function pairwiseDots(deltas: readonly SparseDelta[]): number[][] {
       for (let k = 0; k < idx.length; k++) count[idx[k]!] = 0;
     }
   }
-  return dots;
+  return deltas.map((_, i) => Array.from(flat.subarray(i * n, (i + 1) * n)));
 }
 
 /**
