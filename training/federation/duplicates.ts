@@ -111,7 +111,10 @@ export function pairwiseDots(deltas: readonly SparseDelta[]): number[][] {
           const j = idx[k]!;
           if (count[j] !== 2) continue;
           const v = val[k]!;
-          for (let p = head[j]! - 1; p >= 0; p = next[p]! - 1) flat[owner[p]! * n + b] += value[p]! * v;
+          for (let p = head[j]! - 1; p >= 0; p = next[p]! - 1) {
+            const at = owner[p]! * n + b;
+            flat[at] = flat[at]! + value[p]! * v;
+          }
           owner[e] = b;
           value[e] = v;
           next[e] = head[j]!;
