@@ -8,6 +8,7 @@
 import { VerdictError } from './errors.js';
 import { cappedImprovement, PPM } from './money.js';
 import type { NetworkParams } from './params/types.js';
+import { workFromBits } from './pow/work.js';
 
 /** Weight of one block. Throws 'bad-model-improvement' for a negative/non-integer improvement. */
 export function blockWeight(
@@ -19,6 +20,17 @@ export function blockWeight(
     throw new VerdictError('bad-diffbits', `negative work ${work}`);
   }
   return (work * (PPM + cappedImprovement(improvementPpm, params))) / PPM;
+}
+
+/**
+ * The most weight a block with compact `bits` can add: its work at the improvement cap (×2 at
+ * 1e6 ppm). A header proves its work but not its improvement (only verifying the block's model
+ * update does), so this bounds what an unverified header chain can weigh: a branch whose bound
+ * does not pass the best chain's weight cannot become the best chain, whatever its blocks hold.
+ * Throws VerdictError('bad-diffbits') for bits that encode no valid target.
+ */
+export function maxBlockWeight(bits: number, params: Pick<NetworkParams, 'maxImprovementPpm'>): bigint {
+  return blockWeight(workFromBits(bits), params.maxImprovementPpm, params);
 }
 
 /** Cumulative weight of a chain ending in a block: parent chain's weight plus the block's. */

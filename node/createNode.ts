@@ -7,22 +7,28 @@
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
 import { createP2p, type P2pNode } from '../p2p/index.js';
 import { createNetworkEvaluator, DeltaPool, ScoreHelper, UpdateProposer } from '../training/index.js';
 import { decodeAddress, isValidAddress } from '../wallet/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
+import { Dashboard, dashboardMethods } from './dashboard/index.js';
 import { ChainDb } from './db/index.js';
-import { createLogger, type Logger } from './logger.js';
+import { NodeError } from './errors.js';
+import { createLogger, type LogDestination, type Logger, openLogDestination } from './logger.js';
 import { Mempool, type MempoolTxEvent } from './mempool/index.js';
+import { MetricsServer, NodeMetrics } from './metrics/index.js';
 import { Miner } from './miner/index.js';
+import { ModelScores } from './modelScores.js';
 import { p2pChain, p2pMempool } from './p2pAdapter.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
 import type { RpcEvaluator } from './rpc/methods/context.js';
 import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
 import { trainingMethods } from './rpc/methods/training.js';
 import { walletMethods } from './rpc/methods/wallet.js';
+import { ChainLog, type SyncReporter, SyncState, type SyncStatus } from './sync/index.js';
 import { NodeTrainingError, TrainingService } from './training/index.js';
 import { VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
@@ -33,6 +39,10 @@ export interface NodeDeps {
   readonly clock?: () => number;
   /** Called when an RPC `stop` asks the node to shut down (the CLI exits the process). */
   readonly onStopRequested?: () => void;
+  /** Where log lines go when opts.log.file is unset (and no `logger` is given); default stdout. */
+  readonly logOutput?: DestinationStream;
+  /** Shows initial-block-download progress; default throttled INFO log lines. */
+  readonly syncReporter?: SyncReporter;
 }
 
 export class QenexNode {
@@ -50,6 +60,11 @@ export class QenexNode {
   readonly deltaPool: DeltaPool;
   /** Aggregates pooled deltas into the miner's model updates. */
   readonly proposer: UpdateProposer;
+  /** Prometheus metrics and their endpoint, when `metrics.enabled`. */
+  readonly metrics: NodeMetrics | null;
+  readonly metricsServer: MetricsServer | null;
+  /** The web dashboard on the RPC port, when `dashboard.enabled`. */
+  readonly dashboard: Dashboard | null;
   private trainingService: TrainingService | null = null;
   /** Public-key hash credited for this node's deltas (training.payoutAddress, else mining.address). */
   private readonly trainingPayout: Uint8Array | undefined;
@@ -62,6 +77,11 @@ export class QenexNode {
   private stopping: Promise<void> | null = null;
   private readonly clock: () => number;
   private readonly unsubscribe: Array<() => void> = [];
+  /** The log's file or stdout (null when the logger was handed in). */
+  private readonly logDestination: LogDestination | null;
+  /** Initial block download, derived from the tip and the peers (getblockchaininfo, progress). */
+  readonly syncState: SyncState;
+  private readonly chainLog: ChainLog;
 
   constructor(
     readonly opts: NodeOptions,
@@ -70,7 +90,16 @@ export class QenexNode {
     this.params = NETWORKS[opts.network];
     this.clock = deps.clock ?? Date.now;
     this.startedAt = Math.floor(this.clock() / 1000);
-    this.logger = deps.logger ?? createLogger({ level: opts.log.level, pretty: opts.log.pretty });
+    this.logDestination = deps.logger
+      ? null
+      : openLogDestination({ file: opts.log.file, ...(deps.logOutput ? { output: deps.logOutput } : {}) });
+    this.logger =
+      deps.logger ??
+      createLogger({
+        level: opts.log.level,
+        pretty: opts.log.pretty,
+        destination: this.logDestination!.stream,
+      });
     this.trainingPayout = payoutPubKeyHash(opts, this.params);
     // The network model's evaluator: WASM kernel when built, plain TS otherwise (same scores),
     // with a second scoring thread on a multi-core machine (a block's parent/child and
@@ -110,7 +139,8 @@ export class QenexNode {
           getCoin: (op) => this.chain.getCoin(op),
         },
         verifier: this.verifier,
-        logger: this.logger.child({ module: 'mempool' }),
+        // the mempool, wallet and miners name themselves (module: ...) on the logger they get
+        logger: this.logger,
         clock: { now: this.clock },
       },
     );
@@ -143,9 +173,15 @@ export class QenexNode {
         host: opts.p2p.host,
         port: opts.p2p.port,
         bootstrap: opts.p2p.bootstrap,
+        announce: opts.p2p.announce,
+        ...(opts.p2p.dialFrom === undefined ? {} : { dialFrom: opts.p2p.dialFrom }),
         maxConnections: opts.p2p.maxConnections,
+        maxConnectionsPerIp: opts.p2p.maxConnectionsPerIp,
+        banExempt: opts.p2p.banExempt,
         // The persistent identity lives in the data dir (created 0600 on first start).
         peerKeyFile: join(opts.datadir, 'p2p-key'),
+        // Bans survive restarts (Bitcoin Core's banlist.json).
+        banFile: join(opts.datadir, 'banlist.json'),
       },
       {
         chain: p2pChain(this.chain, this.db),
@@ -156,13 +192,34 @@ export class QenexNode {
         logger: this.logger.child({ module: 'p2p' }),
       },
     );
+    this.syncState = new SyncState(
+      {},
+      {
+        tip: () => this.chain.tip,
+        peerTips: () =>
+          this.p2p
+            .peers()
+            .flatMap((p) => (p.status ? [{ height: p.status.bestHeight, weight: p.status.weight }] : [])),
+        targetSpacing: this.params.targetSpacing,
+        clock: { now: this.clock },
+      },
+    );
+    this.chainLog = new ChainLog(
+      {},
+      {
+        logger: this.logger,
+        clock: { now: this.clock },
+        state: this.syncState,
+        ...(deps.syncReporter ? { reporter: deps.syncReporter } : {}),
+      },
+    );
     this.wallet = new WalletService(
       { datadir: opts.datadir },
       {
         chain: this.chain,
         mempool: this.mempool,
         params: this.params,
-        logger: this.logger.child({ module: 'wallet' }),
+        logger: this.logger,
       },
     );
     const registry = new RpcRegistry();
@@ -202,6 +259,36 @@ export class QenexNode {
     );
     this.rpc.registerTopic('blocks');
     this.rpc.registerTopic('transactions');
+    // Held-out scores of chain models, shared by the metrics and the dashboard's chart.
+    const scores = new ModelScores(
+      {},
+      { chain: this.chain, heldOut: (m, levels) => this.evaluator.heldOut(m, levels) },
+    );
+    this.metrics = opts.metrics.enabled ? this.makeMetrics(scores) : null;
+    this.metricsServer = this.metrics
+      ? new MetricsServer(
+          { host: opts.metrics.host, port: opts.metrics.port },
+          { metrics: this.metrics, logger: this.logger.child({ module: 'metrics' }) },
+        )
+      : null;
+    this.dashboard = opts.dashboard.enabled
+      ? new Dashboard(
+          {},
+          {
+            rpc: this.rpc,
+            registry,
+            chain: this.chain,
+            scores,
+            logger: this.logger.child({ module: 'dashboard' }),
+            clock: { now: this.clock },
+          },
+        )
+      : null;
+    if (this.dashboard) this.rpc.mount(this.dashboard);
+    registry.register(
+      'dashboard',
+      dashboardMethods(() => this.dashboard),
+    );
   }
 
   private makeMiner(address: string, threads: number): Miner {
@@ -216,6 +303,20 @@ export class QenexNode {
         clock: { now: this.clock },
       },
     );
+  }
+
+  private makeMetrics(scores: ModelScores): NodeMetrics {
+    return new NodeMetrics({
+      chain: this.chain,
+      mempool: this.mempool,
+      p2p: this.p2p,
+      miner: () => this.miner?.status() ?? null,
+      deltas: () => this.deltaPool.stats(),
+      training: () => this.trainingService?.stats() ?? null,
+      scores,
+      evaluationKernel: () => this.evaluator.kernelName(),
+      trainingKernel: () => this.trainingService?.kernel ?? null,
+    });
   }
 
   private rpcContext(): RpcNodeContext {
@@ -236,6 +337,7 @@ export class QenexNode {
         });
       },
       sizeOnDisk: () => dirSize(join(this.opts.datadir, 'chain')),
+      sync: () => this.syncStatus(),
     };
   }
 
@@ -250,7 +352,7 @@ export class QenexNode {
         chain: this.chain,
         mempool: this.mempool,
         params: this.params,
-        logger: this.logger.child({ module: 'generate' }),
+        logger: this.logger.child({ miner: 'generatetoaddress' }),
         clock: { now: this.clock },
       },
     );
@@ -268,9 +370,13 @@ export class QenexNode {
       await this.mempool.start();
       await this.wallet.start();
       this.wireEvents();
+      // counts from here on: blocks connected by the initial sync included
+      this.metrics?.start();
       await this.startP2p();
       if (this.opts.training.enabled) await this.startTraining();
+      await this.dashboard?.start();
       await this.rpc.start();
+      await this.metricsServer?.start();
       if (this.miner) await this.miner.start();
     } catch (e) {
       await this.shutdown();
@@ -278,6 +384,7 @@ export class QenexNode {
     }
     this.started = true;
     const tip = this.chain.tip;
+    const scoringKernel = this.evaluator.kernelName();
     this.logger.info(
       {
         network: this.params.name,
@@ -285,20 +392,43 @@ export class QenexNode {
         tip: toHex(tip.hash),
         rpc: this.rpc.url,
         datadir: this.opts.datadir,
+        scoringKernel,
+        ...(this.trainingService ? { trainingKernel: this.trainingService.kernel } : {}),
       },
       'qenex node started',
     );
+    if (scoringKernel !== 'wasm' || (this.trainingService && this.trainingService.kernel !== 'wasm')) {
+      this.logger.warn(
+        'WebAssembly kernels not built (dist/training/*.wasm): scoring and training run on the slower plain-TypeScript kernels; `npm run build` builds them',
+      );
+    }
+  }
+
+  /** Where the node stands in catching up with the network. */
+  syncStatus(): SyncStatus {
+    return this.syncState.status();
+  }
+
+  /** SIGHUP: opens the log file again by name (after logrotate moved it); false without one. */
+  reopenLog(): boolean {
+    if (this.logDestination?.file === undefined) return false;
+    this.logDestination.reopen();
+    this.logger.info({ file: this.logDestination.file }, 'log file reopened');
+    return true;
   }
 
   private lastConnected: BlockWithIds | null = null;
 
   /**
-   * Gossips the new tip block. Peers that already have it drop the duplicate (gossip message ids
-   * are content hashes); while catching up from peers there is nothing worth announcing.
+   * Announces every new tip: our status to all peers, and the block by gossip (p2p skips blocks a
+   * sync session is importing; peers that already have a block drop the duplicate, gossip message
+   * ids being content hashes). Never held back because some peer claims a heavier chain: a claim
+   * is unproven until its headers arrive, and a node that went quiet on such a claim would let a
+   * peer that never answers cut its blocks off from the network.
    */
   private announceTip(hash: Uint8Array): void {
     const b = this.lastConnected;
-    if (!b || !equalBytes(b.hash, hash) || this.p2p.networkInfo().syncing) return;
+    if (!b || !equalBytes(b.hash, hash)) return;
     this.p2p.announceBlock(b.block).catch((e) => this.logger.debug({ err: e }, 'block not announced'));
   }
 
@@ -331,7 +461,18 @@ export class QenexNode {
   }
 
   private async startP2p(): Promise<void> {
-    await this.p2p.start();
+    try {
+      await this.p2p.start();
+    } catch (e) {
+      const reason = socketFailure(e);
+      if (reason === undefined) throw e;
+      throw new NodeError({
+        code: 'NODE_P2P_LISTEN',
+        host: this.opts.p2p.host,
+        port: this.opts.p2p.port,
+        reason,
+      });
+    }
     this.logger.info({ peerId: this.p2p.peerId, listen: this.p2p.multiaddrs }, 'p2p listening');
   }
 
@@ -347,19 +488,19 @@ export class QenexNode {
     const onTip = (entry: { height: number; hash: Uint8Array; improvementPpm: number }) => {
       this.miner?.onTip();
       this.announceTip(entry.hash);
-      const update = entry.improvementPpm > 0 ? { improvementPpm: entry.improvementPpm } : {};
-      this.logger.info({ height: entry.height, hash: toHex(entry.hash), ...update }, 'new tip');
+      this.chainLog.tip({
+        height: entry.height,
+        hash: toHex(entry.hash),
+        improvementPpm: entry.improvementPpm,
+      });
     };
     const onTx = (tx: MempoolTxEvent) => {
       this.p2p.announceTx(tx.tx.tx).catch((e) => this.logger.debug({ err: e }, 'tx not announced'));
       this.rpc.publish('transactions', { txid: tx.txid, fee: tx.fee.toString(), size: tx.size });
     };
     const onSync = (p: { height: number; targetHeight: number; blocksPerSecond: number }) => {
-      const pct = p.targetHeight > 0 ? Math.min(100, (100 * p.height) / p.targetHeight) : 100;
-      this.logger.info(
-        { height: p.height, target: p.targetHeight, blocksPerSecond: Math.round(p.blocksPerSecond) },
-        `syncing ${pct.toFixed(1)}%`,
-      );
+      this.syncState.observe(p);
+      this.chainLog.syncStep();
     };
     this.p2p.on('sync:progress', onSync);
     this.unsubscribe.push(() => this.p2p.off('sync:progress', onSync));
@@ -390,9 +531,14 @@ export class QenexNode {
         this.logger.error({ err: e }, `error stopping ${name}`);
       }
     };
+    await step('metrics', async () => {
+      await this.metricsServer?.stop();
+      this.metrics?.stop();
+    });
     await step('miner', () => this.miner?.stop());
     await step('training', () => this.trainingService?.stop());
     await step('rpc', () => this.rpc.stop());
+    await step('dashboard', () => this.dashboard?.stop());
     await step('p2p', () => this.p2p.stop());
     for (const u of this.unsubscribe.splice(0)) u();
     await step('wallet', () => this.wallet.stop());
@@ -410,6 +556,32 @@ export class QenexNode {
 
 export function createNode(opts: NodeOptions, deps: NodeDeps = {}): QenexNode {
   return new QenexNode(opts, deps);
+}
+
+/** Errno codes of a listener that cannot bind. */
+const LISTEN_ERRNOS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES']);
+/** libp2p 3 reports a failed listen only in the text of an UnsupportedListenAddressesError. */
+const LIBP2P_LISTEN_FAILURE = /listen (EADDRINUSE|EADDRNOTAVAIL|EACCES)[^\n]*/;
+
+/**
+ * The socket error behind a failed start (searching causes and aggregated errors), e.g.
+ * 'listen EADDRINUSE: address already in use 127.0.0.1:18444'; undefined when it is something else.
+ */
+function socketFailure(e: unknown, depth = 0): string | undefined {
+  if (depth > 4 || e === null || typeof e !== 'object') return undefined;
+  const rec = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof rec.code === 'string' && LISTEN_ERRNOS.has(rec.code)) {
+    return typeof rec.message === 'string' ? rec.message : rec.code;
+  }
+  if (rec.name === 'UnsupportedListenAddressesError' && typeof rec.message === 'string') {
+    const m = LIBP2P_LISTEN_FAILURE.exec(rec.message);
+    if (m) return m[0];
+  }
+  for (const inner of [rec.cause, ...(Array.isArray(rec.errors) ? rec.errors : [])]) {
+    const found = socketFailure(inner, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 async function dirSize(dir: string): Promise<number> {

@@ -5,10 +5,10 @@
  * human-readable line per record).
  */
 import { pino } from 'pino';
+import { NodeError } from './errors.js';
+import type { LogLevel } from './logLevels.js';
 
-/** Log levels, most verbose first. `silent` turns logging off. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './logLevels.js';
 
 /** One log method: a message, or structured fields followed by an optional message. */
 export interface LogFn {
@@ -24,7 +24,12 @@ export interface Logger {
   warn: LogFn;
   error: LogFn;
   fatal: LogFn;
-  /** A logger that adds `bindings` (e.g. `{ module: 'chain' }`) to every record. */
+  /**
+   * A logger that adds `bindings` to every record. A service names itself (`{ module: 'chain' }`)
+   * on the logger it is handed, so whoever constructs it passes its own logger unchanged: pino
+   * writes every binding of every level of children, and two `module` keys in one JSON line are
+   * rejected by log stores such as Elasticsearch.
+   */
   child(bindings: Record<string, unknown>): Logger;
 }
 
@@ -36,6 +41,41 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
   /** Fields added to every record. */
   base?: Record<string, unknown>;
+}
+
+/**
+ * Where log lines go: standard output, or a file (`log.file`) that `reopen()` opens again by name
+ * (SIGHUP, after logrotate moved it away), as bitcoind reopens debug.log.
+ */
+export interface LogDestination {
+  readonly stream: pino.DestinationStream;
+  /** The log file, when logging to one. */
+  readonly file: string | undefined;
+  /** Opens the log file again by its name; no-op on standard output. */
+  reopen(): void;
+}
+
+/** Opens `file` for appending (creating its folder), or wraps `output` (default standard output). */
+export function openLogDestination(opts: {
+  file?: string | undefined;
+  output?: pino.DestinationStream;
+}): LogDestination {
+  if (opts.file === undefined) {
+    return {
+      stream: opts.output ?? pino.destination({ fd: 1, sync: true }),
+      file: undefined,
+      reopen: () => {},
+    };
+  }
+  const file = opts.file;
+  let boom: ReturnType<typeof pino.destination>;
+  try {
+    // Synchronous writes: a line logged just before the process exits is on disk.
+    boom = pino.destination({ dest: file, sync: true, mkdir: true, append: true });
+  } catch (e) {
+    throw new NodeError({ code: 'NODE_LOG_FILE', file, reason: e instanceof Error ? e.message : String(e) });
+  }
+  return { stream: boom, file, reopen: () => boom.reopen() };
 }
 
 export function createLogger(opts: LoggerOptions): pino.Logger {

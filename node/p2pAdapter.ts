@@ -1,6 +1,6 @@
 /** Implements p2p's narrow interfaces (P2pChain, P2pMempool) over the node's chain, DB and mempool. */
 import { type Block, type BlockHeader, equalBytes, type Hash, type Transaction } from '../consensus/index.js';
-import type { P2pChain, P2pMempool, TipSummary } from '../p2p/index.js';
+import type { BlockPlace, P2pChain, P2pMempool, TipSummary } from '../p2p/index.js';
 import type { Chain } from './chain/index.js';
 import type { ChainDb } from './db/index.js';
 import type { Mempool } from './mempool/index.js';
@@ -11,6 +11,11 @@ export function p2pChain(chain: Chain<unknown>, db: ChainDb): P2pChain {
     tipSummary(): TipSummary {
       const t = chain.tip;
       return { hash: t.hash, height: t.height, weight: t.weight };
+    },
+    blockPlace(hash: Hash): BlockPlace | undefined {
+      const e = chain.getEntry(hash);
+      const fork = chain.forkPoint(hash);
+      return e && fork && { height: e.height, weight: e.weight, forkHeight: fork.height };
     },
     getLocator: () => chain.getLocator(),
     async getHeadersAfter(locator: readonly Hash[], max: number): Promise<BlockHeader[]> {

@@ -15,6 +15,7 @@ import {
   toHex,
 } from '../consensus/index.js';
 import {
+  BLOCKS_RESPONSE_HEAD_SIZE_MAX,
   decodeBlocksResponseHead,
   decodeHeadersResponse,
   decodeModelResponse,
@@ -124,7 +125,10 @@ export class P2pClient {
       timeoutMs: this.ctx.opts.requestTimeoutMs,
       signal: this.ctx.signal,
       read: async (frames) => {
-        const head = decodeBlocksResponseHead(await frames.read(16), hashes.length);
+        const head = decodeBlocksResponseHead(
+          await frames.read(BLOCKS_RESPONSE_HEAD_SIZE_MAX),
+          hashes.length,
+        );
         if (head.status !== 'ok') throw remoteError(protocol, peer, head.status);
         const out: FetchedBlock[] = [];
         let next = 0;

@@ -25,6 +25,7 @@ import {
   HEADER_SIZE,
   type Reader,
   readHeader,
+  varintSize,
   Writer,
   writeHeader,
 } from '../consensus/index.js';
@@ -37,10 +38,13 @@ export const MAX_HEADERS = 2000;
 export const MAX_BLOCKS_PER_REQUEST = 64;
 const MAX_WEIGHT_BYTES = 64;
 
-export const STATUS_SIZE_MAX = 4 + 4 + 32 + 32 + 4 + 1 + MAX_WEIGHT_BYTES;
-export const HEADERS_REQUEST_SIZE_MAX = 3 + MAX_LOCATOR * 32 + 4;
-export const BLOCKS_REQUEST_SIZE_MAX = 1 + MAX_BLOCKS_PER_REQUEST * 32;
+// Largest valid frame of each message: the frame limits the server and client read with.
+export const STATUS_SIZE_MAX = 4 + 4 + 32 + 32 + 4 + varintSize(MAX_WEIGHT_BYTES) + MAX_WEIGHT_BYTES;
+export const HEADERS_REQUEST_SIZE_MAX = varintSize(MAX_LOCATOR) + MAX_LOCATOR * 32 + 4;
+export const BLOCKS_REQUEST_SIZE_MAX = varintSize(MAX_BLOCKS_PER_REQUEST) + MAX_BLOCKS_PER_REQUEST * 32;
 export const MODEL_REQUEST_SIZE = 32;
+/** The first frame of a blocks response: status byte and block count. */
+export const BLOCKS_RESPONSE_HEAD_SIZE_MAX = 1 + varintSize(MAX_BLOCKS_PER_REQUEST);
 
 export type ResponseStatus = 'ok' | 'not-found' | 'rate-limited' | 'bad-request' | 'unavailable';
 const STATUS_CODES: readonly ResponseStatus[] = [
@@ -210,7 +214,7 @@ export function decodeStatusResponse(bytes: Uint8Array): Response<PeerStatus> {
 }
 
 export function headersResponseSizeMax(max: number): number {
-  return 1 + 3 + max * HEADER_SIZE;
+  return 1 + varintSize(max) + max * HEADER_SIZE;
 }
 
 export function encodeHeadersResponse(headers: readonly BlockHeader[]): Uint8Array {
@@ -230,7 +234,7 @@ export function decodeHeadersResponse(bytes: Uint8Array, max: number): Response<
 }
 
 export function encodeBlocksResponseHead(count: number): Uint8Array {
-  return new Writer(4).u8(0).varint(count).finish();
+  return new Writer(BLOCKS_RESPONSE_HEAD_SIZE_MAX).u8(0).varint(count).finish();
 }
 
 /** The first frame of a blocks response: how many block frames follow. */

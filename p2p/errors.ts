@@ -9,12 +9,20 @@ export type P2pErrorType =
   | { code: 'P2P_NOT_STARTED' }
   | { code: 'P2P_ALREADY_STARTED' }
   | { code: 'P2P_KEY_FILE'; path: string; detail: string }
+  /** The ban list file could not be read or written (a missing file is an empty list, not this). */
+  | { code: 'P2P_BAN_FILE'; path: string; detail: string }
+  /** Not an IP address or subnet (`ip`, `ip/prefix`, `ip/netmask`). */
+  | { code: 'P2P_INVALID_SUBNET'; subnet: string; detail: string }
   | { code: 'P2P_MESSAGE_TOO_LARGE'; topic: string; size: number; max: number }
   /** A message we were about to send is out of the protocol's bounds (a caller bug). */
   | { code: 'P2P_ENCODE'; what: string }
   | { code: 'P2P_INVALID_MULTIADDR'; addr: string; detail: string }
   | { code: 'P2P_INVALID_PEER_ID'; peer: string }
   | { code: 'P2P_PEER_BANNED'; peer: string }
+  /** A dial to an address inside a banned subnet. */
+  | { code: 'P2P_ADDRESS_BANNED'; addr: string; subnet: string }
+  /** An inbound request stream over the per-connection limit of its protocol (reset, and charged). */
+  | { code: 'P2P_STREAM_LIMIT'; protocol: string; peer: string; open: number; max: number }
   | { code: 'P2P_DIAL_FAILED'; addr: string; detail: string }
   | { code: 'P2P_NO_CONNECTION'; peer: string }
   /** The request could not be completed (stream reset, unsupported protocol, connection closed). */
@@ -51,6 +59,10 @@ function describe(t: P2pErrorType): string {
       return 'p2p node is already started';
     case 'P2P_KEY_FILE':
       return `peer key file ${t.path}: ${t.detail}`;
+    case 'P2P_BAN_FILE':
+      return `ban list file ${t.path}: ${t.detail}`;
+    case 'P2P_INVALID_SUBNET':
+      return `invalid IP address or subnet ${JSON.stringify(t.subnet)}: ${t.detail}`;
     case 'P2P_MESSAGE_TOO_LARGE':
       return `message for ${t.topic} is ${t.size} bytes, limit ${t.max}`;
     case 'P2P_ENCODE':
@@ -61,6 +73,10 @@ function describe(t: P2pErrorType): string {
       return `invalid peer id ${t.peer}`;
     case 'P2P_PEER_BANNED':
       return `peer ${t.peer} is banned`;
+    case 'P2P_ADDRESS_BANNED':
+      return `${t.addr} is in the banned subnet ${t.subnet}`;
+    case 'P2P_STREAM_LIMIT':
+      return `${t.peer} opened ${t.open} concurrent ${t.protocol} streams, limit ${t.max}`;
     case 'P2P_DIAL_FAILED':
       return `dial ${t.addr} failed: ${t.detail}`;
     case 'P2P_NO_CONNECTION':

@@ -7,7 +7,11 @@
  * decode strictly, then ask the node (chain, mempool, delta sink). Accept relays the message;
  * Reject (consensus-invalid or garbage) drops it, makes gossipsub lower the sender's score
  * (invalid-message deliveries, P4) and adds the matching penalty to our ban score; Ignore
- * (duplicates, orphans, 'context' verdicts, over the per-peer rate) drops it without blame.
+ * (duplicates, orphans, 'context' verdicts, over the per-peer rate) drops it without blame. A
+ * block of a branch that cannot become the best chain (branchPolicy.ts) is ignored before the
+ * chain validates anything, at a small penalty when it forks deep below our tip.
+ * A message over its topic's size limit (limits.ts: the largest valid encoding) is rejected before
+ * it is decoded or handed to the node, at the 'oversize-message' penalty (a ban), whatever the topic.
  */
 
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
@@ -24,13 +28,13 @@ import {
   type Transaction,
   txid,
 } from '../consensus/index.js';
+import { refuseUnsolicited } from './branchPolicy.js';
 import { P2pError } from './errors.js';
-import { gossipLimit, type ResolvedP2pOptions } from './options.js';
 import { type Judgement, judgeError } from './penalties.js';
 import { TOPIC_KINDS, type TopicKind, topicName } from './protocols.js';
 import type { PeerRateLimiter } from './rateLimit.js';
 import type { Punish } from './reqresp.js';
-import type { DeltaSink, P2pChain, P2pMempool } from './types.js';
+import type { DeltaSink, GossipMessageEvent, P2pChain, P2pMempool } from './types.js';
 
 const encoder = new TextEncoder();
 
@@ -78,8 +82,8 @@ export function peerScoreParams(
 export interface GossipContext {
   readonly pubsub: GossipSub;
   readonly network: NetworkName;
-  readonly opts: ResolvedP2pOptions;
-  readonly maxBlockSize: number;
+  /** Largest payload per topic (limits.ts gossipPayloadLimits). */
+  readonly limits: Readonly<Record<TopicKind, number>>;
   readonly chain: P2pChain;
   readonly mempool?: P2pMempool;
   readonly deltas?: DeltaSink;
@@ -87,6 +91,8 @@ export interface GossipContext {
   readonly punish: Punish;
   /** A gossiped block's parent is unknown: fetch its ancestors from the sender. */
   readonly onOrphan: (peerId: string) => void;
+  /** Told of every message published and every message judged (counted by the node's metrics). */
+  readonly onMessage?: (m: GossipMessageEvent) => void;
 }
 
 export class Gossip {
@@ -126,23 +132,36 @@ export class Gossip {
   /** Publishes `data`; throws P2P_MESSAGE_TOO_LARGE instead of letting gossipsub drop it silently. */
   async publish(kind: TopicKind, data: Uint8Array): Promise<number> {
     const topic = this.topic(kind);
-    const max = gossipLimit(kind, this.ctx.opts, this.ctx.maxBlockSize);
+    const max = this.ctx.limits[kind];
     if (data.length > max)
       throw new P2pError({ code: 'P2P_MESSAGE_TOO_LARGE', topic, size: data.length, max });
     const r = await this.ctx.pubsub.publish(topic, data);
+    this.ctx.onMessage?.({
+      direction: 'out',
+      topic: kind,
+      bytes: data.length,
+      recipients: r.recipients.length,
+    });
     return r.recipients.length;
   }
 
   private async validate(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const result = await this.judge(kind, peer, msg);
+    this.ctx.onMessage?.({ direction: 'in', topic: kind, bytes: msg.data.length, result });
+    return result;
+  }
+
+  private async judge(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const from = peer.toString();
-    // Over the rate: dropped unjudged, without blame (an honest relay can burst; gossipsub's
-    // own scoring deals with floods). Requests over their rate do cost a little (handlers.ts).
-    if (!this.ctx.limiter.take(from, kind)) return TopicValidatorResult.Ignore;
-    const max = gossipLimit(kind, this.ctx.opts, this.ctx.maxBlockSize);
+    // Size first: an oversize message is punished even from a peer over its rate.
+    const max = this.ctx.limits[kind];
     if (msg.data.length > max) {
       this.ctx.punish(from, 'oversize-message', `gossip ${kind} ${msg.data.length} > ${max}`);
       return TopicValidatorResult.Reject;
     }
+    // Over the rate: dropped unjudged, without blame (an honest relay can burst; gossipsub's
+    // own scoring deals with floods). Requests over their rate do cost a little (handlers.ts).
+    if (!this.ctx.limiter.take(from, kind)) return TopicValidatorResult.Ignore;
     let judgement: Judgement;
     switch (kind) {
       case 'blocks':
@@ -172,6 +191,16 @@ export class Gossip {
     }
     if (this.ctx.chain.hasBlock(headerHash(header))) return { verdict: 'ignore', reason: 'duplicate' };
     try {
+      const refusal = refuseUnsolicited(this.ctx.chain, header);
+      if (refusal) {
+        // Refused before anything is validated or stored. A light deep fork is what a spammer
+        // sends (an honest node left on a losing branch sends a few, then follows our heavier
+        // chain once it hears our status); a chain below the minimum weight is also what honest
+        // nodes starting a new network exchange, so that one costs nothing.
+        if (refusal.reason === 'light-deep-fork')
+          this.ctx.punish(from, 'low-work-branch', `gossip blocks: ${refusal.detail}`);
+        return { verdict: 'ignore', reason: refusal.reason };
+      }
       const r = await this.ctx.chain.processBlock(block, from);
       if (r.status === 'orphan') {
         this.ctx.onOrphan(from);

@@ -1,6 +1,8 @@
 /**
  * Server side of the four request protocols: decode strictly, charge the rate limiter, answer from
- * the node's chain. Malformed requests are punished by serveRequests (DecodeError).
+ * the node's chain. Every stream costs one token of its protocol's bucket when it opens (charged
+ * by serveRequests through `admit`, with the concurrency limit); a blocks request pays one more
+ * per further block asked. Malformed requests are punished by serveRequests (DecodeError).
  */
 import type { PeerId } from '@libp2p/interface';
 import type { NetworkName } from '../consensus/index.js';
@@ -40,21 +42,13 @@ export interface ServerContext {
 type Respond = ServerSpec['respond'];
 
 export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnType<typeof serveRequests>> {
-  const limited = (peerId: string, kind: RequestKind, cost: number): boolean => {
-    if (ctx.limiter.take(peerId, kind, cost)) return false;
-    ctx.punish(peerId, 'rate-limited', kind);
-    return true;
-  };
-
   const status: Respond = async (req, peer) => {
-    if (limited(peer.toString(), 'status', 1)) return 'rate-limited';
     const theirs = decodeStatus(req);
     ctx.onStatus(peer, theirs);
     return [encodeStatusResponse(ctx.ourStatus())];
   };
 
-  const headers: Respond = async (req, peer) => {
-    if (limited(peer.toString(), 'headers', 1)) return 'rate-limited';
+  const headers: Respond = async (req) => {
     const { locator, max } = decodeHeadersRequest(req);
     const list = await ctx.chain.getHeadersAfter(locator, Math.min(max, MAX_HEADERS));
     return [encodeHeadersResponse(list.slice(0, max))];
@@ -62,7 +56,11 @@ export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnT
 
   const blocks: Respond = async (req, peer) => {
     const hashes = decodeBlocksRequest(req);
-    if (limited(peer.toString(), 'blocks', hashes.length)) return 'rate-limited';
+    // The first block was paid for when the stream opened.
+    if (!ctx.limiter.take(peer.toString(), 'blocks', hashes.length - 1)) {
+      ctx.punish(peer.toString(), 'rate-limited', 'blocks');
+      return 'rate-limited';
+    }
     const found: Uint8Array[] = [];
     let bytes = 0;
     for (const h of hashes) {
@@ -75,8 +73,7 @@ export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnT
     return [encodeBlocksResponseHead(found.length), ...found];
   };
 
-  const model: Respond = async (req, peer) => {
-    if (limited(peer.toString(), 'model', 1)) return 'rate-limited';
+  const model: Respond = async (req) => {
     const hash = decodeModelRequest(req);
     const bytes = await ctx.chain.getModelBytes(hash);
     if (!bytes) return 'not-found';
@@ -87,8 +84,10 @@ export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnT
   const spec = (kind: RequestKind, maxRequest: number, respond: Respond): ServerSpec => ({
     protocol: requestProtocol(ctx.network, kind),
     maxRequest,
+    maxConcurrent: ctx.opts.maxInboundStreams,
     timeoutMs: ctx.opts.requestTimeoutMs,
     punish: ctx.punish,
+    admit: (peerId) => ctx.limiter.take(peerId, kind, 1),
     respond,
   });
 

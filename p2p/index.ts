@@ -1,5 +1,12 @@
 /** Public API of p2p/. The node imports p2p only through this file. */
-export type { BanEntry, BanManagerOptions, ScoreChange } from './banManager.js';
+export type {
+  BanEntry,
+  BanManagerDeps,
+  BanManagerOptions,
+  BanSnapshot,
+  ScoreChange,
+  SubnetBanEntry,
+} from './banManager.js';
 export { BanManager } from './banManager.js';
 export type { FetchedBlock } from './client.js';
 export type { HeadersRequest, PeerStatus, ResponseStatus } from './codec.js';
@@ -12,6 +19,7 @@ export {
   encodeHeadersRequest,
   encodeModelRequest,
   encodeStatus,
+  encodeStatusResponse,
   MAX_BLOCKS_PER_REQUEST,
   MAX_HEADERS,
   MAX_LOCATOR,
@@ -26,12 +34,16 @@ export { createP2p, P2pNode } from './p2pNode.js';
 export type { Judgement, PenaltyCode, ProtocolOffence } from './penalties.js';
 export { BAN_SCORE, judgeError, PROTOCOL_PENALTIES, penaltyOf, VERDICT_PENALTIES } from './penalties.js';
 export type { RequestKind, TopicKind } from './protocols.js';
-export { GOSSIP_MAX_PAYLOAD, requestProtocol, topicName } from './protocols.js';
+export { requestProtocol, topicName } from './protocols.js';
 export type { RateLimit } from './rateLimit.js';
 export { PeerRateLimiter, TokenBucket } from './rateLimit.js';
+export type { IpAddress, Subnet } from './subnet.js';
+export { formatSubnet, parseSubnet } from './subnet.js';
 export type {
+  BlockPlace,
   BlockProcessStatus,
   DeltaSink,
+  GossipMessageEvent,
   NetworkInfo,
   P2pChain,
   P2pDeps,

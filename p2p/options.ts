@@ -1,10 +1,12 @@
 /** P2p options: every default in one place, checked once. */
-import { MAX_TX_SIZE } from '../consensus/index.js';
+import { isIP } from 'node:net';
+import { multiaddr } from '@multiformats/multiaddr';
 import { MAX_BLOCKS_PER_REQUEST, MAX_HEADERS } from './codec.js';
 import { P2pError } from './errors.js';
 import { BAN_SCORE } from './penalties.js';
-import { GOSSIP_MAX_PAYLOAD, type RequestKind, type TopicKind } from './protocols.js';
+import type { RequestKind, TopicKind } from './protocols.js';
 import type { RateLimit } from './rateLimit.js';
+import { parseSubnet } from './subnet.js';
 
 export interface P2pOptions {
   /** Listen address (IPv4 or IPv6 literal). Default 127.0.0.1. */
@@ -13,6 +15,14 @@ export interface P2pOptions {
   port: number;
   /** Multiaddrs with /p2p/<id> dialled at start. */
   bootstrap: readonly string[];
+  /**
+   * Addresses (multiaddrs without /p2p) told to peers and the DHT instead of the listen address:
+   * where others reach this node when that is not where it listens (a port forward, NAT, a
+   * proxy). Empty: the listen address.
+   */
+  announce: readonly string[];
+  /** Local IP address outbound connections are made from (a multi-homed host); unset: the OS picks. */
+  dialFrom?: string;
   /** Where the persistent peer key lives (created on first start). */
   peerKeyFile?: string;
   /** libp2p's connection limit (it prunes beyond). */
@@ -28,21 +38,29 @@ export interface P2pOptions {
   requestTimeoutMs: number;
   /** libp2p's per-host inbound connection rate limit (connections per second). */
   inboundConnectionThreshold: number;
+  /** Most open connections with one remote IP address (inbound ones beyond it are refused). */
+  maxConnectionsPerIp: number;
+  /**
+   * Subnets (`ip/prefix`) exempt from the per-address cap and from automatic address bans: many
+   * honest nodes share a loopback or devnet address. Empty: every address is capped and banned.
+   */
+  banExempt: readonly string[];
   banThreshold: number;
+  /** How long a misbehaving peer, its address and its netgroup are banned. */
   banDurationMs: number;
   scoreDecayPerHour: number;
-  /** A peer on another network or genesis is disconnected and refused this long. */
+  /** A peer on another network or genesis is disconnected and refused this long (its id only). */
   wrongNetworkBanMs: number;
+  /** Where peer-id and subnet bans are kept across restarts; without it they live in memory. */
+  banFile?: string;
   /** Headers asked per request (≤ 2000). */
   headersPerRequest: number;
   /** Blocks asked per request (≤ 64). */
   blocksPerRequest: number;
   /** Byte budget of one blocks response (the server stops after it, at least one block). */
   maxBlocksResponseBytes: number;
-  /** Largest model checkpoint served or accepted. */
+  /** Largest model checkpoint served or accepted (the evaluator's format: no consensus bound). */
   maxModelBytes: number;
-  /** Largest delta gossiped. */
-  maxDeltaBytes: number;
   /**
    * After our tip changes, every handshaken peer is sent our status at most this often (trailing
    * edge): gossip is best effort, and a peer that missed a block learns our weight this way and
@@ -53,7 +71,25 @@ export interface P2pOptions {
   rateLimitBackoffMs: number;
   /** Peers whose orphan blocks may have their ancestors fetched at once. */
   maxOrphanRequests: number;
-  /** Concurrent inbound streams per connection for each request protocol. */
+  /**
+   * Sync sessions at once, each with another peer (one per claimed chain, plus fetches of gossiped
+   * orphans' ancestors): a peer that stalls holds one of them for at most `requestTimeoutMs`.
+   */
+  maxSyncSessions: number;
+  /**
+   * Headers a sync session collects before any block download while their branch cannot yet
+   * become the best chain (branchPolicy.ts); a session gives up a longer unproven branch.
+   */
+  maxSyncHeaders: number;
+  /**
+   * A peer that stalled a sync session is not synced from again for this long, even when it
+   * reconnects with a new claim (each stall also costs it 'sync-stall').
+   */
+  syncStallCooldownMs: number;
+  /**
+   * Concurrent inbound streams per connection for each request protocol; each stream beyond it
+   * is reset and charged 'stream-flood'.
+   */
   maxInboundStreams: number;
   requestLimits: Readonly<Record<RequestKind, RateLimit>>;
   gossipLimits: Readonly<Record<TopicKind, RateLimit>>;
@@ -65,6 +101,7 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   host: '127.0.0.1',
   port: 0,
   bootstrap: [],
+  announce: [],
   maxConnections: 64,
   targetPeers: 8,
   dht: true,
@@ -72,6 +109,8 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   pingIntervalMs: 10_000,
   requestTimeoutMs: 10_000,
   inboundConnectionThreshold: 5,
+  maxConnectionsPerIp: 4,
+  banExempt: Object.freeze(['127.0.0.0/8', '::1/128']),
   banThreshold: BAN_SCORE,
   banDurationMs: 24 * 3_600_000,
   scoreDecayPerHour: 10,
@@ -80,12 +119,15 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   blocksPerRequest: 16,
   maxBlocksResponseBytes: 8 * 1024 * 1024,
   maxModelBytes: 64 * 1024 * 1024,
-  maxDeltaBytes: GOSSIP_MAX_PAYLOAD,
   rateLimitBackoffMs: 1000,
   statusAnnounceMs: 1000,
   maxOrphanRequests: 8,
+  maxSyncSessions: 3,
+  maxSyncHeaders: 20_000,
+  syncStallCooldownMs: 10 * 60_000,
   maxInboundStreams: 4,
-  // Costs: one token per request, except blocks (one per block asked).
+  // Costs: one token per request stream, taken when it opens (a stream that never sends a request
+  // pays too); a blocks request one more per further block asked.
   requestLimits: Object.freeze({
     status: { perSecond: 2, burst: 10 },
     headers: { perSecond: 10, burst: 20 },
@@ -98,18 +140,6 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
     deltas: { perSecond: 5, burst: 20 },
   }),
 });
-
-/** Largest gossip payload per topic; blocks also obey the network's maxBlockSize. */
-export function gossipLimit(kind: TopicKind, opts: ResolvedP2pOptions, maxBlockSize: number): number {
-  switch (kind) {
-    case 'blocks':
-      return Math.min(maxBlockSize, GOSSIP_MAX_PAYLOAD);
-    case 'txs':
-      return Math.min(MAX_TX_SIZE, GOSSIP_MAX_PAYLOAD);
-    case 'deltas':
-      return opts.maxDeltaBytes;
-  }
-}
 
 function bad(option: string, detail: string): P2pError {
   return new P2pError({ code: 'P2P_BAD_OPTIONS', option, detail });
@@ -140,6 +170,15 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('statusAnnounceMs', r.statusAnnounceMs, 0);
   int('requestTimeoutMs', r.requestTimeoutMs, 1);
   int('inboundConnectionThreshold', r.inboundConnectionThreshold, 1);
+  int('maxConnectionsPerIp', r.maxConnectionsPerIp, 1);
+  if (!Array.isArray(r.banExempt)) throw bad('banExempt', 'not a list');
+  for (const s of r.banExempt) {
+    try {
+      parseSubnet(s);
+    } catch (err) {
+      throw bad('banExempt', err instanceof Error ? err.message : String(err));
+    }
+  }
   int('banThreshold', r.banThreshold, 1);
   int('banDurationMs', r.banDurationMs, 1);
   int('scoreDecayPerHour', r.scoreDecayPerHour, 0);
@@ -148,12 +187,28 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('blocksPerRequest', r.blocksPerRequest, 1, MAX_BLOCKS_PER_REQUEST);
   int('maxBlocksResponseBytes', r.maxBlocksResponseBytes, 1);
   int('maxModelBytes', r.maxModelBytes, 1);
-  int('maxDeltaBytes', r.maxDeltaBytes, 1, GOSSIP_MAX_PAYLOAD);
   int('rateLimitBackoffMs', r.rateLimitBackoffMs, 0);
   int('maxOrphanRequests', r.maxOrphanRequests, 0);
+  int('maxSyncSessions', r.maxSyncSessions, 1);
+  int('maxSyncHeaders', r.maxSyncHeaders, 1);
+  int('syncStallCooldownMs', r.syncStallCooldownMs, 0);
   int('maxInboundStreams', r.maxInboundStreams, 1);
   for (const [k, l] of Object.entries(r.requestLimits)) checkLimit(`requestLimits.${k}`, l);
   for (const [k, l] of Object.entries(r.gossipLimits)) checkLimit(`gossipLimits.${k}`, l);
   if (!Array.isArray(r.bootstrap)) throw bad('bootstrap', 'not a list');
+  if (!Array.isArray(r.announce)) throw bad('announce', 'not a list');
+  for (const a of r.announce) {
+    let withPeerId: boolean;
+    try {
+      withPeerId = multiaddr(a)
+        .getComponents()
+        .some((c) => c.name === 'p2p');
+    } catch (err) {
+      throw bad('announce', `${a}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (withPeerId) throw bad('announce', `${a}: no /p2p/<id> here (the node adds its own)`);
+  }
+  if (r.dialFrom !== undefined && isIP(r.dialFrom) === 0)
+    throw bad('dialFrom', `${r.dialFrom} is not an IP address`);
   return Object.freeze(r);
 }

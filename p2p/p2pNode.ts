@@ -1,7 +1,8 @@
 /**
  * The p2p service: one libp2p host (host.ts) plus qenex's gossip (gossip.ts), request protocols
- * (handlers.ts, client.ts), handshake and peer management (peers.ts), bans (banManager.ts) and
- * sync (syncer.ts). `start()` / `stop()`; typed events (types.ts P2pEvents).
+ * (handlers.ts, client.ts), handshake and peer management (peers.ts), bans of peers and subnets
+ * (banManager.ts, kept across restarts by banStore.ts, enforced by gater.ts) and sync
+ * (syncer.ts). `start()` / `stop()`; typed events (types.ts P2pEvents).
  */
 import { EventEmitter } from 'node:events';
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -14,10 +15,12 @@ import {
   encodeTx,
   fromHex,
   type Hash,
+  headerHash,
   type NetworkParams,
   type Transaction,
 } from '../consensus/index.js';
-import { type BanEntry, BanManager } from './banManager.js';
+import { type BanEntry, BanManager, type SubnetBanEntry } from './banManager.js';
+import { BanStore } from './banStore.js';
 import { P2pClient } from './client.js';
 import { type PeerStatus, PROTOCOL_VERSION } from './codec.js';
 import { P2pError } from './errors.js';
@@ -25,16 +28,20 @@ import { Gossip } from './gossip.js';
 import { requestHandlers } from './handlers.js';
 import { createHost, type Host } from './host.js';
 import { loadOrCreatePeerKey } from './identity.js';
+import { gossipPayloadLimits, inboundStreamCap } from './limits.js';
 import { type P2pOptions, type ResolvedP2pOptions, resolveP2pOptions } from './options.js';
 import { PeerTable } from './peers.js';
 import type { PenaltyCode } from './penalties.js';
 import { REQUEST_KINDS, type RequestKind, requestProtocol, type TopicKind } from './protocols.js';
 import { PeerRateLimiter } from './rateLimit.js';
+import { ipOfMultiaddr, parseSubnet } from './subnet.js';
 import { Syncer } from './syncer.js';
 import type { NetworkInfo, P2pChain, P2pDeps, P2pEvents, P2pLogger, PeerInfo } from './types.js';
 
 const noop = (): void => {};
 const SILENT: P2pLogger = { debug: noop, info: noop, warn: noop };
+/** Ban list changes within this long share one write of the ban file. */
+const BAN_SAVE_DELAY_MS = 1000;
 
 interface Running {
   readonly host: Host;
@@ -59,8 +66,11 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly requestLimiter: PeerRateLimiter<RequestKind>;
   private readonly gossipLimiter: PeerRateLimiter<TopicKind>;
   private readonly table: PeerTable;
+  private readonly banStore: BanStore | null;
   private run: Running | null = null;
   private statusTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Peers our last status announcement has not been answered by yet (not sent another). */
+  private readonly announcing = new Set<string>();
 
   constructor(
     opts: Partial<P2pOptions>,
@@ -73,6 +83,14 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     this.clock = deps.clock ?? Date.now;
     this.log = deps.logger ?? SILENT;
     this.genesis = fromHex(this.params.genesis.hash);
+    const banFile = this.opts.banFile;
+    this.banStore =
+      banFile === undefined
+        ? null
+        : new BanStore(
+            { file: banFile, saveDelayMs: BAN_SAVE_DELAY_MS },
+            { snapshot: () => this.bans.snapshot(), log: this.log },
+          );
     this.bans = new BanManager(
       {
         banThreshold: this.opts.banThreshold,
@@ -80,8 +98,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         scoreDecayPerHour: this.opts.scoreDecayPerHour,
         maxTrackedPeers: 10_000,
         maxBans: 10_000,
+        exempt: this.opts.banExempt.map(parseSubnet),
       },
-      { clock: this.clock },
+      { clock: this.clock, onChange: () => this.banStore?.schedule() },
     );
     this.requestLimiter = new PeerRateLimiter(this.opts.requestLimits, { clock: this.clock });
     this.gossipLimiter = new PeerRateLimiter(this.opts.gossipLimits, { clock: this.clock });
@@ -125,11 +144,13 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const privateKey: PrivateKey | undefined =
       this.deps.privateKey ??
       (this.opts.peerKeyFile !== undefined ? await loadOrCreatePeerKey(this.opts.peerKeyFile) : undefined);
+    const saved = await this.banStore?.load();
+    if (saved) this.bans.restore(saved);
     const host = await createHost(this.opts, {
       network: this.params.name,
       privateKey: privateKey ?? (await generateKeyPair('Ed25519')),
-      isBanned: (p) => this.bans.isBanned(p),
-      banScore: (p) => this.bans.score(p),
+      bans: this.bans,
+      log: this.log,
     });
     const abort = new AbortController();
     const network = this.params.name;
@@ -154,7 +175,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     });
     for (const kind of REQUEST_KINDS) {
       await host.handle(requestProtocol(network, kind), handlers[kind], {
-        maxInboundStreams: this.opts.maxInboundStreams,
+        maxInboundStreams: inboundStreamCap(this.opts),
       });
     }
     const syncer = new Syncer({
@@ -163,6 +184,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       opts: this.opts,
       clock: this.clock,
       punish,
+      drop: (peerId) => table.hangUp(peerId),
       log: this.log,
       ourStatus: () => this.ourStatus(),
       peers: () => table.handshaken(),
@@ -176,14 +198,14 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const gossip = new Gossip({
       pubsub: host.services.pubsub,
       network,
-      opts: this.opts,
-      maxBlockSize: this.params.maxBlockSize,
+      limits: gossipPayloadLimits(this.params),
       chain: this.chain,
       ...(this.deps.mempool ? { mempool: this.deps.mempool } : {}),
       ...(this.deps.deltas ? { deltas: this.deps.deltas } : {}),
       limiter: this.gossipLimiter,
       punish,
       onOrphan: (peerId) => syncer.onOrphan(peerId),
+      onMessage: (m) => this.emit('gossip', m),
     });
     table.attach({ host, client, syncer });
     this.run = { host, client, gossip, syncer, abort };
@@ -200,11 +222,13 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     this.run = null;
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = null;
+    this.announcing.clear();
     run.abort.abort();
     await run.syncer.stop();
     run.gossip.stop();
     await run.host.stop();
     this.table.detach();
+    await this.banStore?.flush();
   }
 
   /**
@@ -218,13 +242,17 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       this.statusTimer = null;
       if (this.run !== run) return;
       const ours = this.ourStatus();
-      for (const { id } of this.table.handshaken().values()) {
+      for (const [key, { id }] of this.table.handshaken()) {
+        // A slow peer is not sent a pile of status requests (it would be a stream flood to it).
+        if (this.announcing.has(key)) continue;
+        this.announcing.add(key);
         run.client
           .status(id, ours)
           .then((status) => this.table.acceptStatus(id, status))
           .catch((err: unknown) =>
-            this.log.debug({ peer: id.toString(), err: String(err) }, 'status announcement failed'),
-          );
+            this.log.debug({ peer: key, err: String(err) }, 'status announcement failed'),
+          )
+          .finally(() => this.announcing.delete(key));
       }
     }, this.opts.statusAnnounceMs);
     this.statusTimer.unref?.();
@@ -232,9 +260,16 @@ export class P2pNode extends EventEmitter<P2pEvents> {
 
   // ---- node-facing API ----
 
+  /**
+   * Announces a block that became our tip: our status goes to every peer shortly after (always),
+   * and the block is gossiped unless a sync session is importing it (history we fetched by request
+   * is not pushed to everyone again; a peer that lacks it learns our weight from the status and
+   * syncs). Returns how many peers the gossip reached.
+   */
   async announceBlock(block: Block): Promise<number> {
     const run = this.running();
     this.scheduleStatusAnnounce(run);
+    if (run.syncer.isImporting(headerHash(block.header))) return 0;
     return run.gossip.publish('blocks', encodeBlock(block));
   }
 
@@ -258,6 +293,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const target = ma.getComponents().find((c) => c.name === 'p2p')?.value;
     if (target !== undefined && this.bans.isBanned(target))
       throw new P2pError({ code: 'P2P_PEER_BANNED', peer: target });
+    const ip = ipOfMultiaddr(ma);
+    const addressBan = ip && this.bans.addressBan(ip);
+    if (addressBan) throw new P2pError({ code: 'P2P_ADDRESS_BANNED', addr, subnet: addressBan.subnet });
     try {
       const conn = await host.dial(ma, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
       return conn.remotePeer.toString();
@@ -270,10 +308,14 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     await this.running().host.hangUp(this.parsePeerId(peerId));
   }
 
-  /** Bans a peer (default duration from the options) and disconnects it. */
+  /**
+   * Bans a peer (default duration from the options) and the addresses it is connected from, as a
+   * ban for misbehaviour does, and disconnects it.
+   */
   async ban(peerId: string, durationMs?: number, reason = 'manual'): Promise<BanEntry> {
     const id = this.parsePeerId(peerId);
     const entry = this.bans.ban(id.toString(), durationMs ?? this.opts.banDurationMs, reason);
+    this.table.banAddresses(entry.peerId, entry.until, reason);
     this.emit('peer:banned', entry);
     if (this.run) await this.run.host.hangUp(id).catch(noop);
     return entry;
@@ -283,8 +325,30 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     return this.bans.unban(peerId);
   }
 
+  /** Active peer-id bans. */
   listBanned(): BanEntry[] {
     return this.bans.listBanned();
+  }
+
+  /**
+   * Bans a subnet (`ip`, `ip/prefix` or `ip/netmask`; exempt subnets included: this is explicit)
+   * and closes the connections from it. Throws P2P_INVALID_SUBNET.
+   */
+  banSubnet(subnet: string, durationMs?: number, reason = 'manual'): SubnetBanEntry {
+    const net = parseSubnet(subnet);
+    const entry = this.bans.banSubnet(net, durationMs ?? this.opts.banDurationMs, reason);
+    this.table.hangUpSubnet(net);
+    return entry;
+  }
+
+  /** Lifts the ban of exactly this subnet; false when it was not banned. Throws P2P_INVALID_SUBNET. */
+  unbanSubnet(subnet: string): boolean {
+    return this.bans.unbanSubnet(parseSubnet(subnet));
+  }
+
+  /** Active subnet bans (exact addresses, netgroups, operators' subnets). */
+  listBannedSubnets(): SubnetBanEntry[] {
+    return this.bans.listBannedSubnets();
   }
 
   /** A model checkpoint from a connected peer, or undefined if it has none. */
@@ -333,7 +397,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       inbound: conns.filter((c) => c.direction === 'inbound').length,
       outbound: conns.filter((c) => c.direction === 'outbound').length,
       peers: this.table.handshaken().size,
-      banned: this.bans.listBanned().length,
+      banned: this.bans.listBanned().length + this.bans.listBannedSubnets().length,
       syncing: run.syncer.syncing,
       protocols: run.host.getProtocols(),
     };

@@ -5,7 +5,8 @@
  * cumulative weight) and reads the other's. A peer on another network or genesis is disconnected
  * and refused for `wrongNetworkBanMs`; a peer that cannot complete the handshake is disconnected.
  * Only handshaken peers count as peers (events, sync candidates). A peer whose score reaches the
- * ban threshold is disconnected at once; the connection gater keeps it out afterwards.
+ * ban threshold is disconnected at once and its addresses banned with it (banManager.ts); the
+ * connection gater keeps it, and any key from those addresses, out afterwards.
  */
 import type { EventEmitter } from 'node:events';
 import type { GossipSub } from '@libp2p/gossipsub';
@@ -19,6 +20,7 @@ import { P2pError } from './errors.js';
 import type { Host } from './host.js';
 import type { ResolvedP2pOptions } from './options.js';
 import type { PenaltyCode } from './penalties.js';
+import { type IpAddress, ipOfMultiaddr, type Subnet, subnetContains } from './subnet.js';
 import type { Syncer } from './syncer.js';
 import type { P2pEvents, P2pLogger, PeerInfo } from './types.js';
 
@@ -125,9 +127,43 @@ export class PeerTable {
       banned: change.banned,
     });
     if (change.banned) {
-      const entry = bans.listBanned().find((e) => e.peerId === peerId);
-      if (entry) events.emit('peer:banned', entry);
+      const entry = bans.peerBan(peerId);
+      if (entry) {
+        this.banAddresses(peerId, entry.until, entry.reason);
+        events.emit('peer:banned', entry);
+      }
       this.hangUp(peerId);
+    }
+  }
+
+  /** Bans the addresses `peerId` is connected from (exempt ones excepted) until `until`. */
+  banAddresses(peerId: string, until: number, reason: string): void {
+    const rt = this.rt;
+    const id = this.states.get(peerId)?.id ?? tryPeerId(peerId);
+    if (!rt || !id) return;
+    const ips: IpAddress[] = [];
+    for (const c of rt.host.getConnections(id)) {
+      const ip = ipOfMultiaddr(c.remoteAddr);
+      if (ip) ips.push(ip);
+    }
+    const added = this.ctx.bans.banAddresses(ips, until, `${reason} (peer ${peerId})`);
+    if (added.length > 0) {
+      this.ctx.log.info(
+        { peerId, subnets: added.map((e) => e.subnet) },
+        'banned the addresses of a banned peer',
+      );
+    }
+  }
+
+  /** Closes every connection whose remote address is in `subnet`. */
+  hangUpSubnet(subnet: Subnet): void {
+    const rt = this.rt;
+    if (!rt) return;
+    for (const c of rt.host.getConnections()) {
+      const ip = ipOfMultiaddr(c.remoteAddr);
+      if (ip && subnetContains(subnet, ip)) {
+        c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))));
+      }
     }
   }
 

@@ -22,6 +22,23 @@ export type ProtocolOffence =
   | 'request-timeout'
   /** A request over the per-peer rate limit (answered 'rate-limited'; clients back off). */
   | 'rate-limited'
+  /**
+   * A request stream beyond the per-connection limit of concurrent streams of its protocol (reset
+   * unserved). Our client never has more than a few requests in flight per protocol and peer.
+   */
+  | 'stream-flood'
+  /**
+   * A sync peer that did not deliver the headers or blocks it was asked for (timed out, served none
+   * of the blocks of the headers it had just sent, or kept answering 'rate-limited'): disconnected.
+   */
+  | 'sync-stall'
+  /** A peer whose status claimed more weight than the whole chain it then served can carry. */
+  | 'unproven-weight'
+  /**
+   * A gossiped block (or the branch of a gossiped orphan) forking deeper than the network's
+   * maxLightForkDepth below our tip without the weight to overtake it (branchPolicy.ts).
+   */
+  | 'low-work-branch'
   /** A model delta the node's delta sink rejected. */
   | 'invalid-delta'
   /** Another network or genesis: disconnected (and briefly refused), not scored. */
@@ -94,6 +111,17 @@ export const PROTOCOL_PENALTIES: Readonly<Record<ProtocolOffence, number>> = Obj
   'bad-response': 20,
   'request-timeout': 2,
   'rate-limited': 1,
+  // Each excess stream: a flood reaches the ban threshold within ten streams (limits.ts lets that
+  // many past libp2p's own cap so that they are seen and charged), a one-off overlap costs little.
+  'stream-flood': 10,
+  // A stall holds one of our sync slots for a request timeout: ten of them are a ban, and the
+  // peer is disconnected at once, so its claim is forgotten.
+  'sync-stall': 10,
+  // An honest peer's chain always carries the weight it announces (its weight never decreases).
+  'unproven-weight': 10,
+  // Refused unvalidated, so cheap to us: twenty such blocks are a ban, while an honest node left
+  // on a losing branch sends one or two before our status makes it follow our chain.
+  'low-work-branch': 5,
   'invalid-delta': 20,
   'wrong-network': 0,
   manual: BAN_SCORE,
@@ -127,7 +155,7 @@ function field(err: unknown, name: 'reason' | 'level' | 'code'): unknown {
 
 /**
  * Classifies an error thrown while judging a peer's object:
- *  - DecodeError → reject, 'malformed-message';
+ *  - DecodeError → reject, 'oversize-message' for DECODE_OVERSIZE, else 'malformed-message';
  *  - anything with `level` 'context' or 'policy' (VerdictError, MempoolError...) → ignore;
  *  - `level` 'invalid' with a consensus `reason` → reject with that reason's penalty;
  *  - `level` 'invalid' with another reason → reject with `fallback` (or 'malformed-message');
@@ -136,12 +164,8 @@ function field(err: unknown, name: 'reason' | 'level' | 'code'): unknown {
  */
 export function judgeError(err: unknown, fallback: ProtocolOffence | null): Judgement {
   if (err instanceof DecodeError) {
-    return {
-      verdict: 'reject',
-      code: 'malformed-message',
-      penalty: penaltyOf('malformed-message'),
-      reason: err.code,
-    };
+    const code = err.code === 'DECODE_OVERSIZE' ? 'oversize-message' : 'malformed-message';
+    return { verdict: 'reject', code, penalty: penaltyOf(code), reason: err.code };
   }
   const level = field(err, 'level');
   const reason = field(err, 'reason');

@@ -162,8 +162,15 @@ export interface ServerSpec {
   readonly protocol: string;
   /** Largest request frame. */
   readonly maxRequest: number;
+  /** Requests served at once per connection; each stream beyond is reset and charged 'stream-flood'. */
+  readonly maxConcurrent: number;
   readonly timeoutMs: number;
   readonly punish: Punish;
+  /**
+   * Charges the peer's rate limit for a new stream, before anything is read from it. False: the
+   * request is read but answered 'rate-limited', and the peer charged 'rate-limited'.
+   */
+  readonly admit: (peerId: string) => boolean;
   /**
    * Answers one request (already read). Returns the response frames, or a ResponseStatus error.
    * Throwing DecodeError means the request was malformed.
@@ -174,40 +181,76 @@ export interface ServerSpec {
   ) => Promise<Uint8Array[] | Exclude<ResponseStatus, 'ok'>>;
 }
 
-/** A libp2p stream handler serving one request per stream. It never throws. */
+/**
+ * A libp2p stream handler serving one request per stream. It never throws. It counts the streams
+ * it is serving per connection itself: libp2p refuses streams over its own cap silently, which
+ * would let a flood cost the peer nothing (limits.ts inboundStreamCap).
+ */
 export function serveRequests(spec: ServerSpec): (stream: Stream, connection: Connection) => Promise<void> {
+  const serving = new Map<string, number>();
   return async (stream, connection) => {
     const peerId = connection.remotePeer.toString();
-    const signal = AbortSignal.timeout(spec.timeoutMs);
-    const lp = framed(stream, spec.maxRequest);
+    const open = (serving.get(connection.id) ?? 0) + 1;
+    if (open > spec.maxConcurrent) {
+      const err = new P2pError({
+        code: 'P2P_STREAM_LIMIT',
+        protocol: spec.protocol,
+        peer: peerId,
+        open,
+        max: spec.maxConcurrent,
+      });
+      spec.punish(peerId, 'stream-flood', err.message);
+      stream.abort(err);
+      return;
+    }
+    serving.set(connection.id, open);
     try {
-      let request: Uint8Array;
-      try {
-        request = await readFrame(lp, signal, undefined, `${spec.protocol} request`);
-      } catch (err) {
-        if (isOversize(err) || (err instanceof DecodeError && err.code === 'DECODE_OVERSIZE')) {
-          spec.punish(peerId, 'oversize-message', spec.protocol);
-        } else if (signal.aborted) spec.punish(peerId, 'request-timeout', spec.protocol);
-        stream.abort(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      let frames: Uint8Array[];
-      try {
-        const r = await spec.respond(request, connection.remotePeer);
-        frames = typeof r === 'string' ? [encodeErrorResponse(r)] : r;
-      } catch (err) {
-        if (err instanceof DecodeError) {
-          spec.punish(peerId, 'malformed-message', `${spec.protocol}: ${err.message}`);
-          frames = [encodeErrorResponse('bad-request')];
-        } else {
-          frames = [encodeErrorResponse('unavailable')];
-        }
-      }
-      if (frames.length === 1) await lp.write(frames[0]!, { signal });
-      else await lp.writeV(frames, { signal });
-      await stream.close({ signal });
-    } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)));
+      await serveOne(spec, stream, connection, peerId);
+    } finally {
+      const left = (serving.get(connection.id) ?? 1) - 1;
+      if (left > 0) serving.set(connection.id, left);
+      else serving.delete(connection.id);
     }
   };
+}
+
+async function serveOne(
+  spec: ServerSpec,
+  stream: Stream,
+  connection: Connection,
+  peerId: string,
+): Promise<void> {
+  const admitted = spec.admit(peerId);
+  if (!admitted) spec.punish(peerId, 'rate-limited', spec.protocol);
+  const signal = AbortSignal.timeout(spec.timeoutMs);
+  const lp = framed(stream, spec.maxRequest);
+  try {
+    let request: Uint8Array;
+    try {
+      request = await readFrame(lp, signal, undefined, `${spec.protocol} request`);
+    } catch (err) {
+      if (isOversize(err) || (err instanceof DecodeError && err.code === 'DECODE_OVERSIZE')) {
+        spec.punish(peerId, 'oversize-message', spec.protocol);
+      } else if (signal.aborted) spec.punish(peerId, 'request-timeout', spec.protocol);
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    let frames: Uint8Array[];
+    try {
+      const r = admitted ? await spec.respond(request, connection.remotePeer) : 'rate-limited';
+      frames = typeof r === 'string' ? [encodeErrorResponse(r)] : r;
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        spec.punish(peerId, 'malformed-message', `${spec.protocol}: ${err.message}`);
+        frames = [encodeErrorResponse('bad-request')];
+      } else {
+        frames = [encodeErrorResponse('unavailable')];
+      }
+    }
+    if (frames.length === 1) await lp.write(frames[0]!, { signal });
+    else await lp.writeV(frames, { signal });
+    await stream.close({ signal });
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
 }

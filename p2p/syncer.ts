@@ -1,29 +1,25 @@
 /**
- * Headers-first block download. One session at a time, with one peer:
- *   1. ask for headers after our block locator; check they link to the locator and to each other
- *      and carry valid proof of work (cheap, before any block is fetched);
- *   2. fetch the blocks we do not have in batches, in chain order, feeding each to the node's
- *      processBlock; report progress;
- *   3. repeat until the peer has nothing more (then refresh its status: it may have moved on) or
- *      our chain is at least as heavy as the peer's.
- * A session starts when a peer announces more weight than ours, or when a peer gossips a block
- * whose parent we lack (its ancestors are fetched the same way, whatever its announced weight).
- * Pending orphan fetches are bounded; a peer that answers 'rate-limited' is asked again after
- * `rateLimitBackoffMs`; a peer that could not bring us up to its announced weight is not retried
- * until it announces a new one. Afterwards, gossip keeps the chain current.
+ * Sync scheduling. A peer's status claiming more weight than our chain is a hint, nothing more:
+ * a session with that peer (syncSession.ts) downloads its headers first and fetches blocks only
+ * once they show a branch that can become our best chain. Sessions run side by side, each with
+ * another peer, up to `maxSyncSessions`:
+ *  - first, fetching the ancestors of a block a peer gossiped whose parent we lack;
+ *  - then one session per claimed chain (peers announcing the same best block wait for the one
+ *    being synced from), heaviest claim first; when a session ends, the next claimant is tried.
+ * So a peer that never answers holds one slot for one request timeout while the others go on; it
+ * is then penalised and disconnected, and its claims are ignored for `syncStallCooldownMs` even if
+ * it comes back. A peer whose chain does not carry the weight it claimed is penalised and not
+ * synced from again until it announces more. Nothing here gates the node's own announcements: no
+ * claim stops a node gossiping its blocks and status (docs/p2p.md, "Sync and branch anti-DoS").
  */
 import type { PeerId } from '@libp2p/interface';
-import { checkHeaderSanity, equalBytes, type Hash, headerHash, VerdictError } from '../consensus/index.js';
-import type { P2pClient } from './client.js';
-import { MAX_LOCATOR, type PeerStatus } from './codec.js';
-import { P2pError } from './errors.js';
+import { type Hash, toHex } from '../consensus/index.js';
+import type { FetchedBlock, P2pClient } from './client.js';
+import type { PeerStatus } from './codec.js';
 import type { ResolvedP2pOptions } from './options.js';
-import { judgeError } from './penalties.js';
 import type { Punish } from './reqresp.js';
-import type { P2pChain, P2pLogger, SyncDone, SyncProgress } from './types.js';
-
-/** Most consecutive 'rate-limited' answers a session waits out for one request. */
-const MAX_BACKOFFS = 30;
+import { type SessionEnd, SyncSession } from './syncSession.js';
+import type { BlockProcessStatus, P2pChain, P2pLogger, SyncDone, SyncProgress } from './types.js';
 
 export interface SyncerContext {
   readonly chain: P2pChain;
@@ -31,6 +27,8 @@ export interface SyncerContext {
   readonly opts: ResolvedP2pOptions;
   readonly clock: () => number;
   readonly punish: Punish;
+  /** Disconnects a peer. */
+  readonly drop: (peerId: string) => void;
   readonly log: P2pLogger;
   readonly ourStatus: () => PeerStatus;
   /** Handshaken peers with their last known status. */
@@ -40,218 +38,224 @@ export interface SyncerContext {
   readonly onDone: (d: SyncDone) => void;
 }
 
+/** Most stalled peers remembered (the oldest are forgotten first). */
+const MAX_STALLED = 1000;
+
+type SessionKind = 'orphan' | 'claim';
+
+interface Candidate {
+  readonly peerId: string;
+  readonly id: PeerId;
+  readonly kind: SessionKind;
+  /** The best block (hex) a claim session syncs toward; peers claiming it wait for this one. */
+  readonly claim: string | null;
+}
+
 export class Syncer {
-  private stopped = true;
-  private pumping: Promise<void> | null = null;
-  private current: string | null = null;
-  private wake: (() => void) | null = null;
+  private abort: AbortController | null = null;
+  /** Running sessions by peer id. */
+  private readonly sessions = new Map<
+    string,
+    { readonly claim: string | null; readonly done: Promise<void> }
+  >();
   /** Peers whose orphan blocks need their ancestors fetched (bounded). */
   private readonly orphanQueue = new Set<string>();
-  /** Peer → announced weight it failed to bring us to; not retried until it announces more. */
-  private readonly exhausted = new Map<string, bigint>();
+  /** Peer → the weight it claimed and did not bring us to; not retried until it announces more. */
+  private readonly discredited = new Map<string, bigint>();
+  /**
+   * Peer → clock ms until which it is not synced from because it stalled. Kept across
+   * disconnections: a dropped staller may be dialled again (by discovery, or by itself).
+   */
+  private readonly stalled = new Map<string, number>();
+  /** Blocks (hex) a session is handing to the chain right now. */
+  private readonly importing = new Set<string>();
 
   constructor(private readonly ctx: SyncerContext) {}
 
   get syncing(): boolean {
-    return this.current !== null;
+    return this.sessions.size > 0;
   }
 
-  /** Peer id of the current session, if any. */
-  get syncPeer(): string | null {
-    return this.current;
+  /**
+   * True while a session is handing this block to the chain: history fetched by request is not
+   * gossiped again (peers learn our new tip from the status announcement).
+   */
+  isImporting(hash: Hash): boolean {
+    return this.importing.has(toHex(hash));
   }
 
   start(): void {
-    this.stopped = false;
+    this.abort = new AbortController();
     this.kick();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.pumping;
+    this.abort?.abort();
+    this.abort = null;
+    await Promise.all([...this.sessions.values()].map((s) => s.done));
   }
 
   /** A peer's status is known or changed. */
   onStatus(peerId: string): void {
     const st = this.ctx.peers().get(peerId)?.status;
-    const tried = this.exhausted.get(peerId);
-    if (st && tried !== undefined && st.weight > tried) this.exhausted.delete(peerId);
+    const tried = this.discredited.get(peerId);
+    if (st && tried !== undefined && st.weight > tried) this.discredited.delete(peerId);
     this.kick();
   }
 
   onOrphan(peerId: string): void {
-    if (this.orphanQueue.has(peerId) || this.current === peerId) return;
-    if (this.orphanQueue.size >= this.ctx.opts.maxOrphanRequests) return;
+    if (this.orphanQueue.has(peerId) || this.orphanQueue.size >= this.ctx.opts.maxOrphanRequests) return;
     this.orphanQueue.add(peerId);
     this.kick();
   }
 
   onDisconnect(peerId: string): void {
     this.orphanQueue.delete(peerId);
-    this.exhausted.delete(peerId);
+    this.discredited.delete(peerId);
   }
 
   private kick(): void {
-    if (this.stopped || this.pumping) return;
-    this.pumping = this.pump().finally(() => {
-      this.pumping = null;
-    });
+    const abort = this.abort;
+    if (!abort || abort.signal.aborted) return;
+    while (this.sessions.size < this.ctx.opts.maxSyncSessions) {
+      const c = this.next();
+      if (!c) return;
+      const done = this.session(c, abort.signal)
+        .catch((err: unknown) => this.ctx.log.warn({ peerId: c.peerId, err }, 'sync session failed'))
+        .finally(() => {
+          this.sessions.delete(c.peerId);
+          this.kick();
+        });
+      this.sessions.set(c.peerId, { claim: c.claim, done });
+    }
   }
 
-  private next(): { peerId: string; id: PeerId; orphan: boolean } | null {
+  private next(): Candidate | null {
+    const { chain } = this.ctx;
     const peers = this.ctx.peers();
     for (const peerId of this.orphanQueue) {
+      // A peer already in a session keeps its place: the orphan may be newer than that session.
+      if (this.sessions.has(peerId)) continue;
       this.orphanQueue.delete(peerId);
       const p = peers.get(peerId);
-      if (p) return { peerId, id: p.id, orphan: true };
+      if (p && !this.isStalled(peerId)) return { peerId, id: p.id, kind: 'orphan', claim: null };
     }
-    const ours = this.ctx.chain.tipSummary().weight;
-    let best: { peerId: string; id: PeerId; weight: bigint } | null = null;
+    const ours = chain.tipSummary().weight;
+    const syncing = new Set<string>();
+    for (const s of this.sessions.values()) if (s.claim !== null) syncing.add(s.claim);
+    let best: (Candidate & { readonly weight: bigint }) | null = null;
     for (const [peerId, p] of peers) {
-      if (p.status.weight <= ours || this.exhausted.get(peerId) === p.status.weight) continue;
-      if (!best || p.status.weight > best.weight) best = { peerId, id: p.id, weight: p.status.weight };
+      const { weight, bestHash } = p.status;
+      // A claim below the network's minimum weight could not be fetched anyway (branchPolicy.ts).
+      if (weight <= ours || weight < chain.params.minChainWeight) continue;
+      if (this.sessions.has(peerId) || this.discredited.has(peerId) || this.isStalled(peerId)) continue;
+      const claim = toHex(bestHash);
+      if (syncing.has(claim)) continue;
+      if (!best || weight > best.weight) best = { peerId, id: p.id, kind: 'claim', claim, weight };
     }
-    return best ? { peerId: best.peerId, id: best.id, orphan: false } : null;
+    return best;
   }
 
-  private async pump(): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const n = this.next();
-      if (!n) return;
-      this.current = n.peerId;
-      try {
-        await this.session(n.peerId, n.id);
-      } finally {
-        this.current = null;
-      }
-    }
-  }
-
-  /** Runs a request, waiting and asking again while the peer answers 'rate-limited'. */
-  private async patient<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const limited =
-          err instanceof P2pError &&
-          err.type.code === 'P2P_REMOTE_ERROR' &&
-          err.type.status === 'rate-limited';
-        if (!limited || attempt >= MAX_BACKOFFS || this.stopped) throw err;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.ctx.opts.rateLimitBackoffMs);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
-  }
-
-  private locator(): Hash[] {
-    const loc = this.ctx.chain.getLocator();
-    if (loc.length <= MAX_LOCATOR) return loc;
-    return [...loc.slice(0, MAX_LOCATOR - 1), loc[loc.length - 1]!];
-  }
-
-  private async session(peerId: string, id: PeerId): Promise<void> {
-    const start = this.ctx.clock();
-    const counter = { blocks: 0 };
-    let error: string | undefined;
-    try {
-      error = await this.download(peerId, id, start, counter);
-    } catch (err) {
-      error = this.failure(peerId, err);
-    }
-    const tip = this.ctx.chain.tipSummary();
-    const st = this.ctx.peers().get(peerId)?.status;
+  private async session(c: Candidate, signal: AbortSignal): Promise<void> {
+    const { ctx } = this;
+    const start = ctx.clock();
+    const session = new SyncSession(
+      { peerId: c.peerId, id: c.id },
+      {
+        chain: ctx.chain,
+        client: ctx.client,
+        opts: ctx.opts,
+        clock: ctx.clock,
+        log: ctx.log,
+        signal,
+        ourStatus: ctx.ourStatus,
+        peerStatus: () => ctx.peers().get(c.peerId)?.status,
+        setStatus: (status) => ctx.setStatus(c.peerId, status),
+        importBlock: (f) => this.importBlock(f, c.peerId),
+        onProgress: ctx.onProgress,
+      },
+    );
+    const end = await session.run();
+    const error = this.settle(c, end);
+    const tip = ctx.chain.tipSummary();
+    const st = ctx.peers().get(c.peerId)?.status;
     const complete = st ? tip.weight >= st.weight : false;
-    if (!complete && st) this.exhausted.set(peerId, st.weight);
-    this.ctx.onDone({
-      peerId,
+    if (!complete && st) this.discredited.set(c.peerId, st.weight);
+    ctx.onDone({
+      peerId: c.peerId,
       height: tip.height,
-      blocks: counter.blocks,
-      ms: this.ctx.clock() - start,
+      blocks: session.blocks,
+      ms: ctx.clock() - start,
       complete,
       ...(error !== undefined ? { error } : {}),
     });
   }
 
-  /** The session's rounds; returns why it stopped early, or undefined when caught up. */
-  private async download(
-    peerId: string,
-    id: PeerId,
-    start: number,
-    counter: { blocks: number },
-  ): Promise<string | undefined> {
-    const { chain, opts, client } = this.ctx;
-    const progress = (): void => {
-      const tip = chain.tipSummary();
-      const secs = Math.max(1, this.ctx.clock() - start) / 1000;
-      const target = this.ctx.peers().get(peerId)?.status.bestHeight ?? 0;
-      this.ctx.onProgress({
-        peerId,
-        height: tip.height,
-        targetHeight: Math.max(tip.height, target),
-        blocks: counter.blocks,
-        blocksPerSecond: counter.blocks / secs,
-      });
-    };
-    const caughtUp = async (): Promise<boolean> => {
-      const status = await this.patient(() => client.status(id, this.ctx.ourStatus()));
-      this.ctx.setStatus(peerId, status);
-      return chain.tipSummary().weight >= status.weight;
-    };
-    for (;;) {
-      if (this.stopped) return 'stopped';
-      const locator = this.locator();
-      const headers = await this.patient(() => client.headers(id, locator, opts.headersPerRequest));
-      const wanted: Hash[] = [];
-      for (const h of headers) {
-        const hash = headerHash(h);
-        checkHeaderSanity(h, hash, chain.params);
-        if (!chain.hasBlock(hash)) wanted.push(hash);
-      }
-      if (wanted.length === 0) return (await caughtUp()) ? undefined : 'no new headers';
-      for (let i = 0; i < wanted.length; ) {
-        if (this.stopped) return 'stopped';
-        const batch = wanted.slice(i, i + opts.blocksPerRequest);
-        const fetched = await this.patient(() => client.blocks(id, batch));
-        if (fetched.length === 0) return 'peer sent no blocks';
-        for (const f of fetched) {
-          const r = await chain.processBlock(f.block, peerId);
-          if (r.status === 'orphan') return 'downloaded block is an orphan';
-        }
-        // The peer may skip blocks or stop at its byte budget: go on after the last one it sent.
-        const last = fetched[fetched.length - 1]!.hash;
-        i += batch.findIndex((h) => equalBytes(h, last)) + 1;
-        counter.blocks += fetched.length;
-        progress();
-      }
-      // A full batch of headers means more may follow; otherwise the peer may have moved on.
-      if (headers.length < opts.headersPerRequest && (await caughtUp())) return undefined;
+  private isStalled(peerId: string): boolean {
+    const until = this.stalled.get(peerId);
+    if (until === undefined) return false;
+    if (until > this.ctx.clock()) return true;
+    this.stalled.delete(peerId);
+    return false;
+  }
+
+  private markStalled(peerId: string): void {
+    const now = this.ctx.clock();
+    for (const [id, until] of this.stalled) if (until <= now) this.stalled.delete(id);
+    this.stalled.delete(peerId);
+    this.stalled.set(peerId, now + this.ctx.opts.syncStallCooldownMs);
+    // Bounded: the oldest entries go first (insertion order); past this many stalling identities
+    // the ban score, not this list, keeps them away.
+    while (this.stalled.size > MAX_STALLED) this.stalled.delete(this.stalled.keys().next().value!);
+  }
+
+  private async importBlock(f: FetchedBlock, peerId: string): Promise<BlockProcessStatus> {
+    const hex = toHex(f.hash);
+    this.importing.add(hex);
+    try {
+      return (await this.ctx.chain.processBlock(f.block, peerId)).status;
+    } finally {
+      this.importing.delete(hex);
     }
   }
 
-  /** Maps a session failure to a penalty (when the peer is to blame) and a reason. */
-  private failure(peerId: string, err: unknown): string {
-    if (err instanceof P2pError) {
-      const t = err.type;
-      if (t.code === 'P2P_BAD_RESPONSE') this.ctx.punish(peerId, t.offence, t.detail);
-      else if (t.code === 'P2P_REQUEST_TIMEOUT') this.ctx.punish(peerId, 'request-timeout', t.protocol);
-      return t.code;
+  /** Charges the peer for how its session ended; returns the reason it ended early, if it did. */
+  private settle(c: Candidate, end: SessionEnd): string | undefined {
+    const { punish, drop } = this.ctx;
+    switch (end.outcome) {
+      case 'caught-up':
+        return undefined;
+      case 'stopped':
+        return 'stopped';
+      case 'stalled':
+        punish(c.peerId, 'sync-stall', end.detail);
+        this.markStalled(c.peerId);
+        drop(c.peerId);
+        return 'sync-stall';
+      case 'unproven':
+        punish(c.peerId, 'unproven-weight', end.detail);
+        return 'unproven-weight';
+      case 'light-branch': {
+        const { reason, detail } = end.refusal;
+        const claim = this.ctx.peers().get(c.peerId)?.status.weight ?? 0n;
+        const ours = this.ctx.chain.tipSummary().weight;
+        if (claim > ours && claim >= this.ctx.chain.params.minChainWeight) {
+          // Its whole chain cannot become our best chain, yet it claims more weight than ours.
+          punish(c.peerId, 'unproven-weight', detail);
+        } else if (c.kind === 'orphan' && reason === 'light-deep-fork') {
+          // It gossiped a block of that branch: as for a light deep fork on gossip (gossip.ts).
+          punish(c.peerId, 'low-work-branch', detail);
+        }
+        return reason;
+      }
+      case 'misbehaved':
+        punish(c.peerId, end.code, end.detail);
+        return end.error;
+      case 'too-long':
+        this.ctx.log.info({ peerId: c.peerId, detail: end.detail }, 'sync gave up an unproven branch');
+        return 'too-long';
+      case 'failed':
+        return end.error;
     }
-    const j = judgeError(err, null);
-    if (j.verdict === 'reject') {
-      this.ctx.punish(peerId, j.code, `sync: ${j.reason}`);
-      return j.reason;
-    }
-    if (err instanceof VerdictError) return err.reason;
-    this.ctx.log.warn({ peerId, err }, 'sync session failed');
-    return err instanceof Error ? err.message : String(err);
   }
 }

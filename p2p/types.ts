@@ -6,6 +6,7 @@ import type { PrivateKey } from '@libp2p/interface';
 import type { Block, BlockHeader, Hash, NetworkParams, Transaction } from '../consensus/index.js';
 import type { BanEntry } from './banManager.js';
 import type { PeerStatus } from './codec.js';
+import type { TopicKind } from './protocols.js';
 
 /** Outcome of processing a block (node/chain's ProcessStatus). */
 export type BlockProcessStatus = 'connected' | 'reorganized' | 'side' | 'orphan' | 'duplicate';
@@ -17,9 +18,20 @@ export interface TipSummary {
   readonly weight: bigint;
 }
 
+/** Where a stored block sits (for the branch policy, branchPolicy.ts). */
+export interface BlockPlace {
+  readonly height: number;
+  /** Cumulative fork-choice weight of the chain ending at the block. */
+  readonly weight: bigint;
+  /** Height of the last best-chain block it descends from (its own height on the best chain). */
+  readonly forkHeight: number;
+}
+
 export interface P2pChain {
   readonly params: NetworkParams;
   tipSummary(): TipSummary;
+  /** Where a stored block sits (any branch, invalid ones included); undefined when not stored. */
+  blockPlace(hash: Hash): BlockPlace | undefined;
   /** Block locator of the best chain (tip first, exponentially sparser, genesis last). */
   getLocator(): Hash[];
   /**
@@ -139,6 +151,26 @@ export interface PeerMisbehaviour {
   readonly banned: boolean;
 }
 
+/**
+ * One gossip message: one we published ('out'), or one a topic validator judged ('in'; gossipsub
+ * drops a message it has already seen before validation, so each is judged once).
+ */
+export type GossipMessageEvent =
+  | {
+      readonly direction: 'out';
+      readonly topic: TopicKind;
+      readonly bytes: number;
+      /** Peers it was sent to. */
+      readonly recipients: number;
+    }
+  | {
+      readonly direction: 'in';
+      readonly topic: TopicKind;
+      readonly bytes: number;
+      /** accept: delivered and relayed; ignore: dropped without blame; reject: dropped, sender penalised. */
+      readonly result: 'accept' | 'ignore' | 'reject';
+    };
+
 export interface P2pEvents {
   'peer:connect': [
     { readonly peerId: string; readonly direction: 'inbound' | 'outbound'; readonly status: PeerStatus },
@@ -148,4 +180,5 @@ export interface P2pEvents {
   'peer:banned': [BanEntry];
   'sync:progress': [SyncProgress];
   'sync:done': [SyncDone];
+  gossip: [GossipMessageEvent];
 }

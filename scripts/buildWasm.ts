@@ -2,15 +2,17 @@
  * Compiles the AssemblyScript modules into dist/training/:
  *  - training/wasm/kernels.as → kernels.wasm: the consensus integer scoring kernel;
  *  - training/wasm/train.as → train.wasm: the float32 SIMD local training kernel.
- * Run by `npm run build:wasm` (and so by pretest); tests call `buildWasm()` themselves when a
+ * Run by `npm run build:wasm`, part of `npm run build` (and so of `npm ci`, `npm start` and
+ * `npm test`); a module newer than its source is kept. Tests call `buildWasm()` themselves when a
  * file is missing. assemblyscript is a devDependency: a node without the .wasm files uses the
- * plain-TS kernels (identical scores; training results equal up to float rounding).
+ * plain-TS kernels (identical scores; training results equal up to float rounding), and says so
+ * in its start-up log and in `gettraininginfo`.
  *
  * asc runs in a child `node` process: under a TypeScript loader its 10 MB binaryen bundle would
  * be re-transformed on every run (10 s instead of 0.6 s).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -45,11 +47,17 @@ export function compileAssemblyScript(source: string, outFile: string): string {
   return outFile;
 }
 
-/** Builds both modules into `outDir` (default dist/training); returns their paths. */
+/** Compiles `source` into `outFile` unless `outFile` is newer than it (`npm start` builds every time). */
+function compileIfStale(source: string, outFile: string): string {
+  if (existsSync(outFile) && statSync(outFile).mtimeMs >= statSync(source).mtimeMs) return outFile;
+  return compileAssemblyScript(source, outFile);
+}
+
+/** Builds both modules into `outDir` (default dist/training), where stale; returns their paths. */
 export function buildWasm(outDir: string = WASM_OUT_DIR): string[] {
   return [
-    compileAssemblyScript(WASM_SOURCE, join(outDir, basename(WASM_OUTPUT))),
-    compileAssemblyScript(TRAIN_WASM_SOURCE, join(outDir, basename(TRAIN_WASM_OUTPUT))),
+    compileIfStale(WASM_SOURCE, join(outDir, basename(WASM_OUTPUT))),
+    compileIfStale(TRAIN_WASM_SOURCE, join(outDir, basename(TRAIN_WASM_OUTPUT))),
   ];
 }
 

@@ -4,10 +4,14 @@
  * and wallet, bootstrapped to each other; the first M nodes (default 2) mine, and the first T
  * (default all) train, node i on shard i of T, crediting its wallet address for its deltas.
  * Prints where each RPC listens.
- * Ctrl-C stops them all cleanly (SIGTERM to every node, then waits for them to exit).
+ * Ctrl-C stops them all cleanly (SIGTERM to every node, then waits for them to exit), and so does
+ * SIGTERM to npm, to its shell or to this process.
  */
+// libp2p (the peer keys below) needs Promise.withResolvers, which Node 20 lacks.
+import '../node/polyfill.js';
 import { parseArgs } from 'node:util';
 import { startDevnet } from './devnetProcs.js';
+import { onOrphaned } from './orphanWatch.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,3 +62,4 @@ const stopAll = async () => {
 };
 process.on('SIGINT', () => void stopAll());
 process.on('SIGTERM', () => void stopAll());
+onOrphaned(() => void stopAll());

@@ -13,6 +13,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { packageRoot } from '../node/cli/index.js';
 import { loadOrCreatePeerKey } from '../p2p/index.js';
 import { ensureDevWallet } from './devWallet.js';
 
@@ -63,7 +64,8 @@ export interface Devnet {
   stop(): Promise<void>;
 }
 
-const bin = resolve(import.meta.dirname, '../bin/qenex.js');
+// The same from scripts/ (tsx) and from dist/scripts/ (npm run devnet).
+const bin = join(packageRoot(), 'bin/qenex.js');
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): Promise<number> {

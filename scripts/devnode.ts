@@ -5,13 +5,18 @@
  * --address <its first address> --train` with its data in LevelDB under <datadir> (default
  * ./.qenex-devnet): blocks pay the wallet, and so do the contributor shares of the model updates
  * its own deltas go into. Extra arguments are passed to `qenex node` (e.g. `--no-train`).
- * Ctrl-C stops it cleanly; `npx qenex rpc --network devnet --datadir .qenex-devnet getblockchaininfo`
- * and `npx qenex wallet balance --network devnet --datadir .qenex-devnet` talk to it.
+ * Ctrl-C stops it cleanly, and so does SIGTERM to npm, to its shell or to this process;
+ * `npx qenex rpc --network devnet --datadir .qenex-devnet getblockchaininfo` and
+ * `npx qenex wallet balance --network devnet --datadir .qenex-devnet` talk to it.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { main } from '../node/cli/index.js';
 import { ensureDevWallet } from './devWallet.js';
+import { onOrphaned } from './orphanWatch.js';
+
+// The node's own SIGTERM handler stops it cleanly (`qenex node` runs in this process).
+onOrphaned(() => process.kill(process.pid, 'SIGTERM'));
 
 const args = process.argv.slice(2);
 const di = args.indexOf('--datadir');

@@ -62,6 +62,7 @@ export class Trainer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: TrainingError | undefined;
+  private trainKernel: TrainKernelName | undefined;
 
   constructor(
     opts: Partial<TrainerOptions> & { readonly shard: ShardSpec },
@@ -72,6 +73,11 @@ export class Trainer {
 
   get running(): boolean {
     return this.worker !== undefined;
+  }
+
+  /** Kernel the worker trains with, known once start() resolved. */
+  get kernel(): TrainKernelName | undefined {
+    return this.trainKernel;
   }
 
   /** Spawns the worker and waits until its data is loaded (~1–2 s). */
@@ -89,8 +95,10 @@ export class Trainer {
         reject(err);
       };
       worker.on('message', (m: FromWorker) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'snapshot') {
+        if (m.type === 'ready') {
+          this.trainKernel = m.kernel;
+          resolve();
+        } else if (m.type === 'snapshot') {
           const { id, type: _, ...snap } = m;
           this.settle(id)?.resolve(snap);
         } else if (m.type === 'score') {

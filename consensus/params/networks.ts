@@ -8,6 +8,7 @@
  * (sha256 of it is the secret key) so anyone on a devnet can spend the genesis share; main's and
  * test's keys were generated once and their secrets are not in this repository.
  */
+import { workFromBits } from '../pow/work.js';
 import { fromHex } from '../primitives/hash.js';
 import type { NetworkName, NetworkParams } from './types.js';
 
@@ -44,6 +45,15 @@ const common = {
   maxFutureDrift: 600,
 } as const;
 
+/**
+ * Main and test: before strangers download a chain from peers it must be able to weigh one retarget
+ * interval (120 blocks) of proof of work at the pow limit: whoever starts the network mines that
+ * far on its own, and after that a chain of cheap easy-target blocks from genesis costs at least
+ * half as much work (headers bound a block's weight at twice its work). Raise it with releases to
+ * the weight the network has reached, as Bitcoin Core does with nMinimumChainWork.
+ */
+const LAUNCH_MIN_CHAIN_WEIGHT = 120n * workFromBits(0x1f00ffff);
+
 function freeze(p: NetworkParams): NetworkParams {
   Object.freeze(p.genesis);
   return Object.freeze(p);
@@ -65,6 +75,9 @@ export const mainParams: NetworkParams = freeze({
   // growth when a domain gained < 0.1% over 120 blocks (an hour)
   growthStallBlocks: 120,
   growthStallPpm: 1_000,
+  minChainWeight: LAUNCH_MIN_CHAIN_WEIGHT,
+  // 3 minutes at 30 s: honest races fork 1-2 blocks deep
+  maxLightForkDepth: 6,
   genesisPubKeyHash: fromHex('4d14c9a4fecda18552b3c253097ebac6c7595ef2'),
   genesis: {
     version: 1,
@@ -92,6 +105,9 @@ export const testParams: NetworkParams = freeze({
   // growth when a domain gained < 0.1% over 120 blocks (an hour)
   growthStallBlocks: 120,
   growthStallPpm: 1_000,
+  minChainWeight: LAUNCH_MIN_CHAIN_WEIGHT,
+  // 3 minutes at 30 s: honest races fork 1-2 blocks deep
+  maxLightForkDepth: 6,
   genesisPubKeyHash: fromHex('ec330d1e09d1c0f2729f13c6d5b1f5da31f9b28e'),
   genesis: {
     version: 1,
@@ -120,6 +136,10 @@ export const devnetParams: NetworkParams = freeze({
   // growth when a domain gained < 0.1% over 90 blocks (three minutes)
   growthStallBlocks: 90,
   growthStallPpm: 1_000,
+  // anyone may start a devnet chain from genesis
+  minChainWeight: 0n,
+  // 20 seconds at 2 s: paced devnet miners race a few blocks deep
+  maxLightForkDepth: 10,
   genesisPubKeyHash: fromHex('ae2acea905313bc8f7985cc30c32da4e7494cda4'),
   genesis: {
     version: 1,

@@ -86,6 +86,21 @@ export interface NetworkParams {
   /** Noise margin of a contribution's credit, z × 100 (poi/credit.ts): credit = g − l − ⌊√(z²(g + l))⌋. */
   readonly creditZ100: number;
 
+  // --- branch anti-DoS (what a node downloads and validates from peers: p2p/branchPolicy.ts) ---
+  /**
+   * Least fork-choice weight a chain must be able to reach before a node downloads or validates
+   * its blocks from peers (Bitcoin Core's nMinimumChainWork; qenex measures weight, its fork-choice
+   * quantity, bounded from headers by forkChoice's maxBlockWeight). Raised with releases toward
+   * the weight the network had then; 0 where anyone may start a chain (devnet).
+   */
+  readonly minChainWeight: bigint;
+  /**
+   * Deepest fork, in blocks below the best tip, whose blocks a node downloads or validates while
+   * the branch's headers cannot yet outweigh the best chain. Shallow side branches are kept for a
+   * quick reorganization; a deeper one is fetched only once its headers show it can win.
+   */
+  readonly maxLightForkDepth: number;
+
   // --- genesis ---
   readonly genesis: GenesisSpec;
 }

@@ -311,6 +311,15 @@ export class Chain<M = unknown> {
     return this.core.index.atHeight(height);
   }
 
+  /**
+   * The last best-chain block that `hash` descends from (the block itself when it is on the best
+   * chain), for any stored entry, invalid ones included; undefined when `hash` is not stored.
+   */
+  forkPoint(hash: Hash): ChainEntry | undefined {
+    const e = this.core.index.get(hash);
+    return e && this.core.index.forkPoint(e);
+  }
+
   isOnBestChain(hash: Hash): boolean {
     const e = this.core.index.get(hash);
     return e !== undefined && this.core.index.isMain(e);

@@ -5,6 +5,8 @@
  * crash at any point leaves a consistent database (at worst not on its best chain yet, which
  * `activateBestChain` fixes on the next start). Callers serialize access (Chain's mutex).
  */
+
+import { performance } from 'node:perf_hooks';
 import {
   type BlockWithIds,
   blockWeight,
@@ -256,9 +258,11 @@ export class ChainCore<M> {
     const { db, params, evaluator, verifier } = this.deps;
     const parent = this.index.tip;
     if (!equalBytes(e.prevHash, parent.hash)) throw corrupt('connectTip: block does not extend the tip');
+    const started = performance.now();
     const b = await this.loadBlock(e);
     const view = await this.prefetchView(b);
     const tipModel = this.tipModel;
+    const validating = performance.now();
     const res = await validateBlockTransition(
       b,
       {
@@ -274,6 +278,7 @@ export class ChainCore<M> {
       view,
       { params, evaluator, verifier },
     );
+    const validateMs = performance.now() - validating;
     const ppm = res.improvement?.improvementPpm ?? 0;
     if (ppm !== e.improvementPpm)
       throw corrupt(`improvement of ${toHex(e.hash)} re-measured ${ppm} != ${e.improvementPpm}`);
@@ -299,7 +304,8 @@ export class ChainCore<M> {
       this.models.remember(e.modelHash, res.improvement.model);
     }
     this.log.debug({ height: e.height, hash: toHex(e.hash), txs: b.txs.length }, 'block connected');
-    this.events.emit('block', { block: b, entry: connected });
+    const timing = { validateMs, connectMs: performance.now() - started };
+    this.events.emit('block', { block: b, entry: connected, timing });
     return connected;
   }
 
@@ -400,6 +406,12 @@ export class ChainCore<M> {
       }
     }
     if (oldBranch.length > 0) {
+      this.events.emit('reorg', {
+        forkHeight: fork.height,
+        disconnected: oldBranch.length,
+        connected: newBranch.length,
+        tip: this.index.tip,
+      });
       this.log.info(
         {
           fork: fork.height,

@@ -5,8 +5,11 @@ export type { ChainOptions } from './options.js';
 export { defaultChainOptions, resolveChainOptions } from './options.js';
 export type {
   ChainBlockEvent,
+  ChainConnectEvent,
   ChainDeps,
   ChainEvents,
+  ChainReorgEvent,
+  ConnectTiming,
   NextBlockContext,
   ProcessResult,
   ProcessStatus,

@@ -44,12 +44,36 @@ export interface ChainBlockEvent {
   readonly entry: ChainEntry;
 }
 
+/** How long connecting a block took (monotonic clock), for the node's metrics. */
+export interface ConnectTiming {
+  /** Full consensus validation against the parent's state (validateBlockTransition), ms. */
+  readonly validateMs: number;
+  /** The whole connect: load, coin prefetch, validation, the database batch, ms. */
+  readonly connectMs: number;
+}
+
+export interface ChainConnectEvent extends ChainBlockEvent {
+  readonly timing: ConnectTiming;
+}
+
+/** A reorganization that completed: the best chain left `disconnected` blocks for another branch. */
+export interface ChainReorgEvent {
+  /** Height of the last block both branches share. */
+  readonly forkHeight: number;
+  readonly disconnected: number;
+  readonly connected: number;
+  /** The new tip. */
+  readonly tip: ChainEntry;
+}
+
 /** Payloads of the chain's events. */
 export interface ChainEvents {
   /** A block was connected to the best chain (one event per block, in chain order). */
-  block: ChainBlockEvent;
+  block: ChainConnectEvent;
   /** The best chain's tip block was disconnected (reorg), tip first. */
   disconnect: ChainBlockEvent;
+  /** A reorganization completed (after its 'disconnect' and 'block' events, before 'tip'). */
+  reorg: ChainReorgEvent;
   /** The best tip changed (once per processBlock / activation, after its connects and disconnects). */
   tip: ChainEntry;
 }

@@ -1,28 +1,32 @@
 /**
  * `qenex` entry point: builds the command tree with the real handlers and runs it.
  * `main()` returns the exit code instead of exiting, so it can be tested.
+ *
+ * Only the client side loads eagerly (commander, the config layers, one fetch): the commands that
+ * run the node (`node`, `chain verify`) and the wallet commands import their modules when they
+ * run, so that `qenex rpc` never loads libp2p and the node (about 1,000 modules).
  */
-import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { QenexError } from '../../consensus/index.js';
 import type { ParseEnv } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
-import { runChainVerify, runNode } from './commands.js';
+import { packageVersion } from './packageInfo.js';
 import { buildProgram } from './program.js';
 import {
   runAiGenerate,
   runAiImprovements,
   runAiPredict,
   runAiStatus,
+  runDashboard,
   runMineStatus,
   runRpc,
   runStatus,
 } from './rpcCommand.js';
 import type { CliHandlers, CliIo } from './types.js';
 
-export { runChainVerify, runNode } from './commands.js';
 export type { CliErrorType } from './errors.js';
 export { CliError } from './errors.js';
+export { packageRoot, packageVersion } from './packageInfo.js';
 export type { BuildProgramOptions } from './program.js';
 export { buildProgram, cliFlags } from './program.js';
 export type { RpcEndpoint } from './rpcCall.js';
@@ -35,23 +39,26 @@ export {
   runAiImprovements,
   runAiPredict,
   runAiStatus,
+  runDashboard,
   runMineStatus,
   runRpc,
   runStatus,
 } from './rpcCommand.js';
 export type { CliHandlers, CliIo } from './types.js';
+export type { WalletCliHandlers } from './wallet.js';
 
 export const consoleIo: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };
 
-/** The handlers `qenex` runs with. */
+/** The handlers `qenex` runs with; the heavy ones load their modules when called. */
 export function defaultHandlers(io: CliIo): CliHandlers {
   return {
-    node: runNode,
-    chainVerify: runChainVerify,
+    node: async (opts) => (await import('./commands.js')).runNode(opts, { io }),
+    chainVerify: async (opts) => (await import('./commands.js')).runChainVerify(opts),
     status: (opts) => runStatus(opts, io),
+    dashboard: (opts) => runDashboard(opts, io),
     mineStatus: (opts) => runMineStatus(opts, io),
     aiStatus: (opts) => runAiStatus(opts, io),
     aiImprovements: (opts, last) => runAiImprovements(opts, last, io),
@@ -59,13 +66,6 @@ export function defaultHandlers(io: CliIo): CliHandlers {
     aiPredict: (opts, domain, input) => runAiPredict(opts, domain, input, io),
     rpc: (opts, method, params) => runRpc(opts, method, params, io),
   };
-}
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version?: unknown;
-  };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
 
 export interface MainOptions {

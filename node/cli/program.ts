@@ -7,9 +7,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { NetworkName } from '../../consensus/index.js';
 import type { CliFlags, NodeOptions, ParseEnv } from '../config/index.js';
 import { NETWORK_NAMES, parseArgs, renderDefaultConfig, resolveUserPath } from '../config/index.js';
-import { LOG_LEVELS } from '../logger.js';
+import { LOG_LEVELS } from '../logLevels.js';
+import { lazyWalletHandlers } from './lazyWallet.js';
 import type { AiGenerateFlags, CliHandlers, CliIo } from './types.js';
-import { type WalletCliHandlers, walletHandlers } from './wallet.js';
+import type { WalletCliHandlers } from './wallet.js';
 import { PASSPHRASE_ENV, processSecretInput } from './walletInput.js';
 
 export interface BuildProgramOptions {
@@ -35,6 +36,11 @@ export function buildProgram(
 
   const program = new Command('qenex');
   program.exitOverride();
+  // Each command reads the options typed before it too (`qenex --network devnet wallet balance`,
+  // `qenex wallet --network devnet balance`; see cliFlags). Positional: an option belongs to the
+  // command it follows, so the same option may be declared at several levels. Subcommands
+  // inherit this setting when created, so it comes first.
+  program.enablePositionalOptions();
   if (io !== undefined) {
     program.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }
@@ -57,8 +63,11 @@ export function buildProgram(
         '  qenex node --network devnet --mine --address <address>',
         '  qenex status --network devnet',
         '  qenex rpc --network devnet getblockchaininfo',
+        '',
+        'The location and RPC options may also come before the command: qenex --network devnet status.',
       ].join('\n'),
     );
+  addGlobalOptions(program);
 
   const node = program
     .command('node')
@@ -77,6 +86,14 @@ export function buildProgram(
     )
     .option('--no-rpc-cookie', 'do not write <datadir>/.cookie (rpc.cookie; needs --rpc-user/--rpc-password)')
     .option('--rpc-ws', 'also serve JSON-RPC over WebSocket (rpc.ws)')
+    .option('--no-dashboard', 'do not serve the web dashboard on the RPC port (dashboard.enabled)')
+    .option('--metrics', 'serve Prometheus metrics at /metrics on the metrics port (metrics.enabled)')
+    .option('--no-metrics', 'do not serve metrics, even if the config file says so')
+    .option('--metrics-host <host>', 'interface of the metrics endpoint (metrics.host; default 127.0.0.1)')
+    .option(
+      '--metrics-port <port>',
+      'metrics port, 0 = any free port (metrics.port; default 9332 main, 19332 test, 19443 devnet)',
+    )
     .option(
       '--p2p-host <host>',
       'interface for peer connections; 0.0.0.0 for all (p2p.host; default 127.0.0.1)',
@@ -89,7 +106,21 @@ export function buildProgram(
       '--bootstrap <multiaddr...>',
       'peers to dial at start; replaces p2p.bootstrap from the config file',
     )
+    .option(
+      '--p2p-announce <multiaddr...>',
+      'addresses peers are told instead of the listen address, e.g. a port forward (p2p.announce)',
+    )
+    .option('--p2p-dial-from <ip>', 'local IP address outbound peer connections are made from (p2p.dialFrom)')
     .option('--max-connections <n>', 'most peer connections kept open (p2p.maxConnections; default 32)')
+    .option(
+      '--max-connections-per-ip <n>',
+      'most connections with one remote IP address (p2p.maxConnectionsPerIp; default 4)',
+    )
+    .option(
+      '--ban-exempt <subnet...>',
+      'subnets exempt from the per-IP cap and from address bans (p2p.banExempt; default loopback, devnet also private LANs)',
+    )
+    .option('--no-ban-exempt', 'exempt no address: loopback peers are capped and address-banned too')
     .option('--mine', 'mine blocks (mining.enabled); needs --address')
     .option('--no-mine', 'do not mine, even if the config file says so')
     .option('--address <address>', 'address paid by mined blocks (mining.address)')
@@ -120,6 +151,10 @@ export function buildProgram(
     )
     .addOption(logLevelOption())
     .option('--log-pretty', 'human-readable log lines instead of JSON (log.pretty)')
+    .option(
+      '--log-file <file>',
+      'append log lines to FILE instead of standard output, relative to the datadir; SIGHUP reopens it (log.file)',
+    )
     .addHelpText(
       'after',
       '\nExample:\n  qenex node --network devnet --mine --address <address> --datadir ./devnet-a',
@@ -133,7 +168,15 @@ export function buildProgram(
   addRpcClientOptions(status);
   status.action(async (_flags: unknown, cmd: Command) => handlers.status(parse(cmd)));
 
+  const dashboard = program
+    .command('dashboard')
+    .description('print a login link to the running node’s web dashboard (getdashboardurl)');
+  addLocationOptions(dashboard);
+  addRpcClientOptions(dashboard);
+  dashboard.action(async (_flags: unknown, cmd: Command) => handlers.dashboard(parse(cmd)));
+
   const chain = program.command('chain').description('chain maintenance commands');
+  addGlobalOptions(chain);
   const verify = chain
     .command('verify')
     .description('re-validate the stored chain from genesis (run while the node is stopped)');
@@ -143,6 +186,7 @@ export function buildProgram(
     .action(async (_flags: unknown, cmd: Command) => handlers.chainVerify(parse(cmd)));
 
   const mine = program.command('mine').description('mining commands');
+  addGlobalOptions(mine);
   const mineStatus = mine
     .command('status')
     .description('print a running node’s mining state (getmininginfo)');
@@ -151,6 +195,7 @@ export function buildProgram(
   mineStatus.action(async (_flags: unknown, cmd: Command) => handlers.mineStatus(parse(cmd)));
 
   const ai = program.command('ai').description('model and training commands');
+  addGlobalOptions(ai);
   const aiStatus = ai
     .command('status')
     .description('print the chain model and the local trainer’s state (getmodelinfo + gettraininginfo)');
@@ -240,7 +285,7 @@ export function buildProgram(
   addWalletCommands(
     program,
     handlers.wallet ??
-      walletHandlers({
+      lazyWalletHandlers({
         io: io ?? { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
         env: process.env,
         input: processSecretInput(),
@@ -278,6 +323,7 @@ function addWalletCommands(
         '  qenex wallet send --network devnet <address> 1.5 --dry-run',
       ].join('\n'),
     );
+  addGlobalOptions(group);
   const passphraseFile = (o: { passphraseFile?: string }) =>
     o.passphraseFile !== undefined ? { passphraseFile: path(o.passphraseFile) } : {};
   const passphraseOption = '--passphrase-file <file>';
@@ -391,13 +437,27 @@ function naturalNumber(v: string): number {
   return Number(v);
 }
 
-/** The flags actually typed on the command line (commander's own defaults are not layers). */
+/**
+ * The flags actually typed on the command line (commander's own defaults are not layers), those
+ * typed before the command included: `qenex --network devnet wallet balance` reads --network from
+ * the program. A flag typed at several levels takes the value nearest the command.
+ */
 export function cliFlags(cmd: Command): CliFlags {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) chain.unshift(c);
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(cmd.opts())) {
-    if (cmd.getOptionValueSource(key) === 'cli') out[key] = value;
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) {
+      if (c.getOptionValueSource(key) === 'cli') out[key] = value;
+    }
   }
   return out as CliFlags;
+}
+
+/** The location and RPC client options on the program and the command groups (see cliFlags). */
+function addGlobalOptions(cmd: Command): void {
+  addLocationOptions(cmd);
+  addRpcClientOptions(cmd);
 }
 
 function networkOption(description: string): Option {

@@ -1,5 +1,6 @@
 /** `qenex rpc`, `qenex status` and `qenex mine status`: thin JSON-RPC clients of a running node. */
 import type { NodeOptions } from '../config/index.js';
+import { CliError } from './errors.js';
 import type { RpcEndpoint } from './rpcCall.js';
 import { rpcCall, rpcEndpoint } from './rpcCall.js';
 import type { AiGenerateFlags, CliIo } from './types.js';
@@ -91,6 +92,21 @@ export async function runAiPredict(
 ): Promise<void> {
   const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'predict', [domain, input]);
   io.out(`${formatRpcResult(result) ?? 'null'}\n`);
+}
+
+/** Prints the dashboard's login link and until when it works. */
+export async function runDashboard(opts: NodeOptions, io: CliIo, deps: RpcCommandDeps = {}): Promise<void> {
+  const result = (await rpcCall(deps.endpoint ?? rpcEndpoint(opts), 'getdashboardurl', [])) as {
+    url?: unknown;
+    expires?: unknown;
+  };
+  if (typeof result.url !== 'string' || typeof result.expires !== 'number') {
+    throw new CliError({ code: 'RPC_BAD_RESPONSE', url: 'getdashboardurl', reason: 'no url and expires' });
+  }
+  io.out(`${result.url}\n`);
+  io.err(
+    `Open it in a browser on this machine; the link works until ${new Date(result.expires * 1000).toISOString()}.\n`,
+  );
 }
 
 export async function runMineStatus(opts: NodeOptions, io: CliIo, deps: RpcCommandDeps = {}): Promise<void> {

@@ -16,6 +16,8 @@ export interface CliHandlers {
   node(opts: NodeOptions): Promise<void>;
   /** `qenex status`: one-shot summary from the running node. */
   status(opts: NodeOptions): Promise<void>;
+  /** `qenex dashboard`: a login link to the running node's web dashboard (getdashboardurl). */
+  dashboard(opts: NodeOptions): Promise<void>;
   /** `qenex chain verify`: re-validate the stored chain. */
   chainVerify(opts: NodeOptions): Promise<void>;
   /** `qenex mine status`: the running node's mining state. */

@@ -14,16 +14,18 @@ export { ConfigError } from './errors.js';
 export type { DatadirLock } from './lock.js';
 export { acquireLock, isProcessAlive } from './lock.js';
 export type {
+  DashboardOptions,
   DefaultsEnv,
   LogOptions,
   MempoolOptions,
+  MetricsOptions,
   MiningOptions,
   NodeOptions,
   P2pOptions,
   RpcOptions,
   TrainingOptions,
 } from './options.js';
-export { DEFAULT_PORTS, defaultNodeOptions, NETWORK_NAMES } from './options.js';
+export { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, defaultNodeOptions, NETWORK_NAMES } from './options.js';
 export type { CliFlags, ParseEnv } from './parseArgs.js';
 export { FLAG_TARGETS, finalize, loadConfigFile, parseArgs, parseConfigText } from './parseArgs.js';
 export { renderDefaultConfig } from './render.js';

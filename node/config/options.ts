@@ -44,7 +44,28 @@ export interface P2pOptions {
   readonly port: number;
   /** Multiaddrs of peers to dial at start. */
   readonly bootstrap: readonly string[];
+  /** Addresses told to peers instead of the listen address (a port forward, NAT, a proxy); empty: the listen address. */
+  readonly announce: readonly string[];
+  /** Local IP address outbound peer connections are made from; unset: the OS picks. */
+  readonly dialFrom?: string;
   readonly maxConnections: number;
+  /** Most connections with one remote IP address. */
+  readonly maxConnectionsPerIp: number;
+  /** Subnets exempt from the per-address cap and from automatic address bans (empty: none). */
+  readonly banExempt: readonly string[];
+}
+
+export interface MetricsOptions {
+  /** Serve Prometheus metrics at http://host:port/metrics (no authentication: keep it on loopback). */
+  readonly enabled: boolean;
+  readonly host: string;
+  /** TCP port; 0 picks a free port. */
+  readonly port: number;
+}
+
+export interface DashboardOptions {
+  /** Serve the web dashboard on the RPC port under /dashboard (login: `qenex dashboard`). */
+  readonly enabled: boolean;
 }
 
 export interface MiningOptions {
@@ -66,6 +87,8 @@ export interface LogOptions {
   readonly level: LogLevel;
   /** Human-readable lines instead of JSON. */
   readonly pretty: boolean;
+  /** Absolute path of the log file; standard output when unset. */
+  readonly file?: string;
 }
 
 export interface TrainingOptions {
@@ -96,12 +119,33 @@ export interface NodeOptions {
   readonly mempool: MempoolOptions;
   readonly log: LogOptions;
   readonly training: TrainingOptions;
+  readonly metrics: MetricsOptions;
+  readonly dashboard: DashboardOptions;
 }
 
 export interface DefaultsEnv {
   /** Home directory for the default datadir; default `os.homedir()`. */
   homedir?: string;
 }
+
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * Subnets exempt from address bans and the per-address cap by default: loopback everywhere (nodes
+ * on one machine share it); on devnet also the private LAN ranges its nodes and containers share.
+ */
+export const BAN_EXEMPT: Readonly<Record<NetworkName, readonly string[]>> = Object.freeze({
+  main: LOOPBACK,
+  test: LOOPBACK,
+  devnet: [...LOOPBACK, '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+});
+
+/** Default Prometheus port per network (1000 above the RPC port). */
+export const DEFAULT_METRICS_PORTS: Readonly<Record<NetworkName, number>> = Object.freeze({
+  main: 9332,
+  test: 19332,
+  devnet: 19443,
+});
 
 /** Every default, for one network. */
 export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}): NodeOptions {
@@ -110,7 +154,15 @@ export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}):
     network,
     datadir: defaultDatadir(network, env.homedir),
     rpc: { host: '127.0.0.1', port: ports.rpc, cookie: true, ws: false },
-    p2p: { host: '127.0.0.1', port: ports.p2p, bootstrap: [], maxConnections: 32 },
+    p2p: {
+      host: '127.0.0.1',
+      port: ports.p2p,
+      bootstrap: [],
+      announce: [],
+      maxConnections: 32,
+      maxConnectionsPerIp: 4,
+      banExempt: BAN_EXEMPT[network],
+    },
     mining: { enabled: false, threads: 1 },
     mempool: { maxSizeBytes: 300_000_000, minFeeRate: 1000n },
     log: { level: 'info', pretty: false },
@@ -122,5 +174,7 @@ export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}):
       deltaIntervalMs: 5_000,
       shardCount: 8,
     },
+    metrics: { enabled: false, host: '127.0.0.1', port: DEFAULT_METRICS_PORTS[network] },
+    dashboard: { enabled: true },
   };
 }

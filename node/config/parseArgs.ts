@@ -8,7 +8,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import YAML from 'yaml';
 import type { NetworkName } from '../../consensus/index.js';
 import { configFilePath, errMessage, errnoCode, resolveUserPath } from './datadir.js';
 import type { ConfigIssue } from './errors.js';
@@ -17,6 +16,7 @@ import type { NodeOptions } from './options.js';
 import { defaultNodeOptions } from './options.js';
 import type { ConfigLayer } from './schema.js';
 import { configLayerSchema, nodeOptionsSchema, toConfigIssues } from './schema.js';
+import { yaml } from './yaml.js';
 
 /** Flag values as the CLI parser hands them over (camelCase keys, numbers possibly as strings). */
 export interface CliFlags {
@@ -33,7 +33,12 @@ export interface CliFlags {
   p2pHost?: string;
   p2pPort?: string | number;
   bootstrap?: string[];
+  p2pAnnounce?: string[];
+  p2pDialFrom?: string;
   maxConnections?: string | number;
+  maxConnectionsPerIp?: string | number;
+  /** Subnets to exempt; `false` (--no-ban-exempt) exempts none. */
+  banExempt?: string[] | false;
   mine?: boolean;
   address?: string;
   miningThreads?: string | number;
@@ -47,6 +52,11 @@ export interface CliFlags {
   payoutAddress?: string;
   logLevel?: string;
   logPretty?: boolean;
+  logFile?: string;
+  metrics?: boolean;
+  metricsHost?: string;
+  metricsPort?: string | number;
+  dashboard?: boolean;
 }
 
 /** Where each flag lands in the options. */
@@ -62,7 +72,11 @@ export const FLAG_TARGETS = {
   p2pHost: ['p2p', 'host'],
   p2pPort: ['p2p', 'port'],
   bootstrap: ['p2p', 'bootstrap'],
+  p2pAnnounce: ['p2p', 'announce'],
+  p2pDialFrom: ['p2p', 'dialFrom'],
   maxConnections: ['p2p', 'maxConnections'],
+  maxConnectionsPerIp: ['p2p', 'maxConnectionsPerIp'],
+  banExempt: ['p2p', 'banExempt'],
   mine: ['mining', 'enabled'],
   address: ['mining', 'address'],
   miningThreads: ['mining', 'threads'],
@@ -76,6 +90,11 @@ export const FLAG_TARGETS = {
   payoutAddress: ['training', 'payoutAddress'],
   logLevel: ['log', 'level'],
   logPretty: ['log', 'pretty'],
+  logFile: ['log', 'file'],
+  metrics: ['metrics', 'enabled'],
+  metricsHost: ['metrics', 'host'],
+  metricsPort: ['metrics', 'port'],
+  dashboard: ['dashboard', 'enabled'],
 } as const satisfies Record<Exclude<keyof CliFlags, 'config'>, readonly [string] | readonly [string, string]>;
 
 export interface ParseEnv {
@@ -132,6 +151,11 @@ export function parseArgs(flags: CliFlags, env: ParseEnv = {}): NodeOptions {
   }
 
   const merged = mergeLayers(defaultNodeOptions(network, env), fileLayer, flagLayer);
+  const log = merged.log as { file?: unknown };
+  // bitcoind's -debuglogfile: a relative log file lives in the data directory.
+  if (typeof log.file === 'string' && log.file !== '') {
+    log.file = resolveUserPath(log.file, { homedir: env.homedir, base: datadir });
+  }
   return finalize({ ...merged, network, datadir });
 }
 
@@ -178,6 +202,12 @@ function crossCheck(o: NodeOptions): ConfigIssue[] {
       reason: `same as rpc.port (${o.rpc.port}); the two servers need different ports`,
     });
   }
+  if (o.metrics.enabled && o.metrics.port !== 0 && [o.rpc.port, o.p2p.port].includes(o.metrics.port)) {
+    issues.push({
+      path: 'metrics.port',
+      reason: `${o.metrics.port} is already the rpc or p2p port; each server needs its own port`,
+    });
+  }
   return issues;
 }
 
@@ -203,7 +233,7 @@ export function loadConfigFile(file: string, mustExist: boolean): ConfigLayer | 
 export function parseConfigText(text: string, source: string): ConfigLayer {
   let raw: unknown;
   try {
-    raw = YAML.parse(text, { prettyErrors: true, uniqueKeys: true });
+    raw = yaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
     throw new ConfigError({ code: 'CONFIG_FILE_SYNTAX', file: source, reason: errMessage(e) });
   }
@@ -231,7 +261,8 @@ function flagsToLayer(flags: CliFlags): ConfigLayer {
     keyof typeof FLAG_TARGETS,
     readonly string[],
   ][]) {
-    const value = flags[key];
+    // --no-ban-exempt: the flag parser's `false` for a list means the empty list.
+    const value = key === 'banExempt' && flags.banExempt === false ? [] : flags[key];
     if (value === undefined) continue;
     flagOfPath.set(target.join('.'), flagName(key));
     const [sec, leaf] = target;
@@ -255,7 +286,7 @@ function flagsToLayer(flags: CliFlags): ConfigLayer {
   return parsed.data;
 }
 
-const SECTION_KEYS = ['rpc', 'p2p', 'mining', 'mempool', 'log', 'training'] as const;
+const SECTION_KEYS = ['rpc', 'p2p', 'mining', 'mempool', 'log', 'training', 'metrics', 'dashboard'] as const;
 
 function mergeLayers(defaults: NodeOptions, ...layers: ConfigLayer[]): Record<string, unknown> {
   const out: Record<string, unknown> = { network: defaults.network, datadir: defaults.datadir };

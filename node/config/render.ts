@@ -2,11 +2,11 @@
  * The documented example config, generated from the schema's descriptions and the defaults so
  * that it cannot drift from them (`qenex config example`).
  */
-import YAML from 'yaml';
 import type { NetworkName } from '../../consensus/index.js';
 import { CONFIG_FILE_NAME } from './datadir.js';
 import { defaultNodeOptions } from './options.js';
 import { optionDocs } from './schema.js';
+import { yaml } from './yaml.js';
 
 /**
  * Keys written commented out: they depend on the network (so one file serves every network)
@@ -19,9 +19,12 @@ const COMMENTED = new Set([
   'rpc.user',
   'rpc.password',
   'p2p.port',
+  'metrics.port',
+  'p2p.banExempt',
   'mining.address',
   'training.shardIndex',
   'training.payoutAddress',
+  'log.file',
 ]);
 
 const PLACEHOLDERS: Record<string, string> = {
@@ -30,6 +33,7 @@ const PLACEHOLDERS: Record<string, string> = {
   'mining.address': '<your address>',
   'training.shardIndex': '0',
   'training.payoutAddress': '<your address>',
+  'log.file': 'debug.log',
 };
 
 /** YAML text whose values are the defaults of `network`, each key preceded by its description. */
@@ -84,5 +88,6 @@ function entry(path: string, key: string, value: unknown, indent: string): strin
 }
 
 function scalar(value: unknown): string {
-  return YAML.stringify(value, { collectionStyle: 'flow' }).trimEnd();
+  // One line whatever its length: a wrapped flow list would break out of its `# key:` comment.
+  return yaml().stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
 }

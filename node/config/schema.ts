@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { FEDERATION_RULES, MAX_CONTRIBUTION_DENSITY } from '../../training/index.js';
-import { LOG_LEVELS } from '../logger.js';
+import { LOG_LEVELS } from '../logLevels.js';
 import type { ConfigIssue } from './errors.js';
 import { NETWORK_NAMES } from './options.js';
 
@@ -61,7 +61,32 @@ const p2pSection = section({
   bootstrap: z
     .array(text('a multiaddr string'), expect('a list of multiaddr strings'))
     .describe('Peers to dial at start, as multiaddrs (/ip4/1.2.3.4/tcp/18444/p2p/<peer id>).'),
+  // Checked as multiaddrs by p2p when the node starts.
+  announce: z
+    .array(text('a multiaddr string'), expect('a list of multiaddr strings'))
+    .describe(
+      'Addresses peers and the DHT are told instead of the listen address, as multiaddrs without ' +
+        '/p2p (/ip4/1.2.3.4/tcp/18444): where others reach this node when that is not where it ' +
+        'listens (a port forward, NAT, a proxy). [] announces the listen address.',
+    ),
+  dialFrom: z
+    .union([z.ipv4(), z.ipv6()], expect('an IPv4 or IPv6 address'))
+    .optional()
+    .describe(
+      'Local IP address outbound peer connections are made from (a host with several); default: the OS picks.',
+    ),
   maxConnections: intRange(0, 10_000).describe('Most peer connections kept open.'),
+  maxConnectionsPerIp: intRange(1, 10_000).describe(
+    'Most connections with one remote IP address; inbound ones beyond it are refused.',
+  ),
+  // Checked as subnets by p2p when the node starts (as bootstrap multiaddrs are).
+  banExempt: z
+    .array(text('a subnet such as 10.0.0.0/8'), expect('a list of subnets (ip/prefix)'))
+    .describe(
+      'Subnets (ip/prefix) exempt from the per-address connection cap and from the address bans that ' +
+        'come with banning a misbehaving peer (its address and /24 or /48). [] exempts nothing. ' +
+        'Default: loopback; on devnet also the private LAN ranges.',
+    ),
 });
 
 const miningSection = section({
@@ -89,6 +114,12 @@ const logSection = section({
     .enum(LOG_LEVELS, expect(`one of ${LOG_LEVELS.join(', ')}`))
     .describe(`Least severe level written: ${LOG_LEVELS.join(', ')}.`),
   pretty: bool().describe('One human-readable line per record instead of JSON lines.'),
+  file: text('a file path')
+    .optional()
+    .describe(
+      'Write log lines to this file (appending) instead of standard output; a relative path is ' +
+        'taken from the data directory. SIGHUP reopens it (for logrotate).',
+    ),
 });
 
 const trainingSection = section({
@@ -127,6 +158,21 @@ const trainingSection = section({
     ),
 });
 
+const metricsSection = section({
+  enabled: bool().describe(
+    'Serve Prometheus metrics at http://host:port/metrics. The endpoint has no authentication ' +
+      '(it shows state, changes nothing): keep host on loopback or firewall the port.',
+  ),
+  host: text('a host name or IP address').describe('Interface the metrics endpoint listens on.'),
+  port: intRange(0, 65535).describe(`${portDoc('Metrics')}main 9332, test 19332, devnet 19443.`),
+});
+
+const dashboardSection = section({
+  enabled: bool().describe(
+    'Serve the web dashboard on the RPC port under /dashboard; `qenex dashboard` prints a login link.',
+  ),
+});
+
 const network = z.enum(NETWORK_NAMES, expect(`one of ${NETWORK_NAMES.join(', ')}`));
 const datadir = text('a directory path');
 
@@ -137,6 +183,8 @@ const SECTIONS = {
   mempool: mempoolSection.describe('Unconfirmed-transaction pool.'),
   log: logSection.describe('Logging.'),
   training: trainingSection.describe('Local model training (proof of improvement).'),
+  metrics: metricsSection.describe('Prometheus metrics endpoint.'),
+  dashboard: dashboardSection.describe('Web dashboard.'),
 };
 
 /** The complete options; parse output is assignable to `NodeOptions`. */
@@ -159,6 +207,8 @@ export const configLayerSchema = section({
   mempool: mempoolSection.partial().optional(),
   log: logSection.partial().optional(),
   training: trainingSection.partial().optional(),
+  metrics: metricsSection.partial().optional(),
+  dashboard: dashboardSection.partial().optional(),
 });
 
 export type ConfigLayer = z.output<typeof configLayerSchema>;

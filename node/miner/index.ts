@@ -1,6 +1,6 @@
 export type { MinerErrorType } from './errors.js';
 export { MinerError } from './errors.js';
-export { DEFAULT_GENERATE_MAX_TRIES, Miner } from './miner.js';
+export { DEFAULT_GENERATE_MAX_TRIES, GENERATE_RACE_RETRIES, Miner } from './miner.js';
 export type { MinerOptions, ResolvedMinerOptions } from './options.js';
 export {
   DEFAULT_TEMPLATE_REFRESH_MS,

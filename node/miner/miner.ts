@@ -5,6 +5,13 @@
  * composition root on the chain's 'tip' event), when the pool changed and the template is older
  * than `templateRefreshMs`, or when its nonce range is exhausted (then the time is bumped).
  * `generate()` mines blocks one after the other inline, for RPC generatetoaddress on devnet.
+ *
+ * A found block can lose the race for the tip: another block on the same parent (the background
+ * loop's, a peer's) was connected first and ours is kept as a side branch ('side'), or a
+ * concurrent generatetoaddress call built the very same block and submitted it first
+ * ('duplicate'). That is a normal race, not a failure: the loop logs it and builds on the new tip;
+ * `generate` retries on the new tip up to GENERATE_RACE_RETRIES times per block, then reports
+ * MINER_TIP_RACE with what it did mine.
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +35,12 @@ const RATE_WINDOW_MS = 10_000;
 const ERROR_BACKOFF_MS = 1000;
 /** Default tries of `generate`, as Bitcoin Core's generatetoaddress maxtries. */
 export const DEFAULT_GENERATE_MAX_TRIES = 1_000_000;
+/**
+ * Lost races in a row `generate` retries for one block. A block is found in milliseconds on
+ * devnet while another miner finds one every second or so: losing this often in a row means the
+ * tip moves faster than we can build on it, and the caller is better told than kept waiting.
+ */
+export const GENERATE_RACE_RETRIES = 10;
 
 type SearchOutcome = { kind: 'found'; nonce: bigint } | { kind: 'aborted' } | { kind: 'exhausted' };
 
@@ -118,7 +131,9 @@ export class Miner extends EventEmitter<MinerEvents> {
    * Mines `n` blocks paying `address` (default: the miner's) one after the other on the calling
    * thread, each through chain.processBlock. Stops early, like Bitcoin Core's generatetoaddress,
    * when `maxTries` nonces have been tried in total. Returns the block hashes (hex).
-   * Throws MINER_BLOCK_REJECTED if a mined block does not become the tip.
+   * A block that loses the race for the tip is mined again on the new tip; after
+   * GENERATE_RACE_RETRIES lost races in a row, throws MINER_TIP_RACE (with the blocks mined so far).
+   * Throws MINER_BLOCK_REJECTED if the chain refuses a mined block otherwise.
    */
   async generate(n: number, address?: string, maxTries = DEFAULT_GENERATE_MAX_TRIES): Promise<string[]> {
     const { chain, mempool, params } = this.deps;
@@ -140,6 +155,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     const hashes: string[] = [];
     let tries = maxTries;
     let bump: { prev: string; minTime: number } | undefined;
+    let lost = 0;
     while (hashes.length < n && tries > 0) {
       const ctx = chain.nextBlockContext(this.nowSeconds());
       const prev = toHex(ctx.prevHash);
@@ -173,8 +189,26 @@ export class Miner extends EventEmitter<MinerEvents> {
         bump = { prev, minTime: tpl.header.time + 1 };
         continue;
       }
-      const hash = await this.submit(tpl, found, 'generate');
-      hashes.push(hash);
+      const { hash, won, status } = await this.submit(tpl, found, 'generate');
+      if (won) {
+        hashes.push(hash);
+        lost = 0;
+        continue;
+      }
+      lost++;
+      if (lost > GENERATE_RACE_RETRIES) {
+        throw new MinerError({
+          code: 'MINER_TIP_RACE',
+          hash,
+          height: tpl.height,
+          attempts: lost,
+          mined: hashes,
+        });
+      }
+      this.log.info(
+        { height: tpl.height, hash, status, attempt: lost },
+        'generated block lost the race for the tip; mining on the new tip',
+      );
     }
     return hashes;
   }
@@ -230,21 +264,19 @@ export class Miner extends EventEmitter<MinerEvents> {
             chain.nextBlockContext(this.nowSeconds()).prevHash,
             tpl.header.prevHash,
           );
-          if (stillTip) await this.submit(tpl, outcome.nonce, 'miner');
-          else this.log.debug({ height: tpl.height }, 'found block is stale (tip moved); discarded');
+          if (!stillTip) {
+            this.log.debug({ height: tpl.height }, 'found block is stale (tip moved); discarded');
+            continue;
+          }
+          const { hash, won, status } = await this.submit(tpl, outcome.nonce, 'miner');
+          if (!won) {
+            // Another miner's block at the same height arrived first: a normal race, not a failure.
+            this.log.info({ height: tpl.height, hash, status }, 'mined block lost the race for the tip');
+          }
         }
       } catch (err) {
         this.current = undefined;
         if (!this.running) break;
-        const t = err instanceof MinerError ? err.type : undefined;
-        if (t?.code === 'MINER_BLOCK_REJECTED' && t.status === 'side') {
-          // Another miner's block at the same height arrived first: a normal race, not a failure.
-          this.log.info(
-            { hash: t.hash },
-            'mined block lost the race to a competing block (kept as a side branch)',
-          );
-          continue;
-        }
         this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'mining iteration failed');
         await this.sleep(ERROR_BACKOFF_MS);
         await this.restartDeadWorkers();
@@ -279,14 +311,25 @@ export class Miner extends EventEmitter<MinerEvents> {
     return exhausted ? { kind: 'exhausted' } : { kind: 'aborted' };
   }
 
-  /** Hands the block to the chain; returns its hash once it is the tip. */
-  private async submit(tpl: BlockTemplate, nonce: bigint, source: string): Promise<string> {
+  /**
+   * Hands the block to the chain. `won`: this call made it the tip ('connected', 'reorganized');
+   * not won: it lost the race for the tip ('side': a competing block on the same parent came
+   * first; 'duplicate': the identical block was submitted first). Throws MINER_BLOCK_REJECTED for
+   * any other outcome (the chain's VerdictError as it is).
+   */
+  private async submit(
+    tpl: BlockTemplate,
+    nonce: bigint,
+    source: string,
+  ): Promise<{ readonly hash: string; readonly won: boolean; readonly status: string }> {
     const { chain } = this.deps;
     const block = templateBlock(tpl, nonce);
-    const hash = headerHash(block.header);
-    const hex = toHex(hash);
+    const hex = toHex(headerHash(block.header));
     const res = await chain.processBlock(block, source);
-    if (!equalBytes(chain.nextBlockContext(this.nowSeconds()).prevHash, hash)) {
+    if (res.status === 'side' || res.status === 'duplicate')
+      return { hash: hex, won: false, status: res.status };
+    // 'connected'/'reorganized': ours became the tip (even if another block has followed it since).
+    if (res.status !== 'connected' && res.status !== 'reorganized') {
       throw new MinerError({ code: 'MINER_BLOCK_REJECTED', hash: hex, status: res.status });
     }
     this.blocksFound++;
@@ -306,7 +349,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       'mined a block',
     );
     this.announce('block', { hash: hex, height: tpl.height, source });
-    return hex;
+    return { hash: hex, won: true, status: res.status };
   }
 
   /** Emits an event; a throwing listener is logged, never allowed to break the loop. */

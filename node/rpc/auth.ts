@@ -3,7 +3,7 @@
  * `__cookie__:<64 hex>` to `<datadir>/.cookie` (mode 0600, temp file + rename), clients read it
  * and send it as Basic credentials; the file is deleted on stop.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RpcServerError } from './errors.js';
@@ -94,6 +94,14 @@ export class BasicAuthenticator {
   constructor(creds: Credentials) {
     this.user = creds.user;
     this.expected = digest(`${creds.user}:${creds.password}`);
+  }
+
+  /**
+   * A key for `label` derived from the credentials (HMAC-SHA256 keyed by their digest): lets
+   * another login (the dashboard's) be derived from the RPC secret without handing the secret out.
+   */
+  deriveKey(label: string): Uint8Array {
+    return createHmac('sha256', this.expected).update(label, 'utf8').digest();
   }
 
   /** The authenticated user name, or undefined if the header is missing or wrong. */

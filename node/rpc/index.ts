@@ -37,6 +37,7 @@ export type {
   ParamSpec,
   ParamsOf,
   RpcContext,
+  RpcHttpMount,
   RpcLogger,
   RpcMethod,
 } from './types.js';

@@ -2,6 +2,8 @@
  * The node's JSON-RPC server, modelled on Bitcoin Core's HTTP RPC (httpserver.cpp, httprpc.cpp):
  * POST JSON-RPC to `/` (or `/wallet/<name>`, passed to handlers as `ctx.uri`), HTTP Basic auth
  * with a cookie file or fixed credentials, and a WebSocket endpoint on the same port (ws.ts).
+ * `mount()` adds an HTTP application under a path prefix that does its own authentication (the
+ * dashboard, node/dashboard/).
  *
  *   const registry = new RpcRegistry();
  *   registry.register('blockchain', chainMethods);
@@ -26,7 +28,7 @@ import { RpcServerError } from './errors.js';
 import { type DispatchReply, JsonRpcDispatcher, parseErrorReply } from './jsonrpc.js';
 import { type ResolvedRpcServerOptions, type RpcServerOptions, resolveRpcServerOptions } from './options.js';
 import type { RpcRegistry } from './registry.js';
-import type { RpcContext, RpcLogger } from './types.js';
+import type { RpcContext, RpcHttpMount, RpcLogger } from './types.js';
 import { RpcWebSocketHub } from './ws.js';
 
 export interface RpcServerDeps {
@@ -109,6 +111,7 @@ export class RpcServer {
   private starting: Promise<void> | null = null;
   /** Upgrade sockets held during authentication (not yet owned by the hub or the HTTP server). */
   private readonly pendingUpgrades = new Set<Duplex>();
+  private readonly mounts: RpcHttpMount[] = [];
 
   constructor(opts: RpcServerOptions, deps: RpcServerDeps) {
     this.opts = resolveRpcServerOptions(opts);
@@ -148,6 +151,29 @@ export class RpcServer {
 
   get isRunning(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * Serve an HTTP application under `mount.prefix` (it authenticates its own requests). Throws
+   * RPC_SERVER_CONFIG when the prefix is taken or not a plain path ('/x', no trailing slash).
+   */
+  mount(mount: RpcHttpMount): void {
+    const p = mount.prefix;
+    const clash = this.mounts.some((m) => m.prefix === p) || p === this.opts.wsPath || p === '/wallet';
+    if (!/^\/[a-z0-9_-]+$/.test(p) || clash) {
+      throw new RpcServerError({ code: 'RPC_SERVER_CONFIG', reason: `mount prefix ${JSON.stringify(p)}` });
+    }
+    this.mounts.push(mount);
+  }
+
+  /**
+   * A key derived from the live RPC credentials for `label` (HMAC, see BasicAuthenticator): it
+   * changes whenever the credentials do (a new cookie at every start). Throws when not running.
+   */
+  deriveKey(label: string): Uint8Array {
+    if (!this.authenticator || this.state !== 'running')
+      throw new RpcServerError({ code: 'RPC_SERVER_STATE', state: this.state });
+    return this.authenticator.deriveKey(label);
   }
 
   /** Declare a subscription topic ('blocks', 'transactions', …). Allowed before or after start. */
@@ -252,6 +278,7 @@ export class RpcServer {
     this.state = 'stopping';
     const server = this.http;
     this.hub.close();
+    for (const m of this.mounts) m.closeConnections();
     for (const s of this.pendingUpgrades) s.destroy();
     this.pendingUpgrades.clear();
     if (server) {
@@ -289,6 +316,11 @@ export class RpcServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const mount = this.mountOf(path);
+    if (mount) {
+      await mount.handleRequest(req, res);
+      return;
+    }
     if (path !== '/' && !path.startsWith('/wallet/')) {
       plain(res, 404, 'Not found');
       return;
@@ -338,7 +370,12 @@ export class RpcServer {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const mount = this.state === 'running' ? this.mountOf(path) : undefined;
+    if (mount) {
+      mount.handleUpgrade(req, socket, head);
+      return;
+    }
     if (!this.opts.wsEnabled || path !== this.opts.wsPath || this.state !== 'running') {
       rawReject(socket, 404, 'Not Found');
       return;
@@ -356,5 +393,9 @@ export class RpcServer {
       },
       () => socket.destroy(),
     );
+  }
+
+  private mountOf(path: string): RpcHttpMount | undefined {
+    return this.mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
   }
 }

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 
 /** The logging surface the RPC server needs; a pino `Logger` satisfies it. */
@@ -76,4 +78,19 @@ export interface JsonRpcErrorObject {
   code: number;
   message: string;
   data?: unknown;
+}
+
+/**
+ * An HTTP application served on the RPC port under its own path prefix (the dashboard). The RPC
+ * server hands it every request and WebSocket upgrade under the prefix without checking RPC
+ * credentials: the mount authenticates on its own.
+ */
+export interface RpcHttpMount {
+  /** Owned paths: the prefix itself and everything under `prefix/`, e.g. '/dashboard'. */
+  readonly prefix: string;
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Accept or refuse the upgrade; the socket is the mount's from here on. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes the sockets it took over (WebSockets): called when the RPC server stops. */
+  closeConnections(): void;
 }

@@ -20,6 +20,7 @@ import {
   signDelta,
   Trainer,
   type TrainerSnapshot,
+  type TrainKernelName,
 } from '../../training/index.js';
 import type { Logger } from '../logger.js';
 import { NodeTrainingError } from './errors.js';
@@ -152,6 +153,11 @@ export class TrainingService {
     return this.timer !== null;
   }
 
+  /** Kernel the worker trains with ('wasm' or 'js'); null before start(). */
+  get kernel(): TrainKernelName | null {
+    return this.trainer.kernel ?? null;
+  }
+
   async start(): Promise<void> {
     if (this.timer) return;
     this.secretKey = await loadTrainingKey(this.opts.datadir);
@@ -168,7 +174,11 @@ export class TrainingService {
         });
     }, this.opts.intervalMs ?? 5_000);
     this.deps.logger.info(
-      { shard: `${this.shard.index}/${this.shard.count}`, contributor: toHex(this.contributor) },
+      {
+        shard: `${this.shard.index}/${this.shard.count}`,
+        contributor: toHex(this.contributor),
+        kernel: this.kernel,
+      },
       'training started',
     );
   }

@@ -11,6 +11,7 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }>
   { name: 'signatures', load: () => import('./signatures.js') },
   { name: 'consensus', load: () => import('./consensus.js') },
   { name: 'node', load: () => import('./node.js') },
+  { name: 'cli', load: () => import('./cli.js') },
   { name: 'network', load: () => import('./network.js') },
   { name: 'training', load: () => import('./training.js') },
   { name: 'verify', load: () => import('./verify.js') },

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliFlags, parseArgs } from '../../node/config/index.js';
-import { createNode, type QenexNode } from '../../node/createNode.js';
+import { createNode, type NodeDeps, type QenexNode } from '../../node/createNode.js';
 import { silentLogger } from '../../node/logger.js';
 
 export interface TestNode {
@@ -12,13 +12,14 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-export async function startTestNode(flags: Partial<CliFlags> = {}): Promise<TestNode> {
+/** `deps` overrides the node's (default: a silent logger). */
+export async function startTestNode(flags: Partial<CliFlags> = {}, deps: NodeDeps = {}): Promise<TestNode> {
   const datadir = await mkdtemp(join(tmpdir(), 'qenex-test-'));
   const opts = parseArgs(
     { network: 'devnet', datadir, rpcPort: 0, p2pPort: 0, ...flags },
     { homedir: datadir },
   );
-  const node = createNode(opts, { logger: silentLogger });
+  const node = createNode(opts, { logger: silentLogger, ...deps });
   await node.start();
   return {
     node,

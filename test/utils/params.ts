@@ -43,6 +43,8 @@ export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParam
     maxContributors: 16,
     creditSamples: 1_024,
     creditZ100: 200,
+    minChainWeight: 0n,
+    maxLightForkDepth: 6,
     genesis: { version: 1, time: 0, bits: powLimitBits, nonce: 0n, modelHash: new Uint8Array(32), hash: '' },
     ...overrides,
   };

@@ -6,6 +6,14 @@ import { join } from 'node:path';
 export const ROOT = join(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/qenex.js');
 
+/**
+ * bin/qenex.js runs the compiled dist/ when it is built; the tests run the working tree's
+ * TypeScript instead, so that an edit is tested without a build.
+ */
+export function sourceEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, QENEX_FROM_SOURCE: '1' };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -31,7 +39,7 @@ export function runCli(
   opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const env = opts.env ?? process.env;
+    const env = sourceEnv(opts.env);
     const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -54,7 +62,11 @@ export function runCli(
 }
 
 export function spawnCli(args: string[]): ChildProcess & { output: () => string } {
-  const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: sourceEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   p.stdout!.on('data', (d) => {
     out += d;

@@ -19,7 +19,8 @@ export type ToWorker =
   | { readonly type: 'stop' };
 
 export type FromWorker =
-  | { readonly type: 'ready' }
+  /** Data loaded, kernel chosen: training starts. */
+  | { readonly type: 'ready'; readonly kernel: TrainKernelName }
   | {
       readonly type: 'snapshot';
       readonly id: number;

@@ -1,7 +1,11 @@
-// Training worker bootstrap. Plain JavaScript so that it starts the same under mocha + tsx,
-// under `tsx`, and from compiled output (spawned with an empty execArgv): it registers the tsx
-// loader itself (a dependency), then loads the TypeScript worker body.
-import { register } from 'tsx/esm/api';
+// Training worker bootstrap, plain JavaScript: workers are spawned with an empty execArgv, so they
+// inherit no TypeScript loader. Compiled (dist/), the worker body beside this file is JavaScript and
+// loads as it is; in the source tree it is TypeScript, loaded through tsx (a dev tool, installed
+// wherever the sources are run: mocha, `npm run bench`, bin/qenex.js without dist/).
+import { existsSync } from 'node:fs';
 
-register();
+if (!existsSync(new URL('./workerMain.js', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
 await import('./workerMain.js');

@@ -58,7 +58,7 @@ port?.on('message', (m: ToWorker) => {
         // Build the language corpus (~0.5 s) before reporting ready, not inside the first duty
         // cycle, where it would block the worker and count as training time.
         lmCorpus();
-        send({ type: 'ready' });
+        send({ type: 'ready', kernel: trainer.kernel.name });
         cycle();
         break;
       case 'base': {

@@ -19,18 +19,19 @@ export function chainMethods(node: RpcNodeContext): RpcMethod[] {
       params: [],
       handler: async () => {
         const tip = chain.tip;
+        const sync = node.sync();
         return {
           chain: params.name,
           blocks: tip.height,
-          headers: tip.height,
+          headers: sync.headers,
           bestblockhash: toHex(tip.hash),
           bits: tip.bits.toString(16).padStart(8, '0'),
           target: hex32(bitsToTarget(tip.bits)),
           difficulty: difficulty(tip.bits, params),
           time: tip.time,
           mediantime: mtpOf(node, tip),
-          verificationprogress: 1,
-          initialblockdownload: false,
+          verificationprogress: sync.verificationProgress,
+          initialblockdownload: sync.initialBlockDownload,
           chainwork: hex32(tip.weight),
           size_on_disk: await node.sizeOnDisk(),
           pruned: false,

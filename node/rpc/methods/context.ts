@@ -4,6 +4,7 @@ import type { P2pNode } from '../../../p2p/index.js';
 import type { Chain } from '../../chain/index.js';
 import type { Mempool } from '../../mempool/index.js';
 import type { Miner } from '../../miner/index.js';
+import type { SyncStatus } from '../../sync/index.js';
 
 type DomainScores = ReadonlyArray<{
   readonly domain: string;
@@ -39,4 +40,6 @@ export interface RpcNodeContext {
   requestStop(): void;
   /** On-disk size of the data directory's chain database, bytes (best effort). */
   sizeOnDisk(): Promise<number>;
+  /** Initial block download and verification progress, from the tip and the peers. */
+  sync(): SyncStatus;
 }

@@ -10,8 +10,8 @@ import {
   withId,
 } from '../../../consensus/index.js';
 import { decodeAddress, isValidAddress } from '../../../wallet/index.js';
-import { buildTemplate } from '../../miner/index.js';
-import { RPC_INVALID_ADDRESS_OR_KEY, RPC_METHOD_NOT_FOUND, rpcError } from '../errors.js';
+import { buildTemplate, MinerError } from '../../miner/index.js';
+import { RPC_INVALID_ADDRESS_OR_KEY, RPC_METHOD_NOT_FOUND, RPC_VERIFY_ERROR, rpcError } from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
 import { formatAmount, hexBytesSchema } from '../validators.js';
@@ -106,7 +106,8 @@ export function miningMethods(node: RpcNodeContext): RpcMethod[] {
   methods.push(
     defineMethod({
       name: 'generatetoaddress',
-      description: 'Mine blocks immediately to a specified address (devnet only). Returns the block hashes.',
+      description:
+        'Mine blocks immediately to a specified address (devnet only). Returns the block hashes. A block that loses the race for the tip (to the node’s own miner or a peer) is mined again on the new tip; after 10 lost races in a row for one block the call fails with -25 (RPC_VERIFY_ERROR), error.data.blocks listing the blocks mined before.',
       params: [
         param('nblocks', z.number().int().min(1).max(10_000)),
         param('address', z.string()),
@@ -117,7 +118,21 @@ export function miningMethods(node: RpcNodeContext): RpcMethod[] {
           throw rpcError(RPC_METHOD_NOT_FOUND, 'generatetoaddress is only available on devnet');
         if (!isValidAddress(address, params))
           throw rpcError(RPC_INVALID_ADDRESS_OR_KEY, 'Error: Invalid address');
-        return node.generate(nblocks, address, maxtries);
+        try {
+          return await node.generate(nblocks, address, maxtries);
+        } catch (e) {
+          // The chain did not take a generated block: a block-submission error, not an internal one.
+          if (e instanceof MinerError && e.type.code === 'MINER_TIP_RACE') {
+            throw rpcError(RPC_VERIFY_ERROR, `generatetoaddress: ${e.message}; try again`, {
+              blocks: e.type.mined,
+            });
+          }
+          if (e instanceof MinerError && e.type.code === 'MINER_BLOCK_REJECTED')
+            throw rpcError(RPC_VERIFY_ERROR, `generatetoaddress: ${e.message}`);
+          if (e instanceof VerdictError)
+            throw rpcError(RPC_VERIFY_ERROR, `generatetoaddress: generated block rejected: ${e.reason}`);
+          throw e;
+        }
       },
     }),
   );

@@ -1,7 +1,11 @@
 /** Network namespace: Bitcoin Core's names, shaped for libp2p peers. */
+import { peerIdFromString } from '@libp2p/peer-id';
 import { z } from 'zod';
 import { toHex } from '../../../consensus/index.js';
+import { formatSubnet, P2pError, parseSubnet } from '../../../p2p/index.js';
 import {
+  RPC_CLIENT_INVALID_IP_OR_SUBNET,
+  RPC_CLIENT_NODE_ALREADY_ADDED,
   RPC_CLIENT_NODE_NOT_CONNECTED,
   RPC_CLIENT_P2P_DISABLED,
   RPC_INVALID_PARAMETER,
@@ -111,38 +115,90 @@ export function netMethods(node: RpcNodeContext): RpcMethod[] {
     }),
     defineMethod({
       name: 'listbanned',
-      description: 'List all manually and automatically banned peers.',
+      description:
+        'List all manually and automatically banned peer ids and IPs/subnets (an address banned with a misbehaving peer comes with its /24 or /48).',
       params: [],
-      handler: () =>
-        p2p()
-          .listBanned()
-          .map((b) => ({
-            address: b.peerId,
-            ban_created: Math.floor(b.createdAt / 1000),
-            banned_until: Math.floor(b.until / 1000),
-            ban_duration: Math.floor((b.until - b.createdAt) / 1000),
-            ban_reason: b.reason,
-          })),
+      handler: () => {
+        const net = p2p();
+        const now = node.now();
+        const row = (address: string, b: { createdAt: number; until: number; reason: string }) => ({
+          address,
+          ban_created: Math.floor(b.createdAt / 1000),
+          banned_until: Math.floor(b.until / 1000),
+          ban_duration: Math.floor((b.until - b.createdAt) / 1000),
+          time_remaining: Math.max(0, Math.floor(b.until / 1000) - now),
+          ban_reason: b.reason,
+        });
+        return [
+          ...net.listBanned().map((b) => row(b.peerId, b)),
+          ...net.listBannedSubnets().map((b) => row(b.subnet, b)),
+        ];
+      },
     }),
     defineMethod({
       name: 'setban',
       description:
-        "Attempts to add or remove a peer id from the banned list ('add' bans for bantime seconds, default 24 h).",
+        "Attempts to add or remove a peer id, an IP or a subnet (ip/prefix or ip/netmask) from the banned list. 'add' bans for bantime seconds (0: the default, 24 h), or until the unix time bantime when absolute is true; connections from a banned IP/subnet are closed and refused, whatever peer id they bring.",
       params: [
-        param('peerid', z.string().min(1)),
+        param('subnet', z.string().min(1), { description: 'peer id, IP or subnet' }),
         param('command', z.enum(['add', 'remove'])),
-        paramWithDefault('bantime', z.number().int().min(1), 86_400),
+        paramWithDefault('bantime', z.number().int().min(0), 0),
+        paramWithDefault('absolute', z.boolean(), false),
       ],
-      handler: async ({ peerid, command, bantime }) => {
+      handler: async ({ subnet, command, bantime, absolute }) => {
         const net = p2p();
-        if (command === 'add') await net.ban(peerid, bantime * 1000, 'manual');
-        else if (!net.unban(peerid))
+        const target = banTarget(subnet);
+        if (command === 'remove') {
+          const lifted = target.kind === 'subnet' ? net.unbanSubnet(subnet) : net.unban(subnet);
+          if (lifted) return null;
+          if (target.kind === 'subnet') {
+            throw rpcError(
+              RPC_CLIENT_INVALID_IP_OR_SUBNET,
+              'Error: Unban failed. Requested address/subnet was not previously manually banned.',
+            );
+          }
           throw rpcError(
             RPC_CLIENT_NODE_NOT_CONNECTED,
             'Error: Unban failed. Requested peer id was not previously banned.',
           );
+        }
+        let durationMs: number | undefined;
+        if (absolute) {
+          if (bantime <= node.now())
+            throw rpcError(RPC_INVALID_PARAMETER, 'Error: Absolute timestamp is in the past');
+          durationMs = (bantime - node.now()) * 1000;
+        } else if (bantime > 0) durationMs = bantime * 1000;
+        if (target.kind === 'subnet') {
+          if (net.listBannedSubnets().some((b) => b.subnet === target.canonical))
+            throw rpcError(RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: IP/Subnet already banned');
+          net.banSubnet(subnet, durationMs, 'manual');
+        } else {
+          if (net.listBanned().some((b) => b.peerId === subnet))
+            throw rpcError(RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: peer id already banned');
+          await net.ban(subnet, durationMs, 'manual');
+        }
         return null;
       },
     }),
   ];
+}
+
+type BanTarget = { readonly kind: 'subnet'; readonly canonical: string } | { readonly kind: 'peer' };
+
+/** setban's first argument: an IP or subnet, else a peer id; anything else is RPC_CLIENT_INVALID_IP_OR_SUBNET. */
+function banTarget(text: string): BanTarget {
+  try {
+    return { kind: 'subnet', canonical: formatSubnet(parseSubnet(text)) };
+  } catch (e) {
+    if (!(e instanceof P2pError)) throw e;
+  }
+  try {
+    peerIdFromString(text);
+    return { kind: 'peer' };
+  } catch {
+    throw rpcError(
+      RPC_CLIENT_INVALID_IP_OR_SUBNET,
+      `Error: Invalid IP/Subnet or peer id ${JSON.stringify(text)}`,
+    );
+  }
 }

@@ -58,7 +58,7 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
     defineMethod({
       name: 'gettraininginfo',
       description:
-        'Returns the local trainer state (shard, samples/s, samples since the current chain model), deltas sent and received, the last verified improvement on the best chain, and the per-domain accuracy of the locally trained model on the tip-seeded evaluation batch.',
+        'Returns the local trainer state (shard, samples/s, samples since the current chain model), deltas sent and received, the last verified improvement on the best chain, the per-domain accuracy of the locally trained model on the tip-seeded evaluation batch, and the kernels in use: scoringkernel (consensus scoring) and trainingkernel (local training; null when not training), each "wasm" (WebAssembly SIMD) or "js" (plain TypeScript, slower).',
       params: [],
       handler: async () => {
         const svc = deps.training();
@@ -90,6 +90,8 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
         return {
           enabled: svc !== null,
           running: svc?.running ?? false,
+          scoringkernel: evaluator.kernelName(),
+          trainingkernel: svc?.kernel ?? null,
           shard: stats ? `${stats.shard.index}/${stats.shard.count}` : null,
           contributor: stats?.contributor ?? null,
           payoutaddress: stats?.contributor ? encodeAddress(fromHex(stats.contributor), params) : null,

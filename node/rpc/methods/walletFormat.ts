@@ -134,6 +134,13 @@ export const feeRateSchema: z.ZodType<bigint, unknown> = z.unknown().transform((
   return units / 100_000n;
 });
 
+/** A rate in base units per 1000 bytes as base units per byte: 1500n → '1.5' (exact, feeRateSchema's inverse). */
+export function perByte(perKb: bigint): string {
+  const whole = perKb / 1000n;
+  const milli = perKb % 1000n;
+  return milli === 0n ? whole.toString() : `${whole}.${milli.toString().padStart(3, '0').replace(/0+$/, '')}`;
+}
+
 /** Wallet, wallet-service and mempool failures → Bitcoin Core's codes; undefined for anything else. */
 export function walletRpcError(e: unknown): RpcError | undefined {
   if (e instanceof WalletServiceError) {
@@ -169,7 +176,14 @@ export function walletRpcError(e: unknown): RpcError | undefined {
         return rpcError(RPC_INVALID_PARAMETER, `Transaction amount too small: ${e.message}`);
       case 'LABEL_INVALID':
         return rpcError(RPC_WALLET_INVALID_LABEL_NAME, e.message);
-      case 'FEE_RATE_INVALID':
+      case 'FEE_RATE_INVALID': {
+        // The wallet library counts per 1000 bytes; fee_rate and `qenex wallet send --fee-rate` per byte.
+        const t = e.type as Extract<WalletError['type'], { code: 'FEE_RATE_INVALID' }>;
+        return rpcError(
+          RPC_INVALID_PARAMETER,
+          `fee rate ${perByte(t.feeRate)} base units per byte is outside [${perByte(t.min)}, ${perByte(t.max)}]`,
+        );
+      }
       case 'PASSPHRASE_INVALID':
       case 'OPTIONS_INVALID':
         return rpcError(RPC_INVALID_PARAMETER, e.message);

@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { VerdictError } from '../../../consensus/errors.js';
-import { blockWeight, compareChainWeight, cumulativeWeight } from '../../../consensus/forkChoice.js';
+import {
+  blockWeight,
+  compareChainWeight,
+  cumulativeWeight,
+  maxBlockWeight,
+} from '../../../consensus/forkChoice.js';
 import type { NetworkParams } from '../../../consensus/params/types.js';
 import { workFromBits } from '../../../consensus/pow/work.js';
 import { testParams } from '../../utils/params.js';
@@ -51,6 +56,26 @@ describe('consensus/forkChoice', () => {
       );
       assert.throws(
         () => cumulativeWeight(-1n, 1n),
+        (e: unknown) => e instanceof VerdictError,
+      );
+    });
+  });
+
+  describe('maxBlockWeight', () => {
+    it('bounds the weight of any block with those bits: its work at the improvement cap', () => {
+      const bits = 0x1d00ffff;
+      assert.equal(maxBlockWeight(bits, params), 2n * workFromBits(bits));
+      fc.assert(
+        fc.property(
+          fc.nat(),
+          (imp) => blockWeight(workFromBits(bits), imp, params) <= maxBlockWeight(bits, params),
+        ),
+      );
+    });
+
+    it('rejects bits that encode no target', () => {
+      assert.throws(
+        () => maxBlockWeight(0x01003456, params),
         (e: unknown) => e instanceof VerdictError,
       );
     });

@@ -20,19 +20,27 @@ import {
   toHex,
   workFromBits,
 } from '../../../consensus/index.js';
-import type { BlockProcessStatus, P2pChain, TipSummary } from '../../../p2p/index.js';
+import type { BlockPlace, BlockProcessStatus, P2pChain, TipSummary } from '../../../p2p/index.js';
 import { linearEvaluator } from '../../../training/index.js';
-import { TestChain } from '../../utils/chainBuilder.js';
+import { type KeyPair, TestChain } from '../../utils/chainBuilder.js';
 import { linearParams } from '../../utils/linearParams.js';
 
 /** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
 const linearDevnet = linearParams(devnetParams);
 const MAX_ORPHANS = 100;
 
+interface StoredBlock {
+  readonly block: BlockWithIds;
+  readonly height: number;
+  readonly main: boolean;
+  readonly weight: bigint;
+  readonly forkHeight: number;
+}
+
 export class FakeChain implements P2pChain {
   readonly tc: TestChain;
   readonly params: NetworkParams;
-  private readonly byHash = new Map<string, { block: BlockWithIds; height: number; main: boolean }>();
+  private readonly byHash = new Map<string, StoredBlock>();
   private readonly weights: bigint[] = [];
   private readonly orphans = new Map<string, BlockWithIds>();
   private readonly models = new Map<string, Uint8Array>();
@@ -50,16 +58,22 @@ export class FakeChain implements P2pChain {
     const height = this.tc.height;
     const parent = height === 0 ? 0n : this.weights[height - 1]!;
     this.weights[height] = parent + blockWeight(workFromBits(b.block.header.bits), 0, this.params);
-    this.byHash.set(toHex(b.hash), { block: b, height, main: true });
+    this.byHash.set(toHex(b.hash), {
+      block: b,
+      height,
+      main: true,
+      weight: this.weights[height]!,
+      forkHeight: height,
+    });
     const model = this.tc.tip.model;
     this.models.set(toHex(linearEvaluator.modelHash(model)), linearEvaluator.encodeModel(model));
   }
 
-  /** Mines `n` blocks on top of the tip (locally, no network). */
-  async mine(n: number): Promise<BlockWithIds[]> {
+  /** Mines `n` blocks on top of the tip (locally, no network); another `miner` makes other blocks. */
+  async mine(n: number, miner?: KeyPair): Promise<BlockWithIds[]> {
     const out: BlockWithIds[] = [];
     for (let i = 0; i < n; i++) {
-      const b = await this.tc.mine();
+      const b = await this.tc.mine(miner ? { miner } : {});
       this.record(b);
       out.push(b);
     }
@@ -73,6 +87,16 @@ export class FakeChain implements P2pChain {
   tipSummary(): TipSummary {
     const tip = this.tc.tip;
     return { hash: tip.block.hash, height: tip.height, weight: this.weights[tip.height]! };
+  }
+
+  blockPlace(hash: Hash): BlockPlace | undefined {
+    const e = this.byHash.get(toHex(hash));
+    return e && { height: e.height, weight: e.weight, forkHeight: e.forkHeight };
+  }
+
+  /** Blocks stored (genesis included), side branches too. */
+  get stored(): number {
+    return this.byHash.size;
   }
 
   getLocator(): Hash[] {
@@ -141,7 +165,13 @@ export class FakeChain implements P2pChain {
       return 'orphan';
     }
     if (!parent.main || parent.height !== this.tc.height) {
-      this.byHash.set(hex, { block: b, height: parent.height + 1, main: false });
+      this.byHash.set(hex, {
+        block: b,
+        height: parent.height + 1,
+        main: false,
+        weight: parent.weight + blockWeight(workFromBits(b.block.header.bits), 0, this.params),
+        forkHeight: parent.forkHeight,
+      });
       return 'side';
     }
     await this.tc.connect(b);

@@ -11,7 +11,7 @@ import {
   withId,
 } from '../../../consensus/index.js';
 import { gossipMsgId } from '../../../p2p/gossip.js';
-import type { DeltaSink, P2pMempool } from '../../../p2p/index.js';
+import type { DeltaSink, GossipMessageEvent, P2pMempool } from '../../../p2p/index.js';
 import { FakeChain } from './fakeChain.js';
 import { link, Network, sleep, waitFor } from './helpers.js';
 
@@ -110,6 +110,10 @@ describe('p2p gossip of transactions and deltas', function () {
     await link(c.node, b.node);
     await waitFor('subscriptions', () => b.node.gossipPeers('deltas').length === 2);
     await sleep(400);
+    const published: GossipMessageEvent[] = [];
+    const judged: GossipMessageEvent[] = [];
+    a.node.on('gossip', (m) => published.push(m));
+    b.node.on('gossip', (m) => judged.push(m));
     await a.node.announceDelta(Uint8Array.of(1, 7, 7));
     await waitFor('C got the relayed delta', () => dc.seen.length === 1);
     assert.deepEqual(db.seen, [[1, a.node.peerId]]);
@@ -121,5 +125,22 @@ describe('p2p gossip of transactions and deltas', function () {
     await a.node.announceDelta(Uint8Array.of(3));
     await waitFor('B charged A', () => b.node.bans.score(a.node.peerId) === 20);
     assert.equal(dc.seen.length, 1);
+    // the 'gossip' events the node's metrics count: what A published, how B judged each
+    assert.deepEqual(
+      published.map((m) => [m.direction, m.topic, m.bytes, m.direction === 'out' && m.recipients]),
+      [
+        ['out', 'deltas', 3, 1],
+        ['out', 'deltas', 1, 1],
+        ['out', 'deltas', 1, 1],
+      ],
+    );
+    assert.deepEqual(
+      judged.map((m) => [m.direction, m.topic, m.bytes, m.direction === 'in' && m.result]),
+      [
+        ['in', 'deltas', 3, 'accept'],
+        ['in', 'deltas', 1, 'ignore'],
+        ['in', 'deltas', 1, 'reject'],
+      ],
+    );
   });
 });

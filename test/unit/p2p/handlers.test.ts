@@ -4,27 +4,22 @@
  * keep serving everyone else.
  */
 import { strict as assert } from 'node:assert';
-import { noise } from '@chainsafe/libp2p-noise';
 import type { Libp2p } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
-import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
 import { decodeBlock, encodeBlock, equalBytes, fromHex, headerHash } from '../../../consensus/index.js';
 import {
   decodeBlocksResponseHead,
   decodeHeadersResponse,
-  decodeStatus,
   encodeBlocksRequest,
   encodeHeadersRequest,
   encodeStatus,
-  encodeStatusResponse,
   PROTOCOL_VERSION,
 } from '../../../p2p/codec.js';
 import { P2pError, requestProtocol } from '../../../p2p/index.js';
 import { FakeChain } from './fakeChain.js';
 import { link, Network, waitFor } from './helpers.js';
+import { rawPeer as startRawPeer } from './rawPeer.js';
 
 const proto = (k: 'status' | 'headers' | 'blocks' | 'model') => requestProtocol('devnet', k);
 
@@ -40,29 +35,8 @@ describe('p2p request protocols against a raw peer', function () {
 
   /** A bare libp2p host that answers the status handshake like a devnet node at genesis. */
   async function rawPeer(chain: FakeChain): Promise<Libp2p> {
-    const raw = await createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-    });
+    const raw = await startRawPeer(chain);
     raws.push(raw);
-    await raw.handle(proto('status'), async (stream) => {
-      const lp = lpStream(stream);
-      decodeStatus((await lp.read()).subarray());
-      const tip = chain.tipSummary();
-      await lp.write(
-        encodeStatusResponse({
-          version: PROTOCOL_VERSION,
-          magic: chain.params.magic,
-          genesis: fromHex(chain.params.genesis.hash),
-          bestHash: tip.hash,
-          bestHeight: tip.height,
-          weight: tip.weight,
-        }),
-      );
-      await stream.close();
-    });
     return raw;
   }
 
@@ -155,6 +129,30 @@ describe('p2p request protocols against a raw peer', function () {
     for (let i = 0; i < 5; i++) codes.push((await exchange(raw, target, proto('status'), req))![0]!);
     assert.deepEqual(codes, [0, 0, 0, 2, 2]);
     assert.equal(a.node.bans.score(raw.peerId.toString()), 2);
+  });
+
+  it('a stream that never sends a request still pays its rate-limit token', async () => {
+    const a = await net.add(new FakeChain(), {
+      requestLimits: { status: { perSecond: 0.001, burst: 2 } } as never,
+    });
+    const raw = await rawPeer(new FakeChain());
+    const target = multiaddr(a.node.multiaddrs[0]!);
+    for (let i = 0; i < 2; i++) {
+      const s = await raw.dialProtocol(target, proto('status'));
+      await s.close();
+    }
+    const ours = new FakeChain().tipSummary();
+    const req = encodeStatus({
+      version: PROTOCOL_VERSION,
+      magic: a.chain.params.magic,
+      genesis: fromHex(a.chain.params.genesis.hash),
+      bestHash: ours.hash,
+      bestHeight: 0,
+      weight: ours.weight,
+    });
+    const resp = await exchange(raw, a.node.multiaddrs[0]!, proto('status'), req);
+    assert.deepEqual([...resp!], [2], 'rate-limited: the two empty streams used the burst');
+    assert.equal(a.node.bans.score(raw.peerId.toString()), 1);
   });
 
   it('resets an oversized request frame and bans the sender', async () => {

@@ -19,7 +19,9 @@ describe('p2p options', () => {
     for (const bad of [
       { port: 70000 },
       { blocksPerRequest: 65 },
-      { maxDeltaBytes: 5 * 1024 * 1024 },
+      { maxConnectionsPerIp: 0 },
+      { banExempt: ['127.0.0.0/33'] },
+      { banExempt: ['localhost'] },
       { host: '' },
     ]) {
       assert.throws(

@@ -27,6 +27,8 @@ describe('p2p penalties', () => {
     assert.equal(PROTOCOL_PENALTIES['malformed-message'], BAN_SCORE);
     assert.ok(PROTOCOL_PENALTIES['request-timeout'] < 10);
     assert.equal(PROTOCOL_PENALTIES['wrong-network'], 0);
+    assert.equal(PROTOCOL_PENALTIES['oversize-message'], BAN_SCORE);
+    assert.equal(PROTOCOL_PENALTIES['stream-flood'] * 10, BAN_SCORE, 'ten excess streams are a ban');
   });
 
   it('judges errors: invalid punishes, context and policy do not', () => {
@@ -55,6 +57,14 @@ describe('p2p penalties', () => {
       code: 'malformed-message',
       penalty: 100,
       reason: 'DECODE_TRAILING_BYTES',
+    });
+    // Oversize is the severe penalty wherever it is detected (here: a decoder's bound).
+    const oversize = new DecodeError({ code: 'DECODE_OVERSIZE', what: 'signed delta', size: 9, max: 8 });
+    assert.deepEqual(judgeError(oversize, 'invalid-delta'), {
+      verdict: 'reject',
+      code: 'oversize-message',
+      penalty: BAN_SCORE,
+      reason: 'DECODE_OVERSIZE',
     });
     // Our own failures never punish, unless the sink's contract says a throw means invalid.
     assert.equal(judgeError(new Error('disk'), null).verdict, 'ignore');

@@ -41,12 +41,32 @@ describe('node/chain reorganizations and fork choice', () => {
     await b.mine();
     await mineSpend(b, 9);
     const events: string[] = [];
-    chain.on('block', ({ entry }) => events.push(`+${entry.height}`));
+    chain.on('block', ({ entry, timing }) => {
+      events.push(`+${entry.height}`);
+      assert.ok(
+        timing.validateMs >= 0 && timing.connectMs >= timing.validateMs,
+        'validation is part of the connect',
+      );
+    });
     chain.on('disconnect', ({ entry }) => events.push(`-${entry.height}`));
+    chain.on('reorg', (r) =>
+      events.push(`reorg ${r.forkHeight} -${r.disconnected} +${r.connected} ${r.tip.height}`),
+    );
     chain.on('tip', (e) => events.push(`tip ${e.height}`));
     assert.deepEqual(await feed(chain, blocksAbove(b, 8)), ['side', 'side', 'side', 'reorganized']);
     assert.ok(equalBytes(chain.tip.hash, b.tip.block.hash));
-    assert.deepEqual(events, ['-12', '-11', '-10', '-9', '+9', '+10', '+11', '+12', 'tip 12']);
+    assert.deepEqual(events, [
+      '-12',
+      '-11',
+      '-10',
+      '-9',
+      '+9',
+      '+10',
+      '+11',
+      '+12',
+      'reorg 8 -4 +4 12',
+      'tip 12',
+    ]);
     assert.deepEqual(await utxoSnapshotFromDb(db), b.utxo.snapshot());
     assert.deepEqual(chain.getTipModel(), b.tip.model);
     assert.notDeepEqual(chain.getTipModel(), linearEvaluator.initialModel());
@@ -71,6 +91,7 @@ describe('node/chain reorganizations and fork choice', () => {
       '+11',
       '+12',
       '+13',
+      'reorg 8 -4 +5 13',
       'tip 13',
       '+14',
       'tip 14',

@@ -23,6 +23,7 @@ function recorder(): { handlers: CliHandlers; calls: Call[] } {
   const handlers: CliHandlers = {
     node: async (opts) => void calls.push({ handler: 'node', opts }),
     status: async (opts) => void calls.push({ handler: 'status', opts }),
+    dashboard: async (opts) => void calls.push({ handler: 'dashboard', opts }),
     chainVerify: async (opts) => void calls.push({ handler: 'chainVerify', opts }),
     mineStatus: async (opts) => void calls.push({ handler: 'mineStatus', opts }),
     aiStatus: async (opts) => void calls.push({ handler: 'aiStatus', opts }),
@@ -147,6 +148,38 @@ describe('node/cli program', () => {
     );
   });
 
+  it('passes the per-address cap and ban exemptions; --no-ban-exempt exempts nothing', async () => {
+    const d = (await run(['node', '--network', 'devnet'])).calls[0]!.opts;
+    assert.deepEqual(d.p2p.banExempt, [
+      '127.0.0.0/8',
+      '::1/128',
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+      'fc00::/7',
+    ]);
+    assert.deepEqual((await run(['node'])).calls[0]!.opts.p2p.banExempt, ['127.0.0.0/8', '::1/128']);
+    const set = (
+      await run(['node', '--max-connections-per-ip', '2', '--ban-exempt', '10.0.0.0/8', '192.168.1.0/24'])
+    ).calls[0]!.opts;
+    assert.equal(set.p2p.maxConnectionsPerIp, 2);
+    assert.deepEqual(set.p2p.banExempt, ['10.0.0.0/8', '192.168.1.0/24']);
+    assert.deepEqual((await run(['node', '--no-ban-exempt'])).calls[0]!.opts.p2p.banExempt, []);
+  });
+
+  it('passes the metrics and dashboard flags, and routes `dashboard`', async () => {
+    const d = (await run(['node', '--network', 'devnet'])).calls[0]!.opts;
+    assert.deepEqual({ ...d.metrics }, { enabled: false, host: '127.0.0.1', port: 19443 });
+    assert.equal(d.dashboard.enabled, true);
+    const set = (
+      await run(['node', '--metrics', '--metrics-host', '::1', '--metrics-port', '0', '--no-dashboard'])
+    ).calls[0]!.opts;
+    assert.deepEqual({ ...set.metrics }, { enabled: true, host: '::1', port: 0 });
+    assert.equal(set.dashboard.enabled, false);
+    const dash = (await run(['dashboard', '--network', 'test'])).calls[0]!;
+    assert.deepEqual([dash.handler, dash.opts.rpc.port], ['dashboard', 18332]);
+  });
+
   it('lets a flag override the config file, and an unset flag leave it alone', async () => {
     const file = join(cwd, 'q.yaml');
     writeFileSync(
@@ -258,5 +291,58 @@ describe('node/cli program', () => {
     const e2 = bufferIo();
     assert.equal(await main(['node', 'qenex', 'status'], { io: e2, env: env(), handlers: failing }), 1);
     assert.equal(e2.stderr, 'error: boom (RPC error -1)\n');
+  });
+
+  it('accepts the location and RPC options before the command or between group and command', async () => {
+    const dir = join(cwd, 'global-dd');
+    const forms = [
+      ['--network', 'devnet', '--datadir', dir, '--rpc-port', '19001', 'status'],
+      ['--network', 'devnet', 'mine', '--datadir', dir, 'status', '--rpc-port', '19001'],
+      ['ai', '--network', 'devnet', '--rpc-port', '19001', 'status', '--datadir', dir],
+    ];
+    for (const args of forms) {
+      const { calls } = await run(args);
+      assert.equal(calls.length, 1, args.join(' '));
+      assert.equal(calls[0]!.opts.network, 'devnet');
+      assert.equal(calls[0]!.opts.datadir, dir);
+      assert.equal(calls[0]!.opts.rpc.port, 19001);
+    }
+    // the flag nearest the command wins
+    const { calls } = await run(['--network', 'test', 'rpc', '--network', 'devnet', 'getblockcount']);
+    assert.equal(calls[0]!.opts.network, 'devnet');
+  });
+
+  it('accepts global flags around `wallet`: qenex wallet --network devnet balance, qenex --network devnet wallet balance', async () => {
+    const seen: Array<{ network: string; rpcPort: number; json: boolean | undefined }> = [];
+    const { handlers } = recorder();
+    const wallet = {
+      balance: async (opts: NodeOptions, flags: { json?: boolean }) =>
+        void seen.push({ network: opts.network, rpcPort: opts.rpc.port, json: flags.json }),
+    } as unknown as NonNullable<Parameters<typeof buildProgram>[0]['wallet']>;
+    for (const args of [
+      ['wallet', '--network', 'devnet', 'balance'],
+      ['--network', 'devnet', 'wallet', 'balance', '--json'],
+      ['--rpc-port', '19002', 'wallet', '--network', 'devnet', 'balance'],
+    ]) {
+      await buildProgram({ ...handlers, wallet }, { io: bufferIo(), env: env() }).parseAsync([
+        'node',
+        'qenex',
+        ...args,
+      ]);
+    }
+    assert.deepEqual(seen, [
+      { network: 'devnet', rpcPort: 18443, json: false },
+      { network: 'devnet', rpcPort: 18443, json: true },
+      { network: 'devnet', rpcPort: 19002, json: false },
+    ]);
+  });
+
+  it('passes --log-file, relative to the datadir', async () => {
+    const dir = join(cwd, 'logdd');
+    const { calls } = await run(['node', '--network', 'devnet', '--datadir', dir, '--log-file', 'debug.log']);
+    assert.equal(calls[0]!.opts.log.file, join(dir, 'debug.log'));
+    const abs = await run(['node', '--network', 'devnet', '--log-file', '/var/log/qenex.log']);
+    assert.equal(abs.calls[0]!.opts.log.file, '/var/log/qenex.log');
+    assert.equal((await run(['node', '--network', 'devnet'])).calls[0]!.opts.log.file, undefined);
   });
 });

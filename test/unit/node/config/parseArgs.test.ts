@@ -254,6 +254,11 @@ describe('node/config parseArgs', () => {
       /p2p\.port: same as rpc\.port/,
     );
     assert.equal(parseArgs({ rpcPort: '0', p2pPort: '0' }, env()).rpc.port, 0, 'port 0 means any free port');
+    assert.match(
+      configErrorMessage(() => parseArgs({ metrics: true, metricsPort: '9000', rpcPort: '9000' }, env())),
+      /metrics\.port: 9000 is already the rpc or p2p port/,
+    );
+    assert.equal(parseArgs({ metricsPort: '8332' }, env()).metrics.port, 8332, 'checked only when enabled');
   });
 
   it('training keys: aggregation rule, delta interval, delta density, shard and payout address', () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import {
+  type Block,
   devnetParams,
   equalBytes,
   mainParams,
@@ -10,7 +11,14 @@ import {
 } from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { Mempool } from '../../../../node/mempool/index.js';
-import { type BlockTemplate, Miner, MinerError, type MinerOptions } from '../../../../node/miner/index.js';
+import {
+  type BlockTemplate,
+  GENERATE_RACE_RETRIES,
+  Miner,
+  type MinerChain,
+  MinerError,
+  type MinerOptions,
+} from '../../../../node/miner/index.js';
 import { encodeAddress } from '../../../../wallet/index.js';
 import { keyPair, TestChain } from '../../../utils/chainBuilder.js';
 import { linearParams } from '../../../utils/linearParams.js';
@@ -121,6 +129,69 @@ describe('node/miner Miner', function () {
     assert.deepEqual(await m.generate(2, undefined, 5000), []);
     assert.equal(tc.height, height);
     await assert.rejects(m.generate(-1), isMinerError('MINER_BAD_OPTIONS'));
+  });
+
+  /**
+   * A chain where another miner's block on the same parent gets in first `races` times: each time
+   * a generated block arrives, a competing block is connected just before it, so it lands on a
+   * side branch ('side'), as on a node that also runs --mine.
+   */
+  function racedMiner(races: number): { m: Miner; processed: Block[] } {
+    const processed: Block[] = [];
+    let left = races;
+    const racing: MinerChain = {
+      params: linearDevnet,
+      nextBlockContext: (now) => chain.nextBlockContext(now),
+      processBlock: async (block) => {
+        processed.push(block);
+        if (left > 0) {
+          left--;
+          await chain.connect(tc.buildBlock());
+        }
+        if (!equalBytes(block.header.prevHash, tc.tip.block.hash)) return { status: 'side' };
+        return chain.processBlock(block);
+      },
+    };
+    const m = new Miner(
+      { address, minIntervalMs: 0 },
+      {
+        chain: racing,
+        mempool,
+        params: linearDevnet,
+        logger: silentLogger,
+        clock: { now: () => linearDevnet.genesis.time * 1000 },
+      },
+    );
+    miners.push(m);
+    return { m, processed };
+  }
+
+  it('generate mines a block that lost the race for the tip again on the new tip', async () => {
+    const { m, processed } = racedMiner(3);
+    const start = tc.height;
+    const hashes = await m.generate(2);
+    assert.equal(hashes.length, 2);
+    assert.equal(processed.length, 5, 'three lost races, then two blocks');
+    assert.equal(tc.height, start + 3 + 2);
+    // Both returned blocks are on the best chain, each on the competitor that beat its first try.
+    assert.deepEqual(
+      hashes,
+      tc.entries.slice(-2).map((e) => toHex(e.block.hash)),
+    );
+    assert.equal(m.status().blocksFound, 2);
+  });
+
+  it('generate gives up after GENERATE_RACE_RETRIES lost races in a row with a typed error', async () => {
+    const { m, processed } = racedMiner(1 + 1000);
+    await assert.rejects(
+      m.generate(1),
+      (e: unknown) =>
+        e instanceof MinerError &&
+        e.type.code === 'MINER_TIP_RACE' &&
+        e.type.attempts === GENERATE_RACE_RETRIES + 1 &&
+        e.type.mined.length === 0,
+    );
+    assert.equal(processed.length, GENERATE_RACE_RETRIES + 1);
   });
 
   it('start() mines valid blocks through processBlock; stop() leaves no worker running', async () => {

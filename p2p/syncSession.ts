@@ -1,0 +1,300 @@
+/**
+ * One sync session with one peer, headers first:
+ *   1. ask for headers after our block locator (the client checks they link to it and to each
+ *      other); check their proof of work and sum the most weight their branch can carry;
+ *   2. while that branch cannot become our best chain (branchPolicy.ts) and the peer has more,
+ *      keep collecting headers (at most `maxSyncHeaders`) before fetching a single block;
+ *   3. fetch the blocks we do not have in batches, in chain order, into the node's processBlock;
+ *   4. repeat until the peer has sent its whole chain; then re-read its status: the session ends
+ *      caught up when our chain is at least as heavy, or with the peer's claim unproven when the
+ *      chain it served does not carry it.
+ * The session judges nothing itself: it ends with a typed SessionEnd, and the syncer decides what
+ * that costs the peer.
+ */
+import type { PeerId } from '@libp2p/interface';
+import {
+  type BlockHeader,
+  checkHeaderSanity,
+  equalBytes,
+  type Hash,
+  headerHash,
+  VerdictError,
+} from '../consensus/index.js';
+import { type BranchBound, type BranchRefusal, boundAt, extendBound, refuseBranch } from './branchPolicy.js';
+import type { FetchedBlock, P2pClient } from './client.js';
+import { MAX_LOCATOR, type PeerStatus } from './codec.js';
+import { P2pError } from './errors.js';
+import type { ResolvedP2pOptions } from './options.js';
+import { judgeError, type PenaltyCode } from './penalties.js';
+import type { BlockProcessStatus, P2pChain, P2pLogger, SyncProgress } from './types.js';
+
+/** Most consecutive 'rate-limited' answers a session waits out for one request. */
+const MAX_BACKOFFS = 30;
+
+/** Why a session ended. */
+export type SessionEnd =
+  /** Our chain is at least as heavy as the peer's status (re-read at the end). */
+  | { readonly outcome: 'caught-up' }
+  | { readonly outcome: 'stopped' }
+  /** The peer did not deliver what it was asked for. */
+  | { readonly outcome: 'stalled'; readonly detail: string }
+  /** The whole chain the peer serves after our locator cannot become our best chain. */
+  | { readonly outcome: 'light-branch'; readonly refusal: BranchRefusal }
+  /** The chain the peer served is stored and still lighter than the weight it claims. */
+  | { readonly outcome: 'unproven'; readonly detail: string }
+  /** The peer broke the protocol or served an invalid block. */
+  | {
+      readonly outcome: 'misbehaved';
+      readonly code: PenaltyCode;
+      readonly detail: string;
+      /** The protocol error code or the consensus reason. */
+      readonly error: string;
+    }
+  /** The peer's branch has not shown it can win within `maxSyncHeaders` headers. */
+  | { readonly outcome: 'too-long'; readonly detail: string }
+  /** Anything else (a transport failure, our own error): nobody to blame. */
+  | { readonly outcome: 'failed'; readonly error: string };
+
+export interface SessionContext {
+  readonly chain: P2pChain;
+  readonly client: P2pClient;
+  readonly opts: ResolvedP2pOptions;
+  readonly clock: () => number;
+  readonly log: P2pLogger;
+  /** Aborted when the syncer stops. */
+  readonly signal: AbortSignal;
+  readonly ourStatus: () => PeerStatus;
+  /** The peer's last known status. */
+  readonly peerStatus: () => PeerStatus | undefined;
+  readonly setStatus: (status: PeerStatus) => void;
+  /** Hands a downloaded block to the chain. */
+  readonly importBlock: (f: FetchedBlock) => Promise<BlockProcessStatus>;
+  readonly onProgress: (p: SyncProgress) => void;
+}
+
+/** Headers collected from the peer, before any block is fetched. */
+type HeaderRun =
+  | {
+      readonly kind: 'fetch';
+      /** The peer's branch so far (its `wanted` blocks to fetch); null when it sent no header. */
+      readonly branch: Branch | null;
+      /** The peer sent a full batch: more headers may follow. */
+      readonly more: boolean;
+    }
+  | { readonly kind: 'end'; readonly end: SessionEnd };
+
+/** The branch a session's headers describe so far. */
+interface Branch {
+  bound: BranchBound;
+  /** Hashes of its blocks we do not have, in chain order. */
+  readonly wanted: Hash[];
+  /** Hash of its last header (the parent of the next one). */
+  last: Hash;
+}
+
+export class SyncSession {
+  private readonly start: number;
+  /** Blocks processed in this session. */
+  blocks = 0;
+
+  private readonly peerId: string;
+  private readonly id: PeerId;
+
+  constructor(
+    peer: { readonly peerId: string; readonly id: PeerId },
+    private readonly ctx: SessionContext,
+  ) {
+    this.peerId = peer.peerId;
+    this.id = peer.id;
+    this.start = ctx.clock();
+  }
+
+  async run(): Promise<SessionEnd> {
+    try {
+      return await this.download();
+    } catch (err) {
+      return this.failure(err);
+    }
+  }
+
+  private async download(): Promise<SessionEnd> {
+    const { chain, client } = this.ctx;
+    let branch: Branch | null = null;
+    for (;;) {
+      if (this.ctx.signal.aborted) return { outcome: 'stopped' };
+      const run = await this.collectHeaders(branch);
+      if (run.kind === 'end') return run.end;
+      branch = run.branch;
+      const wanted = branch ? branch.wanted.splice(0) : [];
+      const stop = await this.fetchBlocks(wanted);
+      if (stop) return stop;
+      if (run.more) continue;
+      // The peer has sent its whole chain: does it carry the weight it claims?
+      const status = await this.patient(() => client.status(this.id, this.ctx.ourStatus()));
+      this.ctx.setStatus(status);
+      const ours = chain.tipSummary().weight;
+      if (ours >= status.weight) return { outcome: 'caught-up' };
+      if (wanted.length === 0) {
+        return {
+          outcome: 'unproven',
+          detail: `claims weight ${status.weight}; the chain it serves leaves us at ${ours}`,
+        };
+      }
+      // It served blocks and claims still more: it may have moved on meanwhile, so ask again.
+    }
+  }
+
+  /** Our best chain's locator, leaving room for one more hash. */
+  private locator(): Hash[] {
+    const loc = this.ctx.chain.getLocator();
+    if (loc.length < MAX_LOCATOR) return loc;
+    return [...loc.slice(0, MAX_LOCATOR - 2), loc[loc.length - 1]!];
+  }
+
+  /**
+   * Headers of the peer's chain, after `branch` (null: after our locator), until there are blocks
+   * to fetch on a branch that may become our best chain, the peer has no more, or
+   * `maxSyncHeaders` were collected.
+   */
+  private async collectHeaders(branch: Branch | null): Promise<HeaderRun> {
+    const { chain, client, opts } = this.ctx;
+    // Blocks of the branch we have stored count at their verified weight, from where they now are.
+    const stored = branch ? chain.blockPlace(branch.last) : undefined;
+    if (branch && stored) branch.bound = boundAt(stored);
+    let collected = 0;
+    for (;;) {
+      // After a batch, ask for the headers after its last one; the rest of the locator lets a
+      // peer whose chain changed meanwhile answer from our chain instead.
+      const locator: Hash[] = branch ? [branch.last, ...this.locator()] : this.locator();
+      const headers: BlockHeader[] = await this.patient(() =>
+        client.headers(this.id, locator, opts.headersPerRequest),
+      );
+      const more = headers.length === opts.headersPerRequest;
+      if (headers.length > 0) {
+        if (!branch || !equalBytes(headers[0]!.prevHash, branch.last)) {
+          // The first batch, or the peer's chain changed: a branch from one of our locator's
+          // blocks, which are stored (they are our best chain's).
+          const parent = chain.blockPlace(headers[0]!.prevHash)!;
+          branch = { bound: boundAt(parent), wanted: [], last: headers[0]!.prevHash };
+        }
+        this.addHeaders(branch, headers);
+        collected += headers.length;
+      }
+      if (!branch) return { kind: 'fetch', branch, more: false };
+      const refusal = refuseBranch(branch.bound, chain.tipSummary(), chain.params);
+      // A full batch of headers we all have is no reason to stop: the new ones may follow.
+      if (!refusal && (branch.wanted.length > 0 || !more)) return { kind: 'fetch', branch, more };
+      if (refusal && !more) return { kind: 'end', end: { outcome: 'light-branch', refusal } };
+      if (collected >= opts.maxSyncHeaders) {
+        const why = refusal ? refusal.detail : 'all of them stored already';
+        return { kind: 'end', end: { outcome: 'too-long', detail: `${collected} headers, ${why}` } };
+      }
+    }
+  }
+
+  /** Checks each header's proof of work and adds it to `branch`. */
+  private addHeaders(branch: Branch, headers: readonly BlockHeader[]): void {
+    const { chain } = this.ctx;
+    for (const h of headers) {
+      const hash = headerHash(h);
+      checkHeaderSanity(h, hash, chain.params);
+      if (!chain.blockPlace(hash)) branch.wanted.push(hash);
+      branch.last = hash;
+    }
+    branch.bound = extendBound(branch.bound, headers, chain.params);
+  }
+
+  /**
+   * Fetches the blocks of `wanted` we still lack (another session may be storing some), in chain
+   * order; returns why the session must end, or null when all were processed.
+   */
+  private async fetchBlocks(wanted: readonly Hash[]): Promise<SessionEnd | null> {
+    const { chain, client, opts } = this.ctx;
+    let at = 0;
+    for (;;) {
+      if (this.ctx.signal.aborted) return { outcome: 'stopped' };
+      while (at < wanted.length && chain.blockPlace(wanted[at]!)) at++;
+      const batch = wanted.slice(at, at + opts.blocksPerRequest);
+      if (batch.length === 0) return null;
+      const fetched = await this.patient(() => client.blocks(this.id, batch));
+      if (fetched.length === 0) {
+        return {
+          outcome: 'stalled',
+          detail: `served none of ${batch.length} blocks whose headers it had sent`,
+        };
+      }
+      for (const f of fetched) {
+        if ((await this.ctx.importBlock(f)) === 'orphan') {
+          return { outcome: 'failed', error: 'downloaded block is an orphan' };
+        }
+      }
+      // The peer may skip blocks or stop at its byte budget: go on after the last one it sent.
+      const last = fetched[fetched.length - 1]!.hash;
+      at += batch.findIndex((h) => equalBytes(h, last)) + 1;
+      this.blocks += fetched.length;
+      this.progress();
+    }
+  }
+
+  private progress(): void {
+    const tip = this.ctx.chain.tipSummary();
+    const secs = Math.max(1, this.ctx.clock() - this.start) / 1000;
+    const target = this.ctx.peerStatus()?.bestHeight ?? 0;
+    this.ctx.onProgress({
+      peerId: this.peerId,
+      height: tip.height,
+      targetHeight: Math.max(tip.height, target),
+      blocks: this.blocks,
+      blocksPerSecond: this.blocks / secs,
+    });
+  }
+
+  /** Runs a request, waiting and asking again while the peer answers 'rate-limited'. */
+  private async patient<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const limited =
+          err instanceof P2pError &&
+          err.type.code === 'P2P_REMOTE_ERROR' &&
+          err.type.status === 'rate-limited';
+        if (!limited || attempt >= MAX_BACKOFFS || this.ctx.signal.aborted) throw err;
+        await this.backoff();
+      }
+    }
+  }
+
+  private backoff(): Promise<void> {
+    const signal = this.ctx.signal;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.ctx.opts.rateLimitBackoffMs);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** What a thrown error means for the session. */
+  private failure(err: unknown): SessionEnd {
+    if (err instanceof P2pError) {
+      const t = err.type;
+      if (t.code === 'P2P_BAD_RESPONSE')
+        return { outcome: 'misbehaved', code: t.offence, detail: t.detail, error: t.code };
+      if (t.code === 'P2P_REQUEST_TIMEOUT') return { outcome: 'stalled', detail: `${t.protocol} timed out` };
+      // patient() gives up on a peer that refuses service for MAX_BACKOFFS requests in a row.
+      if (t.code === 'P2P_REMOTE_ERROR' && t.status === 'rate-limited')
+        return { outcome: 'stalled', detail: `${t.protocol}: rate-limited ${MAX_BACKOFFS} times in a row` };
+      return { outcome: 'failed', error: t.code };
+    }
+    const j = judgeError(err, null);
+    if (j.verdict === 'reject')
+      return { outcome: 'misbehaved', code: j.code, detail: `sync: ${j.reason}`, error: j.reason };
+    if (err instanceof VerdictError) return { outcome: 'failed', error: err.reason };
+    this.ctx.log.warn({ peerId: this.peerId, err }, 'sync session failed');
+    return { outcome: 'failed', error: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Writes a netsim report into a directory:
+ *   netsim-summary.json      options, machine, per-scenario figures, final check (no raw rows)
+ *   netsim-blocks.csv        one row per mined block: scenario, miner, height, reach and delays
+ *   netsim-propagation.csv   one row per (block, node): the delay, or a miss
+ *   netsim-peers.csv         one row per sample round: peers per node (min, median, max)
+ *   netsim-machine.csv       one row per machine sample: CPU, memory, driver loop delay
+ *   netsim.svg               the chart (chart.ts)
+ * and formats the summary as text (console, docs).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { toCsv, writeFileAtomic } from '../soak/csv.js';
+import { renderNetsimChart } from './chart.js';
+import { percentiles } from './metrics.js';
+import type { NetsimReport, ScenarioResult } from './types.js';
+
+function scenarioOf(r: NetsimReport, t: number): string {
+  return r.scenarios.find((s) => t >= s.start && t < s.end)?.name ?? 'final';
+}
+
+export function writeReport(r: NetsimReport, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const t0 = Date.parse(r.startedAt);
+  const elapsed = (t: number) => ((t - t0) / 1000).toFixed(3);
+  const { blocks, machineSamples, peerRounds, ...summary } = r;
+  const files: Array<[string, string]> = [
+    ['netsim-summary.json', `${JSON.stringify(summary, null, 2)}\n`],
+    [
+      'netsim-blocks.csv',
+      toCsv(
+        [
+          'scenario',
+          'elapsed_s',
+          'hash',
+          'height',
+          'miner',
+          'best_chain',
+          'eligible',
+          'reached',
+          'missed',
+          'p50_ms',
+          'max_ms',
+        ],
+        blocks.map((b) => {
+          const p = percentiles(b.delays.map((d) => d.ms));
+          return [
+            scenarioOf(r, b.t0),
+            elapsed(b.t0),
+            b.hash,
+            b.height,
+            b.miner,
+            b.best ? 1 : 0,
+            b.eligible,
+            b.delays.length,
+            b.missed.length,
+            p.p50,
+            p.max,
+          ];
+        }),
+      ),
+    ],
+    [
+      'netsim-propagation.csv',
+      toCsv(
+        ['scenario', 'hash', 'height', 'miner', 'node', 'delay_ms', 'missed'],
+        blocks.flatMap((b) => [
+          ...b.delays.map((d) => [scenarioOf(r, b.t0), b.hash, b.height, b.miner, d.node, d.ms, 0]),
+          ...b.missed.map((node) => [scenarioOf(r, b.t0), b.hash, b.height, b.miner, node, null, 1]),
+        ]),
+      ),
+    ],
+    [
+      'netsim-peers.csv',
+      toCsv(
+        ['scenario', 'elapsed_s', 'nodes', 'min', 'p50', 'max'],
+        peerRounds.map((p) => [scenarioOf(r, p.t), elapsed(p.t), p.nodes, p.min, p.p50, p.max]),
+      ),
+    ],
+    [
+      'netsim-machine.csv',
+      toCsv(
+        [
+          'scenario',
+          'elapsed_s',
+          'running_nodes',
+          'nodes_rss_mib',
+          'max_node_rss_mib',
+          'nodes_cpu_cores',
+          'driver_cpu_cores',
+          'driver_loop_p99_ms',
+          'loadavg1',
+        ],
+        machineSamples.map((m) => [
+          scenarioOf(r, m.t),
+          elapsed(m.t),
+          m.runningNodes,
+          m.nodesRssMiB,
+          m.maxNodeRssMiB,
+          m.nodesCpuCores,
+          m.driverCpuCores,
+          m.driverLoopP99Ms,
+          m.loadAvg1,
+        ]),
+      ),
+    ],
+    ['netsim.svg', renderNetsimChart(r)],
+  ];
+  for (const [name, text] of files) writeFileAtomic(join(dir, name), text);
+  return files.map(([name]) => join(dir, name));
+}
+
+function ms(v: number | null): string {
+  return v === null ? '-' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
+}
+
+function scenarioLines(s: ScenarioResult): string[] {
+  const p = s.propagation;
+  const lines = [
+    `${s.name} (${((s.end - s.start) / 60_000).toFixed(1)} min): ${p.blocks} blocks; propagation per node p50 ${ms(p.perNode.p50)}, p99 ${ms(p.perNode.p99)}, max ${ms(p.perNode.max)} (${p.perNode.n} pairs, ${p.misses} misses); to all nodes p50 ${ms(p.toAll.p50)}, p99 ${ms(p.toAll.p99)}`,
+    `    stale ${s.stale.stale}/${s.stale.mined}${s.stale.rate === null ? '' : ` (${(100 * s.stale.rate).toFixed(1)}%)`}; peers per node min ${s.peers.min ?? '-'}, median ${s.peers.p50 ?? '-'}, max ${s.peers.max ?? '-'} (mean spread ${s.peers.meanSpread ?? '-'}); nodes RSS ≤ ${s.machine.maxNodesRssMiB ?? '-'} MiB, nodes CPU ${s.machine.meanNodesCpuCores ?? '-'} cores, driver ${s.machine.meanDriverCpuCores ?? '-'} cores (loop p99 ≤ ${s.machine.maxDriverLoopP99Ms ?? '-'} ms)`,
+  ];
+  if (s.heal)
+    lines.push(
+      `    heal: one tip ${s.heal.convergedMs === null ? 'NOT reached in the watch' : `${ms(s.heal.convergedMs)} after the heal`} (${s.heal.linksRefused} links refused during the partition)`,
+    );
+  if (s.churn)
+    lines.push(
+      `    churn: ${s.churn.restarts} restarts; longest minority tip ${ms(s.churn.maxMinorityMs)}; ${s.churn.minorityOver60s} over 60 s`,
+    );
+  if (s.staller) {
+    const st = s.staller;
+    lines.push(
+      `    staller on n${st.victim}: connected ${(100 * st.connectedShare).toFixed(0)}% of the time, ${st.stats.connections} connections, ${st.stats.headersRequests} headers requests unanswered, banned ${st.bannedByVictim}; honest neighbours' lag p50 ${st.neighbourLag.p50 ?? '-'}, max ${st.maxNeighbourLag ?? '-'} blocks; victim's blocks p50 ${ms(st.victimPropagation.perNode.p50)}, p99 ${ms(st.victimPropagation.perNode.p99)}`,
+    );
+  }
+  return lines;
+}
+
+export function formatSummary(r: NetsimReport): string {
+  const f = r.final;
+  const lines = [
+    `netsim: ${r.options.nodes} nodes (${r.options.miners} miners, ${r.options.trainers} trainers), ${r.options.latency.baseMs} ± ${r.options.latency.jitterMs} ms one-way, ${r.options.spacingMs / 1000} s spacing; up after ${ms(r.startupMs)}`,
+    ...r.scenarios.flatMap(scenarioLines),
+    `final: ${f.converged ? `one tip after ${ms(f.convergeMs)}` : 'NOT converged'}; height ${f.height ?? '-'} (${f.updateBlocks} update blocks); equal tips ${f.equalTips}, UTXO sets ${f.equalUtxo}, model hashes ${f.equalModel}; direct links ${f.directLinks}`,
+    `proxy: ${(r.proxy.bytesForwarded / 2 ** 20).toFixed(1)} MiB forwarded over ${r.proxy.linksOpened} links; largest release lag ${r.proxy.maxReleaseLagMs} ms`,
+  ];
+  if (r.unexpectedExits.length > 0) lines.push(...r.unexpectedExits.map((e) => `UNEXPECTED: ${e}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,309 @@
+/**
+ * The netsim driver: builds the network (node processes behind the DelayNet), starts block
+ * production, runs the scenarios one after another, then stops production, heals everything,
+ * waits for one tip and compares every node's final state (tip, model hash, and the UTXO set read
+ * from each stopped node's database). Returns the report; `writeReport` (report.ts) writes it.
+ *
+ * Order: plan → proxy endpoints → seeds → the other nodes in batches (each waits for its RPC) →
+ * peers → block production + samplers → warm-up → scenarios → final check → stop everything.
+ * Every process and socket it opened is closed on the way out, on error and on abort too.
+ */
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { devnetParams, toHex } from '../../consensus/index.js';
+import { ChainDb, utxoSnapshotFromDb } from '../../node/db/index.js';
+import { RpcClient } from '../../node/rpc/index.js';
+import { analyse } from './analysis.js';
+import { type NodePlan, NodeSet, planNetwork, randomPassword } from './nodes.js';
+import { ChainObserver } from './observer.js';
+import { BlockProducer } from './producer.js';
+import { DelayNet } from './proxy.js';
+import { mulberry32 } from './random.js';
+import { Sampler } from './sampler.js';
+import { allOnOneTip, runScenario, type ScenarioContext, type ScenarioRecord } from './scenarios.js';
+import type { FinalNodeState, NetsimOptions, NetsimReport } from './types.js';
+
+export interface NetsimDeps {
+  readonly log: (line: string) => void;
+  /** Aborting ends the current scenario early and goes to the final check. */
+  readonly signal?: AbortSignal;
+}
+
+const RPC_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 180_000;
+
+export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<NetsimReport> {
+  const { log } = deps;
+  const signal = deps.signal ?? new AbortController().signal;
+  const random = mulberry32(opts.seed);
+  const t0 = Date.now();
+  rmSync(opts.root, { recursive: true, force: true });
+  const plans = await planNetwork({
+    nodes: opts.nodes,
+    miners: opts.miners,
+    trainers: opts.trainers,
+    root: opts.root,
+  });
+  const user = 'netsim';
+  const password = randomPassword();
+  const unexpectedExits: string[] = [];
+  const nodes = new NodeSet(
+    {
+      plans,
+      rpcUser: user,
+      rpcPassword: password,
+      trainCpuShare: opts.trainCpuShare,
+      fromSource: opts.fromSource,
+    },
+    {
+      onExit: (p, code, sig, expected) => {
+        if (expected) return;
+        const msg = `${p.name} exited unexpectedly (${sig ?? code}) at ${((Date.now() - t0) / 1000).toFixed(0)} s; see ${p.logFile}`;
+        unexpectedExits.push(msg);
+        log(msg);
+      },
+    },
+  );
+  const net = new DelayNet({ latency: opts.latency }, { random, log });
+  const observer = new ChainObserver({
+    nodes: plans.map((p) => ({ index: p.index, rpcPort: p.rpcPort })),
+    user,
+    password,
+  });
+  const clients = plans.map(
+    (p) =>
+      new RpcClient({ url: `http://127.0.0.1:${p.rpcPort}/`, user, password, timeoutMs: RPC_TIMEOUT_MS }),
+  );
+  const rpc = (i: number) => clients[i]!;
+  const live = (i: number) => nodes.isRunning(i) && observer.tip(i) !== null;
+  const producer = new BlockProducer(
+    { spacingMs: opts.spacingMs },
+    {
+      random,
+      log,
+      miners: () =>
+        plans
+          .filter((p) => p.roles.miner && p.address !== null && live(p.index))
+          .map((p) => ({
+            index: p.index,
+            address: p.address!,
+            rpc: rpc(p.index),
+          })),
+    },
+  );
+  const sampler = new Sampler({
+    clients: () => plans.filter((p) => live(p.index)).map((p) => ({ node: p.index, rpc: rpc(p.index) })),
+    pids: () => nodes.pids(),
+  });
+  const pause = (ms: number) => sleep(ms, undefined, { signal }).catch(() => undefined);
+  const ctx: ScenarioContext = {
+    plans,
+    nodes,
+    net,
+    observer,
+    producer,
+    params: devnetParams,
+    random,
+    rpc,
+    log,
+    sleep: pause,
+    signal,
+  };
+  const records: ScenarioRecord[] = [];
+  const timers: Array<ReturnType<typeof setInterval>> = [];
+  let startupMs = 0;
+  let final: Awaited<ReturnType<typeof finalCheck>> | null = null;
+  try {
+    for (const p of plans) {
+      await net.addEndpoint({ id: p.name, ip: p.ip, privatePort: p.privatePort, publicPort: p.publicPort });
+    }
+    await startNodes(ctx, opts.startBatch);
+    await waitForPeers(ctx, sampler, Math.min(3, plans.length - 1));
+    startupMs = Date.now() - t0;
+    log(`network up after ${(startupMs / 1000).toFixed(0)} s`);
+    timers.push(
+      setInterval(() => void sampler.samplePeers(), opts.sampleEveryMs),
+      setInterval(() => sampler.sampleMachine(), Math.max(1000, opts.sampleEveryMs / 2)),
+    );
+    sampler.sampleMachine();
+    producer.start();
+    const warmup: ScenarioRecord = {
+      name: 'warmup',
+      spec: { kind: 'steady', durationMs: opts.warmupMs },
+      start: Date.now(),
+      end: 0,
+    };
+    await pause(opts.warmupMs);
+    warmup.end = Date.now();
+    records.push(warmup);
+    const counts = new Map<string, number>();
+    for (const spec of opts.scenarios) {
+      if (signal.aborted) break;
+      const n = (counts.get(spec.kind) ?? 0) + 1;
+      counts.set(spec.kind, n);
+      const name =
+        opts.scenarios.filter((s) => s.kind === spec.kind).length > 1 ? `${spec.kind}-${n}` : spec.kind;
+      records.push(await runScenario(ctx, spec, name));
+    }
+    await producer.stop();
+    net.heal();
+    final = await finalCheck(ctx, opts, sampler);
+  } finally {
+    for (const t of timers) clearInterval(t);
+    await producer.stop();
+    observer.close();
+    await nodes.stopAll();
+    await net.close();
+    sampler.close();
+  }
+  const states = final ? await readFinalStates(plans) : [];
+  const report = analyse({
+    opts,
+    t0,
+    startupMs,
+    records,
+    plans,
+    observer,
+    mined: producer.mined,
+    sampler,
+    final,
+    states,
+    proxy: net.stats(),
+    unexpectedExits,
+    machine: { cpus: cpus().length, memMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
+  });
+  return report;
+}
+
+/** Seeds first, then the others `batch` at a time, each batch waiting until its RPC sessions are up. */
+async function startNodes(ctx: ScenarioContext, batch: number): Promise<void> {
+  const order = [...ctx.plans];
+  for (let i = 0; i < order.length; ) {
+    const size = i === 0 ? order.filter((p) => p.roles.seed).length : Math.max(1, batch);
+    const group = order.slice(i, i + size);
+    i += size;
+    for (const p of group) {
+      ctx.nodes.start(p.index);
+      ctx.observer.watch(p.index);
+    }
+    await ctx.observer.waitFor(
+      () => group.every((p) => ctx.observer.tip(p.index) !== null),
+      READY_TIMEOUT_MS,
+      `RPC of ${group.map((p) => p.name).join(', ')}`,
+    );
+    ctx.log(`started ${group.map((p) => p.name).join(' ')}`);
+  }
+}
+
+/** Waits (up to two minutes) until every node has at least `min` peers. */
+async function waitForPeers(ctx: ScenarioContext, sampler: Sampler, min: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const got = await sampler.samplePeers();
+    const short = ctx.plans.filter((p) => (got.find((s) => s.node === p.index)?.peers.length ?? 0) < min);
+    if (short.length === 0) return;
+    if (Date.now() > deadline || ctx.signal.aborted) {
+      ctx.log(`still below ${min} peers after two minutes: ${short.map((p) => p.name).join(' ')}`);
+      return;
+    }
+    await ctx.sleep(2000);
+  }
+}
+
+export interface FinalRpcCheck {
+  readonly converged: boolean;
+  readonly convergeMs: number | null;
+  readonly info: ReadonlyArray<{
+    readonly node: number;
+    readonly modelhash: string;
+    readonly bestblockhash: string;
+  }>;
+  readonly directLinks: number;
+}
+
+/** With production stopped and the network healed: one tip everywhere (or the timeout), each node's RPC view, direct links. */
+async function finalCheck(
+  ctx: ScenarioContext,
+  opts: NetsimOptions,
+  sampler: Sampler,
+): Promise<FinalRpcCheck> {
+  for (const p of ctx.plans) if (!ctx.nodes.isRunning(p.index)) ctx.nodes.start(p.index);
+  const start = Date.now();
+  let converged = true;
+  try {
+    await ctx.observer.waitFor(() => allOnOneTip(ctx), opts.finalTimeoutMs, 'one tip at the end');
+  } catch {
+    converged = false;
+  }
+  const convergeMs = converged ? Date.now() - start : null;
+  ctx.log(converged ? `final: one tip after ${convergeMs} ms` : 'final: NOT on one tip');
+  const info = await Promise.all(
+    ctx.plans.map(async (p) => {
+      const r = await ctx
+        .rpc(p.index)
+        .call<{ modelhash: string; bestblockhash: string }>('getblockchaininfo');
+      return { node: p.index, modelhash: r.modelhash, bestblockhash: r.bestblockhash };
+    }),
+  );
+  // Every outbound link must go through a proxy port (the announced address), never a private one.
+  const privatePorts = new Set(ctx.plans.map((p) => `${p.ip}:${p.privatePort}`));
+  let directLinks = 0;
+  for (const s of await sampler.samplePeers()) {
+    for (const peer of s.peers) {
+      if (peer.inbound) continue;
+      for (const a of peer.addrs) {
+        const m = /\/ip4\/([\d.]+)\/tcp\/(\d+)/.exec(a);
+        if (m && privatePorts.has(`${m[1]}:${m[2]}`)) directLinks++;
+      }
+    }
+  }
+  return { converged, convergeMs, info, directLinks };
+}
+
+/** Each stopped node's database: tip, model hash, issued, and a hash of its whole UTXO set. */
+async function readFinalStates(
+  plans: readonly NodePlan[],
+): Promise<Array<FinalNodeState & { bestChain?: string[]; updates?: number }>> {
+  const out: Array<FinalNodeState & { bestChain?: string[]; updates?: number }> = [];
+  for (const p of plans) {
+    const db = new ChainDb({ backend: 'level', path: `${p.dir}/chain` });
+    await db.open();
+    try {
+      const state = await db.getChainState();
+      if (!state) continue;
+      const entry = await db.getEntry(state.tipHash);
+      const h = createHash('sha256');
+      const snap = await utxoSnapshotFromDb(db);
+      for (const [key, c] of snap) {
+        h.update(`${key} ${c.height} ${c.coinbase ? 1 : 0} ${c.value} ${toHex(c.pubKeyHash)}\n`);
+      }
+      const s: FinalNodeState & { bestChain?: string[]; updates?: number } = {
+        node: p.index,
+        tip: toHex(state.tipHash),
+        height: state.height,
+        modelHash: entry ? toHex(entry.modelHash) : '',
+        utxoCount: snap.length,
+        utxoHash: h.digest('hex'),
+        issued: state.issued.toString(),
+      };
+      if (p.index === 0) {
+        const chain: string[] = [];
+        let updates = 0;
+        for (let height = 0; height <= state.height; height++) {
+          const hash = await db.getHashByHeight(height);
+          if (!hash) break;
+          chain.push(toHex(hash));
+          if (((await db.getEntry(hash))?.improvementPpm ?? 0) > 0) updates++;
+        }
+        s.bestChain = chain;
+        s.updates = updates;
+      }
+      out.push(s);
+    } finally {
+      await db.close();
+    }
+  }
+  return out;
+}

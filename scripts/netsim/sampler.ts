@@ -1,0 +1,150 @@
+/**
+ * Periodic samples of the network and the machine: every node's peers (getpeerinfo: who, from
+ * which address, in which direction), the nodes' resident memory and CPU time (from /proc:
+ * Linux), the driver's own CPU and event-loop delay, and the load average.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { RpcClient } from '../../node/rpc/index.js';
+
+export interface PeerEntry {
+  readonly peerid: string;
+  readonly addrs: readonly string[];
+  readonly inbound: boolean;
+  readonly banscore: number;
+}
+
+export interface PeerSample {
+  readonly t: number;
+  readonly node: number;
+  readonly peers: readonly PeerEntry[];
+}
+
+export interface MachineSample {
+  readonly t: number;
+  readonly runningNodes: number;
+  /** Sum of the nodes' resident set sizes, MiB. */
+  readonly nodesRssMiB: number;
+  /** Largest single node RSS, MiB. */
+  readonly maxNodeRssMiB: number;
+  /** Nodes' CPU since the previous sample, in cores (1 = one core busy). */
+  readonly nodesCpuCores: number;
+  /** This process (driver + proxy) since the previous sample, in cores. */
+  readonly driverCpuCores: number;
+  /** Driver event-loop delay p99 since the previous sample, ms. */
+  readonly driverLoopP99Ms: number;
+  readonly loadAvg1: number;
+}
+
+export interface SamplerDeps {
+  readonly clients: () => ReadonlyArray<{ readonly node: number; readonly rpc: RpcClient }>;
+  readonly pids: () => ReadonlyMap<number, number>;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of a process, in seconds; undefined when it is gone. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Sampler {
+  readonly peers: PeerSample[] = [];
+  readonly machine: MachineSample[] = [];
+  private readonly loop = monitorEventLoopDelay({ resolution: 10 });
+  private lastCpu = new Map<number, number>();
+  private lastAt = Date.now();
+  private lastDriver = process.cpuUsage();
+
+  constructor(private readonly deps: SamplerDeps) {
+    this.loop.enable();
+  }
+
+  /** Samples every node's peers (in parallel; a node that does not answer is skipped). */
+  async samplePeers(): Promise<PeerSample[]> {
+    const got = await Promise.all(
+      this.deps.clients().map(async ({ node, rpc }): Promise<PeerSample | null> => {
+        try {
+          const peers = await rpc.call<PeerEntry[]>('getpeerinfo');
+          return {
+            t: Date.now(),
+            node,
+            peers: peers.map((p) => ({
+              peerid: p.peerid,
+              addrs: p.addrs,
+              inbound: p.inbound,
+              banscore: p.banscore,
+            })),
+          };
+        } catch {
+          return null; // stopped or busy: no sample
+        }
+      }),
+    );
+    const out = got.filter((s): s is PeerSample => s !== null);
+    this.peers.push(...out);
+    return out;
+  }
+
+  sampleMachine(): MachineSample {
+    const now = Date.now();
+    const dt = Math.max(1, now - this.lastAt) / 1000;
+    let rss = 0;
+    let maxRss = 0;
+    let cpu = 0;
+    const next = new Map<number, number>();
+    for (const pid of this.deps.pids().values()) {
+      const r = rssMiB(pid);
+      if (r !== undefined) {
+        rss += r;
+        maxRss = Math.max(maxRss, r);
+      }
+      const c = cpuSeconds(pid);
+      if (c === undefined) continue;
+      next.set(pid, c);
+      cpu += c - (this.lastCpu.get(pid) ?? c);
+    }
+    const driver = process.cpuUsage(this.lastDriver);
+    const s: MachineSample = {
+      t: now,
+      runningNodes: next.size,
+      nodesRssMiB: Math.round(rss),
+      maxNodeRssMiB: Math.round(maxRss),
+      nodesCpuCores: round2(cpu / dt),
+      driverCpuCores: round2((driver.user + driver.system) / 1e6 / dt),
+      driverLoopP99Ms: round2(this.loop.percentile(99) / 1e6),
+      loadAvg1: round2(loadavg()[0]!),
+    };
+    this.loop.reset();
+    this.lastCpu = next;
+    this.lastAt = now;
+    this.lastDriver = process.cpuUsage();
+    this.machine.push(s);
+    return s;
+  }
+
+  close(): void {
+    this.loop.disable();
+  }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,161 @@
+/** Options and results of a netsim run. */
+import type {
+  BlockPropagation,
+  MinorityInterval,
+  Percentiles,
+  PropagationSummary,
+  StaleSummary,
+} from './metrics.js';
+import type { LinkLatency } from './proxy.js';
+import type { MachineSample } from './sampler.js';
+import type { StallerStats } from './staller.js';
+
+export type ScenarioSpec =
+  /** The network as it is. */
+  | { readonly kind: 'steady'; readonly durationMs: number }
+  /**
+   * Two halves (even and odd node indices) cut apart for `durationMs` (open links cut, new ones
+   * refused), then healed and watched for `afterMs`.
+   */
+  | { readonly kind: 'partition'; readonly durationMs: number; readonly afterMs: number }
+  /** Every `everyMs`, `fraction` of the nodes (at random) are stopped and started again after `downtimeMs`. */
+  | {
+      readonly kind: 'churn';
+      readonly durationMs: number;
+      readonly everyMs: number;
+      readonly fraction: number;
+      readonly downtimeMs: number;
+    }
+  /** A stalling attacker connects to the first miner, which alone mines meanwhile. */
+  | { readonly kind: 'staller'; readonly durationMs: number };
+
+export type ScenarioKind = ScenarioSpec['kind'];
+
+export interface NetsimOptions {
+  readonly nodes: number;
+  readonly miners: number;
+  readonly trainers: number;
+  /** Mean block spacing (Poisson), ms. */
+  readonly spacingMs: number;
+  readonly latency: LinkLatency;
+  /** Run before the scenarios (not a scenario of its own: its blocks are labelled 'warmup'). */
+  readonly warmupMs: number;
+  readonly scenarios: readonly ScenarioSpec[];
+  /** Data dir root (emptied first). */
+  readonly root: string;
+  /** Where CSV/JSON/SVG go; null: nowhere. */
+  readonly outDir: string | null;
+  /** Share of one core each trainer may use. */
+  readonly trainCpuShare: number;
+  /** Run the nodes from the TypeScript sources (tsx) rather than dist/. */
+  readonly fromSource: boolean;
+  /** Nodes started at once (each waits for its RPC before the next batch). */
+  readonly startBatch: number;
+  /** Peer samples every this long (machine samples every half of it). */
+  readonly sampleEveryMs: number;
+  /** A node without a block this long after it was mined (while running) has missed it. */
+  readonly missGraceMs: number;
+  /** How long the end waits for every node to reach one tip. */
+  readonly finalTimeoutMs: number;
+  /** Seed of the run's random choices (latency draws, block finders, churn picks). */
+  readonly seed: number;
+}
+
+export interface PeerSpread {
+  readonly samples: number;
+  readonly min: number | null;
+  readonly p50: number | null;
+  readonly max: number | null;
+  /** Mean over sample rounds of (max − min) peers across nodes. */
+  readonly meanSpread: number | null;
+}
+
+export interface MachineSummary {
+  readonly maxNodesRssMiB: number | null;
+  readonly maxNodeRssMiB: number | null;
+  readonly meanNodesCpuCores: number | null;
+  readonly meanDriverCpuCores: number | null;
+  readonly maxDriverLoopP99Ms: number | null;
+  readonly maxLoadAvg1: number | null;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly kind: ScenarioKind | 'warmup';
+  readonly start: number;
+  readonly end: number;
+  readonly propagation: PropagationSummary;
+  readonly stale: StaleSummary;
+  readonly peers: PeerSpread;
+  readonly machine: MachineSummary;
+  /** partition: when it healed and how long until every node was on one tip (null: not within the watch). */
+  readonly heal?: { readonly at: number; readonly convergedMs: number | null; readonly linksRefused: number };
+  /** churn: restarts, and the longest time a running node held a minority tip. */
+  readonly churn?: {
+    readonly restarts: number;
+    readonly maxMinorityMs: number | null;
+    readonly minorityOver60s: number;
+    readonly longest: readonly MinorityInterval[];
+  };
+  /** staller: what the attacker saw and how far the victim's honest neighbours fell behind it. */
+  readonly staller?: {
+    readonly victim: number;
+    readonly stats: StallerStats;
+    readonly connectedShare: number;
+    readonly neighbourLag: Percentiles;
+    readonly maxNeighbourLag: number | null;
+    readonly bannedByVictim: boolean;
+    readonly victimPropagation: PropagationSummary;
+  };
+}
+
+export interface FinalNodeState {
+  readonly node: number;
+  readonly tip: string;
+  readonly height: number;
+  readonly modelHash: string;
+  readonly utxoCount: number;
+  readonly utxoHash: string;
+  readonly issued: string;
+}
+
+export interface FinalCheck {
+  readonly converged: boolean;
+  readonly convergeMs: number | null;
+  readonly equalTips: boolean;
+  readonly equalUtxo: boolean;
+  readonly equalModel: boolean;
+  readonly height: number | null;
+  /** Best-chain blocks that carried a verified model update. */
+  readonly updateBlocks: number;
+  /** Outbound peer links that reached a node's private port (bypassing the proxy): must be 0. */
+  readonly directLinks: number;
+  readonly nodes: readonly FinalNodeState[];
+}
+
+export interface NetsimReport {
+  readonly startedAt: string;
+  readonly options: NetsimOptions;
+  readonly machine: { readonly cpus: number; readonly memMiB: number; readonly node: string };
+  readonly startupMs: number;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly final: FinalCheck;
+  readonly proxy: {
+    readonly bytesForwarded: number;
+    readonly linksOpened: number;
+    readonly maxReleaseLagMs: number;
+  };
+  readonly unexpectedExits: readonly string[];
+  readonly blocks: readonly BlockPropagation[];
+  /** Peer counts across the nodes, per sample round. */
+  readonly peerRounds: readonly PeerRound[];
+  readonly machineSamples: readonly MachineSample[];
+}
+
+export interface PeerRound {
+  readonly t: number;
+  readonly nodes: number;
+  readonly min: number;
+  readonly p50: number;
+  readonly max: number;
+}

@@ -1,0 +1,24 @@
+import { strict as assert } from 'node:assert';
+import { p2pChain } from '../../../node/p2pAdapter.js';
+import { keyPair } from '../../utils/chainBuilder.js';
+import { blocksAbove, buildBase, feed, forkAt, openChain } from './chain/helpers.js';
+
+describe('node p2p adapter', () => {
+  it('places stored blocks for the branch policy: height, weight and fork height', async () => {
+    const { chain, db } = await openChain();
+    const base = await buildBase(6);
+    await feed(chain, blocksAbove(base, 0));
+    // A side branch of two blocks from height 3.
+    const side = forkAt(base, 3);
+    await side.mine({ miner: keyPair('side') });
+    await side.mine({ miner: keyPair('side') });
+    assert.deepEqual(await feed(chain, blocksAbove(side, 3)), ['side', 'side']);
+    const adapter = p2pChain(chain, db);
+    const tip = chain.tip;
+    assert.deepEqual(adapter.blockPlace(tip.hash), { height: 6, weight: tip.weight, forkHeight: 6 });
+    const sideTip = chain.getEntry(side.tip.block.hash)!;
+    assert.deepEqual(adapter.blockPlace(sideTip.hash), { height: 5, weight: sideTip.weight, forkHeight: 3 });
+    assert.equal(adapter.blockPlace(new Uint8Array(32)), undefined);
+    await chain.stop();
+  });
+});
