@@ -99,7 +99,6 @@ export {
   wasmTrainerPath,
 } from './float/index.js';
 export { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel, wasmKernelPath } from './kernel/index.js';
-export { ScoreHelper, type ScoreHelperOptions, type ScoreJob, type ScoreTicket } from './parallel/helper.js';
 export {
   CLASSES,
   FEATURES,
@@ -130,6 +129,7 @@ export {
   type TrainerOptions,
   trainerOptions,
 } from './options.js';
+export { ScoreHelper, type ScoreHelperOptions, type ScoreJob, type ScoreTicket } from './parallel/helper.js';
 export { domainCount, evalBatch, mathBatch, sampleDomain, sampleIndex, sampleRow } from './sampling.js';
 export type { ShardSpec } from './shard.js';
 export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';
