@@ -51,13 +51,17 @@ export async function validateBlockTransition<M>(
   headerCtx: HeaderContext,
   view: CoinView,
   deps: { readonly params: NetworkParams; readonly evaluator: Evaluator<M>; readonly verifier: SigVerifier },
+  known?: ImprovementResult<M>,
 ): Promise<BlockTransitionResult<M>> {
   const { params } = deps;
   checkBlockSanity(b, params);
   checkHeaderContext(b.block.header, headerCtx, params);
   const update = b.block.update;
+  // `known`: verifyImprovement's result for this very block on this parent, measured by the
+  // caller already (a node verifies an update when it stores the block); it is a pure function
+  // of the two, so measuring again would give the same result at the cost of a second scoring.
   const improvement = update
-    ? verifyImprovement(
+    ? (known ?? verifyImprovement(
         deps.evaluator,
         parent.model(),
         parent.modelHash,
@@ -67,7 +71,7 @@ export async function validateBlockTransition<M>(
         parent.levels,
         params,
         parent.growth,
-      )
+      ))
     : null;
   const connect = connectBlock(
     b,

@@ -216,6 +216,7 @@ export class Chain<M = unknown> {
         return outcome.result;
       } finally {
         this.core.recent.clear();
+        this.core.verified.clear();
       }
     });
   }

@@ -19,6 +19,7 @@ import {
   type GrowthWindow,
   growthWindowOf,
   type HeaderContext,
+  type ImprovementResult,
   isLevelCheckHeight,
   type LevelState,
   levelStateAfter,
@@ -54,6 +55,8 @@ export class ChainCore<M> {
   tipModel!: M;
   /** Blocks received in the current call, so connecting them needs no re-read and re-hash. */
   readonly recent = new Map<string, BlockWithIds>();
+  /** Model updates storeNew verified in the current call: connectTip does not score them again. */
+  readonly verified = new Map<string, ImprovementResult<M>>();
 
   constructor(
     private readonly deps: ChainDeps<M>,
@@ -105,6 +108,7 @@ export class ChainCore<M> {
         );
         improvementPpm = imp.improvementPpm;
         model = imp.model;
+        this.verified.set(toHex(b.hash), imp);
         gainPpm = imp.gainPpm;
         grew = b.block.update.grow !== null;
       } else if (!equalBytes(header.modelHash, parent.modelHash)) {
@@ -277,6 +281,7 @@ export class ChainCore<M> {
       this.headerContext(parent, this.deps.clock()),
       view,
       { params, evaluator, verifier },
+      this.verified.get(toHex(e.hash)),
     );
     const validateMs = performance.now() - validating;
     const ppm = res.improvement?.improvementPpm ?? 0;

@@ -276,6 +276,40 @@ describe('node/chain Chain', () => {
     }
   });
 
+  it('scores a model update once: storing and connecting its block compare parent and child one time', async () => {
+    let compares = 0;
+    const counting: Evaluator<LinearModel> = {
+      ...linearEvaluator,
+      compare: (...args) => {
+        compares++;
+        return linearEvaluator.compare(...args);
+      },
+    };
+    const chain = new Chain<LinearModel>(
+      {},
+      {
+        db: new ChainDb({ backend: 'memory' }),
+        params: P,
+        evaluator: counting,
+        verifier: nobleVerifier,
+        logger: silentLogger,
+        clock: CLOCK,
+      },
+    );
+    await chain.start();
+    try {
+      const tc = forkAt(base, 10);
+      const b = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      await feed(chain, blocksAbove(tc, 0).slice(0, -1));
+      assert.equal(compares, 0, 'blocks without an update are not scored');
+      assert.equal((await chain.processBlock(b.block)).status, 'connected');
+      assert.ok(chain.tip.improvementPpm > 0);
+      assert.equal(compares, 1, 'stored and connected in one call: scored once');
+    } finally {
+      await chain.stop();
+    }
+  });
+
   it('stops accepting blocks after stop(), and starts again from the database', async () => {
     const { chain } = await openChain();
     await feed(chain, blocksAbove(base, 0).slice(0, 3));
