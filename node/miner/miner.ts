@@ -335,7 +335,8 @@ export class Miner extends EventEmitter<MinerEvents> {
     this.blocksFound++;
     this.lastBlockHash = hex;
     this.lastFoundAt = performance.now();
-    this.log.info(
+    // per block: DEBUG (the node's chain line at INFO counts blocks once a minute)
+    this.log.debug(
       {
         height: tpl.height,
         hash: hex,
