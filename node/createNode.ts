@@ -196,10 +196,6 @@ export class QenexNode {
       {},
       {
         tip: () => this.chain.tip,
-        peerTips: () =>
-          this.p2p
-            .peers()
-            .flatMap((p) => (p.status ? [{ height: p.status.bestHeight, weight: p.status.weight }] : [])),
         targetSpacing: this.params.targetSpacing,
         clock: { now: this.clock },
       },

@@ -7,4 +7,4 @@ export {
 } from './options.js';
 export { ChainLog, type ChainLogDeps, LogSyncReporter, type TipEvent } from './report.js';
 export { SyncState, type SyncStateDeps } from './state.js';
-export type { Clock, SyncPeerTip, SyncReporter, SyncStatus, SyncStep, SyncTip } from './types.js';
+export type { Clock, SyncReporter, SyncStatus, SyncStep, SyncTip } from './types.js';

@@ -1,17 +1,17 @@
 /**
  * The node's initial-block-download state, derived as Bitcoin Core's IsInitialBlockDownload: the
- * node is catching up while its tip is older than a maximum age or behind the best height a peer
- * with a heavier chain announced, and never goes back once caught up (a latch, so that a stale
- * period on a quiet network or a peer's claim cannot flip wallet and mining behaviour back).
+ * node is catching up while its tip is older than a maximum age or behind the height a sync
+ * session is downloading (p2p's `sync:progress`: a branch whose headers proved it can outweigh
+ * ours), and never goes back once caught up (a latch, so that a stale period on a quiet network
+ * cannot flip it back). A peer's announced height alone counts for nothing: a staller claiming a
+ * height it never proves with headers must not hold a fresh node in initial download.
  */
 import type { SyncStateOptions } from './options.js';
 import { SYNC_STATE_DEFAULTS } from './options.js';
-import type { Clock, SyncPeerTip, SyncStatus, SyncStep, SyncTip } from './types.js';
+import type { Clock, SyncStatus, SyncStep, SyncTip } from './types.js';
 
 export interface SyncStateDeps {
   tip(): SyncTip;
-  /** Connected peers' announced tips (empty without peers). */
-  peerTips(): readonly SyncPeerTip[];
   /** The network's target seconds between blocks (to estimate progress from the tip's age). */
   readonly targetSpacing: number;
   readonly clock: Clock;
@@ -38,8 +38,6 @@ export class SyncState {
     const tip = this.deps.tip();
     const now = this.deps.clock.now();
     let headers = tip.height;
-    // A peer on a lighter chain is not ahead of us, whatever height it claims.
-    for (const p of this.deps.peerTips()) if (p.weight > tip.weight && p.height > headers) headers = p.height;
     const fresh = this.lastStep !== null && now - this.lastStep.at <= this.opts.rateMaxAgeMs;
     if (fresh && this.lastStep!.step.targetHeight > headers) headers = this.lastStep!.step.targetHeight;
     const ageSeconds = Math.max(0, now / 1000 - tip.time);

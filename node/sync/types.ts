@@ -25,12 +25,6 @@ export interface SyncTip {
   readonly weight: bigint;
 }
 
-/** A connected peer's announced best chain (unverified until its blocks arrive). */
-export interface SyncPeerTip {
-  readonly height: number;
-  readonly weight: bigint;
-}
-
 /** One step of a catch-up from a peer (p2p's `sync:progress`). */
 export interface SyncStep {
   readonly height: number;
