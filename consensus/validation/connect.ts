@@ -61,7 +61,8 @@ export async function validateBlockTransition<M>(
   // caller already (a node verifies an update when it stores the block); it is a pure function
   // of the two, so measuring again would give the same result at the cost of a second scoring.
   const improvement = update
-    ? (known ?? verifyImprovement(
+    ? (known ??
+      verifyImprovement(
         deps.evaluator,
         parent.model(),
         parent.modelHash,
