@@ -17,6 +17,7 @@ import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from '
 import { Dashboard, dashboardMethods } from './dashboard/index.js';
 import { ChainDb } from './db/index.js';
 import { NodeError } from './errors.js';
+import { LogLevelControl } from './logControl.js';
 import { createLogger, type LogDestination, type Logger, openLogDestination } from './logger.js';
 import { Mempool, type MempoolTxEvent } from './mempool/index.js';
 import { MetricsServer, NodeMetrics } from './metrics/index.js';
@@ -26,6 +27,7 @@ import { p2pChain, p2pMempool } from './p2pAdapter.js';
 import { RpcRegistry, RpcServer } from './rpc/index.js';
 import type { RpcEvaluator } from './rpc/methods/context.js';
 import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
+import { loggingMethods } from './rpc/methods/logging.js';
 import { trainingMethods } from './rpc/methods/training.js';
 import { walletMethods } from './rpc/methods/wallet.js';
 import { ChainLog, type SyncReporter, SyncState, type SyncStatus } from './sync/index.js';
@@ -77,6 +79,8 @@ export class QenexNode {
   private stopping: Promise<void> | null = null;
   private readonly clock: () => number;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Log levels at run time (null when the logger was handed in). */
+  private readonly logControl: LogLevelControl | null;
   /** The log's file or stdout (null when the logger was handed in). */
   private readonly logDestination: LogDestination | null;
   /** Initial block download, derived from the tip and the peers (getblockchaininfo, progress). */
@@ -93,13 +97,9 @@ export class QenexNode {
     this.logDestination = deps.logger
       ? null
       : openLogDestination({ file: opts.log.file, ...(deps.logOutput ? { output: deps.logOutput } : {}) });
-    this.logger =
-      deps.logger ??
-      createLogger({
-        level: opts.log.level,
-        pretty: opts.log.pretty,
-        destination: this.logDestination!.stream,
-      });
+    // Run-time log levels (RPC logging, loglevels) need the logger the node creates itself.
+    this.logControl = deps.logger ? null : new LogLevelControl({ level: opts.log.level });
+    this.logger = deps.logger ?? this.ownLogger(this.logControl!);
     this.trainingPayout = payoutPubKeyHash(opts, this.params);
     // The network model's evaluator: WASM kernel when built, plain TS otherwise (same scores),
     // with a second scoring thread on a multi-core machine (a block's parent/child and
@@ -229,6 +229,7 @@ export class QenexNode {
       }),
     );
     for (const [category, methods] of nodeNamespaces(this.rpcContext())) registry.register(category, methods);
+    if (this.logControl) registry.register('control', loggingMethods(this.logControl));
     registry.register(
       'training',
       trainingMethods({
@@ -287,6 +288,17 @@ export class QenexNode {
     );
   }
 
+  private ownLogger(control: LogLevelControl): Logger {
+    const logger = createLogger({
+      level: this.opts.log.level,
+      pretty: this.opts.log.pretty,
+      destination: this.logDestination!.stream,
+      onChild: control.onChild,
+    });
+    control.attach(logger);
+    return logger;
+  }
+
   private makeMiner(address: string, threads: number): Miner {
     return new Miner(
       { address, threads },
@@ -334,6 +346,7 @@ export class QenexNode {
       },
       sizeOnDisk: () => dirSize(join(this.opts.datadir, 'chain')),
       sync: () => this.syncStatus(),
+      logger: this.logger.child({ module: 'rpc' }),
     };
   }
 

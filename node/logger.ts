@@ -41,6 +41,8 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
   /** Fields added to every record. */
   base?: Record<string, unknown>;
+  /** Called with every child logger created (LogLevelControl.onChild: run-time levels per module). */
+  onChild?: (child: pino.Logger) => void;
 }
 
 /**
@@ -81,7 +83,12 @@ export function openLogDestination(opts: {
 export function createLogger(opts: LoggerOptions): pino.Logger {
   const out: pino.DestinationStream = opts.destination ?? pino.destination({ fd: 1, sync: true });
   return pino(
-    { level: opts.level, base: opts.base ?? null, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level: opts.level,
+      base: opts.base ?? null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      ...(opts.onChild ? { onChild: opts.onChild } : {}),
+    },
     opts.pretty === true ? prettyDestination(out) : out,
   );
 }

@@ -64,8 +64,6 @@ export interface SessionContext {
   /** Aborted when the syncer stops. */
   readonly signal: AbortSignal;
   readonly ourStatus: () => PeerStatus;
-  /** The peer's last known status. */
-  readonly peerStatus: () => PeerStatus | undefined;
   readonly setStatus: (status: PeerStatus) => void;
   /** Hands a downloaded block to the chain. */
   readonly importBlock: (f: FetchedBlock) => Promise<BlockProcessStatus>;
@@ -90,12 +88,16 @@ interface Branch {
   readonly wanted: Hash[];
   /** Hash of its last header (the parent of the next one). */
   last: Hash;
+  /** Height of that header. */
+  height: number;
 }
 
 export class SyncSession {
   private readonly start: number;
   /** Blocks processed in this session. */
   blocks = 0;
+  /** Height of the highest header the peer has proven (work checked) on a branch worth fetching. */
+  private provenHeight = 0;
 
   private readonly peerId: string;
   private readonly id: PeerId;
@@ -126,6 +128,12 @@ export class SyncSession {
       if (run.kind === 'end') return run.end;
       branch = run.branch;
       const wanted = branch ? branch.wanted.splice(0) : [];
+      if (branch && wanted.length > 0) {
+        // headers proved this much of a branch that may outweigh ours: report the target before
+        // its blocks arrive (a peer's announced height alone is never reported)
+        this.provenHeight = Math.max(this.provenHeight, branch.height);
+        this.progress();
+      }
       const stop = await this.fetchBlocks(wanted);
       if (stop) return stop;
       if (run.more) continue;
@@ -175,7 +183,7 @@ export class SyncSession {
           // The first batch, or the peer's chain changed: a branch from one of our locator's
           // blocks, which are stored (they are our best chain's).
           const parent = chain.blockPlace(headers[0]!.prevHash)!;
-          branch = { bound: boundAt(parent), wanted: [], last: headers[0]!.prevHash };
+          branch = { bound: boundAt(parent), wanted: [], last: headers[0]!.prevHash, height: parent.height };
         }
         this.addHeaders(branch, headers);
         collected += headers.length;
@@ -200,6 +208,7 @@ export class SyncSession {
       checkHeaderSanity(h, hash, chain.params);
       if (!chain.blockPlace(hash)) branch.wanted.push(hash);
       branch.last = hash;
+      branch.height++;
     }
     branch.bound = extendBound(branch.bound, headers, chain.params);
   }
@@ -239,11 +248,10 @@ export class SyncSession {
   private progress(): void {
     const tip = this.ctx.chain.tipSummary();
     const secs = Math.max(1, this.ctx.clock() - this.start) / 1000;
-    const target = this.ctx.peerStatus()?.bestHeight ?? 0;
     this.ctx.onProgress({
       peerId: this.peerId,
       height: tip.height,
-      targetHeight: Math.max(tip.height, target),
+      targetHeight: Math.max(tip.height, this.provenHeight),
       blocks: this.blocks,
       blocksPerSecond: this.blocks / secs,
     });

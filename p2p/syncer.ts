@@ -169,7 +169,6 @@ export class Syncer {
         log: ctx.log,
         signal,
         ourStatus: ctx.ourStatus,
-        peerStatus: () => ctx.peers().get(c.peerId)?.status,
         setStatus: (status) => ctx.setStatus(c.peerId, status),
         importBlock: (f) => this.importBlock(f, c.peerId),
         onProgress: ctx.onProgress,

@@ -1,12 +1,14 @@
 /**
- * Compiles the AssemblyScript modules into dist/training/:
- *  - training/wasm/kernels.as → kernels.wasm: the consensus integer scoring kernel;
- *  - training/wasm/train.as → train.wasm: the float32 SIMD local training kernel.
+ * Compiles the AssemblyScript modules into dist/, beside the compiled code that loads them:
+ *  - training/wasm/kernels.as → dist/training/kernels.wasm: the consensus integer scoring kernel;
+ *  - training/wasm/train.as → dist/training/train.wasm: the float32 SIMD local training kernel;
+ *  - node/miner/wasm/sha256d.as → dist/node/miner/sha256d.wasm: the proof-of-work grinder.
  * Run by `npm run build:wasm`, part of `npm run build` (and so of `npm ci`, `npm start` and
  * `npm test`); a module newer than its source is kept. Tests call `buildWasm()` themselves when a
- * file is missing. assemblyscript is a devDependency: a node without the .wasm files uses the
- * plain-TS kernels (identical scores; training results equal up to float rounding), and says so
- * in its start-up log and in `gettraininginfo`.
+ * file is missing. assemblyscript is a devDependency: a node without the .wasm files falls back to
+ * the plain-TS kernels (identical scores; training results equal up to float rounding; named in
+ * its start-up log and in `gettraininginfo`) and to the node:crypto grinder (the same nonces, about
+ * 12× slower; named in the miner's 'miner started' log line).
  *
  * asc runs in a child `node` process: under a TypeScript loader its 10 MB binaryen bundle would
  * be re-transformed on every run (10 s instead of 0.6 s).
@@ -15,15 +17,23 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const WASM_OUT_DIR = join(ROOT, 'dist/training');
+const DIST = join(ROOT, 'dist');
+export const WASM_OUT_DIR = join(DIST, 'training');
 export const WASM_SOURCE = join(ROOT, 'training/wasm/kernels.as');
 export const WASM_OUTPUT = join(WASM_OUT_DIR, 'kernels.wasm');
 export const TRAIN_WASM_SOURCE = join(ROOT, 'training/wasm/train.as');
 export const TRAIN_WASM_OUTPUT = join(WASM_OUT_DIR, 'train.wasm');
+export const GRINDER_WASM_SOURCE = join(ROOT, 'node/miner/wasm/sha256d.as');
+export const GRINDER_WASM_OUTPUT = join(DIST, 'node/miner/sha256d.wasm');
+const MODULES: ReadonlyArray<readonly [source: string, output: string]> = [
+  [WASM_SOURCE, WASM_OUTPUT],
+  [TRAIN_WASM_SOURCE, TRAIN_WASM_OUTPUT],
+  [GRINDER_WASM_SOURCE, GRINDER_WASM_OUTPUT],
+];
 
 /** Compiles one AssemblyScript source (SIMD enabled, stub runtime) into `outFile`. */
 export function compileAssemblyScript(source: string, outFile: string): string {
@@ -53,12 +63,9 @@ function compileIfStale(source: string, outFile: string): string {
   return compileAssemblyScript(source, outFile);
 }
 
-/** Builds both modules into `outDir` (default dist/training), where stale; returns their paths. */
-export function buildWasm(outDir: string = WASM_OUT_DIR): string[] {
-  return [
-    compileIfStale(WASM_SOURCE, join(outDir, basename(WASM_OUTPUT))),
-    compileIfStale(TRAIN_WASM_SOURCE, join(outDir, basename(TRAIN_WASM_OUTPUT))),
-  ];
+/** Builds every module into `distDir` (default dist/), where stale; returns their paths. */
+export function buildWasm(distDir: string = DIST): string[] {
+  return MODULES.map(([source, output]) => compileIfStale(source, join(distDir, relative(DIST, output))));
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

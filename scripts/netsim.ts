@@ -18,6 +18,7 @@
  *   --dir D              data dir root, deleted first (default .qenex-netsim)
  *   --out O              results (default docs/netsim)
  *   --from-dist          run the nodes from dist/ (npm run build) instead of the sources
+ *   --node-log-level L   the nodes' log level (default info; logs in <dir>/n<i>/node.log)
  *
  * Ctrl-C ends the current scenario and goes to the final check; every process is stopped.
  */
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: '.qenex-netsim' },
     out: { type: 'string', default: 'docs/netsim' },
     'from-dist': { type: 'boolean', default: false },
+    'node-log-level': { type: 'string', default: 'info' },
   },
 });
 
@@ -109,6 +111,7 @@ const opts: NetsimOptions = {
   outDir: resolve(String(values.out)),
   trainCpuShare: num('train-cpu-share', 0.01, 1),
   fromSource: !values['from-dist'],
+  nodeLogLevel: String(values['node-log-level']),
   startBatch: num('start-batch', 1),
   sampleEveryMs: 10_000,
   missGraceMs: 60_000,
@@ -125,7 +128,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// Loaded only now: the driver pulls in libp2p, the node's RPC client and its database.
+// Loaded only now: the driver pulls in libp2p (which needs the polyfill first), the node's RPC
+// client and its database.
+await import('../node/polyfill.js');
 const { runNetsim } = await import('./netsim/run.js');
 const { formatSummary, writeReport } = await import('./netsim/report.js');
 const started = Date.now();

@@ -12,6 +12,7 @@ import {
   checkTxInputs,
   equalBytes,
   getPublicKey,
+  type Hash,
   hash160,
   type NetworkParams,
   type OutPoint,
@@ -25,6 +26,7 @@ import {
   type TxWithId,
   txid,
   verify,
+  type Witness,
   withId,
 } from '../consensus/index.js';
 import { WalletError } from './errors.js';
@@ -79,16 +81,9 @@ export function buildSignedTransaction(args: BuildArgs): Built {
   const id = txid(body);
   const spentHash = spentOutputsHash(args.inputs.map((i) => i.coin));
   const witnesses = args.inputs.map((input, i) => {
-    const sk = input.secretKey();
-    const pubkey = getPublicKey(sk);
-    if (!equalBytes(hash160(pubkey), input.coin.pubKeyHash)) {
-      sk.fill(0);
-      throw internal(`key for input ${i} does not match the coin`);
-    }
-    const msg = sighash(params.magic, id, spentHash, i);
-    const sig = sign(msg, sk, args.random(SCHNORR_AUX_LENGTH));
-    sk.fill(0);
-    return { pubkey, sig };
+    const w = witnessFor(sighash(params.magic, id, spentHash, i), input.coin, input.secretKey, args.random);
+    if (!w) throw internal(`key for input ${i} does not match the coin`);
+    return w;
   });
   const tx: Transaction = { ...body, witnesses };
   const t = withId(tx);
@@ -101,4 +96,58 @@ export function buildSignedTransaction(args: BuildArgs): Built {
   for (const c of res.sigChecks)
     if (!verify(c.sig, c.msg, c.pubkey)) throw internal('signature check failed');
   return { tx, withId: t, fee: res.fee, changeIndex };
+}
+
+/** Input witness by the key `secretKey` yields (wiped after use); undefined if it does not lock `coin`. */
+function witnessFor(
+  msg: Hash,
+  coin: TxOutput,
+  secretKey: () => Uint8Array,
+  random: (n: number) => Uint8Array,
+): Witness | undefined {
+  const sk = secretKey();
+  try {
+    const pubkey = getPublicKey(sk);
+    if (!equalBytes(hash160(pubkey), coin.pubKeyHash)) return undefined;
+    return { pubkey, sig: sign(msg, sk, random(SCHNORR_AUX_LENGTH)) };
+  } finally {
+    sk.fill(0);
+  }
+}
+
+export interface SignInputsArgs {
+  readonly params: NetworkParams;
+  readonly tx: Transaction;
+  /** The output each input spends, in input order: every signature commits to all of them. */
+  readonly spent: readonly TxOutput[];
+  /** The secret key for the coin input `i` spends, when the signer holds it. */
+  readonly keyFor: (coin: TxOutput, i: number) => (() => Uint8Array) | undefined;
+  readonly random: (n: number) => Uint8Array;
+}
+
+export interface SignedInputs {
+  readonly tx: Transaction;
+  /** Per input: its witness (new, or kept from `tx`) verifies against the coin it spends. */
+  readonly valid: readonly boolean[];
+}
+
+/**
+ * Signs each input whose key `keyFor` yields and keeps every other input's witness (an offline or
+ * multi-party signing step); then checks every witness: its key hashes to the spent coin's lock
+ * and its signature verifies. The txid does not change (it excludes witnesses).
+ */
+export function signInputs(args: SignInputsArgs): SignedInputs {
+  const { tx, spent } = args;
+  if (spent.length !== tx.inputs.length) throw internal('one spent output per input is needed');
+  const id = txid(tx);
+  const spentHash = spentOutputsHash(spent);
+  const msgs = tx.inputs.map((_input, i) => sighash(args.params.magic, id, spentHash, i));
+  const witnesses = tx.inputs.map((_input, i) => {
+    const key = args.keyFor(spent[i]!, i);
+    return (key && witnessFor(msgs[i]!, spent[i]!, key, args.random)) ?? tx.witnesses[i]!;
+  });
+  const valid = witnesses.map(
+    (w, i) => equalBytes(hash160(w.pubkey), spent[i]!.pubKeyHash) && verify(w.sig, msgs[i]!, w.pubkey),
+  );
+  return { tx: { ...tx, witnesses }, valid };
 }

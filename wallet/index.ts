@@ -1,5 +1,6 @@
 /** Public API of the wallet. The node imports the wallet only through this file. */
 export { decodeAddress, encodeAddress, isValidAddress } from './address.js';
+export type { SignedInputs } from './builder.js';
 export type { ChainClient, FeeRateEstimator } from './chainClient.js';
 export { formatUnits, WalletError, type WalletErrorCode, type WalletErrorType } from './errors.js';
 export {

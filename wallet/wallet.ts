@@ -16,12 +16,14 @@ import {
   type NetworkParams,
   outpointKey,
   type Transaction,
+  type TxOutput,
   type TxWithId,
   toHex,
   withId,
 } from '../consensus/index.js';
 import { decodeAddress } from './address.js';
 import { AddressBook, checkLabel } from './addressBook.js';
+import { type SignedInputs, signInputs } from './builder.js';
 import type { FeeRateEstimator } from './chainClient.js';
 import { WalletError } from './errors.js';
 import { AccountKeys, CHANGE, checkMnemonic, generateMnemonic, mnemonicToSeed, RECEIVE } from './hd/index.js';
@@ -378,6 +380,26 @@ export class Wallet {
       for (const k of p.inputKeys) this.locks.set(k, p.result.txid);
     }
     return p.result;
+  }
+
+  /**
+   * Signs every input of `tx` spending one of the wallet's addresses; other inputs keep their
+   * witness. `spent[i]` is the output input i spends (all are needed: each signature commits to
+   * every spent output). Reserves nothing and records nothing. Throws WALLET_LOCKED when locked.
+   */
+  signTransaction(tx: Transaction, spent: readonly TxOutput[]): SignedInputs {
+    const signer = this.signer;
+    if (!signer) throw new WalletError({ code: 'WALLET_LOCKED' });
+    return signInputs({
+      params: this.params,
+      tx,
+      spent,
+      keyFor: (coin) => {
+        const k = this.book.lookup(coin.pubKeyHash);
+        return k && (() => signer.secretKey(k.chain, k.index));
+      },
+      random: this.random,
+    });
   }
 
   /** Releases the coins reserved by a `send` whose transaction was never broadcast. */

@@ -202,6 +202,13 @@ export class BlockIndex {
     return compareChainWeight(tipOf(a), tipOf(b)) > 0;
   }
 
+  /** Every entry no other entry builds on, invalid ones included (Bitcoin Core's chain tips). */
+  tips(): ChainEntry[] {
+    const out: ChainEntry[] = [];
+    for (const [hex, e] of this.byHash) if ((this.children.get(hex)?.size ?? 0) === 0) out.push(e);
+    return out;
+  }
+
   values(): IterableIterator<ChainEntry> {
     return this.byHash.values();
   }

@@ -18,6 +18,7 @@ import {
   type NetworkParams,
   type OutPoint,
   toHex,
+  type UndoData,
   VerdictError,
   type VerdictReason,
 } from '../../consensus/index.js';
@@ -33,6 +34,7 @@ import { Mutex } from './mutex.js';
 import { type ChainOptions, resolveChainOptions } from './options.js';
 import { OrphanPool } from './orphans.js';
 import type { ChainDeps, ChainEvents, NextBlockContext, ProcessResult, VerifyReport } from './types.js';
+import { type UtxoStats, utxoStatsOf } from './utxoStats.js';
 import { verifyStoredChain } from './verify.js';
 
 export class Chain<M = unknown> {
@@ -336,6 +338,36 @@ export class Chain<M = unknown> {
     return this.deps.db.getCoin(op);
   }
 
+  /** The coins a stored block spent, in input order (undo data; best-chain blocks but genesis). */
+  async getUndo(hash: Hash): Promise<UndoData | undefined> {
+    return this.deps.db.getUndo(hash);
+  }
+
+  /**
+   * The tips of every branch in the block index (entries nothing builds on, invalid ones included)
+   * and, always, the best tip, even when an invalid block builds on it (as Bitcoin Core's
+   * getchaintips).
+   */
+  chainTips(): ChainEntry[] {
+    this.ensureStarted();
+    const { index } = this.core;
+    const tips = index.tips();
+    if (!tips.some((e) => equalBytes(e.hash, index.tip.hash))) tips.push(index.tip);
+    return tips;
+  }
+
+  /**
+   * Statistics of the best chain's UTXO set, and the tip they are of. The database scan opens
+   * under the chain lock, so it reads that tip's coins (a LevelDB iterator reads from the snapshot
+   * taken when it opens, as Bitcoin Core's coins cursor does), then runs without holding up blocks.
+   */
+  async utxoStats(opts: { readonly hash: boolean }): Promise<{ tip: ChainEntry; stats: UtxoStats }> {
+    this.ensureStarted();
+    const coins = this.deps.db.coins();
+    const { tip, first } = await this.lock.run(async () => ({ tip: this.tip, first: await coins.next() }));
+    return { tip, stats: await utxoStatsOf(resume(first, coins), opts) };
+  }
+
   /** The capacity-growth window up to the tip (consensus poi/growth.ts). */
   growthWindow(): GrowthWindow {
     this.ensureStarted();
@@ -394,6 +426,15 @@ export class Chain<M = unknown> {
   async verifyChain(): Promise<VerifyReport> {
     this.ensureStarted();
     return this.lock.run(() => verifyStoredChain(this.deps));
+  }
+}
+
+/** The rest of an iteration whose first step was taken already; closes `rest` when done. */
+async function* resume<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    for (let r = first; !r.done; r = await rest.next()) yield r.value;
+  } finally {
+    await rest.return(undefined);
   }
 }
 

@@ -15,5 +15,6 @@ export type {
   ProcessStatus,
   VerifyReport,
 } from './types.js';
+export type { UtxoStats } from './utxoStats.js';
 export type { VerifyDeps } from './verify.js';
 export { replayStoredChain, verifyStoredChain } from './verify.js';

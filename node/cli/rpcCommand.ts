@@ -3,11 +3,18 @@ import type { NodeOptions } from '../config/index.js';
 import { CliError } from './errors.js';
 import type { RpcEndpoint } from './rpcCall.js';
 import { rpcCall, rpcEndpoint } from './rpcCall.js';
+import { RPC_PARAM_KINDS } from './rpcParams.js';
 import type { AiGenerateFlags, CliIo } from './types.js';
 
-/** bitcoin-cli style: each argument is JSON if it parses as JSON, else a string. */
-export function parseRpcParams(raw: readonly string[]): unknown[] {
-  return raw.map((s) => {
+/**
+ * bitcoin-cli style, by the method's parameter table (rpcParams.ts, from the server's schemas): an
+ * argument whose parameter takes a string is passed as typed (`walletpassphrase 123456 60` sends
+ * "123456"); any other is JSON if it parses as JSON, else a string (so unknown methods too).
+ */
+export function parseRpcParams(method: string, raw: readonly string[]): unknown[] {
+  const kinds = Object.hasOwn(RPC_PARAM_KINDS, method) ? RPC_PARAM_KINDS[method] : undefined;
+  return raw.map((s, i) => {
+    if (kinds?.[i] === 'string') return s;
     try {
       return JSON.parse(s) as unknown;
     } catch {
@@ -35,7 +42,7 @@ export async function runRpc(
   io: CliIo,
   deps: RpcCommandDeps = {},
 ): Promise<void> {
-  const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), method, parseRpcParams(params));
+  const result = await rpcCall(deps.endpoint ?? rpcEndpoint(opts), method, parseRpcParams(method, params));
   const text = formatRpcResult(result);
   if (text !== undefined) io.out(`${text}\n`);
 }

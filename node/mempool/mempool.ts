@@ -44,6 +44,8 @@ import { checkChainLimits, checkStandalone, consensus, isConfirmed, lookupInputs
 interface AcceptMode {
   /** Re-adding a disconnected block's transaction: no orphaning, no early 'mempool full'. */
   readonly reorg: boolean;
+  /** Validation only (testmempoolaccept): nothing is added, orphaned or announced. */
+  readonly test?: boolean;
 }
 
 export class Mempool extends EventEmitter<MempoolEvents> {
@@ -153,6 +155,17 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   /**
+   * Runs every check `accept` runs, in the same queue, without adding `tx` (Bitcoin Core's
+   * test_accept): resolves with what `accept` would return, or throws the same MempoolError. A
+   * transaction with missing inputs is not kept as an orphan. The one check left out is the trim
+   * of a full pool after adding (checkRoom's early 'mempool full' still applies).
+   */
+  testAccept(tx: Transaction): Promise<AcceptResult> {
+    const t = withId(tx);
+    return this.serial(() => this.acceptOne(t, { reorg: false, test: true }));
+  }
+
+  /**
    * A block was connected: drops the transactions it confirmed (their pooled descendants stay, now
    * spending confirmed outputs) and, with their descendants, those spending an outpoint the block
    * spent (conflicts). The removal is done synchronously, before this returns, so a template built
@@ -257,7 +270,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const known = await isConfirmed(t, chain);
       if (!current()) return undefined;
       if (known) throw policyError('txn-already-known');
-      const orphan = !mode.reorg && this.orphans.add(t, missing);
+      const orphan = !mode.reorg && !mode.test && this.orphans.add(t, missing);
       throw new MempoolError({
         code: 'MEMPOOL_MISSING_INPUTS',
         reason: 'missing-inputs',
@@ -292,6 +305,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         `bad-txns-sig: signature of input ${bad} is invalid`,
       );
     }
+    if (mode.test) return { txid: id, wtxid: toHex(t.wtxid), fee, size, feeRate: fee / BigInt(size) };
 
     const e = this.graph.add({
       t,

@@ -4,7 +4,8 @@
  * block from a peer), repeat. A search stops as soon as the tip changes (`onTip()`, called by the
  * composition root on the chain's 'tip' event), when the pool changed and the template is older
  * than `templateRefreshMs`, or when its nonce range is exhausted (then the time is bumped).
- * `generate()` mines blocks one after the other inline, for RPC generatetoaddress on devnet.
+ * `generate()` mines blocks one after the other inline, for RPC generatetoaddress on devnet. Both
+ * grind nonces with grinder.ts (WASM SIMD when built, else node:crypto), in batches of a few ms.
  *
  * A found block can lose the race for the tip: another block on the same parent (the background
  * loop's, a peer's) was connected first and ours is kept as a side branch ('side'), or a
@@ -18,13 +19,15 @@ import { performance } from 'node:perf_hooks';
 import { encodeHeader, equalBytes, headerHash, toHex } from '../../consensus/index.js';
 import type { Logger } from '../logger.js';
 import { MinerError } from './errors.js';
+import { createGrinder, type Grinder, type PowEngine, searchInline } from './grinder.js';
+import { HashRateMeter } from './hashRate.js';
 import {
   type MinerOptions,
   minerPubKeyHash,
   type ResolvedMinerOptions,
   resolveMinerOptions,
 } from './options.js';
-import { searchInline, targetBytes } from './pow.js';
+import { targetBytes } from './pow.js';
 import { MAX_JOB_NONCES, PowControl, type PowResult, PowWorker } from './powWorker.js';
 import { buildTemplate, templateBlock } from './template.js';
 import type { BlockTemplate, MinerDeps, MinerEvents, MinerStatus } from './types.js';
@@ -58,8 +61,9 @@ export class Miner extends EventEmitter<MinerEvents> {
   private lastFoundAt = Number.NEGATIVE_INFINITY;
   /** The template being searched: when built (monotonic ms) and the pool revision it saw. */
   private current: { builtAt: number; revision: number } | undefined;
-  private samples: { t: number; n: number }[] = [];
-  private measuringSince = 0;
+  private readonly rate = new HashRateMeter({ windowMs: RATE_WINDOW_MS });
+  /** generate()'s grinder, made at its first call. */
+  private inlineGrinder: Grinder | undefined;
 
   constructor(opts: MinerOptions, deps: MinerDeps) {
     super();
@@ -72,6 +76,11 @@ export class Miner extends EventEmitter<MinerEvents> {
     return this.running;
   }
 
+  /** The proof-of-work threads' grinder (they all choose alike), or null when stopped. */
+  private get engine(): PowEngine | null {
+    return this.workers[0]?.engine ?? null;
+  }
+
   /** Live worker threads (0 when stopped). */
   get workerCount(): number {
     return this.workers.filter((w) => w.running).length;
@@ -81,7 +90,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     if (this.running) return;
     const workers: PowWorker[] = [];
     for (let i = 0; i < this.options.threads; i++)
-      workers.push(new PowWorker(this.control, (n) => this.onHashes(n)));
+      workers.push(new PowWorker({}, { control: this.control, onHashes: (n) => this.onHashes(n) }));
     try {
       await Promise.all(workers.map((w) => w.start()));
     } catch (err) {
@@ -90,9 +99,11 @@ export class Miner extends EventEmitter<MinerEvents> {
     }
     this.workers = workers;
     this.running = true;
-    this.samples = [];
-    this.measuringSince = performance.now();
-    this.log.info({ address: this.options.address, threads: this.options.threads }, 'miner started');
+    this.rate.reset(performance.now());
+    this.log.info(
+      { address: this.options.address, threads: this.options.threads, engine: this.engine },
+      'miner started',
+    );
     this.loopDone = this.loop();
   }
 
@@ -107,7 +118,7 @@ export class Miner extends EventEmitter<MinerEvents> {
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.stop()));
-    this.samples = [];
+    this.rate.reset(performance.now());
     this.log.info('miner stopped');
   }
 
@@ -119,7 +130,8 @@ export class Miner extends EventEmitter<MinerEvents> {
   status(): MinerStatus {
     return {
       mining: this.running,
-      hashrate: this.running ? this.hashrate() : 0,
+      hashrate: this.running ? this.rate.rate(performance.now()) : 0,
+      engine: this.running ? this.engine : null,
       blocksFound: this.blocksFound,
       lastBlockHash: this.lastBlockHash,
       address: this.options.address,
@@ -152,6 +164,8 @@ export class Miner extends EventEmitter<MinerEvents> {
       });
     }
     const pkh = address === undefined ? this.options.pubKeyHash : minerPubKeyHash(address, params);
+    this.inlineGrinder ??= createGrinder();
+    const grinder = this.inlineGrinder;
     const hashes: string[] = [];
     let tries = maxTries;
     let bump: { prev: string; minTime: number } | undefined;
@@ -174,7 +188,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       const target = targetBytes(tpl.header.bits);
       let found: bigint | null = null;
       for (let start = 0n; found === null && tries > 0; ) {
-        const r = await searchInline(header, target, start, Math.min(tries, MAX_JOB_NONCES));
+        const r = await searchInline(grinder, header, target, start, Math.min(tries, MAX_JOB_NONCES));
         tries -= r.tries;
         if (r.nonce === null) break;
         const block = templateBlock(tpl, r.nonce);
@@ -367,8 +381,7 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   private onHashes(n: number): void {
     const now = performance.now();
-    this.samples.push({ t: now, n });
-    while (this.samples.length > 0 && this.samples[0]!.t < now - RATE_WINDOW_MS) this.samples.shift();
+    this.rate.add(n, now);
     const cur = this.current;
     if (
       cur &&
@@ -378,14 +391,6 @@ export class Miner extends EventEmitter<MinerEvents> {
       this.current = undefined;
       this.control.interrupt();
     }
-  }
-
-  private hashrate(): number {
-    const now = performance.now();
-    let total = 0;
-    for (const s of this.samples) if (s.t >= now - RATE_WINDOW_MS) total += s.n;
-    const span = Math.min(RATE_WINDOW_MS, now - this.measuringSince);
-    return span > 0 ? Math.round((total * 1000) / span) : 0;
   }
 
   private async restartDeadWorkers(): Promise<void> {

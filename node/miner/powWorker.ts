@@ -1,11 +1,15 @@
 /**
- * Proof-of-work search on a worker thread (worker.js). The search loop never yields, so it is
- * interrupted through shared memory: `PowControl` holds a generation counter the worker reads with
- * Atomics every few thousand nonces; `interrupt()` bumps it and every running job stops.
+ * Proof-of-work search on a worker thread (worker.js → powWorkerMain.ts), with the fastest grinder
+ * available there (grinder.ts: WASM SIMD when built, else node:crypto). The search loop never
+ * yields, so it is interrupted through shared memory: `PowControl` holds a generation counter the
+ * thread reads with Atomics before every batch of nonces (a few ms); `interrupt()` bumps it and
+ * every running job stops.
  */
 import { Worker } from 'node:worker_threads';
 import { HEADER_SIZE } from '../../consensus/index.js';
 import { MinerError } from './errors.js';
+import type { PowEngine } from './grinder.js';
+import type { PowEngineChoice, PowJobMessage, PowWorkerData, PowWorkerReply } from './powProtocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -25,7 +29,7 @@ export class PowControl {
 }
 
 export interface PowJob {
-  /** Encoded header, 116 bytes (its nonce field is overwritten). */
+  /** Encoded header, 116 bytes (its nonce field is ignored). */
   readonly header: Uint8Array;
   /** Target as a 32-byte big-endian number: a hash at or below it wins. */
   readonly target: Uint8Array;
@@ -43,20 +47,6 @@ export type PowResult =
   | { readonly kind: 'aborted'; readonly hashes: number }
   | { readonly kind: 'exhausted'; readonly hashes: number };
 
-type WorkerReply =
-  | { id: number; type: 'progress'; hashes: number }
-  | {
-      id: number;
-      type: 'found';
-      nonceLo: number;
-      nonceHi: number;
-      hash: ArrayBuffer;
-      hashes: number;
-      total: number;
-    }
-  | { id: number; type: 'aborted' | 'exhausted'; hashes: number; total: number }
-  | { id: number; type: 'error'; error: string };
-
 interface Pending {
   readonly id: number;
   resolve(r: PowResult): void;
@@ -66,34 +56,50 @@ interface Pending {
 export const MAX_JOB_NONCES = 2 ** 32;
 const U64 = (1n << 64n) - 1n;
 
+export interface PowWorkerOptions {
+  /** The thread's grinder. Default 'auto'; 'wasm' makes start() fail where the module cannot run. */
+  readonly engine?: PowEngineChoice;
+}
+
+export interface PowWorkerDeps {
+  readonly control: PowControl;
+  /** Receives hash counts as the thread reports them (the miner's hash rate). */
+  readonly onHashes?: (n: number) => void;
+}
+
 /** One worker thread; one job at a time. */
 export class PowWorker {
   private worker: Worker | undefined;
   private pending: Pending | undefined;
   private nextId = 0;
+  private engineInUse: PowEngine | undefined;
+  private readonly engineChoice: PowEngineChoice;
+  private readonly control: PowControl;
+  private readonly onHashes: (n: number) => void;
 
-  /** `onHashes` receives hash counts as the worker reports them (for the hash rate). */
-  constructor(
-    private readonly control: PowControl,
-    private readonly onHashes: (n: number) => void = () => {},
-  ) {}
+  constructor(opts: PowWorkerOptions, deps: PowWorkerDeps) {
+    this.engineChoice = opts.engine ?? 'auto';
+    this.control = deps.control;
+    this.onHashes = deps.onHashes ?? (() => {});
+  }
 
   get running(): boolean {
     return this.worker !== undefined;
   }
 
-  /** Spawns the thread and waits until it is online. */
+  /** The grinder the thread uses (known once start() has resolved). */
+  get engine(): PowEngine | undefined {
+    return this.engineInUse;
+  }
+
+  /** Spawns the thread and waits until its grinder is ready. */
   start(): Promise<void> {
     if (this.worker) return Promise.resolve();
-    const worker = new Worker(WORKER_URL, { execArgv: [], workerData: { control: this.control.buffer } });
+    const workerData: PowWorkerData = { control: this.control.buffer, engine: this.engineChoice };
+    const worker = new Worker(WORKER_URL, { execArgv: [], workerData });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
-      let online = false;
-      worker.once('online', () => {
-        online = true;
-        resolve();
-      });
-      worker.on('message', (m: WorkerReply) => this.onMessage(m));
+      let ready = false;
       const die = (reason: string): void => {
         if (this.worker !== worker) return;
         this.worker = undefined;
@@ -101,8 +107,16 @@ export class PowWorker {
         void worker.terminate();
         const err = new MinerError({ code: 'MINER_WORKER_FAILED', reason });
         this.fail(err);
-        if (!online) reject(err);
+        if (!ready) reject(err);
       };
+      worker.on('message', (m: PowWorkerReply) => {
+        if (m.type === 'ready') {
+          ready = true;
+          this.engineInUse = m.engine;
+          resolve();
+        } else if (m.type === 'failed') die(m.error);
+        else this.onMessage(m);
+      });
       worker.on('error', (err: unknown) => die(err instanceof Error ? err.message : String(err)));
       worker.on('exit', (code: number) => die(`exited with code ${code}`));
     });
@@ -135,22 +149,21 @@ export class PowWorker {
       );
     }
     const id = this.nextId++;
-    const start = job.nonceStart & U64;
+    const msg: PowJobMessage = {
+      id,
+      header: job.header.slice().buffer,
+      target: job.target.slice().buffer,
+      nonceStart: job.nonceStart & U64,
+      count: job.count,
+      gen: job.gen,
+    };
     return new Promise<PowResult>((resolve, reject) => {
       this.pending = { id, resolve, reject };
-      worker.postMessage({
-        id,
-        header: job.header.slice().buffer,
-        target: job.target.slice().buffer,
-        nonceLo: Number(start & 0xffffffffn),
-        nonceHi: Number(start >> 32n),
-        count: job.count,
-        gen: job.gen,
-      });
+      worker.postMessage(msg);
     });
   }
 
-  private onMessage(m: WorkerReply): void {
+  private onMessage(m: Exclude<PowWorkerReply, { type: 'ready' | 'failed' }>): void {
     const p = this.pending;
     if (!p || m.id !== p.id) return;
     if (m.type === 'progress') {
@@ -164,8 +177,7 @@ export class PowWorker {
     }
     this.onHashes(m.hashes);
     if (m.type === 'found') {
-      const nonce = (BigInt(m.nonceHi) << 32n) | BigInt(m.nonceLo);
-      p.resolve({ kind: 'found', nonce, hash: new Uint8Array(m.hash), hashes: m.total });
+      p.resolve({ kind: 'found', nonce: m.nonce, hash: m.hash, hashes: m.total });
     } else {
       p.resolve({ kind: m.type, hashes: m.total });
     }

@@ -9,6 +9,7 @@ import type {
   TxWithId,
 } from '../../consensus/index.js';
 import type { Logger } from '../logger.js';
+import type { PowEngine } from './grinder.js';
 
 /** Everything a block template needs from the best chain (node/chain implements it). */
 export interface NextBlockContext {
@@ -105,8 +106,10 @@ export interface TemplateOptions {
 /** Mining state for getmininginfo. */
 export interface MinerStatus {
   readonly mining: boolean;
-  /** Hashes per second over the last few seconds of searching. */
+  /** Hashes per second this node's miner did over the last 10 s (measured; 0 when not mining). */
   readonly hashrate: number;
+  /** The grinder of the proof-of-work threads, null when not mining. */
+  readonly engine: PowEngine | null;
   readonly blocksFound: number;
   /** Hex hash of the last block this miner found that became the tip, or null. */
   readonly lastBlockHash: string | null;

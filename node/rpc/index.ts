@@ -1,3 +1,4 @@
+export { AMOUNT_DECIMALS, formatAmount, formatAmountString, RpcAmount } from './amount.js';
 export {
   BasicAuthenticator,
   basicAuthHeader,
@@ -11,6 +12,7 @@ export {
 } from './auth.js';
 export { type BatchCall, type BatchResult, type Params, RpcClient, type RpcClientOptions } from './client.js';
 export * from './errors.js';
+export { stringifyJson } from './json.js';
 export { type DispatchReply, JsonRpcDispatcher, type LocalMethods } from './jsonrpc.js';
 export {
   COOKIE_FILE_NAME,
@@ -23,7 +25,9 @@ export {
 export {
   defineMethod,
   invokeMethod,
+  type ParamKind,
   param,
+  paramKind,
   paramWithDefault,
   RESERVED_METHOD_NAMES,
   RpcRegistry,
@@ -42,12 +46,9 @@ export type {
   RpcMethod,
 } from './types.js';
 export {
-  AMOUNT_DECIMALS,
   type AmountRange,
   amountSchema,
   booleanSchema,
-  formatAmount,
-  formatAmountString,
   hashHexSchema,
   heightSchema,
   hexBytesSchema,

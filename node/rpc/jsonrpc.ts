@@ -22,6 +22,7 @@ import {
   RpcError,
   rpcError,
 } from './errors.js';
+import { stringifyJson } from './json.js';
 import { invokeMethod, type RpcRegistry } from './registry.js';
 import type { JsonRpcErrorObject, RpcContext, RpcLogger, RpcMethod } from './types.js';
 
@@ -114,13 +115,22 @@ function errorObject(e: RpcError): JsonRpcErrorObject {
     : { code: e.rpcCode, message: e.message, data };
 }
 
+/**
+ * A legacy reply always carries `result`, `error` and `id` (`"error": null` on success, `"result":
+ * null` on failure): Bitcoin clients read `reply.error` before anything else. A 2.0 reply carries
+ * exactly one of `result` and `error`, as the JSON-RPC 2.0 specification requires. Amounts are
+ * written with 8 decimals (json.ts).
+ */
+/**
+ * One reply. Every reply carries `result`, `error` (one of them null) and `id`, as Bitcoin Core
+ * replied up to version 27 whatever the request's version: python-bitcoinrpc's `batch_` tags its
+ * requests "jsonrpc": "2.0" and then reads `error` of every reply, so a strictly 2.0-shaped
+ * success reply (no `error` member) breaks it. A 2.0 request's reply also says "jsonrpc": "2.0".
+ */
 function replyText(version: Version, id: unknown, result: unknown, error: JsonRpcErrorObject | null): string {
   const idValue = id === undefined ? null : id;
-  if (version === 'legacy')
-    return JSON.stringify({ result: error ? null : (result ?? null), error, id: idValue });
-  return error
-    ? JSON.stringify({ jsonrpc: '2.0', error, id: idValue })
-    : JSON.stringify({ jsonrpc: '2.0', result: result ?? null, id: idValue });
+  const body = { result: error ? null : (result ?? null), error, id: idValue };
+  return stringifyJson(version === 'legacy' ? body : { jsonrpc: '2.0', ...body });
 }
 
 function httpStatusForLegacyError(code: number): number {

@@ -117,6 +117,18 @@ export async function invokeMethod(method: RpcMethod, raw: unknown, ctx: RpcCont
   return await method.handler(params, ctx);
 }
 
+/**
+ * How a command line passes an argument for `schema` (bitcoin-cli's conversion table, `qenex
+ * rpc`): 'string' when the schema takes a JSON string and nothing else (the text as typed, so
+ * `walletpassphrase 123456 60` sends "123456"), else 'json' (the text parsed as JSON).
+ */
+export type ParamKind = 'string' | 'json';
+
+export function paramKind(schema: z.ZodType): ParamKind {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { type?: unknown };
+  return json.type === 'string' ? 'string' : 'json';
+}
+
 function categoryTitle(c: string): string {
   return c.length === 0 ? c : c[0]!.toUpperCase() + c.slice(1);
 }
@@ -156,6 +168,13 @@ export class RpcRegistry {
   /** All method names, sorted. */
   names(): string[] {
     return [...this.methods.keys()].sort();
+  }
+
+  /** Every method's parameter kinds, in position order (the CLI's table is generated from this). */
+  paramKinds(): Record<string, ParamKind[]> {
+    const out: Record<string, ParamKind[]> = {};
+    for (const name of this.names()) out[name] = this.get(name)!.params.map((p) => paramKind(p.schema));
+    return out;
   }
 
   /** Look up, validate and run. Unknown name → RPC_METHOD_NOT_FOUND ("Method not found"). */

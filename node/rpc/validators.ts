@@ -9,16 +9,9 @@
  */
 import { z } from 'zod';
 import { COIN } from '../../consensus/index.js';
-import {
-  RPC_INTERNAL_ERROR,
-  RPC_INVALID_PARAMETER,
-  RPC_TYPE_ERROR,
-  type RpcError,
-  rpcError,
-} from './errors.js';
+import { AMOUNT_DECIMALS } from './amount.js';
+import { RPC_INVALID_PARAMETER, RPC_TYPE_ERROR, type RpcError, rpcError } from './errors.js';
 
-/** Decimal places of a QXC amount. */
-export const AMOUNT_DECIMALS = 8;
 /**
  * Upper bound for amounts accepted over RPC: 21,000,000 QXC, the design's supply cap (Bitcoin's
  * MAX_MONEY). A range check on user input only; consensus enforces each network's `maxSupply`.
@@ -117,30 +110,6 @@ export function makeAmountSchema(range: AmountRange = {}): z.ZodType<bigint, unk
 
 /** Amount in [0, MAX_MONEY] QXC, ≤ 8 decimals, as bigint base units. */
 export const amountSchema: z.ZodType<bigint, unknown> = makeAmountSchema();
-
-/** Base units → exact decimal text with 8 decimals: 150000000n → "1.50000000". */
-export function formatAmountString(units: bigint): string {
-  const negative = units < 0n;
-  const abs = negative ? -units : units;
-  const whole = abs / COIN;
-  const frac = (abs % COIN).toString().padStart(AMOUNT_DECIMALS, '0');
-  return `${negative ? '-' : ''}${whole}.${frac}`;
-}
-
-/**
- * Base units → JSON number of QXC, the shape Bitcoin clients expect (`"amount": 1.5`). The number
- * is the nearest double to the exact decimal text, and is checked to convert back to the same
- * units; that holds for |amount| < 2^26 QXC, far above MAX_MONEY. Beyond that it throws
- * RPC_INTERNAL_ERROR rather than return an inexact number.
- */
-export function formatAmount(units: bigint): number {
-  const text = formatAmountString(units);
-  const n = Number(text);
-  if (parseAmountText(String(n)) !== units) {
-    throw rpcError(RPC_INTERNAL_ERROR, `amount ${text} cannot be represented exactly as a JSON number`);
-  }
-  return n;
-}
 
 const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
 

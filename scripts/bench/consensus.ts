@@ -1,12 +1,9 @@
 /**
- * Consensus throughput:
- *  - transactions validated per second, signatures included, on both cores (context-free +
- *    contextual checks on the main thread, signatures through the VerifyPool), beside noble's
- *    single-core Schnorr verification rate measured in the same run;
- *  - header hashes per second (consensus headerHash: noble sha256d over the 116-byte encoding)
- *    beside node:crypto's double SHA-256 of the same bytes.
+ * Consensus throughput: transactions validated per second, signatures included, on both cores
+ * (context-free + contextual checks on the main thread, signatures through the VerifyPool), beside
+ * noble's single-core Schnorr verification rate measured in the same run. Header hashing (headerHash
+ * beside node:crypto and the miner's grinders) is the `pow` bench.
  */
-import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import {
   type BlockWithIds,
@@ -14,8 +11,6 @@ import {
   checkTx,
   checkTxInputs,
   devnetParams,
-  encodeHeader,
-  headerHash,
   MemoryUtxoSet,
   nobleVerifier,
   type SigCheck,
@@ -86,25 +81,4 @@ export async function run(): Promise<void> {
   } finally {
     await pool.stop();
   }
-
-  const header = full.block.header;
-  const bytes = encodeHeader(header);
-  const N = 2000;
-  const hrows = [
-    await measure(
-      'node:crypto sha256d of 116 bytes (baseline)',
-      () => {
-        for (let i = 0; i < N; i++) hash('sha256', hash('sha256', bytes, 'buffer'), 'buffer');
-      },
-      { opsPerCall: N },
-    ),
-    await measure(
-      'consensus headerHash (encode + noble sha256d)',
-      () => {
-        for (let i = 0; i < N; i++) headerHash(header);
-      },
-      { opsPerCall: N },
-    ),
-  ];
-  printTable('header hashes per second', hrows, hrows[0]!.name);
 }

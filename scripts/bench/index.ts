@@ -10,6 +10,7 @@ interface BenchModule {
 const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'signatures', load: () => import('./signatures.js') },
   { name: 'consensus', load: () => import('./consensus.js') },
+  { name: 'pow', load: () => import('./pow.js') },
   { name: 'node', load: () => import('./node.js') },
   { name: 'cli', load: () => import('./cli.js') },
   { name: 'network', load: () => import('./network.js') },

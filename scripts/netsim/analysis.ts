@@ -26,6 +26,7 @@ import type {
   PeerRound,
   PeerSpread,
   ScenarioResult,
+  StoredStates,
 } from './types.js';
 
 export interface AnalysisInput {
@@ -38,10 +39,7 @@ export interface AnalysisInput {
   readonly mined: readonly MinedRecord[];
   readonly sampler: Pick<Sampler, 'peers' | 'machine'>;
   readonly final: FinalRpcCheck | null;
-  /** Node 0's entry also carries the best chain's hashes and its update-block count. */
-  readonly states: ReadonlyArray<
-    FinalNodeState & { readonly bestChain?: readonly string[]; readonly updates?: number }
-  >;
+  readonly stored: StoredStates;
   readonly proxy: DelayNetStats;
   readonly unexpectedExits: readonly string[];
   readonly machine: NetsimReport['machine'];
@@ -96,6 +94,7 @@ function machineSummary(input: AnalysisInput, w: Window): MachineSummary {
     meanNodesCpuCores: mean((m) => m.nodesCpuCores),
     meanDriverCpuCores: mean((m) => m.driverCpuCores),
     maxDriverLoopP99Ms: max((m) => m.driverLoopP99Ms),
+    meanMachineBusyCores: mean((m) => m.machineBusyCores),
     maxLoadAvg1: max((m) => m.loadAvg1),
   };
 }
@@ -106,7 +105,8 @@ function round1(x: number): number {
 
 export function analyse(input: AnalysisInput): NetsimReport {
   const { plans, observer, records } = input;
-  const best = new Set(input.states.find((s) => s.bestChain)?.bestChain ?? []);
+  const best = new Set(input.stored.chain?.bestChain ?? []);
+  const updates = new Set(input.stored.chain?.updateHashes ?? []);
   const partitions: Partition[] = records.flatMap((r) =>
     r.partition ? [{ start: r.partition.start, end: r.partition.healAt, group: partitionGroup }] : [],
   );
@@ -129,6 +129,8 @@ export function analyse(input: AnalysisInput): NetsimReport {
       start: r.start,
       end: r.end,
       propagation: summarizePropagation(mine),
+      plain: summarizePropagation(mine.filter((b) => !updates.has(b.hash))),
+      update: summarizePropagation(mine.filter((b) => updates.has(b.hash))),
       stale: staleRate(input.mined, best, w),
       peers: peerSpread(input, w),
       machine: machineSummary(input, w),
@@ -197,7 +199,7 @@ export function analyse(input: AnalysisInput): NetsimReport {
 }
 
 function finalCheck(input: AnalysisInput): FinalCheck {
-  const states = input.states.map(({ bestChain: _c, updates: _u, ...s }) => s);
+  const states = input.stored.states;
   const all = states.length === input.plans.length;
   const same = (f: (s: FinalNodeState) => string) => all && new Set(states.map(f)).size === 1;
   const rpcModels = new Set(input.final?.info.map((i) => i.modelhash) ?? []);
@@ -208,7 +210,7 @@ function finalCheck(input: AnalysisInput): FinalCheck {
     equalUtxo: same((s) => `${s.utxoCount} ${s.utxoHash}`),
     equalModel: same((s) => s.modelHash) && rpcModels.size === 1 && rpcModels.has(states[0]?.modelHash ?? ''),
     height: states[0]?.height ?? null,
-    updateBlocks: input.states.find((s) => s.updates !== undefined)?.updates ?? 0,
+    updateBlocks: input.stored.chain?.updateHashes.length ?? 0,
     directLinks: input.final?.directLinks ?? 0,
     nodes: states,
   };

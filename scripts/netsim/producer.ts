@@ -22,6 +22,8 @@ export interface MinedRecord {
   readonly miner: number;
   /** Block hashes the call returned (one, unless it failed). */
   readonly hashes: readonly string[];
+  /** How long the call took (template, proof of work, the miner's own checks, connect). */
+  readonly ms: number;
   readonly error: string | null;
 }
 
@@ -90,10 +92,10 @@ export class BlockProducer {
       const t = Date.now();
       try {
         const hashes = await m.rpc.call<string[]>('generatetoaddress', [1, m.address]);
-        this.mined.push({ t, miner: m.index, hashes, error: null });
+        this.mined.push({ t, miner: m.index, hashes, ms: Date.now() - t, error: null });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
-        this.mined.push({ t, miner: m.index, hashes: [], error });
+        this.mined.push({ t, miner: m.index, hashes: [], ms: Date.now() - t, error });
         this.deps.log?.(`miner ${m.index}: generatetoaddress failed: ${error}`);
       }
     }

@@ -89,6 +89,7 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
           'nodes_cpu_cores',
           'driver_cpu_cores',
           'driver_loop_p99_ms',
+          'machine_busy_cores',
           'loadavg1',
         ],
         machineSamples.map((m) => [
@@ -100,6 +101,7 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
           m.nodesCpuCores,
           m.driverCpuCores,
           m.driverLoopP99Ms,
+          m.machineBusyCores,
           m.loadAvg1,
         ]),
       ),
@@ -114,11 +116,12 @@ function ms(v: number | null): string {
   return v === null ? '-' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
 }
 
-function scenarioLines(s: ScenarioResult): string[] {
+function scenarioLines(s: ScenarioResult, cores: number): string[] {
   const p = s.propagation;
   const lines = [
     `${s.name} (${((s.end - s.start) / 60_000).toFixed(1)} min): ${p.blocks} blocks; propagation per node p50 ${ms(p.perNode.p50)}, p99 ${ms(p.perNode.p99)}, max ${ms(p.perNode.max)} (${p.perNode.n} pairs, ${p.misses} misses); to all nodes p50 ${ms(p.toAll.p50)}, p99 ${ms(p.toAll.p99)}`,
-    `    stale ${s.stale.stale}/${s.stale.mined}${s.stale.rate === null ? '' : ` (${(100 * s.stale.rate).toFixed(1)}%)`}; peers per node min ${s.peers.min ?? '-'}, median ${s.peers.p50 ?? '-'}, max ${s.peers.max ?? '-'} (mean spread ${s.peers.meanSpread ?? '-'}); nodes RSS ≤ ${s.machine.maxNodesRssMiB ?? '-'} MiB, nodes CPU ${s.machine.meanNodesCpuCores ?? '-'} cores, driver ${s.machine.meanDriverCpuCores ?? '-'} cores (loop p99 ≤ ${s.machine.maxDriverLoopP99Ms ?? '-'} ms)`,
+    `    without a model update: ${s.plain.blocks} blocks, p50 ${ms(s.plain.perNode.p50)}, p99 ${ms(s.plain.perNode.p99)}; with one: ${s.update.blocks} blocks, p50 ${ms(s.update.perNode.p50)}, p99 ${ms(s.update.perNode.p99)}`,
+    `    stale ${s.stale.stale}/${s.stale.mined}${s.stale.rate === null ? '' : ` (${(100 * s.stale.rate).toFixed(1)}%)`}; peers per node min ${s.peers.min ?? '-'}, median ${s.peers.p50 ?? '-'}, max ${s.peers.max ?? '-'} (mean spread ${s.peers.meanSpread ?? '-'}); nodes RSS ≤ ${s.machine.maxNodesRssMiB ?? '-'} MiB, nodes CPU ${s.machine.meanNodesCpuCores ?? '-'} cores, driver ${s.machine.meanDriverCpuCores ?? '-'} cores (loop p99 ≤ ${s.machine.maxDriverLoopP99Ms ?? '-'} ms), machine busy ${s.machine.meanMachineBusyCores ?? '-'} of ${cores} cores`,
   ];
   if (s.heal)
     lines.push(
@@ -141,7 +144,7 @@ export function formatSummary(r: NetsimReport): string {
   const f = r.final;
   const lines = [
     `netsim: ${r.options.nodes} nodes (${r.options.miners} miners, ${r.options.trainers} trainers), ${r.options.latency.baseMs} ± ${r.options.latency.jitterMs} ms one-way, ${r.options.spacingMs / 1000} s spacing; up after ${ms(r.startupMs)}`,
-    ...r.scenarios.flatMap(scenarioLines),
+    ...r.scenarios.flatMap((s) => scenarioLines(s, r.machine.cpus)),
     `final: ${f.converged ? `one tip after ${ms(f.convergeMs)}` : 'NOT converged'}; height ${f.height ?? '-'} (${f.updateBlocks} update blocks); equal tips ${f.equalTips}, UTXO sets ${f.equalUtxo}, model hashes ${f.equalModel}; direct links ${f.directLinks}`,
     `proxy: ${(r.proxy.bytesForwarded / 2 ** 20).toFixed(1)} MiB forwarded over ${r.proxy.linksOpened} links; largest release lag ${r.proxy.maxReleaseLagMs} ms`,
   ];

@@ -23,7 +23,7 @@ import { DelayNet } from './proxy.js';
 import { mulberry32 } from './random.js';
 import { Sampler } from './sampler.js';
 import { allOnOneTip, runScenario, type ScenarioContext, type ScenarioRecord } from './scenarios.js';
-import type { FinalNodeState, NetsimOptions, NetsimReport } from './types.js';
+import type { FinalNodeState, NetsimOptions, NetsimReport, StoredChain, StoredStates } from './types.js';
 
 export interface NetsimDeps {
   readonly log: (line: string) => void;
@@ -56,6 +56,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
       rpcPassword: password,
       trainCpuShare: opts.trainCpuShare,
       fromSource: opts.fromSource,
+      logLevel: opts.nodeLogLevel,
     },
     {
       onExit: (p, code, sig, expected) => {
@@ -141,6 +142,9 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
     const counts = new Map<string, number>();
     for (const spec of opts.scenarios) {
       if (signal.aborted) break;
+      await observer
+        .waitFor(() => plans.every((p) => observer.tip(p.index) !== null), READY_TIMEOUT_MS, 'every node up')
+        .catch((e: Error) => log(e.message));
       const n = (counts.get(spec.kind) ?? 0) + 1;
       counts.set(spec.kind, n);
       const name =
@@ -158,7 +162,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
     await net.close();
     sampler.close();
   }
-  const states = final ? await readFinalStates(plans) : [];
+  const stored = final ? await readFinalStates(plans) : { states: [], chain: null };
   const report = analyse({
     opts,
     t0,
@@ -169,7 +173,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
     mined: producer.mined,
     sampler,
     final,
-    states,
+    stored,
     proxy: net.stats(),
     unexpectedExits,
     machine: { cpus: cpus().length, memMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
@@ -262,11 +266,10 @@ async function finalCheck(
   return { converged, convergeMs, info, directLinks };
 }
 
-/** Each stopped node's database: tip, model hash, issued, and a hash of its whole UTXO set. */
-async function readFinalStates(
-  plans: readonly NodePlan[],
-): Promise<Array<FinalNodeState & { bestChain?: string[]; updates?: number }>> {
-  const out: Array<FinalNodeState & { bestChain?: string[]; updates?: number }> = [];
+/** Each stopped node's database: tip, model hash, issued, and a hash of its whole UTXO set; node 0's best chain. */
+async function readFinalStates(plans: readonly NodePlan[]): Promise<StoredStates> {
+  const states: FinalNodeState[] = [];
+  let chain: StoredChain | null = null;
   for (const p of plans) {
     const db = new ChainDb({ backend: 'level', path: `${p.dir}/chain` });
     await db.open();
@@ -279,7 +282,7 @@ async function readFinalStates(
       for (const [key, c] of snap) {
         h.update(`${key} ${c.height} ${c.coinbase ? 1 : 0} ${c.value} ${toHex(c.pubKeyHash)}\n`);
       }
-      const s: FinalNodeState & { bestChain?: string[]; updates?: number } = {
+      states.push({
         node: p.index,
         tip: toHex(state.tipHash),
         height: state.height,
@@ -287,23 +290,21 @@ async function readFinalStates(
         utxoCount: snap.length,
         utxoHash: h.digest('hex'),
         issued: state.issued.toString(),
-      };
-      if (p.index === 0) {
-        const chain: string[] = [];
-        let updates = 0;
+      });
+      if (chain === null) {
+        const bestChain: string[] = [];
+        const updateHashes: string[] = [];
         for (let height = 0; height <= state.height; height++) {
           const hash = await db.getHashByHeight(height);
           if (!hash) break;
-          chain.push(toHex(hash));
-          if (((await db.getEntry(hash))?.improvementPpm ?? 0) > 0) updates++;
+          bestChain.push(toHex(hash));
+          if (((await db.getEntry(hash))?.improvementPpm ?? 0) > 0) updateHashes.push(toHex(hash));
         }
-        s.bestChain = chain;
-        s.updates = updates;
+        chain = { bestChain, updateHashes };
       }
-      out.push(s);
     } finally {
       await db.close();
     }
   }
-  return out;
+  return { states, chain };
 }

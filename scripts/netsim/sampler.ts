@@ -34,6 +34,8 @@ export interface MachineSample {
   readonly driverCpuCores: number;
   /** Driver event-loop delay p99 since the previous sample, ms. */
   readonly driverLoopP99Ms: number;
+  /** The whole machine's busy CPU since the previous sample, in cores (/proc/stat): minus the nodes and the driver, what else ran. */
+  readonly machineBusyCores: number;
   readonly loadAvg1: number;
 }
 
@@ -56,6 +58,18 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** Busy and total jiffies of all CPUs (/proc/stat's first line). */
+function machineJiffies(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
 function rssMiB(pid: number): number | undefined {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -72,6 +86,7 @@ export class Sampler {
   private lastCpu = new Map<number, number>();
   private lastAt = Date.now();
   private lastDriver = process.cpuUsage();
+  private lastMachine = machineJiffies();
 
   constructor(private readonly deps: SamplerDeps) {
     this.loop.enable();
@@ -122,6 +137,7 @@ export class Sampler {
       cpu += c - (this.lastCpu.get(pid) ?? c);
     }
     const driver = process.cpuUsage(this.lastDriver);
+    const machine = machineJiffies();
     const s: MachineSample = {
       t: now,
       runningNodes: next.size,
@@ -130,12 +146,14 @@ export class Sampler {
       nodesCpuCores: round2(cpu / dt),
       driverCpuCores: round2((driver.user + driver.system) / 1e6 / dt),
       driverLoopP99Ms: round2(this.loop.percentile(99) / 1e6),
+      machineBusyCores: round2((machine.busy - this.lastMachine.busy) / CLOCK_TICKS / dt),
       loadAvg1: round2(loadavg()[0]!),
     };
     this.loop.reset();
     this.lastCpu = next;
     this.lastAt = now;
     this.lastDriver = process.cpuUsage();
+    this.lastMachine = machine;
     this.machine.push(s);
     return s;
   }

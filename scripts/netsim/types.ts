@@ -47,6 +47,8 @@ export interface NetsimOptions {
   readonly outDir: string | null;
   /** Share of one core each trainer may use. */
   readonly trainCpuShare: number;
+  /** The nodes' log level (their logs: <root>/n<i>/node.log). */
+  readonly nodeLogLevel: string;
   /** Run the nodes from the TypeScript sources (tsx) rather than dist/. */
   readonly fromSource: boolean;
   /** Nodes started at once (each waits for its RPC before the next batch). */
@@ -76,6 +78,8 @@ export interface MachineSummary {
   readonly meanNodesCpuCores: number | null;
   readonly meanDriverCpuCores: number | null;
   readonly maxDriverLoopP99Ms: number | null;
+  /** Mean busy CPU of the whole machine: what the nodes and driver do not account for ran beside them. */
+  readonly meanMachineBusyCores: number | null;
   readonly maxLoadAvg1: number | null;
 }
 
@@ -85,6 +89,10 @@ export interface ScenarioResult {
   readonly start: number;
   readonly end: number;
   readonly propagation: PropagationSummary;
+  /** Blocks without a model update (and stale blocks, whose content the end does not read). */
+  readonly plain: PropagationSummary;
+  /** Best-chain blocks with a model update: every node re-scores the model before relaying. */
+  readonly update: PropagationSummary;
   readonly stale: StaleSummary;
   readonly peers: PeerSpread;
   readonly machine: MachineSummary;
@@ -117,6 +125,19 @@ export interface FinalNodeState {
   readonly utxoCount: number;
   readonly utxoHash: string;
   readonly issued: string;
+}
+
+/** The best chain as a stopped node's database holds it. */
+export interface StoredChain {
+  readonly bestChain: readonly string[];
+  /** Best-chain blocks that carried a verified model update. */
+  readonly updateHashes: readonly string[];
+}
+
+export interface StoredStates {
+  readonly states: readonly FinalNodeState[];
+  /** Node 0's (null when no database could be read). */
+  readonly chain: StoredChain | null;
 }
 
 export interface FinalCheck {

@@ -1,13 +1,21 @@
 /** Blockchain namespace: Bitcoin Core's names and result shapes. */
 import { z } from 'zod';
 import { bitsToTarget, toHex } from '../../../consensus/index.js';
-import { encodeAddress } from '../../../wallet/index.js';
+import { formatAmount } from '../amount.js';
 import { RPC_INVALID_PARAMETER, rpcError } from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
-import { booleanSchema, formatAmount, heightSchema } from '../validators.js';
+import { booleanSchema, heightSchema } from '../validators.js';
 import type { RpcNodeContext } from './context.js';
-import { blockHex, blockToJson, difficulty, headerHex, headerToJson, hex32 } from './format.js';
+import {
+  blockHex,
+  blockToJson,
+  difficulty,
+  headerHex,
+  headerToJson,
+  hex32,
+  scriptPubKeyToJson,
+} from './format.js';
 import { hashFromHex, hashParam, headerContext, lookupBlock, mtpOf, verbosityParam } from './util.js';
 
 export function chainMethods(node: RpcNodeContext): RpcMethod[] {
@@ -117,8 +125,7 @@ export function chainMethods(node: RpcNodeContext): RpcMethod[] {
               bestblock: toHex(chain.tip.hash),
               confirmations: 0,
               value: formatAmount(out.value),
-              pubkeyhash: toHex(out.pubKeyHash),
-              address: encodeAddress(out.pubKeyHash, params),
+              scriptPubKey: scriptPubKeyToJson(out.pubKeyHash, params),
               coinbase: false,
             };
           }
@@ -129,8 +136,7 @@ export function chainMethods(node: RpcNodeContext): RpcMethod[] {
           bestblock: toHex(chain.tip.hash),
           confirmations: chain.tip.height - coin.height + 1,
           value: formatAmount(coin.value),
-          pubkeyhash: toHex(coin.pubKeyHash),
-          address: encodeAddress(coin.pubKeyHash, params),
+          scriptPubKey: scriptPubKeyToJson(coin.pubKeyHash, params),
           coinbase: coin.coinbase,
         };
       },

@@ -2,6 +2,7 @@
 import type { Evaluator, Hash, NetworkParams } from '../../../consensus/index.js';
 import type { P2pNode } from '../../../p2p/index.js';
 import type { Chain } from '../../chain/index.js';
+import type { Logger } from '../../logger.js';
 import type { Mempool } from '../../mempool/index.js';
 import type { Miner } from '../../miner/index.js';
 import type { SyncStatus } from '../../sync/index.js';
@@ -42,4 +43,6 @@ export interface RpcNodeContext {
   sizeOnDisk(): Promise<number>;
   /** Initial block download and verification progress, from the tip and the peers. */
   sync(): SyncStatus;
+  /** For what a method reports to the node's log rather than to the caller (verifychain's differences). */
+  readonly logger: Logger;
 }

@@ -13,7 +13,7 @@ import {
 } from '../../../consensus/index.js';
 import { encodeAddress } from '../../../wallet/index.js';
 import type { ChainEntry } from '../../db/index.js';
-import { formatAmount } from '../validators.js';
+import { formatAmount } from '../amount.js';
 
 /** Difficulty as Bitcoin shows it: network-limit target / block target (for display only). */
 export function difficulty(bits: number, params: NetworkParams): number {
@@ -25,6 +25,17 @@ export function difficulty(bits: number, params: NetworkParams): number {
 
 export function hex32(n: bigint): string {
   return n.toString(16).padStart(64, '0');
+}
+
+/**
+ * Bitcoin Core's `scriptPubKey` object for an output lock. qenex has no script language and one
+ * kind of lock, Bitcoin's "pubkeyhash" kind: the hash160 of a public key (a BIP340 x-only key),
+ * spent by that key and its signature. `hex` is the lock as the output encodes it (the 20-byte
+ * hash, not a Bitcoin script) and `asm` its one element.
+ */
+export function scriptPubKeyToJson(pubKeyHash: Uint8Array, params: NetworkParams) {
+  const hex = toHex(pubKeyHash);
+  return { asm: hex, hex, address: encodeAddress(pubKeyHash, params), type: 'pubkeyhash' as const };
 }
 
 export function txToJson(tx: Transaction, params: NetworkParams, extra: Record<string, unknown> = {}) {
@@ -47,8 +58,7 @@ export function txToJson(tx: Transaction, params: NetworkParams, extra: Record<s
     vout: tx.outputs.map((o, n) => ({
       value: formatAmount(o.value),
       n,
-      pubkeyhash: toHex(o.pubKeyHash),
-      address: encodeAddress(o.pubKeyHash, params),
+      scriptPubKey: scriptPubKeyToJson(o.pubKeyHash, params),
     })),
     hex: toHex(encodeTx(tx)),
     ...extra,

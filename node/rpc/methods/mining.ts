@@ -7,14 +7,19 @@ import {
   encodeTx,
   toHex,
   VerdictError,
-  withId,
 } from '../../../consensus/index.js';
 import { decodeAddress, isValidAddress } from '../../../wallet/index.js';
-import { buildTemplate, MinerError } from '../../miner/index.js';
-import { RPC_INVALID_ADDRESS_OR_KEY, RPC_METHOD_NOT_FOUND, RPC_VERIFY_ERROR, rpcError } from '../errors.js';
+import { type BlockTemplate, buildTemplate, MinerError } from '../../miner/index.js';
+import {
+  RPC_INVALID_ADDRESS_OR_KEY,
+  RPC_INVALID_PARAMETER,
+  RPC_METHOD_NOT_FOUND,
+  RPC_VERIFY_ERROR,
+  rpcError,
+} from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
-import { formatAmount, hexBytesSchema } from '../validators.js';
+import { hexBytesSchema } from '../validators.js';
 import type { RpcNodeContext } from './context.js';
 import { difficulty, hex32 } from './format.js';
 import { decodeOr22 } from './util.js';
@@ -64,13 +69,11 @@ export function miningMethods(node: RpcNodeContext): RpcMethod[] {
     defineMethod({
       name: 'getblocktemplate',
       description:
-        'Returns data needed to construct a block to work on (coinbase already built, paying the given address).',
-      params: [
-        param('template_request', z.object({ address: z.string().optional() }).passthrough(), {
-          optional: true,
-        }),
-      ],
+        "Returns a BIP22 block template on top of the best tip. qenex builds the coinbase (consensus fixes its outputs: the genesis share, contributor payouts, the miner's output paying template_request.address, or the node's mining address) and returns it as coinbasetxn; only the time and the nonce may change. Amounts are in base units, as BIP22's satoshis. The template carries no model update (see docs/rpc.md).",
+      params: [param('template_request', templateRequestSchema, { optional: true })],
       handler: ({ template_request }) => {
+        const mode = template_request?.mode ?? 'template';
+        if (mode !== 'template') throw rpcError(RPC_INVALID_PARAMETER, 'Invalid mode');
         const address = template_request?.address ?? node.miner?.status().address;
         if (!address || !isValidAddress(address, params)) {
           throw rpcError(
@@ -79,27 +82,8 @@ export function miningMethods(node: RpcNodeContext): RpcMethod[] {
           );
         }
         const ctx = chain.nextBlockContext(node.now());
-        const pkh = decodeAddress(address, params);
-        const tpl = buildTemplate(ctx, node.mempool, pkh, params, {});
-        const b = blockWithIds({ header: tpl.header, txs: tpl.txs, update: null });
-        return {
-          version: tpl.header.version,
-          previousblockhash: toHex(tpl.header.prevHash),
-          transactions: b.txs
-            .slice(1)
-            .map((t) => ({ data: toHex(encodeTx(t.tx)), txid: toHex(t.txid), hash: toHex(t.wtxid) })),
-          coinbasetxn: { data: toHex(encodeTx(tpl.txs[0]!)), txid: toHex(withId(tpl.txs[0]!).txid) },
-          coinbasevalue: formatAmount(tpl.reward + tpl.fees),
-          fees: formatAmount(tpl.fees),
-          target: hex32(bitsToTarget(tpl.header.bits)),
-          mintime: ctx.medianTimePast + 1,
-          curtime: tpl.header.time,
-          bits: tpl.header.bits.toString(16).padStart(8, '0'),
-          height: tpl.height,
-          merkleroot: toHex(tpl.header.merkleRoot),
-          modelhash: toHex(tpl.header.modelHash),
-          sizelimit: params.maxBlockSize,
-        };
+        const tpl = buildTemplate(ctx, node.mempool, decodeAddress(address, params), params, {});
+        return templateToJson(tpl, ctx.medianTimePast, address, node);
       },
     }),
   ];
@@ -137,4 +121,74 @@ export function miningMethods(node: RpcNodeContext): RpcMethod[] {
     }),
   );
   return methods;
+}
+
+/** BIP22's template_request, plus qenex's payout `address`; other members are accepted and ignored. */
+const templateRequestSchema = z
+  .object({
+    mode: z.string().optional(),
+    capabilities: z.array(z.string()).optional(),
+    rules: z.array(z.string()).optional(),
+    address: z.string().optional(),
+  })
+  .passthrough();
+
+/** Both ends of the 64-bit header nonce, as BIP22's noncerange (min then max, hex). */
+const NONCE_RANGE = `${'00'.repeat(8)}${'ff'.repeat(8)}`;
+
+/**
+ * BIP22 shape of a template. Amounts in base units; `weight` is 4 × size (qenex limits blocks by
+ * size and discounts no bytes); `depends` are 1-based positions in `transactions`.
+ */
+function templateToJson(tpl: BlockTemplate, medianTimePast: number, address: string, node: RpcNodeContext) {
+  const { params } = node;
+  const b = blockWithIds({ header: tpl.header, txs: tpl.txs, update: null });
+  const [coinbase, ...txs] = b.txs;
+  const position = new Map(txs.map((t, i) => [toHex(t.txid), i + 1]));
+  let coinbaseValue = 0n;
+  for (const o of coinbase!.tx.outputs) coinbaseValue += o.value;
+  return {
+    capabilities: [],
+    version: tpl.header.version,
+    rules: [],
+    vbavailable: {},
+    vbrequired: 0,
+    previousblockhash: toHex(tpl.header.prevHash),
+    transactions: txs.map((t) => {
+      const txid = toHex(t.txid);
+      // Selected from the pool in this same synchronous call: still there.
+      const entry = node.mempool.get(txid)!;
+      return {
+        data: toHex(encodeTx(t.tx)),
+        txid,
+        hash: toHex(t.wtxid),
+        depends: entry.depends.map((d) => position.get(d)!),
+        fee: Number(entry.fee),
+        weight: t.size * 4,
+      };
+    }),
+    coinbaseaux: {},
+    coinbasevalue: Number(coinbaseValue),
+    coinbasetxn: {
+      data: toHex(encodeTx(coinbase!.tx)),
+      txid: toHex(coinbase!.txid),
+      hash: toHex(coinbase!.wtxid),
+      depends: [],
+      fee: -Number(tpl.fees),
+      weight: coinbase!.size * 4,
+    },
+    target: hex32(bitsToTarget(tpl.header.bits)),
+    mintime: medianTimePast + 1,
+    mutable: ['time'],
+    noncerange: NONCE_RANGE,
+    sizelimit: params.maxBlockSize,
+    weightlimit: params.maxBlockSize * 4,
+    curtime: tpl.header.time,
+    bits: tpl.header.bits.toString(16).padStart(8, '0'),
+    height: tpl.height,
+    // qenex: what the header commits to besides BIP22's fields, and whom the coinbase pays.
+    merkleroot: toHex(tpl.header.merkleRoot),
+    modelhash: toHex(tpl.header.modelHash),
+    payoutaddress: address,
+  };
 }

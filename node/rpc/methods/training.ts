@@ -20,10 +20,11 @@ import {
 import { encodeAddress } from '../../../wallet/index.js';
 import type { Chain } from '../../chain/index.js';
 import type { TrainingService } from '../../training/index.js';
+import { formatAmount, type RpcAmount } from '../amount.js';
 import { RPC_VERIFY_REJECTED, rpcError } from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
-import { formatAmount, hexBytesSchema } from '../validators.js';
+import { hexBytesSchema } from '../validators.js';
 import type { RpcEvaluator } from './context.js';
 
 /** Samples drawn for the local per-domain accuracy in gettraininginfo. */
@@ -121,10 +122,10 @@ export function trainingMethods(deps: TrainingRpcDeps): RpcMethod[] {
           hash: string;
           improvementppm: number;
           claimedppm: number;
-          bonus: number;
-          pool: number;
+          bonus: RpcAmount;
+          pool: RpcAmount;
           contributions: Array<{ address: string; signer: string; samples: number; deltasize: number }>;
-          payouts: Array<{ pubkeyhash: string; address: string; amount: number }>;
+          payouts: Array<{ pubkeyhash: string; address: string; amount: RpcAmount }>;
         }> = [];
         for (let h = chain.tip.height; h > 0 && out.length < count; h--) {
           const e = chain.getEntryByHeight(h)!;

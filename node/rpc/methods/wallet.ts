@@ -9,31 +9,23 @@
  * per byte like Core's sat/vB (the wallet library works in units per 1000 bytes).
  */
 import { z } from 'zod';
-import {
-  encodeTx,
-  fromHex,
-  type NetworkParams,
-  type TxWithId,
-  toHex,
-  withId,
-} from '../../../consensus/index.js';
+import { encodeTx, fromHex, toHex, withId } from '../../../consensus/index.js';
 import { accountPath, isValidAddress, KEYSTORE_VERSION, type Wallet } from '../../../wallet/index.js';
-import type { Chain } from '../../chain/index.js';
-import type { Mempool } from '../../mempool/index.js';
 import { TrustOracle, type WalletService, walletBalances } from '../../wallet/index.js';
+import { formatAmount } from '../amount.js';
 import {
   RPC_INVALID_ADDRESS_OR_KEY,
   RPC_INVALID_PARAMETER,
   RPC_METHOD_DEPRECATED,
   RPC_WALLET_INVALID_LABEL_NAME,
-  RPC_WALLET_NOT_FOUND,
   rpcError,
 } from '../errors.js';
 import { defineMethod, param, paramWithDefault } from '../registry.js';
 import type { RpcMethod } from '../types.js';
-import { amountSchema, booleanSchema, formatAmount, heightSchema } from '../validators.js';
+import { amountSchema, booleanSchema, heightSchema } from '../validators.js';
 import { txToJson } from './format.js';
 import { hashParam } from './util.js';
+import { type RpcWalletContext, walletOf, walletServiceOf } from './walletContext.js';
 import {
   feeRateSchema,
   txAmountAndFee,
@@ -43,19 +35,9 @@ import {
   type WalletViewContext,
   walletCall,
 } from './walletFormat.js';
+import { walletSigningMethods } from './walletSign.js';
 
-/** What the wallet namespace needs from the node (node/createNode.ts provides it). */
-export interface RpcWalletContext {
-  readonly params: NetworkParams;
-  /** The node's wallet service; null when the node was built without one. */
-  readonly walletService: WalletService | null;
-  /** Block times for transaction views. */
-  readonly chain: Pick<Chain<unknown>, 'getEntry'>;
-  /** Mempool reads (trust of unconfirmed transactions, arrival times); payments go through the service. */
-  readonly mempool: Pick<Mempool, 'get' | 'has'>;
-  /** Announces a payment the local mempool accepted to the network (p2p), when the node can. */
-  readonly broadcast?: (tx: TxWithId) => void;
-}
+export type { RpcWalletContext } from './walletContext.js';
 
 const MAX_CONF = 9_999_999;
 const stringSchema = z.string();
@@ -64,13 +46,8 @@ const intSchema = z.number().int();
 export function walletMethods(ctx: RpcWalletContext): RpcMethod[] {
   const { params } = ctx;
 
-  const service = (): WalletService => {
-    if (!ctx.walletService) {
-      throw rpcError(RPC_WALLET_NOT_FOUND, 'No wallet support in this node (no wallet service configured).');
-    }
-    return ctx.walletService;
-  };
-  const wallet = (): Wallet => service().requireWallet();
+  const service = (): WalletService => walletServiceOf(ctx);
+  const wallet = (): Wallet => walletOf(ctx);
   const view = (w: Wallet): WalletViewContext => ({
     wallet: w,
     trust: new TrustOracle(w, (txid) => ctx.mempool.has(txid)),
@@ -377,5 +354,6 @@ export function walletMethods(ctx: RpcWalletContext): RpcMethod[] {
           return { xpub: w.exportXpub(), path: accountPath(params, w.options.account), network: params.name };
         }),
     }),
+    ...walletSigningMethods(ctx),
   ];
 }

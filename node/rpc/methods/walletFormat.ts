@@ -8,6 +8,7 @@ import { type Wallet, WalletError, type WalletTransaction } from '../../../walle
 import { MempoolError } from '../../mempool/index.js';
 import type { TrustOracle } from '../../wallet/index.js';
 import { WalletServiceError } from '../../wallet/index.js';
+import { formatAmount } from '../amount.js';
 import {
   RPC_INVALID_ADDRESS_OR_KEY,
   RPC_INVALID_PARAMETER,
@@ -21,7 +22,7 @@ import {
   type RpcError,
   rpcError,
 } from '../errors.js';
-import { formatAmount, parseAmountText } from '../validators.js';
+import { parseAmountText } from '../validators.js';
 
 /** What the JSON views need besides the wallet. */
 export interface WalletViewContext {

@@ -176,7 +176,7 @@ describe('node/cli rpc', () => {
   });
 
   it('parses params as JSON when they parse, else strings', () => {
-    assert.deepEqual(parseRpcParams(['0', 'null', '[1]', 'x y', '', '00ab', '1e3']), [
+    assert.deepEqual(parseRpcParams('nosuchmethod', ['0', 'null', '[1]', 'x y', '', '00ab', '1e3']), [
       0,
       null,
       [1],
@@ -185,6 +185,12 @@ describe('node/cli rpc', () => {
       '00ab',
       1000,
     ]);
+    // the server's schemas decide: a string parameter gets the text as typed, others JSON
+    assert.deepEqual(parseRpcParams('walletpassphrase', ['123456', '60']), ['123456', 60]);
+    assert.deepEqual(parseRpcParams('getblockhash', ['5']), [5]);
+    assert.deepEqual(parseRpcParams('getblock', ['00ab', 'true']), ['00ab', true]);
+    assert.deepEqual(parseRpcParams('sendtoaddress', ['123', '0.1']), ['123', 0.1]);
+    assert.deepEqual(parseRpcParams('logging', ['["mempool"]', 'x']), [['mempool'], 'x']);
     assert.equal(formatRpcResult('s'), 's');
     assert.equal(formatRpcResult(null), undefined);
     assert.equal(formatRpcResult({ a: 1 }), '{\n  "a": 1\n}');

@@ -14,11 +14,13 @@ import { Mempool } from '../../../../node/mempool/index.js';
 import {
   type BlockTemplate,
   GENERATE_RACE_RETRIES,
+  grinderWasmPath,
   Miner,
   type MinerChain,
   MinerError,
   type MinerOptions,
 } from '../../../../node/miner/index.js';
+import { buildWasm } from '../../../../scripts/buildWasm.js';
 import { encodeAddress } from '../../../../wallet/index.js';
 import { keyPair, TestChain } from '../../../utils/chainBuilder.js';
 import { linearParams } from '../../../utils/linearParams.js';
@@ -43,6 +45,10 @@ describe('node/miner Miner', function () {
   let chain: ChainAdapter;
   let mempool: Mempool;
   const miners: Miner[] = [];
+
+  before(() => {
+    if (grinderWasmPath() === undefined) buildWasm();
+  });
 
   function miner(opts: Partial<MinerOptions> = {}): Miner {
     const m = new Miner(
@@ -203,12 +209,14 @@ describe('node/miner Miner', function () {
     await m.start();
     assert.equal(m.workerCount, 2);
     assert.equal(m.status().mining, true);
+    assert.equal(m.status().engine, 'wasm');
     await waitFor(() => tc.height >= height + 3, 20_000, 'three mined blocks');
     const rate = m.status().hashrate;
     await m.stop();
     assert.equal(m.workerCount, 0);
     assert.equal(m.status().mining, false);
     assert.equal(m.status().hashrate, 0);
+    assert.equal(m.status().engine, null);
     assert.ok(rate > 0, 'hash rate measured while mining');
     if (threadsBefore !== undefined) assert.equal(await osThreads(), threadsBefore);
     const mined = tc.height - height;

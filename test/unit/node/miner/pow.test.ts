@@ -11,6 +11,8 @@ import {
   sha256d,
 } from '../../../../consensus/index.js';
 import {
+  createGrinder,
+  grinderWasmPath,
   MAX_JOB_NONCES,
   meetsTarget,
   PowControl,
@@ -18,6 +20,7 @@ import {
   searchInline,
   targetBytes,
 } from '../../../../node/miner/index.js';
+import { buildWasm } from '../../../../scripts/buildWasm.js';
 import { osThreads } from './helpers.js';
 
 /** About one hash in 4096 wins; still within devnet's powLimit. */
@@ -37,6 +40,9 @@ const header: BlockHeader = {
 
 describe('node/miner proof of work', function () {
   this.timeout(60_000);
+  before(() => {
+    if (grinderWasmPath() === undefined) buildWasm();
+  });
 
   it('targetBytes is the big-endian target and meetsTarget agrees with checkProofOfWork', () => {
     for (const bits of [devnetParams.powLimitBits, MEDIUM_BITS, 0x1d00ffff, IMPOSSIBLE_BITS]) {
@@ -66,22 +72,36 @@ describe('node/miner proof of work', function () {
   });
 
   it('searchInline finds a nonce the consensus check accepts', async () => {
-    const r = await searchInline(encodeHeader(header), targetBytes(MEDIUM_BITS), 100n, 1_000_000);
+    const grinder = createGrinder();
+    const r = await searchInline(grinder, encodeHeader(header), targetBytes(MEDIUM_BITS), 100n, 1_000_000);
     assert.ok(r.nonce !== null && r.nonce >= 100n);
+    assert.equal(r.tries, Number(r.nonce - 100n) + 1);
     checkProofOfWork(headerHash({ ...header, nonce: r.nonce }), MEDIUM_BITS, devnetParams.powLimitBits);
-    const none = await searchInline(encodeHeader(header), targetBytes(IMPOSSIBLE_BITS), 0n, 500);
-    assert.deepEqual(none, { nonce: null, tries: 500 });
+    // more tries than one batch, not a multiple of it
+    const tries = grinder.batch * 2 + 5;
+    const none = await searchInline(grinder, encodeHeader(header), targetBytes(IMPOSSIBLE_BITS), 0n, tries);
+    assert.deepEqual(none, { nonce: null, tries });
   });
 
   describe('PowWorker', () => {
     const control = new PowControl();
     let hashes = 0;
-    const worker = new PowWorker(control, (n) => {
-      hashes += n;
-    });
+    const worker = new PowWorker(
+      {},
+      {
+        control,
+        onHashes: (n) => {
+          hashes += n;
+        },
+      },
+    );
 
     before(() => worker.start());
     after(() => worker.stop());
+
+    it('grinds with the WASM grinder once it is built', () => {
+      assert.equal(worker.engine, 'wasm');
+    });
 
     it('finds a valid nonce in its range', async () => {
       const start = 7n << 32n;
@@ -98,6 +118,26 @@ describe('node/miner proof of work', function () {
       const found = { ...header, nonce: r.nonce };
       checkProofOfWork(headerHash(found), MEDIUM_BITS, devnetParams.powLimitBits);
       assert.deepEqual(r.hash, sha256d(encodeHeader(found)));
+    });
+
+    it('the node:crypto fallback thread finds the same nonce', async () => {
+      const fallback = new PowWorker({ engine: 'node:crypto' }, { control });
+      await fallback.start();
+      try {
+        assert.equal(fallback.engine, 'node:crypto');
+        const job = {
+          header: encodeHeader(header),
+          target: targetBytes(MEDIUM_BITS),
+          nonceStart: (1n << 32n) - 2n, // the search carries into the nonce's high half
+          count: 1_000_000,
+          gen: control.generation,
+        };
+        const r = await worker.search(job);
+        assert.ok(r.kind === 'found' && r.nonce > 1n << 32n);
+        assert.deepEqual(await fallback.search(job), r);
+      } finally {
+        await fallback.stop();
+      }
     });
 
     it('reports an exhausted range with the exact hash count', async () => {
@@ -146,7 +186,7 @@ describe('node/miner proof of work', function () {
     });
 
     it('stop() terminates the thread', async () => {
-      const w = new PowWorker(new PowControl());
+      const w = new PowWorker({}, { control: new PowControl() });
       const before = await osThreads();
       await w.start();
       assert.ok(w.running);

@@ -62,7 +62,7 @@ describe('rpc server: authentication', () => {
 
     const ok = await rawPost(server.url, body, { Authorization: basic(user, password) });
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.json, { jsonrpc: '2.0', result: TEST_CHAIN.length - 1, id: 1 });
+    assert.deepEqual(ok.json, { jsonrpc: '2.0', error: null, result: TEST_CHAIN.length - 1, id: 1 });
 
     const none = await rawPost(server.url, body);
     assert.equal(none.status, 401);
@@ -210,11 +210,11 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     await server.stop();
   });
 
-  it('JSON-RPC 2.0 success has result and no error key', async () => {
+  it('JSON-RPC 2.0 success has result and "error": null (Bitcoin Core up to 27; python-bitcoinrpc batch_ reads it)', async () => {
     const r = await rpcPost(server, { jsonrpc: '2.0', id: 7, method: 'getblockhash', params: [2] });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'application/json');
-    assert.deepEqual(r.json, { jsonrpc: '2.0', result: TEST_CHAIN[2], id: 7 });
+    assert.deepEqual(r.json, { jsonrpc: '2.0', error: null, result: TEST_CHAIN[2], id: 7 });
   });
 
   it('1.0 / no-version requests get {result, error, id} with both keys', async () => {
@@ -233,6 +233,7 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     assert.equal(r.headers['content-type'], 'application/json');
     assert.deepEqual(r.json, {
       jsonrpc: '2.0',
+      result: null,
       error: { code: RPC_PARSE_ERROR, message: 'Parse error' },
       id: null,
     });
@@ -274,6 +275,7 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     assert.equal(v2.status, 200);
     assert.deepEqual(v2.json, {
       jsonrpc: '2.0',
+      result: null,
       error: { code: RPC_METHOD_NOT_FOUND, message: 'Method not found' },
       id: 1,
     });
@@ -294,7 +296,7 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     });
     assert.equal(v2.status, 200);
     const ve = v2.json as Obj;
-    assert.equal('result' in ve, false);
+    assert.equal(ve.result, null);
     assert.equal((ve.error as Obj).code, RPC_TYPE_ERROR);
   });
 
@@ -305,14 +307,15 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     assert.deepEqual((w.json as Obj).result, { transport: 'http', uri: '/wallet/w1', user: USER });
   });
 
-  it('amounts over HTTP: number and string in, exact units and Bitcoin-style number out', async () => {
+  it('amounts over HTTP: number and string in, exact units and 8-decimal numbers out', async () => {
     const r = await rpcPost(server, [
       { jsonrpc: '2.0', id: 1, method: 'echoamount', params: [0.00000001] },
       { jsonrpc: '2.0', id: 2, method: 'echoamount', params: ['21000000'] },
       { jsonrpc: '2.0', id: 3, method: 'echoamount', params: ['0.000000001'] },
       { jsonrpc: '2.0', id: 4, method: 'echoamount', params: [-1] },
     ]);
-    assert.ok(r.text.includes('"amount":1e-8'));
+    assert.ok(r.text.includes('"amount":0.00000001}'), r.text);
+    assert.ok(r.text.includes('"amount":21000000.00000000}'), r.text);
     const [a, b, c, d] = r.json as Obj[];
     assert.deepEqual(a?.result, { units: '1', amount: 1e-8 });
     assert.deepEqual(b?.result, { units: '2100000000000000', amount: 21000000 });
@@ -346,11 +349,17 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     assert.equal(r.status, 200);
     assert.equal(touched.length, before + 1);
     assert.deepEqual(r.json, [
-      { jsonrpc: '2.0', result: TEST_CHAIN.length - 1, id: 1 },
-      { jsonrpc: '2.0', error: { code: RPC_INVALID_REQUEST, message: 'Invalid Request object' }, id: null },
+      { jsonrpc: '2.0', error: null, result: TEST_CHAIN.length - 1, id: 1 },
+      {
+        jsonrpc: '2.0',
+        result: null,
+        error: { code: RPC_INVALID_REQUEST, message: 'Invalid Request object' },
+        id: null,
+      },
       { result: null, error: { code: RPC_METHOD_NOT_FOUND, message: 'Method not found' }, id: 'l' },
       {
         jsonrpc: '2.0',
+        result: null,
         error: { code: RPC_TYPE_ERROR, message: (((r.json as Obj[])[3] as Obj).error as Obj).message },
         id: 2,
       },
@@ -369,6 +378,7 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, {
       jsonrpc: '2.0',
+      result: null,
       error: { code: RPC_INTERNAL_ERROR, message: 'Internal error' },
       id: 1,
     });
@@ -385,11 +395,12 @@ describe('rpc server: JSON-RPC over HTTP', () => {
     const r = await rpcPost(server, { jsonrpc: '2.0', id: 1, method: 'badresult' });
     assert.deepEqual(r.json, {
       jsonrpc: '2.0',
+      result: null,
       error: { code: RPC_INTERNAL_ERROR, message: 'Internal error' },
       id: 1,
     });
     const n = await rpcPost(server, { jsonrpc: '2.0', id: 1, method: 'nothing' });
-    assert.deepEqual(n.json, { jsonrpc: '2.0', result: null, id: 1 });
+    assert.deepEqual(n.json, { jsonrpc: '2.0', error: null, result: null, id: 1 });
   });
 
   it('warmup: methods fail with -28 and the status, except allowInWarmup ones', async () => {

@@ -2,8 +2,6 @@ import { strict as assert } from 'node:assert';
 import { z } from 'zod';
 import {
   amountSchema,
-  formatAmount,
-  formatAmountString,
   hashHexSchema,
   hexBytesSchema,
   MAX_MONEY,
@@ -112,31 +110,6 @@ describe('rpc validators: amounts', () => {
       assert.equal(err.rpcCode, RPC_TYPE_ERROR);
       assert.match(err.message, /"amount": Invalid amount/);
     }
-  });
-
-  it('formats units as exact decimal strings and exact numbers', () => {
-    assert.equal(formatAmountString(1n), '0.00000001');
-    assert.equal(formatAmountString(150_000_000n), '1.50000000');
-    assert.equal(formatAmountString(-1n), '-0.00000001');
-    assert.equal(formatAmountString(MAX_MONEY), '21000000.00000000');
-    assert.equal(formatAmount(1n), 1e-8);
-    assert.equal(formatAmount(10_000_000n), 0.1);
-    assert.equal(formatAmount(MAX_MONEY), 21000000);
-    assert.equal(formatAmount(MAX_MONEY - 1n), 20999999.99999999);
-    assert.equal(JSON.stringify(formatAmount(123_456_789n)), '1.23456789');
-  });
-
-  it('formatAmount round-trips every amount it returns (sampled) and refuses inexact ones', () => {
-    for (let i = 0n; i < 2000n; i++) {
-      const units = (MAX_MONEY * i) / 1999n - (i % 7n);
-      if (units < 0n) continue;
-      assert.equal(parseAmount(formatAmount(units)), units);
-    }
-    // 2^60 units ≈ 1.15e10 QXC: doubles there are 2^-19 apart, far coarser than 1e-8.
-    assert.equal(
-      rpcCodeOf(() => formatAmount(2n ** 60n + 1n)),
-      -32603,
-    );
   });
 });
 

@@ -126,11 +126,13 @@ describe('rpc server: WebSocket', () => {
     const s = await open();
     assert.deepEqual(await s.request({ jsonrpc: '2.0', id: 1, method: 'getblockhash', params: [5] }), {
       jsonrpc: '2.0',
+      error: null,
       result: TEST_CHAIN[5],
       id: 1,
     });
     assert.deepEqual(await s.request({ jsonrpc: '2.0', id: 2, method: 'context' }), {
       jsonrpc: '2.0',
+      error: null,
       result: { transport: 'ws', uri: '/ws', user: USER },
       id: 2,
     });
@@ -149,6 +151,7 @@ describe('rpc server: WebSocket', () => {
     const b = await open();
     assert.deepEqual(await a.request({ jsonrpc: '2.0', id: 1, method: 'subscribe', params: ['blocks'] }), {
       jsonrpc: '2.0',
+      error: null,
       result: true,
       id: 1,
     });
@@ -161,6 +164,7 @@ describe('rpc server: WebSocket', () => {
       })) as Obj,
       {
         jsonrpc: '2.0',
+        error: null,
         result: true,
         id: 1,
       },
@@ -191,11 +195,13 @@ describe('rpc server: WebSocket', () => {
 
     assert.deepEqual(await a.request({ jsonrpc: '2.0', id: 3, method: 'unsubscribe', params: ['blocks'] }), {
       jsonrpc: '2.0',
+      error: null,
       result: true,
       id: 3,
     });
     assert.deepEqual(await a.request({ jsonrpc: '2.0', id: 4, method: 'unsubscribe', params: ['blocks'] }), {
       jsonrpc: '2.0',
+      error: null,
       result: false,
       id: 4,
     });

@@ -70,8 +70,10 @@ describe('node RPC methods (real node)', function () {
     assert.equal(b1.height, 10);
     assert.equal(b1.tx.length, 1);
     assert.equal(b1.confirmations, 96);
-    const b2 = (await rpc.call('getblock', [h, 2])) as { tx: Array<{ vout: Array<{ address: string }> }> };
-    assert.equal(b2.tx[0]!.vout.at(-1)!.address, minerAddr);
+    const b2 = (await rpc.call('getblock', [h, 2])) as {
+      tx: Array<{ vout: Array<{ scriptPubKey: { address: string } }> }>;
+    };
+    assert.equal(b2.tx[0]!.vout.at(-1)!.scriptPubKey.address, minerAddr);
     const hdr = (await rpc.call('getblockheader', [h])) as {
       height: number;
       previousblockhash: string;
@@ -204,8 +206,12 @@ describe('node RPC methods (real node)', function () {
     // spent in the mempool → gettxout null with include_mempool, present without
     assert.equal(await rpc.call('gettxout', [cb.txid, 1]), null);
     assert.ok(await rpc.call('gettxout', [cb.txid, 1, false]));
-    const out = (await rpc.call('gettxout', [txid, 0])) as { confirmations: number; address: string };
+    const out = (await rpc.call('gettxout', [txid, 0])) as {
+      confirmations: number;
+      scriptPubKey: { address: string };
+    };
     assert.equal(out.confirmations, 0);
+    assert.equal(out.scriptPubKey.address, encodeAddress(dest.pkh, devnetParams));
     // conflict: same coin to another address
     const conflict = signTx(
       {

@@ -131,9 +131,9 @@ describe('wallet RPC methods (real node)', function () {
   it('a mined coinbase is immature, then spendable 100 blocks later', async () => {
     const [h1] = (await node.call('generatetoaddress', [1, addrA])) as string[];
     const blk = (await node.call('getblock', [h1, 2])) as {
-      tx: Array<{ vout: Array<{ value: number; address: string }> }>;
+      tx: Array<{ vout: Array<{ value: number; scriptPubKey: { address: string } }> }>;
     };
-    const out = blk.tx[0]!.vout.find((o) => o.address === addrA)!;
+    const out = blk.tx[0]!.vout.find((o) => o.scriptPubKey.address === addrA)!;
     reward = units(out.value);
     assert.ok(reward > 0n);
     let bal = (await a.rpc.call('getbalances')) as { mine: Record<string, number> };
