@@ -4,12 +4,12 @@
  *  - consensus headerHash (encode + noble sha256d), what validation does per header;
  *  - bcrypto's native hash256, one call per hash (a native per-call option, for comparison);
  *  - the node:crypto grinder: the miner's search loop before the WASM grinder, and its fallback;
- *  - the WASM SIMD grinder (midstate, four nonces per i32x4 lane set), a batch per call;
- *  - a PowWorker thread end to end with each grinder (job message, interrupt checks, progress).
+ *  - the WASM SIMD grinder (midstate, four nonces at once in i32x4 lanes), a batch per call;
+ *  - a PowWorker thread end to end with each grinder (job message, interrupt checks, progress);
+ * and how soon a PowWorker's job stops after PowControl.interrupt() (what a new tip waits for).
  * The target is 1, so no nonce wins and every call tries its whole range. The goal of issue 14:
  * the WASM grinder at least 5× the baseline.
  */
-
 import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type BlockHeader, encodeHeader, headerHash } from '../../consensus/index.js';
@@ -18,6 +18,7 @@ import {
   type Grinder,
   grinderWasmPath,
   loadWasmGrinder,
+  MAX_JOB_NONCES,
   PowControl,
   PowWorker,
   targetBytes,
@@ -28,6 +29,7 @@ import { type BenchResult, measure, printTable } from './harness.js';
 const BASELINE = 'node:crypto sha256d per call';
 const ROUNDS = 3;
 const ROUND_MS = 1000;
+const INTERRUPTS = 11;
 /** Compact bits of target 1: no hash wins. */
 const IMPOSSIBLE_BITS = 0x01010000;
 
@@ -106,6 +108,27 @@ async function interleaved(rows: readonly Row[]): Promise<BenchResult[]> {
   }));
 }
 
+/** Milliseconds from interrupt() to the aborted job's reply, INTERRUPTS times: median and max. */
+async function interruptLatency(worker: PowWorker, control: PowControl): Promise<string> {
+  const ms: number[] = [];
+  for (let i = 0; i < INTERRUPTS; i++) {
+    const job = worker.search({
+      header: encodeHeader(header),
+      target: targetBytes(IMPOSSIBLE_BITS),
+      nonceStart: 0n,
+      count: MAX_JOB_NONCES,
+      gen: control.generation,
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    control.interrupt();
+    if ((await job).kind !== 'aborted') throw new Error('the job was not interrupted');
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return `${worker.engine}: median ${ms[INTERRUPTS >> 1]!.toFixed(1)} ms, max ${ms[INTERRUPTS - 1]!.toFixed(1)} ms`;
+}
+
 export async function run(): Promise<void> {
   if (grinderWasmPath() === undefined) buildWasm();
   const wasm = loadWasmGrinder();
@@ -146,6 +169,8 @@ export async function run(): Promise<void> {
       workerRow(workers[1]!, control, 1 << 21),
     ]);
     printTable('proof-of-work hashes per second, one thread', rows, BASELINE);
+    console.log(`\ninterrupt() to the job's reply, ${INTERRUPTS} times:`);
+    for (const w of workers) console.log(`  ${await interruptLatency(w, control)}`);
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }
