@@ -16,13 +16,14 @@
  * Nodes do not use it yet: LocalTrainer's default is still the whole difference (issue 11).
  */
 import { ACT_MAX, BIAS_MAX, DELTA_B_MAX, WEIGHT_MAX } from './arch.js';
+import { DEFAULT_DELTA_DENSITY } from './constants.js';
 import { type ModelDelta, zeroDelta } from './delta.js';
 import { TrainingError } from './errors.js';
 import type { FloatHead } from './float/types.js';
 import { modelGrowth, type NetworkModel } from './model.js';
 
-/** Share of each weight tensor a compressed delta carries (top-k by magnitude). */
-export const DEFAULT_DELTA_DENSITY = 1 / 128;
+/** Share of each weight tensor a compressed delta carries (top-k by magnitude; defined in constants.ts). */
+export { DEFAULT_DELTA_DENSITY };
 /**
  * Entries every weight tensor may carry whatever its size (all of a smaller one): the small
  * tensors (output layers, the math head's inputs) are a few percent of the bytes but, cut to 1/128,

@@ -1,3 +1,4 @@
 export * from './genesis.js';
 export * from './networks.js';
+export * from './ports.js';
 export type * from './types.js';

@@ -10,6 +10,7 @@
  */
 import { workFromBits } from '../pow/work.js';
 import { fromHex } from '../primitives/hash.js';
+import { NETWORK_PORTS } from './ports.js';
 import type { NetworkName, NetworkParams } from './types.js';
 
 const COIN = 100_000_000n;
@@ -64,8 +65,8 @@ export const mainParams: NetworkParams = freeze({
   name: 'main',
   magic: 0x51584e4d,
   addressPrefix: 'qxc',
-  defaultP2pPort: 8333,
-  defaultRpcPort: 8332,
+  defaultP2pPort: NETWORK_PORTS.main.p2p,
+  defaultRpcPort: NETWORK_PORTS.main.rpc,
   powLimitBits: 0x1f00ffff,
   targetSpacing: 30,
   retargetInterval: 120,
@@ -94,8 +95,8 @@ export const testParams: NetworkParams = freeze({
   name: 'test',
   magic: 0x51584e54,
   addressPrefix: 'tqxc',
-  defaultP2pPort: 18333,
-  defaultRpcPort: 18332,
+  defaultP2pPort: NETWORK_PORTS.test.p2p,
+  defaultRpcPort: NETWORK_PORTS.test.rpc,
   powLimitBits: 0x1f00ffff,
   targetSpacing: 30,
   retargetInterval: 120,
@@ -125,8 +126,8 @@ export const devnetParams: NetworkParams = freeze({
   name: 'devnet',
   magic: 0x51584e44,
   addressPrefix: 'dqxc',
-  defaultP2pPort: 18444,
-  defaultRpcPort: 18443,
+  defaultP2pPort: NETWORK_PORTS.devnet.p2p,
+  defaultRpcPort: NETWORK_PORTS.devnet.rpc,
   powLimitBits: 0x207fffff,
   targetSpacing: 2,
   retargetInterval: 150,

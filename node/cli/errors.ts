@@ -1,4 +1,6 @@
-import { QenexError } from '../../consensus/index.js';
+// The error base class from its leaf module: the consensus index loads every rule and the curves
+// (docs/architecture.md, "Leaf modules").
+import { QenexError } from '../../consensus/errors.js';
 
 export type CliErrorType =
   /** The command exists in the CLI but its implementation has not been written yet. */

@@ -2,14 +2,17 @@
  * `qenex` entry point: builds the command tree with the real handlers and runs it.
  * `main()` returns the exit code instead of exiting, so it can be tested.
  *
- * Only the client side loads eagerly (commander, the config layers, one fetch): the commands that
- * run the node (`node`, `chain verify`) and the wallet commands import their modules when they
- * run, so that `qenex rpc` never loads libp2p and the node (about 1,000 modules).
+ * Only the client side loads eagerly (commander, the config defaults and paths, one fetch): the
+ * commands that run the node (`node`, `chain verify`) and the wallet commands import their modules
+ * when they run, so that `qenex rpc` never loads libp2p and the node (about 1,000 modules), and
+ * the config schema (zod) loads only when a config file or a flag needs checking (config/client.ts).
  */
 import { CommanderError } from 'commander';
-import { QenexError } from '../../consensus/index.js';
-import type { ParseEnv } from '../config/index.js';
-import { ConfigError } from '../config/index.js';
+// Leaf modules and the config folder's CLI entry rather than the indexes, which load the consensus
+// rules and the config schema (docs/architecture.md, "Leaf modules").
+import { QenexError } from '../../consensus/errors.js';
+import type { ParseEnv } from '../config/client.js';
+import { ConfigError } from '../config/client.js';
 import { packageVersion } from './packageInfo.js';
 import { buildProgram } from './program.js';
 import {
@@ -84,15 +87,30 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof ConfigError) {
-      io.err(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof QenexError) {
-      io.err(`error: ${e.message}\n`);
+    const typed = typedError(e);
+    if (typed !== undefined) {
+      // a ConfigError's message starts with `config error:` already
+      io.err(
+        typed instanceof ConfigError || typed.name === 'ConfigError'
+          ? `${typed.message}\n`
+          : `error: ${typed.message}\n`,
+      );
       return 1;
     }
     io.err(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
+}
+
+/**
+ * One of qenex's typed errors (a QenexError: an Error whose `type.code` names the failure), or
+ * undefined. Judged by shape as well as by class: the modules a command imports when it runs
+ * (config/parseArgs.ts, commands.ts, wallet.ts) come with their own copy of the error classes when
+ * this module was loaded as CommonJS and they as ES modules (tsx's require hook, as mocha loads
+ * the tests), and instanceof misses those.
+ */
+function typedError(e: unknown): QenexError | undefined {
+  if (e instanceof QenexError) return e;
+  const code = e instanceof Error ? (e as { type?: { code?: unknown } }).type?.code : undefined;
+  return typeof code === 'string' ? (e as QenexError) : undefined;
 }

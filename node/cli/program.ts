@@ -1,12 +1,15 @@
 /**
  * The `qenex` command tree (commander). Parsing only: each command turns its flags into
- * `NodeOptions` with `parseArgs()` and hands them to an injected handler, so the tree can be
+ * `NodeOptions` with `parseArgsLazily()` (parseArgs, loading the schema only when a config file or
+ * a flag needs it) and hands them to an injected handler, so the tree can be
  * tested with recording handlers and the node's code never sees argv.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { NetworkName } from '../../consensus/index.js';
-import type { CliFlags, NodeOptions, ParseEnv } from '../config/index.js';
-import { NETWORK_NAMES, parseArgs, renderDefaultConfig, resolveUserPath } from '../config/index.js';
+// The config folder's CLI entry, not its index: the index loads the schema (zod) at every start
+// (docs/architecture.md, "Leaf modules").
+import type { CliFlags, NodeOptions, ParseEnv } from '../config/client.js';
+import { NETWORK_NAMES, parseArgsLazily, resolveUserPath } from '../config/client.js';
 import { LOG_LEVELS } from '../logLevels.js';
 import { lazyWalletHandlers } from './lazyWallet.js';
 import type { AiGenerateFlags, CliHandlers, CliIo } from './types.js';
@@ -32,7 +35,7 @@ export function buildProgram(
 ): Command {
   const io = options.io;
   const env = options.env ?? {};
-  const parse = (cmd: Command): NodeOptions => parseArgs(cliFlags(cmd), env);
+  const parse = (cmd: Command): Promise<NodeOptions> => parseArgsLazily(cliFlags(cmd), env);
 
   const program = new Command('qenex');
   program.exitOverride();
@@ -159,21 +162,21 @@ export function buildProgram(
       'after',
       '\nExample:\n  qenex node --network devnet --mine --address <address> --datadir ./devnet-a',
     )
-    .action(async (_flags: unknown, cmd: Command) => handlers.node(parse(cmd)));
+    .action(async (_flags: unknown, cmd: Command) => handlers.node(await parse(cmd)));
 
   const status = program
     .command('status')
     .description('print a running node’s chain and mining state (getblockchaininfo + getmininginfo)');
   addLocationOptions(status);
   addRpcClientOptions(status);
-  status.action(async (_flags: unknown, cmd: Command) => handlers.status(parse(cmd)));
+  status.action(async (_flags: unknown, cmd: Command) => handlers.status(await parse(cmd)));
 
   const dashboard = program
     .command('dashboard')
     .description('print a login link to the running node’s web dashboard (getdashboardurl)');
   addLocationOptions(dashboard);
   addRpcClientOptions(dashboard);
-  dashboard.action(async (_flags: unknown, cmd: Command) => handlers.dashboard(parse(cmd)));
+  dashboard.action(async (_flags: unknown, cmd: Command) => handlers.dashboard(await parse(cmd)));
 
   const chain = program.command('chain').description('chain maintenance commands');
   addGlobalOptions(chain);
@@ -183,7 +186,7 @@ export function buildProgram(
   addLocationOptions(verify);
   verify
     .addOption(logLevelOption())
-    .action(async (_flags: unknown, cmd: Command) => handlers.chainVerify(parse(cmd)));
+    .action(async (_flags: unknown, cmd: Command) => handlers.chainVerify(await parse(cmd)));
 
   const mine = program.command('mine').description('mining commands');
   addGlobalOptions(mine);
@@ -192,7 +195,7 @@ export function buildProgram(
     .description('print a running node’s mining state (getmininginfo)');
   addLocationOptions(mineStatus);
   addRpcClientOptions(mineStatus);
-  mineStatus.action(async (_flags: unknown, cmd: Command) => handlers.mineStatus(parse(cmd)));
+  mineStatus.action(async (_flags: unknown, cmd: Command) => handlers.mineStatus(await parse(cmd)));
 
   const ai = program.command('ai').description('model and training commands');
   addGlobalOptions(ai);
@@ -201,7 +204,7 @@ export function buildProgram(
     .description('print the chain model and the local trainer’s state (getmodelinfo + gettraininginfo)');
   addLocationOptions(aiStatus);
   addRpcClientOptions(aiStatus);
-  aiStatus.action(async (_flags: unknown, cmd: Command) => handlers.aiStatus(parse(cmd)));
+  aiStatus.action(async (_flags: unknown, cmd: Command) => handlers.aiStatus(await parse(cmd)));
   const aiImprovements = ai
     .command('improvements')
     .description('list recent best-chain blocks with a verified model improvement (getimprovements)');
@@ -210,7 +213,7 @@ export function buildProgram(
   aiImprovements
     .option('--last <n>', 'how many blocks (default 10)', naturalNumber)
     .action(async (flags: { last?: number }, cmd: Command) =>
-      handlers.aiImprovements(parse(cmd), flags.last ?? 10),
+      handlers.aiImprovements(await parse(cmd), flags.last ?? 10),
     );
 
   const aiGenerate = ai
@@ -224,7 +227,7 @@ export function buildProgram(
     .option('--seed <n>', 'sampling seed (default 0)', naturalNumber)
     .option('--temperature <t>', 'sampling temperature, 0 = greedy (default 0.7)', nonNegativeNumber)
     .action(async (prompt: string, flags: AiGenerateFlags, cmd: Command) =>
-      handlers.aiGenerate(parse(cmd), prompt, {
+      handlers.aiGenerate(await parse(cmd), prompt, {
         ...(flags.length === undefined ? {} : { length: flags.length }),
         ...(flags.seed === undefined ? {} : { seed: flags.seed }),
         ...(flags.temperature === undefined ? {} : { temperature: flags.temperature }),
@@ -240,7 +243,7 @@ export function buildProgram(
   addLocationOptions(aiPredict);
   addRpcClientOptions(aiPredict);
   aiPredict.action(async (domain: string, input: string, _flags: unknown, cmd: Command) =>
-    handlers.aiPredict(parse(cmd), domain, input),
+    handlers.aiPredict(await parse(cmd), domain, input),
   );
 
   const rpc = program
@@ -268,7 +271,7 @@ export function buildProgram(
       ].join('\n'),
     )
     .action(async (method: string, params: string[], _flags: unknown, cmd: Command) =>
-      handlers.rpc(parse(cmd), method, params),
+      handlers.rpc(await parse(cmd), method, params),
     );
 
   const config = program.command('config').description('configuration commands');
@@ -276,7 +279,8 @@ export function buildProgram(
     .command('example')
     .description('print a config file holding every setting with its default and description')
     .addOption(networkOption('network whose defaults are shown (default: main)'))
-    .action((flags: { network?: NetworkName }) => {
+    .action(async (flags: { network?: NetworkName }) => {
+      const { renderDefaultConfig } = await import('../config/index.js');
       const text = renderDefaultConfig(flags.network ?? 'main');
       if (io !== undefined) io.out(text);
       else process.stdout.write(text);
@@ -301,7 +305,7 @@ export function buildProgram(
 function addWalletCommands(
   program: Command,
   wallet: WalletCliHandlers,
-  parse: (cmd: Command) => NodeOptions,
+  parse: (cmd: Command) => Promise<NodeOptions>,
   path: (p: string) => string,
 ): void {
   const group = program
@@ -339,7 +343,7 @@ function addWalletCommands(
     .addOption(new Option('--words <n>', 'words in the recovery phrase').choices(['12', '24']).default('24'))
     .option(passphraseOption, passphraseHelp)
     .action(async (flags: { words: string; passphraseFile?: string }, cmd: Command) =>
-      wallet.create(parse(cmd), { words: flags.words === '12' ? 12 : 24, ...passphraseFile(flags) }),
+      wallet.create(await parse(cmd), { words: flags.words === '12' ? 12 : 24, ...passphraseFile(flags) }),
     );
 
   const imp = group
@@ -350,7 +354,7 @@ function addWalletCommands(
     .option('--mnemonic-file <file>', 'file holding the recovery phrase (else standard input, or a prompt)')
     .option(passphraseOption, passphraseHelp)
     .action(async (flags: { mnemonicFile?: string; passphraseFile?: string }, cmd: Command) =>
-      wallet.import(parse(cmd), {
+      wallet.import(await parse(cmd), {
         ...(flags.mnemonicFile !== undefined ? { mnemonicFile: path(flags.mnemonicFile) } : {}),
         ...passphraseFile(flags),
       }),
@@ -362,7 +366,7 @@ function addWalletCommands(
   address
     .option('--label <label>', 'label stored with the address')
     .action(async (flags: { label?: string }, cmd: Command) =>
-      wallet.address(parse(cmd), flags.label !== undefined ? { label: flags.label } : {}),
+      wallet.address(await parse(cmd), flags.label !== undefined ? { label: flags.label } : {}),
     );
 
   const balance = group
@@ -373,7 +377,7 @@ function addWalletCommands(
   balance
     .option('--json', 'print the getbalances result as JSON')
     .action(async (flags: { json?: boolean }, cmd: Command) =>
-      wallet.balance(parse(cmd), { json: flags.json === true }),
+      wallet.balance(await parse(cmd), { json: flags.json === true }),
     );
 
   const send = group
@@ -394,7 +398,7 @@ function addWalletCommands(
         flags: { feeRate?: string; dryRun?: boolean; passphraseFile?: string },
         cmd: Command,
       ) =>
-        wallet.send(parse(cmd), addr, amount, {
+        wallet.send(await parse(cmd), addr, amount, {
           ...(flags.feeRate !== undefined ? { feeRate: flags.feeRate } : {}),
           dryRun: flags.dryRun === true,
           ...passphraseFile(flags),
@@ -409,7 +413,7 @@ function addWalletCommands(
     .option('--skip <n>', 'skip the n most recent entries', naturalNumber)
     .option('--json', 'print the listtransactions result as JSON')
     .action(async (flags: { count?: number; skip?: number; json?: boolean }, cmd: Command) =>
-      wallet.history(parse(cmd), {
+      wallet.history(await parse(cmd), {
         ...(flags.count !== undefined ? { count: flags.count } : {}),
         ...(flags.skip !== undefined ? { skip: flags.skip } : {}),
         json: flags.json === true,
@@ -421,7 +425,7 @@ function addWalletCommands(
     .description('the account’s extended public key, for a watch-only wallet (reveals all addresses)');
   addLocationOptions(xpub);
   addRpcClientOptions(xpub);
-  xpub.action(async (_flags: unknown, cmd: Command) => wallet.exportXpub(parse(cmd)));
+  xpub.action(async (_flags: unknown, cmd: Command) => wallet.exportXpub(await parse(cmd)));
 }
 
 function nonNegativeNumber(v: string): number {

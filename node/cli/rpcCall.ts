@@ -3,8 +3,8 @@
  * --rpc-user/--rpc-password or else from the node's `<datadir>/.cookie` (`__cookie__:<hex>`).
  */
 import { readFileSync } from 'node:fs';
-import type { NodeOptions } from '../config/index.js';
-import { cookieFilePath } from '../config/index.js';
+import type { NodeOptions } from '../config/client.js';
+import { cookieFilePath } from '../config/client.js';
 import { CliError } from './errors.js';
 
 export interface RpcEndpoint {

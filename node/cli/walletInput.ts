@@ -5,7 +5,9 @@
  * standard input, or a prompt). Also the wallet commands' typed errors.
  */
 import { readFile } from 'node:fs/promises';
-import { QenexError } from '../../consensus/index.js';
+// The error base class from its leaf module: the consensus index loads every rule and the curves
+// (docs/architecture.md, "Leaf modules").
+import { QenexError } from '../../consensus/errors.js';
 
 export const PASSPHRASE_ENV = 'QENEX_WALLET_PASSPHRASE';
 

@@ -1,5 +1,6 @@
+// The error base class from its leaf module, not the consensus index (docs/architecture.md, "Leaf modules").
+import { QenexError } from '../../consensus/errors.js';
 import type { NetworkName } from '../../consensus/index.js';
-import { QenexError } from '../../consensus/index.js';
 
 /** One bad setting: where (`rpc.port`, `p2p.bootstrap[1]`, `--rpc-port`) and why. */
 export interface ConfigIssue {

@@ -1,3 +1,4 @@
+export { parseArgsLazily } from './client.js';
 export {
   CONFIG_FILE_NAME,
   COOKIE_FILE_NAME,
@@ -11,6 +12,8 @@ export {
 } from './datadir.js';
 export type { ConfigErrorType, ConfigIssue } from './errors.js';
 export { ConfigError } from './errors.js';
+export type { CliFlags, ParseEnv } from './flags.js';
+export { FLAG_TARGETS } from './flags.js';
 export type { DatadirLock } from './lock.js';
 export { acquireLock, isProcessAlive } from './lock.js';
 export type {
@@ -26,8 +29,7 @@ export type {
   TrainingOptions,
 } from './options.js';
 export { DEFAULT_METRICS_PORTS, DEFAULT_PORTS, defaultNodeOptions, NETWORK_NAMES } from './options.js';
-export type { CliFlags, ParseEnv } from './parseArgs.js';
-export { FLAG_TARGETS, finalize, loadConfigFile, parseArgs, parseConfigText } from './parseArgs.js';
+export { finalize, loadConfigFile, parseArgs, parseConfigText } from './parseArgs.js';
 export { renderDefaultConfig } from './render.js';
 export type { ConfigLayer, OptionDoc } from './schema.js';
 export { configLayerSchema, nodeOptionsSchema, optionDocs } from './schema.js';

@@ -3,26 +3,18 @@
  * default in one place (`defaultNodeOptions`). Produced from flags and the YAML file by
  * `parseArgs()`; core code never reads argv or the environment.
  */
-import type { NetworkName } from '../../consensus/index.js';
-import { NETWORKS } from '../../consensus/index.js';
-import { DEFAULT_DELTA_DENSITY, type FederationRule } from '../../training/index.js';
-import type { LogLevel } from '../logger.js';
+import type { NetworkName, NetworkPorts } from '../../consensus/index.js';
+// Leaf modules past their folders' index (docs/architecture.md, "Leaf modules"): every `qenex rpc`
+// call builds these defaults, and the indexes would load the consensus rules and the training code.
+import { NETWORK_PORTS } from '../../consensus/params/ports.js';
+import { DEFAULT_DELTA_DENSITY, type FederationRule } from '../../training/constants.js';
+import type { LogLevel } from '../logLevels.js';
 import { defaultDatadir } from './datadir.js';
 
 export const NETWORK_NAMES = ['main', 'test', 'devnet'] as const satisfies readonly NetworkName[];
 
-/** Default ports per network, from the consensus NetworkParams. */
-export const DEFAULT_PORTS: Readonly<Record<NetworkName, { readonly rpc: number; readonly p2p: number }>> =
-  Object.freeze({
-    main: ports('main'),
-    test: ports('test'),
-    devnet: ports('devnet'),
-  });
-
-function ports(network: NetworkName): { readonly rpc: number; readonly p2p: number } {
-  const params = NETWORKS[network];
-  return Object.freeze({ rpc: params.defaultRpcPort, p2p: params.defaultP2pPort });
-}
+/** Default ports per network: the consensus NetworkParams' defaultRpcPort and defaultP2pPort. */
+export const DEFAULT_PORTS: Readonly<Record<NetworkName, NetworkPorts>> = NETWORK_PORTS;
 
 export interface RpcOptions {
   /** Interface the JSON-RPC server listens on (clients connect here too). */
@@ -147,7 +139,10 @@ export const DEFAULT_METRICS_PORTS: Readonly<Record<NetworkName, number>> = Obje
   devnet: 19443,
 });
 
-/** Every default, for one network. */
+/**
+ * Every default, for one network; keys in the schema's order (schema.ts), so that options built from
+ * the defaults (client.ts) and those parseArgs validates read alike, key order included.
+ */
 export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}): NodeOptions {
   const ports = DEFAULT_PORTS[network];
   return {
@@ -170,11 +165,20 @@ export function defaultNodeOptions(network: NetworkName, env: DefaultsEnv = {}):
       enabled: false,
       cpuShare: 0.5,
       aggregation: 'sparse-mean',
-      deltaDensity: DEFAULT_DELTA_DENSITY,
       deltaIntervalMs: 5_000,
+      deltaDensity: DEFAULT_DELTA_DENSITY,
       shardCount: 8,
     },
     metrics: { enabled: false, host: '127.0.0.1', port: DEFAULT_METRICS_PORTS[network] },
     dashboard: { enabled: true },
   };
+}
+
+/** Freezes options and every object in them (parseArgs's and client.ts's results). */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const child of Object.values(v)) deepFreeze(child);
+    Object.freeze(v);
+  }
+  return v;
 }

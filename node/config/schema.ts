@@ -3,7 +3,9 @@
  * with one description per key; `renderDefaultConfig()` prints those descriptions.
  */
 import { z } from 'zod';
-import { FEDERATION_RULES, MAX_CONTRIBUTION_DENSITY } from '../../training/index.js';
+// A leaf module past the training index (docs/architecture.md, "Leaf modules"): checking a config
+// file need not load the training code.
+import { FEDERATION_RULES, MAX_CONTRIBUTION_DENSITY } from '../../training/constants.js';
 import { LOG_LEVELS } from '../logLevels.js';
 import type { ConfigIssue } from './errors.js';
 import { NETWORK_NAMES } from './options.js';

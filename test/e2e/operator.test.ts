@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,28 +184,14 @@ describe('operator experience (node processes)', function () {
     assert.doesNotMatch(b.proc.output(), /new tip/);
   });
 
-  it('`qenex rpc` loads neither libp2p nor the node', async () => {
+  /** The modules (ES modules: what the load hook sees) `qenex ...args` loads, and its stderr. */
+  async function modulesLoadedBy(args: readonly string[]): Promise<{ loaded: string[]; stderr: string }> {
     const hook = `export async function load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); }`;
     const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-    const port = await freePort(); // nothing listens: the call fails after loading all it needs
     const out = await new Promise<string>((resolve) => {
       const p = spawn(
         process.execPath,
-        [
-          '--import',
-          `data:text/javascript,${encodeURIComponent(register)}`,
-          BIN,
-          'rpc',
-          '--network',
-          'devnet',
-          '--rpc-user',
-          'u',
-          '--rpc-password',
-          'p',
-          '--rpc-port',
-          String(port),
-          'getblockcount',
-        ],
+        ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, ...args],
         { cwd: ROOT, env: sourceEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
       );
       let err = '';
@@ -214,20 +200,58 @@ describe('operator experience (node processes)', function () {
       });
       p.on('exit', () => resolve(err));
     });
-    const loaded = out.split('\n').filter((l) => l.startsWith('LOADED '));
+    const lines = out.split('\n');
+    return {
+      loaded: lines.filter((l) => l.startsWith('LOADED ')),
+      stderr: lines.filter((l) => !l.startsWith('LOADED ')).join('\n'),
+    };
+  }
+
+  it('`qenex rpc` loads neither libp2p nor the node, nor the consensus rules, the training code or zod', async () => {
+    const port = await freePort(); // nothing listens: the call fails after loading all it needs
+    const rpcArgs = ['rpc', '--network', 'devnet', '--rpc-user', 'u', '--rpc-password', 'p'];
+    const { loaded, stderr } = await modulesLoadedBy([
+      ...rpcArgs,
+      '--rpc-port',
+      String(port),
+      'getblockcount',
+    ]);
     assert.ok(
       loaded.some((l) => l.includes('/node/cli/rpcCall.')),
       'the RPC client was loaded',
     );
-    assert.match(out, /cannot connect to the qenex node/);
+    assert.match(stderr, /cannot connect to the qenex node/);
     for (const heavy of [
       '/node_modules/libp2p/',
       '/node_modules/@libp2p/',
       '/node/createNode.',
       '/wallet/index.',
+      // without a config file the options are the defaults and the flags: no schema
+      '/node_modules/zod/',
+      '/node/config/index.',
+      '/node/config/schema.',
+      // the error base class, the ports and the training defaults come from leaf modules
+      // (docs/architecture.md, "Leaf modules")
+      '/consensus/index.',
+      '/node_modules/@noble/',
+      '/training/index.',
     ]) {
       assert.ok(!loaded.some((l) => l.includes(heavy)), `qenex rpc loaded ${heavy}`);
     }
+
+    // With a config file the schema checks it (and the hook above does see zod when it loads).
+    const config = join(root, 'rpc-client.yaml');
+    writeFileSync(config, `rpc:\n  port: ${port}\n`);
+    const withFile = await modulesLoadedBy([...rpcArgs, '--config', config, 'getblockcount']);
+    assert.match(
+      withFile.stderr,
+      new RegExp(`cannot connect to the qenex node at http://127.0.0.1:${port}/`),
+    );
+    assert.ok(
+      withFile.loaded.some((l) => l.includes('/node_modules/zod/')),
+      'the schema checked the file',
+    );
+    assert.ok(!withFile.loaded.some((l) => l.includes('/consensus/index.')), 'nor the consensus rules');
   });
 
   const dist = join(ROOT, 'dist/scripts/devnode.js');

@@ -16,8 +16,8 @@ import { MIN_DELTA_ENTRIES } from '../compress.js';
 import { decodeSparseDelta, type SparseDelta, sameGrowth } from '../delta.js';
 import { TrainingError } from '../errors.js';
 
-/** Largest share of a weight tensor a contribution may carry (twice DEFAULT_DELTA_DENSITY). */
-export const MAX_CONTRIBUTION_DENSITY = 1 / 64;
+/** Largest share of a weight tensor a contribution may carry (twice DEFAULT_DELTA_DENSITY; constants.ts). */
+export { MAX_CONTRIBUTION_DENSITY } from '../constants.js';
 
 /** Largest number of non-zero steps a contribution may carry in a weight tensor of n entries. */
 export function maxContributionEntries(n: number): number {

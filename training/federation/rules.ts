@@ -10,9 +10,10 @@
  * clamped to the delta bounds; applying it saturates like applyModelDelta.
  */
 import { VerdictError } from '../../consensus/index.js';
+import { FEDERATION_RULES, type FederationRule } from '../constants.js';
 
-export const FEDERATION_RULES = ['sparse-mean', 'mean'] as const;
-export type FederationRule = (typeof FEDERATION_RULES)[number];
+/** The rules by id (defined in constants.ts, which node/config reads without the training code). */
+export { FEDERATION_RULES, type FederationRule };
 
 /** The rule with id `id`; VerdictError('bad-model-rule') for an unknown id. */
 export function federationRule(id: number): FederationRule {
