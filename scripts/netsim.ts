@@ -19,6 +19,7 @@
  *   --out O              results (default docs/netsim)
  *   --from-dist          run the nodes from dist/ (npm run build) instead of the sources
  *   --node-log-level L   the nodes' log level (default info; logs in <dir>/n<i>/node.log)
+ *   --node-nice N        run the nodes at nice N (default 10), so the proxy keeps its timing
  *
  * Ctrl-C ends the current scenario and goes to the final check; every process is stopped.
  */
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/netsim' },
     'from-dist': { type: 'boolean', default: false },
     'node-log-level': { type: 'string', default: 'info' },
+    'node-nice': { type: 'string', default: '10' },
   },
 });
 
@@ -112,6 +114,7 @@ const opts: NetsimOptions = {
   trainCpuShare: num('train-cpu-share', 0.01, 1),
   fromSource: !values['from-dist'],
   nodeLogLevel: String(values['node-log-level']),
+  nodeNice: num('node-nice', 0, 19),
   startBatch: num('start-batch', 1),
   sampleEveryMs: 10_000,
   missGraceMs: 60_000,

@@ -33,11 +33,12 @@ export interface AnalysisInput {
   readonly opts: NetsimOptions;
   readonly t0: number;
   readonly startupMs: number;
+  readonly startup: NetsimReport['startup'];
   readonly records: readonly ScenarioRecord[];
   readonly plans: readonly NodePlan[];
   readonly observer: Pick<ChainObserver, 'blocks' | 'sessions'>;
   readonly mined: readonly MinedRecord[];
-  readonly sampler: Pick<Sampler, 'peers' | 'machine'>;
+  readonly sampler: Pick<Sampler, 'peers' | 'machine' | 'cpuByNode'>;
   readonly final: FinalRpcCheck | null;
   readonly stored: StoredStates;
   readonly proxy: DelayNetStats;
@@ -99,6 +100,30 @@ function machineSummary(input: AnalysisInput, w: Window): MachineSummary {
   };
 }
 
+function roleOf(p: NodePlan): string {
+  return p.roles.seed ? 'seed' : p.roles.miner ? 'miner' : p.roles.trainer ? 'trainer' : 'plain';
+}
+
+function cpuByRole(input: AnalysisInput): NetsimReport['cpu'] {
+  const ms = input.sampler.machine;
+  const seconds = ms.length < 2 ? 1 : (ms[ms.length - 1]!.t - ms[0]!.t) / 1000;
+  const byRole = ['seed', 'miner', 'trainer', 'plain'].map((role) => {
+    const nodes = input.plans.filter((p) => roleOf(p) === role);
+    const cpu = nodes.reduce((a, p) => a + (input.sampler.cpuByNode.get(p.index) ?? 0), 0);
+    return {
+      role,
+      nodes: nodes.length,
+      coresPerNode: nodes.length === 0 ? 0 : Math.round((1000 * cpu) / seconds / nodes.length) / 1000,
+      cores: Math.round((100 * cpu) / seconds) / 100,
+    };
+  });
+  const busiest = [...input.sampler.cpuByNode]
+    .map(([node, s]) => ({ node, cores: Math.round((1000 * s) / seconds) / 1000 }))
+    .sort((a, b) => b.cores - a.cores)
+    .slice(0, 5);
+  return { byRole, busiest };
+}
+
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
@@ -138,13 +163,25 @@ export function analyse(input: AnalysisInput): NetsimReport {
     if (r.partition) {
       const healAt = r.partition.healAt;
       const spec = r.spec.kind === 'partition' ? r.spec : null;
-      const at = convergedAt(changes, plans.length, healAt, healAt + (spec?.afterMs ?? 0));
+      const until = healAt + (spec?.afterMs ?? 0);
+      const at = convergedAt(changes, plans.length, healAt, until);
+      // The same without the nodes that never had a peer (they cannot converge; reported apart).
+      const alone = new Set(
+        plans.filter((p) => input.startup.withoutPeer.includes(p.name)).map((p) => p.index),
+      );
+      const joined = changes.filter((c) => !alone.has(c.node));
+      const atJoined = alone.size === 0 ? at : convergedAt(joined, plans.length - alone.size, healAt, until);
       return {
         ...base,
         heal: {
           at: healAt,
           convergedMs: at === null ? null : at - healAt,
+          convergedMsWithoutAlone: atJoined === null ? null : atJoined - healAt,
           linksRefused: r.linksRefused ?? 0,
+          crossLinks: (r.crossLinks ?? []).map((c) => ({
+            s: Math.round((c.t - healAt) / 1000),
+            links: c.links,
+          })),
         },
       };
     }
@@ -184,6 +221,7 @@ export function analyse(input: AnalysisInput): NetsimReport {
     options: input.opts,
     machine: input.machine,
     startupMs: input.startupMs,
+    startup: input.startup,
     scenarios,
     final: finalCheck(input),
     proxy: {
@@ -192,7 +230,16 @@ export function analyse(input: AnalysisInput): NetsimReport {
       maxReleaseLagMs: Math.round(input.proxy.maxReleaseLagMs),
     },
     unexpectedExits: input.unexpectedExits,
+    cpu: cpuByRole(input),
+    peerSamples: input.sampler.peers.map((s) => ({
+      t: s.t,
+      node: s.node,
+      peers: s.peers.length,
+      inbound: s.peers.filter((p) => p.inbound).length,
+    })),
     blocks,
+    mined: input.mined,
+    observed: { blocks: observer.blocks, sessions: observer.sessions },
     peerRounds: peerRounds(input.sampler.peers),
     machineSamples: input.sampler.machine,
   };

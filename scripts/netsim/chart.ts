@@ -105,7 +105,7 @@ export function renderNetsimChart(r: NetsimReport): string {
     r.blocks
       .filter((b) => {
         const s = r.scenarios.find((x) => x.name === name)!;
-        return b.t0 >= s.start && b.t0 < s.end;
+        return b.best && b.t0 >= s.start && b.t0 < s.end;
       })
       .flatMap((b) => b.delays.map((d) => d.ms))
       .sort((a, b) => a - b);

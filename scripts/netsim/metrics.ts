@@ -37,6 +37,8 @@ export interface BlockPropagation {
   readonly delays: ReadonlyArray<{ readonly node: number; readonly ms: number }>;
   /** Eligible nodes that never got it while running. */
   readonly missed: readonly number[];
+  /** Nodes that had connected a competing block at this height first; ms: until they switched (null: never). */
+  readonly siblings: ReadonlyArray<{ readonly node: number; readonly ms: number | null }>;
 }
 
 export interface Percentiles {
@@ -81,18 +83,31 @@ export interface PropagationInput {
   readonly graceMs: number;
 }
 
-/** Propagation of every block a miner produced (its connect on the miner observed). */
+/**
+ * Propagation of every block a miner produced (its connect on the miner observed). A node that
+ * connected a competing block at the same height first (a tie or a race: it was not waiting for
+ * this one) is counted apart, with the time it took to switch, if it did.
+ */
 export function blockPropagation(input: PropagationInput): BlockPropagation[] {
   const seen = firstSeen(input.blocks);
   const heights = new Map(input.blocks.map((b) => [b.hash, b.height]));
+  const atHeight = new Map<string, BlockSeen[]>();
+  for (const b of input.blocks) {
+    const k = `${b.node} ${b.height}`;
+    const list = atHeight.get(k) ?? [];
+    list.push(b);
+    atHeight.set(k, list);
+  }
   const out: BlockPropagation[] = [];
   for (const rec of input.mined) {
     for (const hash of rec.hashes) {
       const t0 = seen.get(`${rec.miner} ${hash}`);
       if (t0 === undefined) continue;
       const part = input.partitions.find((p) => p.start <= t0 && t0 < p.end);
+      const height = heights.get(hash) ?? -1;
       const delays: Array<{ node: number; ms: number }> = [];
       const missed: number[] = [];
+      const siblings: Array<{ node: number; ms: number | null }> = [];
       let eligible = 0;
       for (const node of input.nodes) {
         if (node === rec.miner) continue;
@@ -100,6 +115,13 @@ export function blockPropagation(input: PropagationInput): BlockPropagation[] {
         const session = sessionAt(input.sessions, node, t0);
         if (!session) continue;
         const t = seen.get(`${node} ${hash}`);
+        const sibling = (atHeight.get(`${node} ${height}`) ?? []).some(
+          (b) => b.hash !== hash && b.t >= session.start && (t === undefined || b.t < t),
+        );
+        if (sibling) {
+          siblings.push({ node, ms: t === undefined ? null : Math.max(0, t - t0) });
+          continue;
+        }
         if (t !== undefined && t >= session.start && (session.end === null || t <= session.end)) {
           eligible++;
           delays.push({ node, ms: Math.max(0, t - t0) });
@@ -114,13 +136,14 @@ export function blockPropagation(input: PropagationInput): BlockPropagation[] {
       }
       out.push({
         hash,
-        height: heights.get(hash) ?? -1,
+        height,
         miner: rec.miner,
         t0,
         best: input.bestChain.has(hash),
         eligible,
         delays,
         missed,
+        siblings,
       });
     }
   }
@@ -128,24 +151,51 @@ export function blockPropagation(input: PropagationInput): BlockPropagation[] {
 }
 
 export interface PropagationSummary {
+  /** Best-chain blocks (the figures below are theirs). */
   readonly blocks: number;
   /** Each (block, node) delay. */
   readonly perNode: Percentiles;
   /** Per block: until the last eligible node had it (blocks every eligible node got). */
   readonly toAll: Percentiles;
   readonly misses: number;
+  /** (block, node) pairs where the node was on a competing block at that height first. */
+  readonly onSibling: number;
+  /** Their time to switch to the best-chain block (those that switched). */
+  readonly siblingSwitch: Percentiles;
+  /** Blocks that did not end on the best chain (not in the figures above). */
+  readonly staleBlocks: number;
 }
 
+/** Figures over the best-chain blocks of `blocks`; stale ones are only counted. */
 export function summarizePropagation(blocks: readonly BlockPropagation[]): PropagationSummary {
   const perNode: number[] = [];
   const toAll: number[] = [];
+  const switched: number[] = [];
   let misses = 0;
+  let onSibling = 0;
+  let staleBlocks = 0;
+  let n = 0;
   for (const b of blocks) {
+    if (!b.best) {
+      staleBlocks++;
+      continue;
+    }
+    n++;
     for (const d of b.delays) perNode.push(d.ms);
     misses += b.missed.length;
+    onSibling += b.siblings.length;
+    for (const s of b.siblings) if (s.ms !== null) switched.push(s.ms);
     if (b.missed.length === 0 && b.delays.length > 0) toAll.push(Math.max(...b.delays.map((d) => d.ms)));
   }
-  return { blocks: blocks.length, perNode: percentiles(perNode), toAll: percentiles(toAll), misses };
+  return {
+    blocks: n,
+    perNode: percentiles(perNode),
+    toAll: percentiles(toAll),
+    misses,
+    onSibling,
+    siblingSwitch: percentiles(switched),
+    staleBlocks,
+  };
 }
 
 export interface StaleSummary {
@@ -169,7 +219,7 @@ export function staleRate(mined: readonly MinedRecord[], best: ReadonlySet<strin
 }
 
 /** One change of the network's tip state: node `node` has tip `hash` from `t` (null: not running). */
-interface TipChange {
+export interface TipChange {
   readonly t: number;
   readonly node: number;
   readonly hash: string | null;

@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -134,7 +134,11 @@ export interface NodeSetOptions {
   readonly fromSource?: boolean;
   /** SIGKILL a node this long after SIGTERM. Default 30 s. */
   readonly stopTimeoutMs?: number;
+  /** Run each node under nice(1) with this increment (when /usr/bin/nice exists). Default 0: not. */
+  readonly nice?: number;
 }
+
+const NICE = '/usr/bin/nice';
 
 export interface NodeSetDeps {
   /** A node process exited; `expected`: we stopped it. */
@@ -151,6 +155,8 @@ interface Running {
 /** Starts, stops and restarts the planned nodes. */
 export class NodeSet {
   readonly plans: readonly NodePlan[];
+  /** The nice increment the nodes run with (0 when not lowered). */
+  readonly nice: number;
   private readonly running = new Map<number, Running>();
   private readonly seeds: string[];
   private readonly killLeftovers = () => {
@@ -163,6 +169,7 @@ export class NodeSet {
   ) {
     this.plans = opts.plans;
     this.seeds = opts.plans.filter((p) => p.roles.seed).map((p) => p.publicAddr);
+    this.nice = (opts.nice ?? 0) > 0 && existsSync(NICE) ? (opts.nice ?? 0) : 0;
     process.on('exit', this.killLeftovers);
   }
 
@@ -227,7 +234,12 @@ export class NodeSet {
     const fd = openSync(p.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [BIN, ...this.args(p)], {
+      // nice(1) execs node in place: the child's pid is the node's.
+      const [cmd, args] =
+        this.nice > 0
+          ? [NICE, ['-n', String(this.nice), process.execPath, BIN, ...this.args(p)]]
+          : [process.execPath, [BIN, ...this.args(p)]];
+      child = spawn(cmd, args, {
         stdio: ['ignore', fd, fd],
         env: { ...process.env, ...(this.opts.fromSource === false ? {} : { QENEX_FROM_SOURCE: '1' }) },
       });

@@ -17,12 +17,14 @@ export interface MinerHandle {
 }
 
 export interface MinedRecord {
-  /** When the RPC call was made (ms since the epoch). */
+  /** When the Poisson clock found the block. */
+  readonly due: number;
+  /** When the RPC call was made (later than `due` while every miner was busy), ms since the epoch. */
   readonly t: number;
   readonly miner: number;
   /** Block hashes the call returned (one, unless it failed). */
   readonly hashes: readonly string[];
-  /** How long the call took (template, proof of work, the miner's own checks, connect). */
+  /** How long the call took (template with any pooled model update, proof of work, the miner's own checks, connect). */
   readonly ms: number;
   readonly error: string | null;
 }
@@ -40,6 +42,11 @@ export interface ProducerDeps {
   readonly log?: (line: string) => void;
 }
 
+/**
+ * The Poisson clock runs on its own: a block found while every eligible miner is still busy with
+ * its previous call waits for the first one free (a node handles one generatetoaddress at a time),
+ * and the record keeps both times.
+ */
 export class BlockProducer {
   readonly mined: MinedRecord[] = [];
   private abort: AbortController | null = null;
@@ -47,6 +54,10 @@ export class BlockProducer {
   /** When set, only miners it accepts are drawn. */
   private only: ((index: number) => boolean) | null = null;
   private readonly random: () => number;
+  private readonly busy = new Set<number>();
+  private readonly pending: number[] = [];
+  private readonly calls = new Set<Promise<void>>();
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly opts: ProducerOptions,
@@ -64,17 +75,21 @@ export class BlockProducer {
     if (this.loop) return;
     const abort = new AbortController();
     this.abort = abort;
-    this.loop = this.run(abort.signal);
+    this.loop = Promise.all([this.clock(abort.signal), this.dispatch(abort.signal)]).then(() => {});
   }
 
+  /** Stops the clock; waits for calls in flight. Blocks found but not yet handed out are dropped. */
   async stop(): Promise<void> {
     this.abort?.abort();
+    this.wake?.();
     await this.loop;
+    await Promise.all(this.calls);
     this.loop = null;
     this.abort = null;
+    this.pending.length = 0;
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  private async clock(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       // Exponential inter-arrival times: a Poisson process of rate 1/spacing.
       const wait = -Math.log(1 - this.random()) * this.opts.spacingMs;
@@ -83,21 +98,54 @@ export class BlockProducer {
       } catch {
         return;
       }
-      const candidates = this.deps.miners().filter((m) => this.only === null || this.only(m.index));
-      if (candidates.length === 0) {
-        this.deps.log?.('no live miner for this block');
+      this.pending.push(Date.now());
+      this.wake?.();
+    }
+  }
+
+  private async dispatch(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const due = this.pending[0];
+      const free =
+        due === undefined
+          ? []
+          : this.deps
+              .miners()
+              .filter((m) => !this.busy.has(m.index) && (this.only === null || this.only(m.index)));
+      if (due === undefined || free.length === 0) {
+        // Wait for a block, a miner to come free, or a second (miners come and go).
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
         continue;
       }
-      const m = candidates[Math.floor(this.random() * candidates.length)]!;
-      const t = Date.now();
-      try {
-        const hashes = await m.rpc.call<string[]>('generatetoaddress', [1, m.address]);
-        this.mined.push({ t, miner: m.index, hashes, ms: Date.now() - t, error: null });
-      } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
-        this.mined.push({ t, miner: m.index, hashes: [], ms: Date.now() - t, error });
-        this.deps.log?.(`miner ${m.index}: generatetoaddress failed: ${error}`);
-      }
+      this.pending.shift();
+      const m = free[Math.floor(this.random() * free.length)]!;
+      const call = this.mine(m, due).finally(() => {
+        this.calls.delete(call);
+        this.wake?.();
+      });
+      this.calls.add(call);
+    }
+  }
+
+  private async mine(m: MinerHandle, due: number): Promise<void> {
+    this.busy.add(m.index);
+    const t = Date.now();
+    try {
+      const hashes = await m.rpc.call<string[]>('generatetoaddress', [1, m.address]);
+      this.mined.push({ due, t, miner: m.index, hashes, ms: Date.now() - t, error: null });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.mined.push({ due, t, miner: m.index, hashes: [], ms: Date.now() - t, error });
+      this.deps.log?.(`miner ${m.index}: generatetoaddress failed: ${error}`);
+    } finally {
+      this.busy.delete(m.index);
     }
   }
 }

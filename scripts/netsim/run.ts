@@ -57,6 +57,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
       trainCpuShare: opts.trainCpuShare,
       fromSource: opts.fromSource,
       logLevel: opts.nodeLogLevel,
+      nice: opts.nodeNice,
     },
     {
       onExit: (p, code, sig, expected) => {
@@ -115,13 +116,14 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
   const records: ScenarioRecord[] = [];
   const timers: Array<ReturnType<typeof setInterval>> = [];
   let startupMs = 0;
+  const startup = { withoutPeer: [] as string[], fewPeers: [] as string[] };
   let final: Awaited<ReturnType<typeof finalCheck>> | null = null;
   try {
     for (const p of plans) {
       await net.addEndpoint({ id: p.name, ip: p.ip, privatePort: p.privatePort, publicPort: p.publicPort });
     }
-    await startNodes(ctx, opts.startBatch);
-    await waitForPeers(ctx, sampler, Math.min(3, plans.length - 1));
+    startup.withoutPeer = await startNodes(ctx, sampler, opts.startBatch);
+    startup.fewPeers = await waitForPeers(ctx, sampler, Math.min(3, plans.length - 1));
     startupMs = Date.now() - t0;
     log(`network up after ${(startupMs / 1000).toFixed(0)} s`);
     timers.push(
@@ -167,6 +169,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
     opts,
     t0,
     startupMs,
+    startup: { ...startup, nodeNice: nodes.nice },
     records,
     plans,
     observer,
@@ -181,8 +184,13 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
   return report;
 }
 
-/** Seeds first, then the others `batch` at a time, each batch waiting until its RPC sessions are up. */
-async function startNodes(ctx: ScenarioContext, batch: number): Promise<void> {
+/**
+ * Seeds first, then the others `batch` at a time, each batch waiting until its RPC sessions are
+ * up and then (up to a minute) until each of its nodes has a peer. Returns the nodes still without
+ * one (a node does not retry its bootstrap dials: such a node stays alone; docs/netsim.md).
+ */
+async function startNodes(ctx: ScenarioContext, sampler: Sampler, batch: number): Promise<string[]> {
+  const alone: string[] = [];
   const order = [...ctx.plans];
   for (let i = 0; i < order.length; ) {
     const size = i === 0 ? order.filter((p) => p.roles.seed).length : Math.max(1, batch);
@@ -197,20 +205,31 @@ async function startNodes(ctx: ScenarioContext, batch: number): Promise<void> {
       READY_TIMEOUT_MS,
       `RPC of ${group.map((p) => p.name).join(', ')}`,
     );
-    ctx.log(`started ${group.map((p) => p.name).join(' ')}`);
+    const deadline = Date.now() + 60_000;
+    let without = group;
+    while (without.length > 0 && Date.now() < deadline && !ctx.signal.aborted) {
+      await ctx.sleep(1000);
+      const got = await sampler.samplePeers(without.map((p) => p.index));
+      without = without.filter((p) => (got.find((s) => s.node === p.index)?.peers.length ?? 0) === 0);
+    }
+    alone.push(...without.map((p) => p.name));
+    ctx.log(
+      `started ${group.map((p) => p.name).join(' ')}${without.length > 0 ? `; WITHOUT A PEER after a minute: ${without.map((p) => p.name).join(' ')}` : ''}`,
+    );
   }
+  return alone;
 }
 
-/** Waits (up to two minutes) until every node has at least `min` peers. */
-async function waitForPeers(ctx: ScenarioContext, sampler: Sampler, min: number): Promise<void> {
+/** Waits (up to two minutes) until every node has at least `min` peers; returns those that have fewer. */
+async function waitForPeers(ctx: ScenarioContext, sampler: Sampler, min: number): Promise<string[]> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     const got = await sampler.samplePeers();
     const short = ctx.plans.filter((p) => (got.find((s) => s.node === p.index)?.peers.length ?? 0) < min);
-    if (short.length === 0) return;
+    if (short.length === 0) return [];
     if (Date.now() > deadline || ctx.signal.aborted) {
       ctx.log(`still below ${min} peers after two minutes: ${short.map((p) => p.name).join(' ')}`);
-      return;
+      return short.map((p) => p.name);
     }
     await ctx.sleep(2000);
   }

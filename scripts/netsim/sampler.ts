@@ -84,6 +84,8 @@ export class Sampler {
   readonly machine: MachineSample[] = [];
   private readonly loop = monitorEventLoopDelay({ resolution: 10 });
   private lastCpu = new Map<number, number>();
+  /** CPU seconds each node (by index) used while sampled, over all its runs. */
+  readonly cpuByNode = new Map<number, number>();
   private lastAt = Date.now();
   private lastDriver = process.cpuUsage();
   private lastMachine = machineJiffies();
@@ -92,10 +94,14 @@ export class Sampler {
     this.loop.enable();
   }
 
-  /** Samples every node's peers (in parallel; a node that does not answer is skipped). */
-  async samplePeers(): Promise<PeerSample[]> {
+  /**
+   * Samples every node's peers (in parallel; a node that does not answer is skipped), or only
+   * those in `only` (then not kept in `peers`: a partial round).
+   */
+  async samplePeers(only?: readonly number[]): Promise<PeerSample[]> {
+    const clients = this.deps.clients().filter((c) => only === undefined || only.includes(c.node));
     const got = await Promise.all(
-      this.deps.clients().map(async ({ node, rpc }): Promise<PeerSample | null> => {
+      clients.map(async ({ node, rpc }): Promise<PeerSample | null> => {
         try {
           const peers = await rpc.call<PeerEntry[]>('getpeerinfo');
           return {
@@ -114,7 +120,7 @@ export class Sampler {
       }),
     );
     const out = got.filter((s): s is PeerSample => s !== null);
-    this.peers.push(...out);
+    if (only === undefined) this.peers.push(...out);
     return out;
   }
 
@@ -125,7 +131,7 @@ export class Sampler {
     let maxRss = 0;
     let cpu = 0;
     const next = new Map<number, number>();
-    for (const pid of this.deps.pids().values()) {
+    for (const [node, pid] of this.deps.pids()) {
       const r = rssMiB(pid);
       if (r !== undefined) {
         rss += r;
@@ -134,7 +140,9 @@ export class Sampler {
       const c = cpuSeconds(pid);
       if (c === undefined) continue;
       next.set(pid, c);
-      cpu += c - (this.lastCpu.get(pid) ?? c);
+      const used = c - (this.lastCpu.get(pid) ?? c);
+      cpu += used;
+      this.cpuByNode.set(node, (this.cpuByNode.get(node) ?? 0) + used);
     }
     const driver = process.cpuUsage(this.lastDriver);
     const machine = machineJiffies();

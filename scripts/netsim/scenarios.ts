@@ -58,6 +58,8 @@ export interface ScenarioRecord {
   partition?: { readonly start: number; healAt: number };
   /** First time after the heal with every node running on one tip; null when the watch ended first. */
   healConvergedAt?: number | null;
+  /** Open links between the two halves, sampled every 5 s from the heal to the end of the watch. */
+  crossLinks?: Array<{ readonly t: number; readonly links: number }>;
   linksRefused?: number;
   restarts?: Array<{ readonly t: number; readonly node: number }>;
   staller?: StallerRecord;
@@ -127,6 +129,19 @@ async function partition(
   rec.partition.healAt = healAt;
   rec.linksRefused = ctx.net.stats().linksRefused - refusedBefore;
   ctx.log('healed');
+  const crossLinks: Array<{ t: number; links: number }> = [];
+  rec.crossLinks = crossLinks;
+  const countCross = () => {
+    let links = 0;
+    for (const [from, to] of ctx.net.openLinks()) {
+      const a = from === null ? undefined : ids.get(from);
+      const b = ids.get(to);
+      if (a !== undefined && b !== undefined && partitionGroup(a) !== partitionGroup(b)) links++;
+    }
+    crossLinks.push({ t: Date.now(), links });
+  };
+  countCross();
+  const crossTimer = setInterval(countCross, 5000);
   try {
     await ctx.observer.waitFor(() => allOnOneTip(ctx), spec.afterMs, 'one tip after the heal');
     rec.healConvergedAt = Date.now();
@@ -136,6 +151,8 @@ async function partition(
     ctx.log(`not on one tip within ${spec.afterMs / 1000} s of the heal`);
   }
   await ctx.sleep(Math.max(0, healAt + spec.afterMs - Date.now()));
+  clearInterval(crossTimer);
+  countCross();
 }
 
 async function churn(

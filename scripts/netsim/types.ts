@@ -6,6 +6,8 @@ import type {
   PropagationSummary,
   StaleSummary,
 } from './metrics.js';
+import type { BlockSeen, Session } from './observer.js';
+import type { MinedRecord } from './producer.js';
 import type { LinkLatency } from './proxy.js';
 import type { MachineSample } from './sampler.js';
 import type { StallerStats } from './staller.js';
@@ -47,6 +49,11 @@ export interface NetsimOptions {
   readonly outDir: string | null;
   /** Share of one core each trainer may use. */
   readonly trainCpuShare: number;
+  /**
+   * Nice value the nodes run at (through nice(1); 0: not lowered). The proxy stands for the
+   * network, not for a program on the machine: it should not wait behind busy nodes.
+   */
+  readonly nodeNice: number;
   /** The nodes' log level (their logs: <root>/n<i>/node.log). */
   readonly nodeLogLevel: string;
   /** Run the nodes from the TypeScript sources (tsx) rather than dist/. */
@@ -97,7 +104,15 @@ export interface ScenarioResult {
   readonly peers: PeerSpread;
   readonly machine: MachineSummary;
   /** partition: when it healed and how long until every node was on one tip (null: not within the watch). */
-  readonly heal?: { readonly at: number; readonly convergedMs: number | null; readonly linksRefused: number };
+  readonly heal?: {
+    readonly at: number;
+    readonly convergedMs: number | null;
+    /** The same over the nodes that had a peer after start (startup.withoutPeer left out). */
+    readonly convergedMsWithoutAlone: number | null;
+    readonly linksRefused: number;
+    /** Open links between the halves after the heal (seconds after it, count). */
+    readonly crossLinks: ReadonlyArray<{ readonly s: number; readonly links: number }>;
+  };
   /** churn: restarts, and the longest time a running node held a minority tip. */
   readonly churn?: {
     readonly restarts: number;
@@ -159,6 +174,14 @@ export interface NetsimReport {
   readonly options: NetsimOptions;
   readonly machine: { readonly cpus: number; readonly memMiB: number; readonly node: string };
   readonly startupMs: number;
+  readonly startup: {
+    /** Nodes still without any peer a minute after their RPC came up. */
+    readonly withoutPeer: readonly string[];
+    /** Nodes with fewer than 3 peers two minutes after the last one started. */
+    readonly fewPeers: readonly string[];
+    /** The nodes' nice value (0: they ran at the driver's priority). */
+    readonly nodeNice: number;
+  };
   readonly scenarios: readonly ScenarioResult[];
   readonly final: FinalCheck;
   readonly proxy: {
@@ -167,7 +190,28 @@ export interface NetsimReport {
     readonly maxReleaseLagMs: number;
   };
   readonly unexpectedExits: readonly string[];
+  /** CPU by role over the run (mean cores per node of the role, and in all), and the busiest nodes. */
+  readonly cpu: {
+    readonly byRole: ReadonlyArray<{
+      readonly role: string;
+      readonly nodes: number;
+      readonly coresPerNode: number;
+      readonly cores: number;
+    }>;
+    readonly busiest: ReadonlyArray<{ readonly node: number; readonly cores: number }>;
+  };
+  /** Every peer sample (getpeerinfo of every node, every sampleEveryMs). */
+  readonly peerSamples: ReadonlyArray<{
+    readonly t: number;
+    readonly node: number;
+    readonly peers: number;
+    readonly inbound: number;
+  }>;
   readonly blocks: readonly BlockPropagation[];
+  /** Every generatetoaddress call the producer made. */
+  readonly mined: readonly MinedRecord[];
+  /** What the observer saw: every block connect and every session (process run) of every node. */
+  readonly observed: { readonly blocks: readonly BlockSeen[]; readonly sessions: readonly Session[] };
   /** Peer counts across the nodes, per sample round. */
   readonly peerRounds: readonly PeerRound[];
   readonly machineSamples: readonly MachineSample[];

@@ -44,6 +44,7 @@ describe('netsim: 8 node processes over delayed links (scripts/netsim)', functio
         outDir: null,
         trainCpuShare: 0.1,
         nodeLogLevel: 'info',
+        nodeNice: 10,
         fromSource: true,
         startBatch: 3,
         sampleEveryMs: 5000,

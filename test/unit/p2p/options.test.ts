@@ -15,6 +15,13 @@ describe('p2p options', () => {
     assert.ok(Object.isFrozen(o));
   });
 
+  it('takes announce addresses and a dial-from address', () => {
+    assert.deepEqual(DEFAULT_P2P_OPTIONS.announce, []);
+    const o = resolveP2pOptions({ announce: ['/ip4/1.2.3.4/tcp/18444'], dialFrom: '127.0.1.5' });
+    assert.deepEqual(o.announce, ['/ip4/1.2.3.4/tcp/18444']);
+    assert.equal(o.dialFrom, '127.0.1.5');
+  });
+
   it('rejects out-of-range values', () => {
     for (const bad of [
       { port: 70000 },
@@ -23,6 +30,9 @@ describe('p2p options', () => {
       { banExempt: ['127.0.0.0/33'] },
       { banExempt: ['localhost'] },
       { host: '' },
+      { announce: ['not-a-multiaddr'] },
+      { announce: ['/ip4/1.2.3.4/tcp/18444/p2p/12D3KooWLP11Z443igtiAECoDKJKEKTbCB6gkuYY9wV8sxt5pNyR'] },
+      { dialFrom: 'localhost' },
     ]) {
       assert.throws(
         () => resolveP2pOptions(bad),
