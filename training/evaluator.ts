@@ -6,9 +6,10 @@
  * child, so it adds the same count to both scores and no disagreement), and lists the samples they
  * disagree on by their index in the seed's order (sampling.ts interleaves the domains' rows).
  * combine() is federation/'s (bounds, near-duplicates, rules, leave-one-out); correctOn() scores
- * only the listed samples (the leave-one-out credit of poi/credit.ts asks it once per
- * contribution), on the rows of the batch compare() used, which is built once per
- * (seed, count, levels).
+ * only the listed samples (the leave-one-out credit of poi/credit.ts asks it once, for every
+ * contribution's leave-one-out model), on the rows of the batch compare() used, which is built
+ * once per (seed, count, levels). With a ScoreHelper (parallel/), a second thread scores the
+ * child in compare() and every other model in correctOn(); the results are the same.
  */
 import {
   DecodeError,
