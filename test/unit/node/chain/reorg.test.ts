@@ -257,7 +257,9 @@ describe('node/chain reorganizations and fork choice', () => {
     await chain.verifyChain();
   });
 
-  it('finishes an interrupted reorg on the next start, whatever batch the crash hit', async () => {
+  it('finishes an interrupted reorg on the next start, whatever batch the crash hit', async function () {
+    // one crash and restart per batch of the reorg: ~10 s alone, more on a loaded machine
+    this.timeout(120_000);
     // B ties A at height 12 (A stays, seen first); B's block 13, with a model update, wins.
     const b = forkAt(base, 8);
     await mineSpend(b, 5, { time: b.tip.time + 3 });
