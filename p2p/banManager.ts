@@ -35,6 +35,13 @@ export interface BanEntry {
   readonly until: number;
 }
 
+/** How long a ban lasts: a duration in ms from now, or an absolute end on the clock (ms). */
+export type BanLength = number | { readonly untilMs: number };
+
+function banEnd(now: number, length: BanLength): number {
+  return typeof length === 'number' ? now + length : length.untilMs;
+}
+
 export interface SubnetBanEntry {
   /** Canonical subnet text (subnet.ts formatSubnet), e.g. `1.2.3.0/24`, `1.2.3.4/32`. */
   readonly subnet: string;
@@ -200,9 +207,9 @@ export class BanManager {
     return { peerId, code, penalty, score, banned };
   }
 
-  ban(peerId: string, durationMs: number = this.opts.banDurationMs, reason = 'manual'): BanEntry {
+  ban(peerId: string, length: BanLength = this.opts.banDurationMs, reason = 'manual'): BanEntry {
     const now = this.deps.clock();
-    const entry: BanEntry = { peerId, reason, createdAt: now, until: now + durationMs };
+    const entry: BanEntry = { peerId, reason, createdAt: now, until: banEnd(now, length) };
     this.peerBans.set(peerId, entry);
     this.changed();
     return entry;
@@ -231,9 +238,9 @@ export class BanManager {
   }
 
   /** Bans a subnet (replacing a ban of the same subnet). */
-  banSubnet(net: Subnet, durationMs: number = this.opts.banDurationMs, reason = 'manual'): SubnetBanEntry {
+  banSubnet(net: Subnet, length: BanLength = this.opts.banDurationMs, reason = 'manual'): SubnetBanEntry {
     const now = this.deps.clock();
-    const entry = this.subnetEntry(net, reason, now, now + durationMs);
+    const entry = this.subnetEntry(net, reason, now, banEnd(now, length));
     this.subnetBans.set(entry.subnet, entry);
     this.changed();
     return publicEntry(entry);

@@ -1,6 +1,7 @@
 /** Public API of p2p/. The node imports p2p only through this file. */
 export type {
   BanEntry,
+  BanLength,
   BanManagerDeps,
   BanManagerOptions,
   BanSnapshot,

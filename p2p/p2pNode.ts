@@ -19,7 +19,7 @@ import {
   type NetworkParams,
   type Transaction,
 } from '../consensus/index.js';
-import { type BanEntry, BanManager, type SubnetBanEntry } from './banManager.js';
+import { type BanEntry, type BanLength, BanManager, type SubnetBanEntry } from './banManager.js';
 import { BanStore } from './banStore.js';
 import { P2pClient } from './client.js';
 import { type PeerStatus, PROTOCOL_VERSION } from './codec.js';
@@ -312,9 +312,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
    * Bans a peer (default duration from the options) and the addresses it is connected from, as a
    * ban for misbehaviour does, and disconnects it.
    */
-  async ban(peerId: string, durationMs?: number, reason = 'manual'): Promise<BanEntry> {
+  async ban(peerId: string, length?: BanLength, reason = 'manual'): Promise<BanEntry> {
     const id = this.parsePeerId(peerId);
-    const entry = this.bans.ban(id.toString(), durationMs ?? this.opts.banDurationMs, reason);
+    const entry = this.bans.ban(id.toString(), length ?? this.opts.banDurationMs, reason);
     this.table.banAddresses(entry.peerId, entry.until, reason);
     this.emit('peer:banned', entry);
     if (this.run) await this.run.host.hangUp(id).catch(noop);
@@ -334,9 +334,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
    * Bans a subnet (`ip`, `ip/prefix` or `ip/netmask`; exempt subnets included: this is explicit)
    * and closes the connections from it. Throws P2P_INVALID_SUBNET.
    */
-  banSubnet(subnet: string, durationMs?: number, reason = 'manual'): SubnetBanEntry {
+  banSubnet(subnet: string, length?: BanLength, reason = 'manual'): SubnetBanEntry {
     const net = parseSubnet(subnet);
-    const entry = this.bans.banSubnet(net, durationMs ?? this.opts.banDurationMs, reason);
+    const entry = this.bans.banSubnet(net, length ?? this.opts.banDurationMs, reason);
     this.table.hangUpSubnet(net);
     return entry;
   }

@@ -2,7 +2,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { z } from 'zod';
 import { toHex } from '../../../consensus/index.js';
-import { formatSubnet, P2pError, parseSubnet } from '../../../p2p/index.js';
+import { type BanLength, formatSubnet, P2pError, parseSubnet } from '../../../p2p/index.js';
 import {
   RPC_CLIENT_INVALID_IP_OR_SUBNET,
   RPC_CLIENT_NODE_ALREADY_ADDED,
@@ -162,20 +162,22 @@ export function netMethods(node: RpcNodeContext): RpcMethod[] {
             'Error: Unban failed. Requested peer id was not previously banned.',
           );
         }
-        let durationMs: number | undefined;
+        // An absolute time is kept as given (banned_until reports it exactly), not turned into a
+        // duration from a clock read that may already be in the next second.
+        let length: BanLength | undefined;
         if (absolute) {
           if (bantime <= node.now())
             throw rpcError(RPC_INVALID_PARAMETER, 'Error: Absolute timestamp is in the past');
-          durationMs = (bantime - node.now()) * 1000;
-        } else if (bantime > 0) durationMs = bantime * 1000;
+          length = { untilMs: bantime * 1000 };
+        } else if (bantime > 0) length = bantime * 1000;
         if (target.kind === 'subnet') {
           if (net.listBannedSubnets().some((b) => b.subnet === target.canonical))
             throw rpcError(RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: IP/Subnet already banned');
-          net.banSubnet(subnet, durationMs, 'manual');
+          net.banSubnet(subnet, length, 'manual');
         } else {
           if (net.listBanned().some((b) => b.peerId === subnet))
             throw rpcError(RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: peer id already banned');
-          await net.ban(subnet, durationMs, 'manual');
+          await net.ban(subnet, length, 'manual');
         }
         return null;
       },

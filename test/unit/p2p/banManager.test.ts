@@ -82,6 +82,16 @@ describe('p2p BanManager', () => {
     );
   });
 
+  it('bans until an absolute time exactly, whatever the clock reads when it is set', () => {
+    const clock = { now: 1_700_000_000_999 };
+    const m = manager(clock, { maxBans: 10 });
+    assert.equal(m.ban('p', { untilMs: 1_700_000_100_000 }).until, 1_700_000_100_000);
+    assert.equal(m.banSubnet(parseSubnet('10.0.0.0/8'), { untilMs: 1_700_000_200_000 }).until, 1_700_000_200_000);
+    assert.equal(m.ban('q', 1000).until, 1_700_000_001_999, 'a number is a duration from now');
+    clock.now = 1_700_000_100_000;
+    assert.equal(m.isBanned('p'), false, 'ended at its time');
+  });
+
   it('bans subnets: an address is banned while any banned subnet covers it', () => {
     const clock = { now: 0 };
     const m = manager(clock, { maxBans: 10 });
