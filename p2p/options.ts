@@ -29,6 +29,13 @@ export interface P2pOptions {
   maxConnections: number;
   /** Peers discovered (DHT, bootstrap) are dialled while we have fewer connections than this. */
   targetPeers: number;
+  /**
+   * While we have fewer than `targetPeers` connections, bootstrap peers we are not connected to are
+   * dialled again this often, each backing off (doubling) after a failed dial up to
+   * `bootstrapRetryMaxMs` (bootstrapRedial.ts). 0: only the dial at start.
+   */
+  bootstrapRetryMs: number;
+  bootstrapRetryMaxMs: number;
   /** Run the Kademlia DHT (in server mode: on a LAN or loopback every node is dialable). */
   dht: boolean;
   gossipHeartbeatMs: number;
@@ -104,6 +111,8 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   announce: [],
   maxConnections: 64,
   targetPeers: 8,
+  bootstrapRetryMs: 5000,
+  bootstrapRetryMaxMs: 5 * 60_000,
   dht: true,
   gossipHeartbeatMs: 1000,
   pingIntervalMs: 10_000,
@@ -165,6 +174,8 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('port', r.port, 0, 65535);
   int('maxConnections', r.maxConnections, 1);
   int('targetPeers', r.targetPeers, 0);
+  int('bootstrapRetryMs', r.bootstrapRetryMs, 0);
+  int('bootstrapRetryMaxMs', r.bootstrapRetryMaxMs, Math.max(1, r.bootstrapRetryMs));
   int('gossipHeartbeatMs', r.gossipHeartbeatMs, 10);
   int('pingIntervalMs', r.pingIntervalMs, 100);
   int('statusAnnounceMs', r.statusAnnounceMs, 0);

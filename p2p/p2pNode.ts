@@ -21,6 +21,7 @@ import {
 } from '../consensus/index.js';
 import { type BanEntry, type BanLength, BanManager, type SubnetBanEntry } from './banManager.js';
 import { BanStore } from './banStore.js';
+import { BootstrapRedialer } from './bootstrapRedial.js';
 import { P2pClient } from './client.js';
 import { type PeerStatus, PROTOCOL_VERSION } from './codec.js';
 import { P2pError } from './errors.js';
@@ -48,6 +49,7 @@ interface Running {
   readonly client: P2pClient;
   readonly gossip: Gossip;
   readonly syncer: Syncer;
+  readonly redial: BootstrapRedialer;
   readonly abort: AbortController;
 }
 
@@ -208,11 +210,33 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       onMessage: (m) => this.emit('gossip', m),
     });
     table.attach({ host, client, syncer });
-    this.run = { host, client, gossip, syncer, abort };
+    const redial = new BootstrapRedialer(
+      {
+        list: this.opts.bootstrapRetryMs === 0 ? [] : this.opts.bootstrap,
+        targetPeers: this.opts.targetPeers,
+        retryMs: this.opts.bootstrapRetryMs,
+        retryMaxMs: this.opts.bootstrapRetryMaxMs,
+      },
+      {
+        dial: async (addr) => {
+          await host.dial(addr, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
+        },
+        connectedTo: (peerId) => host.getConnections().some((c) => c.remotePeer.toString() === peerId),
+        connections: () => host.getConnections().length,
+        banned: (peerId, addr) => {
+          const ip = ipOfMultiaddr(addr);
+          return this.bans.isBanned(peerId) || (ip !== undefined && this.bans.addressBan(ip) !== undefined);
+        },
+        clock: this.clock,
+        log: this.log,
+      },
+    );
+    this.run = { host, client, gossip, syncer, redial, abort };
     await host.start();
     if (host.services.dht) await host.services.dht.setMode('server');
     gossip.start();
     syncer.start();
+    redial.start();
     this.log.info({ peerId: host.peerId.toString(), addrs: this.multiaddrs }, 'p2p started');
   }
 
@@ -223,6 +247,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = null;
     this.announcing.clear();
+    run.redial.stop();
     run.abort.abort();
     await run.syncer.stop();
     run.gossip.stop();

@@ -19,7 +19,8 @@
  *   --out O              results (default docs/netsim)
  *   --from-dist          run the nodes from dist/ (npm run build) instead of the sources
  *   --node-log-level L   the nodes' log level (default info; logs in <dir>/n<i>/node.log)
- *   --node-nice N        run the nodes at nice N (default 10), so the proxy keeps its timing
+ *   --node-nice N        run the nodes N nice levels below the driver (default 10; as root the
+ *                        driver is raised instead), so the proxy keeps its timing
  *
  * Ctrl-C ends the current scenario and goes to the final check; every process is stopped.
  */

@@ -69,19 +69,21 @@ function peerSpread(input: AnalysisInput, w: Window): PeerSpread {
   };
 }
 
-/** Sample rounds (samples taken within a second of each other) and their peer counts. */
+/** Sample rounds (one samplePeers() call each) and their peer counts. */
 function peerRounds(samples: AnalysisInput['sampler']['peers']): PeerRound[] {
-  const rounds: Array<{ t: number; counts: number[] }> = [];
-  let last = Number.NEGATIVE_INFINITY;
-  for (const s of [...samples].sort((a, b) => a.t - b.t)) {
-    if (s.t - last > 1000) rounds.push({ t: s.t, counts: [] });
-    rounds[rounds.length - 1]!.counts.push(s.peers.length);
-    last = s.t;
+  const byRound = new Map<number, { t: number; counts: number[] }>();
+  for (const s of samples) {
+    const r = byRound.get(s.round) ?? { t: s.t, counts: [] };
+    r.t = Math.min(r.t, s.t);
+    r.counts.push(s.peers.length);
+    byRound.set(s.round, r);
   }
-  return rounds.map(({ t, counts }) => {
-    const p = percentiles(counts);
-    return { t, nodes: counts.length, min: Math.min(...counts), p50: p.p50 ?? 0, max: p.max ?? 0 };
-  });
+  return [...byRound.values()]
+    .sort((a, b) => a.t - b.t)
+    .map(({ t, counts }) => {
+      const p = percentiles(counts);
+      return { t, nodes: counts.length, min: Math.min(...counts), p50: p.p50 ?? 0, max: p.max ?? 0 };
+    });
 }
 
 function machineSummary(input: AnalysisInput, w: Window): MachineSummary {
@@ -96,6 +98,7 @@ function machineSummary(input: AnalysisInput, w: Window): MachineSummary {
     meanDriverCpuCores: mean((m) => m.driverCpuCores),
     maxDriverLoopP99Ms: max((m) => m.driverLoopP99Ms),
     meanMachineBusyCores: mean((m) => m.machineBusyCores),
+    meanOtherCores: mean((m) => Math.max(0, m.machineBusyCores - m.nodesCpuCores - m.driverCpuCores)),
     maxLoadAvg1: max((m) => m.loadAvg1),
   };
 }
@@ -246,10 +249,15 @@ export function analyse(input: AnalysisInput): NetsimReport {
 }
 
 function finalCheck(input: AnalysisInput): FinalCheck {
-  const states = input.stored.states;
-  const all = states.length === input.plans.length;
+  // Nodes that never had a peer since their start are left out of the comparison (and named).
+  const excluded = input.startup.withoutPeer;
+  const joined = new Set(input.plans.filter((p) => !excluded.includes(p.name)).map((p) => p.index));
+  const states = input.stored.states.filter((s) => joined.has(s.node));
+  const all = states.length === joined.size;
   const same = (f: (s: FinalNodeState) => string) => all && new Set(states.map(f)).size === 1;
-  const rpcModels = new Set(input.final?.info.map((i) => i.modelhash) ?? []);
+  const rpcModels = new Set(
+    input.final?.info.filter((i) => joined.has(i.node)).map((i) => i.modelhash) ?? [],
+  );
   return {
     converged: input.final?.converged ?? false,
     convergeMs: input.final?.convergeMs ?? null,
@@ -259,6 +267,7 @@ function finalCheck(input: AnalysisInput): FinalCheck {
     height: states[0]?.height ?? null,
     updateBlocks: input.stored.chain?.updateHashes.length ?? 0,
     directLinks: input.final?.directLinks ?? 0,
-    nodes: states,
+    excluded,
+    nodes: input.stored.states,
   };
 }

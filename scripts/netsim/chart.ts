@@ -29,6 +29,8 @@ function niceMax(v: number): number {
 interface Panel {
   readonly y0: number;
   readonly title: string;
+  /** Log-10 x axis from xMin (decade ticks). */
+  readonly logX?: { readonly xMin: number };
   readonly xMax: number;
   readonly yMax: number;
   readonly xLabel: string;
@@ -41,7 +43,14 @@ function axes(
   out: string[],
 ): { x: (v: number) => number; y: (v: number) => number; y2: (v: number) => number } {
   const w = W - LEFT - RIGHT;
-  const x = (v: number) => LEFT + (v / p.xMax) * w;
+  const lx = p.logX;
+  const x = lx
+    ? (v: number) =>
+        LEFT +
+        ((Math.log10(Math.max(v, lx.xMin)) - Math.log10(lx.xMin)) /
+          (Math.log10(p.xMax) - Math.log10(lx.xMin))) *
+          w
+    : (v: number) => LEFT + (v / p.xMax) * w;
   const y = (v: number) => p.y0 + PANEL_H - (v / p.yMax) * PANEL_H;
   const y2 = (v: number) => p.y0 + PANEL_H - (v / (p.y2?.max ?? 1)) * PANEL_H;
   out.push(

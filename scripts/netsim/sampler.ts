@@ -17,6 +17,8 @@ export interface PeerEntry {
 
 export interface PeerSample {
   readonly t: number;
+  /** Samples taken by one samplePeers() call share a round. */
+  readonly round: number;
   readonly node: number;
   readonly peers: readonly PeerEntry[];
 }
@@ -84,6 +86,7 @@ export class Sampler {
   readonly machine: MachineSample[] = [];
   private readonly loop = monitorEventLoopDelay({ resolution: 10 });
   private lastCpu = new Map<number, number>();
+  private rounds = 0;
   /** CPU seconds each node (by index) used while sampled, over all its runs. */
   readonly cpuByNode = new Map<number, number>();
   private lastAt = Date.now();
@@ -100,12 +103,14 @@ export class Sampler {
    */
   async samplePeers(only?: readonly number[]): Promise<PeerSample[]> {
     const clients = this.deps.clients().filter((c) => only === undefined || only.includes(c.node));
+    const round = this.rounds++;
     const got = await Promise.all(
       clients.map(async ({ node, rpc }): Promise<PeerSample | null> => {
         try {
           const peers = await rpc.call<PeerEntry[]>('getpeerinfo');
           return {
             t: Date.now(),
+            round,
             node,
             peers: peers.map((p) => ({
               peerid: p.peerid,

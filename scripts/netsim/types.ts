@@ -50,8 +50,10 @@ export interface NetsimOptions {
   /** Share of one core each trainer may use. */
   readonly trainCpuShare: number;
   /**
-   * Nice value the nodes run at (through nice(1); 0: not lowered). The proxy stands for the
-   * network, not for a program on the machine: it should not wait behind busy nodes.
+   * How far below the driver the nodes run (nice(1) increment; 0: same priority). The proxy stands
+   * for the network, not for a program on the machine: it should not wait behind busy nodes. As
+   * root the driver raises itself by as much instead, so the nodes keep the machine's usual
+   * priority.
    */
   readonly nodeNice: number;
   /** The nodes' log level (their logs: <root>/n<i>/node.log). */
@@ -87,6 +89,11 @@ export interface MachineSummary {
   readonly maxDriverLoopP99Ms: number | null;
   /** Mean busy CPU of the whole machine: what the nodes and driver do not account for ran beside them. */
   readonly meanMachineBusyCores: number | null;
+  /**
+   * What else ran: busy CPU the nodes and the driver do not account for (the nodes' tsx/esbuild
+   * helpers, the kernel's loopback TCP, and any other work on a shared machine).
+   */
+  readonly meanOtherCores: number | null;
   readonly maxLoadAvg1: number | null;
 }
 
@@ -166,6 +173,9 @@ export interface FinalCheck {
   readonly updateBlocks: number;
   /** Outbound peer links that reached a node's private port (bypassing the proxy): must be 0. */
   readonly directLinks: number;
+  /** Nodes without any peer since their start: left out of the checks above (they cannot converge). */
+  readonly excluded: readonly string[];
+  /** Every node's state (the excluded ones too). */
   readonly nodes: readonly FinalNodeState[];
 }
 
@@ -179,7 +189,8 @@ export interface NetsimReport {
     readonly withoutPeer: readonly string[];
     /** Nodes with fewer than 3 peers two minutes after the last one started. */
     readonly fewPeers: readonly string[];
-    /** The nodes' nice value (0: they ran at the driver's priority). */
+    /** The driver's nice value (raised when permitted) and the nodes'. */
+    readonly driverNice: number;
     readonly nodeNice: number;
   };
   readonly scenarios: readonly ScenarioResult[];

@@ -86,7 +86,10 @@ describe('p2p BanManager', () => {
     const clock = { now: 1_700_000_000_999 };
     const m = manager(clock, { maxBans: 10 });
     assert.equal(m.ban('p', { untilMs: 1_700_000_100_000 }).until, 1_700_000_100_000);
-    assert.equal(m.banSubnet(parseSubnet('10.0.0.0/8'), { untilMs: 1_700_000_200_000 }).until, 1_700_000_200_000);
+    assert.equal(
+      m.banSubnet(parseSubnet('10.0.0.0/8'), { untilMs: 1_700_000_200_000 }).until,
+      1_700_000_200_000,
+    );
     assert.equal(m.ban('q', 1000).until, 1_700_000_001_999, 'a number is a duration from now');
     clock.now = 1_700_000_100_000;
     assert.equal(m.isBanned('p'), false, 'ended at its time');
