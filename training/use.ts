@@ -9,9 +9,11 @@ import { decodeLm, encodeLmText, LM_ACTIVE, LM_VOCAB, lmFeatures } from './data/
 import {
   MATH_LEVELS,
   MATH_VALUE,
+  type MathLevel,
   type MathTask,
-  mathAnswer,
+  mathBin,
   mathFeatures,
+  mathLevel,
   mathRange,
   mathValue,
 } from './data/math.js';
@@ -126,21 +128,25 @@ export function generateText(model: NetworkModel, prompt: string, opts: Generate
 export interface MathPrediction {
   readonly expression: string;
   readonly level: number;
+  /** The level's precision: the answer is the last digit of the bin at 10^precision bins. */
+  readonly precision: number;
   readonly value: number;
-  /** The answer the task asks for: the bin of the value within its range, 0..9. */
+  /** The answer the task asks for, 0..9: at precision 1 the bin of the value within its range. */
   readonly bin: number;
   readonly predictedBin: number;
-  /** The value range of the predicted bin. */
+  /** The value range the predicted answer stands for (the coarser digits taken as the true ones). */
   readonly predictedRange: readonly [number, number];
   readonly correct: boolean;
 }
 
 /**
  * The math head's answer for an expression such as "123+456" or "1200-35*2" (left to right;
- * operands of up to 6 digits, up to 3 terms). The task is read at the easiest level whose shape
- * fits (digits, terms, operators).
+ * operands of up to 6 digits, up to 3 terms). The head is trained at the chain's level, whose
+ * precision (how fine the answer bins are) the input does not carry, so the task is read at the
+ * easiest level of the chain level's precision whose shape fits (digits, terms, operators); at a
+ * precision with no fitting shape, at the easiest fitting level of any precision.
  */
-export function predictMath(model: NetworkModel, expression: string): MathPrediction {
+export function predictMath(model: NetworkModel, expression: string, chainLevel = 0): MathPrediction {
   const m = /^\s*(\d+)\s*([-+*×])\s*(\d+)\s*(?:([-+*×])\s*(\d+)\s*)?$/.exec(expression);
   if (!m) {
     throw new TrainingError({
@@ -153,9 +159,10 @@ export function predictMath(model: NetworkModel, expression: string): MathPredic
     .filter((x): x is string => x !== undefined)
     .map((o) => (o === '+' ? 0 : o === '-' ? 1 : 2));
   const digits = Math.max(...nums.map((n) => n.replace(/^0+(?=\d)/, '').length));
-  const level = MATH_LEVELS.findIndex(
-    (l) => l.digits >= digits && l.terms === nums.length && ops.every((o) => o < l.ops),
-  );
+  const fits = (l: MathLevel) => l.digits >= digits && l.terms === nums.length && ops.every((o) => o < l.ops);
+  const precision = MATH_LEVELS[chainLevel]?.precision ?? 1;
+  let level = MATH_LEVELS.findIndex((l) => fits(l) && l.precision === precision);
+  if (level < 0) level = MATH_LEVELS.findIndex(fits);
   if (level < 0)
     throw new TrainingError({
       code: 'TRAINING_BAD_INPUT',
@@ -168,14 +175,19 @@ export function predictMath(model: NetworkModel, expression: string): MathPredic
   headLogitsJs(model.heads[DOMAINS.indexOf('math')]!, idx, n, MATH_VALUE, logits);
   let best = 0;
   for (let o = 1; o < 10; o++) if (logits[o]! > logits[best]!) best = o;
+  const p = mathLevel(level).precision;
+  const bins = 10 ** p;
+  const fine = mathBin(task);
+  const predictedFine = fine - (fine % 10) + best;
   const [lo, hi] = mathRange(task);
   const width = hi - lo + 1;
-  const binLo = lo + Math.ceil((best * width) / 10);
-  const binHi = lo + Math.ceil(((best + 1) * width) / 10) - 1;
-  const bin = mathAnswer(task);
+  const binLo = lo + Math.ceil((predictedFine * width) / bins);
+  const binHi = lo + Math.ceil(((predictedFine + 1) * width) / bins) - 1;
+  const bin = fine % 10;
   return {
     expression: expression.trim(),
     level,
+    precision: p,
     value: mathValue(task),
     bin,
     predictedBin: best,

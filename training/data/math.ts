@@ -4,10 +4,14 @@
  *
  * A task at level L has `terms` operands of `digits` decimal digits each (uniform in [0, 10^d − 1])
  * joined by operators drawn from the level's set, evaluated left to right:
- * v = ((x0 op1 x1) op2 x2). Its answer is the bin ⌊10 · (v − lo) / (hi − lo + 1)⌋ ∈ 0..9 of v within
- * the range [lo, hi] that this operator sequence can produce (interval arithmetic over the
- * operands' range). The bin depends on every digit near a bin edge (carries and borrows), so a
- * level is learnable step by step but exact only with real arithmetic.
+ * v = ((x0 op1 x1) op2 x2). Its answer is the last digit of the bin ⌊10^p · (v − lo) / (hi − lo + 1)⌋
+ * of v within the range [lo, hi] that this operator sequence can produce (interval arithmetic over
+ * the operands' range), at the level's precision p: at p = 1 the bin itself (ten equal bins of the
+ * range), at p = 2 the tenth of that bin v falls in, at p = 3 the hundredth (bins about 2 wide:
+ * the units digit of the exact value matters). The bin depends on every digit near a bin edge
+ * (carries and borrows), so a level is learnable step by step but exact only with real
+ * arithmetic; each finer precision asks for more of the exact value, so the task stays open for
+ * a long time after the coarse levels are learnt.
  *
  * | level | digits | terms | operators |
  * | 0 | 3 | 2 | + − |    (the original task: 2,000,000 distinct tasks)
@@ -21,6 +25,20 @@
  * | 8 | 5 | 3 | + − × |
  * | 9 | 6 | 3 | + − × |   (the widest the input layout holds: MATH_MAX_DIGITS × MATH_MAX_TERMS)
  *
+ * then the same shapes again at precision 2 (levels 10–15) and 3 (levels 16–22):
+ *
+ * | 10 | 3 | 2 | + − | p 2 |   | 16 | 3 | 2 | + − | p 3 |
+ * | 11 | 4 | 2 | + − | p 2 |   | 17 | 4 | 2 | + − | p 3 |
+ * | 12 | 3 | 3 | + − | p 2 |   | 18 | 3 | 3 | + − | p 3 |
+ * | 13 | 4 | 3 | + − | p 2 |   | 19 | 4 | 3 | + − | p 3 |
+ * | 14 | 3 | 2 | + − × | p 2 | | 20 | 5 | 3 | + − | p 3 |
+ * | 15 | 4 | 3 | + − × | p 2 | | 21 | 6 | 3 | + − | p 3 |
+ * |    |   |   |       |     | | 22 | 3 | 2 | + − × | p 3 |
+ *
+ * Every range has at least 10^p values, and 10^p · (hi − lo) stays below 2^53 at every level with
+ * precision above 1, so the bin is exact in doubles (the precision-1 levels with × exceed 2^53 in
+ * the value itself at 6 digits; IEEE doubles round it the same way on every machine).
+ *
  * Input (MATH_INPUTS one-hot features, value 127): operator slot s ∈ {0,1} × {+,−,×} at [3s, 3s+3);
  * operand k's digit at position p (ones first) at 6 + 60k + 10p + digit. Only the digits and
  * operator slots the level uses are active. All arithmetic is on integers below 2^53.
@@ -32,19 +50,34 @@ export interface MathLevel {
   readonly terms: number;
   /** Number of operators in use: 2 (+ −) or 3 (+ − ×). */
   readonly ops: number;
+  /** The answer is the last digit of the bin at 10^precision bins of the range. */
+  readonly precision: number;
 }
 
 export const MATH_LEVELS: readonly MathLevel[] = [
-  { digits: 3, terms: 2, ops: 2 },
-  { digits: 4, terms: 2, ops: 2 },
-  { digits: 3, terms: 3, ops: 2 },
-  { digits: 4, terms: 3, ops: 2 },
-  { digits: 5, terms: 3, ops: 2 },
-  { digits: 6, terms: 3, ops: 2 },
-  { digits: 3, terms: 2, ops: 3 },
-  { digits: 4, terms: 3, ops: 3 },
-  { digits: 5, terms: 3, ops: 3 },
-  { digits: 6, terms: 3, ops: 3 },
+  { digits: 3, terms: 2, ops: 2, precision: 1 },
+  { digits: 4, terms: 2, ops: 2, precision: 1 },
+  { digits: 3, terms: 3, ops: 2, precision: 1 },
+  { digits: 4, terms: 3, ops: 2, precision: 1 },
+  { digits: 5, terms: 3, ops: 2, precision: 1 },
+  { digits: 6, terms: 3, ops: 2, precision: 1 },
+  { digits: 3, terms: 2, ops: 3, precision: 1 },
+  { digits: 4, terms: 3, ops: 3, precision: 1 },
+  { digits: 5, terms: 3, ops: 3, precision: 1 },
+  { digits: 6, terms: 3, ops: 3, precision: 1 },
+  { digits: 3, terms: 2, ops: 2, precision: 2 },
+  { digits: 4, terms: 2, ops: 2, precision: 2 },
+  { digits: 3, terms: 3, ops: 2, precision: 2 },
+  { digits: 4, terms: 3, ops: 2, precision: 2 },
+  { digits: 3, terms: 2, ops: 3, precision: 2 },
+  { digits: 4, terms: 3, ops: 3, precision: 2 },
+  { digits: 3, terms: 2, ops: 2, precision: 3 },
+  { digits: 4, terms: 2, ops: 2, precision: 3 },
+  { digits: 3, terms: 3, ops: 2, precision: 3 },
+  { digits: 4, terms: 3, ops: 2, precision: 3 },
+  { digits: 5, terms: 3, ops: 2, precision: 3 },
+  { digits: 6, terms: 3, ops: 2, precision: 3 },
+  { digits: 3, terms: 2, ops: 3, precision: 3 },
 ];
 export const MATH_MAX_LEVEL = MATH_LEVELS.length - 1;
 export const MATH_OP_SLOTS = MATH_MAX_TERMS - 1;
@@ -105,9 +138,15 @@ export function mathValue(t: MathTask): number {
   return v;
 }
 
-export function mathAnswer(t: MathTask): number {
+/** The bin of the task's value at 10^precision equal bins of its range (0 .. 10^precision − 1). */
+export function mathBin(t: MathTask, precision = mathLevel(t.level).precision): number {
   const [lo, hi] = mathRange(t);
-  return Math.floor((10 * (mathValue(t) - lo)) / (hi - lo + 1));
+  return Math.floor((10 ** precision * (mathValue(t) - lo)) / (hi - lo + 1));
+}
+
+/** The answer (0..9): the last digit of the bin at the level's precision. */
+export function mathAnswer(t: MathTask): number {
+  return mathBin(t) % 10;
 }
 
 /** Writes the active feature indices (ascending) of `t` into `idx` at `off`; returns how many. */

@@ -50,6 +50,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
     return heldOutCache.scores;
   };
   const tipModel = (): NetworkModel => node.chain.getTipModel() as NetworkModel;
+  const mathLevelAtTip = (): number => node.chain.tip.levels.levels[LEVELED_DOMAINS.indexOf('math')] ?? 0;
   return [
     defineMethod({
       name: 'getmodelinfo',
@@ -110,7 +111,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
     defineMethod({
       name: 'predict',
       description:
-        'Asks the chain model. domain "lm": the most likely next characters after the input text, with probabilities; domain "math": the answer bin of an expression such as "123+456" (left to right, up to 3 operands of up to 6 digits, + - *), with the true value.',
+        'Asks the chain model. domain "lm": the most likely next characters after the input text, with probabilities; domain "math": the answer of an expression such as "123+456" (left to right, up to 3 operands of up to 6 digits, + - *) at the precision of the math level at the tip (the last digit of the bin of the value at 10^precision bins of its range), with the true value.',
       params: [
         param('domain', z.enum(['lm', 'math'])),
         param('input', z.string().max(MAX_PROMPT_CHARS)),
@@ -120,7 +121,7 @@ export function modelMethods(node: RpcNodeContext): RpcMethod[] {
         asInput(() =>
           domain === 'lm'
             ? { domain, input, next: predictNextChars(tipModel(), input, top) }
-            : { domain, ...predictMath(tipModel(), input) },
+            : { domain, ...predictMath(tipModel(), input, mathLevelAtTip()) },
         ),
     }),
     defineMethod({

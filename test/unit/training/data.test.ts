@@ -22,7 +22,9 @@ import {
   MATH_MAX_ACTIVE,
   MATH_MAX_LEVEL,
   mathAnswer,
+  mathBin,
   mathFeatures,
+  mathRange,
   mathTaskFrom,
 } from '../../../training/data/math.js';
 import { permutation, Xoshiro128 } from '../../../training/prng.js';
@@ -187,6 +189,27 @@ describe('training/data', () => {
       // level 6 has ×: 12 × 34 = 408 in [0, 998001]
       assert.equal(mathAnswer({ level: 6, x: [12, 34], op: [2] }), 0);
       assert.equal(mathAnswer({ level: 6, x: [999, 999], op: [2] }), 9);
+    });
+
+    it('finer precision: the answer is the last digit of the bin at 10^p bins; ranges stay exact', () => {
+      // 987 + 654 = 1641 in [0, 1998] (1,999 values)
+      assert.equal(MATH_LEVELS[10]!.precision, 2);
+      assert.equal(MATH_LEVELS[16]!.precision, 3);
+      assert.equal(mathBin({ level: 10, x: [987, 654], op: [0] }), 82); // ⌊100 · 1641 / 1999⌋
+      assert.equal(mathAnswer({ level: 10, x: [987, 654], op: [0] }), 2);
+      assert.equal(mathBin({ level: 16, x: [987, 654], op: [0] }), 820); // ⌊1000 · 1641 / 1999⌋
+      assert.equal(mathAnswer({ level: 16, x: [987, 654], op: [0] }), 0);
+      assert.equal(mathAnswer({ level: 16, x: [987, 656], op: [0] }), 1, 'two more: the next bin');
+      assert.equal(mathAnswer({ level: 0, x: [987, 654], op: [0] }), 8, 'precision 1 as before');
+      // the coarse digits of a finer bin are the coarser bin
+      assert.equal(Math.floor(mathBin({ level: 10, x: [987, 654], op: [0] }) / 10), 8);
+      MATH_LEVELS.forEach((L, level) => {
+        if (L.precision === 1) return;
+        const t = mathTaskFrom(level, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff);
+        const [lo, hi] = mathRange(t);
+        assert.ok(hi - lo + 1 >= 10 ** L.precision, `level ${level}: fewer values than bins`);
+        assert.ok(10 ** L.precision * (hi - lo) < 2 ** 53, `level ${level}: inexact in doubles`);
+      });
     });
 
     for (let level = 0; level <= MATH_MAX_LEVEL; level++) {

@@ -12,6 +12,7 @@ import {
 } from '../../../consensus/index.js';
 import { ARCH, BIAS_MAX, WEIGHT_MAX } from '../../../training/arch.js';
 import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
+import { MATH_MAX_LEVEL } from '../../../training/data/math.js';
 import { applyModelDelta, diffModels, encodeDelta } from '../../../training/delta.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../../../training/evaluator.js';
 import { jsKernel, type ScoreKernel } from '../../../training/kernel/index.js';
@@ -242,7 +243,7 @@ describe('training/evaluator', function () {
     assert.equal(l0, wasmKernel().scoreHead(m.heads[1]!, mathBatch(seed, 2048, 0)));
     assert.equal(l3, wasmKernel().scoreHead(m.heads[1]!, mathBatch(seed, 2048, 3)));
     assert.ok(l0 > l3 + 200, `level 0 ${l0} vs level 3 ${l3} of 2048`);
-    assert.deepEqual(wasm.maxLevels, [9]);
+    assert.deepEqual(wasm.maxLevels, [MATH_MAX_LEVEL]);
     assert.equal(wasm.domains, 2);
   });
 
