@@ -41,7 +41,7 @@ import {
   undoKey,
   VERSION_KEY,
 } from './layout.js';
-import { type ChainDbOptions, DEFAULT_SYNC_WRITES } from './options.js';
+import { type ChainDbOptions, DEFAULT_SYNC_INTERVAL_MS, DEFAULT_SYNC_WRITES } from './options.js';
 import type { ChainEntry, ChainState, DbVersion } from './types.js';
 
 type BatchOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
@@ -64,11 +64,24 @@ export class ChainDb {
   readonly backend: ChainDbOptions['backend'];
   private readonly db: BinaryLevel;
   private readonly sync: boolean;
+  private readonly syncIntervalMs: number;
+  /** performance.now() of the last fsynced write. */
+  private lastSync = Number.NEGATIVE_INFINITY;
+  /** Writes so far, and how many of them the last fsync covered. */
+  private writes = 0;
+  private synced = 0;
+  private fsyncs = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: ChainDbOptions) {
     this.backend = opts.backend;
     this.db = createBackend(opts);
     this.sync = opts.backend === 'level' ? (opts.sync ?? DEFAULT_SYNC_WRITES) : false;
+    const interval = opts.backend === 'level' ? (opts.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS) : 0;
+    if (!Number.isInteger(interval) || interval < 0) {
+      throw new RangeError(`syncIntervalMs ${interval} is not an integer ≥ 0`);
+    }
+    this.syncIntervalMs = interval;
   }
 
   /** Opens the store (idempotent). */
@@ -76,9 +89,35 @@ export class ChainDb {
     await this.io('open', () => this.db.open());
   }
 
-  /** Closes the store (idempotent). */
+  /** Closes the store (idempotent), after an fsync of any write not yet fsynced. */
   async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.db.status === 'open') await this.flush();
     await this.io('close', () => this.db.close());
+  }
+
+  /**
+   * fsyncs every write so far (when `sync` is on and one is not yet covered): rewrites the version
+   * key with its own value, synchronously; LevelDB's log is sequential, so that covers all before.
+   */
+  async flush(): Promise<void> {
+    if (!this.sync || this.synced === this.writes) return;
+    const upTo = this.writes;
+    const at = performance.now();
+    const version = await this.get(VERSION_KEY);
+    if (version === undefined) return; // nothing initialised yet: nothing worth an fsync
+    const ops: BatchOp[] = [{ type: 'put', key: VERSION_KEY, value: version }];
+    const options = { keyEncoding: 'view', valueEncoding: 'view', sync: true };
+    await this.io('batch', () => this.db.batch(ops, options));
+    this.lastSync = at;
+    this.synced = Math.max(this.synced, upTo);
+    this.fsyncs++;
+  }
+
+  /** Batches written, fsyncs done, and batches written since the last fsync covered them. */
+  writeStats(): { readonly writes: number; readonly fsyncs: number; readonly unsynced: number } {
+    return { writes: this.writes, fsyncs: this.fsyncs, unsynced: this.sync ? this.writes - this.synced : 0 };
   }
 
   get isOpen(): boolean {
@@ -212,8 +251,32 @@ export class ChainDb {
   private async write(ops: BatchOp[]): Promise<void> {
     if (ops.length === 0) return;
     // `sync` is a classic-level option (fsync the write-ahead log); memory-level ignores it.
-    const options = { keyEncoding: 'view', valueEncoding: 'view', sync: this.sync };
+    const now = performance.now();
+    const sync = this.sync && now - this.lastSync >= this.syncIntervalMs;
+    const options = { keyEncoding: 'view', valueEncoding: 'view', sync };
+    const n = ++this.writes;
     await this.io('batch', () => this.db.batch(ops, options));
+    if (sync) {
+      this.lastSync = now;
+      this.synced = Math.max(this.synced, n);
+      this.fsyncs++;
+    } else if (this.sync) this.scheduleFlush();
+  }
+
+  /** One fsync at the end of the current interval for the writes it has not covered. */
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    const wait = Math.max(0, this.lastSync + this.syncIntervalMs - performance.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      // A failure here resurfaces at the next write or at close (which flushes again).
+      this.flush()
+        .then(() => {
+          if (this.synced < this.writes && this.db.status === 'open') this.scheduleFlush();
+        })
+        .catch(() => {});
+    }, wait);
+    this.flushTimer.unref?.();
   }
 
   private async io<T>(op: string, fn: () => Promise<T>): Promise<T> {

@@ -114,6 +114,49 @@ describe('node/db ChainDb', () => {
     });
   }
 
+  it('group commit: one fsync per interval covers the batches written within it; close fsyncs the rest', async () => {
+    const path = join(dir, 'group-commit');
+    const write = async (db: ChainDb, n: number) => {
+      for (let i = 0; i < n; i++) await db.batch().putHeight(i, h(i)).write();
+    };
+    const db = new ChainDb({ backend: 'level', path, syncIntervalMs: 60_000 });
+    await db.open();
+    await db.batch().putVersion({ version: 1, magic: P.magic }).write();
+    await write(db, 50);
+    assert.deepEqual(
+      db.writeStats(),
+      { writes: 51, fsyncs: 1, unsynced: 50 },
+      'only the first batch fsynced',
+    );
+    await db.flush();
+    assert.deepEqual(db.writeStats(), { writes: 51, fsyncs: 2, unsynced: 0 });
+    await write(db, 3);
+    await db.close();
+    assert.deepEqual(db.writeStats(), { writes: 54, fsyncs: 3, unsynced: 0 }, 'close fsyncs what is left');
+    // a short interval: the trailing fsync comes by itself
+    const quick = new ChainDb({ backend: 'level', path, syncIntervalMs: 200 });
+    await quick.open();
+    assert.equal(await quick.getHashByHeight(2).then((x) => x && toHex(x)), toHex(h(2)));
+    await write(quick, 20);
+    const before = quick.writeStats();
+    assert.ok(before.fsyncs < 20, `${before.fsyncs} fsyncs for 20 batches`);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(quick.writeStats().unsynced, 0, 'the timer fsynced the tail');
+    await quick.close();
+    // interval 0: every batch fsynced; without sync: none
+    const every = new ChainDb({ backend: 'level', path, syncIntervalMs: 0 });
+    await every.open();
+    await write(every, 5);
+    assert.equal(every.writeStats().fsyncs, 5);
+    await every.close();
+    const never = new ChainDb({ backend: 'level', path, sync: false });
+    await never.open();
+    await write(never, 5);
+    await never.close();
+    assert.deepEqual(never.writeStats(), { writes: 5, fsyncs: 0, unsynced: 0 });
+    assert.throws(() => new ChainDb({ backend: 'level', path, syncIntervalMs: -1 }), RangeError);
+  });
+
   it('reports stored garbage as corruption (level backend, written behind its back)', async () => {
     const path = join(dir, 'garbage');
     const db = new ChainDb({ backend: 'level', path });
