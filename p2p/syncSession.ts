@@ -215,31 +215,50 @@ export class SyncSession {
 
   /**
    * Fetches the blocks of `wanted` we still lack (another session may be storing some), in chain
-   * order; returns why the session must end, or null when all were processed.
+   * order; returns why the session must end, or null when all were processed. Download and import
+   * overlap: when the peer served a whole batch, the next one is asked for before this one is
+   * imported (one request ahead, so a peer serves at most two of ours at once).
    */
   private async fetchBlocks(wanted: readonly Hash[]): Promise<SessionEnd | null> {
     const { chain, client, opts } = this.ctx;
+    const request = (batch: readonly Hash[]) => {
+      const p = this.patient(() => client.blocks(this.id, batch));
+      // A prefetch still open when the session ends (or its import fails) settles unobserved.
+      p.catch(() => {});
+      return { batch, p };
+    };
     let at = 0;
+    let ahead: ReturnType<typeof request> | null = null;
     for (;;) {
       if (this.ctx.signal.aborted) return { outcome: 'stopped' };
-      while (at < wanted.length && chain.blockPlace(wanted[at]!)) at++;
-      const batch = wanted.slice(at, at + opts.blocksPerRequest);
-      if (batch.length === 0) return null;
-      const fetched = await this.patient(() => client.blocks(this.id, batch));
+      let current = ahead;
+      ahead = null;
+      if (current === null) {
+        while (at < wanted.length && chain.blockPlace(wanted[at]!)) at++;
+        const batch = wanted.slice(at, at + opts.blocksPerRequest);
+        if (batch.length === 0) return null;
+        current = request(batch);
+      }
+      const { batch } = current;
+      const fetched = await current.p;
       if (fetched.length === 0) {
         return {
           outcome: 'stalled',
           detail: `served none of ${batch.length} blocks whose headers it had sent`,
         };
       }
+      // The peer may skip blocks or stop at its byte budget: go on after the last one it sent.
+      const last = fetched[fetched.length - 1]!.hash;
+      const next = at + batch.findIndex((h) => equalBytes(h, last)) + 1;
+      if (equalBytes(last, batch[batch.length - 1]!) && next < wanted.length) {
+        ahead = request(wanted.slice(next, next + opts.blocksPerRequest));
+      }
       for (const f of fetched) {
         if ((await this.ctx.importBlock(f)) === 'orphan') {
           return { outcome: 'failed', error: 'downloaded block is an orphan' };
         }
       }
-      // The peer may skip blocks or stop at its byte budget: go on after the last one it sent.
-      const last = fetched[fetched.length - 1]!.hash;
-      at += batch.findIndex((h) => equalBytes(h, last)) + 1;
+      at = next;
       this.blocks += fetched.length;
       this.progress();
     }

@@ -251,7 +251,13 @@ export class Chain<M = unknown> {
       throw new VerdictError(reason, `block ${hex} descends from invalid block ${toHex(parent.hash)}`);
     }
     const entry = await this.core.storeNew(b, parent);
-    const disconnected = BlockIndex.better(entry, index.tip) ? await this.activate() : 0;
+    let disconnected: number;
+    try {
+      disconnected = BlockIndex.better(entry, index.tip) ? await this.activate() : 0;
+    } finally {
+      // The block's store write rides on its connect; when nothing was written, it goes alone.
+      await this.core.flushPending();
+    }
     const now = index.get(b.hash)!;
     if (now.status === 'invalid') {
       throw new VerdictError(reasonOf(now), `block ${hex} is invalid or descends from an invalid block`);

@@ -55,6 +55,15 @@ export class ChainCore<M> {
   tipModel!: M;
   /** Blocks received in the current call, so connecting them needs no re-read and re-hash. */
   readonly recent = new Map<string, BlockWithIds>();
+  /**
+   * The store batch of a new block that extends the tip, not written yet: the next write (its
+   * connect, normally) carries it, so a block costs one LevelDB write instead of two; the caller
+   * writes what is left with flushPending() before it returns. Every write in here takes it first
+   * (batch()), so the order of the changes on disk is unchanged, only some of them are merged into
+   * one atomic batch.
+   */
+  private pending: ChainBatch | null = null;
+
   /** Model updates storeNew verified in the current call: connectTip does not score them again. */
   readonly verified = new Map<string, ImprovementResult<M>>();
 
@@ -79,12 +88,27 @@ export class ChainCore<M> {
     return { expectedBits, medianTimePast: mtp, now };
   }
 
+  /** A batch for a write, carrying the pending store batch when there is one. */
+  private batch(): ChainBatch {
+    const b = this.pending ?? this.deps.db.batch();
+    this.pending = null;
+    return b;
+  }
+
+  /** Writes the pending store batch, if any (after processing a block, whatever happened). */
+  async flushPending(): Promise<void> {
+    const b = this.pending;
+    this.pending = null;
+    if (b) await b.write();
+  }
+
   /**
    * Checks a sane block against its (stored, not invalid) parent: header context and proof of
    * improvement (measured against the parent's model checkpoint), then stores it as unvalidated
    * with its fork-choice weight. An 'invalid' verdict is recorded in the index and rethrown.
    */
   async storeNew(b: BlockWithIds, parent: ChainEntry): Promise<ChainEntry> {
+    await this.flushPending();
     const { params, evaluator } = this.deps;
     const header = b.block.header;
     let improvementPpm = 0;
@@ -140,9 +164,11 @@ export class ChainCore<M> {
       grew,
       owed: [],
     };
-    const batch = this.deps.db.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
+    const batch = this.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
     if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
-    await batch.write();
+    // A child of the tip is about to be connected: its connect write carries this one.
+    if (equalBytes(parent.hash, this.index.tip.hash)) this.pending = batch;
+    else await batch.write();
     this.index.add(entry);
     if (model !== null) this.models.remember(header.modelHash, model);
     this.recent.set(toHex(b.hash), b);
@@ -199,7 +225,7 @@ export class ChainCore<M> {
       grew: false,
       owed: [],
     };
-    await this.deps.db.batch().putEntry(entry).write();
+    await this.batch().putEntry(entry).write();
     this.index.add(entry);
   }
 
@@ -208,7 +234,7 @@ export class ChainCore<M> {
     const all = [e, ...this.index.descendants(e)].filter((x) => x.status !== 'invalid');
     if (all.some((x) => x.status === 'valid-connected')) throw corrupt('marking a best-chain block invalid');
     const updated = all.map((x): ChainEntry => ({ ...x, status: 'invalid', invalidReason: reason }));
-    const batch = this.deps.db.batch();
+    const batch = this.batch();
     for (const x of updated) batch.putEntry(x).delBlock(x.hash);
     await batch.write();
     for (const x of updated) this.index.update(x);
@@ -293,7 +319,7 @@ export class ChainCore<M> {
       issuedAfter: res.connect.issuedAfter,
       owed: res.connect.owedNext,
     };
-    const batch = db.batch();
+    const batch = this.batch();
     this.writeCoins(batch, view);
     batch
       .putUndo(e.hash, res.connect.undo)
@@ -348,7 +374,7 @@ export class ChainCore<M> {
       ? this.tipModel
       : await this.models.get(parent.modelHash);
     const side: ChainEntry = { ...e, status: 'valid-side' };
-    const batch = this.deps.db.batch();
+    const batch = this.batch();
     this.writeCoins(batch, view);
     batch.delUndo(e.hash).putEntry(side).delHeight(e.height).putChainState({
       tipHash: parent.hash,
