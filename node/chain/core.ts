@@ -285,7 +285,7 @@ export class ChainCore<M> {
 
   /** Fully validates the block of `e` (a child of the tip) and connects it. Throws VerdictError. */
   async connectTip(e: ChainEntry): Promise<ChainEntry> {
-    const { db, params, evaluator, verifier } = this.deps;
+    const { params, evaluator, verifier } = this.deps;
     const parent = this.index.tip;
     if (!equalBytes(e.prevHash, parent.hash)) throw corrupt('connectTip: block does not extend the tip');
     const started = performance.now();
