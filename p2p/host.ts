@@ -24,7 +24,14 @@ import { gossipMsgId, peerScoreParams } from './gossip.js';
 import { MAX_INBOUND_STREAMS_PER_CONNECTION } from './limits.js';
 import type { ResolvedP2pOptions } from './options.js';
 import { dhtProtocol, GOSSIP_RPC_LIMIT } from './protocols.js';
-import { hostSubnet, type IpAddress, ipOfMultiaddr, subnetContains } from './subnet.js';
+import {
+  hostSubnet,
+  type IpAddress,
+  ipOfMultiaddr,
+  parseSubnet,
+  subnetContains,
+  subnetMultiaddr,
+} from './subnet.js';
 import type { P2pLogger } from './types.js';
 
 export interface HostServices extends Record<string, unknown> {
@@ -132,6 +139,11 @@ export async function createHost(opts: ResolvedP2pOptions, deps: HostDeps): Prom
     connectionManager: {
       maxConnections: opts.maxConnections,
       inboundConnectionThreshold: opts.inboundConnectionThreshold,
+      // The exempt subnets (loopback, a devnet's LAN: many honest nodes on one address) skip
+      // libp2p's per-host inbound rate and its connection cap, as they skip our per-address cap
+      // and address bans: a local network of dozens of nodes dials one node faster than
+      // inboundConnectionThreshold allows one host, and a refused dial broke a 10-node mesh.
+      allow: opts.banExempt.map((s) => subnetMultiaddr(parseSubnet(s))),
     },
     connectionMonitor: { pingInterval: opts.pingIntervalMs },
     connectionGater: createConnectionGater({

@@ -167,6 +167,11 @@ export function formatSubnet(s: Subnet): string {
   return `${formatIp(s)}/${s.prefix}`;
 }
 
+/** A subnet as libp2p's multiaddr form of an IP network: `/ip4/10.0.0.0/ipcidr/8`. */
+export function subnetMultiaddr(s: Subnet): string {
+  return `/ip${s.family}/${formatIp(s)}/ipcidr/${s.prefix}`;
+}
+
 /** The IP address of a multiaddr (its /ip4 or /ip6 component), if it has one. */
 export function ipOfMultiaddr(ma: Multiaddr): IpAddress | undefined {
   const c = ma.getComponents().find((x) => x.name === 'ip4' || x.name === 'ip6');

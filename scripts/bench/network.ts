@@ -22,9 +22,19 @@ function row(name: string, ops: number, ms: number): BenchResult {
   return { name, opsPerSec: (ops * 1000) / ms, ops, calls: 1, elapsedMs: ms, msPerCall: ms };
 }
 
+/** Connects a to b; a failed dial is tried again (twice, 1 s apart) before the bench gives up. */
 async function connect(a: TestNode, b: TestNode): Promise<void> {
   const ma = b.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!;
-  await a.node.p2p.connect(ma);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await a.node.p2p.connect(ma);
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      console.log(`  dial failed (${err instanceof Error ? err.message : String(err)}); trying again`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   await waitFor(
     async () => a.node.p2p.peers().some((p) => p.id === b.node.p2p.peerId && p.status),
     20_000,

@@ -179,6 +179,23 @@ describe('p2p abuse: size limits, stream floods, address bans (loopback)', funct
     await link(c.node, v.node);
   });
 
+  it("exempt loopback skips libp2p's per-host inbound rate; without the exemption a burst is cut to it", async () => {
+    const open = await net.add(new FakeChain(), { inboundConnectionThreshold: 2 });
+    const strict = await net.add(new FakeChain(), {
+      inboundConnectionThreshold: 2,
+      banExempt: [],
+      maxConnectionsPerIp: 100,
+    });
+    const dialers = await Promise.all(Array.from({ length: 6 }, () => net.add()));
+    const burst = async (target: TestNode) =>
+      (await Promise.allSettled(dialers.map((d) => d.node.connect(target.node.multiaddrs[0]!)))).filter(
+        (r) => r.status === 'fulfilled',
+      ).length;
+    assert.equal(await burst(open), 6, 'a local network of six dials one node at once');
+    const through = await burst(strict);
+    assert.ok(through < 6, `${through} of 6 got through a 2-per-second host limit`);
+  });
+
   it('an operator bans an IP (also exempt loopback): connected peers are dropped, new ones refused, until unbanned', async () => {
     const v = await net.add();
     const a = await net.add();
