@@ -17,6 +17,7 @@ import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from '
 import { Dashboard, dashboardMethods } from './dashboard/index.js';
 import { ChainDb } from './db/index.js';
 import { NodeError } from './errors.js';
+import { socketFailure } from './listenFailure.js';
 import { LogLevelControl } from './logControl.js';
 import { createLogger, type LogDestination, type Logger, openLogDestination } from './logger.js';
 import { Mempool, type MempoolTxEvent } from './mempool/index.js';
@@ -565,32 +566,6 @@ export class QenexNode {
 
 export function createNode(opts: NodeOptions, deps: NodeDeps = {}): QenexNode {
   return new QenexNode(opts, deps);
-}
-
-/** Errno codes of a listener that cannot bind. */
-const LISTEN_ERRNOS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES']);
-/** libp2p 3 reports a failed listen only in the text of an UnsupportedListenAddressesError. */
-const LIBP2P_LISTEN_FAILURE = /listen (EADDRINUSE|EADDRNOTAVAIL|EACCES)[^\n]*/;
-
-/**
- * The socket error behind a failed start (searching causes and aggregated errors), e.g.
- * 'listen EADDRINUSE: address already in use 127.0.0.1:18444'; undefined when it is something else.
- */
-function socketFailure(e: unknown, depth = 0): string | undefined {
-  if (depth > 4 || e === null || typeof e !== 'object') return undefined;
-  const rec = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof rec.code === 'string' && LISTEN_ERRNOS.has(rec.code)) {
-    return typeof rec.message === 'string' ? rec.message : rec.code;
-  }
-  if (rec.name === 'UnsupportedListenAddressesError' && typeof rec.message === 'string') {
-    const m = LIBP2P_LISTEN_FAILURE.exec(rec.message);
-    if (m) return m[0];
-  }
-  for (const inner of [rec.cause, ...(Array.isArray(rec.errors) ? rec.errors : [])]) {
-    const found = socketFailure(inner, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 async function dirSize(dir: string): Promise<number> {

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { optionsFromDefaults, parseArgsLazily } from '../../../../node/config/client.js';
 import {
@@ -9,6 +8,7 @@ import {
   type NodeOptions,
   parseArgs,
 } from '../../../../node/config/index.js';
+import { tempHomeAndCwd } from './helpers.js';
 
 /** The options as text, keys in order (bigints as strings), so that key order is compared too. */
 const text = (o: NodeOptions) => JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
@@ -25,23 +25,17 @@ async function outcome(run: () => NodeOptions | Promise<NodeOptions>): Promise<N
 }
 
 describe('node/config client (parseArgsLazily)', () => {
-  let home: string;
-  let work: string;
-  const env = () => ({ homedir: home, cwd: work });
+  const dirs = tempHomeAndCwd();
+  const env = dirs.env;
 
   before(() => {
-    home = mkdtempSync(join(tmpdir(), 'qenex-home-'));
-    work = mkdtempSync(join(tmpdir(), 'qenex-cwd-'));
+    const work = dirs.work;
     mkdirSync(join(work, 'with-file'));
     writeFileSync(join(work, 'with-file', 'qenex.yaml'), 'rpc:\n  port: 20000\n');
     mkdirSync(join(work, 'bad-file'));
     writeFileSync(join(work, 'bad-file', 'qenex.yaml'), 'training:\n  cpuShare: 2\n');
     writeFileSync(join(work, 'a-file'), '');
     writeFileSync(join(work, 'explicit.yaml'), 'network: test\n');
-  });
-  after(() => {
-    rmSync(home, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   });
 
   const plain = (): CliFlags[] => [
@@ -59,7 +53,7 @@ describe('node/config client (parseArgsLazily)', () => {
       rpcPassword: 'p',
     },
     { datadir: '~/elsewhere', rpcHost: '0.0.0.0' },
-    { datadir: join(work, 'no-such-dir', 'deeper') },
+    { datadir: join(dirs.work, 'no-such-dir', 'deeper') },
     // not options (a command's own flags, such as `ai improvements --last`): ignored by both
     { network: 'devnet', last: 3, json: true } as CliFlags,
   ];
@@ -84,11 +78,11 @@ describe('node/config client (parseArgsLazily)', () => {
 
   it('leaves to parseArgs a config file, other flags and any value that needs the schema', async () => {
     const deferred: CliFlags[] = [
-      { config: join(work, 'explicit.yaml') },
-      { config: join(work, 'missing.yaml') },
-      { datadir: join(work, 'with-file') },
-      { datadir: join(work, 'bad-file') },
-      { datadir: join(work, 'a-file') },
+      { config: join(dirs.work, 'explicit.yaml') },
+      { config: join(dirs.work, 'missing.yaml') },
+      { datadir: join(dirs.work, 'with-file') },
+      { datadir: join(dirs.work, 'bad-file') },
+      { datadir: join(dirs.work, 'a-file') },
       { network: 'regtest' },
       { rpcPort: 'abc' },
       { rpcPort: '70000' },

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigError,
@@ -9,6 +8,7 @@ import {
   parseArgs,
   parseConfigText,
 } from '../../../../node/config/index.js';
+import { tempHomeAndCwd } from './helpers.js';
 
 function configErrorMessage(fn: () => unknown): string {
   try {
@@ -21,23 +21,13 @@ function configErrorMessage(fn: () => unknown): string {
 }
 
 describe('node/config parseArgs', () => {
-  let home: string;
-  let work: string;
-  const env = () => ({ homedir: home, cwd: work });
-
-  before(() => {
-    home = mkdtempSync(join(tmpdir(), 'qenex-home-'));
-    work = mkdtempSync(join(tmpdir(), 'qenex-cwd-'));
-  });
-  after(() => {
-    rmSync(home, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
-  });
+  const dirs = tempHomeAndCwd();
+  const env = dirs.env;
 
   it('defaults to main with ~/.qenex/main and the main ports', () => {
     const o = parseArgs({}, env());
     assert.equal(o.network, 'main');
-    assert.equal(o.datadir, join(home, '.qenex', 'main'));
+    assert.equal(o.datadir, join(dirs.home, '.qenex', 'main'));
     assert.equal(o.rpc.port, 8332);
     assert.equal(o.p2p.port, 8333);
     assert.equal(o.rpc.host, '127.0.0.1');
@@ -45,20 +35,20 @@ describe('node/config parseArgs', () => {
     assert.equal(o.log.level, 'info');
     assert.equal(o.training.cpuShare, 0.5);
     assert.equal(o.mempool.minFeeRate, 1000n);
-    assert.deepEqual(o, defaultNodeOptions('main', { homedir: home }));
+    assert.deepEqual(o, defaultNodeOptions('main', { homedir: dirs.home }));
   });
 
   it('picks the datadir and ports per network', () => {
     const expected = { main: [8332, 8333], test: [18332, 18333], devnet: [18443, 18444] } as const;
     for (const network of ['main', 'test', 'devnet'] as const) {
       const o = parseArgs({ network }, env());
-      assert.equal(o.datadir, join(home, '.qenex', network));
+      assert.equal(o.datadir, join(dirs.home, '.qenex', network));
       assert.deepEqual([o.rpc.port, o.p2p.port], expected[network]);
     }
   });
 
   it('layers defaults < config file < flags', () => {
-    const file = join(work, 'layers.yaml');
+    const file = join(dirs.work, 'layers.yaml');
     writeFileSync(
       file,
       [
@@ -92,7 +82,7 @@ describe('node/config parseArgs', () => {
       env(),
     );
     assert.equal(both.network, 'devnet');
-    assert.equal(both.datadir, join(home, '.qenex', 'devnet'));
+    assert.equal(both.datadir, join(dirs.home, '.qenex', 'devnet'));
     assert.equal(both.rpc.port, 20001, 'flag beats file');
     assert.equal(both.rpc.ws, true, 'file beats default');
     assert.equal(both.p2p.maxConnections, 8);
@@ -102,7 +92,7 @@ describe('node/config parseArgs', () => {
   });
 
   it('reads <datadir>/qenex.yaml when no --config is given', () => {
-    const dd = join(work, 'dd-implicit');
+    const dd = join(dirs.work, 'dd-implicit');
     mkdirSync(dd);
     writeFileSync(join(dd, 'qenex.yaml'), 'network: devnet\nmining:\n  threads: 3\n');
     const o = parseArgs({ datadir: dd }, env());
@@ -114,7 +104,7 @@ describe('node/config parseArgs', () => {
   });
 
   it('rejects datadir inside the datadir’s own qenex.yaml, and a network at odds with the default datadir', () => {
-    const dd = join(work, 'dd-bad');
+    const dd = join(dirs.work, 'dd-bad');
     mkdirSync(dd);
     writeFileSync(join(dd, 'qenex.yaml'), 'datadir: /elsewhere\n');
     assert.match(
@@ -122,7 +112,7 @@ describe('node/config parseArgs', () => {
       /config error: datadir: not allowed/,
     );
 
-    const mainDir = join(home, '.qenex', 'main');
+    const mainDir = join(dirs.home, '.qenex', 'main');
     mkdirSync(mainDir, { recursive: true });
     writeFileSync(join(mainDir, 'qenex.yaml'), 'network: devnet\n');
     try {
@@ -137,9 +127,9 @@ describe('node/config parseArgs', () => {
   });
 
   it('resolves ~ and relative datadirs', () => {
-    assert.equal(parseArgs({ datadir: '~/x' }, env()).datadir, join(home, 'x'));
-    assert.equal(parseArgs({ datadir: 'rel' }, env()).datadir, join(work, 'rel'));
-    const cfgDir = join(work, 'cfgdir');
+    assert.equal(parseArgs({ datadir: '~/x' }, env()).datadir, join(dirs.home, 'x'));
+    assert.equal(parseArgs({ datadir: 'rel' }, env()).datadir, join(dirs.work, 'rel'));
+    const cfgDir = join(dirs.work, 'cfgdir');
     mkdirSync(cfgDir);
     writeFileSync(join(cfgDir, 'c.yaml'), 'datadir: data\n');
     assert.equal(parseArgs({ config: join(cfgDir, 'c.yaml') }, env()).datadir, join(cfgDir, 'data'));
@@ -330,13 +320,13 @@ describe('node/config parseArgs', () => {
 
   it('fails clearly on a missing --config file', () => {
     const msg = configErrorMessage(() => parseArgs({ config: 'nope.yaml' }, env()));
-    assert.equal(msg, `config error: config file ${join(work, 'nope.yaml')} does not exist`);
+    assert.equal(msg, `config error: config file ${join(dirs.work, 'nope.yaml')} does not exist`);
   });
 
   it('returns frozen options; finalize validates hand-built options', () => {
     const o = parseArgs({}, env());
     assert.ok(Object.isFrozen(o) && Object.isFrozen(o.rpc) && Object.isFrozen(o.p2p.bootstrap));
-    const d = defaultNodeOptions('devnet', { homedir: home });
+    const d = defaultNodeOptions('devnet', { homedir: dirs.home });
     assert.deepEqual(finalize({ ...d, rpc: { ...d.rpc, port: 0 } }).rpc.port, 0);
     assert.match(
       configErrorMessage(() => finalize({ ...d, extra: 1 })),
