@@ -5,7 +5,9 @@
  * encodes as its two-level sparse kind (about 1.6 bytes per entry). Biases (a few hundred values)
  * go whole, rounded to integer steps. What is left out is not lost: the trainer keeps training
  * from its own weights and, when the chain's model changes, restarts from the new model plus
- * that remainder (error feedback, LocalTrainer.setBase), so it is sent in a later round.
+ * that remainder (error feedback, LocalTrainer.setBase), so it is sent in a later round. On a long
+ * round the trainer also projects its weights onto what it can send (LocalTrainer: projection,
+ * moving average, density doubling up to the consensus bound).
  *
  * At density 1/128 a delta is 56–68× smaller than the dense int8 encoding of the same model. On a
  * 20,000-sample round from a model trained 400,000 it carries the same gain on block samples as
@@ -13,7 +15,6 @@
  * round less of it (+0.63 vs +1.50 held-out points after 40,000), the rest going out in later
  * rounds. Federated over 12 rounds it ends level with uncompressed fedavg at equal samples, over
  * 3 long rounds 5 points behind (test/unit/training/federated.test.ts).
- * Nodes do not use it yet: LocalTrainer's default is still the whole difference (issue 11).
  */
 import { ACT_MAX, BIAS_MAX, DELTA_B_MAX, WEIGHT_MAX } from './arch.js';
 import { DEFAULT_DELTA_DENSITY } from './constants.js';
@@ -76,8 +77,8 @@ function twoLevel(u: Float32Array, density: number, out: Int8Array): void {
   const k = Math.min(n, Math.max(MIN_DELTA_ENTRIES, Math.ceil(density * n)));
   const mag = new Float32Array(n);
   for (let i = 0; i < n; i++) mag[i] = Math.abs(u[i]!);
-  const threshold = kthLargest(mag, k);
-  if (!(threshold > 0)) return;
+  // fewer than k entries moved (a tensor just projected, compress.ts's own output): take them all
+  const threshold = Math.max(kthLargest(mag, k), Number.MIN_VALUE);
   let sum = 0;
   let count = 0;
   for (let i = 0; i < n; i++) {
@@ -87,6 +88,7 @@ function twoLevel(u: Float32Array, density: number, out: Int8Array): void {
       count++;
     }
   }
+  if (count === 0) return;
   // s ≤ 63, so 2s ≤ 126 is a valid weight step; the codec takes the smallest magnitude as its scale
   const s = Math.max(1, Math.min(63, Math.round(sum / count / 1.5)));
   let taken = 0;

@@ -5,14 +5,20 @@
  * (worker/) runs one of these; tests and benchmarks use it directly. Heads train on the WASM SIMD kernel when it is built, else on the plain-TS one
  * (float/): the weights stay in the kernel between setBase calls.
  *
- * Error feedback: a compressed delta leaves most of the update out. When the chain's model
- * changes, setBase restarts from the new model PLUS what this trainer learnt and has not sent
- * (its weights minus the old base plus its last delta), so nothing is dropped, only delayed.
+ * Projection: with compressed deltas the trainer trains in the space of what it can send. Every
+ * projectSamples samples its weights are set to base + compress(weights − base), so however long
+ * a round lasts on one base, its delta stays faithful to the model the trainer measures (a long
+ * round's top 1/128, without it, breaks the model).
+ *
+ * Error feedback: when the chain's model changes, setBase restarts from the new model PLUS what
+ * this trainer learnt and has not sent (its weights minus the old base plus its last delta: since
+ * the last projection, little), so that is delayed, not dropped.
  */
 
 import { equalBytes } from '../consensus/index.js';
 import { WEIGHT_MAX } from './arch.js';
 import { checkDensity, compressUpdate } from './compress.js';
+import { MAX_CONTRIBUTION_DENSITY } from './constants.js';
 import { applyModelDelta, diffModels, type ModelDelta, sameGrowth } from './delta.js';
 import { TrainingError } from './errors.js';
 import {
@@ -43,18 +49,42 @@ export interface LocalTrainerOptions {
    */
   readonly deltaDensity?: number | null;
   /**
-   * With compressed deltas: after this many samples on one base (the chain took none of this
-   * trainer's deltas meanwhile) the trainer starts the round again from the base, dropping what
-   * it learnt since and its remainder (default 500,000; null: never). Measured (3 trainers, a
-   * 400,000-sample base, sparse-mean of their 1/128 deltas): +4,760 ppm after 200,000 samples
-   * each, +2,258 after 1,000,000, −12,574 after 3,000,000, −21,241 after 6,000,000, while one
-   * trainer's own model kept improving (+11,413 → +48,034): the top 1/128 of a long round's
-   * update, alone, breaks the model. In a 30-minute soak the chain stalled that way.
+   * With compressed deltas: every this many samples the trainer's weights are set to what it can
+   * send, base + compress(weights − base) (default 50,000; null: never). Without it a long round
+   * on one base drifts away from its own compressed delta: the top 1/128 of a long round's update,
+   * alone, breaks the model. Measured (scripts/experiments/longRounds.ts project; 3 trainers from
+   * a 2,000,000-sample base, sparse-mean of their 1/128 deltas, 6 block samples): without
+   * projection +681 ppm after 250,000 samples each, +986 after 1,000,000, −2,747 after 3,000,000
+   * (a 60-minute soak stalled that way); with it every 50,000 samples +3,784, +2,990 and +3,550.
    */
-  readonly maxRoundSamples?: number | null;
+  readonly projectSamples?: number | null;
+  /**
+   * With compressed deltas: the trainer sends (and projects) an exponential moving average of its
+   * weights, updated every AVERAGE_EVERY samples with this decay (default 0.9; null: the current
+   * weights). Adam's last iterate jitters around the path it follows; the average does not.
+   * Measured (scripts/experiments/longRounds.ts average; one trainer 1,000,000 samples past a
+   * 2,000,000-sample base of the largest model, 6 block samples): the last iterate +6,693 ppm at
+   * z = 2.58 (significant on 2 of 6), the average +16,581 ppm at z = 6.94 (6 of 6).
+   */
+  readonly averageDecay?: number | null;
+  /** With compressed deltas: samples on one chain model per doubling of the density (DENSITY_DOUBLING_SAMPLES). */
+  readonly densityDoublingSamples?: number;
 }
 
-export const DEFAULT_MAX_ROUND_SAMPLES = 500_000;
+/** Samples between two updates of the weights' moving average. */
+export const AVERAGE_EVERY = 25_000;
+export const DEFAULT_AVERAGE_DECAY = 0.9;
+
+export const DEFAULT_PROJECT_SAMPLES = 250_000;
+
+/**
+ * With compressed deltas: the density doubles for every this many samples the trainer trains on
+ * one chain model, from deltaDensity up to MAX_CONTRIBUTION_DENSITY (the consensus bound). A short
+ * round is carried well by 1/128 of the weights; a long one (the chain took no update meanwhile:
+ * its gains were too small to be significant) needs more of them, and pays for them in bytes only
+ * while the chain is stuck.
+ */
+export const DENSITY_DOUBLING_SAMPLES = 1_000_000;
 
 /** Head trained by each minibatch in turn (0 lm, 1 math), as the evaluation weighs them. */
 const SCHEDULE: readonly number[] = [0, 0, 0, 1];
@@ -68,14 +98,21 @@ export class LocalTrainer {
   /** Layer shapes of each head trainer. */
   private readonly shapes: string[] = [];
   private base: NetworkModel | undefined;
-  private readonly maxRound: number | null;
-  /** Rounds restarted from the base because they ran past maxRoundSamples. */
-  restarts = 0;
-  /** Samples since the chain last took a new model (a level change keeps the round going). */
-  private roundSamples = 0;
+  private readonly projectEvery: number | null;
+  /** Samples since the weights were last projected onto what the trainer can send. */
+  private sinceProjection = 0;
+  /** Projections done (what the trainer learnt outside its compressed delta was dropped). */
+  projections = 0;
+  private readonly decay: number | null;
+  /** Moving average of the weights since the last setBase or projection (compressed deltas only). */
+  private average: FloatHead[] | undefined;
+  private sinceAverage = 0;
   /** The last delta handed out against `base` (error feedback), if any. */
   private sent: ModelDelta | undefined;
   private readonly density: number | null;
+  /** Samples since the chain's model last changed (a level change keeps the round going). */
+  private roundSamples = 0;
+  private readonly doubling: number;
   private next = 0;
   /** Samples trained since the last setBase. */
   samples = 0;
@@ -89,7 +126,24 @@ export class LocalTrainer {
     const k = opts.kernel ?? 'default';
     this.kernel = typeof k === 'string' ? trainKernel(k) : k;
     this.density = opts.deltaDensity == null ? null : checkDensity(opts.deltaDensity);
-    this.maxRound = opts.maxRoundSamples === undefined ? DEFAULT_MAX_ROUND_SAMPLES : opts.maxRoundSamples;
+    this.projectEvery = opts.projectSamples === undefined ? DEFAULT_PROJECT_SAMPLES : opts.projectSamples;
+    if (this.projectEvery !== null && !(Number.isInteger(this.projectEvery) && this.projectEvery > 0)) {
+      throw new TrainingError({
+        code: 'TRAINING_BAD_OPTIONS',
+        reason: 'projectSamples must be a positive integer',
+      });
+    }
+    this.doubling = opts.densityDoublingSamples ?? DENSITY_DOUBLING_SAMPLES;
+    if (!(Number.isInteger(this.doubling) && this.doubling > 0)) {
+      throw new TrainingError({
+        code: 'TRAINING_BAD_OPTIONS',
+        reason: 'densityDoublingSamples must be a positive integer',
+      });
+    }
+    this.decay = opts.averageDecay === undefined ? DEFAULT_AVERAGE_DECAY : opts.averageDecay;
+    if (this.decay !== null && !(this.decay >= 0 && this.decay < 1)) {
+      throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'averageDecay must be in [0, 1)' });
+    }
     this.adam = { ...DEFAULT_ADAM, lr: opts.learningRate ?? DEFAULT_ADAM.lr };
     if (!(this.adam.lr > 0 && this.adam.lr < 1)) {
       throw new TrainingError({ code: 'TRAINING_BAD_OPTIONS', reason: 'learningRate must be in (0, 1)' });
@@ -113,6 +167,9 @@ export class LocalTrainer {
     this.sent = undefined;
     this.data.level = levels[0] ?? 0;
     this.samples = 0;
+    this.sinceProjection = 0;
+    this.average = undefined;
+    this.sinceAverage = 0;
     model.heads.forEach((h, i) => {
       const f = dequantizeHead(h);
       const r = carry?.[i];
@@ -169,30 +226,69 @@ export class LocalTrainer {
     if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
     let done = 0;
     const rows = Array.from({ length: this.batchSize }, (_, i) => i);
+    const bs = this.batchSize;
     while (done < n) {
       const d = SCHEDULE[this.next]!;
       this.next = (this.next + 1) % SCHEDULE.length;
-      this.heads[d]!.step(this.data.batch(d, this.batchSize), rows);
-      done += this.batchSize;
-    }
-    this.samples += done;
-    this.roundSamples += done;
-    if (this.density !== null && this.maxRound !== null && this.roundSamples >= this.maxRound) {
-      this.restartRound();
+      this.heads[d]!.step(this.data.batch(d, bs), rows);
+      done += bs;
+      this.samples += bs;
+      this.roundSamples += bs;
+      if (this.density === null) continue;
+      // checked after every minibatch, so one long call projects and averages as the worker's short ones do
+      this.sinceAverage += bs;
+      if (this.decay !== null && this.sinceAverage >= AVERAGE_EVERY) this.updateAverage(this.decay);
+      this.sinceProjection += bs;
+      if (this.projectEvery !== null && this.sinceProjection >= this.projectEvery)
+        this.project(this.roundDensity());
     }
     return done;
   }
 
-  /** Back to the base's weights: a new round on the same base, nothing carried (maxRoundSamples). */
-  private restartRound(): void {
+  /** The density of this round's deltas: deltaDensity, doubled every densityDoublingSamples on one chain model, at most the bound. */
+  roundDensity(): number {
+    const d = this.density ?? 1;
+    const doublings = Math.floor(this.roundSamples / this.doubling);
+    return Math.min(Math.max(d, MAX_CONTRIBUTION_DENSITY), d * 2 ** Math.min(doublings, 30));
+  }
+
+  /** average ← decay·average + (1 − decay)·weights (the weights themselves the first time). */
+  private updateAverage(decay: number): void {
+    const cur = this.heads.map((h) => h.readHead());
+    const avg = this.average;
+    if (!avg) this.average = cur;
+    else {
+      avg.forEach((a, i) => {
+        a.layers.forEach((l, li) => {
+          const c = cur[i]!.layers[li]!;
+          for (let k = 0; k < l.w.length; k++) l.w[k] = decay * l.w[k]! + (1 - decay) * c.w[k]!;
+          for (let k = 0; k < l.b.length; k++) l.b[k] = decay * l.b[k]! + (1 - decay) * c.b[k]!;
+        });
+      });
+    }
+    this.sinceAverage = 0;
+  }
+
+  /** What the trainer has learnt, as float weights: the moving average when kept, else the weights. */
+  private learnt(): FloatHead[] {
+    return this.average ?? this.heads.map((h) => h.readHead());
+  }
+
+  /**
+   * Sets the weights to base + compress(weights − base): the model the trainer goes on from is
+   * one it can send. What fell outside the compressed delta is dropped; the optimiser's state is
+   * kept.
+   */
+  private project(density: number): void {
     const base = this.base!;
-    base.heads.forEach((h, i) => {
+    const sendable = applyModelDelta(base, compressUpdate(base, this.learnt(), density));
+    sendable.heads.forEach((h, i) => {
       this.heads[i]!.loadHead(dequantizeHead(h));
     });
-    this.sent = undefined;
-    this.samples = 0;
-    this.roundSamples = 0;
-    this.restarts++;
+    this.average = undefined;
+    this.sinceAverage = 0;
+    this.sinceProjection = 0;
+    this.projections++;
   }
 
   /** The float weights rounded into the consensus domain. */
@@ -211,11 +307,7 @@ export class LocalTrainer {
   delta(): ModelDelta {
     if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
     if (this.density === null) return diffModels(this.base, this.currentModel());
-    const d = compressUpdate(
-      this.base,
-      this.heads.map((h) => h.readHead()),
-      this.density,
-    );
+    const d = compressUpdate(this.base, this.learnt(), this.roundDensity());
     this.sent = d;
     return d;
   }

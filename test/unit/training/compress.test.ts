@@ -2,17 +2,24 @@ import { strict as assert } from 'node:assert';
 import { toHex } from '../../../consensus/index.js';
 import { ARCH, MAX_GROWTH } from '../../../training/arch.js';
 import { compressUpdate, DEFAULT_DELTA_DENSITY, MIN_DELTA_ENTRIES } from '../../../training/compress.js';
-import { applyModelDelta, decodeDelta, denseDeltaBytes, encodeDelta } from '../../../training/delta.js';
+import { MAX_CONTRIBUTION_DENSITY } from '../../../training/constants.js';
+import {
+  applyModelDelta,
+  decodeDelta,
+  denseDeltaBytes,
+  encodeDelta,
+  type ModelDelta,
+} from '../../../training/delta.js';
 import { TrainingError } from '../../../training/errors.js';
 import { networkEvaluator } from '../../../training/evaluator.js';
+import { maxContributionEntries } from '../../../training/federation/bounds.js';
 import { dequantizeModel } from '../../../training/float/index.js';
-import { LocalTrainer } from '../../../training/local.js';
+import { AVERAGE_EVERY, LocalTrainer } from '../../../training/local.js';
 import {
   growNetworkModel,
   initialNetworkModel,
   modelGrowth,
   type NetworkModel,
-  networkModelHash,
 } from '../../../training/model.js';
 
 const LEVELS = [0];
@@ -129,42 +136,116 @@ describe('training/compress (compressed deltas, error feedback)', function () {
     assert.ok(lost > 100 * Math.max(1, differ), `${lost} weights differ without error feedback`);
   });
 
-  it('a round that runs past maxRoundSamples on one base starts again from the base (a level change does not end it)', () => {
+  it('every projectSamples samples the trainer goes on from what it can send (a long round stays faithful)', () => {
     const base = initialNetworkModel();
+    // non-zero weight steps per weight tensor of `m` against the base
+    const moved = (m: NetworkModel): number[] =>
+      m.heads.flatMap((h, hi) =>
+        h.layers.map((l, li) => {
+          const b = base.heads[hi]!.layers[li]!.w;
+          let n = 0;
+          for (let k = 0; k < l.w.length; k++) if (l.w[k] !== b[k]) n++;
+          return n;
+        }),
+      );
+    const bound = base.heads.flatMap((h) =>
+      h.layers.map((l) => Math.max(MIN_DELTA_ENTRIES, Math.ceil(DEFAULT_DELTA_DENSITY * l.w.length))),
+    );
+    const run = (projectSamples: number | null): LocalTrainer => {
+      const t = new LocalTrainer({
+        shard: { index: 0, count: 2 },
+        seed: 'projection',
+        deltaDensity: DEFAULT_DELTA_DENSITY,
+        projectSamples,
+        averageDecay: null,
+      });
+      t.setBase(base, [0]);
+      t.train(6_400); // 200 minibatches: a projection at exactly 6,400 samples
+      return t;
+    };
+    const projected = run(6_400);
+    assert.equal(projected.projections, 1);
+    for (const [i, n] of moved(projected.currentModel()).entries()) {
+      assert.ok(n <= bound[i]!, `tensor ${i}: ${n} > ${bound[i]}`);
+    }
+    // and the next delta is that model's own: the same support, nothing left out
+    const d = projected.delta();
+    const sent = moved(applyModelDelta(base, d));
+    assert.deepEqual(sent, moved(projected.currentModel()));
+    // without projection the trainer's model has moved far outside what one delta carries
+    const free = run(null);
+    assert.equal(free.projections, 0);
+    const over = moved(free.currentModel()).filter((n, i) => n > 4 * bound[i]!);
+    assert.ok(over.length > 0, 'some tensor moved on more than 4× the entries a delta carries');
+    assert.throws(
+      () =>
+        new LocalTrainer({ shard: { index: 0, count: 2 }, seed: 'x', deltaDensity: 0.01, projectSamples: 0 }),
+      TrainingError,
+    );
+  });
+
+  it('sends the moving average of its weights (decay 0: the weights at the last average update)', () => {
+    const base = initialNetworkModel();
+    const make = (averageDecay: number | null): LocalTrainer => {
+      const t = new LocalTrainer({
+        shard: { index: 0, count: 2 },
+        seed: 'average',
+        deltaDensity: DEFAULT_DELTA_DENSITY,
+        projectSamples: null,
+        averageDecay,
+      });
+      t.setBase(base, [0]);
+      return t;
+    };
+    const hex = (d: ModelDelta): string => toHex(encodeDelta(d));
+    // the average is updated after every AVERAGE_EVERY samples (25,000, whole minibatches)
+    const plain = make(null);
+    plain.train(AVERAGE_EVERY);
+    const at25k = hex(plain.delta());
+    plain.train(3_200);
+    const at28k = hex(plain.delta());
+    assert.notEqual(at28k, at25k, 'the weights moved on');
+    const last = make(0);
+    last.train(AVERAGE_EVERY);
+    last.train(3_200);
+    assert.equal(hex(last.delta()), at25k, 'decay 0: the average is the weights at 25,000 samples');
+    const smooth = make(0.9);
+    smooth.train(AVERAGE_EVERY);
+    assert.equal(hex(smooth.delta()), at25k, 'the first average is the weights themselves');
+    assert.throws(
+      () =>
+        new LocalTrainer({ shard: { index: 0, count: 2 }, seed: 'x', deltaDensity: 0.01, averageDecay: 1 }),
+      TrainingError,
+    );
+  });
+
+  it('a long round on one chain model sends denser deltas, up to the consensus bound (a level change does not end it)', () => {
+    const base = initialNetworkModel();
+    const doubling = 20_000;
     const t = new LocalTrainer({
       shard: { index: 0, count: 2 },
-      seed: 'round bound',
+      seed: 'density',
       deltaDensity: DEFAULT_DELTA_DENSITY,
-      maxRoundSamples: 3_000,
+      densityDoublingSamples: doubling,
     });
     t.setBase(base, [0]);
-    t.train(2_000);
-    assert.notEqual(toHex(networkModelHash(t.currentModel())), toHex(networkModelHash(base)));
+    assert.equal(t.roundDensity(), DEFAULT_DELTA_DENSITY);
+    t.train(doubling / 2);
     t.setBase(base, [1]); // same model, new level: the round goes on
-    assert.equal(t.restarts, 0);
-    t.train(1_024);
-    assert.equal(t.restarts, 1, 'past 3,000 samples on one base');
-    assert.equal(t.samples, 0);
-    assert.equal(
-      toHex(networkModelHash(t.currentModel())),
-      toHex(networkModelHash(base)),
-      'back to the base',
-    );
-    // a new chain model starts a new round
-    t.train(2_000);
-    const next = applyModelDelta(base, t.delta());
-    t.setBase(next, [1]);
-    t.train(2_000);
-    assert.equal(t.restarts, 1);
-    // whole deltas never restart
-    const whole = new LocalTrainer({
-      shard: { index: 0, count: 2 },
-      seed: 'round bound',
-      maxRoundSamples: 1_000,
-    });
-    whole.setBase(base, [0]);
-    whole.train(2_000);
-    assert.equal(whole.restarts, 0);
+    t.train(doubling / 2);
+    assert.equal(t.roundDensity(), 2 * DEFAULT_DELTA_DENSITY);
+    assert.equal(t.roundDensity(), MAX_CONTRIBUTION_DENSITY, 'twice the default is the bound');
+    const d = t.delta();
+    const w = d.w[0]!;
+    let nz = 0;
+    for (let k = 0; k < w.length; k++) if (w[k] !== 0) nz++;
+    assert.ok(nz > Math.ceil(DEFAULT_DELTA_DENSITY * w.length), `${nz} entries: denser than 1/128`);
+    assert.ok(nz <= maxContributionEntries(w.length), `${nz} entries: within the consensus bound`);
+    t.train(doubling);
+    assert.equal(t.roundDensity(), MAX_CONTRIBUTION_DENSITY, 'never above the bound');
+    // a new chain model starts a new round at the default density
+    t.setBase(applyModelDelta(base, d), [1]);
+    assert.equal(t.roundDensity(), DEFAULT_DELTA_DENSITY);
   });
 
   it('rejects a density outside (0, 1] and a head of another shape', () => {
