@@ -30,7 +30,7 @@ import {
 } from '../consensus/index.js';
 import { refuseUnsolicited } from './branchPolicy.js';
 import { P2pError } from './errors.js';
-import { type Judgement, judgeError } from './penalties.js';
+import { BAN_SCORE, type Judgement, judgeError } from './penalties.js';
 import { TOPIC_KINDS, type TopicKind, topicName } from './protocols.js';
 import type { PeerRateLimiter } from './rateLimit.js';
 import type { Punish } from './reqresp.js';
@@ -73,10 +73,27 @@ export function peerScoreParams(
   return {
     topics,
     topicScoreCap: 10,
-    // P5: our own misbehaviour score lowers gossipsub's view of the peer too.
-    appSpecificScore: (p: string) => -banScore(p),
+    // P5: our own misbehaviour score lowers gossipsub's view of the peer too, past half the ban
+    // threshold (gossipAppScore).
+    appSpecificScore: (p: string) => gossipAppScore(banScore(p)),
     appSpecificWeight: 1,
   };
+}
+
+/**
+ * Gossipsub's view of a peer with `misbehaviour` points of our ban score: nothing up to half the
+ * ban threshold, then falling twice as fast, so that the peer leaves the mesh and our gossip
+ * (gossipsub's thresholds: mesh 0, gossip −10, publish −50, graylist −80) at 55, 75 and 90 points
+ * and is banned at 100. A peer's score of −1 already takes it out of every topic's mesh, and
+ * honest peers collect small penalties: in a 3-node devnet soak, each node mining and training on
+ * 2 cores, sync races ('unproven-weight', 10 points, when a peer that announced weight 718 served a
+ * chain that left us at 714 after a reorganisation) gave peers 19–49 points, gossipsub scores of
+ * −19 to −49, and every node's delta pool held only its own delta from minute 9 on: the network
+ * had stopped federating. Bans and the penalties themselves are unchanged.
+ */
+export function gossipAppScore(misbehaviour: number, banThreshold: number = BAN_SCORE): number {
+  const free = banThreshold / 2;
+  return misbehaviour <= free ? 0 : -2 * (misbehaviour - free);
 }
 
 export interface GossipContext {

@@ -10,7 +10,7 @@ import {
   VerdictError,
   withId,
 } from '../../../consensus/index.js';
-import { gossipMsgId } from '../../../p2p/gossip.js';
+import { gossipAppScore, gossipMsgId } from '../../../p2p/gossip.js';
 import type { DeltaSink, GossipMessageEvent, P2pMempool } from '../../../p2p/index.js';
 import { FakeChain } from './fakeChain.js';
 import { link, Network, sleep, waitFor } from './helpers.js';
@@ -142,5 +142,26 @@ describe('p2p gossip of transactions and deltas', function () {
         ['in', 'deltas', 1, 'reject'],
       ],
     );
+  });
+
+  it('small misbehaviour scores do not cut a peer off from gossip (only past half the ban threshold)', async () => {
+    assert.deepEqual(
+      [0, 10, 49, 50, 55, 75, 90, 100].map((m) => gossipAppScore(m)),
+      [0, 0, 0, 0, -10, -50, -80, -100],
+    );
+    const da = new FakeDeltas();
+    const db = new FakeDeltas();
+    const a = await net.add(new FakeChain(), {}, { deltas: da });
+    const b = await net.add(new FakeChain(), {}, { deltas: db });
+    await link(a.node, b.node);
+    await waitFor('subscriptions', () => a.node.gossipPeers('deltas').length === 1);
+    // A holds six sync-race penalties against B (60 points: below the ban, above gossipsub's
+    // publish threshold of -50 if the points counted one for one)
+    for (let i = 0; i < 6; i++) a.node.bans.misbehave(b.node.peerId, 'unproven-weight');
+    assert.ok(a.node.bans.score(b.node.peerId) >= 59);
+    await sleep(300);
+    await a.node.announceDelta(Uint8Array.of(1, 2, 3));
+    await waitFor('B got the delta', () => db.seen.length === 1);
+    assert.deepEqual(db.seen, [[1, a.node.peerId]]);
   });
 });
