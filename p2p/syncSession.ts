@@ -28,6 +28,12 @@ import type { ResolvedP2pOptions } from './options.js';
 import { judgeError, type PenaltyCode } from './penalties.js';
 import type { BlockProcessStatus, P2pChain, P2pLogger, SyncProgress } from './types.js';
 
+/**
+ * How often a session asks a peer again whose tip moved while it served nothing new (an honest
+ * race on a busy network) before charging it 'unproven-weight'.
+ */
+const MAX_TIP_RECHECKS = 3;
+
 /** Most consecutive 'rate-limited' answers a session waits out for one request. */
 const MAX_BACKOFFS = 30;
 
@@ -101,13 +107,16 @@ export class SyncSession {
 
   private readonly peerId: string;
   private readonly id: PeerId;
+  /** The tip the peer's status claimed when the session started (null: not known). */
+  private readonly claimedTip: Hash | null;
 
   constructor(
-    peer: { readonly peerId: string; readonly id: PeerId },
+    peer: { readonly peerId: string; readonly id: PeerId; readonly claimedTip?: Hash | null },
     private readonly ctx: SessionContext,
   ) {
     this.peerId = peer.peerId;
     this.id = peer.id;
+    this.claimedTip = peer.claimedTip ?? null;
     this.start = ctx.clock();
   }
 
@@ -122,6 +131,9 @@ export class SyncSession {
   private async download(): Promise<SessionEnd> {
     const { chain, client } = this.ctx;
     let branch: Branch | null = null;
+    // the tip the peer claimed when it was last asked, and how often a moved tip was asked again
+    let lastTip: Hash | null = this.claimedTip;
+    let rechecks = 0;
     for (;;) {
       if (this.ctx.signal.aborted) return { outcome: 'stopped' };
       const run = await this.collectHeaders(branch);
@@ -143,11 +155,21 @@ export class SyncSession {
       const ours = chain.tipSummary().weight;
       if (ours >= status.weight) return { outcome: 'caught-up' };
       if (wanted.length === 0) {
+        // Nothing new was served, yet it claims more. On a busy network an honest peer's tip often
+        // moves between its headers answer and this status (a block found or received meanwhile):
+        // if its tip is not the one it claimed before, ask again, a bounded number of times.
+        const movedOn = lastTip !== null && !equalBytes(lastTip, status.bestHash);
+        lastTip = status.bestHash;
+        if (movedOn && rechecks < MAX_TIP_RECHECKS) {
+          rechecks++;
+          continue;
+        }
         return {
           outcome: 'unproven',
           detail: `claims weight ${status.weight}; the chain it serves leaves us at ${ours}`,
         };
       }
+      lastTip = status.bestHash;
       // It served blocks and claims still more: it may have moved on meanwhile, so ask again.
     }
   }

@@ -160,7 +160,7 @@ export class Syncer {
     const { ctx } = this;
     const start = ctx.clock();
     const session = new SyncSession(
-      { peerId: c.peerId, id: c.id },
+      { peerId: c.peerId, id: c.id, claimedTip: ctx.peers().get(c.peerId)?.status.bestHash ?? null },
       {
         chain: ctx.chain,
         client: ctx.client,
