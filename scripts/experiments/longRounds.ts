@@ -80,6 +80,7 @@ if (mode === 'project') {
         projectSamples: p === 'none' ? null : Number(p),
         averageDecay: null,
         densityDoublingSamples: 1e12,
+        longRoundSamples: 0,
       }),
   );
   for (const n of nodes) n.setBase(base, levels);

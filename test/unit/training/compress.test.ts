@@ -158,6 +158,7 @@ describe('training/compress (compressed deltas, error feedback)', function () {
         deltaDensity: DEFAULT_DELTA_DENSITY,
         projectSamples,
         averageDecay: null,
+        longRoundSamples: 0,
       });
       t.setBase(base, [0]);
       t.train(6_400); // 200 minibatches: a projection at exactly 6,400 samples
@@ -177,6 +178,16 @@ describe('training/compress (compressed deltas, error feedback)', function () {
     assert.equal(free.projections, 0);
     const over = moved(free.currentModel()).filter((n, i) => n > 4 * bound[i]!);
     assert.ok(over.length > 0, 'some tensor moved on more than 4× the entries a delta carries');
+    // a short round (below longRoundSamples, 1,000,000 by default) is left to error feedback
+    const short = new LocalTrainer({
+      shard: { index: 0, count: 2 },
+      seed: 'projection',
+      deltaDensity: DEFAULT_DELTA_DENSITY,
+      projectSamples: 3_200,
+    });
+    short.setBase(base, [0]);
+    short.train(6_400);
+    assert.equal(short.projections, 0);
     assert.throws(
       () =>
         new LocalTrainer({ shard: { index: 0, count: 2 }, seed: 'x', deltaDensity: 0.01, projectSamples: 0 }),
@@ -193,6 +204,7 @@ describe('training/compress (compressed deltas, error feedback)', function () {
         deltaDensity: DEFAULT_DELTA_DENSITY,
         projectSamples: null,
         averageDecay,
+        longRoundSamples: 0,
       });
       t.setBase(base, [0]);
       return t;
