@@ -3,8 +3,8 @@
  * today (poi/improvement.ts), on the same parent/child pairs and the same block samples? The loss
  * here is float cross-entropy (nats) from the integer logits: an experiment, not a consensus rule.
  *
- * From a base of the largest model trained --warm samples (math at level 4), 3 trainers with the
- * node's defaults train 250,000 and then 1,000,000 samples each; the sparse-mean of their deltas
+ * From a base of the largest model trained --warm samples (math at level 4), 3 trainers (the
+ * node's defaults, but projection and the moving average from the first sample) train 250,000 and then 1,000,000 samples each; the sparse-mean of their deltas
  * is compared with the base on --seeds block samples: the sign test's z = (b − c)/√(b + c) and
  * the paired loss test's z = mean(Δ)/sd(Δ)·√n over all samples. A null pair (two trainers' whole
  * models after the same budget on other shards) shows the loss test's z when neither is better.
@@ -86,7 +86,14 @@ warm.setBase(model, levels);
 warm.train(Number(arg('warm', '2000000')));
 const base = warm.currentModel();
 const nodes = [0, 1, 2].map(
-  (index) => new LocalTrainer({ shard: { index, count: 3 }, seed: `lt/${index}`, deltaDensity: 1 / 128 }),
+  (index) =>
+    // projection and the moving average from the first sample (longRoundSamples 0), as measured
+    new LocalTrainer({
+      shard: { index, count: 3 },
+      seed: `lt/${index}`,
+      deltaDensity: 1 / 128,
+      longRoundSamples: 0,
+    }),
 );
 for (const n of nodes) n.setBase(base, levels);
 for (const at of [250_000, 1_000_000]) {
