@@ -1,6 +1,6 @@
 /**
- * A fast stand-in for the soak: 3 trainers (LocalTrainer with the node's defaults: 1/128 deltas,
- * projection, moving average, density doubling) train on shards of 3 from a base trained --warm
+ * A fast stand-in for the soak: 3 trainers (LocalTrainer with the node's defaults: 1/128 deltas;
+ * from 1,000,000 samples on one model, projection, moving average, density doubling) train on shards of 3 from a base trained --warm
  * samples (the largest model with --grow, math at --level). Every --step samples each, the
  * sparse-mean of their deltas is checked on 6 fresh block samples; when it passes both consensus
  * rules on at least --pass of them (the devnet proposer's rule), it is applied, as an update block
@@ -19,11 +19,8 @@ import {
   type NetworkModel,
   networkEvaluator,
 } from '../../training/index.js';
+import { arg, fullyGrown, warmedBase } from './common.js';
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
-}
 function optional(name: string): number | null | undefined {
   const v = arg(name, 'default');
   return v === 'default' ? undefined : v === 'none' ? null : Number(v);
@@ -65,17 +62,8 @@ const heldOut = (m: NetworkModel): string =>
     .map((d, i) => `${['lm', 'math'][i]} ${((100 * d.correct) / d.total).toFixed(2)}%`)
     .join(', ');
 
-let model = initialNetworkModel();
-if (process.argv.includes('--grow')) {
-  for (const d of [0, 1]) for (let g = ev.grow(model, d); g; g = ev.grow(model, d)) model = g as NetworkModel;
-}
-const warm = Number(arg('warm', '2000000'));
-if (warm > 0) {
-  const w = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: 'exp/warm', deltaDensity: null });
-  w.setBase(model, levels);
-  w.train(warm);
-  model = w.currentModel();
-}
+const start = process.argv.includes('--grow') ? fullyGrown(initialNetworkModel()) : initialNetworkModel();
+let model = warmedBase(start, levels, Number(arg('warm', '2000000')));
 console.log(`start: held-out ${heldOut(model)}`);
 const nodes = [0, 1, 2].map(
   (index) =>

@@ -25,11 +25,8 @@ import {
   type NetworkModel,
   networkEvaluator,
 } from '../../training/index.js';
+import { arg, fullyGrown, warmedBase } from './common.js';
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
-}
 const mode = process.argv[2] ?? 'project';
 const N = devnetParams.evalSamples;
 const ev = networkEvaluator;
@@ -49,19 +46,6 @@ function measure(parent: NetworkModel, child: NetworkModel, levels: readonly num
   return `${Math.round(ppm)} ppm, ${Math.round(disagree)} disagreements, passes ${pass}/6`;
 }
 
-function largest(): NetworkModel {
-  let m = initialNetworkModel();
-  for (const d of [0, 1]) for (let g = ev.grow(m, d); g; g = ev.grow(m, d)) m = g as NetworkModel;
-  return m;
-}
-
-function warmed(start: NetworkModel, levels: readonly number[]): NetworkModel {
-  const w = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: 'exp/warm', deltaDensity: null });
-  w.setBase(start, levels);
-  w.train(Number(arg('warm', '2000000')));
-  return w.currentModel();
-}
-
 /** The trainer's float weights (LocalTrainer keeps them private; an experiment may look). */
 function weights(t: LocalTrainer): FloatHead[] {
   return (t as unknown as { heads: { readHead(): FloatHead }[] }).heads.map((h) => h.readHead());
@@ -69,7 +53,7 @@ function weights(t: LocalTrainer): FloatHead[] {
 
 if (mode === 'project') {
   const levels = [0];
-  const base = warmed(initialNetworkModel(), levels);
+  const base = warmedBase(initialNetworkModel(), levels, Number(arg('warm', '2000000')));
   const p = arg('project', '50000');
   const nodes = [0, 1, 2].map(
     (index) =>
@@ -105,7 +89,7 @@ if (mode === 'project') {
   }
 } else if (mode === 'average') {
   const levels = [4];
-  const base = warmed(largest(), levels);
+  const base = warmedBase(fullyGrown(initialNetworkModel()), levels, Number(arg('warm', '2000000')));
   const t = new LocalTrainer({ shard: { index: 1, count: 3 }, seed: 'exp/avg', deltaDensity: null });
   t.setBase(base, levels);
   const round = Number(arg('round', '1000000'));

@@ -24,11 +24,8 @@ import {
 } from '../../training/index.js';
 import { scoreHeadJs } from '../../training/kernel/js.js';
 import { evalBatch } from '../../training/sampling.js';
+import { arg, fullyGrown, warmedBase } from './common.js';
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
-}
 const levels = [4];
 const N = devnetParams.evalSamples;
 const ev = networkEvaluator;
@@ -79,12 +76,7 @@ function compare(name: string, a: NetworkModel, b: NetworkModel): void {
   console.log(`${name}: ${parts.join(' | ')}`);
 }
 
-let model = initialNetworkModel();
-for (const d of [0, 1]) for (let g = ev.grow(model, d); g; g = ev.grow(model, d)) model = g as NetworkModel;
-const warm = new LocalTrainer({ shard: { index: 0, count: 3 }, seed: 'exp/warm', deltaDensity: null });
-warm.setBase(model, levels);
-warm.train(Number(arg('warm', '2000000')));
-const base = warm.currentModel();
+const base = warmedBase(fullyGrown(initialNetworkModel()), levels, Number(arg('warm', '2000000')));
 const nodes = [0, 1, 2].map(
   (index) =>
     // projection and the moving average from the first sample (longRoundSamples 0), as measured
