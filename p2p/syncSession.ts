@@ -41,6 +41,11 @@ const MAX_BACKOFFS = 30;
 export type SessionEnd =
   /** Our chain is at least as heavy as the peer's status (re-read at the end). */
   | { readonly outcome: 'caught-up' }
+  /**
+   * The peer's tip is a block we store with at least the weight it claims, not yet our tip: another
+   * import (gossip, another session) is connecting it. Its claim is proven.
+   */
+  | { readonly outcome: 'held' }
   | { readonly outcome: 'stopped' }
   /** The peer did not deliver what it was asked for. */
   | { readonly outcome: 'stalled'; readonly detail: string }
@@ -154,6 +159,10 @@ export class SyncSession {
       this.ctx.setStatus(status);
       const ours = chain.tipSummary().weight;
       if (ours >= status.weight) return { outcome: 'caught-up' };
+      // A block is in our index before it becomes our tip (its connect is still running): a peer
+      // that claims such a block has proven its weight.
+      const held = chain.blockPlace(status.bestHash);
+      if (held && !held.invalid && held.weight >= status.weight) return { outcome: 'held' };
       if (wanted.length === 0) {
         // Nothing new was served, yet it claims more. On a busy network an honest peer's tip often
         // moves between its headers answer and this status (a block found or received meanwhile):

@@ -223,6 +223,7 @@ export class Syncer {
     const { punish, drop } = this.ctx;
     switch (end.outcome) {
       case 'caught-up':
+      case 'held':
         return undefined;
       case 'stopped':
         return 'stopped';

@@ -25,6 +25,8 @@ export interface BlockPlace {
   readonly weight: bigint;
   /** Height of the last best-chain block it descends from (its own height on the best chain). */
   readonly forkHeight: number;
+  /** It (or a block it descends from) failed validation. */
+  readonly invalid: boolean;
 }
 
 export interface P2pChain {

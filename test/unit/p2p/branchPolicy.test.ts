@@ -17,7 +17,7 @@ describe('p2p branch policy', () => {
   it('a header bounds its block at twice its work (the improvement cap)', () => {
     assert.equal(maxBlockWeight(devnetParams.powLimitBits, devnetParams), 2n * W);
     const b = extendBound(
-      boundAt({ height: 5, weight: 6n * W, forkHeight: 5 }),
+      boundAt({ height: 5, weight: 6n * W, forkHeight: 5, invalid: false }),
       [{ bits: 0x207fffff }],
       devnetParams,
     );

@@ -91,7 +91,22 @@ export class FakeChain implements P2pChain {
 
   blockPlace(hash: Hash): BlockPlace | undefined {
     const e = this.byHash.get(toHex(hash));
-    return e && { height: e.height, weight: e.weight, forkHeight: e.forkHeight };
+    return e && { height: e.height, weight: e.weight, forkHeight: e.forkHeight, invalid: false };
+  }
+
+  /**
+   * Stores a child of the tip without connecting it, as the node's index holds a block while its
+   * connect is still running.
+   */
+  holdUnconnected(b: BlockWithIds): void {
+    const tip = this.byHash.get(toHex(this.tc.tip.block.hash))!;
+    this.byHash.set(toHex(b.hash), {
+      block: b,
+      height: tip.height + 1,
+      main: false,
+      weight: tip.weight + blockWeight(workFromBits(b.block.header.bits), 0, this.params),
+      forkHeight: tip.height,
+    });
   }
 
   /** Blocks stored (genesis included), side branches too. */

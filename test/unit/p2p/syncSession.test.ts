@@ -117,4 +117,20 @@ describe('p2p sync session: a moving tip is not an unproven claim', () => {
     assert.equal(end2.outcome, 'unproven');
     assert.equal(still.statusCalls, 1);
   });
+
+  it('a peer whose tip we hold but have not connected yet (its gossip copy is still connecting) has proven its claim', async () => {
+    const theirs = new FakeChain();
+    await theirs.mine(10);
+    const ours = new FakeChain();
+    await copy(theirs, ours);
+    const [b11] = await theirs.mine(1);
+    ours.holdUnconnected(b11!);
+    const peer = new FakePeer(theirs);
+    const end = await session(ours, peer, theirs.tipSummary().hash).run();
+    assert.deepEqual(end, { outcome: 'held' });
+    assert.equal(peer.statusCalls, 1);
+    // a claim above the weight of the block we hold is still unproven
+    const over = new FakePeer(theirs, () => statusOf(theirs, { weight: theirs.tipSummary().weight + 1n }));
+    assert.equal((await session(ours, over, theirs.tipSummary().hash).run()).outcome, 'unproven');
+  });
 });
