@@ -15,7 +15,15 @@ export function p2pChain(chain: Chain<unknown>, db: ChainDb): P2pChain {
     blockPlace(hash: Hash): BlockPlace | undefined {
       const e = chain.getEntry(hash);
       const fork = chain.forkPoint(hash);
-      return e && fork && { height: e.height, weight: e.weight, forkHeight: fork.height, invalid: e.status === 'invalid' };
+      return (
+        e &&
+        fork && {
+          height: e.height,
+          weight: e.weight,
+          forkHeight: fork.height,
+          invalid: e.status === 'invalid',
+        }
+      );
     },
     getLocator: () => chain.getLocator(),
     async getHeadersAfter(locator: readonly Hash[], max: number): Promise<BlockHeader[]> {

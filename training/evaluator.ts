@@ -210,6 +210,9 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
       let newScore = 0;
       let parentOnly = 0;
       let childOnly = 0;
+      // the paired log-loss sums (an unchanged head adds D = 0 on each of its samples)
+      let lossSum = 0;
+      let lossSumSq = 0;
       const changed = DOMAINS.map((_, i) => !sameHead(parent.heads[i]!, child.heads[i]!));
       // the helper scores the changed heads of the child while this thread scores the parent's
       const tickets = DOMAINS.map((_, i) =>
@@ -222,6 +225,7 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
               samples: null,
               head: child.heads[i]!,
               rows: batch.domains[i]!.n,
+              losses: true,
             }) ?? null)
           : null,
       );
@@ -238,20 +242,27 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
           return { parent: c, child: c };
         }
         const pp = new Uint8Array(set.n);
-        const p = k.scoreHead(ph, set, pp);
+        const pl = new Int32Array(set.n);
+        const p = k.scoreHead(ph, set, pp, pl);
         const helped = tickets[i]?.wait() ?? null;
         let cp: Uint8Array;
+        let cl: Int32Array;
         let c: number;
-        if (helped) {
+        if (helped?.losses) {
           cp = helped.preds;
+          cl = helped.losses;
           c = helped.correct;
         } else {
           cp = new Uint8Array(set.n);
-          c = k.scoreHead(child.heads[i]!, set, cp);
+          cl = new Int32Array(set.n);
+          c = k.scoreHead(child.heads[i]!, set, cp, cl);
         }
         parentScore += p;
         newScore += c;
         for (let r = 0; r < set.n; r++) {
+          const diff = pl[r]! - cl[r]!;
+          lossSum += diff;
+          lossSumSq += diff * diff;
           const label = set.labels[r];
           const pr = pp[r] === label;
           const cr = cp[r] === label;
@@ -263,7 +274,15 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
         }
         return { parent: p, child: c };
       });
-      return { parentScore, newScore, parentOnly, childOnly, byDomain, ...mergeDisagreements(differ) };
+      return {
+        parentScore,
+        newScore,
+        parentOnly,
+        childOnly,
+        byDomain,
+        ...mergeDisagreements(differ),
+        lossGain: { sum: lossSum, sumSq: lossSumSq },
+      };
     },
     correctOn(models, seed, count, levels, samples) {
       const batch = batchFor(seed, count, levels);
@@ -291,6 +310,7 @@ export function createNetworkEvaluator(opts: NetworkEvaluatorOptions = {}): Netw
                     samples,
                     head: m.heads[d]!,
                     rows: set.n,
+                    losses: false,
                   }) ?? null),
             )
           : null,

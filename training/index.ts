@@ -99,6 +99,7 @@ export {
   wasmTrainerPath,
 } from './float/index.js';
 export { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel, wasmKernelPath } from './kernel/index.js';
+export { LOSS_ONE_BIT, lossZ } from './kernel/loss.js';
 export {
   CLASSES,
   FEATURES,

@@ -216,6 +216,8 @@ export const linearEvaluator: Evaluator<LinearModel> & {
       byDomain: [{ parent: parentScore, child: newScore }],
       disagreements: Uint32Array.from(disagreements),
       childRight: Uint8Array.from(childRight),
+      // this test model's loss is 0–1 (0 right, 256 wrong): D = ±256 where the two disagree
+      lossGain: { sum: 256 * (childOnly - parentOnly), sumSq: 65_536 * (childOnly + parentOnly) },
     };
   },
   // The linear model has a fixed size.

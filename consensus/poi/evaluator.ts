@@ -28,6 +28,13 @@ export interface Comparison {
    */
   readonly disagreements: Uint32Array;
   readonly childRight: Uint8Array;
+  /**
+   * The paired log-loss test's sums over all `count` samples: Σ D and Σ D², with D a sample's
+   * loss under the parent minus its loss under the child (an integer: the evaluator's
+   * fixed-point log-loss, identical on every machine). Positive: the child predicts better.
+   * |Σ D²| must stay below 2^53 (exact in a double).
+   */
+  readonly lossGain: { readonly sum: number; readonly sumSq: number };
 }
 
 /** A block's contributions combined by an aggregation rule (poi/credit.ts). */

@@ -13,11 +13,16 @@
  * is invalid, and so is a block whose update claims (for its coinbase bonus) more than this.
  *
  * Significance: the threshold alone sits below sampling noise (two equally good models differ by
- * ~2,500 ppm at 16,384 samples), so the gain must also pass a one-sided sign (McNemar) test on
- * the samples where parent and child disagree: with b = child-only correct, c = parent-only
- * correct, valid only if (b − c)² · 10⁴ ≥ z100² · (b + c) and b > c. Integer-exact; under the
- * null hypothesis (no real gain) b − c is ~N(0, b + c), so z = 3 passes ~0.13% of hashes.
- *
+ * ~2,500 ppm at 16,384 samples), so the gain must also pass a one-sided paired test on the
+ * samples' log-loss: with D a sample's integer log-loss under the parent minus under the child
+ * (the evaluator's fixed-point log-loss, Comparison.lossGain), S = Σ D, Q = Σ D² over the n
+ * samples, valid only if S > 0 and S² · (n − 1) · 10⁴ ≥ z100² · (n·Q − S²), i.e. the t statistic
+ * mean(D) / (sd(D)/√n) ≥ z. Integer-exact (BigInt). Under the null hypothesis (the child predicts
+ * no better) t is ~N(0, 1) at these sample counts, so z = 3 passes ~0.13% of hashes. A loss
+ * speaks for every sample where a correct/incorrect count speaks only for the few where two models
+ * disagree: the earlier sign test on those (McNemar) had a third to a half of this test's z on the
+ * same updates (docs/training.md).
+
  * Levels: the update names the levels it is scored at (ModelUpdate.levels); they must equal the
  * levels in force after the parent (poi/levels.ts), and both models are scored at them.
  *
@@ -57,6 +62,8 @@ export interface ImprovementResult<M> {
   /** Samples only the parent / only the child answers correctly. */
   readonly parentOnly: number;
   readonly childOnly: number;
+  /** The paired log-loss sums of the significance test (Comparison.lossGain). */
+  readonly lossGain: Comparison['lossGain'];
   /** Verified gain per domain, ppm of evalSamples (empty for a growth update). */
   readonly gainPpm: readonly number[];
   /** Credit of each contribution, in update order (poi/credit.ts; empty for a growth update). */
@@ -70,16 +77,21 @@ export function measureImprovement(parentScore: number, newScore: number, count:
   return Math.floor((gain * PPM) / count);
 }
 
-/** The sign-test rule: the child's net gain over the parent is significant at params.significanceZ100. */
+/**
+ * The paired log-loss rule: over `count` samples, the child's loss is lower than the parent's at
+ * params.significanceZ100 (one-sided t statistic ≥ z).
+ */
 export function isSignificant(
-  c: Pick<Comparison, 'parentOnly' | 'childOnly'>,
+  c: Pick<Comparison, 'lossGain'>,
+  count: number,
   params: NetworkParams,
 ): boolean {
-  const gain = c.childOnly - c.parentOnly;
-  if (gain <= 0) return false;
-  const z = params.significanceZ100;
-  // gain ≤ evalSamples and z100 small: every product is an exact integer in a double.
-  return gain * gain * 10_000 >= z * z * (c.childOnly + c.parentOnly);
+  const { sum, sumSq } = c.lossGain;
+  if (!(sum > 0) || count < 2) return false;
+  const s = BigInt(sum);
+  const n = BigInt(count);
+  const z = BigInt(params.significanceZ100);
+  return s * s * (n - 1n) * 10_000n >= z * z * (n * BigInt(sumSq) - s * s);
 }
 
 /**
@@ -138,10 +150,10 @@ export function verifyImprovement<M>(
       `improvement ${improvementPpm} ppm (${parentScore} → ${newScore} of ${n}) below ${params.minImprovementPpm} ppm`,
     );
   }
-  if (!isSignificant(cmp, params)) {
+  if (!isSignificant(cmp, n, params)) {
     throw new VerdictError(
       'bad-model-significance',
-      `gain ${childOnly - parentOnly} on ${childOnly + parentOnly} disagreements is below z=${params.significanceZ100 / 100}`,
+      `log-loss gain ${cmp.lossGain.sum} (1/256 bit; Σ of its squares ${cmp.lossGain.sumSq}) over ${n} samples is below z=${params.significanceZ100 / 100}`,
     );
   }
   if (update.claimedPpm > improvementPpm) {
@@ -161,7 +173,18 @@ export function verifyImprovement<M>(
     levels,
     params,
   );
-  return { model, modelHash, parentScore, newScore, improvementPpm, parentOnly, childOnly, gainPpm, credit };
+  return {
+    model,
+    modelHash,
+    parentScore,
+    newScore,
+    improvementPpm,
+    parentOnly,
+    childOnly,
+    lossGain: cmp.lossGain,
+    gainPpm,
+    credit,
+  };
 }
 
 function verifyGrowth<M>(
@@ -200,6 +223,7 @@ function verifyGrowth<M>(
     improvementPpm: 0,
     parentOnly: 0,
     childOnly: 0,
+    lossGain: { sum: 0, sumSq: 0 },
     gainPpm: [],
     credit: [],
   };

@@ -49,7 +49,7 @@ function check(parent: NetworkModel, child: NetworkModel): string | null {
     c.byDomain.forEach((d, i) => {
       byDomain[i] = byDomain[i]! + (d.child - d.parent) / 6;
     });
-    if (p >= devnetParams.minImprovementPpm && isSignificant(c, devnetParams)) passed++;
+    if (p >= devnetParams.minImprovementPpm && isSignificant(c, N, devnetParams)) passed++;
   }
   const lm = Math.round((byDomain[0]! * 1e6) / N);
   const math = Math.round((byDomain[1]! * 1e6) / N);

@@ -52,7 +52,7 @@ function measure(parent: NetworkModel, child: NetworkModel): string {
     const seed = evaluationSeed(sha256(Uint8Array.of(s, 42)));
     const c = ev.compare(parent, child, seed, N, LEVELS);
     ppm.push(measureImprovement(c.parentScore, c.newScore, N));
-    if (isSignificant(c, devnetParams)) sig++;
+    if (isSignificant(c, N, devnetParams)) sig++;
   }
   const mean = ppm.reduce((a, b) => a + b, 0) / ppm.length;
   return `gain ${Math.round(mean)} ppm, significant on ${sig}/${seeds} samples`;

@@ -41,7 +41,7 @@ function measure(parent: NetworkModel, child: NetworkModel, levels: readonly num
     const p = measureImprovement(c.parentScore, c.newScore, N);
     ppm += p / 6;
     disagree += (c.childOnly + c.parentOnly) / 6;
-    if (p >= devnetParams.minImprovementPpm && isSignificant(c, devnetParams)) pass++;
+    if (p >= devnetParams.minImprovementPpm && isSignificant(c, N, devnetParams)) pass++;
   }
   return `${Math.round(ppm)} ppm, ${Math.round(disagree)} disagreements, passes ${pass}/6`;
 }

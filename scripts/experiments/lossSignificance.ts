@@ -39,7 +39,7 @@ function losses(m: NetworkModel, seed: Hash): Float64Array[] {
     const out = new Float64Array(set.n);
     const logits = new Int32Array(head.layers.at(-1)!.outputs);
     for (let r = 0; r < set.n; r++) {
-      scoreHeadJs(head, selectRows(set, [r]), undefined, logits);
+      scoreHeadJs(head, selectRows(set, [r]), undefined, undefined, logits);
       let max = -Infinity;
       for (const v of logits) max = Math.max(max, v);
       let sum = 0;

@@ -318,7 +318,7 @@ export class UpdateProposer {
       const c = evaluator.compare(parent, next, seed, n, levels);
       const ppm = measureImprovement(c.parentScore, c.newScore, n);
       ppms.push(ppm);
-      const sig = isSignificant(c, params);
+      const sig = isSignificant(c, n, params);
       if (sig) significant++;
       if (sig && ppm >= params.minImprovementPpm) passing++;
     }

@@ -7,15 +7,18 @@
 import { ACT_MAX } from '../arch.js';
 import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
+import { sampleLoss } from './loss.js';
 
 /**
  * Number of rows of `set` whose argmax prediction (lowest index on ties) equals the label.
- * Writes each prediction into `preds` when given, and the last row's logits into `logits`.
+ * Writes each prediction into `preds` when given, each row's log-loss (loss.ts) into `losses`,
+ * and the last row's logits into `logits`.
  */
 export function scoreHeadJs(
   head: QuantHead,
   set: SparseSet,
   preds?: Uint8Array,
+  losses?: Int32Array,
   logits?: Int32Array,
 ): number {
   const layers = head.layers;
@@ -59,6 +62,7 @@ export function scoreHeadJs(
       }
     }
     if (preds) preds[r] = best;
+    if (losses) losses[r] = sampleLoss(acc, 0, acc.length, labels[r]!);
     if (best === labels[r]) correct++;
     if (logits && r === set.n - 1) logits.set(acc);
   }
@@ -96,5 +100,5 @@ export function headLogitsJs(
     val: new Uint8Array(n).fill(value),
     labels: new Uint8Array(1),
   };
-  scoreHeadJs(head, row, undefined, out);
+  scoreHeadJs(head, row, undefined, undefined, out);
 }

@@ -9,6 +9,7 @@ import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
 import { builtWasmPath } from '../wasmPath.js';
 import { scoreHeadJs } from './js.js';
+import { sampleLoss } from './loss.js';
 import type { ScoreKernel } from './types.js';
 
 /** The built module (dist/training/kernels.wasm), or undefined when it has not been built. */
@@ -30,6 +31,7 @@ interface KernelExports {
     preds: number,
     acc: number,
     hid: number,
+    logits: number,
   ): number;
 }
 
@@ -102,7 +104,7 @@ export class WasmKernel implements ScoreKernel {
     return this.laid;
   }
 
-  scoreHead(head: QuantHead, set: SparseSet, preds?: Uint8Array): number {
+  scoreHead(head: QuantHead, set: SparseSet, preds?: Uint8Array, losses?: Int32Array): number {
     const layers = head.layers;
     const desc = align(this.ex.heapBase());
     // room for MAX_LAYERS descriptors, so that the batch after them stays put between calls
@@ -123,7 +125,10 @@ export class WasmKernel implements ScoreKernel {
     const acc = p;
     p += maxPad * 4;
     const hid = p;
-    p += maxPad * 2;
+    p += align(maxPad * 2);
+    const outputs = layers[layers.length - 1]!.outputs;
+    const logits = losses ? p : 0;
+    if (losses) p += set.n * outputs * 4;
     this.reserve(p);
     const buf = this.ex.memory.buffer;
     const u8 = new Uint8Array(buf);
@@ -166,8 +171,15 @@ export class WasmKernel implements ScoreKernel {
       batch.preds,
       acc,
       hid,
+      logits,
     );
     if (preds) preds.set(new Uint8Array(this.ex.memory.buffer, batch.preds, set.n));
+    if (losses) {
+      const all = LITTLE_ENDIAN
+        ? new Int32Array(this.ex.memory.buffer, logits, set.n * outputs)
+        : Int32Array.from({ length: set.n * outputs }, (_, k) => dv.getInt32(logits + k * 4, true));
+      for (let r = 0; r < set.n; r++) losses[r] = sampleLoss(all, r * outputs, outputs, set.labels[r]!);
+    }
     return correct;
   }
 }

@@ -13,7 +13,14 @@
 import { Worker } from 'node:worker_threads';
 import { TrainingError } from '../errors.js';
 import type { QuantHead } from '../model.js';
-import { type FromHelper, RESULT_HEADER, STATE_DONE, STATE_PENDING, type ToHelper } from './protocol.js';
+import {
+  type FromHelper,
+  lossesOffset,
+  RESULT_HEADER,
+  STATE_DONE,
+  STATE_PENDING,
+  type ToHelper,
+} from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -41,11 +48,21 @@ export interface ScoreJob {
   readonly head: QuantHead;
   /** Rows the job scores (the domain's rows of the batch, or of the subset). */
   readonly rows: number;
+  /** Also compute each row's log-loss (kernel/loss.ts). */
+  readonly losses: boolean;
 }
 
-/** A posted job: `wait()` gives the correct count and predictions, or null (score it yourself). */
+/** What the worker computed for a job. */
+export interface ScoreAnswer {
+  readonly correct: number;
+  readonly preds: Uint8Array;
+  /** Per-row log-loss, when the job asked for it. */
+  readonly losses?: Int32Array;
+}
+
+/** A posted job: `wait()` gives its answer, or null (score it yourself). */
 export interface ScoreTicket {
-  wait(): { readonly correct: number; readonly preds: Uint8Array } | null;
+  wait(): ScoreAnswer | null;
 }
 
 export class ScoreHelper {
@@ -128,7 +145,9 @@ export class ScoreHelper {
       if (this.opts.lazy && this.starting === undefined) this.start().catch(() => {});
       return null;
     }
-    const result = new SharedArrayBuffer(RESULT_HEADER + job.rows);
+    const result = new SharedArrayBuffer(
+      job.losses ? lossesOffset(job.rows) + job.rows * 4 : RESULT_HEADER + job.rows,
+    );
     const { rows: _, ...req } = job;
     worker.postMessage({ type: 'score', ...req, result } satisfies ToHelper);
     const state = new Int32Array(result, 0, 2);
@@ -141,7 +160,10 @@ export class ScoreHelper {
           return null;
         }
         this.done++;
-        return { correct: state[1]!, preds: new Uint8Array(result, RESULT_HEADER, job.rows).slice() };
+        const preds = new Uint8Array(result, RESULT_HEADER, job.rows).slice();
+        if (!job.losses) return { correct: state[1]!, preds };
+        const losses = new Int32Array(result, lossesOffset(job.rows), job.rows).slice();
+        return { correct: state[1]!, preds, losses };
       },
     };
   }

@@ -4,7 +4,8 @@ import type { QuantHead } from '../model.js';
 /**
  * Score `head` on domain `domain` of the batch of (seed, count, levels), restricted to the listed
  * sample indices when `samples` is given. The worker writes into `result`: Int32 [0] the state
- * (STATE_*), Int32 [1] the correct count, then from byte 8 one predicted class per scored row.
+ * (STATE_*), Int32 [1] the correct count, then from byte 8 one predicted class per scored row,
+ * and with `losses`, from lossesOffset(rows) one Int32 log-loss per scored row (kernel/loss.ts).
  */
 export interface ScoreRequest {
   readonly type: 'score';
@@ -14,6 +15,7 @@ export interface ScoreRequest {
   readonly domain: number;
   readonly samples: Uint32Array | null;
   readonly head: QuantHead;
+  readonly losses: boolean;
   readonly result: SharedArrayBuffer;
 }
 
@@ -31,3 +33,8 @@ export const STATE_DONE = 1;
 export const STATE_FAILED = 2;
 /** Bytes before the predictions in a result buffer (state, correct). */
 export const RESULT_HEADER = 8;
+
+/** Byte offset of the losses in a result buffer of `rows` scored rows (after the predictions). */
+export function lossesOffset(rows: number): number {
+  return (RESULT_HEADER + rows + 3) & ~3;
+}

@@ -9,6 +9,7 @@ import { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel } from '../ke
 import { evalBatch, sampleSubsets } from '../sampling.js';
 import {
   type FromHelper,
+  lossesOffset,
   RESULT_HEADER,
   type ScoreRequest,
   STATE_DONE,
@@ -30,7 +31,8 @@ function score(m: ScoreRequest): void {
     const full = batch.domains[m.domain]!;
     const set = m.samples === null ? full : sampleSubsets(batch, m.samples).sets[m.domain]!.set;
     const preds = new Uint8Array(m.result, RESULT_HEADER, set.n);
-    state[1] = kernel.scoreHead(m.head, set, preds);
+    const losses = m.losses ? new Int32Array(m.result, lossesOffset(set.n), set.n) : undefined;
+    state[1] = kernel.scoreHead(m.head, set, preds, losses);
     Atomics.store(state, 0, STATE_DONE);
   } catch (e) {
     Atomics.store(state, 0, STATE_FAILED);

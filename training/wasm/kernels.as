@@ -13,6 +13,8 @@
 //   b: outPad × i32
 //   batch: offsets (n + 1) × u32, idx × u16, val × u8, labels × u8; preds n × u8 (written)
 //   acc: outPad × i32 scratch; hid: outPad × i16 scratch
+//   logits: 0, or n × outputs × i32 (written: each row's last-layer sums, for the host's
+//     log-loss, training/kernel/loss.ts)
 
 export function heapBase(): usize {
   return __heap_base;
@@ -44,6 +46,7 @@ export function scoreHead(
   preds: usize,
   acc: usize,
   hid: usize,
+  logits: usize,
 ): i32 {
   let correct = 0;
   for (let r = 0; r < n; r++) {
@@ -132,6 +135,10 @@ export function scoreHead(
       }
     }
     store<u8>(preds + <usize>r, <u8>best);
+    if (logits != 0) {
+      const rowBytes = <usize>outputs << 2;
+      memory.copy(logits + <usize>r * rowBytes, acc, rowBytes);
+    }
     if (best == <i32>load<u8>(labels + <usize>r)) correct++;
   }
   return correct;

@@ -15,9 +15,19 @@ describe('node p2p adapter', () => {
     assert.deepEqual(await feed(chain, blocksAbove(side, 3)), ['side', 'side']);
     const adapter = p2pChain(chain, db);
     const tip = chain.tip;
-    assert.deepEqual(adapter.blockPlace(tip.hash), { height: 6, weight: tip.weight, forkHeight: 6, invalid: false });
+    assert.deepEqual(adapter.blockPlace(tip.hash), {
+      height: 6,
+      weight: tip.weight,
+      forkHeight: 6,
+      invalid: false,
+    });
     const sideTip = chain.getEntry(side.tip.block.hash)!;
-    assert.deepEqual(adapter.blockPlace(sideTip.hash), { height: 5, weight: sideTip.weight, forkHeight: 3, invalid: false });
+    assert.deepEqual(adapter.blockPlace(sideTip.hash), {
+      height: 5,
+      weight: sideTip.weight,
+      forkHeight: 3,
+      invalid: false,
+    });
     assert.equal(adapter.blockPlace(new Uint8Array(32)), undefined);
     await chain.stop();
   });

@@ -107,7 +107,7 @@ describe('training/evaluator', function () {
     assert.equal(js.kernelName(), 'js');
   });
 
-  it('JS and WASM kernels agree on every prediction, for several models, seeds and levels', () => {
+  it('JS and WASM kernels agree on every prediction and log-loss, for several models, seeds and levels', () => {
     const trained = partlyTrainedModel();
     // and a model grown in both heads (lm 40, math 160 hidden units), trained a little so that
     // the new units have non-zero outgoing weights
@@ -143,8 +143,15 @@ describe('training/evaluator', function () {
           const set = batch.domains[d]!;
           const pj = new Uint8Array(set.n);
           const pw = new Uint8Array(set.n);
-          assert.equal(jsKernel.scoreHead(h, set, pj), wasmKernel().scoreHead(h, set, pw));
+          const lj = new Int32Array(set.n);
+          const lw = new Int32Array(set.n);
+          assert.equal(jsKernel.scoreHead(h, set, pj, lj), wasmKernel().scoreHead(h, set, pw, lw));
           assert.deepEqual(pj, pw);
+          assert.deepEqual(lj, lw);
+          // and asking for the losses changes no prediction
+          const pn = new Uint8Array(set.n);
+          wasmKernel().scoreHead(h, set, pn);
+          assert.deepEqual(pn, pw);
         });
         const check = mathBatch(testSeed(s, 1), 1000, levels[0]!);
         const pj = new Uint8Array(check.n);
@@ -357,7 +364,7 @@ describe('training/evaluator', function () {
       devnetParams,
     );
     assert.ok(r.improvementPpm >= devnetParams.minImprovementPpm, `${r.improvementPpm} ppm`);
-    assert.ok(isSignificant(r, devnetParams));
+    assert.ok(isSignificant(r, devnetParams.evalSamples, devnetParams));
     assert.equal(r.childOnly - r.parentOnly, r.newScore - r.parentScore);
     const n = devnetParams.evalSamples;
     assert.equal(

@@ -14,6 +14,7 @@ import { lmBatchFromPositions, lmCorpus, lmPublicPosition } from '../../../train
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import { defaultTrainKernel, dequantizeHead } from '../../../training/float/index.js';
 import { quantizeHead } from '../../../training/float/mlp.js';
+import { lossZ } from '../../../training/kernel/loss.js';
 import { LocalTrainer } from '../../../training/local.js';
 import type { NetworkModel } from '../../../training/model.js';
 import { Xoshiro128 } from '../../../training/prng.js';
@@ -59,6 +60,7 @@ describe('threat model: fitting the evaluation pool', function () {
     let gainP = 0;
     let pOnly = 0;
     let hOnly = 0;
+    const loss = { sum: 0, sumSq: 0 };
     for (let i = 0; i < 8; i++) {
       const seed = evaluationSeed(testSeed(i, 31));
       const ch = ev.compare(base, h, seed, n, [0]);
@@ -68,16 +70,18 @@ describe('threat model: fitting the evaluation pool', function () {
       const hp = ev.compare(h, p, seed, n, [0]);
       pOnly += hp.childOnly;
       hOnly += hp.parentOnly;
+      loss.sum += hp.lossGain.sum;
+      loss.sumSq += hp.lossGain.sumSq;
     }
     if (process.env.QENEX_TEST_VERBOSE) {
       process.stderr.write(
-        `pool: honest gain ${gainH}, pool-fitter gain ${gainP} (8 × ${n}); pool-fitter-only ${pOnly}, honest-only ${hOnly}\n`,
+        `pool: honest gain ${gainH}, pool-fitter gain ${gainP} (8 × ${n}); pool-fitter-only ${pOnly}, honest-only ${hOnly}; loss t ${lossZ(loss, 8 * n).toFixed(2)}\n`,
       );
     }
     assert.ok(gainH > 0 && gainP > 0, `both learn: honest ${gainH}, pool-fitter ${gainP}`);
     assert.ok(
-      !isSignificant({ childOnly: pOnly, parentOnly: hOnly }, devnetParams),
-      `pool-fitter significantly better: ${pOnly} vs ${hOnly} disagreements won`,
+      !isSignificant({ lossGain: loss }, 8 * n, devnetParams),
+      `pool-fitter significantly better: ${pOnly} vs ${hOnly} disagreements won, t=${lossZ(loss, 8 * n).toFixed(2)}`,
     );
   });
 });

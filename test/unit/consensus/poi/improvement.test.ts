@@ -108,9 +108,17 @@ function reason(f: () => unknown): string {
   return 'accepted';
 }
 
-/** A comparison with `b` child-only and `c` parent-only answers around a base of 8,000 correct. */
-function cmp(b: number, c: number): Comparison {
+/**
+ * A comparison with `b` child-only and `c` parent-only answers around a base of 8,000 correct;
+ * its log-loss sums are `loss`, by default a 0–1 loss (D = ±256 where the two disagree).
+ */
+function cmp(
+  b: number,
+  c: number,
+  loss: Comparison['lossGain'] = { sum: 256 * (b - c), sumSq: 65_536 * (b + c) },
+): Comparison {
   return {
+    lossGain: loss,
     parentScore: 8000 + c,
     newScore: 8000 + b,
     parentOnly: c,
@@ -123,29 +131,46 @@ function cmp(b: number, c: number): Comparison {
 
 describe('proof of improvement: significance and levels', () => {
   it('accepts a significant gain above the threshold and reports the disagreements', () => {
-    // gain 200 on 1,000 disagreements: z = 200/√1000 = 6.3; 200/16384 = 12,207 ppm
+    // gain 200 on 1,000 disagreements (0–1 loss): t ≈ 200/√1000 = 6.3; 200/16384 = 12,207 ppm
     const r = run(cmp(600, 400), update(1000));
     assert.equal(r.improvementPpm, Math.floor((200 * 1e6) / n));
     assert.deepEqual([r.childOnly, r.parentOnly], [600, 400]);
   });
 
   it('bad-model-significance: a gain above the 0.1% threshold that sampling noise explains', () => {
-    // gain 100 (6,103 ppm, six times the threshold) on 1,900 disagreements: z = 2.29 < 3
+    // gain 100 (6,103 ppm, six times the threshold) on 1,900 disagreements: t ≈ 2.29 < 3
     assert.equal(
       reason(() => run(cmp(1000, 900), update(1000))),
       'bad-model-significance',
     );
+    // the same count gain, but the child's log-loss is higher than the parent's
+    assert.equal(
+      reason(() => run(cmp(600, 400, { sum: -5_000, sumSq: 50_000_000 }), update(1000))),
+      'bad-model-significance',
+    );
+    // a loss gain that is large but spread so unevenly that its t stays below 3
+    assert.equal(
+      reason(() => run(cmp(600, 400, { sum: 100_000, sumSq: 20_000_000_000 }), update(1000))),
+      'bad-model-significance',
+    );
   });
 
-  it('the sign test sits exactly at z = 3: gain² · 10⁴ ≥ 300² · disagreements', () => {
-    // b − c = 30, b + c = 100: 900·10⁴ = 9·10⁶ = 300²·100 → passes; one disagreement more fails
+  it('the paired log-loss test sits exactly at z = 3: S² · (n − 1) · 10⁴ ≥ 300² · (n·Q − S²)', () => {
+    // n = 16,384: S²·(n + 8) = 9·n·Q holds for S = 147,456 and Q = 147,456 · 16,392
+    assert.equal(n, 16_384);
+    const S = 147_456;
+    const Q = 147_456 * 16_392;
     assert.equal(
-      reason(() => run(cmp(65, 35), update(1000))),
+      reason(() => run(cmp(600, 400, { sum: S, sumSq: Q }), update(1000))),
       'accepted',
     );
-    // b = 65, c = 36: gain 29 on 101 disagreements: 8.41·10⁶ < 9.09·10⁶
     assert.equal(
-      reason(() => run(cmp(65, 36), update(1000))),
+      reason(() => run(cmp(600, 400, { sum: S, sumSq: Q + 1 }), update(1000))),
+      'bad-model-significance',
+    );
+    // no loss gain at all is never significant, however it is spread
+    assert.equal(
+      reason(() => run(cmp(600, 400, { sum: 0, sumSq: 0 }), update(1000))),
       'bad-model-significance',
     );
   });

@@ -217,6 +217,7 @@ describe('training/federation evaluator (combine, compare disagreements, correct
         samples: null,
         head: parent.heads[0]!,
         rows: 1,
+        losses: false,
       });
       assert.equal(bad?.wait(), null);
       assert.equal(helper.failed, 1);
@@ -247,14 +248,21 @@ describe('training/federation evaluator (combine, compare disagreements, correct
         samples: null,
         head: parent.heads[1]!,
         rows,
+        losses: true,
       };
       assert.equal(helper.submit(job), null);
       for (let i = 0; i < 200 && !helper.available; i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(helper.available, 'started in the background');
       const answer = helper.submit(job)?.wait();
       const preds = new Uint8Array(rows);
-      const correct = jsKernel.scoreHead(parent.heads[1]!, evalBatch(seed, COUNT, LEVELS).domains[1]!, preds);
-      assert.deepEqual(answer, { correct, preds });
+      const losses = new Int32Array(rows);
+      const set = evalBatch(seed, COUNT, LEVELS).domains[1]!;
+      const correct = jsKernel.scoreHead(parent.heads[1]!, set, preds, losses);
+      assert.deepEqual(answer, { correct, preds, losses });
+      assert.ok(
+        losses.some((l) => l > 0),
+        'the worker computed the losses',
+      );
     } finally {
       await helper.close();
     }
