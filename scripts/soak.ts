@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes M --nodes N [--dir D] [--out O] [--interval-s S]`: the long-run
+ * `npm run soak -- --minutes M --nodes N [--dir D] [--out O] [--interval-s S] [--log-level L]`: the long-run
  * measurement of qenex. Starts a fresh local devnet of N nodes that all mine and train (data in D,
  * default ./.qenex-soak, deleted first; node logs in D/node-i/node.log), and for M minutes (default
  * 60) polls node 0 every S seconds (default 15; another node if node 0 does not answer) for the
@@ -11,7 +11,9 @@
  *   soak.svg           accuracy per domain over time; improvement per update block; update count
  *   soak-summary.json  updates per 10-minute window, updates in the last half, accuracy half-way
  *                      and at the end, level changes (also printed at the end)
- * Every node is stopped at the end, on Ctrl-C / SIGTERM and on error.
+ * Nodes log at L (default warn; at info, `npx tsx scripts/experiments/penalties.ts --logs D` counts
+ * the penalties they charged each other). Every node is stopped at the end, on Ctrl-C / SIGTERM
+ * and on error.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: '.qenex-soak' },
     out: { type: 'string', default: 'docs/soak' },
     'interval-s': { type: 'string', default: '15' },
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
 
@@ -250,6 +253,7 @@ async function run(): Promise<void> {
     trainers: nodeCount,
     dir: root,
     output: 'file',
+    logLevel: values['log-level'],
     onExit: (node, code, sig) => {
       if (stopping) return;
       const msg = `node-${node.index} exited unexpectedly (${sig ?? code}) at ${(elapsedS() / 60).toFixed(1)} min; see ${node.logFile}`;

@@ -7,7 +7,7 @@
 import { ACT_MAX } from '../arch.js';
 import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
-import { sampleLoss } from './loss.js';
+import { lossAtMax } from './loss.js';
 
 /**
  * Number of rows of `set` whose argmax prediction (lowest index on ties) equals the label.
@@ -62,7 +62,7 @@ export function scoreHeadJs(
       }
     }
     if (preds) preds[r] = best;
-    if (losses) losses[r] = sampleLoss(acc, 0, acc.length, labels[r]!);
+    if (losses) losses[r] = lossAtMax(acc, 0, acc.length, labels[r]!, bestV);
     if (best === labels[r]) correct++;
     if (logits && r === set.n - 1) logits.set(acc);
   }

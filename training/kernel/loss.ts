@@ -22,9 +22,9 @@ export const LOSS_ONE_BIT = 256;
 /** Largest per-sample loss (16 bits). */
 export const LOSS_CAP = 16 * LOSS_ONE_BIT;
 /** e = (d · EXP_MUL) >>> 16 turns a logit distance into 1/256-bit steps. */
-const EXP_MUL = 2978;
+export const EXP_MUL = 2978;
 /** Distances at or beyond this give e ≥ LOSS_CAP: their term is 0 (and the label's loss is capped). */
-const MAX_DIST = Math.ceil((LOSS_CAP << 16) / EXP_MUL);
+export const MAX_DIST = Math.ceil((LOSS_CAP << 16) / EXP_MUL);
 
 /** round(2^16 · 2^(−i/256)), i = 0..255. */
 // biome-ignore format: a table of 16 a row
@@ -83,6 +83,11 @@ function steps(d: number): number {
 export function sampleLoss(logits: Int32Array, at: number, n: number, label: number): number {
   let m = logits[at]!;
   for (let o = 1; o < n; o++) if (logits[at + o]! > m) m = logits[at + o]!;
+  return lossAtMax(logits, at, n, label, m);
+}
+
+/** sampleLoss when the caller already knows the row's largest logit `m`. */
+export function lossAtMax(logits: Int32Array, at: number, n: number, label: number, m: number): number {
   // Σ 2^16 · 2^(−e/256) over the logits; the largest adds 2^16, each term ≤ 2^16, n ≤ 2^15
   let s = 0;
   for (let o = 0; o < n; o++) {

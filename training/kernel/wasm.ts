@@ -9,7 +9,7 @@ import type { SparseSet } from '../data/sparse.js';
 import type { QuantHead } from '../model.js';
 import { builtWasmPath } from '../wasmPath.js';
 import { scoreHeadJs } from './js.js';
-import { sampleLoss } from './loss.js';
+import { EXP_MUL, EXP2_Q16, LOG2_Q8, LOSS_CAP, MAX_DIST } from './loss.js';
 import type { ScoreKernel } from './types.js';
 
 /** The built module (dist/training/kernels.wasm), or undefined when it has not been built. */
@@ -31,13 +31,16 @@ interface KernelExports {
     preds: number,
     acc: number,
     hid: number,
-    logits: number,
+    lossTab: number,
+    losses: number,
   ): number;
 }
 
 const align = (n: number): number => (n + 15) & ~15;
 /** Inputs of a dense layer rounded up to a whole number of 8-lane dot products. */
 const inPadOf = (inputs: number): number => (inputs + 7) & ~7;
+/** The log-loss constants and tables as the kernel reads them (kernels.as, lossTab). */
+const LOSS_TABLE = Int32Array.from([EXP_MUL, MAX_DIST, LOSS_CAP, ...EXP2_Q16, ...LOG2_Q8]);
 /** Layers a head may have (descriptor room reserved before the batch). */
 const MAX_LAYERS = 8;
 /** Typed-array views write WASM's little-endian memory directly only on a little-endian host. */
@@ -126,9 +129,10 @@ export class WasmKernel implements ScoreKernel {
     p += maxPad * 4;
     const hid = p;
     p += align(maxPad * 2);
-    const outputs = layers[layers.length - 1]!.outputs;
-    const logits = losses ? p : 0;
-    if (losses) p += set.n * outputs * 4;
+    const lossTab = p;
+    p += align(LOSS_TABLE.length * 4);
+    const lossOut = losses ? p : 0;
+    if (losses) p += set.n * 4;
     this.reserve(p);
     const buf = this.ex.memory.buffer;
     const u8 = new Uint8Array(buf);
@@ -160,6 +164,8 @@ export class WasmKernel implements ScoreKernel {
       }
       for (let o = 0; o < outPad; o++) dv.setInt32(b + o * 4, o < l.outputs ? l.b[o]! : 0, true);
     });
+    if (losses)
+      for (let k = 0; k < LOSS_TABLE.length; k++) dv.setInt32(lossTab + k * 4, LOSS_TABLE[k]!, true);
     const correct = this.ex.scoreHead(
       layers.length,
       desc,
@@ -171,14 +177,13 @@ export class WasmKernel implements ScoreKernel {
       batch.preds,
       acc,
       hid,
-      logits,
+      lossTab,
+      lossOut,
     );
     if (preds) preds.set(new Uint8Array(this.ex.memory.buffer, batch.preds, set.n));
     if (losses) {
-      const all = LITTLE_ENDIAN
-        ? new Int32Array(this.ex.memory.buffer, logits, set.n * outputs)
-        : Int32Array.from({ length: set.n * outputs }, (_, k) => dv.getInt32(logits + k * 4, true));
-      for (let r = 0; r < set.n; r++) losses[r] = sampleLoss(all, r * outputs, outputs, set.labels[r]!);
+      if (LITTLE_ENDIAN) losses.set(new Int32Array(this.ex.memory.buffer, lossOut, set.n));
+      else for (let r = 0; r < set.n; r++) losses[r] = dv.getInt32(lossOut + r * 4, true);
     }
     return correct;
   }

@@ -13,8 +13,9 @@
 //   b: outPad × i32
 //   batch: offsets (n + 1) × u32, idx × u16, val × u8, labels × u8; preds n × u8 (written)
 //   acc: outPad × i32 scratch; hid: outPad × i16 scratch
-//   logits: 0, or n × outputs × i32 (written: each row's last-layer sums, for the host's
-//     log-loss, training/kernel/loss.ts)
+//   lossTab: 3 + 256 + 256 × i32: EXP_MUL, MAX_DIST, LOSS_CAP, the exp2 table, the log2 table
+//     (laid by the host from training/kernel/loss.ts, whose sampleLoss this computes exactly)
+//   losses: 0, or n × i32 (written: each row's log-loss)
 
 export function heapBase(): usize {
   return __heap_base;
@@ -46,7 +47,8 @@ export function scoreHead(
   preds: usize,
   acc: usize,
   hid: usize,
-  logits: usize,
+  lossTab: usize,
+  losses: usize,
 ): i32 {
   let correct = 0;
   for (let r = 0; r < n; r++) {
@@ -135,11 +137,30 @@ export function scoreHead(
       }
     }
     store<u8>(preds + <usize>r, <u8>best);
-    if (logits != 0) {
-      const rowBytes = <usize>outputs << 2;
-      memory.copy(logits + <usize>r * rowBytes, acc, rowBytes);
-    }
+    if (losses != 0) store<i32>(losses + (<usize>r << 2), lossAtMax(acc, outputs, <i32>load<u8>(labels + <usize>r), bestV, lossTab));
     if (best == <i32>load<u8>(labels + <usize>r)) correct++;
   }
   return correct;
+}
+
+/** A logit distance d ≥ 0 in 1/256-bit steps (training/kernel/loss.ts steps). */
+@inline
+function steps(d: i32, lossTab: usize): i32 {
+  return d >= load<i32>(lossTab, 4) ? load<i32>(lossTab, 8) : <i32>(<u32>(d * load<i32>(lossTab)) >> 16);
+}
+
+/** training/kernel/loss.ts lossAtMax on the row's sums in `acc`, whose largest is `m`. */
+function lossAtMax(acc: usize, n: i32, label: i32, m: i32, lossTab: usize): i32 {
+  const cap = load<i32>(lossTab, 8);
+  const exp2 = lossTab + 12;
+  const log2 = exp2 + 1024;
+  let s: u32 = 0;
+  for (let o = 0; o < n; o++) {
+    const e = steps(m - load<i32>(acc + (<usize>o << 2)), lossTab);
+    if (e < cap) s += <u32>load<i32>(exp2 + (<usize>(e & 255) << 2)) >> <u32>(e >> 8);
+  }
+  const b = 31 - <i32>clz(s);
+  const logSum = ((b - 16) << 8) + load<i32>(log2 + (<usize>((s >> <u32>(b - 8)) & 255) << 2));
+  const loss = logSum + steps(m - load<i32>(acc + (<usize>label << 2)), lossTab);
+  return loss > cap ? cap : loss;
 }
