@@ -6,8 +6,9 @@
  *      keep collecting headers (at most `maxSyncHeaders`) before fetching a single block;
  *   3. fetch the blocks we do not have in batches, in chain order, into the node's processBlock;
  *   4. repeat until the peer has sent its whole chain; then re-read its status: the session ends
- *      caught up when our chain is at least as heavy, or with the peer's claim unproven when the
- *      chain it served does not carry it.
+ *      caught up when our chain is at least as heavy, held when the peer's tip is a block we
+ *      store (still being connected) with the weight it claims, or with the peer's claim
+ *      unproven when the chain it served does not carry it.
  * The session judges nothing itself: it ends with a typed SessionEnd, and the syncer decides what
  * that costs the peer.
  */

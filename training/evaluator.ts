@@ -3,8 +3,10 @@
  * score(model, seed, count, levels) = correct answers over the seed's evaluation batch
  * (sampling.ts), summed over the heads; every kernel gives the same integer. compare() scores only
  * the heads whose weights differ (an unchanged head answers every sample alike in parent and
- * child, so it adds the same count to both scores and no disagreement), and lists the samples they
- * disagree on by their index in the seed's order (sampling.ts interleaves the domains' rows).
+ * child, so it adds the same count to both scores, no disagreement and no loss difference), lists
+ * the samples they disagree on by their index in the seed's order (sampling.ts interleaves the
+ * domains' rows), and sums each sample's log-loss difference for the significance test
+ * (kernel/loss.ts; consensus poi/improvement.ts).
  * combine() is federation/'s (bounds, near-duplicates, rules, leave-one-out); correctOn() scores
  * only the listed samples (the leave-one-out credit of poi/credit.ts asks it once, for every
  * contribution's leave-one-out model), on the rows of the batch compare() used, which is built

@@ -22,7 +22,7 @@
  * speaks for every sample where a correct/incorrect count speaks only for the few where two models
  * disagree: the earlier sign test on those (McNemar) had a third to a half of this test's z on the
  * same updates (docs/training.md).
-
+ *
  * Levels: the update names the levels it is scored at (ModelUpdate.levels); they must equal the
  * levels in force after the parent (poi/levels.ts), and both models are scored at them.
  *
