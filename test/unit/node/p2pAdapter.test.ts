@@ -29,6 +29,19 @@ describe('node p2p adapter', () => {
       invalid: false,
     });
     assert.equal(adapter.blockPlace(new Uint8Array(32)), undefined);
+    // A block that failed validation is placed, and marked invalid (a sync session does not take
+    // a claim of it as proven).
+    const tc = forkAt(base, 6);
+    const from = tc.coinbaseOutpoint(3);
+    const tx = tc.spend(from, [{ value: from.coin.value - 1000n, pubKeyHash: tc.miner.pkh }]);
+    const bad = tc.buildBlock({ txs: [tx], coinbaseTotal: 50n * 100_000_000n + 1000n + 1n });
+    await assert.rejects(chain.processBlock(bad.block));
+    assert.deepEqual(adapter.blockPlace(bad.hash), {
+      height: 7,
+      weight: chain.getEntry(bad.hash)!.weight,
+      forkHeight: 6,
+      invalid: true,
+    });
     await chain.stop();
   });
 });

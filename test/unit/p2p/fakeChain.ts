@@ -35,6 +35,8 @@ interface StoredBlock {
   readonly main: boolean;
   readonly weight: bigint;
   readonly forkHeight: number;
+  /** Held as failed validation (holdUnconnected only). */
+  readonly invalid?: boolean;
 }
 
 export class FakeChain implements P2pChain {
@@ -91,14 +93,14 @@ export class FakeChain implements P2pChain {
 
   blockPlace(hash: Hash): BlockPlace | undefined {
     const e = this.byHash.get(toHex(hash));
-    return e && { height: e.height, weight: e.weight, forkHeight: e.forkHeight, invalid: false };
+    return e && { height: e.height, weight: e.weight, forkHeight: e.forkHeight, invalid: e.invalid ?? false };
   }
 
   /**
    * Stores a child of the tip without connecting it, as the node's index holds a block while its
-   * connect is still running.
+   * connect is still running (or, `invalid`, after it failed validation).
    */
-  holdUnconnected(b: BlockWithIds): void {
+  holdUnconnected(b: BlockWithIds, invalid = false): void {
     const tip = this.byHash.get(toHex(this.tc.tip.block.hash))!;
     this.byHash.set(toHex(b.hash), {
       block: b,
@@ -106,6 +108,7 @@ export class FakeChain implements P2pChain {
       main: false,
       weight: tip.weight + blockWeight(workFromBits(b.block.header.bits), 0, this.params),
       forkHeight: tip.height,
+      invalid,
     });
   }
 

@@ -123,8 +123,11 @@ describe('p2p sync session: a moving tip is not an unproven claim', () => {
     await theirs.mine(10);
     const ours = new FakeChain();
     await copy(theirs, ours);
+    const rejecter = new FakeChain();
+    await copy(theirs, rejecter);
     const [b11] = await theirs.mine(1);
     ours.holdUnconnected(b11!);
+    rejecter.holdUnconnected(b11!, true);
     const peer = new FakePeer(theirs);
     const end = await session(ours, peer, theirs.tipSummary().hash).run();
     assert.deepEqual(end, { outcome: 'held' });
@@ -132,5 +135,8 @@ describe('p2p sync session: a moving tip is not an unproven claim', () => {
     // a claim above the weight of the block we hold is still unproven
     const over = new FakePeer(theirs, () => statusOf(theirs, { weight: theirs.tipSummary().weight + 1n }));
     assert.equal((await session(ours, over, theirs.tipSummary().hash).run()).outcome, 'unproven');
+    // and so is a claimed tip we hold as invalid
+    const onInvalid = new FakePeer(theirs);
+    assert.equal((await session(rejecter, onInvalid, theirs.tipSummary().hash).run()).outcome, 'unproven');
   });
 });
