@@ -1,7 +1,9 @@
 /**
- * How much more power has a paired test on per-sample log-loss than the sign test consensus runs
- * today (poi/improvement.ts), on the same parent/child pairs and the same block samples? The loss
- * here is float cross-entropy (nats) from the integer logits: an experiment, not a consensus rule.
+ * How much more power has a paired test on per-sample log-loss than the sign test consensus ran
+ * before 2026-12-06, on the same parent/child pairs and the same block samples? Two losses: float
+ * cross-entropy (nats) from the integer logits, and the consensus rule's own statistic (the
+ * integer log-loss of training/kernel/loss.ts, summed by compare(): `rule t`, which consensus
+ * compares with 3).
  *
  * From a base of the largest model trained --warm samples (math at level 4), 3 trainers (the
  * node's defaults, but projection and the moving average from the first sample) train 250,000 and then 1,000,000 samples each; the sparse-mean of their deltas
@@ -19,6 +21,7 @@ import {
   applyModelDelta,
   initialNetworkModel,
   LocalTrainer,
+  lossZ,
   type NetworkModel,
   networkEvaluator,
 } from '../../training/index.js';
@@ -71,7 +74,10 @@ function compare(name: string, a: NetworkModel, b: NetworkModel): void {
     });
     const mean = sum / n;
     const zLoss = (mean / Math.sqrt(sq / n - mean * mean)) * Math.sqrt(n);
-    parts.push(`sign z ${zSign.toFixed(2)}, loss z ${zLoss.toFixed(2)} (−${mean.toFixed(4)} nats)`);
+    const rule = lossZ(c.lossGain, N);
+    parts.push(
+      `sign z ${zSign.toFixed(2)}, loss z ${zLoss.toFixed(2)} (−${mean.toFixed(4)} nats), rule t ${rule.toFixed(2)}`,
+    );
   }
   console.log(`${name}: ${parts.join(' | ')}`);
 }
