@@ -20,8 +20,8 @@
  * mean(D) / (sd(D)/√n) ≥ z. Integer-exact (BigInt). Under the null hypothesis (the child predicts
  * no better) t is ~N(0, 1) at these sample counts, so z = 3 passes ~0.13% of hashes. A loss
  * speaks for every sample where a correct/incorrect count speaks only for the few where two models
- * disagree: the earlier sign test on those (McNemar) had a third to a half of this test's z on the
- * same updates (docs/training.md).
+ * disagree: on the same updates the earlier sign test on those (McNemar) had 0.04–0.62 of this
+ * test's t, about a third typically (docs/training.md).
  *
  * Levels: the update names the levels it is scored at (ModelUpdate.levels); they must equal the
  * levels in force after the parent (poi/levels.ts), and both models are scored at them.
