@@ -164,7 +164,11 @@ describe('qenex network (real nodes on loopback)', function () {
     );
     const reason = victim.node.p2p.listBanned().find((b) => b.peerId === attacker.node.p2p.peerId)!.reason;
     assert.match(reason, /bad-txnmrklroot|high-hash/);
-    // the network keeps working between honest nodes
+    // the network keeps working between honest nodes. First they agree on a tip: the attacker's
+    // valid block may have reached the victim and not yet the honest node, and a block the honest
+    // node mined beside it would tie with it (equal weight: each keeps the tip it saw first until
+    // the next block).
+    await converged([honest, victim]);
     await honest.node.generate(1, addr('h'));
     await converged([honest, victim]);
   });
