@@ -11,8 +11,9 @@
  * round's top 1/128, without it, breaks the model).
  *
  * Error feedback: when the chain's model changes, setBase restarts from the new model PLUS what
- * this trainer learnt and has not sent (its weights minus the old base plus its last delta: since
- * the last projection, little), so that is delayed, not dropped.
+ * this trainer learnt and the new model does not hold (its weights minus the old base plus the
+ * delta of its that the new model took in: the one the caller names, by default its last delta;
+ * none when its delta was left out of the update), so that is delayed, not dropped.
  */
 
 import { equalBytes } from '../consensus/index.js';
@@ -181,10 +182,13 @@ export class LocalTrainer {
   /**
    * Restarts from `model` (the chain's current model) with math tasks at the chain's `levels`.
    * Optimizer state is kept across rounds. With compressed deltas, what was learnt on the old
-   * base and not sent (error feedback) is added back on top of `model` when the shapes match.
+   * base and not delivered (error feedback) is added back on top of `model` when the shapes match.
+   * `delivered` is this trainer's delta that `model` took in (the one a block's update carried):
+   * null when the update left it out; by default the last delta sent, when the model changed.
    */
-  setBase(model: NetworkModel, levels: readonly number[] = []): void {
-    const carry = this.density !== null && this.base !== undefined ? this.remainder(model) : undefined;
+  setBase(model: NetworkModel, levels: readonly number[] = [], delivered?: ModelDelta | null): void {
+    const carry =
+      this.density !== null && this.base !== undefined ? this.remainder(model, delivered) : undefined;
     if (!this.base || !equalBytes(networkModelHash(this.base), networkModelHash(model)))
       this.roundSamples = 0;
     this.base = model;
@@ -215,16 +219,24 @@ export class LocalTrainer {
   }
 
   /**
-   * Per head, the float weights minus (base + last delta sent): what is still unsent. When `next`
-   * is the same model as the base (a level change, no update), nothing was delivered: the
-   * remainder is everything learnt. Undefined when `next` has another shape (capacity growth:
-   * the remainder is dropped).
+   * Per head, the float weights minus (base + the delivered delta): what `next` does not hold.
+   * `delivered` undefined: the last delta sent, unless `next` is the same model as the base (a
+   * level change, no update: nothing was delivered, the remainder is everything learnt). Undefined
+   * when `next` has another shape (capacity growth: the remainder is dropped).
    */
-  private remainder(next: NetworkModel): (FloatHead | undefined)[] | undefined {
+  private remainder(
+    next: NetworkModel,
+    delivered: ModelDelta | null | undefined,
+  ): (FloatHead | undefined)[] | undefined {
     const base = this.base;
     if (!base || !sameGrowth(modelGrowth(base), modelGrowth(next))) return undefined;
-    const delivered = this.sent !== undefined && !equalBytes(networkModelHash(base), networkModelHash(next));
-    const sentModel = delivered && this.sent ? applyModelDelta(base, this.sent) : base;
+    const took =
+      delivered !== undefined
+        ? delivered
+        : this.sent !== undefined && !equalBytes(networkModelHash(base), networkModelHash(next))
+          ? this.sent
+          : null;
+    const sentModel = took && sameGrowth(took.growth, modelGrowth(base)) ? applyModelDelta(base, took) : base;
     return sentModel.heads.map((h, i) => {
       const cur = this.heads[i]?.readHead();
       if (!cur) return undefined;

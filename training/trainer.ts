@@ -141,10 +141,16 @@ export class Trainer {
 
   /**
    * Starts a new round against `model` at the chain's `levels` (call whenever the chain's model or
-   * levels change).
+   * levels change). `delivered`: the encoded delta of this trainer's that `model` took in, null
+   * when the update left it out, omitted when unknown (LocalTrainer.setBase).
    */
-  setBase(model: NetworkModel, levels: readonly number[]): void {
-    this.post({ type: 'base', model: encodeNetworkModel(model), levels: [...levels] });
+  setBase(model: NetworkModel, levels: readonly number[], delivered?: Uint8Array | null): void {
+    this.post({
+      type: 'base',
+      model: encodeNetworkModel(model),
+      levels: [...levels],
+      ...(delivered === undefined ? {} : { delivered }),
+    });
   }
 
   setCpuShare(cpuShare: number): void {

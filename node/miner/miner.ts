@@ -3,7 +3,8 @@
  * worker threads, hand a found block to the chain (`processBlock`, the same validation path as a
  * block from a peer), repeat. A search stops as soon as the tip changes (`onTip()`, called by the
  * composition root on the chain's 'tip' event), when the pool changed and the template is older
- * than `templateRefreshMs`, or when its nonce range is exhausted (then the time is bumped).
+ * than `templateRefreshMs`, when it carries no model update, new deltas were pooled and it is older
+ * than `updateRefreshMs`, or when its nonce range is exhausted (then the time is bumped).
  * `generate()` mines blocks one after the other inline, for RPC generatetoaddress on devnet. Both
  * grind nonces with grinder.ts (WASM SIMD when built, else node:crypto), in batches of a few ms.
  *
@@ -59,8 +60,11 @@ export class Miner extends EventEmitter<MinerEvents> {
   private blocksFound = 0;
   private lastBlockHash: string | null = null;
   private lastFoundAt = Number.NEGATIVE_INFINITY;
-  /** The template being searched: when built (monotonic ms) and the pool revision it saw. */
-  private current: { builtAt: number; revision: number } | undefined;
+  /**
+   * The template being searched: when built (monotonic ms), the pool revision it saw and, when it
+   * carries no model update, the update source's revision (else null).
+   */
+  private current: { builtAt: number; revision: number; updates: number | null } | undefined;
   private readonly rate = new HashRateMeter({ windowMs: RATE_WINDOW_MS });
   /** generate()'s grinder, made at its first call. */
   private inlineGrinder: Grinder | undefined;
@@ -257,7 +261,11 @@ export class Miner extends EventEmitter<MinerEvents> {
           { maxBlockSize: this.options.maxBlockSize, minTime },
           proposal,
         );
-        this.current = { builtAt: performance.now(), revision: mempool.revision };
+        this.current = {
+          builtAt: performance.now(),
+          revision: mempool.revision,
+          updates: proposal || !this.deps.updates ? null : this.deps.updates.revision(),
+        };
         this.announce('template', tpl);
         const outcome = await this.search(tpl, gen);
         this.current = undefined;
@@ -383,11 +391,14 @@ export class Miner extends EventEmitter<MinerEvents> {
     const now = performance.now();
     this.rate.add(n, now);
     const cur = this.current;
-    if (
-      cur &&
-      this.deps.mempool.revision !== cur.revision &&
-      now - cur.builtAt >= this.options.templateRefreshMs
-    ) {
+    if (!cur) return;
+    const age = now - cur.builtAt;
+    const stale =
+      (this.deps.mempool.revision !== cur.revision && age >= this.options.templateRefreshMs) ||
+      (cur.updates !== null &&
+        age >= this.options.updateRefreshMs &&
+        this.deps.updates?.revision() !== cur.updates);
+    if (stale) {
       this.current = undefined;
       this.control.interrupt();
     }

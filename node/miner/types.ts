@@ -61,9 +61,12 @@ export interface TemplateUpdate {
  * improvement on a local seed; `accepts` re-checks it on the found block's own hash (the one
  * consensus measures), and a block that fails is discarded and the search continues. `immediate`
  * (generatetoaddress) asks for whatever is pooled now, without waiting to collect more deltas.
+ * `revision` changes whenever a proposal that was not possible may have become so (new deltas
+ * pooled): the miner then rebuilds a template that carries no update.
  */
 export interface MinerUpdateSource {
   proposal(ctx: NextBlockContext, opts?: { readonly immediate?: boolean }): TemplateUpdate | null;
+  revision(): number;
   accepts(block: Block, blockHash: Hash): boolean;
 }
 

@@ -5,11 +5,23 @@
  * the DeltaPool and gossips it, crediting the payout address (default: the training key's own).
  * The shard is configured, or comes from hashing the node's identity (p2p peer id), so different
  * nodes train on different slices of the training split.
+ * On a new tip model the worker is told which of its deltas the model took in (error feedback,
+ * LocalTrainer.setBase): the delta its key signed in the update that made the model from the
+ * previous base, or none when that update left it out (another miner's block, a block already
+ * full): what it learnt then carries over whole instead of being dropped as if delivered.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { equalBytes, fromHex, getPublicKey, type Hash, hash160, toHex } from '../../consensus/index.js';
+import {
+  equalBytes,
+  fromHex,
+  getPublicKey,
+  type Hash,
+  hash160,
+  type ModelUpdate,
+  toHex,
+} from '../../consensus/index.js';
 import type { DeltaPool } from '../../training/index.js';
 import {
   DEFAULT_DELTA_DENSITY,
@@ -47,6 +59,8 @@ export interface TrainingServiceOptions {
 
 /** What training needs of a tip: its model hash and the levels of the generated domains after it. */
 export interface TrainingTip {
+  readonly hash: Hash;
+  readonly prevHash: Hash;
   readonly modelHash: Hash;
   readonly levels: { readonly levels: readonly number[] };
 }
@@ -54,6 +68,8 @@ export interface TrainingTip {
 export interface TrainingChain {
   readonly tip: TrainingTip;
   getTipModel(): unknown;
+  getEntry(hash: Hash): TrainingTip | undefined;
+  getBlock(hash: Hash): Promise<{ readonly update: ModelUpdate | null } | undefined>;
   on(event: 'tip', fn: (entry: TrainingTip) => void): unknown;
   off(event: 'tip', fn: (entry: TrainingTip) => void): unknown;
 }
@@ -75,6 +91,9 @@ export interface TrainingStats {
   readonly samplesPerSecond: number;
   readonly deltasSent: number;
 }
+
+/** Blocks walked back from a new tip to find the update that made its model. */
+const MODEL_SOURCE_DEPTH = 16;
 
 /** The shard a node trains on: sha256(identity) mod count. */
 export function shardFor(identity: string, count: number): ShardSpec {
@@ -118,6 +137,7 @@ export class TrainingService {
   readonly shard: ShardSpec;
   private readonly trainer: Trainer;
   private secretKey: Uint8Array | null = null;
+  private pubkey: Uint8Array | null = null;
   private contributor: Uint8Array | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private baseHash: Hash | null = null;
@@ -126,13 +146,12 @@ export class TrainingService {
   private lastSamples = 0;
   private lastRate = 0;
   private producing: Promise<void> | null = null;
-  private readonly onTip = (entry: TrainingTip): void => {
-    const same =
-      this.baseHash &&
-      equalBytes(this.baseHash, entry.modelHash) &&
-      this.baseLevels === entry.levels.levels.join(',');
-    if (same) return;
-    this.rebase();
+  /** Rebases run one after the other (each may read a block first). */
+  private rebasing: Promise<void> = Promise.resolve();
+  private readonly onTip = (): void => {
+    this.rebasing = this.rebasing
+      .then(() => this.rebase())
+      .catch((e) => this.deps.logger.warn({ err: e }, 'rebase failed'));
   };
 
   constructor(
@@ -161,9 +180,10 @@ export class TrainingService {
   async start(): Promise<void> {
     if (this.timer) return;
     this.secretKey = await loadTrainingKey(this.opts.datadir);
+    this.pubkey = getPublicKey(this.secretKey);
     this.contributor = this.opts.payout ?? hash160(getPublicKey(this.secretKey));
     await this.trainer.start();
-    this.rebase();
+    await this.rebase();
     this.deps.chain.on('tip', this.onTip);
     this.timer = setInterval(() => {
       this.producing ??= this.produce()
@@ -187,6 +207,7 @@ export class TrainingService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.deps.chain.off('tip', this.onTip);
+    await this.rebasing;
     await this.producing;
     await this.trainer.stop();
   }
@@ -240,11 +261,42 @@ export class TrainingService {
     };
   }
 
-  private rebase(): void {
+  /** Restarts the worker on the tip's model, unless it already trains on it at the tip's levels. */
+  private async rebase(): Promise<void> {
+    const tip = this.deps.chain.tip;
     const model = this.deps.chain.getTipModel() as NetworkModel;
-    const levels = this.deps.chain.tip.levels.levels;
+    const levels = tip.levels.levels;
+    const previous = this.baseHash;
+    if (previous && equalBytes(previous, tip.modelHash) && this.baseLevels === levels.join(',')) return;
+    const delivered = previous ? await this.delivered(previous, tip) : undefined;
     this.baseHash = networkModelHash(model);
     this.baseLevels = levels.join(',');
-    this.trainer.setBase(model, levels);
+    this.trainer.setBase(model, levels, delivered);
+  }
+
+  /**
+   * The delta of ours that `tip`'s model took in, for the worker's error feedback: the
+   * contribution our key signed in the update that made the model from `previous`, null when that
+   * update has none of ours, undefined when unknown (the model is `previous`, came by growth or
+   * by more than one update since, or its block is not found).
+   */
+  private async delivered(previous: Hash, tip: TrainingTip): Promise<Uint8Array | null | undefined> {
+    if (equalBytes(previous, tip.modelHash) || !this.pubkey) return undefined;
+    const chain = this.deps.chain;
+    // the block that made the tip's model: the first, walking back, whose parent has another model
+    let made: TrainingTip = tip;
+    for (let i = 0; i < MODEL_SOURCE_DEPTH; i++) {
+      const parent = chain.getEntry(made.prevHash);
+      if (!parent) return undefined;
+      if (!equalBytes(parent.modelHash, made.modelHash)) {
+        if (!equalBytes(parent.modelHash, previous)) return undefined;
+        const update = (await chain.getBlock(made.hash))?.update;
+        if (!update || update.grow !== null) return undefined;
+        const pubkey = this.pubkey;
+        return update.contributions.find((c) => equalBytes(c.pubkey, pubkey))?.delta ?? null;
+      }
+      made = parent;
+    }
+    return undefined;
   }
 }

@@ -170,6 +170,16 @@ export class UpdateProposer {
     return n >= this.minContributors || this.now() - this.collecting.since >= this.collectMs;
   }
 
+  /**
+   * Changes when a proposal may have become possible (the miner then rebuilds a template that
+   * carries none): a delta was pooled, or the window for collecting the pooled ones closed.
+   */
+  revision(): number {
+    const c = this.collecting;
+    const closed = c !== null && this.now() - c.since >= this.collectMs;
+    return 2 * this.deps.pool.stats().received + (closed ? 1 : 0);
+  }
+
   accepts(block: Block, blockHash: Hash): boolean {
     const u = block.update;
     if (!u) return true;

@@ -4,7 +4,13 @@ import type { TrainerOptions } from '../options.js';
 
 export type ToWorker =
   | { readonly type: 'init'; readonly opts: TrainerOptions; readonly trainKernel: TrainKernelChoice }
-  | { readonly type: 'base'; readonly model: Uint8Array; readonly levels: readonly number[] }
+  | {
+      readonly type: 'base';
+      readonly model: Uint8Array;
+      readonly levels: readonly number[];
+      /** Encoded delta of this trainer's that the model took in; null: none (LocalTrainer.setBase). */
+      readonly delivered?: Uint8Array | null;
+    }
   | { readonly type: 'snapshot'; readonly id: number }
   | { readonly type: 'cpuShare'; readonly cpuShare: number }
   | {

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { lmCorpus } from '../data/lm.js';
-import { encodeDelta, isZeroDelta } from '../delta.js';
+import { decodeDelta, encodeDelta, isZeroDelta, type ModelDelta } from '../delta.js';
 import { TrainingError } from '../errors.js';
 import { createNetworkEvaluator } from '../evaluator.js';
 import { defaultKernel, jsKernel, loadWasmKernel } from '../kernel/index.js';
@@ -24,6 +24,19 @@ let stopped = false;
 let busyMs = 0;
 let totalSamples = 0;
 let started: number | undefined;
+
+/**
+ * The delivered delta of a 'base' message: decoded, null when none was delivered, undefined when
+ * unknown or undecodable (LocalTrainer then assumes its last delta was taken in).
+ */
+function deliveredDelta(bytes: Uint8Array | null | undefined): ModelDelta | null | undefined {
+  if (bytes === null || bytes === undefined) return bytes;
+  try {
+    return decodeDelta(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 function send(m: FromWorker): void {
   port?.postMessage(m);
@@ -63,7 +76,7 @@ port?.on('message', (m: ToWorker) => {
         break;
       case 'base': {
         const model = decodeNetworkModel(m.model);
-        trainer?.setBase(model, m.levels);
+        trainer?.setBase(model, m.levels, deliveredDelta(m.delivered));
         baseHash = networkModelHash(model);
         started ??= performance.now();
         break;

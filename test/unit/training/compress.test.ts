@@ -136,6 +136,47 @@ describe('training/compress (compressed deltas, error feedback)', function () {
     assert.ok(lost > 100 * Math.max(1, differ), `${lost} weights differ without error feedback`);
   });
 
+  it('error feedback: a delta the update left out (delivered null) carries over whole; by default it counts as delivered', () => {
+    const base = trained(initialNetworkModel(), 100_000).currentModel();
+    // the chain moved on with someone else's update, without this trainer's delta
+    const next = applyModelDelta(base, trained(base, 20_000, DEFAULT_DELTA_DENSITY).delta());
+    const run = (delivered?: null): { t: LocalTrainer; learnt: NetworkModel; sent: ModelDelta } => {
+      const t = new LocalTrainer({
+        shard: { index: 1, count: 3 },
+        seed: 'test/left-out',
+        deltaDensity: DEFAULT_DELTA_DENSITY,
+      });
+      t.setBase(base, LEVELS);
+      t.train(30_000);
+      const learnt = t.currentModel();
+      const sent = t.delta();
+      t.setBase(next, LEVELS, delivered);
+      return { t, learnt, sent };
+    };
+    const count = (a: NetworkModel, b: NetworkModel): { differ: number; total: number } => {
+      let differ = 0;
+      let total = 0;
+      pairs(a, b, (x, y) => {
+        total++;
+        if (x !== y) differ++;
+      });
+      return { differ, total };
+    };
+    const leftOut = run(null);
+    const assumed = run();
+    // the same trainer both times (same seed): the same weights and the same delta
+    assert.equal(count(leftOut.learnt, assumed.learnt).differ, 0);
+    // left out: next + everything learnt; assumed delivered: that minus the delta sent
+    const { differ, total } = count(
+      leftOut.t.currentModel(),
+      applyModelDelta(assumed.t.currentModel(), assumed.sent),
+    );
+    // (up to float rounding at a quantization boundary, and saturation)
+    assert.ok(differ <= total / 1_000, `${differ} of ${total} weights differ from next + all learnt`);
+    const dropped = count(leftOut.t.currentModel(), assumed.t.currentModel()).differ;
+    assert.ok(dropped > 10 * Math.max(1, differ), `${dropped} weights lose the delivered delta`);
+  });
+
   it('every projectSamples samples the trainer goes on from what it can send (a long round stays faithful)', () => {
     const base = initialNetworkModel();
     // non-zero weight steps per weight tensor of `m` against the base

@@ -4,6 +4,7 @@ import {
   type Block,
   devnetParams,
   equalBytes,
+  type ModelUpdate,
   mainParams,
   nobleVerifier,
   toHex,
@@ -19,6 +20,7 @@ import {
   type MinerChain,
   MinerError,
   type MinerOptions,
+  type MinerUpdateSource,
 } from '../../../../node/miner/index.js';
 import { buildWasm } from '../../../../scripts/buildWasm.js';
 import { encodeAddress } from '../../../../wallet/index.js';
@@ -50,10 +52,11 @@ describe('node/miner Miner', function () {
     if (grinderWasmPath() === undefined) buildWasm();
   });
 
-  function miner(opts: Partial<MinerOptions> = {}): Miner {
+  function miner(opts: Partial<MinerOptions> = {}, updates?: MinerUpdateSource): Miner {
     const m = new Miner(
       { address, minIntervalMs: 0, ...opts },
       {
+        ...(updates ? { updates } : {}),
         chain,
         mempool,
         params: linearDevnet,
@@ -285,6 +288,47 @@ describe('node/miner Miner', function () {
     await waitFor(() => templates.length === 2, 5000, 'refreshed template');
     assert.equal(templates[1]!.txs.length, 2);
     assert.equal(templates[1]!.fees, 1700n);
+  });
+
+  it('rebuilds a template without a model update once the update source says a proposal may be possible', async () => {
+    chain.bitsOverride = IMPOSSIBLE_BITS;
+    let revision = 0;
+    let ready = false;
+    let asked = 0;
+    const update: ModelUpdate = {
+      baseModelHash: new Uint8Array(32),
+      claimedPpm: 1000,
+      levels: [],
+      grow: null,
+      rule: 0,
+      contributions: [],
+    };
+    const updates: MinerUpdateSource = {
+      proposal: () => {
+        asked++;
+        return ready ? { update, modelHash: new Uint8Array(32).fill(7) } : null;
+      },
+      accepts: () => true,
+      revision: () => revision,
+    };
+    const m = miner({ updateRefreshMs: 100 }, updates);
+    const templates: BlockTemplate[] = [];
+    m.on('template', (tpl) => templates.push(tpl));
+    await m.start();
+    await waitFor(() => templates.length === 1, 5000, 'first template');
+    assert.equal(templates[0]!.update, null);
+    // nothing changed at the source: the template stays
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(templates.length, 1);
+    ready = true;
+    revision++;
+    await waitFor(() => templates.length === 2, 5000, 'template rebuilt for the update');
+    assert.equal(templates[1]!.update, update);
+    assert.equal(asked, 2);
+    // a template that carries an update is not rebuilt for newer deltas
+    revision++;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(templates.length, 2);
   });
 
   it('bumps the time when a template’s nonce range is exhausted', async () => {

@@ -3,7 +3,14 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devnetParams, equalBytes, type Hash, toHex } from '../../../../consensus/index.js';
+import {
+  devnetParams,
+  equalBytes,
+  getPublicKey,
+  type Hash,
+  type ModelUpdate,
+  toHex,
+} from '../../../../consensus/index.js';
 import { createLogger } from '../../../../node/logger.js';
 import { RpcClient } from '../../../../node/rpc/index.js';
 import { NodeTrainingError } from '../../../../node/training/errors.js';
@@ -15,7 +22,13 @@ import {
   type TrainingTip,
 } from '../../../../node/training/service.js';
 import { DeltaPool } from '../../../../training/federation/pool.js';
-import { initialNetworkModel, networkModelHash } from '../../../../training/index.js';
+import {
+  initialNetworkModel,
+  type NetworkModel,
+  networkEvaluator,
+  networkModelHash,
+  Trainer,
+} from '../../../../training/index.js';
 import { encodeAddress } from '../../../../wallet/index.js';
 import { keyPair } from '../../../utils/chainBuilder.js';
 import { startTestNode } from '../../../utils/node.js';
@@ -53,8 +66,10 @@ describe('TrainingService', () => {
     const modelHash: Hash = networkModelHash(model);
     const events = new EventEmitter();
     const chain = {
-      tip: { modelHash, levels: { levels: [0] } },
+      tip: { hash: new Uint8Array(32), prevHash: new Uint8Array(32), modelHash, levels: { levels: [0] } },
       getTipModel: () => model,
+      getEntry: () => undefined,
+      getBlock: async () => undefined,
       on: (e: 'tip', fn: (x: TrainingTip) => void) => events.on(e, fn),
       off: (e: 'tip', fn: (x: TrainingTip) => void) => events.off(e, fn),
     };
@@ -86,6 +101,111 @@ describe('TrainingService', () => {
       assert.equal(svc.stats().deltasSent, 1);
       assert.ok(held[0]!.message.samples > 0);
     } finally {
+      await svc.stop();
+    }
+  });
+
+  it('tells the worker which of its deltas the new tip model took in (error feedback)', async function () {
+    this.timeout(30_000);
+    const d = join(dir, 'delivered');
+    await (await import('node:fs/promises')).mkdir(d, { recursive: true });
+    const ours = getPublicKey(await loadTrainingKey(d));
+    const other = getPublicKey(keyPair('another trainer').sk);
+    // three distinct models without training: m0, m0 with one bias moved, m0 grown
+    const m0 = initialNetworkModel();
+    const head = m0.heads[0]!;
+    const b = head.layers[0]!.b.slice();
+    b[0] = b[0]! + 1;
+    const m1: NetworkModel = {
+      ...m0,
+      heads: [
+        { ...head, layers: [{ ...head.layers[0]!, b }, ...head.layers.slice(1)] },
+        ...m0.heads.slice(1),
+      ],
+    };
+    const grown = networkEvaluator.grow(m0, 0) as NetworkModel;
+    const models = [m0, m1, grown];
+    const hashOf = (i: number) => new Uint8Array(32).fill(i + 1);
+    const contribution = (pubkey: Uint8Array, delta: Uint8Array) => ({
+      payout: new Uint8Array(20),
+      pubkey,
+      samples: 1,
+      delta,
+      sig: new Uint8Array(64),
+    });
+    const update = (
+      base: NetworkModel,
+      contributions: ReturnType<typeof contribution>[],
+      grow: number | null = null,
+    ): ModelUpdate => ({
+      baseModelHash: networkModelHash(base),
+      claimedPpm: 1000,
+      levels: [0],
+      grow,
+      rule: 0,
+      contributions,
+    });
+    // block i: [model index, update]
+    const blocks: Array<[number, ModelUpdate | null]> = [
+      [0, null], // genesis
+      [1, update(m0, [contribution(other, Uint8Array.of(1)), contribution(ours, Uint8Array.of(7, 7))])],
+      [1, null],
+      [0, update(m1, [contribution(other, Uint8Array.of(2))])], // back to m0's hash: someone else's update
+      [2, update(m0, [], 0)], // growth
+    ];
+    const entry = (i: number) => ({
+      hash: hashOf(i),
+      prevHash: hashOf(i - 1),
+      modelHash: networkModelHash(models[blocks[i]![0]]!),
+      levels: { levels: [0] },
+    });
+    let tip = 0;
+    const events = new EventEmitter();
+    const chain = {
+      get tip() {
+        return entry(tip);
+      },
+      getTipModel: () => models[blocks[tip]![0]]!,
+      getEntry: (h: Hash) => {
+        const i = h[0]! - 1;
+        return i >= 0 && i < blocks.length && equalBytes(h, hashOf(i)) ? entry(i) : undefined;
+      },
+      getBlock: async (h: Hash) => ({ update: blocks[h[0]! - 1]![1] }),
+      on: (e: 'tip', fn: (x: TrainingTip) => void) => events.on(e, fn),
+      off: (e: 'tip', fn: (x: TrainingTip) => void) => events.off(e, fn),
+    };
+    const calls: Array<{ model: string; delivered: Uint8Array | null | undefined }> = [];
+    const original = Trainer.prototype.setBase;
+    Trainer.prototype.setBase = (
+      model: NetworkModel,
+      _levels: readonly number[],
+      delivered?: Uint8Array | null,
+    ) => {
+      calls.push({ model: toHex(networkModelHash(model)), delivered });
+    };
+    const pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => chain.tip.modelHash });
+    const svc = new TrainingService(
+      { datadir: d, cpuShare: 0.1, identity: 'delivered', intervalMs: 60_000 },
+      { chain, pool, announce: async () => 0, logger: createLogger({ level: 'silent' }) },
+    );
+    try {
+      await svc.start();
+      const step = async (to: number) => {
+        tip = to;
+        events.emit('tip', chain.tip);
+        await new Promise((r) => setTimeout(r, 20));
+      };
+      assert.deepEqual(calls.shift(), { model: toHex(networkModelHash(m0)), delivered: undefined });
+      await step(2); // two blocks at once: the first made the model, with our contribution in it
+      assert.deepEqual(calls.shift(), { model: toHex(networkModelHash(m1)), delivered: Uint8Array.of(7, 7) });
+      await step(3); // an update without ours: nothing of ours delivered
+      assert.deepEqual(calls.shift(), { model: toHex(networkModelHash(m0)), delivered: null });
+      await step(3); // the same tip again: no rebase
+      assert.equal(calls.length, 0);
+      await step(4); // growth: unknown (the worker drops the remainder of another shape anyway)
+      assert.deepEqual(calls.shift(), { model: toHex(networkModelHash(grown)), delivered: undefined });
+    } finally {
+      Trainer.prototype.setBase = original;
       await svc.stop();
     }
   });

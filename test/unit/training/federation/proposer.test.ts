@@ -160,12 +160,16 @@ describe('UpdateProposer', () => {
         ),
       );
     };
+    const before = waiting.revision();
     add(1, 'a');
+    assert.notEqual(waiting.revision(), before, 'a pooled delta changes the revision (the miner rebuilds)');
     assert.equal(waiting.proposal(ctx(baseHash)), null, 'one signer, window open: wait');
     assert.ok(waiting.proposal(ctx(baseHash), { immediate: true }), 'generatetoaddress takes what is pooled');
     now = 999;
+    const open = waiting.revision();
     assert.equal(waiting.proposal(ctx(baseHash)), null);
     now = 1_000;
+    assert.notEqual(waiting.revision(), open, 'so does the window closing');
     assert.equal(waiting.proposal(ctx(baseHash))?.update.contributions.length, 1, 'window over');
     // a second signer reaches minContributors at once
     now = 0;
