@@ -53,6 +53,7 @@ export function p2pChain(chain: Chain<unknown>, db: ChainDb): P2pChain {
     async processBlock(block: Block, source: string) {
       return chain.processBlock(block, source);
     },
+    relayBeforeValidation: (block) => chain.relayBeforeValidation(block),
     getModelBytes: (modelHash) => db.getModel(modelHash),
   };
 }

@@ -12,6 +12,10 @@
  * chain validates anything, at a small penalty when it forks deep below our tip.
  * A message over its topic's size limit (limits.ts: the largest valid encoding) is rejected before
  * it is decoded or handed to the node, at the 'oversize-message' penalty (a ban), whatever the topic.
+ * A block that extends our tip with a model update and passes every check but the update's
+ * re-scoring (P2pChain.relayBeforeValidation) is accepted, so relayed, at once and validated
+ * afterwards: propagation then costs a hop's latency, not a hop's scoring, and a failure blames
+ * nobody (the sender relayed it unvalidated too).
  */
 
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
@@ -108,6 +112,11 @@ export interface GossipContext {
   readonly punish: Punish;
   /** A gossiped block's parent is unknown: fetch its ancestors from the sender. */
   readonly onOrphan: (peerId: string) => void;
+  /**
+   * A block relayed before validation failed it (validateAfterRelay): for the log; nobody is
+   * punished.
+   */
+  readonly onRelayedInvalid?: (peerId: string, reason: string) => void;
   /** Told of every message published and every message judged (counted by the node's metrics). */
   readonly onMessage?: (m: GossipMessageEvent) => void;
 }
@@ -218,6 +227,10 @@ export class Gossip {
           this.ctx.punish(from, 'low-work-branch', `gossip blocks: ${refusal.detail}`);
         return { verdict: 'ignore', reason: refusal.reason };
       }
+      if (this.ctx.chain.relayBeforeValidation(block)) {
+        this.validateAfterRelay(block, from);
+        return { verdict: 'accept' };
+      }
       const r = await this.ctx.chain.processBlock(block, from);
       if (r.status === 'orphan') {
         this.ctx.onOrphan(from);
@@ -228,6 +241,23 @@ export class Gossip {
     } catch (err) {
       return judgeError(err, null);
     }
+  }
+
+  /**
+   * Validates a block gossip has already relayed (P2pChain.relayBeforeValidation). Its sender
+   * relayed it unvalidated too, as honest nodes do, so a failure blames no one: the chain records
+   * the block invalid and rejects it and its descendants from then on.
+   */
+  private validateAfterRelay(block: Block, from: string): void {
+    this.ctx.chain.processBlock(block, from).then(
+      (r) => {
+        if (r.status === 'orphan') this.ctx.onOrphan(from);
+      },
+      (err: unknown) => {
+        const j = judgeError(err, null);
+        this.ctx.onRelayedInvalid?.(from, 'reason' in j ? j.reason : 'error');
+      },
+    );
   }
 
   private async judgeTx(data: Uint8Array): Promise<Judgement> {

@@ -207,6 +207,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       limiter: this.gossipLimiter,
       punish,
       onOrphan: (peerId) => syncer.onOrphan(peerId),
+      onRelayedInvalid: (peer, reason) =>
+        this.log.info({ peer, reason }, 'a block relayed before validation failed it (nobody blamed)'),
       onMessage: (m) => this.emit('gossip', m),
     });
     table.attach({ host, client, syncer });

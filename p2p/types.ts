@@ -50,6 +50,11 @@ export interface P2pChain {
    * orphan is kept by the chain and reported as 'orphan'.
    */
   processBlock(block: Block, source: string): Promise<{ readonly status: BlockProcessStatus }>;
+  /**
+   * True when gossip may relay `block` before processBlock has validated it: it extends the tip and
+   * passes every check but the costly ones (node/chain: a model update's re-scoring).
+   */
+  relayBeforeValidation(block: Block): boolean;
   /** Canonical bytes of a stored model checkpoint by model hash, or undefined. */
   getModelBytes(modelHash: Hash): Promise<Uint8Array | undefined>;
 }

@@ -10,6 +10,7 @@ import {
   blockWithIds,
   type Coin,
   checkBlockSanity,
+  checkHeaderContext,
   encodeBlock,
   equalBytes,
   type GrowthWindow,
@@ -393,6 +394,30 @@ export class Chain<M = unknown> {
 
   get orphanCount(): number {
     return this.orphans.size;
+  }
+
+  /**
+   * True when a node may relay `block` before it has validated it (p2p gossip): the block is new,
+   * extends the best tip, carries a model update (whose re-scoring takes tens of milliseconds, paid
+   * hop after hop when relay waits for it) and passes every check short of validating its
+   * contents: the context-free ones (proof of work, merkle root, sizes, the transactions' and the
+   * update's form) and the header's context (bits, time). Its proof of work bounds what a liar can
+   * make the network carry, as for Bitcoin Core's BIP152 high-bandwidth relay. Reads only.
+   */
+  relayBeforeValidation(block: Block): boolean {
+    if (!this.started || !block.update) return false;
+    const tip = this.tip;
+    if (!equalBytes(block.header.prevHash, tip.hash)) return false;
+    const b = blockWithIds(block);
+    if (this.core.index.get(b.hash) || this.orphans.has(toHex(b.hash))) return false;
+    try {
+      checkBlockSanity(b, this.params);
+      checkHeaderContext(block.header, this.core.headerContext(tip, this.deps.clock()), this.params);
+      return true;
+    } catch (e) {
+      if (e instanceof VerdictError) return false;
+      throw e;
+    }
   }
 
   /** Context for a block template on top of the best tip. */

@@ -47,6 +47,7 @@ function hostileChain(claim: () => TipSummary, stall: boolean): P2pChain {
     getBlockBytes: async () => undefined,
     hasBlock: () => false,
     processBlock: async () => ({ status: 'duplicate' }),
+    relayBeforeValidation: () => false,
     getModelBytes: async () => undefined,
   };
 }

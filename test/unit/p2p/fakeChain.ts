@@ -154,8 +154,21 @@ export class FakeChain implements P2pChain {
     return this.models.get(toHex(modelHash));
   }
 
+  /** Blocks gossip may relay before validating them (default none). */
+  relayEarly: (block: Block) => boolean = () => false;
+  /** When set, processBlock waits for it first; a rejection becomes the block's verdict. */
+  hold: Promise<void> | undefined;
+
+  relayBeforeValidation(block: Block): boolean {
+    return this.relayEarly(block);
+  }
+
   processBlock(block: Block, source: string): Promise<{ status: BlockProcessStatus }> {
-    const run = this.lock.then(() => this.process(blockWithIds(block), source));
+    const hold = this.hold;
+    const run = this.lock.then(async () => {
+      if (hold) await hold;
+      return this.process(blockWithIds(block), source);
+    });
     this.lock = run.catch(() => undefined);
     return run.then((status) => ({ status }));
   }

@@ -8,6 +8,7 @@ import {
   headerHash,
   testParams,
   toHex,
+  VerdictError,
 } from '../../../consensus/index.js';
 import { P2pError, type SyncDone, type SyncProgress } from '../../../p2p/index.js';
 import { maxSignedDeltaSize } from '../../../p2p/limits.js';
@@ -79,6 +80,47 @@ describe('p2p P2pNode (loopback network)', function () {
     assert.equal(entry[2], 'connected');
     assert.ok(!c.node.peers().some((p) => p.id === a.node.peerId));
   });
+
+  for (const early of [true, false]) {
+    it(`a block the chain ${early ? 'may relay before validating is relayed at once, and its failure blames nobody' : 'must validate first is relayed after, and its failure bans the sender'}`, async () => {
+      const a = await net.add();
+      const bChain = new FakeChain();
+      const b = await net.add(bChain);
+      const c = await net.add();
+      await c.node.ban(a.node.peerId);
+      await link(a.node, b.node);
+      await link(c.node, b.node);
+      await waitFor('subscriptions', () => {
+        const subs = b.node.gossipPeers('blocks');
+        return subs.includes(a.node.peerId) && subs.includes(c.node.peerId);
+      });
+      await sleep(400);
+      // B validates slowly, and finds the block invalid (say, its update's improvement falls short)
+      let fail!: (e: Error) => void;
+      bChain.hold = new Promise<void>((_, reject) => {
+        fail = reject;
+      });
+      bChain.hold.catch(() => undefined);
+      bChain.relayEarly = () => early;
+      const [blk] = await a.chain.mine(1);
+      await a.node.announceBlock(blk!.block);
+      if (early) {
+        await waitFor('C has the block while B still validates it', () => c.chain.height === 1);
+        assert.equal(b.chain.height, 0);
+      } else {
+        await sleep(1000);
+        assert.equal(c.chain.height, 0, 'B holds the block back until it is valid');
+      }
+      fail(new VerdictError('bad-model-improvement', 'below the claim'));
+      if (early) {
+        await sleep(500);
+        assert.equal(b.node.bans.score(a.node.peerId), 0, 'no one blamed for a block relayed unvalidated');
+        assert.ok(b.node.peers().some((p) => p.id === a.node.peerId));
+      } else {
+        await waitFor('A banned by B', () => b.node.bans.score(a.node.peerId) >= 100);
+      }
+    });
+  }
 
   for (const announce of [true, false]) {
     it(`a peer that missed a gossiped block ${announce ? 'syncs it after our status announcement' : 'stays behind without status announcements'}`, async () => {

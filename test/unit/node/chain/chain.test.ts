@@ -276,6 +276,38 @@ describe('node/chain Chain', () => {
     }
   });
 
+  it('may relay before validation only a new update block on the tip that passes every check but scoring', async () => {
+    const { chain } = await openChain();
+    try {
+      const tc = forkAt(base, 10);
+      await feed(chain, blocksAbove(tc, 0));
+      const update = { delta: improvingDelta(tc.tip.model) };
+      const good = tc.buildBlock({ update });
+      assert.equal(chain.relayBeforeValidation(good.block), true);
+      // …even when its update would fail scoring: that is what relay does not wait for
+      const overclaimed = tc.buildBlock({ update: { ...update, claimedPpm: P.maxImprovementPpm } });
+      assert.equal(chain.relayBeforeValidation(overclaimed.block), true);
+      await assert.rejects(chain.processBlock(overclaimed.block), /bad-model-claim|bad-model-improvement/);
+      assert.equal(chain.relayBeforeValidation(overclaimed.block), false, 'known (invalid)');
+      // not: a block without an update (cheap to validate), a broken merkle root, bad bits, a
+      // parent that is not the tip, a block already held
+      assert.equal(chain.relayBeforeValidation(tc.buildBlock().block), false);
+      const badRoot = tc.buildBlock({
+        update,
+        tamperHeader: (h) => ({ ...h, merkleRoot: new Uint8Array(32) }),
+      });
+      assert.equal(chain.relayBeforeValidation(badRoot.block), false);
+      const badBits = tc.buildBlock({ update, tamperHeader: (h) => ({ ...h, bits: h.bits - 1 }) });
+      assert.equal(chain.relayBeforeValidation(badBits.block), false);
+      const side = forkAt(base, 9).buildBlock({ update: { delta: improvingDelta(base.entries[9]!.model) } });
+      assert.equal(chain.relayBeforeValidation(side.block), false);
+      assert.equal((await chain.processBlock(good.block)).status, 'connected');
+      assert.equal(chain.relayBeforeValidation(good.block), false);
+    } finally {
+      await chain.stop();
+    }
+  });
+
   it('scores a model update once: storing and connecting its block compare parent and child one time', async () => {
     let compares = 0;
     const counting: Evaluator<LinearModel> = {
