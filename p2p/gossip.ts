@@ -249,6 +249,12 @@ export class Gossip {
    * the block invalid and rejects it and its descendants from then on.
    */
   private validateAfterRelay(block: Block, from: string): void {
+    // On the next turn of the event loop: the scoring blocks the thread, and gossipsub's forward
+    // of the block (queued by our Accept, in promise callbacks) must reach the sockets first.
+    setTimeout(() => this.validateRelayed(block, from), 0);
+  }
+
+  private validateRelayed(block: Block, from: string): void {
     this.ctx.chain.processBlock(block, from).then(
       (r) => {
         if (r.status === 'orphan') this.ctx.onOrphan(from);

@@ -261,6 +261,7 @@ function finalCheck(input: AnalysisInput): FinalCheck {
   return {
     converged: input.final?.converged ?? false,
     convergeMs: input.final?.convergeMs ?? null,
+    tieBreak: input.final?.tieBreak ?? false,
     equalTips: same((s) => s.tip),
     equalUtxo: same((s) => `${s.utxoCount} ${s.utxoHash}`),
     equalModel: same((s) => s.modelHash) && rpcModels.size === 1 && rpcModels.has(states[0]?.modelHash ?? ''),

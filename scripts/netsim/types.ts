@@ -165,6 +165,8 @@ export interface StoredStates {
 export interface FinalCheck {
   readonly converged: boolean;
   readonly convergeMs: number | null;
+  /** One more block was mined to end a tie at the top (run.ts finalCheck). */
+  readonly tieBreak: boolean;
   readonly equalTips: boolean;
   readonly equalUtxo: boolean;
   readonly equalModel: boolean;
