@@ -123,6 +123,8 @@ export interface GossipContext {
 
 export class Gossip {
   private readonly kinds: TopicKind[];
+  /** Validations of relayed blocks not started yet (dropped by stop()). */
+  private readonly afterRelay = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly ctx: GossipContext) {
     this.kinds = TOPIC_KINDS.filter(
@@ -144,6 +146,8 @@ export class Gossip {
   }
 
   stop(): void {
+    for (const t of this.afterRelay) clearTimeout(t);
+    this.afterRelay.clear();
     for (const kind of this.kinds) {
       const topic = this.topic(kind);
       this.ctx.pubsub.topicValidators.delete(topic);
@@ -251,19 +255,19 @@ export class Gossip {
   private validateAfterRelay(block: Block, from: string): void {
     // On the next turn of the event loop: the scoring blocks the thread, and gossipsub's forward
     // of the block (queued by our Accept, in promise callbacks) must reach the sockets first.
-    setTimeout(() => this.validateRelayed(block, from), 0);
-  }
-
-  private validateRelayed(block: Block, from: string): void {
-    this.ctx.chain.processBlock(block, from).then(
-      (r) => {
-        if (r.status === 'orphan') this.ctx.onOrphan(from);
-      },
-      (err: unknown) => {
-        const j = judgeError(err, null);
-        this.ctx.onRelayedInvalid?.(from, 'reason' in j ? j.reason : 'error');
-      },
-    );
+    const timer = setTimeout(() => {
+      this.afterRelay.delete(timer);
+      this.ctx.chain.processBlock(block, from).then(
+        (r) => {
+          if (r.status === 'orphan') this.ctx.onOrphan(from);
+        },
+        (err: unknown) => {
+          const j = judgeError(err, null);
+          this.ctx.onRelayedInvalid?.(from, 'reason' in j ? j.reason : 'error');
+        },
+      );
+    }, 0);
+    this.afterRelay.add(timer);
   }
 
   private async judgeTx(data: Uint8Array): Promise<Judgement> {

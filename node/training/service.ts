@@ -181,7 +181,7 @@ export class TrainingService {
     if (this.timer) return;
     this.secretKey = await loadTrainingKey(this.opts.datadir);
     this.pubkey = getPublicKey(this.secretKey);
-    this.contributor = this.opts.payout ?? hash160(getPublicKey(this.secretKey));
+    this.contributor = this.opts.payout ?? hash160(this.pubkey);
     await this.trainer.start();
     await this.rebase();
     this.deps.chain.on('tip', this.onTip);
