@@ -51,11 +51,11 @@ describe('p2p P2pNode (loopback network)', function () {
     assert.ok(ni.protocols.includes('/qenex/devnet/status/1'));
   });
 
-  it('a gossiped block reaches a third node through a second', async () => {
+  /** A – B – C in a line, C refusing A: a block A gossips can only reach C through B. */
+  async function line(bChain = new FakeChain()): Promise<{ a: TestNode; b: TestNode; c: TestNode }> {
     const a = await net.add();
-    const b = await net.add();
+    const b = await net.add(bChain);
     const c = await net.add();
-    // C refuses A, so the block can only reach C through B.
     await c.node.ban(a.node.peerId);
     await link(a.node, b.node);
     await link(c.node, b.node);
@@ -68,6 +68,11 @@ describe('p2p P2pNode (loopback network)', function () {
       );
     });
     await sleep(400); // a few heartbeats: B grafts C into its mesh
+    return { a, b, c };
+  }
+
+  it('a gossiped block reaches a third node through a second', async () => {
+    const { a, b, c } = await line();
     const [blk] = await a.chain.mine(1);
     const recipients = await a.node.announceBlock(blk!.block);
     assert.ok(recipients >= 1);
@@ -83,18 +88,8 @@ describe('p2p P2pNode (loopback network)', function () {
 
   for (const early of [true, false]) {
     it(`a block the chain ${early ? 'may relay before validating is relayed at once, and its failure blames nobody' : 'must validate first is relayed after, and its failure bans the sender'}`, async () => {
-      const a = await net.add();
       const bChain = new FakeChain();
-      const b = await net.add(bChain);
-      const c = await net.add();
-      await c.node.ban(a.node.peerId);
-      await link(a.node, b.node);
-      await link(c.node, b.node);
-      await waitFor('subscriptions', () => {
-        const subs = b.node.gossipPeers('blocks');
-        return subs.includes(a.node.peerId) && subs.includes(c.node.peerId);
-      });
-      await sleep(400);
+      const { a, b, c } = await line(bChain);
       // B validates slowly, and finds the block invalid (say, its update's improvement falls short)
       let fail!: (e: Error) => void;
       bChain.hold = new Promise<void>((_, reject) => {
