@@ -2,6 +2,8 @@
 export {
   ARCH,
   archAt,
+  DELTA_B_MAX,
+  DELTA_W_MAX,
   DOMAINS,
   type Domain,
   type HeadSpec,

@@ -3,7 +3,7 @@
  * telling a trainer that its delta was left out of an update is worth.
  *
  *   npx tsx scripts/experiments/roundLength.ts [--trainers 3] [--included 3] [--per 10000]
- *     [--total 360000] [--dense] [--assume-delivered]
+ *     [--total 360000] [--dense] [--assume-delivered] [--outer-step 3/1] [--momentum 1/2]
  *
  * From the genesis model, `trainers` trainers (shard i of `trainers`) each train `per` samples per
  * round from the chain model and send a delta (compressed at the default density, or the whole
@@ -16,13 +16,22 @@
  * in (what a trainer did before it was told). Central: one trainer on every public chunk for the
  * samples the updates carried. Every trainer uses the nodes' minibatch and learning rate. Prints held-out accuracy (lm and math weighed 3 : 1, as a block's
  * evaluation sample) of both and the gap.
+ *
+ * Outer optimiser (no consensus rule does either; they ask what one would be worth): with
+ * --outer-step a/b the combined step is scaled by a/b (rounded half away from zero; 3/1 with 3
+ * trainers applies the sum of their deltas instead of the mean); with --momentum p/q the applied
+ * step is Nesterov's, g + β·m with m = g + β·m_prev and β = p/q (β·m truncated toward zero, so a
+ * one-quantum step decays instead of repeating forever). Steps are clamped to the delta bounds.
  */
 import {
   aggregateDeltas,
   applyModelDelta,
   DEFAULT_DELTA_DENSITY,
   DEFAULT_TRAINER_OPTIONS,
+  DELTA_B_MAX,
+  DELTA_W_MAX,
   decodeSparseDelta,
+  diffModels,
   encodeDelta,
   initialNetworkModel,
   LocalTrainer,
@@ -48,6 +57,38 @@ const HYPER = {
   learningRate: DEFAULT_TRAINER_OPTIONS.learningRate,
 };
 const WEIGHTS = [0.75, 0.25];
+const fraction = (name: string, dflt: string): [number, number] => {
+  const [p, q] = arg(name, dflt).split('/').map(Number);
+  if (!(Number.isInteger(p) && Number.isInteger(q) && q! > 0)) throw new Error(`--${name} must be p/q`);
+  return [p!, q!];
+};
+const [stepNum, stepDen] = fraction('outer-step', '1/1');
+const [betaNum, betaDen] = fraction('momentum', '0/1');
+const halfAway = (x: number): number => (x >= 0 ? Math.floor(x + 0.5) : -Math.floor(-x + 0.5));
+const towardZero = (x: number): number => (x >= 0 ? Math.floor(x) : -Math.floor(-x));
+const clamp = (v: number, max: number): number => (v > max ? max : v < -max ? -max : v);
+
+/** Per coordinate f(a, b) of two deltas of one growth (b may be null: zero), clamped to the delta bounds. */
+function mapDelta(a: ModelDelta, b: ModelDelta | null, f: (x: number, y: number) => number): ModelDelta {
+  return {
+    growth: a.growth,
+    w: a.w.map((w, i) => w.map((x, k) => clamp(f(x, b ? b.w[i]![k]! : 0), DELTA_W_MAX))),
+    b: a.b.map((t, i) => t.map((x, k) => clamp(f(x, b ? b.b[i]![k]! : 0), DELTA_B_MAX))),
+  };
+}
+/** The outer optimiser's momentum (Nesterov), null before the first update or without --momentum. */
+let momentum: ModelDelta | null = null;
+/** `combined` (the update consensus would apply on `parent`) through the outer optimiser. */
+function outerStep(parent: NetworkModel, combined: NetworkModel): NetworkModel {
+  if (stepNum === stepDen && betaNum === 0) return combined;
+  const g = mapDelta(diffModels(parent, combined), null, (x) => halfAway((stepNum * x) / stepDen));
+  if (betaNum === 0) return applyModelDelta(parent, g);
+  momentum = mapDelta(g, momentum, (x, m) => x + towardZero((betaNum * m) / betaDen));
+  return applyModelDelta(
+    parent,
+    mapDelta(g, momentum, (x, m) => x + towardZero((betaNum * m) / betaDen)),
+  );
+}
 
 const byDomain = (m: NetworkModel): number[] =>
   networkEvaluator.heldOut(m, LEVELS).map((d) => d.correct / d.total);
@@ -93,7 +134,7 @@ for (let r = 0; samples < total; r++) {
     included >= n ? trainers.map((_, i) => i) : Array.from({ length: included }, (_, k) => (2 * k + r) % n);
   const chosen = dense ? offered : withoutNearCopies(offered, deltas);
   for (const i of chosen) samples += trainers[i]!.samples;
-  model = dense
+  const combined = dense
     ? applyModelDelta(
         model,
         aggregateDeltas(
@@ -106,6 +147,7 @@ for (let r = 0; samples < total; r++) {
         chosen.map((i) => encodeDelta(deltas[i]!)),
         sparseMean,
       ).model as NetworkModel);
+  model = outerStep(model, combined);
   trainers.forEach((t, i) => {
     if (assume) t.setBase(model, LEVELS);
     else t.setBase(model, LEVELS, chosen.includes(i) ? deltas[i]! : null);
@@ -116,7 +158,8 @@ central.setBase(initialNetworkModel(), LEVELS);
 central.train(samples);
 const c = central.currentModel();
 console.log(
-  `${n} trainers, ${included} per update, ${per} samples per round, ${dense ? 'dense' : 'compressed'}${assume ? ', delivery assumed' : ''}: ` +
+  `${n} trainers, ${included} per update, ${per} samples per round, ${dense ? 'dense' : 'compressed'}${assume ? ', delivery assumed' : ''}` +
+    `${stepNum !== stepDen ? `, outer step ${stepNum}/${stepDen}` : ''}${betaNum !== 0 ? `, Nesterov momentum ${betaNum}/${betaDen}` : ''}: ` +
     `chain ${show(model)} vs central ${show(c)} on ${samples} samples: gap ${pct(accuracy(c) - accuracy(model))} points` +
     (nearCopies > 0 ? ` (${nearCopies} honest deltas left out as near-copies)` : ''),
 );
