@@ -146,6 +146,11 @@ export class BlockIndex {
     const out: number[] = [];
     let cur: ChainEntry | undefined = e;
     while (cur && out.length < n) {
+      if (this.isMain(cur)) {
+        // on the best chain the ancestors are indexed by height: no hash lookups
+        for (let h = cur.height; h >= 0 && out.length < n; h--) out.push(this.main[h]!.time);
+        break;
+      }
       out.push(cur.time);
       cur = cur.height === 0 ? undefined : this.parentOf(cur);
     }

@@ -292,6 +292,7 @@ export class ChainCore<M> {
     const b = await this.loadBlock(e);
     const view = await this.prefetchView(b);
     const tipModel = this.tipModel;
+    const known = this.verified.get(toHex(e.hash));
     const validating = performance.now();
     const res = await validateBlockTransition(
       b,
@@ -301,13 +302,15 @@ export class ChainCore<M> {
         model: () => tipModel,
         issued: parent.issuedAfter,
         levels: parent.levels.levels,
-        growth: this.growthWindow(parent),
+        // only an update that is not verified yet reads the window (a walk of growthStallBlocks
+        // entries: most of a small block's connect when done for every block)
+        growth: b.block.update && !known ? this.growthWindow(parent) : null,
         owed: parent.owed,
       },
       this.headerContext(parent, this.deps.clock()),
       view,
       { params, evaluator, verifier },
-      this.verified.get(toHex(e.hash)),
+      known,
     );
     const validateMs = performance.now() - validating;
     const ppm = res.improvement?.improvementPpm ?? 0;
