@@ -37,6 +37,36 @@ export function outpointKey(txid: Hash, index: number): string {
   return `${s}:${index}`;
 }
 
+/**
+ * A compact map key of an outpoint (not for display: use outpointKey): the txid's bytes two per
+ * UTF-16 code unit, big-endian, then the index's low and high 16 bits; 18 code units built in one
+ * call. The node's hot maps (coin views, a block's prefetched coins) key by it: the hex key costs
+ * 33 string concatenations per lookup, which dominated a full block's connect.
+ */
+export function coinKey(txid: Hash, index: number): string {
+  const t = txid;
+  return String.fromCharCode(
+    (t[0]! << 8) | t[1]!,
+    (t[2]! << 8) | t[3]!,
+    (t[4]! << 8) | t[5]!,
+    (t[6]! << 8) | t[7]!,
+    (t[8]! << 8) | t[9]!,
+    (t[10]! << 8) | t[11]!,
+    (t[12]! << 8) | t[13]!,
+    (t[14]! << 8) | t[15]!,
+    (t[16]! << 8) | t[17]!,
+    (t[18]! << 8) | t[19]!,
+    (t[20]! << 8) | t[21]!,
+    (t[22]! << 8) | t[23]!,
+    (t[24]! << 8) | t[25]!,
+    (t[26]! << 8) | t[27]!,
+    (t[28]! << 8) | t[29]!,
+    (t[30]! << 8) | t[31]!,
+    index & 0xffff,
+    index >>> 16,
+  );
+}
+
 export function coinFromOutput(o: TxOutput, height: number, coinbase: boolean): Coin {
   return { value: o.value, pubKeyHash: o.pubKeyHash, height, coinbase };
 }
@@ -48,20 +78,22 @@ export class CoinView implements CoinSource {
   constructor(private readonly source: CoinSource = EMPTY_SOURCE) {}
 
   getCoin(op: OutPoint): Coin | undefined {
-    const c = this.changes.get(outpointKey(op.txid, op.index));
+    const c = this.changes.get(coinKey(op.txid, op.index));
     if (c) return c.coin ?? undefined;
     return this.source.getCoin(op);
   }
 
   addCoin(op: OutPoint, coin: Coin): void {
-    this.changes.set(outpointKey(op.txid, op.index), { op, coin });
+    this.changes.set(coinKey(op.txid, op.index), { op, coin });
   }
 
   /** Returns the spent coin, or undefined if it does not exist (or is already spent). */
   spendCoin(op: OutPoint): Coin | undefined {
-    const coin = this.getCoin(op);
+    const key = coinKey(op.txid, op.index);
+    const c = this.changes.get(key);
+    const coin = c ? (c.coin ?? undefined) : this.source.getCoin(op);
     if (!coin) return undefined;
-    this.changes.set(outpointKey(op.txid, op.index), { op, coin: null });
+    this.changes.set(key, { op, coin: null });
     return coin;
   }
 
@@ -122,10 +154,10 @@ export class UtxoInvariantError extends QenexError<{ code: 'UTXO_INVARIANT' }> {
 
 /** In-memory UTXO set. */
 export class MemoryUtxoSet implements UtxoSet {
-  private readonly coins = new Map<string, Coin>();
+  private readonly coins = new Map<string, { op: OutPoint; coin: Coin }>();
 
   getCoin(op: OutPoint): Coin | undefined {
-    return this.coins.get(outpointKey(op.txid, op.index));
+    return this.coins.get(coinKey(op.txid, op.index))?.coin;
   }
 
   get size(): number {
@@ -134,8 +166,8 @@ export class MemoryUtxoSet implements UtxoSet {
 
   private commit(view: CoinView): void {
     for (const { op, coin } of view.entries()) {
-      const key = outpointKey(op.txid, op.index);
-      if (coin) this.coins.set(key, coin);
+      const key = coinKey(op.txid, op.index);
+      if (coin) this.coins.set(key, { op, coin });
       else this.coins.delete(key);
     }
   }
@@ -155,7 +187,9 @@ export class MemoryUtxoSet implements UtxoSet {
 
   /** Deterministic snapshot (sorted by key) for comparisons in tests and `chain verify`. */
   snapshot(): Array<[string, Coin]> {
-    return [...this.coins.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return [...this.coins.values()]
+      .map(({ op, coin }): [string, Coin] => [outpointKey(op.txid, op.index), coin])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 }
 

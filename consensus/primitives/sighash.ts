@@ -19,8 +19,20 @@ export function spentOutputsHash(spent: readonly TxOutput[]): Hash {
   return sha256(w.finish());
 }
 
+/** Writes `v` as a little-endian u32 at `at` (as Writer.u32 does). */
+function putU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+  out[at + 2] = (v >>> 16) & 0xff;
+  out[at + 3] = (v >>> 24) & 0xff;
+}
+
 export function sighash(magic: number, txid: Hash, spentHash: Hash, inputIndex: number): Hash {
-  const w = new Writer(72);
-  w.u32(magic).bytes(txid).bytes(spentHash).u32(inputIndex);
-  return taggedHash(SIGHASH_TAG, w.finish());
+  // built in place (one sighash per input: a Writer's buffer and view cost more than the hash)
+  const msg = new Uint8Array(72);
+  putU32(msg, 0, magic);
+  msg.set(txid, 4);
+  msg.set(spentHash, 36);
+  putU32(msg, 68, inputIndex);
+  return taggedHash(SIGHASH_TAG, msg);
 }

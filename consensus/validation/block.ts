@@ -10,7 +10,7 @@
  *    model hash.
  */
 
-import { type Coin, type CoinView, outpointKey, type UndoData } from '../coinView.js';
+import { type Coin, type CoinView, coinKey, outpointKey, type UndoData } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import {
@@ -111,6 +111,12 @@ export interface ConnectContext {
   readonly credit: readonly number[];
   /** What this block's coinbase owes the parent's contributors (the parent's ConnectResult.owedNext). */
   readonly owed: readonly Payout[];
+  /**
+   * Called after each transaction with the block's signature checks so far (the array the
+   * result's sigChecks will be), so that a caller can verify a prefix while the rest of the block
+   * is checked (connect.ts SliceVerifier). It must not modify the array.
+   */
+  readonly onSigChecks?: (sigChecks: readonly SigCheck[]) => void;
 }
 
 export interface ConnectResult {
@@ -155,9 +161,11 @@ export function connectBlock(
     // The view already holds this block's earlier transactions' outputs and spends, so a chain of
     // transactions inside the block works; a second spend of one outpoint is named as such.
     for (const input of t.tx.inputs) {
-      const key = outpointKey(input.prevout.txid, input.prevout.index);
-      if (spentInBlock.has(key))
-        throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${key}`);
+      const key = coinKey(input.prevout.txid, input.prevout.index);
+      if (spentInBlock.has(key)) {
+        const op = outpointKey(input.prevout.txid, input.prevout.index);
+        throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${op}`);
+      }
       spentInBlock.add(key);
       if (!view.getCoin(input.prevout)) {
         throw new VerdictError(
@@ -169,6 +177,7 @@ export function connectBlock(
     const r = checkTxInputs(t, view, ctx.height, params, 'invalid');
     fees += r.fee;
     for (const c of r.sigChecks) sigChecks.push(c);
+    ctx.onSigChecks?.(sigChecks);
     for (const input of t.tx.inputs) spent.push(view.spendCoin(input.prevout)!);
     t.tx.outputs.forEach((o, index) => {
       view.addCoin(

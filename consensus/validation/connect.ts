@@ -1,14 +1,17 @@
 /**
  * The whole block state transition, in consensus order, cheapest checks first:
  *   sanity (PoW, merkle, structure) → header context (bits, time) → proof of improvement (combine
- *   the contributions, re-score, credit each) → UTXO rules (connectBlock) → signatures (bulk, via
- *   the SigVerifier: the update's contributions first, then every input).
+ *   the contributions, re-score, credit each) → UTXO rules (connectBlock) → signatures (via the
+ *   SigVerifier: the update's contributions first, then every input). The signature checks are
+ *   handed to the verifier in slices while connectBlock is still running (SliceVerifier), so that
+ *   a multi-threaded verifier works beside the thread that checks the rest; the verdict is the
+ *   same as one batch's.
  * Pure: the caller supplies the parent's state, the clock reading and the coin view; the verifier
  * and evaluator are injected. Nothing is written: the caller commits the view and undo data.
  */
 
 import type { CoinView } from '../coinView.js';
-import type { SigVerifier } from '../crypto/schnorr.js';
+import type { SigCheck, SigVerifier } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import type { Payout } from '../money.js';
 import type { NetworkParams } from '../params/types.js';
@@ -45,6 +48,44 @@ export interface BlockTransitionResult<M> {
   readonly improvement: ImprovementResult<M> | null;
 }
 
+/** Signature checks handed to the verifier at once while a block is still being connected. */
+export const SIG_SLICE = 512;
+
+/**
+ * Verifies a growing list of signature checks in slices as it grows, each slice as soon as it is
+ * whole (`offer`), the rest at the end (`offer(checks, true)`); `firstBad` is then the index of
+ * the first invalid check of the list (-1: none), as one verifyBatch of the whole list would give.
+ * Slices still in flight when the caller gives up (a verdict thrown meanwhile) settle unobserved.
+ */
+export class SliceVerifier {
+  private sent = 0;
+  private readonly pending: Promise<number>[] = [];
+
+  constructor(
+    private readonly verifier: SigVerifier,
+    private readonly slice: number = SIG_SLICE,
+  ) {}
+
+  /** Sends the whole slices of `checks` not sent yet; with `flush`, everything not sent yet. */
+  offer(checks: readonly SigCheck[], flush = false): void {
+    while (checks.length - this.sent >= this.slice || (flush && checks.length > this.sent)) {
+      const from = this.sent;
+      const to = Math.min(checks.length, from + this.slice);
+      const p = this.verifier.verifyBatch(checks.slice(from, to)).then((i) => (i < 0 ? -1 : from + i));
+      p.catch(() => {});
+      this.pending.push(p);
+      this.sent = to;
+    }
+  }
+
+  /** Index of the first invalid check among those sent, or -1. */
+  async firstBad(): Promise<number> {
+    // slices are in list order: the first slice with a failure holds the first failure
+    for (const i of await Promise.all(this.pending)) if (i >= 0) return i;
+    return -1;
+  }
+}
+
 export async function validateBlockTransition<M>(
   b: BlockWithIds,
   parent: ParentState<M>,
@@ -74,6 +115,9 @@ export async function validateBlockTransition<M>(
         parent.growth,
       ))
     : null;
+  const contributions = new SliceVerifier(deps.verifier);
+  if (update) contributions.offer(contributionSigChecks(update), true);
+  const inputs = new SliceVerifier(deps.verifier);
   const connect = connectBlock(
     b,
     view,
@@ -84,19 +128,19 @@ export async function validateBlockTransition<M>(
       improvementPpm: improvement?.improvementPpm ?? 0,
       credit: improvement?.credit ?? [],
       owed: parent.owed,
+      onSigChecks: (checks) => inputs.offer(checks),
     },
     params,
   );
-  const contributions = update ? contributionSigChecks(update) : [];
-  const bad = await deps.verifier.verifyBatch([...contributions, ...connect.sigChecks]);
-  if (bad >= 0 && bad < contributions.length) {
+  inputs.offer(connect.sigChecks, true);
+  const badContribution = await contributions.firstBad();
+  if (badContribution >= 0) {
     throw new VerdictError(
       'bad-model-contributors',
-      `contribution ${bad}: its signer did not sign this delta on this base`,
+      `contribution ${badContribution}: its signer did not sign this delta on this base`,
     );
   }
-  if (bad >= 0) {
-    throw new VerdictError('bad-txns-sig', `signature ${bad - contributions.length} of the block is invalid`);
-  }
+  const bad = await inputs.firstBad();
+  if (bad >= 0) throw new VerdictError('bad-txns-sig', `signature ${bad} of the block is invalid`);
   return { connect, improvement };
 }

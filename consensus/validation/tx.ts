@@ -7,7 +7,7 @@
  */
 
 import type { CoinSource } from '../coinView.js';
-import { outpointKey } from '../coinView.js';
+import { coinKey } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import { isMoneyRange } from '../money.js';
@@ -42,7 +42,7 @@ export function checkTx(tx: Transaction, params: NetworkParams, size?: number): 
   }
   const seen = new Set<string>();
   for (const i of tx.inputs) {
-    const k = outpointKey(i.prevout.txid, i.prevout.index);
+    const k = coinKey(i.prevout.txid, i.prevout.index);
     if (seen.has(k)) throw new VerdictError('bad-txns-inputs-duplicate');
     seen.add(k);
   }

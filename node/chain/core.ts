@@ -14,6 +14,7 @@ import {
   type Coin,
   CoinView,
   checkHeaderContext,
+  coinKey,
   encodeBlock,
   equalBytes,
   type GrowthWindow,
@@ -271,9 +272,9 @@ export class ChainCore<M> {
     const map = new Map<string, Coin>();
     ops.forEach((op, i) => {
       const c = coins[i];
-      if (c) map.set(outpointKey(op.txid, op.index), c);
+      if (c) map.set(coinKey(op.txid, op.index), c);
     });
-    return { getCoin: (op) => map.get(outpointKey(op.txid, op.index)) };
+    return { getCoin: (op) => map.get(coinKey(op.txid, op.index)) };
   }
 
   private writeCoins(batch: ChainBatch, view: CoinView): void {
