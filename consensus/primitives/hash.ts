@@ -6,13 +6,36 @@ export type Hash = Uint8Array; // 32 bytes
 
 export const ZERO_HASH: Hash = new Uint8Array(32);
 
+/*
+ * Reused hashers. noble's sha256(x) builds a hasher per call (a block buffer and a DataView),
+ * which costs more than the compression itself for the short messages validation hashes for every
+ * input (public keys, sighashes, spent outputs). These functions instead reset one scratch hasher
+ * per function from a starting state (`_cloneInto`, part of noble's Hash interface) and digest
+ * it. Everything here is synchronous, so a call never finds its scratch in use.
+ */
+const SHA256_START = sha256.create();
+const sha256Scratch = sha256.create();
+const RIPEMD160_START = ripemd160.create();
+const ripemd160Scratch = ripemd160.create();
+
+/** SHA-256 of `msgs` concatenated, resumed from `start` (a state after whole 64-byte blocks). */
+function sha256From(start: ReturnType<typeof sha256.create>, msgs: readonly Uint8Array[]): Hash {
+  const h = start._cloneInto(sha256Scratch);
+  for (const m of msgs) h.update(m);
+  return h.digest();
+}
+
+export function sha256Of(data: Uint8Array): Hash {
+  return sha256From(SHA256_START, [data]);
+}
+
 export function sha256d(data: Uint8Array): Hash {
-  return sha256(sha256(data));
+  return sha256Of(sha256Of(data));
 }
 
 /** hash160 = ripemd160(sha256(x)): public-key hashes in outputs and addresses. */
 export function hash160(data: Uint8Array): Uint8Array {
-  return ripemd160(sha256(data));
+  return RIPEMD160_START._cloneInto(ripemd160Scratch).update(sha256Of(data)).digest();
 }
 
 /** Per tag, SHA-256's state after the 64-byte prefix sha256(tag) || sha256(tag) (its midstate). */
@@ -30,9 +53,7 @@ export function taggedHash(tag: string, ...msgs: Uint8Array[]): Hash {
     state = sha256.create().update(t).update(t);
     tagStates.set(tag, state);
   }
-  const h = state.clone();
-  for (const m of msgs) h.update(m);
-  return h.digest();
+  return sha256From(state, msgs);
 }
 
 export function toHex(b: Uint8Array): string {

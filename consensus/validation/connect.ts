@@ -49,12 +49,14 @@ export interface BlockTransitionResult<M> {
 }
 
 /** Signature checks handed to the verifier at once while a block is still being connected. */
-export const SIG_SLICE = 512;
+export const SIG_SLICE = 128;
 
 /**
- * Verifies a growing list of signature checks in slices as it grows, each slice as soon as it is
- * whole (`offer`), the rest at the end (`offer(checks, true)`); `firstBad` is then the index of
- * the first invalid check of the list (-1: none), as one verifyBatch of the whole list would give.
+ * Verifies a growing list of signature checks in slices as it grows (`offer`), the rest at the
+ * end (`offer(checks, true)`); `firstBad` is then the index of the first invalid check of the
+ * list (-1: none), as one verifyBatch of the whole list would give. A slice goes out once a whole
+ * one more is waiting behind it, so the last batch holds at least a slice: a pool verifies a
+ * batch too small to split on the calling thread, the very thread this is meant to relieve.
  * Slices still in flight when the caller gives up (a verdict thrown meanwhile) settle unobserved.
  */
 export class SliceVerifier {
@@ -66,16 +68,21 @@ export class SliceVerifier {
     private readonly slice: number = SIG_SLICE,
   ) {}
 
-  /** Sends the whole slices of `checks` not sent yet; with `flush`, everything not sent yet. */
+  /**
+   * Sends the slices of `checks` not sent yet that have a whole slice behind them; with `flush`,
+   * everything not sent yet, in one batch.
+   */
   offer(checks: readonly SigCheck[], flush = false): void {
-    while (checks.length - this.sent >= this.slice || (flush && checks.length > this.sent)) {
-      const from = this.sent;
-      const to = Math.min(checks.length, from + this.slice);
-      const p = this.verifier.verifyBatch(checks.slice(from, to)).then((i) => (i < 0 ? -1 : from + i));
-      p.catch(() => {});
-      this.pending.push(p);
-      this.sent = to;
-    }
+    while (checks.length - this.sent >= 2 * this.slice) this.send(checks, this.sent + this.slice);
+    if (flush && checks.length > this.sent) this.send(checks, checks.length);
+  }
+
+  private send(checks: readonly SigCheck[], to: number): void {
+    const from = this.sent;
+    const p = this.verifier.verifyBatch(checks.slice(from, to)).then((i) => (i < 0 ? -1 : from + i));
+    p.catch(() => {});
+    this.pending.push(p);
+    this.sent = to;
   }
 
   /** Index of the first invalid check among those sent, or -1. */

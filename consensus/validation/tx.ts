@@ -40,6 +40,7 @@ export function checkTx(tx: Transaction, params: NetworkParams, size?: number): 
     total += o.value;
     if (!isMoneyRange(total, params)) throw new VerdictError('bad-txns-txouttotal-toolarge');
   }
+  if (tx.inputs.length < 2) return; // most transactions: no pair to compare
   const seen = new Set<string>();
   for (const i of tx.inputs) {
     const k = coinKey(i.prevout.txid, i.prevout.index);

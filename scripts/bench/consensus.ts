@@ -21,7 +21,7 @@ import {
 import { VerifyPool } from '../../node/verify/index.js';
 import { linearParams } from '../../test/utils/linearParams.js';
 import { buildBenchChain } from './fixtures.js';
-import { measure, printTable } from './harness.js';
+import { measure, measureInterleaved, printTable } from './harness.js';
 
 /** Devnet with a genesis committing to the linear test model (the fixtures' chain). */
 const linearDevnet = linearParams(devnetParams);
@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
   try {
     const nobleSample = checks.slice(0, 200);
     const poolName = `VerifyPool alone, the block's ${checks.length} signatures (baseline)`;
-    const rows = [
+    const single = [
       await measure(
         'noble Schnorr verify, 1 core',
         async () => {
@@ -78,32 +78,39 @@ export async function run(): Promise<void> {
         },
         { opsPerCall: txs.length, minMs: 3000 },
       ),
-      await measure(
-        poolName,
-        async () => {
-          if ((await pool.verifyBatch(checks)) !== -1) throw new Error('pool rejected a valid signature');
-        },
-        { opsPerCall: checks.length, minMs: 4000 },
-      ),
-      await measure(
-        `tx validation incl. signatures, ${availableParallelism()} cores (signatures verified while connecting)`,
-        async () => {
-          const sigs = new SliceVerifier(pool);
-          const all = connectAll(full, (c) => sigs.offer(c));
-          sigs.offer(all, true);
-          if ((await sigs.firstBad()) !== -1) throw new Error('pool rejected a valid signature');
-        },
-        { opsPerCall: txs.length, minMs: 4000 },
-      ),
-      await measure(
-        `the same, signatures verified after connecting (one batch)`,
-        async () => {
-          if ((await pool.verifyBatch(connectAll(full))) !== -1)
-            throw new Error('pool rejected a valid signature');
-        },
-        { opsPerCall: txs.length, minMs: 4000 },
-      ),
     ];
+    // the pool alone and validation are compared with each other: measured in turns
+    const compared = await measureInterleaved(
+      [
+        {
+          name: poolName,
+          fn: async () => {
+            if ((await pool.verifyBatch(checks)) !== -1) throw new Error('pool rejected a valid signature');
+          },
+          opsPerCall: checks.length,
+        },
+        {
+          name: `tx validation incl. signatures, ${availableParallelism()} cores (signatures verified while connecting)`,
+          fn: async () => {
+            const sigs = new SliceVerifier(pool);
+            const all = connectAll(full, (c) => sigs.offer(c));
+            sigs.offer(all, true);
+            if ((await sigs.firstBad()) !== -1) throw new Error('pool rejected a valid signature');
+          },
+          opsPerCall: txs.length,
+        },
+        {
+          name: 'the same, signatures verified after connecting (one batch)',
+          fn: async () => {
+            if ((await pool.verifyBatch(connectAll(full))) !== -1)
+              throw new Error('pool rejected a valid signature');
+          },
+          opsPerCall: txs.length,
+        },
+      ],
+      { rounds: 7, msPerTurn: 1500 },
+    );
+    const rows = [...single, ...compared];
     printTable(
       `transactions validated per second (${txs.length} one-input txs per call; signatures per second for the pool and noble)`,
       rows,

@@ -1,6 +1,6 @@
 /**
  * Tiny benchmark harness: `measure` warms a function up, then calls it repeatedly for at least
- * `minMs`; `printTable` prints ops/s and the ratio to a baseline row measured in the same run
+ * `minMs`; `measureInterleaved` measures rows to compare in turns; `printTable` prints ops/s and the ratio to a baseline row measured in the same run
  * (ratios from one run on one machine are the numbers worth comparing).
  */
 import { performance } from 'node:perf_hooks';
@@ -49,6 +49,47 @@ export async function measure(name: string, fn: BenchFn, opts: MeasureOptions = 
   const { calls, elapsedMs } = await runFor(fn, minMs);
   const ops = calls * opsPerCall;
   return { name, opsPerSec: (ops * 1000) / elapsedMs, ops, calls, elapsedMs, msPerCall: elapsedMs / calls };
+}
+
+export interface InterleavedRow {
+  readonly name: string;
+  readonly fn: BenchFn;
+  /** Operations done by one call of `fn`. Default 1. */
+  readonly opsPerCall?: number;
+}
+
+/**
+ * Measures rows that are compared with each other in turns (A B C A B C …, `rounds` turns of
+ * `msPerTurn` each, after one warm-up turn), so that a slow spell of a shared machine falls on
+ * every row alike; each row's rate is the median of its turns' rates.
+ */
+export async function measureInterleaved(
+  rows: readonly InterleavedRow[],
+  opts: { rounds?: number; msPerTurn?: number } = {},
+): Promise<BenchResult[]> {
+  const rounds = opts.rounds ?? 5;
+  const msPerTurn = opts.msPerTurn ?? 1000;
+  for (const r of rows) await runFor(r.fn, Math.min(500, msPerTurn));
+  const turns = rows.map(() => [] as { calls: number; elapsedMs: number }[]);
+  for (let k = 0; k < rounds; k++) {
+    for (const [i, r] of rows.entries()) turns[i]!.push(await runFor(r.fn, msPerTurn));
+  }
+  return rows.map((r, i) => {
+    const ts = turns[i]!;
+    const opsPerCall = r.opsPerCall ?? 1;
+    const rates = ts.map((t) => (t.calls * opsPerCall * 1000) / t.elapsedMs).sort((a, b) => a - b);
+    const calls = ts.reduce((s, t) => s + t.calls, 0);
+    const elapsedMs = ts.reduce((s, t) => s + t.elapsedMs, 0);
+    const median = rates[Math.floor(rates.length / 2)]!;
+    return {
+      name: r.name,
+      opsPerSec: median,
+      ops: calls * opsPerCall,
+      calls,
+      elapsedMs,
+      msPerCall: elapsedMs / calls,
+    };
+  });
 }
 
 function fmtRate(x: number): string {

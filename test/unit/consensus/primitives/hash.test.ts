@@ -1,7 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { sighash, taggedHash, Writer } from '../../../../consensus/index.js';
+import {
+  hash160,
+  sha256d,
+  sighash,
+  spentOutputsHash,
+  taggedHash,
+  Writer,
+} from '../../../../consensus/index.js';
 
 const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
 
@@ -11,7 +18,19 @@ function reference(tag: string, msgs: readonly Uint8Array[]): Buffer {
   return sha256(Buffer.concat([t, t, ...msgs]));
 }
 
-describe('tagged hash (resumed from the tag midstate)', () => {
+describe('hashes (reused hashers, resumed midstates)', () => {
+  it('sha256d and hash160 equal node:crypto, call after call, at any length', () => {
+    const ripemd160 = (b: Uint8Array): Buffer => createHash('ripemd160').update(b).digest();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (m) => {
+        assert.deepEqual(Buffer.from(sha256d(m)), sha256(sha256(m)));
+        assert.deepEqual(Buffer.from(hash160(m)), ripemd160(sha256(m)));
+        assert.deepEqual(Buffer.from(sha256d(m)), sha256(sha256(m)), 'the same again');
+      }),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+
   it('equals the definition for any tag and split of the message, call after call', () => {
     fc.assert(
       fc.property(
@@ -51,6 +70,26 @@ describe('tagged hash (resumed from the tag midstate)', () => {
         },
       ),
       { seed: 11, numRuns: 200 },
+    );
+  });
+
+  it('spentOutputsHash is sha256 of value u64 | pkh per spent output (little-endian)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+            pubKeyHash: fc.uint8Array({ minLength: 20, maxLength: 20 }),
+          }),
+          { maxLength: 5 },
+        ),
+        (spent) => {
+          const w = new Writer(28);
+          for (const o of spent) w.u64(o.value).bytes(o.pubKeyHash);
+          assert.deepEqual(Buffer.from(spentOutputsHash(spent)), sha256(w.finish()));
+        },
+      ),
+      { seed: 13, numRuns: 200 },
     );
   });
 });

@@ -55,19 +55,20 @@ describe('SliceVerifier (signatures verified while a block is connected)', () =>
     assert.equal(await streamed([]), -1, 'no checks');
   });
 
-  it('sends each whole slice as soon as it is complete, the rest when flushed', async () => {
+  it('sends a slice once a whole one waits behind it; the rest, at least a slice, when flushed', async () => {
     const fake = fakeVerifier();
     const v = new SliceVerifier(fake, 2);
     const growing: SigCheck[] = [];
-    for (let i = 0; i < 5; i++) {
-      growing.push(check(i, i === 4));
+    for (let i = 0; i < 7; i++) {
+      growing.push(check(i, i === 6));
       v.offer(growing);
+      if (i === 3) assert.deepEqual(fake.batches, [2], 'the first slice left at the fourth check');
     }
     assert.deepEqual(fake.batches, [2, 2], 'two slices went out before the list was complete');
     v.offer(growing, true);
     v.offer(growing, true); // nothing left to send
-    assert.deepEqual(fake.batches, [2, 2, 1]);
-    assert.equal(await v.firstBad(), 4);
+    assert.deepEqual(fake.batches, [2, 2, 3], 'the last batch is not smaller than a slice');
+    assert.equal(await v.firstBad(), 6);
   });
 
   it("a verifier's failure is the caller's error, not a verdict", async () => {
