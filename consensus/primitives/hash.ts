@@ -56,6 +56,31 @@ export function taggedHash(tag: string, ...msgs: Uint8Array[]): Hash {
   return sha256From(state, msgs);
 }
 
+/**
+ * A compact map key of a 32-byte hash (not for display: use toHex): its bytes two per UTF-16
+ * code unit, built in one call instead of toHex's 32 concatenations.
+ */
+export function hashKey(h: Hash): string {
+  return String.fromCharCode(
+    (h[0]! << 8) | h[1]!,
+    (h[2]! << 8) | h[3]!,
+    (h[4]! << 8) | h[5]!,
+    (h[6]! << 8) | h[7]!,
+    (h[8]! << 8) | h[9]!,
+    (h[10]! << 8) | h[11]!,
+    (h[12]! << 8) | h[13]!,
+    (h[14]! << 8) | h[15]!,
+    (h[16]! << 8) | h[17]!,
+    (h[18]! << 8) | h[19]!,
+    (h[20]! << 8) | h[21]!,
+    (h[22]! << 8) | h[23]!,
+    (h[24]! << 8) | h[25]!,
+    (h[26]! << 8) | h[27]!,
+    (h[28]! << 8) | h[29]!,
+    (h[30]! << 8) | h[31]!,
+  );
+}
+
 export function toHex(b: Uint8Array): string {
   return bytesToHex(b);
 }

@@ -26,7 +26,7 @@ import { checkContributions } from '../poi/credit.js';
 import { checkProofOfWork } from '../pow/compact.js';
 import { checkBlockTime } from '../pow/time.js';
 import { type BlockWithIds, computeMerkleRoot } from '../primitives/block.js';
-import { equalBytes, type Hash, toHex } from '../primitives/hash.js';
+import { equalBytes, type Hash, hashKey, toHex } from '../primitives/hash.js';
 import type { BlockHeader } from '../primitives/header.js';
 import { checkTx, checkTxInputs } from './tx.js';
 
@@ -50,8 +50,8 @@ export function checkBlockSanity(b: BlockWithIds, params: NetworkParams): void {
   if (!equalBytes(computeMerkleRoot(b), block.header.merkleRoot)) throw new VerdictError('bad-txnmrklroot');
   const ids = new Set<string>();
   for (const t of b.txs) {
-    const id = toHex(t.txid);
-    if (ids.has(id)) throw new VerdictError('bad-txns-duplicate', id);
+    const id = hashKey(t.txid);
+    if (ids.has(id)) throw new VerdictError('bad-txns-duplicate', toHex(t.txid));
     ids.add(id);
     checkTx(t.tx, params, t.size);
   }

@@ -93,21 +93,31 @@ export class SliceVerifier {
   }
 }
 
+/** What the caller has already established about this very block (`b`, the same object). */
+export interface PriorChecks<M> {
+  /**
+   * verifyImprovement's result for this block on this parent, measured by the caller already (a
+   * node verifies an update when it stores the block): it is a pure function of the two, so
+   * measuring again would give the same result at the cost of a second scoring.
+   */
+  readonly improvement?: ImprovementResult<M>;
+  /** checkBlockSanity(b, params) passed (a node checks it before storing the block). */
+  readonly sane?: boolean;
+}
+
 export async function validateBlockTransition<M>(
   b: BlockWithIds,
   parent: ParentState<M>,
   headerCtx: HeaderContext,
   view: CoinView,
   deps: { readonly params: NetworkParams; readonly evaluator: Evaluator<M>; readonly verifier: SigVerifier },
-  known?: ImprovementResult<M>,
+  prior: PriorChecks<M> = {},
 ): Promise<BlockTransitionResult<M>> {
   const { params } = deps;
-  checkBlockSanity(b, params);
+  if (!prior.sane) checkBlockSanity(b, params);
   checkHeaderContext(b.block.header, headerCtx, params);
   const update = b.block.update;
-  // `known`: verifyImprovement's result for this very block on this parent, measured by the
-  // caller already (a node verifies an update when it stores the block); it is a pure function
-  // of the two, so measuring again would give the same result at the cost of a second scoring.
+  const known = prior.improvement;
   const improvement = update
     ? (known ??
       verifyImprovement(

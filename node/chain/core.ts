@@ -54,7 +54,10 @@ export class ChainCore<M> {
   readonly index = new BlockIndex();
   /** Model after the best tip (always in memory). */
   tipModel!: M;
-  /** Blocks received in the current call, so connecting them needs no re-read and re-hash. */
+  /**
+   * Blocks received in the current call (each passed checkBlockSanity before storeNew), so
+   * connecting them needs no re-read, re-hash or second sanity check.
+   */
   readonly recent = new Map<string, BlockWithIds>();
   /**
    * The store batch of a new block that extends the tip, not written yet: the next write (its
@@ -245,15 +248,19 @@ export class ChainCore<M> {
     );
   }
 
-  private async loadBlock(e: ChainEntry): Promise<BlockWithIds> {
+  /**
+   * The block of `e`, and whether it passed checkBlockSanity in this process (a block stored by
+   * the current processBlock call, held in `recent`; one read back from the database did not).
+   */
+  private async loadBlock(e: ChainEntry): Promise<{ b: BlockWithIds; sane: boolean }> {
     const hex = toHex(e.hash);
     const hit = this.recent.get(hex);
-    if (hit) return hit;
+    if (hit) return { b: hit, sane: true };
     const block = await this.deps.db.getBlock(e.hash);
     if (!block) throw corrupt(`block bytes of ${hex} missing`);
     const b = blockWithIds(block);
     if (!equalBytes(b.hash, e.hash)) throw corrupt(`stored block ${hex} hashes to ${toHex(b.hash)}`);
-    return b;
+    return { b, sane: false };
   }
 
   /** A coin view over the coins `b` spends from before it (prefetched: the check itself is sync). */
@@ -290,7 +297,7 @@ export class ChainCore<M> {
     const parent = this.index.tip;
     if (!equalBytes(e.prevHash, parent.hash)) throw corrupt('connectTip: block does not extend the tip');
     const started = performance.now();
-    const b = await this.loadBlock(e);
+    const { b, sane } = await this.loadBlock(e);
     const view = await this.prefetchView(b);
     const tipModel = this.tipModel;
     const known = this.verified.get(toHex(e.hash));
@@ -311,7 +318,7 @@ export class ChainCore<M> {
       this.headerContext(parent, this.deps.clock()),
       view,
       { params, evaluator, verifier },
-      known,
+      { ...(known ? { improvement: known } : {}), sane },
     );
     const validateMs = performance.now() - validating;
     const ppm = res.improvement?.improvementPpm ?? 0;
@@ -349,7 +356,7 @@ export class ChainCore<M> {
     const e = this.index.tip;
     if (e.height === 0) throw corrupt('cannot disconnect genesis');
     const parent = this.index.parentOf(e);
-    const b = await this.loadBlock(e);
+    const { b } = await this.loadBlock(e);
     const undo = await this.deps.db.getUndo(e.hash);
     if (!undo) throw corrupt(`undo data of ${toHex(e.hash)} missing`);
     const created: OutPoint[] = [];

@@ -2,7 +2,7 @@
  * Node throughput:
  *  - blocks connected per second (and transactions per second) for blocks full of transactions,
  *    through the Chain service on LevelDB, beside the same blocks through the pure consensus
- *    transition on an in-memory UTXO set (no storage) in the same run;
+ *    transition on an in-memory UTXO set (no storage), in alternating rounds of the same run;
  *  - RPC requests per second for getblockcount over HTTP with cookie auth, beside a bare
  *    node:http server answering a fixed JSON-RPC reply on the same loopback (transport baseline).
  */
@@ -22,7 +22,7 @@ import { VerifyPool } from '../../node/verify/index.js';
 import { linearParams } from '../../test/utils/linearParams.js';
 import { linearEvaluator } from '../../training/index.js';
 import { buildBenchChain } from './fixtures.js';
-import { type BenchResult, measure, printTable } from './harness.js';
+import { type BenchResult, measureInterleaved, printTable } from './harness.js';
 
 /** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
 const linearDevnet = linearParams(devnetParams);
@@ -33,6 +33,14 @@ function result(name: string, ops: number, elapsedMs: number, calls: number): Be
   return { name, opsPerSec: (ops * 1000) / elapsedMs, ops, calls, elapsedMs, msPerCall: elapsedMs / calls };
 }
 
+/** Blocks connected per round; rounds alternate between the two ways of connecting them. */
+const ROUNDS = 5;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 async function blockConnect(): Promise<void> {
   console.log(`building ${FULL_BLOCKS} blocks of ${TXS_PER_BLOCK} signed transactions…`);
   const bc = await buildBenchChain(FULL_BLOCKS, TXS_PER_BLOCK);
@@ -40,16 +48,16 @@ async function blockConnect(): Promise<void> {
   const full = bc.blocks.slice(bc.firstFull);
   const pool = new VerifyPool({});
   await pool.start();
-  const dir = await mkdtemp(join(tmpdir(), 'qenex-bench-'));
-  try {
-    // Baseline: pure consensus on an in-memory UTXO set.
+
+  /** Baseline: pure consensus on an in-memory UTXO set; ms for the full blocks. */
+  const pureRound = async (): Promise<number> => {
     const utxo = new MemoryUtxoSet();
     prefix.forEach((b, i) => {
       utxo.apply(b, i + 1);
     });
     let issued = 0n;
     for (const b of prefix) for (const o of b.txs[0]!.tx.outputs) issued += o.value;
-    let t0 = performance.now();
+    const t0 = performance.now();
     let height = prefix.length;
     for (const b of full) {
       const view = new CoinView(utxo);
@@ -74,9 +82,12 @@ async function blockConnect(): Promise<void> {
       issued = res.connect.issuedAfter;
       height++;
     }
-    const pure = performance.now() - t0;
+    return performance.now() - t0;
+  };
 
-    // The node's Chain on LevelDB (validation + one atomic batch per block).
+  /** The node's Chain on a fresh LevelDB (validation + one atomic batch per block); ms for the full blocks. */
+  const levelRound = async (): Promise<number> => {
+    const dir = await mkdtemp(join(tmpdir(), 'qenex-bench-'));
     const db = new ChainDb({ backend: 'level', path: join(dir, 'chain') });
     await db.open();
     const chain = new Chain(
@@ -90,31 +101,44 @@ async function blockConnect(): Promise<void> {
         clock: () => 2_000_000_000,
       },
     );
-    await chain.start();
-    for (const b of prefix) await chain.processBlock(b.block);
-    t0 = performance.now();
-    for (const b of full) {
-      const r = await chain.processBlock(b.block);
-      if (r.status !== 'connected') throw new Error(`block not connected: ${r.status}`);
+    try {
+      await chain.start();
+      for (const b of prefix) await chain.processBlock(b.block);
+      const t0 = performance.now();
+      for (const b of full) {
+        const r = await chain.processBlock(b.block);
+        if (r.status !== 'connected') throw new Error(`block not connected: ${r.status}`);
+      }
+      return performance.now() - t0;
+    } finally {
+      await chain.stop();
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
     }
-    const stored = performance.now() - t0;
-    await chain.stop();
-    await db.close();
+  };
+
+  try {
+    const pure: number[] = [];
+    const stored: number[] = [];
+    await pureRound(); // warm-up
+    await levelRound();
+    for (let k = 0; k < ROUNDS; k++) {
+      pure.push(await pureRound());
+      stored.push(await levelRound());
+    }
     const txs = FULL_BLOCKS * TXS_PER_BLOCK;
+    const row = (name: string, ms: readonly number[]): BenchResult =>
+      result(name, txs, median(ms), FULL_BLOCKS);
     printTable(
-      `blocks of ${TXS_PER_BLOCK} transactions connected (ops = transactions; ${FULL_BLOCKS} blocks)`,
-      [
-        result('pure consensus, in-memory UTXO (baseline)', txs, pure, FULL_BLOCKS),
-        result('Chain.processBlock on LevelDB', txs, stored, FULL_BLOCKS),
-      ],
+      `blocks of ${TXS_PER_BLOCK} transactions connected (ops = transactions; ${FULL_BLOCKS} blocks a round, median of ${ROUNDS} rounds taken in turns)`,
+      [row('pure consensus, in-memory UTXO (baseline)', pure), row('Chain.processBlock on LevelDB', stored)],
       'pure consensus, in-memory UTXO (baseline)',
     );
     console.log(
-      `blocks/s: pure ${((FULL_BLOCKS * 1000) / pure).toFixed(2)}, LevelDB chain ${((FULL_BLOCKS * 1000) / stored).toFixed(2)}`,
+      `blocks/s: pure ${((FULL_BLOCKS * 1000) / median(pure)).toFixed(2)}, LevelDB chain ${((FULL_BLOCKS * 1000) / median(stored)).toFixed(2)}`,
     );
   } finally {
     await pool.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -174,14 +198,21 @@ async function rpcThroughput(): Promise<void> {
     };
     const check = JSON.parse(await post(node.rpc.port, body, auth)) as { result: number };
     if (check.result !== 0) throw new Error('unexpected getblockcount reply');
-    const rows = [
-      await measure('bare node:http fixed reply (baseline)', burst(barePort, undefined), {
-        opsPerCall: CONCURRENCY,
-      }),
-      await measure('qenex RPC getblockcount (cookie auth)', burst(node.rpc.port, auth), {
-        opsPerCall: CONCURRENCY,
-      }),
-    ];
+    const rows = await measureInterleaved(
+      [
+        {
+          name: 'bare node:http fixed reply (baseline)',
+          fn: burst(barePort, undefined),
+          opsPerCall: CONCURRENCY,
+        },
+        {
+          name: 'qenex RPC getblockcount (cookie auth)',
+          fn: burst(node.rpc.port, auth),
+          opsPerCall: CONCURRENCY,
+        },
+      ],
+      { rounds: 7, msPerTurn: 1000 },
+    );
     printTable(`RPC requests per second (${CONCURRENCY} in flight, keep-alive)`, rows, rows[0]!.name);
   } finally {
     keepAlive.destroy();

@@ -63,5 +63,10 @@ describe('rpc auth', () => {
     assert.equal(auth.check(basicAuthHeader({ user: 'v', password: 'secret' })), undefined);
     assert.equal(auth.check(basicAuthHeader({ user: 'u:secret', password: '' })), undefined);
     assert.equal(auth.check(undefined), undefined);
+    // other spellings of the same credentials take the full parse
+    const b64 = Buffer.from('u:secret').toString('base64');
+    assert.equal(auth.check(`basic ${b64}`), 'u');
+    assert.equal(auth.check(`Basic   ${b64} `), 'u');
+    assert.equal(auth.check(`Basic ${Buffer.from('u:secreT').toString('base64')}`), undefined);
   });
 });
