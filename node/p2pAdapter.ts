@@ -35,14 +35,18 @@ export function p2pChain(chain: Chain<unknown>, db: ChainDb): P2pChain {
           break;
         }
       }
-      const out: BlockHeader[] = [];
+      const hashes: Hash[] = [];
       const tip = chain.tip.height;
-      for (let height = start + 1; height <= tip && out.length < max; height++) {
+      for (let height = start + 1; height <= tip && hashes.length < max; height++) {
         const e = chain.getEntryByHeight(height);
         if (!e) break;
-        const b = await chain.getBlock(e.hash);
-        if (!b) break;
-        out.push(b.header);
+        hashes.push(e.hash);
+      }
+      // one read of all of them, decoding only each block's header
+      const out: BlockHeader[] = [];
+      for (const h of await db.getHeaders(hashes)) {
+        if (!h) break;
+        out.push(h);
       }
       return out;
     },

@@ -33,6 +33,8 @@ export interface ServerContext {
   readonly network: NetworkName;
   readonly opts: ResolvedP2pOptions;
   readonly limiter: PeerRateLimiter<RequestKind>;
+  /** Bytes of blocks served per peer (opts.blockBytesLimit). */
+  readonly byteLimiter: PeerRateLimiter<'blocks'>;
   readonly punish: Punish;
   readonly ourStatus: () => PeerStatus;
   /** A peer told us its status (in its status request). */
@@ -40,6 +42,9 @@ export interface ServerContext {
 }
 
 type Respond = ServerSpec['respond'];
+
+/** Blocks of one request read from the store at once. */
+const READ_AHEAD = 8;
 
 export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnType<typeof serveRequests>> {
   const status: Respond = async (req, peer) => {
@@ -56,20 +61,28 @@ export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnT
 
   const blocks: Respond = async (req, peer) => {
     const hashes = decodeBlocksRequest(req);
-    // The first block was paid for when the stream opened.
-    if (!ctx.limiter.take(peer.toString(), 'blocks', hashes.length - 1)) {
-      ctx.punish(peer.toString(), 'rate-limited', 'blocks');
+    const id = peer.toString();
+    // The first block was paid for when the stream opened; the bytes are charged once served.
+    if (!ctx.limiter.take(id, 'blocks', hashes.length - 1) || !ctx.byteLimiter.inCredit(id, 'blocks')) {
+      ctx.punish(id, 'rate-limited', 'blocks');
       return 'rate-limited';
     }
     const found: Uint8Array[] = [];
     let bytes = 0;
-    for (const h of hashes) {
+    // read a few at once (the store serves them in parallel), stopping at the byte budget
+    for (let at = 0; at < hashes.length; at += READ_AHEAD) {
       if (found.length > 0 && bytes >= ctx.opts.maxBlocksResponseBytes) break;
-      const b = await ctx.chain.getBlockBytes(h);
-      if (!b) continue;
-      found.push(b);
-      bytes += b.length;
+      const group = await Promise.all(
+        hashes.slice(at, at + READ_AHEAD).map((h) => ctx.chain.getBlockBytes(h)),
+      );
+      for (const b of group) {
+        if (found.length > 0 && bytes >= ctx.opts.maxBlocksResponseBytes) break;
+        if (!b) continue;
+        found.push(b);
+        bytes += b.length;
+      }
     }
+    ctx.byteLimiter.charge(id, 'blocks', bytes);
     return [encodeBlocksResponseHead(found.length), ...found];
   };
 

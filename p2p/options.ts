@@ -99,6 +99,13 @@ export interface P2pOptions {
    */
   maxInboundStreams: number;
   requestLimits: Readonly<Record<RequestKind, RateLimit>>;
+  /**
+   * Bytes of blocks served to one peer (per second, burst): each blocks response is charged what
+   * it sent, and a peer in debt is answered 'rate-limited'. The blocks-per-second limit alone let
+   * a peer that asks for large blocks read ~125 MB/s from our disk; this bounds it whatever the
+   * block size, far above what a syncing node can validate.
+   */
+  blockBytesLimit: RateLimit;
   gossipLimits: Readonly<Record<TopicKind, RateLimit>>;
 }
 
@@ -125,7 +132,7 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   scoreDecayPerHour: 10,
   wrongNetworkBanMs: 10 * 60_000,
   headersPerRequest: MAX_HEADERS,
-  blocksPerRequest: 16,
+  blocksPerRequest: 64,
   maxBlocksResponseBytes: 8 * 1024 * 1024,
   maxModelBytes: 64 * 1024 * 1024,
   rateLimitBackoffMs: 1000,
@@ -136,13 +143,15 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   syncStallCooldownMs: 10 * 60_000,
   maxInboundStreams: 4,
   // Costs: one token per request stream, taken when it opens (a stream that never sends a request
-  // pays too); a blocks request one more per further block asked.
+  // pays too); a blocks request one more per further block asked. Blocks: enough for initial
+  // sync of small blocks at several thousand a second (blockBytesLimit bounds large ones).
   requestLimits: Object.freeze({
     status: { perSecond: 2, burst: 10 },
     headers: { perSecond: 10, burst: 20 },
-    blocks: { perSecond: 1000, burst: 2000 },
+    blocks: { perSecond: 10_000, burst: 20_000 },
     model: { perSecond: 1, burst: 4 },
   }),
+  blockBytesLimit: Object.freeze({ perSecond: 64 * 1024 * 1024, burst: 128 * 1024 * 1024 }),
   gossipLimits: Object.freeze({
     blocks: { perSecond: 10, burst: 50 },
     txs: { perSecond: 200, burst: 1000 },
@@ -205,6 +214,7 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('syncStallCooldownMs', r.syncStallCooldownMs, 0);
   int('maxInboundStreams', r.maxInboundStreams, 1);
   for (const [k, l] of Object.entries(r.requestLimits)) checkLimit(`requestLimits.${k}`, l);
+  checkLimit('blockBytesLimit', r.blockBytesLimit);
   for (const [k, l] of Object.entries(r.gossipLimits)) checkLimit(`gossipLimits.${k}`, l);
   if (!Array.isArray(r.bootstrap)) throw bad('bootstrap', 'not a list');
   if (!Array.isArray(r.announce)) throw bad('announce', 'not a list');

@@ -66,6 +66,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly log: P2pLogger;
   private readonly genesis: Hash;
   private readonly requestLimiter: PeerRateLimiter<RequestKind>;
+  private readonly blockBytesLimiter: PeerRateLimiter<'blocks'>;
   private readonly gossipLimiter: PeerRateLimiter<TopicKind>;
   private readonly table: PeerTable;
   private readonly banStore: BanStore | null;
@@ -105,6 +106,10 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       { clock: this.clock, onChange: () => this.banStore?.schedule() },
     );
     this.requestLimiter = new PeerRateLimiter(this.opts.requestLimits, { clock: this.clock });
+    this.blockBytesLimiter = new PeerRateLimiter(
+      { blocks: this.opts.blockBytesLimit },
+      { clock: this.clock },
+    );
     this.gossipLimiter = new PeerRateLimiter(this.opts.gossipLimits, { clock: this.clock });
     this.table = new PeerTable({
       params: this.params,
@@ -116,6 +121,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       ourStatus: () => this.ourStatus(),
       forget: (peerId) => {
         this.requestLimiter.forget(peerId);
+        this.blockBytesLimiter.forget(peerId);
         this.gossipLimiter.forget(peerId);
       },
     });
@@ -171,6 +177,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       network,
       opts: this.opts,
       limiter: this.requestLimiter,
+      byteLimiter: this.blockBytesLimiter,
       punish,
       ourStatus: () => this.ourStatus(),
       onStatus: (peer, status) => table.acceptStatus(peer, status),

@@ -5,13 +5,16 @@
  */
 import {
   type Block,
+  type BlockHeader,
   type Coin,
   decodeBlock,
   decodeCoin,
+  decodeHeader,
   decodeUndo,
   encodeCoin,
   encodeUndo,
   type Hash,
+  HEADER_SIZE,
   type OutPoint,
   type UndoData,
 } from '../../consensus/index.js';
@@ -168,6 +171,18 @@ export class ChainDb {
 
   async getBlockBytes(hash: Hash): Promise<Uint8Array | undefined> {
     return this.get(blockKey(hash));
+  }
+
+  /**
+   * The headers of stored blocks (undefined where a block is not stored), read in one batch and
+   * decoded from each block's leading header bytes only (serving a headers request).
+   */
+  async getHeaders(hashes: readonly Hash[]): Promise<(BlockHeader | undefined)[]> {
+    if (hashes.length === 0) return [];
+    const values = await this.io('getMany', () => this.db.getMany(hashes.map(blockKey)));
+    return values.map((v) =>
+      v === undefined ? undefined : wrapDecode('block', () => decodeHeader(view(v).subarray(0, HEADER_SIZE))),
+    );
   }
 
   async getBlock(hash: Hash): Promise<Block | undefined> {

@@ -29,6 +29,14 @@ describe('node p2p adapter', () => {
       invalid: false,
     });
     assert.equal(adapter.blockPlace(new Uint8Array(32)), undefined);
+    // headers after a locator: the best chain's, in order, from the first locator hash on it
+    const best = blocksAbove(base, 0);
+    const after2 = await adapter.getHeadersAfter([sideTip.hash, chain.getEntryByHeight(2)!.hash], 3);
+    assert.deepEqual(
+      after2,
+      best.slice(2, 5).map((b) => b.block.header),
+    );
+    assert.deepEqual(await adapter.getHeadersAfter([tip.hash], 10), []);
     // A block that failed validation is placed, and marked invalid (a sync session does not take
     // a claim of it as proven).
     const tc = forkAt(base, 6);

@@ -131,6 +131,28 @@ describe('p2p request protocols against a raw peer', function () {
     assert.equal(a.node.bans.score(raw.peerId.toString()), 2);
   });
 
+  it('charges the bytes of blocks served: a peer in debt is answered rate-limited', async () => {
+    const a = await net.add(undefined, { blockBytesLimit: { perSecond: 0.001, burst: 100 } });
+    await a.chain.mine(3);
+    const raw = await rawPeer(new FakeChain());
+    const target = a.node.multiaddrs[0]!;
+    const want = a.chain.tc.entries.slice(1, 4).map((e) => e.block.hash);
+    const ask = async (): Promise<number> => {
+      const stream = await raw.dialProtocol(multiaddr(target), proto('blocks'));
+      const lp = lpStream(stream);
+      try {
+        await lp.write(encodeBlocksRequest(want));
+        const head = decodeBlocksResponseHead((await lp.read()).subarray(), want.length);
+        return head.status === 'ok' ? head.body : -1;
+      } finally {
+        stream.abort(new Error('done'));
+      }
+    };
+    assert.equal(await ask(), 3, 'served while in credit, though the blocks outweigh the burst');
+    assert.equal(await ask(), -1, 'then rate-limited: the bytes are owed');
+    assert.equal(a.node.bans.score(raw.peerId.toString()), 1);
+  });
+
   it('a stream that never sends a request still pays its rate-limit token', async () => {
     const a = await net.add(new FakeChain(), {
       requestLimits: { status: { perSecond: 0.001, burst: 2 } } as never,

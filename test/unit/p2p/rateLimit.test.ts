@@ -32,4 +32,20 @@ describe('p2p rate limits', () => {
     l.take('c', 'status');
     assert.equal(l.trackedPeers, 2);
   });
+
+  it('a cost charged afterwards may put the bucket in debt, paid back at the rate', () => {
+    const b = new TokenBucket({ perSecond: 100, burst: 200 }, 0);
+    assert.ok(b.inCredit(0));
+    b.charge(500, 0); // a response larger than the whole burst: served, then owed
+    assert.equal(b.inCredit(0), false);
+    assert.equal(b.inCredit(2999), false, '300 still owed after 3 s less a ms');
+    assert.ok(b.inCredit(3001));
+    const clock = { now: 0 };
+    const l = new PeerRateLimiter({ blocks: { perSecond: 1000, burst: 1000 } }, { clock: () => clock.now });
+    l.charge('a', 'blocks', 1500);
+    assert.equal(l.inCredit('a', 'blocks'), false);
+    assert.ok(l.inCredit('b', 'blocks'), 'per peer');
+    clock.now = 600;
+    assert.ok(l.inCredit('a', 'blocks'));
+  });
 });

@@ -66,6 +66,12 @@ describe('node/db ChainDb', () => {
         assert.deepEqual(await db.getVersion(), { version: 1, magic: P.magic });
         const block = await db.getBlock(g.hash);
         assert.deepEqual(block, g.block);
+        assert.deepEqual(await db.getHeaders([g.hash, h(99), g.hash]), [
+          g.block.header,
+          undefined,
+          g.block.header,
+        ]);
+        assert.deepEqual(await db.getHeaders([]), []);
         const hash = await db.getHashByHeight(0);
         assert.equal(hash?.constructor, Uint8Array);
         assert.equal(toHex(hash!), toHex(g.hash));
