@@ -57,6 +57,9 @@ export function p2pChain(chain: Chain<unknown>, db: ChainDb): P2pChain {
     async processBlock(block: Block, source: string) {
       return chain.processBlock(block, source);
     },
+    async processBlocks(blocks: readonly Block[], source: string) {
+      return (await chain.processBlocks(blocks, source)).map((r) => r.status);
+    },
     relayBeforeValidation: (block) => chain.relayBeforeValidation(block),
     getModelBytes: (modelHash) => db.getModel(modelHash),
   };

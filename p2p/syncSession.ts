@@ -77,8 +77,8 @@ export interface SessionContext {
   readonly signal: AbortSignal;
   readonly ourStatus: () => PeerStatus;
   readonly setStatus: (status: PeerStatus) => void;
-  /** Hands a downloaded block to the chain. */
-  readonly importBlock: (f: FetchedBlock) => Promise<BlockProcessStatus>;
+  /** Hands downloaded consecutive blocks to the chain (P2pChain.processBlocks). */
+  readonly importBlocks: (fs: readonly FetchedBlock[]) => Promise<readonly BlockProcessStatus[]>;
   readonly onProgress: (p: SyncProgress) => void;
 }
 
@@ -285,10 +285,8 @@ export class SyncSession {
       if (equalBytes(last, batch[batch.length - 1]!) && next < wanted.length) {
         ahead = request(wanted.slice(next, next + opts.blocksPerRequest));
       }
-      for (const f of fetched) {
-        if ((await this.ctx.importBlock(f)) === 'orphan') {
-          return { outcome: 'failed', error: 'downloaded block is an orphan' };
-        }
+      if ((await this.ctx.importBlocks(fetched)).includes('orphan')) {
+        return { outcome: 'failed', error: 'downloaded block is an orphan' };
       }
       at = next;
       this.blocks += fetched.length;

@@ -170,7 +170,7 @@ export class Syncer {
         signal,
         ourStatus: ctx.ourStatus,
         setStatus: (status) => ctx.setStatus(c.peerId, status),
-        importBlock: (f) => this.importBlock(f, c.peerId),
+        importBlocks: (fs) => this.importBlocks(fs, c.peerId),
         onProgress: ctx.onProgress,
       },
     );
@@ -208,13 +208,19 @@ export class Syncer {
     while (this.stalled.size > MAX_STALLED) this.stalled.delete(this.stalled.keys().next().value!);
   }
 
-  private async importBlock(f: FetchedBlock, peerId: string): Promise<BlockProcessStatus> {
-    const hex = toHex(f.hash);
-    this.importing.add(hex);
+  private async importBlocks(
+    fs: readonly FetchedBlock[],
+    peerId: string,
+  ): Promise<readonly BlockProcessStatus[]> {
+    const hexes = fs.map((f) => toHex(f.hash));
+    for (const h of hexes) this.importing.add(h);
     try {
-      return (await this.ctx.chain.processBlock(f.block, peerId)).status;
+      return await this.ctx.chain.processBlocks(
+        fs.map((f) => f.block),
+        peerId,
+      );
     } finally {
-      this.importing.delete(hex);
+      for (const h of hexes) this.importing.delete(h);
     }
   }
 

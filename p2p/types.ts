@@ -51,6 +51,12 @@ export interface P2pChain {
    */
   processBlock(block: Block, source: string): Promise<{ readonly status: BlockProcessStatus }>;
   /**
+   * processBlock for consecutive blocks of a sync download, in order (the chain may write them
+   * as one batch). Stops at the first that throws and throws its error; the statuses of the ones
+   * before it otherwise.
+   */
+  processBlocks(blocks: readonly Block[], source: string): Promise<readonly BlockProcessStatus[]>;
+  /**
    * True when gossip may relay `block` before processBlock has validated it: it extends the tip and
    * passes every check but the costly ones (node/chain: a model update's re-scoring).
    */

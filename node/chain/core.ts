@@ -68,6 +68,20 @@ export class ChainCore<M> {
    */
   private pending: ChainBatch | null = null;
 
+  /**
+   * Deferred writes (a run of blocks imported at once, Chain.processBlocks): every change of the
+   * run goes into one batch, written by flushDeferred() as one atomic LevelDB write, instead of
+   * one write per block. `coins` holds the coin changes of that batch, so that the run's later
+   * blocks see the coins its earlier ones created and spent before they are on disk. The memory
+   * state (index, tip) runs ahead of the disk until the flush; a crash before it leaves the disk
+   * at the state before the run, which is consistent. A disconnect reads undo data from disk, so
+   * it flushes first; so does a block with a model update (its checkpoint must be readable).
+   */
+  private deferred: { batch: ChainBatch; coins: Map<string, { op: OutPoint; coin: Coin | null }> } | null =
+    null;
+  /** A deferred write failed: the memory state is ahead of the disk, nothing more may be written. */
+  private writeFailed: unknown = null;
+
   /** Model updates storeNew verified in the current call: connectTip does not score them again. */
   readonly verified = new Map<string, ImprovementResult<M>>();
 
@@ -92,11 +106,20 @@ export class ChainCore<M> {
     return { expectedBits, medianTimePast: mtp, now };
   }
 
-  /** A batch for a write, carrying the pending store batch when there is one. */
+  /** A batch for a write: the deferred batch while deferring, else the pending store batch or a new one. */
   private batch(): ChainBatch {
+    if (this.writeFailed !== null)
+      throw corrupt(`a deferred write failed earlier: ${String(this.writeFailed)}`);
+    if (this.deferred) return this.deferred.batch;
     const b = this.pending ?? this.deps.db.batch();
     this.pending = null;
     return b;
+  }
+
+  /** Writes `batch` now, or leaves it to flushDeferred() when it is the deferred batch. */
+  private async commit(batch: ChainBatch): Promise<void> {
+    if (this.deferred?.batch === batch) return;
+    await batch.write();
   }
 
   /** Writes the pending store batch, if any (after processing a block, whatever happened). */
@@ -104,6 +127,29 @@ export class ChainCore<M> {
     const b = this.pending;
     this.pending = null;
     if (b) await b.write();
+  }
+
+  /** From now on, writes go into one deferred batch (see `deferred`) until endDeferred(). */
+  beginDeferred(): void {
+    if (this.writeFailed !== null)
+      throw corrupt(`a deferred write failed earlier: ${String(this.writeFailed)}`);
+    if (this.pending) throw corrupt('deferring writes with a store batch pending');
+    this.deferred ??= { batch: this.deps.db.batch(), coins: new Map() };
+  }
+
+  /** Writes the deferred batch, and stops deferring unless `keep`. */
+  async flushDeferred(keep: boolean): Promise<void> {
+    const d = this.deferred;
+    if (!d) return;
+    this.deferred = keep ? { batch: this.deps.db.batch(), coins: new Map() } : null;
+    if (d.batch.length === 0) return;
+    try {
+      await d.batch.write();
+    } catch (err) {
+      this.deferred = null;
+      this.writeFailed = err;
+      throw err;
+    }
   }
 
   /**
@@ -171,8 +217,8 @@ export class ChainCore<M> {
     const batch = this.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
     if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
     // A child of the tip is about to be connected: its connect write carries this one.
-    if (equalBytes(parent.hash, this.index.tip.hash)) this.pending = batch;
-    else await batch.write();
+    if (!this.deferred && equalBytes(parent.hash, this.index.tip.hash)) this.pending = batch;
+    else await this.commit(batch);
     this.index.add(entry);
     if (model !== null) this.models.remember(header.modelHash, model);
     this.recent.set(toHex(b.hash), b);
@@ -229,7 +275,7 @@ export class ChainCore<M> {
       grew: false,
       owed: [],
     };
-    await this.batch().putEntry(entry).write();
+    await this.commit(this.batch().putEntry(entry));
     this.index.add(entry);
   }
 
@@ -240,7 +286,7 @@ export class ChainCore<M> {
     const updated = all.map((x): ChainEntry => ({ ...x, status: 'invalid', invalidReason: reason }));
     const batch = this.batch();
     for (const x of updated) batch.putEntry(x).delBlock(x.hash);
-    await batch.write();
+    await this.commit(batch);
     for (const x of updated) this.index.update(x);
     this.log.warn(
       { hash: toHex(e.hash), height: e.height, reason, descendants: all.length - 1 },
@@ -274,10 +320,18 @@ export class ChainCore<M> {
     return new CoinView(await this.source(ops));
   }
 
+  /** The coins `ops` name, as of the tip: the deferred batch's changes, else the database. */
   private async source(ops: OutPoint[]): Promise<{ getCoin(op: OutPoint): Coin | undefined }> {
-    const coins = await this.deps.db.getCoins(ops);
     const map = new Map<string, Coin>();
-    ops.forEach((op, i) => {
+    const unwritten = this.deferred?.coins;
+    const read: OutPoint[] = [];
+    for (const op of ops) {
+      const d = unwritten?.get(coinKey(op.txid, op.index));
+      if (d === undefined) read.push(op);
+      else if (d.coin) map.set(coinKey(op.txid, op.index), d.coin);
+    }
+    const coins = await this.deps.db.getCoins(read);
+    read.forEach((op, i) => {
       const c = coins[i];
       if (c) map.set(coinKey(op.txid, op.index), c);
     });
@@ -285,9 +339,11 @@ export class ChainCore<M> {
   }
 
   private writeCoins(batch: ChainBatch, view: CoinView): void {
+    const unwritten = this.deferred?.batch === batch ? this.deferred.coins : undefined;
     for (const { op, coin } of view.entries()) {
       if (coin) batch.putCoin(op, coin);
       else batch.delCoin(op);
+      unwritten?.set(coinKey(op.txid, op.index), { op, coin });
     }
   }
 
@@ -338,7 +394,9 @@ export class ChainCore<M> {
       .putHeight(e.height, e.hash)
       .putChainState({ tipHash: e.hash, height: e.height, issued: connected.issuedAfter, weight: e.weight });
     if (res.improvement) batch.putModel(e.modelHash, evaluator.encodeModel(res.improvement.model));
-    await batch.write();
+    await this.commit(batch);
+    // a model checkpoint must be readable from disk once it is the tip's (model sync, restarts)
+    if (res.improvement && this.deferred) await this.flushDeferred(true);
     this.index.update(connected);
     this.index.pushMain(connected);
     if (res.improvement) {
@@ -355,6 +413,8 @@ export class ChainCore<M> {
   async disconnectTip(): Promise<ChainEntry> {
     const e = this.index.tip;
     if (e.height === 0) throw corrupt('cannot disconnect genesis');
+    // its undo data and coins are read from disk
+    if (this.deferred) await this.flushDeferred(true);
     const parent = this.index.parentOf(e);
     const { b } = await this.loadBlock(e);
     const undo = await this.deps.db.getUndo(e.hash);
@@ -393,7 +453,7 @@ export class ChainCore<M> {
       issued: parent.issuedAfter,
       weight: parent.weight,
     });
-    await batch.write();
+    await this.commit(batch);
     this.index.update(side);
     this.index.popMain();
     this.tipModel = parentModel;

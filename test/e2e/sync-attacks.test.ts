@@ -47,6 +47,7 @@ function hostileChain(claim: () => TipSummary, stall: boolean): P2pChain {
     getBlockBytes: async () => undefined,
     hasBlock: () => false,
     processBlock: async () => ({ status: 'duplicate' }),
+    processBlocks: async (blocks) => blocks.map(() => 'duplicate' as const),
     relayBeforeValidation: () => false,
     getModelBytes: async () => undefined,
   };

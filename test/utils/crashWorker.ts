@@ -3,7 +3,8 @@
  * producing work until it is killed: mines blocks on the tip (spending matured coinbases and
  * change, sometimes with a model update) and now and then builds a competing branch from a few
  * blocks back, heavier than the tip (sometimes with an invalid block in it), and imports it, which
- * makes the chain reorganize (or try to, and restore). Reports JSON lines on stdout.
+ * makes the chain reorganize (or try to, and restore), half the time as one run written as one
+ * batch (Chain.processBlocks, as initial sync imports). Reports JSON lines on stdout.
  *
  * Usage: node --import tsx --import ./test/utils/polyfill.ts test/utils/crashWorker.ts <datadir> <seed> [premine]
  * With `premine` it mines (no branches) up to that height, then exits cleanly.
@@ -257,6 +258,22 @@ async function main(): Promise<void> {
       weight += blockWeight(workFromBits(params.powLimitBits), 0, params);
     }
     emit({ event: 'branch', fork: fork.height, blocks: blocks.length, invalidAt });
+    if (rng() < 0.5) {
+      // as initial sync imports: the branch as one run, written as one batch (Chain.processBlocks)
+      try {
+        const rs = await chain.processBlocks(blocks.map((b) => b.block));
+        emit({
+          event: 'progress',
+          status: rs.at(-1)?.status ?? 'none',
+          height: chain.tip.height,
+          run: rs.length,
+        });
+      } catch (e) {
+        if (!(e instanceof VerdictError)) throw e;
+        emit({ event: 'rejected', reason: e.reason, height: chain.tip.height, run: true });
+      }
+      return;
+    }
     for (const b of blocks) {
       try {
         const r = await chain.processBlock(b.block);

@@ -173,6 +173,13 @@ export class FakeChain implements P2pChain {
     return run.then((status) => ({ status }));
   }
 
+  /** As processBlock, one after another (FakeChain has no write batching to show). */
+  async processBlocks(blocks: readonly Block[], source: string): Promise<readonly BlockProcessStatus[]> {
+    const out: BlockProcessStatus[] = [];
+    for (const block of blocks) out.push((await this.processBlock(block, source)).status);
+    return out;
+  }
+
   private async process(b: BlockWithIds, source: string): Promise<BlockProcessStatus> {
     const hex = toHex(b.hash);
     try {

@@ -71,7 +71,11 @@ function session(ours: FakeChain, peer: FakePeer, claimedTip: Hash): SyncSession
       signal: new AbortController().signal,
       ourStatus: () => statusOf(ours),
       setStatus: () => {},
-      importBlock: async (f) => (await ours.processBlock(f.block, 'peer')).status,
+      importBlocks: (fs) =>
+        ours.processBlocks(
+          fs.map((f) => f.block),
+          'peer',
+        ),
       onProgress: () => {},
     },
   );
