@@ -15,6 +15,7 @@ import {
   encodeUndo,
   type Hash,
   HEADER_SIZE,
+  hashKey,
   type OutPoint,
   type UndoData,
 } from '../../consensus/index.js';
@@ -308,11 +309,17 @@ export class ChainDb {
 
 /**
  * One atomic write. Operations apply in order (a later put/del of the same key wins). Build it,
- * then `write()` once; nothing reaches the store before that.
+ * then `write()` once; nothing reaches the store before that. A later chain state or entry of
+ * the same block replaces the earlier put in place (both are only ever put, never deleted, so
+ * the result is the same): a batch carrying a run of blocks writes one chain state, and each
+ * block's entry once, where each block put them twice (LevelDB pays per operation).
  */
 export class ChainBatch {
   private readonly ops: BatchOp[] = [];
   private written = false;
+  /** Index in `ops` of the chain state's put, and of each entry's (by hashKey). */
+  private chainStateAt = -1;
+  private readonly entryAt = new Map<string, number>();
 
   constructor(private readonly sink: (ops: BatchOp[]) => Promise<void>) {}
 
@@ -325,6 +332,8 @@ export class ChainBatch {
   }
 
   putChainState(s: ChainState): this {
+    if (this.chainStateAt >= 0) return this.replace(this.chainStateAt, CHAIN_STATE_KEY, encodeChainState(s));
+    this.chainStateAt = this.ops.length;
     return this.put(CHAIN_STATE_KEY, encodeChainState(s));
   }
 
@@ -337,6 +346,10 @@ export class ChainBatch {
   }
 
   putEntry(e: ChainEntry): this {
+    const k = hashKey(e.hash);
+    const at = this.entryAt.get(k);
+    if (at !== undefined) return this.replace(at, entryKey(e.hash), encodeEntry(e));
+    this.entryAt.set(k, this.ops.length);
     return this.put(entryKey(e.hash), encodeEntry(e));
   }
 
@@ -376,6 +389,11 @@ export class ChainBatch {
 
   private put(key: Uint8Array, value: Uint8Array): this {
     this.ops.push({ type: 'put', key, value });
+    return this;
+  }
+
+  private replace(at: number, key: Uint8Array, value: Uint8Array): this {
+    this.ops[at] = { type: 'put', key, value };
     return this;
   }
 

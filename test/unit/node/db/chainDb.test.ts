@@ -120,6 +120,44 @@ describe('node/db ChainDb', () => {
     });
   }
 
+  it('a batch puts the chain state once and each entry once: a later put replaces the earlier', async () => {
+    const db = new ChainDb({ backend: 'memory' });
+    await db.open();
+    const g = genesisBlock(P);
+    const entry = (status: 'valid-side' | 'valid-connected', height: number) => ({
+      hash: g.hash,
+      prevHash: h(2),
+      height,
+      time: 1,
+      bits: P.powLimitBits,
+      modelHash: h(3),
+      work: 2n,
+      weight: 2n,
+      improvementPpm: 0,
+      issuedAfter: 0n,
+      seq: 0,
+      status,
+      size: 100,
+      invalidReason: null,
+      levels: { levels: [], streaks: [] },
+      gainPpm: [],
+      grew: false,
+      owed: [],
+    });
+    const batch = db
+      .batch()
+      .putEntry(entry('valid-side', 1))
+      .putChainState({ tipHash: h(7), height: 1, issued: 1n, weight: 1n })
+      .putHeight(1, g.hash)
+      .putEntry(entry('valid-connected', 1))
+      .putChainState({ tipHash: g.hash, height: 2, issued: 2n, weight: 2n });
+    assert.equal(batch.length, 3, 'entry, chain state, height');
+    await batch.write();
+    assert.equal((await db.getEntry(g.hash))?.status, 'valid-connected');
+    assert.deepEqual(await db.getChainState(), { tipHash: g.hash, height: 2, issued: 2n, weight: 2n });
+    await db.close();
+  });
+
   it('group commit: one fsync per interval covers the batches written within it; close fsyncs the rest', async () => {
     const path = join(dir, 'group-commit');
     const write = async (db: ChainDb, n: number) => {
