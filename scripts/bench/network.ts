@@ -1,7 +1,8 @@
 /**
  * Network throughput (real in-process nodes on loopback, LevelDB data dirs):
- *  - blocks synced per second by a new node from one peer, beside the same node importing the
- *    same blocks locally through Chain.processBlock (no network) in the same run;
+ *  - blocks synced per second by a new node from one peer (from the dial, and from its first
+ *    block on), beside nodes importing the same blocks locally (no network) in the same run, one
+ *    processBlock call per block and processBlocks runs of 64 (what sync does with a download);
  *  - time for a new block to reach every node of a 10-node devnet (a mesh with multi-hop paths),
  *    median and max over 20 blocks, beside the miner's own mine-and-connect time in the same run.
  */
@@ -57,6 +58,12 @@ async function syncBench(): Promise<void> {
     let t0 = performance.now();
     for (const b of blocks) await local.node.chain.processBlock(b);
     const localMs = performance.now() - t0;
+    // the same in runs of 64 (as sync hands over each download), each run one LevelDB write
+    const runs = await startTestNode();
+    nodes.push(runs);
+    t0 = performance.now();
+    for (let i = 0; i < blocks.length; i += 64) await runs.node.chain.processBlocks(blocks.slice(i, i + 64));
+    const runsMs = performance.now() - t0;
     // a new node syncing over libp2p from one peer (timed by its tip events, not by polling)
     const fresh = await startTestNode();
     nodes.push(fresh);
@@ -86,6 +93,7 @@ async function syncBench(): Promise<void> {
       `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks; both nodes in this process)`,
       [
         row('local import via Chain.processBlock (baseline)', SYNC_BLOCKS, localMs),
+        row('local import via Chain.processBlocks, runs of 64', SYNC_BLOCKS, runsMs),
         row('sync from one peer over libp2p, from the dial', SYNC_BLOCKS, done - t0),
         row('the same, from its first block (headers-first start excluded)', SYNC_BLOCKS - 1, done - first),
       ],
