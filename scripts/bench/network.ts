@@ -1,16 +1,19 @@
 /**
  * Network throughput (real in-process nodes on loopback, LevelDB data dirs):
  *  - blocks synced per second by a new node from one peer (from the dial, and from its first
- *    block on), beside nodes importing the same blocks locally (no network) in the same run, one
+ *    block on), the peer in this process and then a `qenex node` process serving the same chain,
+ *    beside nodes importing the same blocks locally (no network) in the same run, one
  *    processBlock call per block and processBlocks runs of 64 (what sync does with a download);
  *  - time for a new block to reach every node of a 10-node devnet (a mesh with multi-hop paths),
  *    median and max over 20 blocks, beside the miner's own mine-and-connect time in the same run.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { devnetParams, toHex } from '../../consensus/index.js';
 import { keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
-import { waitFor } from '../../test/utils/proc.js';
+import { exited, freePort, spawnCli, waitFor } from '../../test/utils/proc.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { type BenchResult, printTable } from './harness.js';
 
@@ -23,19 +26,22 @@ function row(name: string, ops: number, ms: number): BenchResult {
   return { name, opsPerSec: (ops * 1000) / ms, ops, calls: 1, elapsedMs: ms, msPerCall: ms };
 }
 
-/** Connects a to b; a failed dial is tried again (twice, 1 s apart) before the bench gives up. */
-async function connect(a: TestNode, b: TestNode): Promise<void> {
-  const ma = b.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!;
+/** Dials `addr` from a; a failed dial is tried again (twice, 1 s apart) before the bench gives up. */
+async function dial(a: TestNode, addr: string): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await a.node.p2p.connect(ma);
-      break;
+      return await a.node.p2p.connect(addr);
     } catch (err) {
       if (attempt >= 3) throw err;
       console.log(`  dial failed (${err instanceof Error ? err.message : String(err)}); trying again`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
+}
+
+/** Connects a to b and waits for their handshake. */
+async function connect(a: TestNode, b: TestNode): Promise<void> {
+  await dial(a, b.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!);
   await waitFor(
     async () => a.node.p2p.peers().some((p) => p.id === b.node.p2p.peerId && p.status),
     20_000,
@@ -64,44 +70,81 @@ async function syncBench(): Promise<void> {
     t0 = performance.now();
     for (let i = 0; i < blocks.length; i += 64) await runs.node.chain.processBlocks(blocks.slice(i, i + 64));
     const runsMs = performance.now() - t0;
-    // a new node syncing over libp2p from one peer (timed by its tip events, not by polling)
+    // a new node syncing over libp2p from one peer: `a` in this process, then the same chain
+    // served by a `qenex node` process (as a real peer is: its work off the syncing node's thread)
     const fresh = await startTestNode();
     nodes.push(fresh);
-    let first = 0;
-    const synced = new Promise<void>((resolve) => {
-      const onTip = (e: { height: number }): void => {
-        if (first === 0) first = performance.now();
-        if (e.height < SYNC_BLOCKS) return;
-        fresh.node.chain.off('tip', onTip);
-        resolve();
-      };
-      fresh.node.chain.on('tip', onTip);
-    });
-    t0 = performance.now();
-    await connect(fresh, a);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`sync of ${SYNC_BLOCKS} blocks timed out`)), 300_000);
-    });
+    const inProcess = await timeSync(fresh, a.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!);
+    const peerId = a.node.p2p.peerId;
+    await a.node.stop(); // its data dir stays (closed in `finally`): the child serves it
+    const p2pPort = await freePort();
+    const server = spawnCli([
+      'node',
+      '--network',
+      'devnet',
+      '--datadir',
+      a.datadir,
+      '--rpc-port',
+      String(await freePort()),
+      '--p2p-port',
+      String(p2pPort),
+    ]);
+    let child: { totalMs: number; fromFirstMs: number };
     try {
-      await Promise.race([synced, timeout]);
+      await waitFor(async () => existsSync(join(a.datadir, '.cookie')), 60_000, 'the serving node');
+      const fresh2 = await startTestNode();
+      nodes.push(fresh2);
+      child = await timeSync(fresh2, `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`);
     } finally {
-      clearTimeout(timer);
+      server.kill('SIGTERM');
+      await exited(server, 30_000).catch(() => server.kill('SIGKILL'));
     }
-    const done = performance.now();
     printTable(
-      `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks; both nodes in this process)`,
+      `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks)`,
       [
         row('local import via Chain.processBlock (baseline)', SYNC_BLOCKS, localMs),
         row('local import via Chain.processBlocks, runs of 64', SYNC_BLOCKS, runsMs),
-        row('sync from one peer over libp2p, from the dial', SYNC_BLOCKS, done - t0),
-        row('the same, from its first block (headers-first start excluded)', SYNC_BLOCKS - 1, done - first),
+        row('sync from a peer in this process, from the dial', SYNC_BLOCKS, inProcess.totalMs),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, inProcess.fromFirstMs),
+        row('sync from a `qenex node` process, from the dial', SYNC_BLOCKS, child.totalMs),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, child.fromFirstMs),
       ],
       'local import via Chain.processBlock (baseline)',
     );
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
   }
+}
+
+/**
+ * Connects `fresh` to the peer at `addr` and times its sync of SYNC_BLOCKS blocks by its tip
+ * events (not by polling): from the dial, and from its first block on (the headers-first start,
+ * ~0.2 s of dial, handshake and the first 2,000 headers, excluded).
+ */
+async function timeSync(fresh: TestNode, addr: string): Promise<{ totalMs: number; fromFirstMs: number }> {
+  let first = 0;
+  let onTip: (e: { height: number }) => void = () => {};
+  const synced = new Promise<void>((resolve) => {
+    onTip = (e) => {
+      if (first === 0) first = performance.now();
+      if (e.height >= SYNC_BLOCKS) resolve();
+    };
+    fresh.node.chain.on('tip', onTip);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`sync of ${SYNC_BLOCKS} blocks timed out`)), 300_000);
+  });
+  const t0 = performance.now();
+  try {
+    await dial(fresh, addr);
+    await Promise.race([synced, timeout]);
+  } finally {
+    clearTimeout(timer);
+    fresh.node.chain.off('tip', onTip);
+  }
+  const done = performance.now();
+  return { totalMs: done - t0, fromFirstMs: done - first };
 }
 
 function quantile(xs: number[], q: number): number {
