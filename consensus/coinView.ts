@@ -67,6 +67,11 @@ export class CoinView implements CoinSource {
     this.changes.set(coinKey(op.txid, op.index), { op, coin });
   }
 
+  /** Marks `op` spent without looking it up (the caller has just read it from this view). */
+  markSpent(op: OutPoint): void {
+    this.changes.set(coinKey(op.txid, op.index), { op, coin: null });
+  }
+
   /** Returns the spent coin, or undefined if it does not exist (or is already spent). */
   spendCoin(op: OutPoint): Coin | undefined {
     const key = coinKey(op.txid, op.index);

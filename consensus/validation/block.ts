@@ -28,7 +28,7 @@ import { checkBlockTime } from '../pow/time.js';
 import { type BlockWithIds, computeMerkleRoot } from '../primitives/block.js';
 import { equalBytes, type Hash, hashKey, toHex } from '../primitives/hash.js';
 import type { BlockHeader } from '../primitives/header.js';
-import { checkTx, checkTxInputs } from './tx.js';
+import { checkTx, checkTxInputs, type InputsResult } from './tx.js';
 
 export const BLOCK_VERSION = 1;
 
@@ -167,18 +167,27 @@ export function connectBlock(
         throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${op}`);
       }
       spentInBlock.add(key);
-      if (!view.getCoin(input.prevout)) {
+    }
+    let r: InputsResult;
+    try {
+      r = checkTxInputs(t, view, ctx.height, params, 'invalid');
+    } catch (e) {
+      // name the transaction and the outpoint (checkTxInputs knows only the input's index)
+      if (e instanceof VerdictError && e.reason === 'bad-txns-inputs-missingorspent') {
+        const missing = t.tx.inputs.find((input) => !view.getCoin(input.prevout))!.prevout;
         throw new VerdictError(
           'bad-txns-inputs-missingorspent',
-          `tx ${i} input ${toHex(input.prevout.txid)}:${input.prevout.index}`,
+          `tx ${i} input ${toHex(missing.txid)}:${missing.index}`,
         );
       }
+      throw e;
     }
-    const r = checkTxInputs(t, view, ctx.height, params, 'invalid');
     fees += r.fee;
     for (const c of r.sigChecks) sigChecks.push(c);
     ctx.onSigChecks?.(sigChecks);
-    for (const input of t.tx.inputs) spent.push(view.spendCoin(input.prevout)!);
+    // checkTxInputs found every coin: mark them spent without looking them up again
+    for (const input of t.tx.inputs) view.markSpent(input.prevout);
+    for (const c of r.spent) spent.push(c);
     t.tx.outputs.forEach((o, index) => {
       view.addCoin(
         { txid: t.txid, index },

@@ -6,7 +6,7 @@
  *    in bulk by a SigVerifier so a block's signatures can be spread over all cores).
  */
 
-import type { CoinSource } from '../coinView.js';
+import type { Coin, CoinSource } from '../coinView.js';
 import { coinKey } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
@@ -14,7 +14,7 @@ import { isMoneyRange } from '../money.js';
 import type { NetworkParams } from '../params/types.js';
 import { equalBytes, hash160 } from '../primitives/hash.js';
 import { sighash, spentOutputsHash } from '../primitives/sighash.js';
-import { MAX_TX_SIZE, type Transaction, TX_VERSION, type TxOutput, type TxWithId } from '../primitives/tx.js';
+import { MAX_TX_SIZE, type Transaction, TX_VERSION, type TxWithId } from '../primitives/tx.js';
 
 export function checkTx(tx: Transaction, params: NetworkParams, size?: number): void {
   const coinbase = tx.inputs.length === 0;
@@ -52,6 +52,8 @@ export function checkTx(tx: Transaction, params: NetworkParams, size?: number): 
 export interface InputsResult {
   readonly fee: bigint;
   readonly sigChecks: SigCheck[];
+  /** The coins the inputs spend, in input order (a block's undo data). */
+  readonly spent: readonly Coin[];
 }
 
 /**
@@ -71,7 +73,7 @@ export function checkTxInputs(
   if (tx.lockTime !== 0 && tx.lockTime >= height) {
     throw new VerdictError('bad-txns-nonfinal', `lockTime ${tx.lockTime} at height ${height}`);
   }
-  const spent: TxOutput[] = [];
+  const spent: Coin[] = [];
   let valueIn = 0n;
   for (let i = 0; i < tx.inputs.length; i++) {
     const op = tx.inputs[i]!.prevout;
@@ -101,5 +103,5 @@ export function checkTxInputs(
     sig: w.sig,
     pubkey: w.pubkey,
   }));
-  return { fee: valueIn - valueOut, sigChecks };
+  return { fee: valueIn - valueOut, sigChecks, spent };
 }

@@ -7,6 +7,7 @@ import {
   encodeBlock,
   improvementBonus,
   type NetworkParams,
+  toHex,
   VerdictError,
 } from '../../../../consensus/index.js';
 import { improvingDelta } from '../../../../training/index.js';
@@ -129,6 +130,12 @@ describe('block rules', () => {
     const from = c.coinbaseOutpoint(1); // spent by the first test
     const tx = c.spend(from, [{ value: from.coin.value - 7000n, pubKeyHash: keyPair('z').pkh }]);
     await rejects(c.buildBlock({ txs: [tx], fees: 7000n }), 'bad-txns-inputs-missingorspent');
+    // the verdict names the transaction and the outpoint
+    await assert.rejects(
+      c.connect(c.buildBlock({ txs: [tx], fees: 7000n })),
+      (e: unknown) =>
+        e instanceof VerdictError && e.message.includes(`tx 1 input ${toHex(from.op.txid)}:${from.op.index}`),
+    );
   });
 
   it('bad-txns-premature-spend-of-coinbase: inside a block', async () => {
