@@ -376,8 +376,10 @@ export class Chain<M = unknown> {
 
   /** A stored block (any branch, not invalid ones). */
   async getBlock(hash: Hash): Promise<Block | undefined> {
-    // a block of a run processBlocks is importing may not be on disk yet
-    return this.core.recent.get(toHex(hash))?.block ?? this.deps.db.getBlock(hash);
+    // a block of a run processBlocks is importing may not be on disk yet (nor deleted, if invalid)
+    const recent = this.core.recent.get(toHex(hash));
+    if (recent && this.core.index.get(hash)?.status !== 'invalid') return recent.block;
+    return this.deps.db.getBlock(hash);
   }
 
   /** Unspent coin of the best chain's UTXO set. */

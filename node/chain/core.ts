@@ -108,8 +108,7 @@ export class ChainCore<M> {
 
   /** A batch for a write: the deferred batch while deferring, else the pending store batch or a new one. */
   private batch(): ChainBatch {
-    if (this.writeFailed !== null)
-      throw corrupt(`a deferred write failed earlier: ${String(this.writeFailed)}`);
+    this.assertWritable();
     if (this.deferred) return this.deferred.batch;
     const b = this.pending ?? this.deps.db.batch();
     this.pending = null;
@@ -129,10 +128,14 @@ export class ChainCore<M> {
     if (b) await b.write();
   }
 
-  /** From now on, writes go into one deferred batch (see `deferred`) until endDeferred(). */
-  beginDeferred(): void {
+  private assertWritable(): void {
     if (this.writeFailed !== null)
       throw corrupt(`a deferred write failed earlier: ${String(this.writeFailed)}`);
+  }
+
+  /** From now on, writes go into one deferred batch (see `deferred`) until flushDeferred(false). */
+  beginDeferred(): void {
+    this.assertWritable();
     if (this.pending) throw corrupt('deferring writes with a store batch pending');
     this.deferred ??= { batch: this.deps.db.batch(), coins: new Map() };
   }
