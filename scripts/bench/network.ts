@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { devnetParams, toHex } from '../../consensus/index.js';
+import { type Block, devnetParams, toHex } from '../../consensus/index.js';
 import { keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
 import { exited, freePort, spawnCli, waitFor } from '../../test/utils/proc.js';
@@ -18,6 +18,8 @@ import { encodeAddress } from '../../wallet/index.js';
 import { type BenchResult, printTable } from './harness.js';
 
 const SYNC_BLOCKS = 2000;
+/** Times each way of importing the chain is measured (medians reported). */
+const REPEATS = 3;
 const MESH = 10;
 const PROPAGATIONS = 20;
 const addr = encodeAddress(keyPair('bench-net').pkh, devnetParams);
@@ -55,26 +57,36 @@ async function syncBench(): Promise<void> {
     const a = await startTestNode();
     nodes.push(a);
     await a.node.generate(SYNC_BLOCKS, addr);
-    // baseline: a fresh node importing the blocks from memory
-    const local = await startTestNode();
-    nodes.push(local);
-    const blocks = [];
+    const blocks: Block[] = [];
     for (let h = 1; h <= SYNC_BLOCKS; h++)
       blocks.push((await a.node.chain.getBlock(a.node.chain.getEntryByHeight(h)!.hash))!);
-    let t0 = performance.now();
-    for (const b of blocks) await local.node.chain.processBlock(b);
-    const localMs = performance.now() - t0;
-    // the same in runs of 64 (as sync hands over each download), each run one LevelDB write
-    const runs = await startTestNode();
-    nodes.push(runs);
-    t0 = performance.now();
-    for (let i = 0; i < blocks.length; i += 64) await runs.node.chain.processBlocks(blocks.slice(i, i + 64));
-    const runsMs = performance.now() - t0;
-    // a new node syncing over libp2p from one peer: `a` in this process, then the same chain
-    // served by a `qenex node` process (as a real peer is: its work off the syncing node's thread)
-    const fresh = await startTestNode();
-    nodes.push(fresh);
-    const inProcess = await timeSync(fresh, a.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!);
+    // each way is timed REPEATS times, in turns, on fresh nodes; the table has the medians
+    const localMs: number[] = [];
+    const runsMs: number[] = [];
+    const inProcess: SyncTime[] = [];
+    for (let k = 0; k < REPEATS; k++) {
+      localMs.push(
+        await withNode(async (n) => {
+          const t0 = performance.now();
+          for (const b of blocks) await n.node.chain.processBlock(b);
+          return performance.now() - t0;
+        }),
+      );
+      // the same in runs of 64 (as sync hands over each download), each run one LevelDB write
+      runsMs.push(
+        await withNode(async (n) => {
+          const t0 = performance.now();
+          for (let i = 0; i < blocks.length; i += 64)
+            await n.node.chain.processBlocks(blocks.slice(i, i + 64));
+          return performance.now() - t0;
+        }),
+      );
+      // a new node syncing over libp2p from one peer: `a`, in this process
+      const addrA = a.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!;
+      inProcess.push(await withNode((n) => timeSync(n, addrA)));
+    }
+    // then the same chain served by a `qenex node` process (as a real peer is: its work off the
+    // syncing node's thread)
     const peerId = a.node.p2p.peerId;
     await a.node.stop(); // its data dir stays (closed in `finally`): the child serves it
     const p2pPort = await freePort();
@@ -89,25 +101,30 @@ async function syncBench(): Promise<void> {
       '--p2p-port',
       String(p2pPort),
     ]);
-    let child: { totalMs: number; fromFirstMs: number };
+    const child: SyncTime[] = [];
     try {
       await waitFor(async () => existsSync(join(a.datadir, '.cookie')), 60_000, 'the serving node');
-      const fresh2 = await startTestNode();
-      nodes.push(fresh2);
-      child = await timeSync(fresh2, `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`);
+      for (let k = 0; k < REPEATS; k++) {
+        child.push(await withNode((n) => timeSync(n, `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`)));
+      }
     } finally {
       server.kill('SIGTERM');
       await exited(server, 30_000).catch(() => server.kill('SIGKILL'));
     }
+    const med = (xs: readonly number[]): number => quantile([...xs], 0.5);
     printTable(
-      `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks)`,
+      `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks; medians of ${REPEATS} runs each)`,
       [
-        row('local import via Chain.processBlock (baseline)', SYNC_BLOCKS, localMs),
-        row('local import via Chain.processBlocks, runs of 64', SYNC_BLOCKS, runsMs),
-        row('sync from a peer in this process, from the dial', SYNC_BLOCKS, inProcess.totalMs),
-        row('  the same, from its first block', SYNC_BLOCKS - 1, inProcess.fromFirstMs),
-        row('sync from a `qenex node` process, from the dial', SYNC_BLOCKS, child.totalMs),
-        row('  the same, from its first block', SYNC_BLOCKS - 1, child.fromFirstMs),
+        row('local import via Chain.processBlock (baseline)', SYNC_BLOCKS, med(localMs)),
+        row('local import via Chain.processBlocks, runs of 64', SYNC_BLOCKS, med(runsMs)),
+        row(
+          'sync from a peer in this process, from the dial',
+          SYNC_BLOCKS,
+          med(inProcess.map((t) => t.totalMs)),
+        ),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, med(inProcess.map((t) => t.fromFirstMs))),
+        row('sync from a `qenex node` process, from the dial', SYNC_BLOCKS, med(child.map((t) => t.totalMs))),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, med(child.map((t) => t.fromFirstMs))),
       ],
       'local import via Chain.processBlock (baseline)',
     );
@@ -116,12 +133,27 @@ async function syncBench(): Promise<void> {
   }
 }
 
+interface SyncTime {
+  readonly totalMs: number;
+  readonly fromFirstMs: number;
+}
+
+/** Runs `fn` on a fresh test node, closed afterwards. */
+async function withNode<T>(fn: (n: TestNode) => Promise<T>): Promise<T> {
+  const n = await startTestNode();
+  try {
+    return await fn(n);
+  } finally {
+    await n.close();
+  }
+}
+
 /**
  * Connects `fresh` to the peer at `addr` and times its sync of SYNC_BLOCKS blocks by its tip
  * events (not by polling): from the dial, and from its first block on (the headers-first start,
  * ~0.2 s of dial, handshake and the first 2,000 headers, excluded).
  */
-async function timeSync(fresh: TestNode, addr: string): Promise<{ totalMs: number; fromFirstMs: number }> {
+async function timeSync(fresh: TestNode, addr: string): Promise<SyncTime> {
   let first = 0;
   let onTip: (e: { height: number }) => void = () => {};
   const synced = new Promise<void>((resolve) => {
