@@ -52,8 +52,8 @@ export interface P2pChain {
   processBlock(block: Block, source: string): Promise<{ readonly status: BlockProcessStatus }>;
   /**
    * processBlock for consecutive blocks of a sync download, in order (the chain may write them
-   * as one batch). Stops at the first that throws and throws its error; the statuses of the ones
-   * before it otherwise.
+   * as one batch). Stops at the first that throws and throws its error; otherwise the statuses,
+   * which may end early with an 'orphan' (the rest would descend from it).
    */
   processBlocks(blocks: readonly Block[], source: string): Promise<readonly BlockProcessStatus[]>;
   /**

@@ -227,8 +227,9 @@ export class Chain<M = unknown> {
   /**
    * processBlock for a run of blocks (initial sync hands over each batch it downloads), in order,
    * with every change of the run written as one atomic LevelDB batch at its end instead of one
-   * write per block (ChainCore's deferred writes). Stops at the first block that throws: the run
-   * before it is written, then its error is thrown. Its blocks become the tip one by one in
+   * write per block (ChainCore's deferred writes). Stops at the first block that throws (the run
+   * before it is written, then its error is thrown) and after the first orphan (the results end
+   * with it). Its blocks become the tip one by one in
    * memory (events as processBlock's); on disk the tip moves to the run's end in one step, so a
    * crash during the run leaves the database at the tip before it.
    */
@@ -242,13 +243,16 @@ export class Chain<M = unknown> {
       try {
         for (const block of blocks) {
           const b = blockWithIds(block);
+          let result: ProcessResult | undefined;
           try {
-            results.push(await this.accept(b, source));
+            result = await this.accept(b, source);
+            results.push(result);
           } catch (error) {
             failure = { error };
           }
           if (this.core.index.get(b.hash)) await this.processOrphans(b.hash);
-          if (failure) break;
+          // the rest of the run descends from the orphan: orphans too, not worth the pool's room
+          if (failure || result?.status === 'orphan') break;
         }
       } finally {
         try {

@@ -58,6 +58,20 @@ describe('node/chain processBlocks (a run written as one batch)', () => {
     await again.chain.stop();
   });
 
+  it('stops after an orphan: the rest of the run would descend from it', async () => {
+    const base = await buildBase(8);
+    const { chain } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 3));
+    // heights 5..8: their parent (4) is missing
+    const results = await chain.processBlocks(blocksAbove(base, 4).map((b) => b.block));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['orphan'],
+    );
+    assert.equal(chain.tip.height, 3);
+    await chain.stop();
+  });
+
   it('a run that reorganizes onto a heavier branch (a disconnect writes what came before it first)', async () => {
     const base = await buildBase(9);
     const side = forkAt(base, 5);
