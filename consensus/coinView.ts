@@ -43,7 +43,7 @@ export function outpointKey(txid: Hash, index: number): string {
  * key by it: the hex key costs 33 string concatenations per lookup, which dominated a full
  * block's connect.
  */
-export function coinKey(txid: Hash, index: number): string {
+export function outpointMapKey(txid: Hash, index: number): string {
   return hashKey(txid) + String.fromCharCode(index & 0xffff, index >>> 16);
 }
 
@@ -58,23 +58,23 @@ export class CoinView implements CoinSource {
   constructor(private readonly source: CoinSource = EMPTY_SOURCE) {}
 
   getCoin(op: OutPoint): Coin | undefined {
-    const c = this.changes.get(coinKey(op.txid, op.index));
+    const c = this.changes.get(outpointMapKey(op.txid, op.index));
     if (c) return c.coin ?? undefined;
     return this.source.getCoin(op);
   }
 
   addCoin(op: OutPoint, coin: Coin): void {
-    this.changes.set(coinKey(op.txid, op.index), { op, coin });
+    this.changes.set(outpointMapKey(op.txid, op.index), { op, coin });
   }
 
   /** Marks `op` spent without looking it up (the caller has just read it from this view). */
   markSpent(op: OutPoint): void {
-    this.changes.set(coinKey(op.txid, op.index), { op, coin: null });
+    this.changes.set(outpointMapKey(op.txid, op.index), { op, coin: null });
   }
 
   /** Returns the spent coin, or undefined if it does not exist (or is already spent). */
   spendCoin(op: OutPoint): Coin | undefined {
-    const key = coinKey(op.txid, op.index);
+    const key = outpointMapKey(op.txid, op.index);
     const c = this.changes.get(key);
     const coin = c ? (c.coin ?? undefined) : this.source.getCoin(op);
     if (!coin) return undefined;
@@ -142,7 +142,7 @@ export class MemoryUtxoSet implements UtxoSet {
   private readonly coins = new Map<string, { op: OutPoint; coin: Coin }>();
 
   getCoin(op: OutPoint): Coin | undefined {
-    return this.coins.get(coinKey(op.txid, op.index))?.coin;
+    return this.coins.get(outpointMapKey(op.txid, op.index))?.coin;
   }
 
   get size(): number {
@@ -151,7 +151,7 @@ export class MemoryUtxoSet implements UtxoSet {
 
   private commit(view: CoinView): void {
     for (const { op, coin } of view.entries()) {
-      const key = coinKey(op.txid, op.index);
+      const key = outpointMapKey(op.txid, op.index);
       if (coin) this.coins.set(key, { op, coin });
       else this.coins.delete(key);
     }

@@ -69,14 +69,14 @@ export function requestHandlers(ctx: ServerContext): Record<RequestKind, ReturnT
     }
     const found: Uint8Array[] = [];
     let bytes = 0;
+    const full = (): boolean => found.length > 0 && bytes >= ctx.opts.maxBlocksResponseBytes;
     // read a few at once (the store serves them in parallel), stopping at the byte budget
-    for (let at = 0; at < hashes.length; at += READ_AHEAD) {
-      if (found.length > 0 && bytes >= ctx.opts.maxBlocksResponseBytes) break;
+    for (let at = 0; at < hashes.length && !full(); at += READ_AHEAD) {
       const group = await Promise.all(
         hashes.slice(at, at + READ_AHEAD).map((h) => ctx.chain.getBlockBytes(h)),
       );
       for (const b of group) {
-        if (found.length > 0 && bytes >= ctx.opts.maxBlocksResponseBytes) break;
+        if (full()) break;
         if (!b) continue;
         found.push(b);
         bytes += b.length;

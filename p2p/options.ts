@@ -102,7 +102,8 @@ export interface P2pOptions {
   /**
    * Bytes of blocks served to one peer (per second, burst): each blocks response is charged what
    * it sent, and a peer in debt is answered 'rate-limited'. The blocks-per-second limit alone let
-   * a peer that asks for large blocks read ~125 MB/s from our disk; this bounds it whatever the
+   * a peer that asks for large blocks read ~125 MB/s from our disk (computed from the limits: 1,000
+   * blocks/s in requests of 64, each up to maxBlocksResponseBytes); this bounds it whatever the
    * block size, far above what a syncing node can validate.
    */
   blockBytesLimit: RateLimit;

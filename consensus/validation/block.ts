@@ -10,7 +10,7 @@
  *    model hash.
  */
 
-import { type Coin, type CoinView, coinKey, outpointKey, type UndoData } from '../coinView.js';
+import { type Coin, type CoinView, outpointKey, outpointMapKey, type UndoData } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import {
@@ -161,7 +161,7 @@ export function connectBlock(
     // The view already holds this block's earlier transactions' outputs and spends, so a chain of
     // transactions inside the block works; a second spend of one outpoint is named as such.
     for (const input of t.tx.inputs) {
-      const key = coinKey(input.prevout.txid, input.prevout.index);
+      const key = outpointMapKey(input.prevout.txid, input.prevout.index);
       if (spentInBlock.has(key)) {
         const op = outpointKey(input.prevout.txid, input.prevout.index);
         throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${op}`);

@@ -7,7 +7,7 @@
  */
 
 import type { Coin, CoinSource } from '../coinView.js';
-import { coinKey } from '../coinView.js';
+import { outpointMapKey } from '../coinView.js';
 import type { SigCheck } from '../crypto/schnorr.js';
 import { VerdictError } from '../errors.js';
 import { isMoneyRange } from '../money.js';
@@ -43,7 +43,7 @@ export function checkTx(tx: Transaction, params: NetworkParams, size?: number): 
   if (tx.inputs.length < 2) return; // most transactions: no pair to compare
   const seen = new Set<string>();
   for (const i of tx.inputs) {
-    const k = coinKey(i.prevout.txid, i.prevout.index);
+    const k = outpointMapKey(i.prevout.txid, i.prevout.index);
     if (seen.has(k)) throw new VerdictError('bad-txns-inputs-duplicate');
     seen.add(k);
   }

@@ -206,20 +206,12 @@ export class Chain<M = unknown> {
     this.ensureStarted();
     return this.lock.run(async () => {
       this.ensureStarted();
-      const b = blockWithIds(block);
       try {
-        let outcome: { result: ProcessResult } | { error: unknown };
-        try {
-          outcome = { result: await this.accept(b, source) };
-        } catch (error) {
-          outcome = { error };
-        }
-        if (this.core.index.get(b.hash)) await this.processOrphans(b.hash);
+        const outcome = await this.acceptWithOrphans(block, source);
         if ('error' in outcome) throw outcome.error;
         return outcome.result;
       } finally {
-        this.core.recent.clear();
-        this.core.verified.clear();
+        this.endCall();
       }
     });
   }
@@ -229,9 +221,9 @@ export class Chain<M = unknown> {
    * with every change of the run written as one atomic LevelDB batch at its end instead of one
    * write per block (ChainCore's deferred writes). Stops at the first block that throws (the run
    * before it is written, then its error is thrown) and after the first orphan (the results end
-   * with it). Its blocks become the tip one by one in
-   * memory (events as processBlock's); on disk the tip moves to the run's end in one step, so a
-   * crash during the run leaves the database at the tip before it.
+   * with it). Its blocks become the tip one by one in memory (events as processBlock's); on disk
+   * the tip moves to the run's end in one step, so a crash during the run leaves the database at
+   * the tip before it.
    */
   async processBlocks(blocks: readonly Block[], source?: string): Promise<ProcessResult[]> {
     this.ensureStarted();
@@ -242,29 +234,47 @@ export class Chain<M = unknown> {
       let failure: { error: unknown } | null = null;
       try {
         for (const block of blocks) {
-          const b = blockWithIds(block);
-          let result: ProcessResult | undefined;
-          try {
-            result = await this.accept(b, source);
-            results.push(result);
-          } catch (error) {
-            failure = { error };
+          const outcome = await this.acceptWithOrphans(block, source);
+          if ('error' in outcome) {
+            failure = outcome;
+            break;
           }
-          if (this.core.index.get(b.hash)) await this.processOrphans(b.hash);
+          results.push(outcome.result);
           // the rest of the run descends from the orphan: orphans too, not worth the pool's room
-          if (failure || result?.status === 'orphan') break;
+          if (outcome.result.status === 'orphan') break;
         }
       } finally {
         try {
           await this.core.flushDeferred(false);
         } finally {
-          this.core.recent.clear();
-          this.core.verified.clear();
+          this.endCall();
         }
       }
       if (failure) throw failure.error;
       return results;
     });
+  }
+
+  /** Accepts one block, then the orphans that were waiting for it; a thrown error is returned. */
+  private async acceptWithOrphans(
+    block: Block,
+    source: string | undefined,
+  ): Promise<{ result: ProcessResult } | { error: unknown }> {
+    const b = blockWithIds(block);
+    let outcome: { result: ProcessResult } | { error: unknown };
+    try {
+      outcome = { result: await this.accept(b, source) };
+    } catch (error) {
+      outcome = { error };
+    }
+    if (this.core.index.get(b.hash)) await this.processOrphans(b.hash);
+    return outcome;
+  }
+
+  /** What one call keeps only for its own duration (its blocks and their verified updates). */
+  private endCall(): void {
+    this.core.recent.clear();
+    this.core.verified.clear();
   }
 
   private async accept(b: BlockWithIds, source: string | undefined): Promise<ProcessResult> {

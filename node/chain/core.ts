@@ -14,7 +14,6 @@ import {
   type Coin,
   CoinView,
   checkHeaderContext,
-  coinKey,
   encodeBlock,
   equalBytes,
   type GrowthWindow,
@@ -28,6 +27,7 @@ import {
   nextBits,
   type OutPoint,
   outpointKey,
+  outpointMapKey,
   retargetStartHeight,
   toHex,
   UtxoInvariantError,
@@ -329,16 +329,16 @@ export class ChainCore<M> {
     const unwritten = this.deferred?.coins;
     const read: OutPoint[] = [];
     for (const op of ops) {
-      const d = unwritten?.get(coinKey(op.txid, op.index));
+      const d = unwritten?.get(outpointMapKey(op.txid, op.index));
       if (d === undefined) read.push(op);
-      else if (d.coin) map.set(coinKey(op.txid, op.index), d.coin);
+      else if (d.coin) map.set(outpointMapKey(op.txid, op.index), d.coin);
     }
     const coins = await this.deps.db.getCoins(read);
     read.forEach((op, i) => {
       const c = coins[i];
-      if (c) map.set(coinKey(op.txid, op.index), c);
+      if (c) map.set(outpointMapKey(op.txid, op.index), c);
     });
-    return { getCoin: (op) => map.get(coinKey(op.txid, op.index)) };
+    return { getCoin: (op) => map.get(outpointMapKey(op.txid, op.index)) };
   }
 
   private writeCoins(batch: ChainBatch, view: CoinView): void {
@@ -346,7 +346,7 @@ export class ChainCore<M> {
     for (const { op, coin } of view.entries()) {
       if (coin) batch.putCoin(op, coin);
       else batch.delCoin(op);
-      unwritten?.set(coinKey(op.txid, op.index), { op, coin });
+      unwritten?.set(outpointMapKey(op.txid, op.index), { op, coin });
     }
   }
 

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { packageRoot } from '../../node/cli/index.js';
 import { freePort } from '../devnetProcs.js';
+import { median } from './harness.js';
 
 const ROOT = packageRoot();
 const BIN = join(ROOT, 'bin/qenex.js');
@@ -38,11 +39,6 @@ function timed(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number>
     });
   });
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
 interface RunningNode {
   readonly datadir: string;

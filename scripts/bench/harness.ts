@@ -51,6 +51,12 @@ export async function measure(name: string, fn: BenchFn, opts: MeasureOptions = 
   return { name, opsPerSec: (ops * 1000) / elapsedMs, ops, calls, elapsedMs, msPerCall: elapsedMs / calls };
 }
 
+/** The middle value (the upper one of an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 export interface InterleavedRow {
   readonly name: string;
   readonly fn: BenchFn;
@@ -77,13 +83,12 @@ export async function measureInterleaved(
   return rows.map((r, i) => {
     const ts = turns[i]!;
     const opsPerCall = r.opsPerCall ?? 1;
-    const rates = ts.map((t) => (t.calls * opsPerCall * 1000) / t.elapsedMs).sort((a, b) => a - b);
+    const rates = ts.map((t) => (t.calls * opsPerCall * 1000) / t.elapsedMs);
     const calls = ts.reduce((s, t) => s + t.calls, 0);
     const elapsedMs = ts.reduce((s, t) => s + t.elapsedMs, 0);
-    const median = rates[Math.floor(rates.length / 2)]!;
     return {
       name: r.name,
-      opsPerSec: median,
+      opsPerSec: median(rates),
       ops: calls * opsPerCall,
       calls,
       elapsedMs,

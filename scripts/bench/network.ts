@@ -8,14 +8,17 @@
  *    median and max over 20 blocks, beside the miner's own mine-and-connect time in the same run.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Block, devnetParams, toHex } from '../../consensus/index.js';
 import { keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
-import { exited, freePort, spawnCli, waitFor } from '../../test/utils/proc.js';
+import { waitFor } from '../../test/utils/proc.js';
 import { encodeAddress } from '../../wallet/index.js';
-import { type BenchResult, printTable } from './harness.js';
+import { startDevnet } from '../devnetProcs.js';
+import { type BenchResult, median, printTable } from './harness.js';
 
 const SYNC_BLOCKS = 2000;
 /** Times each way of importing the chain is measured (medians reported). */
@@ -86,45 +89,41 @@ async function syncBench(): Promise<void> {
       inProcess.push(await withNode((n) => timeSync(n, addrA)));
     }
     // then the same chain served by a `qenex node` process (as a real peer is: its work off the
-    // syncing node's thread)
-    const peerId = a.node.p2p.peerId;
-    await a.node.stop(); // its data dir stays (closed in `finally`): the child serves it
-    const p2pPort = await freePort();
-    const server = spawnCli([
-      'node',
-      '--network',
-      'devnet',
-      '--datadir',
-      a.datadir,
-      '--rpc-port',
-      String(await freePort()),
-      '--p2p-port',
-      String(p2pPort),
-    ]);
+    // syncing node's thread): a's data dir, moved to where a one-node devnet keeps its node's
+    const root = await mkdtemp(join(tmpdir(), 'qenex-bench-serve-'));
+    await a.node.stop(); // `finally` closes it again (a no-op) and removes what is left of it
+    await rename(a.datadir, join(root, 'node-0'));
+    const serving = await startDevnet({ nodes: 1, miners: 0, trainers: 0, dir: root, output: 'file' });
     const child: SyncTime[] = [];
     try {
-      await waitFor(async () => existsSync(join(a.datadir, '.cookie')), 60_000, 'the serving node');
+      const server = serving.nodes[0]!;
+      await waitFor(async () => existsSync(server.cookieFile), 60_000, 'the serving node');
       for (let k = 0; k < REPEATS; k++) {
-        child.push(await withNode((n) => timeSync(n, `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`)));
+        child.push(
+          await withNode((n) => timeSync(n, `/ip4/127.0.0.1/tcp/${server.p2pPort}/p2p/${server.peerId}`)),
+        );
       }
     } finally {
-      server.kill('SIGTERM');
-      await exited(server, 30_000).catch(() => server.kill('SIGKILL'));
+      await serving.stop();
+      await rm(root, { recursive: true, force: true });
     }
-    const med = (xs: readonly number[]): number => quantile([...xs], 0.5);
     printTable(
       `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks; medians of ${REPEATS} runs each)`,
       [
-        row('local import via Chain.processBlock (baseline)', SYNC_BLOCKS, med(localMs)),
-        row('local import via Chain.processBlocks, runs of 64', SYNC_BLOCKS, med(runsMs)),
+        row('local import via Chain.processBlock (baseline)', SYNC_BLOCKS, median(localMs)),
+        row('local import via Chain.processBlocks, runs of 64', SYNC_BLOCKS, median(runsMs)),
         row(
           'sync from a peer in this process, from the dial',
           SYNC_BLOCKS,
-          med(inProcess.map((t) => t.totalMs)),
+          median(inProcess.map((t) => t.totalMs)),
         ),
-        row('  the same, from its first block', SYNC_BLOCKS - 1, med(inProcess.map((t) => t.fromFirstMs))),
-        row('sync from a `qenex node` process, from the dial', SYNC_BLOCKS, med(child.map((t) => t.totalMs))),
-        row('  the same, from its first block', SYNC_BLOCKS - 1, med(child.map((t) => t.fromFirstMs))),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, median(inProcess.map((t) => t.fromFirstMs))),
+        row(
+          'sync from a `qenex node` process, from the dial',
+          SYNC_BLOCKS,
+          median(child.map((t) => t.totalMs)),
+        ),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, median(child.map((t) => t.fromFirstMs))),
       ],
       'local import via Chain.processBlock (baseline)',
     );
@@ -179,11 +178,6 @@ async function timeSync(fresh: TestNode, addr: string): Promise<SyncTime> {
   return { totalMs: done - t0, fromFirstMs: done - first };
 }
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
 async function propagationBench(): Promise<void> {
   const nodes: TestNode[] = [];
   try {
@@ -236,9 +230,9 @@ async function propagationBench(): Promise<void> {
     console.log(
       `\nblock propagation to all ${MESH} nodes over ${PROPAGATIONS} blocks (mined on rotating nodes):`,
     );
-    console.log(`  median ${quantile(times, 0.5).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
+    console.log(`  median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
     console.log(
-      `  baseline (same run): the miner mining and connecting the block locally, median ${quantile(local, 0.5).toFixed(1)} ms, max ${Math.max(...local).toFixed(1)} ms`,
+      `  baseline (same run): the miner mining and connecting the block locally, median ${median(local).toFixed(1)} ms, max ${Math.max(...local).toFixed(1)} ms`,
     );
   } finally {
     await Promise.all(nodes.map((n) => n.close()));

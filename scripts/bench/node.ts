@@ -22,7 +22,7 @@ import { VerifyPool } from '../../node/verify/index.js';
 import { linearParams } from '../../test/utils/linearParams.js';
 import { linearEvaluator } from '../../training/index.js';
 import { buildBenchChain } from './fixtures.js';
-import { type BenchResult, measureInterleaved, printTable } from './harness.js';
+import { type BenchResult, measureInterleaved, median, printTable } from './harness.js';
 
 /** Devnet with a genesis committing to the linear test model (test/utils/linearParams.ts). */
 const linearDevnet = linearParams(devnetParams);
@@ -35,11 +35,6 @@ function result(name: string, ops: number, elapsedMs: number, calls: number): Be
 
 /** Blocks connected per round; rounds alternate between the two ways of connecting them. */
 const ROUNDS = 5;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function blockConnect(): Promise<void> {
   console.log(`building ${FULL_BLOCKS} blocks of ${TXS_PER_BLOCK} signed transactions…`);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { nobleVerifier, VerdictError } from '../../../../consensus/index.js';
+import { type BlockWithIds, nobleVerifier, VerdictError } from '../../../../consensus/index.js';
 import { verifyStoredChain } from '../../../../node/chain/index.js';
 import { ChainDb } from '../../../../node/db/index.js';
 import { linearEvaluator } from '../../../../training/index.js';
@@ -9,6 +9,14 @@ import { blocksAbove, buildBase, CLOCK, dumpDb, feed, forkAt, hex, openChain, P 
  * Chain.processBlocks: a run of blocks written as one batch. Judged against the same blocks
  * processed one by one: the database must end byte for byte the same.
  */
+/** `db` holds byte for byte what a chain fed `blocks` one processBlock call at a time holds. */
+async function assertSameAsBlockByBlock(db: ChainDb, blocks: readonly BlockWithIds[]): Promise<void> {
+  const single = await openChain();
+  await feed(single.chain, blocks);
+  assert.deepEqual(await dumpDb(db), await dumpDb(single.db));
+  await single.chain.stop();
+}
+
 describe('node/chain processBlocks (a run written as one batch)', () => {
   it('one write for a run whose blocks spend coins created earlier in it; the same database as block by block', async () => {
     // coinbase maturity is 3 here: from height 5 on each block spends the coinbase 4 blocks back,
@@ -24,16 +32,13 @@ describe('node/chain processBlocks (a run written as one batch)', () => {
     );
     assert.equal(batched.db.writeStats().writes - before, 1, 'one write for the 16 blocks');
     assert.equal(batched.chain.tip.height, 20);
-    const single = await openChain();
-    await feed(single.chain, blocksAbove(base, 0));
-    assert.deepEqual(await dumpDb(batched.db), await dumpDb(single.db));
+    await assertSameAsBlockByBlock(batched.db, blocksAbove(base, 0));
     // and the run's blocks are readable while and after it is written
     assert.deepEqual(
       await batched.chain.getBlock(base.entries[12]!.block.hash),
       base.entries[12]!.block.block,
     );
     await batched.chain.stop();
-    await single.chain.stop();
   });
 
   it('stops at an invalid block: the run before it is on disk, the block is recorded invalid', async () => {
@@ -84,12 +89,9 @@ describe('node/chain processBlocks (a run written as one batch)', () => {
       results.map((r) => r.status),
       ['side', 'side', 'side', 'side', 'reorganized', 'connected'],
     );
-    const single = await openChain();
-    await feed(single.chain, [...blocksAbove(base, 0), ...blocksAbove(side, 5)]);
     assert.equal(hex(batched.chain.tip.hash), hex(side.tip.block.hash));
-    assert.deepEqual(await dumpDb(batched.db), await dumpDb(single.db));
+    await assertSameAsBlockByBlock(batched.db, [...blocksAbove(base, 0), ...blocksAbove(side, 5)]);
     await batched.chain.stop();
-    await single.chain.stop();
   });
 
   it('a run whose write fails leaves the disk at the tip before it, consistent, and the chain refuses to go on', async () => {
