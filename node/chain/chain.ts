@@ -356,9 +356,13 @@ export class Chain<M = unknown> {
 
   // ---- reads ----
 
+  /**
+   * The best tip. While processBlocks has a run not yet on disk, the tip before the run: a caller
+   * that reads the database after seeing the tip finds its coins there (the run's events wait too).
+   */
   get tip(): ChainEntry {
     this.ensureStarted();
-    return this.core.index.tip;
+    return this.core.visibleTip;
   }
 
   tipHeight(): number {

@@ -77,8 +77,14 @@ export class ChainCore<M> {
    * at the state before the run, which is consistent. A disconnect reads undo data from disk, so
    * it flushes first; so does a block with a model update (its checkpoint must be readable).
    */
-  private deferred: { batch: ChainBatch; coins: Map<string, { op: OutPoint; coin: Coin | null }> } | null =
-    null;
+  private deferred: {
+    batch: ChainBatch;
+    coins: Map<string, { op: OutPoint; coin: Coin | null }>;
+    /** The tip on disk (what `visibleTip` shows until the batch is written). */
+    written: ChainEntry;
+    /** Events of the batch's changes, emitted once it is written. */
+    events: Array<() => void>;
+  } | null = null;
   /** A deferred write failed: the memory state is ahead of the disk, nothing more may be written. */
   private writeFailed: unknown = null;
 
@@ -133,26 +139,44 @@ export class ChainCore<M> {
       throw corrupt(`a deferred write failed earlier: ${String(this.writeFailed)}`);
   }
 
+  /**
+   * The best tip as others may see it: while a deferred batch is unwritten, the tip on disk, so
+   * that no caller sees a tip whose coins are not on disk yet (its events wait as well).
+   */
+  get visibleTip(): ChainEntry {
+    return this.deferred?.written ?? this.index.tip;
+  }
+
+  /** Emits a chain event now, or once the deferred batch holding its change is written. */
+  private emit<K extends keyof ChainEvents & string>(event: K, payload: ChainEvents[K]): void {
+    if (this.deferred) this.deferred.events.push(() => this.events.emit(event, payload));
+    else this.events.emit(event, payload);
+  }
+
+  private newDeferred(): NonNullable<ChainCore<M>['deferred']> {
+    return { batch: this.deps.db.batch(), coins: new Map(), written: this.index.tip, events: [] };
+  }
+
   /** From now on, writes go into one deferred batch (see `deferred`) until flushDeferred(false). */
   beginDeferred(): void {
     this.assertWritable();
     if (this.pending) throw corrupt('deferring writes with a store batch pending');
-    this.deferred ??= { batch: this.deps.db.batch(), coins: new Map() };
+    this.deferred ??= this.newDeferred();
   }
 
-  /** Writes the deferred batch, and stops deferring unless `keep`. */
+  /** Writes the deferred batch, then emits its events; stops deferring unless `keep`. */
   async flushDeferred(keep: boolean): Promise<void> {
     const d = this.deferred;
     if (!d) return;
-    this.deferred = keep ? { batch: this.deps.db.batch(), coins: new Map() } : null;
-    if (d.batch.length === 0) return;
+    this.deferred = null;
     try {
-      await d.batch.write();
+      if (d.batch.length > 0) await d.batch.write();
     } catch (err) {
-      this.deferred = null;
       this.writeFailed = err;
       throw err;
     }
+    for (const emit of d.events) emit();
+    if (keep) this.deferred = this.newDeferred();
   }
 
   /**
@@ -408,7 +432,7 @@ export class ChainCore<M> {
     }
     this.log.debug({ height: e.height, hash: toHex(e.hash), txs: b.txs.length }, 'block connected');
     const timing = { validateMs, connectMs: performance.now() - started };
-    this.events.emit('block', { block: b, entry: connected, timing });
+    this.emit('block', { block: b, entry: connected, timing });
     return connected;
   }
 
@@ -461,7 +485,7 @@ export class ChainCore<M> {
     this.index.popMain();
     this.tipModel = parentModel;
     this.log.debug({ height: e.height, hash: toHex(e.hash) }, 'block disconnected');
-    this.events.emit('disconnect', { block: b, entry: side });
+    this.emit('disconnect', { block: b, entry: side });
     return side;
   }
 
@@ -480,7 +504,7 @@ export class ChainCore<M> {
       }
     } finally {
       const tip = this.index.tip;
-      if (!equalBytes(tip.hash, start.hash)) this.events.emit('tip', tip);
+      if (!equalBytes(tip.hash, start.hash)) this.emit('tip', tip);
     }
     return disconnected;
   }
@@ -511,7 +535,7 @@ export class ChainCore<M> {
       }
     }
     if (oldBranch.length > 0) {
-      this.events.emit('reorg', {
+      this.emit('reorg', {
         forkHeight: fork.height,
         disconnected: oldBranch.length,
         connected: newBranch.length,

@@ -41,6 +41,24 @@ describe('node/chain processBlocks (a run written as one batch)', () => {
     await batched.chain.stop();
   });
 
+  it('its tip and events wait for its write: a listener finds each tip it is told of on disk', async () => {
+    const base = await buildBase(12);
+    const { chain, db } = await openChain();
+    await feed(chain, blocksAbove(base, 0).slice(0, 4));
+    const told: number[] = [];
+    const onDisk: number[] = [];
+    chain.on('tip', (tip) => {
+      told.push(tip.height);
+      // read at once, as a listener would: the run is written before any of its events
+      void db.getChainState().then((st) => onDisk.push(st!.height));
+    });
+    await chain.processBlocks(blocksAbove(base, 4).map((b) => b.block));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(told, [5, 6, 7, 8, 9, 10, 11, 12], 'one event per block, in order');
+    assert.deepEqual(onDisk, new Array(8).fill(12), 'each found the whole run on disk');
+    await chain.stop();
+  });
+
   it('stops at an invalid block: the run before it is on disk, the block is recorded invalid', async () => {
     const base = await buildBase(10);
     const db = new ChainDb({ backend: 'memory' });
