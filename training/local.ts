@@ -126,6 +126,8 @@ export class LocalTrainer {
   private sinceAverage = 0;
   /** The last delta handed out against `base` (error feedback), if any. */
   private sent: ModelDelta | undefined;
+  /** The other trainers' deltas on this base that the weights include (setPeers), or undefined. */
+  private peers: ModelDelta | undefined;
   private readonly density: number | null;
   /** Samples since the chain's model last changed (a level change keeps the round going). */
   private roundSamples = 0;
@@ -193,6 +195,7 @@ export class LocalTrainer {
       this.roundSamples = 0;
     this.base = model;
     this.sent = undefined;
+    this.peers = undefined;
     this.data.level = levels[0] ?? 0;
     this.samples = 0;
     this.sinceProjection = 0;
@@ -236,7 +239,8 @@ export class LocalTrainer {
         : this.sent !== undefined && !equalBytes(networkModelHash(base), networkModelHash(next))
           ? this.sent
           : null;
-    const sentModel = took && sameGrowth(took.growth, modelGrowth(base)) ? applyModelDelta(base, took) : base;
+    const own = took && sameGrowth(took.growth, modelGrowth(base)) ? applyModelDelta(base, took) : base;
+    const sentModel = this.peers ? applyModelDelta(own, this.peers) : own;
     return sentModel.heads.map((h, i) => {
       const cur = this.heads[i]?.readHead();
       if (!cur) return undefined;
@@ -316,7 +320,7 @@ export class LocalTrainer {
    * delta is dropped; the optimiser's state is kept.
    */
   private project(density: number): void {
-    const base = this.base!;
+    const base = this.peers ? applyModelDelta(this.base!, this.peers) : this.base!;
     const sendable = applyModelDelta(base, compressUpdate(base, this.learnt(), density));
     sendable.heads.forEach((h, i) => {
       this.heads[i]!.loadHead(dequantizeHead(h));
@@ -325,6 +329,34 @@ export class LocalTrainer {
     this.sinceAverage = 0;
     this.sinceProjection = 0;
     this.projections++;
+  }
+
+  /**
+   * Cooperative training: `offset` is what the other trainers have sent on this base (the sum of
+   * their latest deltas); the weights move by the change since the last offset, so that training
+   * goes on from the model the network is building, and delta() leaves the offset out (it sends
+   * only what this trainer learnt on top of it).
+   */
+  setPeers(offset: ModelDelta | null): void {
+    const base = this.base;
+    if (!base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
+    const from = this.peers ? applyModelDelta(base, this.peers) : base;
+    const to = offset ? applyModelDelta(base, offset) : base;
+    this.heads.forEach((t, i) => {
+      const a = dequantizeHead(from.heads[i]!);
+      const b = dequantizeHead(to.heads[i]!);
+      const cur = t.readHead();
+      cur.layers.forEach((l, li) => {
+        const al = a.layers[li]!;
+        const bl = b.layers[li]!;
+        for (let k = 0; k < l.w.length; k++) l.w[k] = l.w[k]! + bl.w[k]! - al.w[k]!;
+        for (let k = 0; k < l.b.length; k++) l.b[k] = l.b[k]! + bl.b[k]! - al.b[k]!;
+      });
+      t.loadHead(cur);
+    });
+    this.peers = offset ?? undefined;
+    this.average = undefined;
+    this.sinceAverage = 0;
   }
 
   /** The float weights rounded into the consensus domain. */
@@ -342,8 +374,9 @@ export class LocalTrainer {
    */
   delta(): ModelDelta {
     if (!this.base) throw new TrainingError({ code: 'TRAINING_NOT_RUNNING' });
-    if (this.density === null) return diffModels(this.base, this.currentModel());
-    const d = compressUpdate(this.base, this.learnt(), this.roundDensity());
+    const from = this.peers ? applyModelDelta(this.base, this.peers) : this.base;
+    if (this.density === null) return diffModels(from, this.currentModel());
+    const d = compressUpdate(from, this.learnt(), this.roundDensity());
     this.sent = d;
     return d;
   }

@@ -3,7 +3,8 @@
  * telling a trainer that its delta was left out of an update is worth.
  *
  *   npx tsx scripts/experiments/roundLength.ts [--trainers 3] [--included 3] [--per 10000]
- *     [--total 360000] [--dense] [--assume-delivered] [--outer-step 3/1] [--momentum 1/2]
+ *     [--rounds 60000,15000,…] [--total 360000] [--dense] [--assume-delivered] [--outer-step 3/1]
+ *     [--momentum 1/2] [--coop 2000]
  *
  * From the genesis model, `trainers` trainers (shard i of `trainers`) each train `per` samples per
  * round from the chain model and send a delta (compressed at the default density, or the whole
@@ -22,6 +23,10 @@
  * trainers applies the sum of their deltas instead of the mean); with --momentum p/q the applied
  * step is Nesterov's, g + β·m with m = g + β·m_prev and β = p/q (β·m truncated toward zero, so a
  * one-quantum step decays instead of repeating forever). Steps are clamped to the delta bounds.
+ *
+ * Cooperative rounds (--coop S; no rule or node does this either): every S samples each trainer
+ * takes in the sum of the others' latest deltas (LocalTrainer.setPeers, so its own delta leaves
+ * them out), and the update is the sum of the deltas instead of their mean.
  */
 import {
   aggregateDeltas,
@@ -47,9 +52,17 @@ import { arg } from './common.js';
 const n = Number(arg('trainers', '3'));
 const included = Number(arg('included', String(n)));
 const per = Number(arg('per', '10000'));
+/** Samples per round, round after round (cycled), instead of `per` every round: e.g. an e2e run's rounds. */
+const rounds = arg('rounds', '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map(Number);
+const perRound = (r: number): number => (rounds.length > 0 ? rounds[r % rounds.length]! : per);
 const total = Number(arg('total', '360000'));
 const dense = process.argv.includes('--dense');
 const assume = process.argv.includes('--assume-delivered');
+/** Cooperative rounds: slices of this many samples, after each of which every trainer takes in the others' latest deltas (LocalTrainer.setPeers); the update is their sum. */
+const coop = Number(arg('coop', '0'));
 const LEVELS = [0];
 /** The nodes' minibatch and learning rate (a LocalTrainer's own default rate is higher). */
 const HYPER = {
@@ -76,6 +89,9 @@ function mapDelta(a: ModelDelta, b: ModelDelta | null, f: (x: number, y: number)
     b: a.b.map((t, i) => t.map((x, k) => clamp(f(x, b ? b.b[i]![k]! : 0), DELTA_B_MAX))),
   };
 }
+/** The sum of `deltas` (one growth), clamped to the delta bounds; null for none. */
+const sumDeltas = (deltas: readonly ModelDelta[]): ModelDelta | null =>
+  deltas.reduce<ModelDelta | null>((acc, d) => (acc ? mapDelta(acc, d, (x, y) => x + y) : d), null);
 /** The outer optimiser's momentum (Nesterov), null before the first update or without --momentum. */
 let momentum: ModelDelta | null = null;
 /** `combined` (the update consensus would apply on `parent`) through the outer optimiser. */
@@ -126,27 +142,45 @@ let model = initialNetworkModel();
 for (const t of trainers) t.setBase(model, LEVELS);
 let samples = 0;
 for (let r = 0; samples < total; r++) {
-  const deltas: ModelDelta[] = trainers.map((t) => {
-    t.train(per);
-    return t.delta();
-  });
+  let deltas: ModelDelta[];
+  if (coop > 0) {
+    let latest: (ModelDelta | null)[] = trainers.map(() => null);
+    for (let done = 0; done < perRound(r); done += coop) {
+      latest = trainers.map((t) => {
+        t.train(Math.min(coop, perRound(r) - done));
+        return t.delta();
+      });
+      trainers.forEach((t, i) => {
+        const others = latest.filter((d, j) => j !== i && d !== null) as ModelDelta[];
+        t.setPeers(sumDeltas(others));
+      });
+    }
+    deltas = latest as ModelDelta[];
+  } else
+    deltas = trainers.map((t) => {
+      t.train(perRound(r));
+      return t.delta();
+    });
   const offered =
     included >= n ? trainers.map((_, i) => i) : Array.from({ length: included }, (_, k) => (2 * k + r) % n);
   const chosen = dense ? offered : withoutNearCopies(offered, deltas);
   for (const i of chosen) samples += trainers[i]!.samples;
-  const combined = dense
-    ? applyModelDelta(
-        model,
-        aggregateDeltas(
-          chosen.map((i) => ({ delta: deltas[i]!, samples: 1 })),
-          { rule: 'mean' },
-        ),
-      )
-    : (networkEvaluator.combine(
-        model,
-        chosen.map((i) => encodeDelta(deltas[i]!)),
-        sparseMean,
-      ).model as NetworkModel);
+  const combined =
+    coop > 0
+      ? applyModelDelta(model, sumDeltas(chosen.map((i) => deltas[i]!))!)
+      : dense
+        ? applyModelDelta(
+            model,
+            aggregateDeltas(
+              chosen.map((i) => ({ delta: deltas[i]!, samples: 1 })),
+              { rule: 'mean' },
+            ),
+          )
+        : (networkEvaluator.combine(
+            model,
+            chosen.map((i) => encodeDelta(deltas[i]!)),
+            sparseMean,
+          ).model as NetworkModel);
   model = outerStep(model, combined);
   trainers.forEach((t, i) => {
     if (assume) t.setBase(model, LEVELS);
@@ -158,7 +192,7 @@ central.setBase(initialNetworkModel(), LEVELS);
 central.train(samples);
 const c = central.currentModel();
 console.log(
-  `${n} trainers, ${included} per update, ${per} samples per round, ${dense ? 'dense' : 'compressed'}${assume ? ', delivery assumed' : ''}` +
+  `${n} trainers, ${included} per update, ${rounds.length > 0 ? `rounds of ${rounds.join(', ')}` : per} samples per round, ${dense ? 'dense' : 'compressed'}${coop > 0 ? `, cooperative (slices of ${coop}, sum)` : ''}${assume ? ', delivery assumed' : ''}` +
     `${stepNum !== stepDen ? `, outer step ${stepNum}/${stepDen}` : ''}${betaNum !== 0 ? `, Nesterov momentum ${betaNum}/${betaDen}` : ''}: ` +
     `chain ${show(model)} vs central ${show(c)} on ${samples} samples: gap ${pct(accuracy(c) - accuracy(model))} points` +
     (nearCopies > 0 ? ` (${nearCopies} honest deltas left out as near-copies)` : ''),

@@ -7,6 +7,7 @@ import {
   applyModelDelta,
   decodeDelta,
   denseDeltaBytes,
+  diffModels,
   encodeDelta,
   type ModelDelta,
 } from '../../../training/delta.js';
@@ -299,6 +300,54 @@ describe('training/compress (compressed deltas, error feedback)', function () {
     // a new chain model starts a new round at the default density
     t.setBase(applyModelDelta(base, d), [1]);
     assert.equal(t.roundDensity(), DEFAULT_DELTA_DENSITY);
+  });
+
+  it("cooperative training: setPeers moves the weights by the other trainers' deltas and delta() leaves them out", () => {
+    const base = trained(initialNetworkModel(), 100_000).currentModel();
+    for (const density of [null, DEFAULT_DELTA_DENSITY]) {
+      const t = trained(base, 20_000, density);
+      const own = t.delta();
+      const peer = new LocalTrainer({
+        shard: { index: 1, count: 3 },
+        seed: 'test/peer',
+        deltaDensity: density,
+      });
+      peer.setBase(base, LEVELS);
+      peer.train(20_000);
+      const offset = peer.delta();
+      const before = t.currentModel();
+      t.setPeers(offset);
+      // the weights now hold the offset: they moved (up to rounding) by what it changes on the base…
+      const moved = diffModels(base, applyModelDelta(base, offset));
+      let off = 0;
+      let total = 0;
+      pairs(applyModelDelta(before, moved), t.currentModel(), (x, y) => {
+        total++;
+        if (Math.abs(x - y) > 1) off += 1000;
+        else if (x !== y) off++;
+      });
+      assert.ok(off <= total / 10_000, `${off} of ${total} weights are not before + offset`);
+      // …and the delta is still this trainer's own (the offset left out)
+      const again = t.delta();
+      let same = 0;
+      let sent = 0;
+      pairs(applyModelDelta(base, own), applyModelDelta(base, again), (x, y) => {
+        sent++;
+        if (x === y) same++;
+      });
+      assert.ok(
+        same >= sent - sent / 1_000,
+        `${sent - same} of ${sent} coordinates of the own delta changed`,
+      );
+      // taking the offset back restores the weights
+      t.setPeers(null);
+      let back = 0;
+      pairs(before, t.currentModel(), (x, y) => {
+        if (Math.abs(x - y) > 1) back += 1000;
+        else if (x !== y) back++;
+      });
+      assert.ok(back <= total / 10_000, `${back} of ${total} weights moved after the offset was taken back`);
+    }
   });
 
   it('rejects a density outside (0, 1] and a head of another shape', () => {
