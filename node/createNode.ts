@@ -8,8 +8,15 @@ import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
-import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
-import { createP2p, type P2pNode } from '../p2p/index.js';
+import {
+  type BlockWithIds,
+  equalBytes,
+  fromHex,
+  NETWORKS,
+  type NetworkParams,
+  toHex,
+} from '../consensus/index.js';
+import { type BlockGossipEvent, createP2p, type P2pNode } from '../p2p/index.js';
 import { createNetworkEvaluator, DeltaPool, ScoreHelper, UpdateProposer } from '../training/index.js';
 import { decodeAddress, isValidAddress } from '../wallet/index.js';
 import { Chain } from './chain/index.js';
@@ -257,6 +264,8 @@ export class QenexNode {
     );
     this.rpc.registerTopic('blocks');
     this.rpc.registerTopic('transactions');
+    // Each new gossiped block as it arrives, before it is validated (netsim measures arrivals).
+    this.rpc.registerTopic('gossipblocks');
     // Held-out scores of chain models, shared by the metrics and the dashboard's chart.
     const scores = new ModelScores(
       {},
@@ -512,8 +521,21 @@ export class QenexNode {
       this.syncState.observe(p);
       this.chainLog.syncStep();
     };
+    const onGossipBlock = (g: BlockGossipEvent) => {
+      const parent = this.chain.getEntry(fromHex(g.prevHash));
+      this.rpc.publish('gossipblocks', {
+        hash: g.hash,
+        height: parent ? parent.height + 1 : null,
+        peer: g.peerId,
+        receivedms: g.receivedMs,
+      });
+    };
     this.p2p.on('sync:progress', onSync);
-    this.unsubscribe.push(() => this.p2p.off('sync:progress', onSync));
+    this.p2p.on('block:gossip', onGossipBlock);
+    this.unsubscribe.push(
+      () => this.p2p.off('sync:progress', onSync),
+      () => this.p2p.off('block:gossip', onGossipBlock),
+    );
     this.chain.on('block', onBlock);
     this.chain.on('disconnect', onDisconnect);
     this.chain.on('tip', onTip);

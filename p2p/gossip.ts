@@ -16,6 +16,9 @@
  * re-scoring (P2pChain.relayBeforeValidation) is accepted, so relayed, at once and validated
  * afterwards: propagation then costs a hop's latency, not a hop's scoring, and a failure blames
  * nobody (the sender relayed it unvalidated too).
+ * A block that decoded, is new and was not refused is reported (onBlockGossip) with the time its
+ * message reached the validator, just before it is relayed or validated: its arrival, which for a
+ * block relayed before validation precedes its connect by the node's scoring time.
  */
 
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
@@ -30,6 +33,7 @@ import {
   type NetworkName,
   sha256d,
   type Transaction,
+  toHex,
   txid,
 } from '../consensus/index.js';
 import { refuseUnsolicited } from './branchPolicy.js';
@@ -38,7 +42,7 @@ import { BAN_SCORE, type Judgement, judgeError } from './penalties.js';
 import { TOPIC_KINDS, type TopicKind, topicName } from './protocols.js';
 import type { PeerRateLimiter } from './rateLimit.js';
 import type { Punish } from './reqresp.js';
-import type { DeltaSink, GossipMessageEvent, P2pChain, P2pMempool } from './types.js';
+import type { BlockGossipEvent, DeltaSink, GossipMessageEvent, P2pChain, P2pMempool } from './types.js';
 
 const encoder = new TextEncoder();
 
@@ -119,6 +123,10 @@ export interface GossipContext {
   readonly onRelayedInvalid?: (peerId: string, reason: string) => void;
   /** Told of every message published and every message judged (counted by the node's metrics). */
   readonly onMessage?: (m: GossipMessageEvent) => void;
+  /** Told of each new gossiped block about to be relayed or validated (types.ts BlockGossipEvent). */
+  readonly onBlockGossip?: (b: BlockGossipEvent) => void;
+  /** Milliseconds since the epoch (a block's arrival time). Default Date.now. */
+  readonly clock?: () => number;
 }
 
 export class Gossip {
@@ -182,6 +190,7 @@ export class Gossip {
   }
 
   private async judge(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const receivedMs = this.now();
     const from = peer.toString();
     // Size first: an oversize message is punished even from a peer over its rate.
     const max = this.ctx.limits[kind];
@@ -195,7 +204,7 @@ export class Gossip {
     let judgement: Judgement;
     switch (kind) {
       case 'blocks':
-        judgement = await this.judgeBlock(from, msg.data);
+        judgement = await this.judgeBlock(from, msg.data, receivedMs);
         break;
       case 'txs':
         judgement = await this.judgeTx(msg.data);
@@ -210,7 +219,12 @@ export class Gossip {
     return TopicValidatorResult.Reject;
   }
 
-  private async judgeBlock(from: string, data: Uint8Array): Promise<Judgement> {
+  private now(): number {
+    return this.ctx.clock ? this.ctx.clock() : Date.now();
+  }
+
+  /** `receivedMs`: when the message reached the validator (clock ms). */
+  private async judgeBlock(from: string, data: Uint8Array, receivedMs: number): Promise<Judgement> {
     let block: Block;
     let header: BlockHeader;
     try {
@@ -219,7 +233,8 @@ export class Gossip {
     } catch (err) {
       return judgeError(err, 'malformed-message');
     }
-    if (this.ctx.chain.hasBlock(headerHash(header))) return { verdict: 'ignore', reason: 'duplicate' };
+    const hash = headerHash(header);
+    if (this.ctx.chain.hasBlock(hash)) return { verdict: 'ignore', reason: 'duplicate' };
     try {
       const refusal = refuseUnsolicited(this.ctx.chain, header);
       if (refusal) {
@@ -231,6 +246,7 @@ export class Gossip {
           this.ctx.punish(from, 'low-work-branch', `gossip blocks: ${refusal.detail}`);
         return { verdict: 'ignore', reason: refusal.reason };
       }
+      this.reportArrival(hash, header, from, receivedMs);
       if (this.ctx.chain.relayBeforeValidation(block)) {
         this.validateAfterRelay(block, from);
         return { verdict: 'accept' };
@@ -244,6 +260,16 @@ export class Gossip {
       return { verdict: 'accept' };
     } catch (err) {
       return judgeError(err, null);
+    }
+  }
+
+  private reportArrival(hash: Uint8Array, header: BlockHeader, from: string, receivedMs: number): void {
+    const report = this.ctx.onBlockGossip;
+    if (!report) return;
+    try {
+      report({ hash: toHex(hash), prevHash: toHex(header.prevHash), peerId: from, receivedMs });
+    } catch {
+      // An observer's failure must not cost the block its relay or validation.
     }
   }
 

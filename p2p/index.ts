@@ -41,6 +41,7 @@ export { PeerRateLimiter, TokenBucket } from './rateLimit.js';
 export type { IpAddress, Subnet } from './subnet.js';
 export { formatSubnet, parseSubnet } from './subnet.js';
 export type {
+  BlockGossipEvent,
   BlockPlace,
   BlockProcessStatus,
   DeltaSink,

@@ -217,6 +217,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       onRelayedInvalid: (peer, reason) =>
         this.log.info({ peer, reason }, 'a block relayed before validation failed it (nobody blamed)'),
       onMessage: (m) => this.emit('gossip', m),
+      onBlockGossip: (b) => this.emit('block:gossip', b),
+      clock: this.clock,
     });
     table.attach({ host, client, syncer });
     const redial = new BootstrapRedialer(

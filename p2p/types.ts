@@ -184,6 +184,24 @@ export type GossipMessageEvent =
       readonly result: 'accept' | 'ignore' | 'reject';
     };
 
+/**
+ * A gossiped block reached our validator, decoded, was new to us (not stored, not a waiting orphan)
+ * and was not refused by the branch policy (branchPolicy.ts refuseUnsolicited): it is about to be
+ * relayed before validation or handed to P2pChain.processBlock. Emitted once per block (gossipsub
+ * judges a message id once, and a stored block is a duplicate); not for malformed, duplicate,
+ * refused or over-rate messages. The block's arrival, as the Beacon API's `block_gossip` event.
+ */
+export interface BlockGossipEvent {
+  /** Block hash, hex. */
+  readonly hash: string;
+  /** Its parent's hash, hex (the parent may be unknown: an orphan). */
+  readonly prevHash: string;
+  /** The peer that sent it. */
+  readonly peerId: string;
+  /** Clock ms when the message reached our validator (before it was decoded). */
+  readonly receivedMs: number;
+}
+
 export interface P2pEvents {
   'peer:connect': [
     { readonly peerId: string; readonly direction: 'inbound' | 'outbound'; readonly status: PeerStatus },
@@ -194,4 +212,5 @@ export interface P2pEvents {
   'sync:progress': [SyncProgress];
   'sync:done': [SyncDone];
   gossip: [GossipMessageEvent];
+  'block:gossip': [BlockGossipEvent];
 }

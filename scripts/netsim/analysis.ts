@@ -36,7 +36,7 @@ export interface AnalysisInput {
   readonly startup: NetsimReport['startup'];
   readonly records: readonly ScenarioRecord[];
   readonly plans: readonly NodePlan[];
-  readonly observer: Pick<ChainObserver, 'blocks' | 'sessions'>;
+  readonly observer: Pick<ChainObserver, 'blocks' | 'arrivals' | 'sessions'>;
   readonly mined: readonly MinedRecord[];
   readonly sampler: Pick<Sampler, 'peers' | 'machine' | 'cpuByNode'>;
   readonly final: FinalRpcCheck | null;
@@ -141,6 +141,7 @@ export function analyse(input: AnalysisInput): NetsimReport {
   const blocks = blockPropagation({
     nodes: plans.map((p) => p.index),
     blocks: observer.blocks,
+    arrivals: observer.arrivals,
     sessions: observer.sessions,
     mined: input.mined,
     partitions,
@@ -242,7 +243,7 @@ export function analyse(input: AnalysisInput): NetsimReport {
     })),
     blocks,
     mined: input.mined,
-    observed: { blocks: observer.blocks, sessions: observer.sessions },
+    observed: { blocks: observer.blocks, arrivals: observer.arrivals, sessions: observer.sessions },
     peerRounds: peerRounds(input.sampler.peers),
     machineSamples: input.sampler.machine,
   };

@@ -1,6 +1,7 @@
 /**
  * The netsim's SVG chart, as text: (1) the distribution of block propagation delays per scenario
- * (the share of (block, node) pairs that had the block within x ms), (2) peers per node over the
+ * (the share of (block, node) pairs that had the block within x ms: connected, solid; arrived,
+ * dashed, in the scenario's colour), (2) peers per node over the
  * run (min, median, max of each sample round) with the scenarios' spans shaded, (3) the machine:
  * the nodes' CPU (cores) and total resident memory (GiB).
  */
@@ -110,40 +111,46 @@ export function renderNetsimChart(r: NetsimReport): string {
 
   // (1) propagation CDF per scenario
   const scen = r.scenarios.filter((s) => s.kind !== 'warmup');
-  const delaysOf = (name: string) =>
+  const delaysOf = (name: string, at: 'connect' | 'arrival' = 'connect') =>
     r.blocks
       .filter((b) => {
         const s = r.scenarios.find((x) => x.name === name)!;
         return b.best && b.t0 >= s.start && b.t0 < s.end;
       })
-      .flatMap((b) => b.delays.map((d) => d.ms))
+      .flatMap((b) => b.delays.map((d) => (at === 'connect' ? d.ms : d.arrivalMs)))
       .sort((a, b) => a - b);
   const all = scen.flatMap((s) => delaysOf(s.name));
   const p99all = all.length === 0 ? 1000 : all[Math.min(all.length - 1, Math.ceil(0.99 * all.length) - 1)]!;
   const xMax = niceMax(Math.max(500, p99all * 1.2));
   const p1: Panel = {
     y0: TOP + 10,
-    title: 'Block propagation: share of (block, node) pairs connected within x ms of the miner',
+    title:
+      "Block propagation: share of (block, node) pairs within x ms of the miner's connect (solid: connected, dashed: arrived)",
     xMax,
     yMax: 1,
     xLabel: 'delay after the miner connected the block (ms)',
     yLabel: 'share of nodes',
   };
   const a1 = axes(p1, out);
-  scen.forEach((s, i) => {
-    const d = delaysOf(s.name);
-    if (d.length === 0) return;
+  const cdf = (d: readonly number[]): Array<[number, number]> => {
     const pts: Array<[number, number]> = [[a1.x(0), a1.y(0)]];
     d.forEach((v, k) => {
       const xv = Math.min(v, xMax);
       pts.push([a1.x(xv), a1.y(k / d.length)], [a1.x(xv), a1.y((k + 1) / d.length)]);
     });
+    return pts;
+  };
+  scen.forEach((s, i) => {
+    const d = delaysOf(s.name);
+    if (d.length === 0) return;
     const color = PALETTE[i % PALETTE.length]!;
-    out.push(polyline(pts, color));
+    out.push(polyline(cdf(d), color));
+    out.push(polyline(cdf(delaysOf(s.name, 'arrival')), color, 'stroke-dasharray="5,3"'));
     const p = s.propagation.perNode;
+    const a = s.propagation.arrival.perNode;
     out.push(
       `<text x="${W - RIGHT - 10}" y="${p1.y0 + PANEL_H - 12 - 16 * i}" font-size="12" text-anchor="end" fill="${color}">${escapeXml(
-        `${s.name}: p50 ${p.p50 ?? '-'} ms, p99 ${p.p99 ?? '-'} ms (${p.n} pairs)`,
+        `${s.name}: p50 ${p.p50 ?? '-'} ms, p99 ${p.p99 ?? '-'} ms (${p.n} pairs); arrival p50 ${a.p50 ?? '-'} ms, p99 ${a.p99 ?? '-'} ms`,
       )}</text>`,
     );
   });

@@ -5,13 +5,15 @@
  *  - Propagation: for a block, t0 is its connect on the node that mined it; for each other node
  *    that could get it (its process running from t0 on, and not cut off from the miner by a
  *    partition when it was mined) the delay is its first connect of the block minus t0. A node
- *    still running at the end of the window plus a grace period without it is a miss.
+ *    still running at the end of the window plus a grace period without it is a miss. Beside it,
+ *    the delay at arrival: the node's first gossip arrival of the block (or its connect when that
+ *    came first, as for a block it got by sync rather than gossip) minus t0.
  *  - Tip timelines: a node's tip, as a step function over its sessions (process runs), gives
  *    when all running nodes share one tip (convergence after a heal) and how long a node holds a
  *    tip most running nodes do not (minority time under churn).
  *  - Stale rate: blocks mined in a window that did not end on the final best chain.
  */
-import type { BlockSeen, Session } from './observer.js';
+import type { BlockArrival, BlockSeen, Session } from './observer.js';
 import type { MinedRecord } from './producer.js';
 
 export interface Window {
@@ -33,8 +35,17 @@ export interface BlockPropagation {
   readonly t0: number;
   readonly best: boolean;
   readonly eligible: number;
-  /** Delay per node that got it, ms. */
-  readonly delays: ReadonlyArray<{ readonly node: number; readonly ms: number }>;
+  /**
+   * Per node that got it: the delay to its connect (ms), and to its arrival (arrivalMs: its first
+   * gossip arrival, or its connect when that came first or no arrival was recorded; `gossiped`
+   * says whether an arrival was recorded).
+   */
+  readonly delays: ReadonlyArray<{
+    readonly node: number;
+    readonly ms: number;
+    readonly arrivalMs: number;
+    readonly gossiped: boolean;
+  }>;
   /** Eligible nodes that never got it while running. */
   readonly missed: readonly number[];
   /** Nodes that had connected a competing block at this height first; ms: until they switched (null: never). */
@@ -61,8 +72,11 @@ function sessionAt(sessions: readonly Session[], node: number, t: number): Sessi
   return sessions.find((s) => s.node === node && s.start <= t && (s.end === null || s.end >= t));
 }
 
-/** First connect of each (node, hash), in a map keyed `${node} ${hash}`; multiple connects (reorgs) keep the first. */
-function firstSeen(blocks: readonly BlockSeen[]): Map<string, number> {
+/**
+ * First time of each (node, hash), in a map keyed `${node} ${hash}`; multiple connects (reorgs) or
+ * arrivals keep the first.
+ */
+function firstSeen(blocks: ReadonlyArray<Pick<BlockSeen, 't' | 'node' | 'hash'>>): Map<string, number> {
   const out = new Map<string, number>();
   for (const b of blocks) {
     const k = `${b.node} ${b.hash}`;
@@ -75,6 +89,8 @@ function firstSeen(blocks: readonly BlockSeen[]): Map<string, number> {
 export interface PropagationInput {
   readonly nodes: readonly number[];
   readonly blocks: readonly BlockSeen[];
+  /** Gossip arrivals (none: the arrival delays equal the connect delays). */
+  readonly arrivals?: readonly BlockArrival[];
   readonly sessions: readonly Session[];
   readonly mined: readonly MinedRecord[];
   readonly partitions: readonly Partition[];
@@ -90,6 +106,7 @@ export interface PropagationInput {
  */
 export function blockPropagation(input: PropagationInput): BlockPropagation[] {
   const seen = firstSeen(input.blocks);
+  const arrived = firstSeen(input.arrivals ?? []);
   const heights = new Map(input.blocks.map((b) => [b.hash, b.height]));
   const atHeight = new Map<string, BlockSeen[]>();
   for (const b of input.blocks) {
@@ -105,7 +122,7 @@ export function blockPropagation(input: PropagationInput): BlockPropagation[] {
       if (t0 === undefined) continue;
       const part = input.partitions.find((p) => p.start <= t0 && t0 < p.end);
       const height = heights.get(hash) ?? -1;
-      const delays: Array<{ node: number; ms: number }> = [];
+      const delays: Array<BlockPropagation['delays'][number]> = [];
       const missed: number[] = [];
       const siblings: Array<{ node: number; ms: number | null }> = [];
       let eligible = 0;
@@ -124,7 +141,13 @@ export function blockPropagation(input: PropagationInput): BlockPropagation[] {
         }
         if (t !== undefined && t >= session.start && (session.end === null || t <= session.end)) {
           eligible++;
-          delays.push({ node, ms: Math.max(0, t - t0) });
+          const a = arrived.get(`${node} ${hash}`);
+          delays.push({
+            node,
+            ms: Math.max(0, t - t0),
+            arrivalMs: Math.max(0, Math.min(a ?? t, t) - t0),
+            gossiped: a !== undefined,
+          });
           continue;
         }
         // Not got during this session: a miss only if the session lasted the grace period.
@@ -164,12 +187,25 @@ export interface PropagationSummary {
   readonly siblingSwitch: Percentiles;
   /** Blocks that did not end on the best chain (not in the figures above). */
   readonly staleBlocks: number;
+  /**
+   * perNode and toAll measured at each node's arrival of the block instead of its connect (over
+   * the same pairs and blocks).
+   */
+  readonly arrival: {
+    readonly perNode: Percentiles;
+    readonly toAll: Percentiles;
+    /** Pairs with a gossip arrival recorded (the others count their connect). */
+    readonly gossiped: number;
+  };
 }
 
 /** Figures over the best-chain blocks of `blocks`; stale ones are only counted. */
 export function summarizePropagation(blocks: readonly BlockPropagation[]): PropagationSummary {
   const perNode: number[] = [];
   const toAll: number[] = [];
+  const perNodeArrival: number[] = [];
+  const toAllArrival: number[] = [];
+  let gossiped = 0;
   const switched: number[] = [];
   let misses = 0;
   let onSibling = 0;
@@ -181,11 +217,18 @@ export function summarizePropagation(blocks: readonly BlockPropagation[]): Propa
       continue;
     }
     n++;
-    for (const d of b.delays) perNode.push(d.ms);
+    for (const d of b.delays) {
+      perNode.push(d.ms);
+      perNodeArrival.push(d.arrivalMs);
+      if (d.gossiped) gossiped++;
+    }
     misses += b.missed.length;
     onSibling += b.siblings.length;
     for (const s of b.siblings) if (s.ms !== null) switched.push(s.ms);
-    if (b.missed.length === 0 && b.delays.length > 0) toAll.push(Math.max(...b.delays.map((d) => d.ms)));
+    if (b.missed.length === 0 && b.delays.length > 0) {
+      toAll.push(Math.max(...b.delays.map((d) => d.ms)));
+      toAllArrival.push(Math.max(...b.delays.map((d) => d.arrivalMs)));
+    }
   }
   return {
     blocks: n,
@@ -195,6 +238,7 @@ export function summarizePropagation(blocks: readonly BlockPropagation[]): Propa
     onSibling,
     siblingSwitch: percentiles(switched),
     staleBlocks,
+    arrival: { perNode: percentiles(perNodeArrival), toAll: percentiles(toAllArrival), gossiped },
   };
 }
 

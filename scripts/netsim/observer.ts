@@ -7,6 +7,12 @@
  *
  * A node's timeline is a list of sessions (one per process run): from the subscription to the
  * socket closing, with the tip at the start and every block connected during it.
+ *
+ * The same socket subscribes to `gossipblocks` (the node publishes each new gossiped block as it
+ * arrives, before validating it): an arrival is stamped with the node's own `receivedms`, not with
+ * this process's clock. All nodes run on this one machine and read the same system clock as this
+ * process, so arrivals and connects are on one clock too (a block relayed before validation
+ * arrives before the node has scored it; its connect comes after).
  */
 
 import { WebSocket } from 'ws';
@@ -18,6 +24,14 @@ export interface BlockSeen {
   readonly node: number;
   readonly hash: string;
   readonly height: number;
+}
+
+/** A gossiped block's arrival at a node (the node's `gossipblocks` notification). */
+export interface BlockArrival {
+  /** ms since the epoch: the node's clock when the message reached its gossip validator. */
+  readonly t: number;
+  readonly node: number;
+  readonly hash: string;
 }
 
 export interface Session {
@@ -47,6 +61,7 @@ interface Watch {
 
 export class ChainObserver {
   readonly blocks: BlockSeen[] = [];
+  readonly arrivals: BlockArrival[] = [];
   readonly sessions: Session[] = [];
   private readonly watches = new Map<number, Watch>();
   private readonly ports: Map<number, number>;
@@ -129,6 +144,7 @@ export class ChainObserver {
       ws.send(
         JSON.stringify([
           { jsonrpc: '2.0', id: 'sub', method: 'subscribe', params: ['blocks'] },
+          { jsonrpc: '2.0', id: 'gossip', method: 'subscribe', params: ['gossipblocks'] },
           { jsonrpc: '2.0', id: 'hash', method: 'getbestblockhash', params: [] },
           { jsonrpc: '2.0', id: 'height', method: 'getblockcount', params: [] },
         ]),
@@ -172,9 +188,16 @@ export class ChainObserver {
     }
     const m = msg as {
       method?: string;
-      params?: { topic?: string; result?: { hash?: unknown; height?: unknown } };
+      params?: { topic?: string; result?: { hash?: unknown; height?: unknown; receivedms?: unknown } };
     };
-    if (m.method !== 'subscription' || m.params?.topic !== 'blocks') return;
+    if (m.method !== 'subscription') return;
+    if (m.params?.topic === 'gossipblocks') {
+      const g = m.params.result;
+      if (typeof g?.hash !== 'string' || typeof g.receivedms !== 'number') return;
+      this.arrivals.push({ t: g.receivedms, node: index, hash: g.hash });
+      return;
+    }
+    if (m.params?.topic !== 'blocks') return;
     const r = m.params.result;
     if (typeof r?.hash !== 'string' || typeof r.height !== 'number') return;
     this.blocks.push({ t, node: index, hash: r.hash, height: r.height });

@@ -2,11 +2,14 @@
  * Writes a netsim report into a directory:
  *   netsim-summary.json      options, machine, per-scenario figures, final check (no raw rows)
  *   netsim-blocks.csv        one row per mined block: scenario, miner, height, reach and delays
- *   netsim-propagation.csv   one row per (block, node): the delay, or a miss
+ *                            (at connect, and at arrival)
+ *   netsim-propagation.csv   one row per (block, node): the delay to its connect and to its
+ *                            arrival (gossip arrival, or the connect if it came first), or a miss
  *   netsim-peers.csv         one row per peer sample: a node's peers (and how many dialled it)
  *   netsim-machine.csv       one row per machine sample: CPU, memory, driver loop delay
  *   netsim-mined.csv         one row per generatetoaddress call: when the block was due, the call, its time
- *   netsim-tips.csv          the observer's raw timeline: every node's sessions and block connects
+ *   netsim-tips.csv          the observer's raw timeline: every node's sessions, block connects and
+ *                            gossip arrivals
  *   netsim.svg               the chart (chart.ts)
  * and formats the summary as text (console, docs).
  */
@@ -44,9 +47,12 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
           'on_sibling',
           'p50_ms',
           'max_ms',
+          'arrival_p50_ms',
+          'arrival_max_ms',
         ],
         blocks.map((b) => {
           const p = percentiles(b.delays.map((d) => d.ms));
+          const a = percentiles(b.delays.map((d) => d.arrivalMs));
           return [
             scenarioOf(r, b.t0),
             elapsed(b.t0),
@@ -60,6 +66,8 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
             b.siblings.length,
             p.p50,
             p.max,
+            a.p50,
+            a.max,
           ];
         }),
       ),
@@ -67,9 +75,28 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
     [
       'netsim-propagation.csv',
       toCsv(
-        ['scenario', 'hash', 'height', 'miner', 'best_chain', 'node', 'delay_ms', 'missed', 'on_sibling'],
+        [
+          'scenario',
+          'hash',
+          'height',
+          'miner',
+          'best_chain',
+          'node',
+          'delay_ms',
+          'missed',
+          'on_sibling',
+          'arrival_ms',
+          'gossiped',
+        ],
         blocks.flatMap((b) => {
-          const row = (node: number, delay: number | null, missed: number, sibling: number) => [
+          const row = (
+            node: number,
+            delay: number | null,
+            missed: number,
+            sibling: number,
+            arrival: number | null = null,
+            gossiped: number | null = null,
+          ) => [
             scenarioOf(r, b.t0),
             b.hash,
             b.height,
@@ -79,9 +106,11 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
             delay,
             missed,
             sibling,
+            arrival,
+            gossiped,
           ];
           return [
-            ...b.delays.map((d) => row(d.node, d.ms, 0, 0)),
+            ...b.delays.map((d) => row(d.node, d.ms, 0, 0, d.arrivalMs, d.gossiped ? 1 : 0)),
             ...b.missed.map((node) => row(node, null, 1, 0)),
             ...b.siblings.map((s) => row(s.node, s.ms, 0, 1)),
           ];
@@ -149,6 +178,7 @@ export function writeReport(r: NetsimReport, dir: string): string[] {
             ...(s.end === null ? [] : [[elapsed(s.end), s.node, 'down', null, null] as const]),
           ]),
           ...observed.blocks.map((b) => [elapsed(b.t), b.node, 'connect', b.hash, b.height] as const),
+          ...observed.arrivals.map((a) => [elapsed(a.t), a.node, 'arrival', a.hash, null] as const),
         ].sort((a, b) => Number(a[0]) - Number(b[0])),
       ),
     ],
@@ -164,9 +194,11 @@ function ms(v: number | null): string {
 
 function scenarioLines(s: ScenarioResult, cores: number): string[] {
   const p = s.propagation;
+  const a = p.arrival;
   const lines = [
-    `${s.name} (${((s.end - s.start) / 60_000).toFixed(1)} min): ${p.blocks} best-chain blocks; propagation per node p50 ${ms(p.perNode.p50)}, p99 ${ms(p.perNode.p99)}, max ${ms(p.perNode.max)} (${p.perNode.n} pairs, ${p.misses} misses); to all nodes p50 ${ms(p.toAll.p50)}, p99 ${ms(p.toAll.p99)}${p.onSibling > 0 ? `; ${p.onSibling} pairs on a competing block first (switched after p50 ${ms(p.siblingSwitch.p50)}, max ${ms(p.siblingSwitch.max)})` : ''}`,
-    `    without a model update: ${s.plain.blocks} blocks, p50 ${ms(s.plain.perNode.p50)}, p99 ${ms(s.plain.perNode.p99)}; with one: ${s.update.blocks} blocks, p50 ${ms(s.update.perNode.p50)}, p99 ${ms(s.update.perNode.p99)}`,
+    `${s.name} (${((s.end - s.start) / 60_000).toFixed(1)} min): ${p.blocks} best-chain blocks; propagation at connect per node p50 ${ms(p.perNode.p50)}, p99 ${ms(p.perNode.p99)}, max ${ms(p.perNode.max)} (${p.perNode.n} pairs, ${p.misses} misses); to all nodes p50 ${ms(p.toAll.p50)}, p99 ${ms(p.toAll.p99)}${p.onSibling > 0 ? `; ${p.onSibling} pairs on a competing block first (switched after p50 ${ms(p.siblingSwitch.p50)}, max ${ms(p.siblingSwitch.max)})` : ''}`,
+    `    at arrival: per node p50 ${ms(a.perNode.p50)}, p99 ${ms(a.perNode.p99)}, max ${ms(a.perNode.max)} (${a.gossiped} of ${p.perNode.n} pairs arrived by gossip); to all nodes p50 ${ms(a.toAll.p50)}, p99 ${ms(a.toAll.p99)}`,
+    `    without a model update: ${s.plain.blocks} blocks, p50 ${ms(s.plain.perNode.p50)}, p99 ${ms(s.plain.perNode.p99)} (at arrival ${ms(s.plain.arrival.perNode.p50)}, ${ms(s.plain.arrival.perNode.p99)}); with one: ${s.update.blocks} blocks, p50 ${ms(s.update.perNode.p50)}, p99 ${ms(s.update.perNode.p99)} (at arrival ${ms(s.update.arrival.perNode.p50)}, ${ms(s.update.arrival.perNode.p99)})`,
     `    stale ${s.stale.stale}/${s.stale.mined}${s.stale.rate === null ? '' : ` (${(100 * s.stale.rate).toFixed(1)}%)`}; peers per node min ${s.peers.min ?? '-'}, median ${s.peers.p50 ?? '-'}, max ${s.peers.max ?? '-'} (mean spread ${s.peers.meanSpread ?? '-'}); nodes RSS ≤ ${s.machine.maxNodesRssMiB ?? '-'} MiB, nodes CPU ${s.machine.meanNodesCpuCores ?? '-'} cores, driver ${s.machine.meanDriverCpuCores ?? '-'} cores (loop p99 ≤ ${s.machine.maxDriverLoopP99Ms ?? '-'} ms), machine busy ${s.machine.meanMachineBusyCores ?? '-'} of ${cores} cores (other ${s.machine.meanOtherCores ?? '-'})`,
   ];
   if (s.heal) {

@@ -6,7 +6,7 @@ import type {
   PropagationSummary,
   StaleSummary,
 } from './metrics.js';
-import type { BlockSeen, Session } from './observer.js';
+import type { BlockArrival, BlockSeen, Session } from './observer.js';
 import type { MinedRecord } from './producer.js';
 import type { LinkLatency } from './proxy.js';
 import type { MachineSample } from './sampler.js';
@@ -223,8 +223,15 @@ export interface NetsimReport {
   readonly blocks: readonly BlockPropagation[];
   /** Every generatetoaddress call the producer made. */
   readonly mined: readonly MinedRecord[];
-  /** What the observer saw: every block connect and every session (process run) of every node. */
-  readonly observed: { readonly blocks: readonly BlockSeen[]; readonly sessions: readonly Session[] };
+  /**
+   * What the observer saw: every block connect, every gossip arrival and every session (process
+   * run) of every node.
+   */
+  readonly observed: {
+    readonly blocks: readonly BlockSeen[];
+    readonly arrivals: readonly BlockArrival[];
+    readonly sessions: readonly Session[];
+  };
   /** Peer counts across the nodes, per sample round. */
   readonly peerRounds: readonly PeerRound[];
   readonly machineSamples: readonly MachineSample[];

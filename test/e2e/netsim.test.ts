@@ -2,9 +2,9 @@
  * A small, fast netsim (scripts/netsim): 8 real node processes on the devnet behind the delaying
  * proxy (50 ± 10 ms one-way on every link), bootstrapped from 2 seeds, 2 miners and 1 trainer,
  * a block every 3 s on average; steady state, a partition that heals, churn and a stalling
- * attacker. Asserts convergence and that blocks reach every node, with bounds loose enough for a
- * loaded 2-core machine: no timed-performance assertions beyond convergence within generous
- * timeouts. The full-size run is `npm run netsim` (docs/netsim.md).
+ * attacker. Asserts convergence, that blocks reach every node and that their gossip arrivals are
+ * recorded (never after the connects), with bounds loose enough for a loaded 2-core machine: no
+ * timed-performance assertions beyond convergence within generous timeouts. The full-size run is `npm run netsim` (docs/netsim.md).
  */
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -80,6 +80,30 @@ describe('netsim: 8 node processes over delayed links (scripts/netsim)', functio
     for (const s of report.scenarios) assert.equal(s.propagation.misses, 0, `${s.name}: misses`);
     const steady = scenario('steady').propagation.perNode;
     if (steady.n > 0) assert.ok((steady.p50 ?? 0) < 10_000, `steady p50 ${steady.p50} ms`);
+  });
+
+  it('records each block’s gossip arrival beside its connect, never later than it', () => {
+    assert.ok(report.observed.arrivals.length > 0, 'arrivals recorded');
+    const gossiped = report.scenarios.reduce((n, s) => n + s.propagation.arrival.gossiped, 0);
+    assert.ok(gossiped > 0, 'some (block, node) pairs arrived by gossip');
+    for (const b of report.blocks)
+      for (const d of b.delays)
+        assert.ok(d.arrivalMs <= d.ms, `${b.hash} on n${d.node}: ${d.arrivalMs} > ${d.ms}`);
+    for (const s of report.scenarios) {
+      const c = s.propagation;
+      const a = c.arrival;
+      assert.equal(a.perNode.n, c.perNode.n, `${s.name}: the same pairs`);
+      for (const [at, con] of [
+        [a.perNode.p50, c.perNode.p50],
+        [a.perNode.p99, c.perNode.p99],
+        [a.perNode.max, c.perNode.max],
+        [a.toAll.p50, c.toAll.p50],
+        [a.toAll.p99, c.toAll.p99],
+      ] as const) {
+        assert.equal(at === null, con === null, `${s.name}: arrival figures present`);
+        if (at !== null && con !== null) assert.ok(at <= con, `${s.name}: arrival ${at} > connect ${con}`);
+      }
+    }
   });
 
   it('a partition heals: every node on one tip within the watch after the heal', () => {

@@ -1,8 +1,12 @@
 import { strict as assert } from 'node:assert';
-import type { Message } from '@libp2p/gossipsub';
+import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId } from '@libp2p/interface';
 import {
   checkTx,
   checkTxInputs,
+  devnetParams,
+  encodeBlock,
+  fromHex,
   nobleVerifier,
   type Transaction,
   toHex,
@@ -10,8 +14,19 @@ import {
   VerdictError,
   withId,
 } from '../../../consensus/index.js';
-import { gossipAppScore, gossipMsgId } from '../../../p2p/gossip.js';
-import type { DeltaSink, GossipMessageEvent, P2pMempool } from '../../../p2p/index.js';
+import { Gossip, gossipAppScore, gossipMsgId } from '../../../p2p/gossip.js';
+import {
+  type BlockGossipEvent,
+  type DeltaSink,
+  type GossipMessageEvent,
+  type P2pMempool,
+  PeerRateLimiter,
+  type PenaltyCode,
+  type RateLimit,
+  topicName,
+} from '../../../p2p/index.js';
+import { gossipPayloadLimits } from '../../../p2p/limits.js';
+import { linearParams } from '../../utils/linearParams.js';
 import { FakeChain } from './fakeChain.js';
 import { link, Network, sleep, waitFor } from './helpers.js';
 
@@ -163,5 +178,98 @@ describe('p2p gossip of transactions and deltas', function () {
     await a.node.announceDelta(Uint8Array.of(1, 2, 3));
     await waitFor('B got the delta', () => db.seen.length === 1);
     assert.deepEqual(db.seen, [[1, a.node.peerId]]);
+  });
+});
+
+/**
+ * A Gossip on a stub pubsub: the test calls its block validator directly, as gossipsub would with
+ * a message from `from`.
+ */
+function blockValidator(chain: FakeChain, blocksLimit: RateLimit = { perSecond: 10, burst: 50 }) {
+  type Validator = (peer: PeerId, msg: Message) => Promise<TopicValidatorResult>;
+  const topicValidators = new Map<string, Validator>();
+  const pubsub = { topicValidators, subscribe() {}, unsubscribe() {} } as unknown as GossipSub;
+  const arrivals: Array<BlockGossipEvent & { stored: boolean }> = [];
+  const punished: PenaltyCode[] = [];
+  const none = { perSecond: 0, burst: 0 };
+  const gossip = new Gossip({
+    pubsub,
+    network: chain.params.name,
+    limits: gossipPayloadLimits(chain.params),
+    chain,
+    limiter: new PeerRateLimiter({ blocks: blocksLimit, txs: none, deltas: none }, { clock: Date.now }),
+    punish: (_peer, code) => punished.push(code),
+    onOrphan: () => {},
+    // whether the chain held the block when it was reported: arrivals come before validation
+    onBlockGossip: (b) => arrivals.push({ ...b, stored: chain.hasBlock(fromHex(b.hash)) }),
+    clock: () => 5_000,
+  });
+  gossip.start();
+  const topic = topicName(chain.params.name, 'blocks');
+  const send = (from: string, data: Uint8Array) =>
+    topicValidators.get(topic)!(
+      { toString: () => from } as unknown as PeerId,
+      {
+        type: 'unsigned',
+        topic,
+        data,
+      } as Message,
+    );
+  return { gossip, arrivals, punished, send };
+}
+
+describe('p2p gossip: block arrivals (block:gossip)', () => {
+  it('reports a new block once, before it is validated (or relayed before validation); not a duplicate, a malformed message or an over-rate one', async () => {
+    const source = new FakeChain();
+    const [b1, b2, b3] = await source.mine(3);
+    const chain = new FakeChain();
+    const v = blockValidator(chain);
+    assert.equal(await v.send('peerA', encodeBlock(b1!.block)), TopicValidatorResult.Accept);
+    assert.deepEqual(v.arrivals, [
+      {
+        hash: toHex(b1!.hash),
+        prevHash: toHex(b1!.block.header.prevHash),
+        peerId: 'peerA',
+        receivedMs: 5_000,
+        stored: false,
+      },
+    ]);
+    assert.equal(chain.height, 1);
+    // The same block again (as from another peer once gossipsub's seen cache has expired): a
+    // duplicate, not another arrival.
+    assert.equal(await v.send('peerB', encodeBlock(b1!.block)), TopicValidatorResult.Ignore);
+    // Garbage: rejected and punished, no arrival.
+    assert.equal(await v.send('peerB', Uint8Array.of(1, 2, 3)), TopicValidatorResult.Reject);
+    assert.deepEqual(v.punished, ['malformed-message']);
+    assert.equal(v.arrivals.length, 1);
+    // Relayed before validation: reported as it is accepted, validated on the next turn.
+    chain.relayEarly = () => true;
+    assert.equal(await v.send('peerB', encodeBlock(b2!.block)), TopicValidatorResult.Accept);
+    assert.deepEqual(
+      v.arrivals.map((a) => [a.hash, a.peerId, a.stored]),
+      [
+        [toHex(b1!.hash), 'peerA', false],
+        [toHex(b2!.hash), 'peerB', false],
+      ],
+    );
+    await waitFor('validated after the relay', () => chain.height === 2);
+    v.gossip.stop();
+    // Over the sender's rate: dropped unjudged, no arrival.
+    const limited = blockValidator(new FakeChain(), { perSecond: 0, burst: 0 });
+    assert.equal(await limited.send('peerA', encodeBlock(b3!.block)), TopicValidatorResult.Ignore);
+    assert.deepEqual(limited.arrivals, []);
+  });
+
+  it('does not report a block the branch policy refuses', async () => {
+    const source = new FakeChain();
+    const [b1] = await source.mine(1);
+    // A network whose minimum chain weight no block of this branch can reach.
+    const params = { ...linearParams(devnetParams), minChainWeight: 1n << 200n };
+    const chain = new FakeChain(params);
+    const v = blockValidator(chain);
+    assert.equal(await v.send('peerA', encodeBlock(b1!.block)), TopicValidatorResult.Ignore);
+    assert.deepEqual(v.arrivals, []);
+    assert.deepEqual(v.punished, [], 'below the minimum weight costs nothing');
+    assert.equal(chain.stored, 1, 'only genesis');
   });
 });

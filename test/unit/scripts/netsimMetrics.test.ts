@@ -55,9 +55,10 @@ describe('scripts/netsim metrics', () => {
       graceMs: 60_000,
     });
     assert.equal(out.length, 1);
+    // No gossip arrivals recorded: the delay at arrival is the connect's.
     assert.deepEqual(out[0]!.delays, [
-      { node: 1, ms: 80 },
-      { node: 3, ms: 300 },
+      { node: 1, ms: 80, arrivalMs: 80, gossiped: false },
+      { node: 3, ms: 300, arrivalMs: 300, gossiped: false },
     ]);
     assert.deepEqual(out[0]!.missed, []);
     const withMiss = blockPropagation({
