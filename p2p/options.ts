@@ -64,6 +64,11 @@ export interface P2pOptions {
   headersPerRequest: number;
   /** Blocks asked per request (≤ 64). */
   blocksPerRequest: number;
+  /**
+   * Peers one sync session downloads blocks from at once: its own peer and up to this many − 1
+   * others that claim more weight than our chain (1: only the session's peer).
+   */
+  downloadPeers: number;
   /** Byte budget of one blocks response (the server stops after it, at least one block). */
   maxBlocksResponseBytes: number;
   /** Largest model checkpoint served or accepted (the evaluator's format: no consensus bound). */
@@ -134,6 +139,7 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   wrongNetworkBanMs: 10 * 60_000,
   headersPerRequest: MAX_HEADERS,
   blocksPerRequest: 64,
+  downloadPeers: 3,
   maxBlocksResponseBytes: 8 * 1024 * 1024,
   maxModelBytes: 64 * 1024 * 1024,
   rateLimitBackoffMs: 1000,
@@ -206,6 +212,7 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('wrongNetworkBanMs', r.wrongNetworkBanMs, 0);
   int('headersPerRequest', r.headersPerRequest, 1, MAX_HEADERS);
   int('blocksPerRequest', r.blocksPerRequest, 1, MAX_BLOCKS_PER_REQUEST);
+  int('downloadPeers', r.downloadPeers, 1, 16);
   int('maxBlocksResponseBytes', r.maxBlocksResponseBytes, 1);
   int('maxModelBytes', r.maxModelBytes, 1);
   int('rateLimitBackoffMs', r.rateLimitBackoffMs, 0);

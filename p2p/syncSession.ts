@@ -77,9 +77,50 @@ export interface SessionContext {
   readonly signal: AbortSignal;
   readonly ourStatus: () => PeerStatus;
   readonly setStatus: (status: PeerStatus) => void;
-  /** Hands downloaded consecutive blocks to the chain (P2pChain.processBlocks). */
-  readonly importBlocks: (fs: readonly FetchedBlock[]) => Promise<readonly BlockProcessStatus[]>;
+  /**
+   * Hands downloaded consecutive blocks to the chain (P2pChain.processBlocks); `from`: the helper
+   * that served them (default: the session's peer).
+   */
+  readonly importBlocks: (
+    fs: readonly FetchedBlock[],
+    from?: string,
+  ) => Promise<readonly BlockProcessStatus[]>;
+  /**
+   * Other peers that may serve this session's blocks (they claim more weight than our chain), in
+   * order of preference; none when absent.
+   */
+  readonly helpers?: () => ReadonlyArray<{ readonly peerId: string; readonly id: PeerId }>;
+  /**
+   * A helper was dropped from the session because it stalled (a request failed or timed out) or
+   * misbehaved (an invalid answer or block, with its penalty); the session goes on without it.
+   */
+  readonly onHelperFault?: (
+    peerId: string,
+    fault:
+      | { readonly kind: 'stalled'; readonly detail: string }
+      | ({ readonly kind: 'misbehaved' } & Penalty),
+  ) => void;
   readonly onProgress: (p: SyncProgress) => void;
+}
+
+/** What a misbehaving helper is charged with. */
+interface Penalty {
+  readonly code: PenaltyCode;
+  readonly detail: string;
+}
+
+/** A peer blocks are asked of: the session's own, or a helper. */
+interface Source {
+  readonly peerId: string;
+  readonly id: PeerId;
+  readonly main: boolean;
+}
+
+/** A blocks request in flight. */
+interface Request {
+  readonly batch: readonly Hash[];
+  readonly source: Source;
+  readonly p: Promise<FetchedBlock[]>;
 }
 
 /** Headers collected from the peer, before any block is fetched. */
@@ -113,6 +154,8 @@ export class SyncSession {
 
   private readonly peerId: string;
   private readonly id: PeerId;
+  /** Helpers that failed this session once: not asked again in it. */
+  private readonly dropped = new Set<string>();
   /** The tip the peer's status claimed when the session started (null: not known). */
   private readonly claimedTip: Hash | null;
 
@@ -248,50 +291,116 @@ export class SyncSession {
   /**
    * Fetches the blocks of `wanted` we still lack (another session may be storing some), in chain
    * order; returns why the session must end, or null when all were processed. Download and import
-   * overlap: when the peer served a whole batch, the next one is asked for before this one is
-   * imported (one request ahead, so a peer serves at most two of ours at once).
+   * overlap, and the download is spread over several peers: consecutive batches are asked in turn
+   * of the session's peer and of up to `downloadPeers − 1` helpers (SessionContext.helpers), with
+   * at most one request per peer in flight (two when the session's peer is alone), and imported
+   * in chain order as they arrive. The session's peer answers as before (serving none is a
+   * stall). A helper is only asked, never relied on: one that fails a request, serves none or
+   * sends a block that fails its checks is dropped for the rest of the session (charged through
+   * `onHelperFault` when its answer or block was invalid), and what it did not deliver is asked
+   * of the session's peer.
    */
   private async fetchBlocks(wanted: readonly Hash[]): Promise<SessionEnd | null> {
-    const { chain, client, opts } = this.ctx;
-    const request = (batch: readonly Hash[]) => {
-      const p = this.patient(() => client.blocks(this.id, batch));
-      // A prefetch still open when the session ends (or its import fails) settles unobserved.
-      p.catch(() => {});
-      return { batch, p };
+    const { chain, opts } = this.ctx;
+    const main: Source = { peerId: this.peerId, id: this.id, main: true };
+    let helpers: Source[] =
+      opts.downloadPeers > 1
+        ? (this.ctx.helpers?.() ?? [])
+            .filter((h) => h.peerId !== this.peerId && !this.dropped.has(h.peerId))
+            .slice(0, opts.downloadPeers - 1)
+            .map((h) => ({ peerId: h.peerId, id: h.id, main: false }))
+        : [];
+    const queue: Request[] = [];
+    let next = 0;
+    let turn = 0;
+    const fill = (): void => {
+      const sources = [main, ...helpers];
+      const window = Math.max(2, sources.length);
+      while (queue.length < window) {
+        while (next < wanted.length && chain.blockPlace(wanted[next]!)) next++;
+        if (next >= wanted.length) return;
+        const batch = wanted.slice(next, next + opts.blocksPerRequest);
+        next += batch.length;
+        queue.push(this.request(batch, sources[turn++ % sources.length]!));
+      }
     };
-    let at = 0;
-    let ahead: ReturnType<typeof request> | null = null;
+    /** Asks the session's peer, first in line, for what a batch's server did not deliver. */
+    const fallBack = (batch: readonly Hash[]): void => {
+      const left = batch.filter((h) => !chain.blockPlace(h));
+      if (left.length > 0) queue.unshift(this.request(left, main));
+    };
+    /** Drops a helper; `end` (how its request or import failed) says what it is charged with. */
+    const drop = (helper: Source, end?: SessionEnd): void => {
+      helpers = helpers.filter((h) => h !== helper);
+      this.dropped.add(helper.peerId);
+      if (end?.outcome === 'misbehaved')
+        this.ctx.onHelperFault?.(helper.peerId, { kind: 'misbehaved', code: end.code, detail: end.detail });
+      else if (end?.outcome === 'stalled')
+        this.ctx.onHelperFault?.(helper.peerId, { kind: 'stalled', detail: end.detail });
+    };
     for (;;) {
       if (this.ctx.signal.aborted) return { outcome: 'stopped' };
-      let current = ahead;
-      ahead = null;
-      if (current === null) {
-        while (at < wanted.length && chain.blockPlace(wanted[at]!)) at++;
-        const batch = wanted.slice(at, at + opts.blocksPerRequest);
-        if (batch.length === 0) return null;
-        current = request(batch);
+      fill();
+      const head = queue.shift();
+      if (!head) return null;
+      const { batch, source } = head;
+      let fetched: FetchedBlock[];
+      try {
+        fetched = await head.p;
+      } catch (err) {
+        if (source.main) throw err;
+        drop(source, this.failure(err));
+        fallBack(batch);
+        continue;
       }
-      const { batch } = current;
-      const fetched = await current.p;
-      if (fetched.length === 0) {
-        return {
-          outcome: 'stalled',
-          detail: `served none of ${batch.length} blocks whose headers it had sent`,
-        };
+      // The peer may skip blocks or stop at its byte budget: import what it served in order from
+      // the batch's start; the rest is asked again.
+      let served = 0;
+      while (served < fetched.length && equalBytes(fetched[served]!.hash, batch[served]!)) served++;
+      if (served === 0) {
+        if (source.main) {
+          return {
+            outcome: 'stalled',
+            detail: `served none of ${batch.length} blocks whose headers it had sent`,
+          };
+        }
+        drop(source);
+        fallBack(batch);
+        continue;
       }
-      // The peer may skip blocks or stop at its byte budget: go on after the last one it sent.
-      const last = fetched[fetched.length - 1]!.hash;
-      const next = at + batch.findIndex((h) => equalBytes(h, last)) + 1;
-      if (equalBytes(last, batch[batch.length - 1]!) && next < wanted.length) {
-        ahead = request(wanted.slice(next, next + opts.blocksPerRequest));
+      let statuses: readonly BlockProcessStatus[];
+      try {
+        statuses = await this.ctx.importBlocks(
+          fetched.slice(0, served),
+          source.main ? undefined : source.peerId,
+        );
+      } catch (err) {
+        if (source.main) throw err;
+        // A helper's block failed its checks: the helper served it (the chain now knows the block
+        // if it is invalid whoever serves it, and the session's peer is charged when it serves it).
+        drop(source, this.failure(err));
+        fallBack(batch);
+        continue;
       }
-      if ((await this.ctx.importBlocks(fetched)).includes('orphan')) {
-        return { outcome: 'failed', error: 'downloaded block is an orphan' };
+      if (statuses.includes('orphan')) return { outcome: 'failed', error: 'downloaded block is an orphan' };
+      if (served < batch.length) {
+        if (!source.main) drop(source);
+        fallBack(batch.slice(served));
       }
-      at = next;
-      this.blocks += fetched.length;
+      this.blocks += served;
       this.progress();
     }
+  }
+
+  /** A blocks request to `source` (the session's peer's waits out 'rate-limited' answers). */
+  private request(batch: readonly Hash[], source: Source): Request {
+    const { client } = this.ctx;
+    const p = source.main
+      ? this.patient(() => client.blocks(source.id, batch))
+      : client.blocks(source.id, batch);
+    // A request still open when the session ends (or an import fails) settles unobserved.
+    p.catch(() => {});
+    return { batch, source, p };
   }
 
   private progress(): void {

@@ -170,7 +170,15 @@ export class Syncer {
         signal,
         ourStatus: ctx.ourStatus,
         setStatus: (status) => ctx.setStatus(c.peerId, status),
-        importBlocks: (fs) => this.importBlocks(fs, c.peerId),
+        importBlocks: (fs, from) => this.importBlocks(fs, from ?? c.peerId),
+        helpers: () => this.helpers(c.peerId),
+        onHelperFault: (peerId, fault) => {
+          if (fault.kind === 'misbehaved') ctx.punish(peerId, fault.code, `sync helper: ${fault.detail}`);
+          else {
+            ctx.log.debug({ peerId, detail: fault.detail }, 'sync helper stalled');
+            this.markStalled(peerId);
+          }
+        },
         onProgress: ctx.onProgress,
       },
     );
@@ -188,6 +196,21 @@ export class Syncer {
       complete,
       ...(error !== undefined ? { error } : {}),
     });
+  }
+
+  /**
+   * Peers that may serve a session's blocks beside its own peer: they claim more weight than our
+   * chain, have not stalled or been discredited; heaviest claim first.
+   */
+  private helpers(sessionPeer: string): Array<{ peerId: string; id: PeerId }> {
+    const ours = this.ctx.chain.tipSummary().weight;
+    const out: Array<{ peerId: string; id: PeerId; weight: bigint }> = [];
+    for (const [peerId, p] of this.ctx.peers()) {
+      if (peerId === sessionPeer || p.status.weight <= ours) continue;
+      if (this.discredited.has(peerId) || this.isStalled(peerId)) continue;
+      out.push({ peerId, id: p.id, weight: p.status.weight });
+    }
+    return out.sort((a, b) => (a.weight > b.weight ? -1 : a.weight < b.weight ? 1 : 0));
   }
 
   private isStalled(peerId: string): boolean {

@@ -4,7 +4,7 @@
  * others; a branch that cannot become the best chain is neither downloaded nor validated.
  */
 import { strict as assert } from 'node:assert';
-import { type BlockHeader, type Hash, toHex } from '../../../consensus/index.js';
+import { type BlockHeader, decodeBlock, type Hash, headerHash, toHex } from '../../../consensus/index.js';
 import type { PeerMisbehaviour, SyncDone, TipSummary } from '../../../p2p/index.js';
 import { keyPair, TestChain } from '../../utils/chainBuilder.js';
 import { FakeChain } from './fakeChain.js';
@@ -78,6 +78,38 @@ describe('p2p sync against hostile peers', function () {
     await sleep(500);
     assert.equal(b.node.networkInfo().syncing, false);
     assert.equal(seen.filter((m) => m.code === 'sync-stall').length, 1);
+  });
+
+  it('downloads one chain from two peers at once: a second peer that claims more weight than ours serves batches too', async () => {
+    // a answers its first headers request only once b is linked too, so the session with a finds b
+    let open = (): void => {};
+    class GatedChain extends FakeChain {
+      gate: Promise<void> | null = null;
+      override async getHeadersAfter(locator: readonly Hash[], max: number): Promise<BlockHeader[]> {
+        await this.gate;
+        return super.getHeadersAfter(locator, max);
+      }
+    }
+    const a = await net.add(new GatedChain());
+    await a.chain.mine(300);
+    const bChain = new FakeChain();
+    for (const h of await a.chain.getHeadersAfter(bChain.getLocator(), 1000)) {
+      await bChain.processBlock(decodeBlock((await a.chain.getBlockBytes(headerHash(h)))!), 'copy');
+    }
+    const b = await net.add(bChain);
+    (a.chain as GatedChain).gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const c = await net.add();
+    const seen = misbehaviour(c.node);
+    await link(c.node, a.node);
+    await link(c.node, b.node);
+    open();
+    await waitFor('synced', () => c.chain.height === 300);
+    const sources = new Set(c.chain.log.map(([, src]) => src));
+    assert.deepEqual([...sources].sort(), [a.node.peerId, b.node.peerId].sort());
+    assert.ok(c.chain.log.every(([, , status]) => status === 'connected'));
+    assert.deepEqual(seen, []);
   });
 
   it('a peer claiming more weight than its headers carry: no block fetched, charged unproven-weight', async () => {
