@@ -57,6 +57,15 @@ export function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * Nearest-rank percentile: the smallest value with at least `p` (0 < p ≤ 1) of `xs` at or below
+ * it (p 0.99 of 100 values is the 99th smallest, of 900 the 891st).
+ */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
+}
+
 export interface InterleavedRow {
   readonly name: string;
   readonly fn: BenchFn;

@@ -4,54 +4,30 @@
  *    block on), the peer in this process and then a `qenex node` process serving the same chain,
  *    beside nodes importing the same blocks locally (no network) in the same run, one
  *    processBlock call per block and processBlocks runs of 64 (what sync does with a download);
- *  - time for a new block to reach every node of a 10-node devnet (a mesh with multi-hop paths),
- *    median and max over 20 blocks, beside the miner's own mine-and-connect time in the same run.
+ *  - block propagation on a 10-node mesh, small and 2,000-transaction blocks (propagation.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Block, devnetParams, toHex } from '../../consensus/index.js';
+import { type Block, devnetParams } from '../../consensus/index.js';
 import { keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
 import { waitFor } from '../../test/utils/proc.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { startDevnet } from '../devnetProcs.js';
 import { type BenchResult, median, printTable } from './harness.js';
+import { dial, loopbackAddr } from './mesh.js';
+import { propagationBench } from './propagation.js';
 
 const SYNC_BLOCKS = 2000;
 /** Times each way of importing the chain is measured (medians reported). */
 const REPEATS = 3;
-const MESH = 10;
-const PROPAGATIONS = 20;
 const addr = encodeAddress(keyPair('bench-net').pkh, devnetParams);
 
 function row(name: string, ops: number, ms: number): BenchResult {
   return { name, opsPerSec: (ops * 1000) / ms, ops, calls: 1, elapsedMs: ms, msPerCall: ms };
-}
-
-/** Dials `addr` from a; a failed dial is tried again (twice, 1 s apart) before the bench gives up. */
-async function dial(a: TestNode, addr: string): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await a.node.p2p.connect(addr);
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      console.log(`  dial failed (${err instanceof Error ? err.message : String(err)}); trying again`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-}
-
-/** Connects a to b and waits for their handshake. */
-async function connect(a: TestNode, b: TestNode): Promise<void> {
-  await dial(a, b.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!);
-  await waitFor(
-    async () => a.node.p2p.peers().some((p) => p.id === b.node.p2p.peerId && p.status),
-    20_000,
-    'handshake',
-  );
 }
 
 async function syncBench(): Promise<void> {
@@ -85,7 +61,7 @@ async function syncBench(): Promise<void> {
         }),
       );
       // a new node syncing over libp2p from one peer: `a`, in this process
-      const addrA = a.node.p2p.multiaddrs.find((m) => m.includes('127.0.0.1'))!;
+      const addrA = loopbackAddr(a);
       inProcess.push(await withNode((n) => timeSync(n, addrA)));
     }
     // then the same chain served by a `qenex node` process (as a real peer is: its work off the
@@ -176,67 +152,6 @@ async function timeSync(fresh: TestNode, addr: string): Promise<SyncTime> {
   }
   const done = performance.now();
   return { totalMs: done - t0, fromFirstMs: done - first };
-}
-
-async function propagationBench(): Promise<void> {
-  const nodes: TestNode[] = [];
-  try {
-    for (let i = 0; i < MESH; i++) nodes.push(await startTestNode());
-    // each node dials two earlier ones: a connected mesh with multi-hop paths
-    for (let i = 1; i < MESH; i++) {
-      await connect(nodes[i]!, nodes[i - 1]!);
-      if (i >= 2) await connect(nodes[i]!, nodes[(i * 7) % i]!);
-    }
-    await new Promise((r) => setTimeout(r, 3000)); // let gossipsub build its mesh
-    const times: number[] = [];
-    const local: number[] = [];
-    for (let k = 0; k < PROPAGATIONS; k++) {
-      const miner = nodes[k % MESH]!;
-      // Resolve per node on the chain's 'tip' event whose hash is the new block (no polling).
-      let target = '';
-      const arrivals = nodes.map(
-        (n) =>
-          new Promise<number>((resolve) => {
-            const on = (e: { hash: Uint8Array }) => {
-              if (target && toHex(e.hash) === target) {
-                n.node.chain.off('tip', on);
-                resolve(performance.now());
-              }
-            };
-            n.node.chain.on('tip', on);
-          }),
-      );
-      const t0 = performance.now();
-      const hashes = miner.node.generate(1, addr);
-      // generate resolves after the miner connected it; 'tip' on the miner fires before that.
-      target = '';
-      const pending = hashes.then(([h]) => {
-        target = h!;
-        local.push(performance.now() - t0);
-      });
-      // The miner's own tip event may fire before `target` is known: check tips directly too.
-      await pending;
-      const done = await Promise.race([
-        Promise.all(
-          arrivals.map((a, i) =>
-            toHex(nodes[i]!.node.chain.tip.hash) === target ? Promise.resolve(performance.now()) : a,
-          ),
-        ),
-        new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
-      ]);
-      if (!done) throw new Error('block did not reach every node within 30 s');
-      times.push(Math.max(...done) - t0);
-    }
-    console.log(
-      `\nblock propagation to all ${MESH} nodes over ${PROPAGATIONS} blocks (mined on rotating nodes):`,
-    );
-    console.log(`  median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
-    console.log(
-      `  baseline (same run): the miner mining and connecting the block locally, median ${median(local).toFixed(1)} ms, max ${Math.max(...local).toFixed(1)} ms`,
-    );
-  } finally {
-    await Promise.all(nodes.map((n) => n.close()));
-  }
 }
 
 export async function run(): Promise<void> {

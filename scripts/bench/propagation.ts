@@ -1,0 +1,325 @@
+/**
+ * Block propagation on a 10-node devnet mesh (real in-process nodes on loopback, LevelDB data
+ * dirs, multi-hop paths; mesh.ts): the time from a block's mining call until the last node's
+ * chain emits its 'tip' event for it, beside the miner's own mine-and-connect in the same run.
+ *  - SMALL_BLOCKS coinbase-only blocks, mined on rotating nodes;
+ *  - FULL_BLOCKS blocks of TXS_PER_BLOCK real signed transactions (one input, one output each)
+ *    spending coins of the chain the nodes share, mined on rotating nodes.
+ * Reported: p50 (harness `median`), p99 and max of the time to all nodes, and p50/p99 over every
+ * (block, other node) arrival.
+ */
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import {
+  fromHex,
+  type NetworkParams,
+  type OutPoint,
+  sighash,
+  spentOutputsHash,
+  type Transaction,
+  TX_VERSION,
+  type TxOutput,
+  toHex,
+  txid,
+} from '../../consensus/index.js';
+import { type KeyPair, keyPair } from '../../test/utils/chainBuilder.js';
+import { startTestNode, type TestNode } from '../../test/utils/node.js';
+import { encodeAddress } from '../../wallet/index.js';
+import { type BenchResult, median, percentile, printTable } from './harness.js';
+import { buildMesh, diameter } from './mesh.js';
+
+const MESH = 10;
+const SMALL_BLOCKS = 100;
+/**
+ * Few, because relaying each block's transactions first costs ~40 s on the shared 2-core machine
+ * (2,000 accepts on each of 10 nodes plus their gossip, all on this process's one thread).
+ */
+const FULL_BLOCKS = 5;
+const TXS_PER_BLOCK = 2000;
+/**
+ * Least time between two blocks' mining calls. Gossip admits 10 blocks/s from each peer (burst 50,
+ * p2p/options.ts `gossipLimits`): back-to-back blocks would exhaust it and be dropped unseen.
+ */
+const BLOCK_SPACING_MS = 150;
+/** Fee of a one-input, one-output transaction (~170 bytes; the node's floor is 1 unit/byte). */
+const TX_FEE = 2_000n;
+/** Fee of a fan-out (~56 kB: TXS_PER_BLOCK outputs of 28 bytes). */
+const FAN_FEE = 200_000n;
+/** No node's mempool gained one of the block's transactions for this long: gossip is idle. */
+const GOSSIP_IDLE_MS = 1500;
+
+/** bcrypto's native BIP340 signer (~35× noble's), so that 20,000 signatures take seconds. */
+const schnorr = createRequire(import.meta.url)('bcrypto/lib/schnorr') as {
+  sign(msg: Buffer, key: Buffer, aux: Buffer): Buffer;
+};
+const ZERO_AUX = Buffer.alloc(32);
+
+interface Propagation {
+  readonly hash: string;
+  /** The mining call until the last node's 'tip' event for the block. */
+  readonly toAllMs: number;
+  /** The mining call until each other node's 'tip' event (the miner left out). */
+  readonly perNodeMs: number[];
+  /** The miner's generate call: mining the block and connecting it locally. */
+  readonly localMs: number;
+}
+
+/** Spaces mining calls at least BLOCK_SPACING_MS apart. */
+function pacer(): () => Promise<void> {
+  let next = 0;
+  return async () => {
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    next = performance.now() + BLOCK_SPACING_MS;
+  };
+}
+
+/**
+ * Mines one block on `miner` (paying `address`) and waits for every node's 'tip' event for it,
+ * timed by the events (no polling). Every tip event is recorded from before the mining call, so
+ * one that fires before `generate` resolves (the miner's own, or a fast neighbour's) is counted.
+ */
+async function propagate(
+  nodes: readonly TestNode[],
+  miner: TestNode,
+  address: string,
+  timeoutMs: number,
+): Promise<Propagation> {
+  const seen = nodes.map(() => new Map<string, number>());
+  const arrived: number[] = nodes.map(() => Number.NaN);
+  let target: string | undefined;
+  let left = nodes.length;
+  let allArrived: () => void = () => {};
+  const all = new Promise<void>((r) => {
+    allArrived = r;
+  });
+  const settle = (i: number): void => {
+    if (!Number.isNaN(arrived[i]!)) return;
+    arrived[i] = seen[i]!.get(target!)!;
+    if (--left === 0) allArrived();
+  };
+  const listeners = nodes.map((n, i) => {
+    const on = (e: { hash: Uint8Array }): void => {
+      const h = toHex(e.hash);
+      if (!seen[i]!.has(h)) seen[i]!.set(h, performance.now());
+      if (h === target) settle(i);
+    };
+    n.node.chain.on('tip', on);
+    return on;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const t0 = performance.now();
+    const [hash] = await miner.node.generate(1, address);
+    const localMs = performance.now() - t0;
+    target = hash!;
+    nodes.forEach((_, i) => {
+      if (seen[i]!.has(target!)) settle(i);
+    });
+    const timeout = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), timeoutMs);
+    });
+    if ((await Promise.race([all, timeout])) === 'timeout') {
+      const missing = nodes.flatMap((_, i) => (Number.isNaN(arrived[i]!) ? [i] : []));
+      throw new Error(`block ${target} did not reach nodes ${missing.join(', ')} within ${timeoutMs} ms`);
+    }
+    const m = nodes.indexOf(miner);
+    return {
+      hash: target,
+      toAllMs: Math.max(...arrived) - t0,
+      perNodeMs: arrived.flatMap((t, i) => (i === m ? [] : [t - t0])),
+      localMs,
+    };
+  } finally {
+    clearTimeout(timer);
+    for (const [i, n] of nodes.entries()) n.node.chain.off('tip', listeners[i]!);
+  }
+}
+
+/** Signs a transaction spending `prevouts` (all owned by `key`) to `outputs`, as consensus checks it. */
+function signSpend(
+  prevouts: readonly OutPoint[],
+  spent: readonly TxOutput[],
+  outputs: readonly TxOutput[],
+  key: KeyPair,
+  params: NetworkParams,
+): Transaction {
+  const unsigned: Transaction = {
+    version: TX_VERSION,
+    inputs: prevouts.map((prevout) => ({ prevout })),
+    outputs,
+    lockTime: 0,
+    witnesses: [],
+  };
+  const id = txid(unsigned);
+  const sh = spentOutputsHash(spent);
+  const sk = Buffer.from(key.sk);
+  const witnesses = prevouts.map((_, i) => ({
+    pubkey: key.pk,
+    sig: new Uint8Array(schnorr.sign(Buffer.from(sighash(params.magic, id, sh, i)), sk, ZERO_AUX)),
+  }));
+  return { ...unsigned, witnesses };
+}
+
+/** The output of the coinbase at `height` that pays `key`. */
+async function coinbaseCoin(
+  n: TestNode,
+  height: number,
+  key: KeyPair,
+): Promise<{ op: OutPoint; out: TxOutput }> {
+  const block = (await n.node.chain.getBlock(n.node.chain.getEntryByHeight(height)!.hash))!;
+  const cb = block.txs[0]!;
+  const index = cb.outputs.findIndex((o) => toHex(o.pubKeyHash) === toHex(key.pkh));
+  if (index < 0) throw new Error(`the coinbase at height ${height} does not pay the bench key`);
+  return { op: { txid: txid(cb), index }, out: cb.outputs[index]! };
+}
+
+/** Accepts `txs` into `n`'s mempool; any rejection fails the bench. */
+async function submit(n: TestNode, txs: readonly Transaction[]): Promise<void> {
+  await Promise.all(txs.map((tx) => n.node.mempool.accept(tx)));
+}
+
+/**
+ * After the block's transactions went into the miner's mempool, gossip relays them to the other
+ * nodes' mempools. Waits until every mempool holds all of them, or until no mempool gained one for
+ * GOSSIP_IDLE_MS (gossip idle): gossip admits 200 transactions/s from each peer (burst 1,000,
+ * p2p/options.ts `gossipLimits`) and drops the rest unseen, so with 2,000 at once a node may never
+ * get them all. Returns how many each node holds.
+ */
+async function settleMempools(nodes: readonly TestNode[], ids: readonly Uint8Array[]): Promise<number[]> {
+  const counts = () => nodes.map((n) => ids.reduce((c, id) => c + (n.node.mempool.has(id) ? 1 : 0), 0));
+  let last = counts();
+  let since = performance.now();
+  const end = since + 120_000;
+  while (Math.min(...last) < ids.length) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = counts();
+    if (now.some((c, i) => c !== last[i])) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= GOSSIP_IDLE_MS) {
+      break;
+    }
+    if (performance.now() > end) throw new Error('transaction gossip did not settle within 120 s');
+  }
+  return last;
+}
+
+/** Latency row: "per call" is the latency, calls the samples; the ratio is baseline ÷ this latency. */
+function latency(name: string, ms: number, samples: number): BenchResult {
+  return { name, opsPerSec: 1000 / ms, ops: samples, calls: samples, elapsedMs: ms * samples, msPerCall: ms };
+}
+
+function printPropagation(title: string, ps: readonly Propagation[]): void {
+  const local = ps.map((p) => p.localMs);
+  const toAll = ps.map((p) => p.toAllMs);
+  const perNode = ps.flatMap((p) => p.perNodeMs);
+  const base = 'miner mine+connect, p50 (baseline)';
+  printTable(
+    `${title} ("per call" = latency from the mining call; calls = samples; ratio = baseline ÷ latency)`,
+    [
+      latency(base, median(local), local.length),
+      latency('miner mine+connect, p99', percentile(local, 0.99), local.length),
+      latency(`to all ${MESH} nodes, p50`, median(toAll), toAll.length),
+      latency(`to all ${MESH} nodes, p99`, percentile(toAll, 0.99), toAll.length),
+      latency(`to all ${MESH} nodes, max`, Math.max(...toAll), toAll.length),
+      latency('to one other node (block, node), p50', median(perNode), perNode.length),
+      latency('to one other node (block, node), p99', percentile(perNode, 0.99), perNode.length),
+    ],
+    base,
+  );
+}
+
+export async function propagationBench(): Promise<void> {
+  const started = performance.now();
+  const nodes: TestNode[] = [];
+  try {
+    for (let i = 0; i < MESH; i++) nodes.push(await startTestNode());
+    const links = await buildMesh(nodes);
+    console.log(
+      `\nmesh: ${MESH} nodes, ${links.length} links, at most ${diameter(MESH, links)} hops between two nodes`,
+    );
+    const params = nodes[0]!.node.params;
+    // One key receives every coinbase (so the first small blocks also fund the full ones).
+    const key = keyPair('bench-net');
+    const address = encodeAddress(key.pkh, params);
+    const pace = pacer();
+
+    // coinbase-only blocks
+    const small: Propagation[] = [];
+    for (let k = 0; k < SMALL_BLOCKS; k++) {
+      await pace();
+      small.push(await propagate(nodes, nodes[k % MESH]!, address, 30_000));
+    }
+    const smallDone = performance.now();
+    printPropagation(
+      `block propagation, ${SMALL_BLOCKS} coinbase-only blocks mined on rotating nodes`,
+      small,
+    );
+
+    // Full blocks: block b spends the fan-out of the coinbase at height b + 1 (a small block's),
+    // mined FULL_BLOCKS to a block once those coinbases are mature (untimed blocks until then).
+    const fanHeight = FULL_BLOCKS + params.coinbaseMaturity;
+    while (nodes[0]!.node.chain.tip.height + 1 < fanHeight) {
+      await pace();
+      await propagate(nodes, nodes[0]!, address, 30_000);
+    }
+    const fans: Transaction[] = [];
+    for (let b = 0; b < FULL_BLOCKS; b++) {
+      const { op, out } = await coinbaseCoin(nodes[0]!, b + 1, key);
+      const each = (out.value - FAN_FEE) / BigInt(TXS_PER_BLOCK);
+      const outputs = Array.from({ length: TXS_PER_BLOCK }, () => ({ value: each, pubKeyHash: key.pkh }));
+      fans.push(signSpend([op], [out], outputs, key, params));
+    }
+    await submit(nodes[0]!, fans);
+    await pace();
+    const fanBlock = await propagate(nodes, nodes[0]!, address, 60_000);
+    await expectTxs(nodes[0]!, fanBlock.hash, FULL_BLOCKS);
+
+    const full: Propagation[] = [];
+    const held: number[] = [];
+    for (let k = 0; k < FULL_BLOCKS; k++) {
+      const fan = fans[k]!;
+      const fanId = txid(fan);
+      const txs = fan.outputs.map((out, i) =>
+        signSpend(
+          [{ txid: fanId, index: i }],
+          [out],
+          [{ value: out.value - TX_FEE, pubKeyHash: key.pkh }],
+          key,
+          params,
+        ),
+      );
+      const miner = nodes[k % MESH]!;
+      await submit(miner, txs);
+      // Timed only once the transactions' gossip settled (every mempool holds them all, or
+      // gossip went idle: see settleMempools), so that the block does not race their relay.
+      held.push(...(await settleMempools(nodes, txs.map(txid))));
+      await pace();
+      const p = await propagate(nodes, miner, address, 120_000);
+      await expectTxs(miner, p.hash, TXS_PER_BLOCK);
+      full.push(p);
+    }
+    printPropagation(
+      `block propagation, ${FULL_BLOCKS} blocks of ${TXS_PER_BLOCK.toLocaleString('en-US')} transactions mined on rotating nodes`,
+      full,
+    );
+    console.log(
+      `  each node's mempool held ${Math.min(...held)}–${Math.max(...held)} (median ${median(held)}) of a block's ${TXS_PER_BLOCK} transactions when it was mined`,
+    );
+    const end = performance.now();
+    console.log(
+      `  run time: mesh and ${SMALL_BLOCKS} small blocks ${((smallDone - started) / 1000).toFixed(1)} s, full blocks (funding, signing, gossip, mining) ${((end - smallDone) / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    await Promise.all(nodes.map((n) => n.close()));
+  }
+}
+
+/** Fails the bench unless the block `hash` on `n` carries `count` transactions besides its coinbase. */
+async function expectTxs(n: TestNode, hash: string, count: number): Promise<void> {
+  const block = (await n.node.chain.getBlock(fromHex(hash)))!;
+  if (block.txs.length !== count + 1) {
+    throw new Error(`block ${hash} carries ${block.txs.length - 1} transactions, not ${count}`);
+  }
+}
