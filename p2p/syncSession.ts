@@ -292,7 +292,8 @@ export class SyncSession {
    * Fetches the blocks of `wanted` we still lack (another session may be storing some), in chain
    * order; returns why the session must end, or null when all were processed. Download and import
    * overlap, and the download is spread over several peers: consecutive batches are asked in turn
-   * of the session's peer and of up to `downloadPeers − 1` helpers (SessionContext.helpers), with
+   * of the session's peer and of up to `downloadPeers − 1` helpers (SessionContext.helpers, looked up again before each
+   * request while fewer are at work, so that peers connected meanwhile join), with
    * at most one request per peer in flight (two when the session's peer is alone), and imported
    * in chain order as they arrive. The session's peer answers as before (serving none is a
    * stall). A helper is only asked, never relied on: one that fails a request, serves none or
@@ -303,17 +304,22 @@ export class SyncSession {
   private async fetchBlocks(wanted: readonly Hash[]): Promise<SessionEnd | null> {
     const { chain, opts } = this.ctx;
     const main: Source = { peerId: this.peerId, id: this.id, main: true };
-    let helpers: Source[] =
-      opts.downloadPeers > 1
-        ? (this.ctx.helpers?.() ?? [])
-            .filter((h) => h.peerId !== this.peerId && !this.dropped.has(h.peerId))
-            .slice(0, opts.downloadPeers - 1)
-            .map((h) => ({ peerId: h.peerId, id: h.id, main: false }))
-        : [];
+    let helpers: Source[] = [];
+    /** Takes on helpers up to downloadPeers − 1 (peers come and go while a long download runs). */
+    const recruit = (): void => {
+      if (helpers.length >= opts.downloadPeers - 1) return;
+      for (const h of this.ctx.helpers?.() ?? []) {
+        if (h.peerId === this.peerId || this.dropped.has(h.peerId)) continue;
+        if (helpers.some((x) => x.peerId === h.peerId)) continue;
+        helpers.push({ peerId: h.peerId, id: h.id, main: false });
+        if (helpers.length >= opts.downloadPeers - 1) return;
+      }
+    };
     const queue: Request[] = [];
     let next = 0;
     let turn = 0;
     const fill = (): void => {
+      recruit();
       const sources = [main, ...helpers];
       const window = Math.max(2, sources.length);
       while (queue.length < window) {

@@ -2,12 +2,13 @@
  * Network throughput (real in-process nodes on loopback, LevelDB data dirs):
  *  - blocks synced per second by a new node from one peer (from the dial, and from its first
  *    block on), the peer in this process and then a `qenex node` process serving the same chain,
+ *    then from two such processes at once (one session, the other peer its helper),
  *    beside nodes importing the same blocks locally (no network) in the same run, one
  *    processBlock call per block and processBlocks runs of 64 (what sync does with a download);
  *  - block propagation on a 10-node mesh, small and 2,000-transaction blocks (propagation.ts).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +17,7 @@ import { keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
 import { waitFor } from '../../test/utils/proc.js';
 import { encodeAddress } from '../../wallet/index.js';
-import { startDevnet } from '../devnetProcs.js';
+import { type DevnetNode, startDevnet } from '../devnetProcs.js';
 import { type BenchResult, median, printTable } from './harness.js';
 import { dial, loopbackAddr } from './mesh.js';
 import { propagationBench } from './propagation.js';
@@ -62,25 +63,41 @@ async function syncBench(): Promise<void> {
       );
       // a new node syncing over libp2p from one peer: `a`, in this process
       const addrA = loopbackAddr(a);
-      inProcess.push(await withNode((n) => timeSync(n, addrA)));
+      inProcess.push(await withNode((n) => timeSync(n, [addrA])));
     }
     // then the same chain served by a `qenex node` process (as a real peer is: its work off the
     // syncing node's thread): a's data dir, moved to where a one-node devnet keeps its node's
     const root = await mkdtemp(join(tmpdir(), 'qenex-bench-serve-'));
     await a.node.stop(); // `finally` closes it again (a no-op) and removes what is left of it
     await rename(a.datadir, join(root, 'node-0'));
-    const serving = await startDevnet({ nodes: 1, miners: 0, trainers: 0, dir: root, output: 'file' });
     const child: SyncTime[] = [];
+    const pair: SyncTime[] = [];
     try {
-      const server = serving.nodes[0]!;
-      await waitFor(async () => existsSync(server.cookieFile), 60_000, 'the serving node');
-      for (let k = 0; k < REPEATS; k++) {
-        child.push(
-          await withNode((n) => timeSync(n, `/ip4/127.0.0.1/tcp/${server.p2pPort}/p2p/${server.peerId}`)),
+      const one = await startDevnet({ nodes: 1, miners: 0, trainers: 0, dir: root, output: 'file' });
+      try {
+        await waitFor(async () => existsSync(one.nodes[0]!.cookieFile), 60_000, 'the serving node');
+        for (let k = 0; k < REPEATS; k++)
+          child.push(await withNode((n) => timeSync(n, [p2pAddr(one.nodes[0]!)])));
+      } finally {
+        await one.stop();
+      }
+      // then from two such processes at once (a second copy of the chain, under its own peer key):
+      // the session with one of them takes the other on as a helper (downloadPeers)
+      await cp(join(root, 'node-0'), join(root, 'node-1'), { recursive: true });
+      await rm(join(root, 'node-1', 'p2p-key'), { force: true });
+      const two = await startDevnet({ nodes: 2, miners: 0, trainers: 0, dir: root, output: 'file' });
+      try {
+        await waitFor(
+          async () => two.nodes.every((d) => existsSync(d.cookieFile)),
+          60_000,
+          'the serving nodes',
         );
+        for (let k = 0; k < REPEATS; k++)
+          pair.push(await withNode((n) => timeSync(n, two.nodes.map(p2pAddr))));
+      } finally {
+        await two.stop();
       }
     } finally {
-      await serving.stop();
       await rm(root, { recursive: true, force: true });
     }
     printTable(
@@ -100,6 +117,12 @@ async function syncBench(): Promise<void> {
           median(child.map((t) => t.totalMs)),
         ),
         row('  the same, from its first block', SYNC_BLOCKS - 1, median(child.map((t) => t.fromFirstMs))),
+        row(
+          'sync from two `qenex node` processes at once, from the dials',
+          SYNC_BLOCKS,
+          median(pair.map((t) => t.totalMs)),
+        ),
+        row('  the same, from its first block', SYNC_BLOCKS - 1, median(pair.map((t) => t.fromFirstMs))),
       ],
       'local import via Chain.processBlock (baseline)',
     );
@@ -107,6 +130,9 @@ async function syncBench(): Promise<void> {
     await Promise.all(nodes.map((n) => n.close()));
   }
 }
+
+/** A devnet node process's libp2p address on loopback. */
+const p2pAddr = (d: DevnetNode): string => `/ip4/127.0.0.1/tcp/${d.p2pPort}/p2p/${d.peerId}`;
 
 interface SyncTime {
   readonly totalMs: number;
@@ -128,7 +154,7 @@ async function withNode<T>(fn: (n: TestNode) => Promise<T>): Promise<T> {
  * events (not by polling): from the dial, and from its first block on (the headers-first start,
  * ~0.2 s of dial, handshake and the first 2,000 headers, excluded).
  */
-async function timeSync(fresh: TestNode, addr: string): Promise<SyncTime> {
+async function timeSync(fresh: TestNode, addrs: readonly string[]): Promise<SyncTime> {
   let first = 0;
   let onTip: (e: { height: number }) => void = () => {};
   const synced = new Promise<void>((resolve) => {
@@ -144,7 +170,7 @@ async function timeSync(fresh: TestNode, addr: string): Promise<SyncTime> {
   });
   const t0 = performance.now();
   try {
-    await dial(fresh, addr);
+    await Promise.all(addrs.map((a) => dial(fresh, a)));
     await Promise.race([synced, timeout]);
   } finally {
     clearTimeout(timer);
