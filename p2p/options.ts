@@ -35,6 +35,11 @@ export interface P2pOptions {
    * `bootstrapRetryMaxMs` (bootstrapRedial.ts). 0: only the dial at start.
    */
   bootstrapRetryMs: number;
+  /**
+   * Mean period of feeler connections (feeler.ts): one dial to a known peer we are not connected
+   * to, whatever the number of connections, so that a network split heals. 0 disables them.
+   */
+  feelerMs: number;
   bootstrapRetryMaxMs: number;
   /** Run the Kademlia DHT (in server mode: on a LAN or loopback every node is dialable). */
   dht: boolean;
@@ -125,6 +130,7 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   maxConnections: 64,
   targetPeers: 8,
   bootstrapRetryMs: 5000,
+  feelerMs: 30_000,
   bootstrapRetryMaxMs: 5 * 60_000,
   dht: true,
   gossipHeartbeatMs: 1000,
@@ -191,6 +197,7 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('maxConnections', r.maxConnections, 1);
   int('targetPeers', r.targetPeers, 0);
   int('bootstrapRetryMs', r.bootstrapRetryMs, 0);
+  int('feelerMs', r.feelerMs, 0);
   int('bootstrapRetryMaxMs', r.bootstrapRetryMaxMs, Math.max(1, r.bootstrapRetryMs));
   int('gossipHeartbeatMs', r.gossipHeartbeatMs, 10);
   int('pingIntervalMs', r.pingIntervalMs, 100);

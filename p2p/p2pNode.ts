@@ -25,13 +25,14 @@ import { BootstrapRedialer } from './bootstrapRedial.js';
 import { P2pClient } from './client.js';
 import { type PeerStatus, PROTOCOL_VERSION } from './codec.js';
 import { P2pError } from './errors.js';
+import { Feeler } from './feeler.js';
 import { Gossip } from './gossip.js';
 import { requestHandlers } from './handlers.js';
 import { createHost, type Host } from './host.js';
 import { loadOrCreatePeerKey } from './identity.js';
 import { gossipPayloadLimits, inboundStreamCap } from './limits.js';
 import { type P2pOptions, type ResolvedP2pOptions, resolveP2pOptions } from './options.js';
-import { PeerTable } from './peers.js';
+import { PeerTable, tryPeerId } from './peers.js';
 import type { PenaltyCode } from './penalties.js';
 import { REQUEST_KINDS, type RequestKind, requestProtocol, type TopicKind } from './protocols.js';
 import { PeerRateLimiter } from './rateLimit.js';
@@ -50,6 +51,7 @@ interface Running {
   readonly gossip: Gossip;
   readonly syncer: Syncer;
   readonly redial: BootstrapRedialer;
+  readonly feeler: Feeler;
   readonly abort: AbortController;
 }
 
@@ -242,12 +244,33 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         log: this.log,
       },
     );
-    this.run = { host, client, gossip, syncer, redial, abort };
+    const self = host.peerId.toString();
+    const feeler = new Feeler(
+      { feelerMs: this.opts.feelerMs },
+      {
+        known: async () =>
+          (await host.peerStore.all())
+            .filter((p) => p.addresses.length > 0)
+            .map((p) => p.id.toString())
+            .filter((id) => id !== self),
+        connectedTo: (peerId) => host.getConnections().some((c) => c.remotePeer.toString() === peerId),
+        banned: (peerId) => this.bans.isBanned(peerId),
+        dial: async (peerId) => {
+          const id = tryPeerId(peerId);
+          if (!id) return;
+          await host.dial(id, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
+        },
+        random: Math.random,
+        log: this.log,
+      },
+    );
+    this.run = { host, client, gossip, syncer, redial, feeler, abort };
     await host.start();
     if (host.services.dht) await host.services.dht.setMode('server');
     gossip.start();
     syncer.start();
     redial.start();
+    feeler.start();
     this.log.info({ peerId: host.peerId.toString(), addrs: this.multiaddrs }, 'p2p started');
   }
 
@@ -259,6 +282,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     this.statusTimer = null;
     this.announcing.clear();
     run.redial.stop();
+    run.feeler.stop();
     run.abort.abort();
     await run.syncer.stop();
     run.gossip.stop();

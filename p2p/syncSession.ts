@@ -35,6 +35,23 @@ import type { BlockProcessStatus, P2pChain, P2pLogger, SyncProgress } from './ty
  */
 const MAX_TIP_RECHECKS = 3;
 
+/**
+ * How long a helper gets to answer a blocks request (the session's peer gets requestTimeoutMs):
+ * batches are imported in order, so a helper that stalls holds the whole download up; one that is
+ * this slow is dropped for the session and its batch asked of the session's peer.
+ */
+const HELPER_TIMEOUT_MS = 3000;
+
+/** `p`, or a rejection with `timeout()` after `ms` (the timer does not keep the process alive). */
+function withDeadline<T>(p: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeout()), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Most consecutive 'rate-limited' answers a session waits out for one request. */
 const MAX_BACKOFFS = 30;
 
@@ -403,7 +420,9 @@ export class SyncSession {
     const { client } = this.ctx;
     const p = source.main
       ? this.patient(() => client.blocks(source.id, batch))
-      : client.blocks(source.id, batch);
+      : withDeadline(client.blocks(source.id, batch), HELPER_TIMEOUT_MS, () => {
+          return new P2pError({ code: 'P2P_REQUEST_TIMEOUT', protocol: 'blocks', peer: source.peerId });
+        });
     // A request still open when the session ends (or an import fails) settles unobserved.
     p.catch(() => {});
     return { batch, source, p };

@@ -13,6 +13,8 @@ export const TEST_OPTS: Partial<P2pOptions> = {
   port: 0,
   gossipHeartbeatMs: 100,
   targetPeers: 0,
+  // no feeler dials unless a test asks for them (feeler.test.ts)
+  feelerMs: 0,
   requestTimeoutMs: 5000,
   inboundConnectionThreshold: 100,
 };
