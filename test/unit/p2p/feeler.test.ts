@@ -56,7 +56,11 @@ describe('p2p feeler connections', function () {
     await link(a.node, b.node);
     await a.node.disconnect(b.node.peerId);
     await waitFor('disconnected', () => a.node.peers().every((p) => p.id !== b.node.peerId));
-    await waitFor('reconnected by a feeler', () => a.node.peers().some((p) => p.id === b.node.peerId), 10_000);
+    await waitFor(
+      'reconnected by a feeler',
+      () => a.node.peers().some((p) => p.id === b.node.peerId),
+      10_000,
+    );
 
     const c = await net.add(undefined, { feelerMs: 0, dht: false });
     const d = await net.add(undefined, { dht: false });
@@ -64,6 +68,9 @@ describe('p2p feeler connections', function () {
     await c.node.disconnect(d.node.peerId);
     await waitFor('disconnected', () => c.node.peers().every((p) => p.id !== d.node.peerId));
     await new Promise((r) => setTimeout(r, 1500));
-    assert.ok(c.node.peers().every((p) => p.id !== d.node.peerId), 'no feeler: still apart');
+    assert.ok(
+      c.node.peers().every((p) => p.id !== d.node.peerId),
+      'no feeler: still apart',
+    );
   });
 });
