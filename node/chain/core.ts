@@ -168,13 +168,16 @@ export class ChainCore<M> {
   async flushDeferred(keep: boolean): Promise<void> {
     const d = this.deferred;
     if (!d) return;
-    this.deferred = null;
+    // `deferred` stays set until the write has landed: meanwhile visibleTip is still the tip on
+    // disk (a caller polling the tip must not see the run's end before its coins are written)
     try {
       if (d.batch.length > 0) await d.batch.write();
     } catch (err) {
       this.writeFailed = err;
+      this.deferred = null;
       throw err;
     }
+    this.deferred = null;
     for (const emit of d.events) emit();
     if (keep) this.deferred = this.newDeferred();
   }

@@ -59,6 +59,26 @@ describe('node/chain processBlocks (a run written as one batch)', () => {
     await chain.stop();
   });
 
+  it('while its write is in flight, the tip is still the one on disk', async () => {
+    const base = await buildBase(12);
+    const db = new ChainDb({ backend: 'memory' });
+    const { chain } = await openChain(db);
+    await feed(chain, blocksAbove(base, 0).slice(0, 4));
+    // a write that takes a while, during which the tip is read (as a test polling it does)
+    const proto = Object.getPrototypeOf(db) as { write: (ops: unknown) => Promise<void> };
+    const seen: number[] = [];
+    (db as unknown as { write: (ops: unknown) => Promise<void> }).write = async (ops) => {
+      seen.push(chain.tip.height);
+      await new Promise((r) => setTimeout(r, 20));
+      seen.push(chain.tip.height);
+      await proto.write.call(db, ops);
+    };
+    await chain.processBlocks(blocksAbove(base, 4).map((b) => b.block));
+    assert.deepEqual(seen, [4, 4], 'the tip on disk until the run is written');
+    assert.equal(chain.tip.height, 12);
+    await chain.stop();
+  });
+
   it('stops at an invalid block: the run before it is on disk, the block is recorded invalid', async () => {
     const base = await buildBase(10);
     const db = new ChainDb({ backend: 'memory' });
