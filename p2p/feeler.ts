@@ -10,8 +10,8 @@
  * A feeler reaches across such a cut within one period once it heals, and the status exchange
  * that follows the handshake starts a sync to the heavier side. Bitcoin Core does the same for
  * the same reason (feeler connections, and a periodic extra block-relay-only connection).
- * Banned peers and addresses are not dialled; libp2p's connection manager trims connections
- * beyond its maximum.
+ * Banned peers are not picked, and the connection gater refuses banned addresses; libp2p's
+ * connection manager trims connections beyond `maxConnections`.
  */
 import type { P2pLogger } from './types.js';
 

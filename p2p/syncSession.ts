@@ -4,7 +4,8 @@
  *      other); check their proof of work and sum the most weight their branch can carry;
  *   2. while that branch cannot become our best chain (branchPolicy.ts) and the peer has more,
  *      keep collecting headers (at most `maxSyncHeaders`) before fetching a single block;
- *   3. fetch the blocks we do not have in batches, in chain order, into the node's processBlock;
+ *   3. fetch the blocks we do not have in batches, from the peer and from helpers (other peers
+ *      that claim more weight than our chain), into the node's processBlocks in chain order;
  *   4. repeat until the peer has sent its whole chain; then re-read its status: the session ends
  *      caught up when our chain is at least as heavy, held when the peer's tip is a block we
  *      store (still being connected) with the weight it claims, or with the peer's claim
