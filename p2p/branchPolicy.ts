@@ -7,7 +7,7 @@
  *  - the most weight the branch can reach (its headers' work, each block at the improvement cap:
  *    consensus maxBlockWeight) must reach the network's `minChainWeight`; and
  *  - a branch forking more than `maxLightForkDepth` blocks below our tip must be able to outweigh
- *    the tip (a tie keeps the tip: the first seen wins).
+ *    the tip (a deep branch that can at best tie is not fetched; it may with one more block).
  *
  * Headers are enough to judge a branch, so sync downloads the headers first and asks for blocks
  * only once they pass; a gossiped block is judged on its header and its stored parent before the

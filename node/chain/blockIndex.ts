@@ -3,16 +3,12 @@
  * array by height, and the fork-choice candidates (leaves of the tree of entries not marked
  * invalid). Mirrors the 'h' and 'H' records; the Chain updates it only after a batch is written.
  */
-import { type ChainTip, compareChainWeight, equalBytes, type Hash, toHex } from '../../consensus/index.js';
+import { bestTip, equalBytes, type Hash, toHex } from '../../consensus/index.js';
 import type { ChainEntry } from '../db/index.js';
 import { ChainError } from './errors.js';
 
 function corrupt(detail: string): ChainError {
   return new ChainError({ code: 'CHAIN_CORRUPT', detail });
-}
-
-function tipOf(e: ChainEntry): ChainTip {
-  return { weight: e.weight, seq: e.seq };
 }
 
 export class BlockIndex {
@@ -45,7 +41,7 @@ export class BlockIndex {
     return m !== undefined && equalBytes(m.hash, e.hash);
   }
 
-  /** Next first-seen sequence number. */
+  /** Next arrival sequence number (kept with each entry; fork choice does not use it). */
   takeSeq(): number {
     return this.seq++;
   }
@@ -192,19 +188,13 @@ export class BlockIndex {
     return out;
   }
 
-  /** The heaviest candidate tip (ties: first seen). */
+  /**
+   * The heaviest candidate tip; among candidates of equal weight, the one every node picks
+   * (consensus tieWinner), so nodes that saw a tie in different orders still agree.
+   */
   bestCandidate(): ChainEntry {
-    let best: ChainEntry | undefined;
-    for (const hex of this.leaves) {
-      const e = this.byHash.get(hex)!;
-      if (!best || compareChainWeight(tipOf(e), tipOf(best)) > 0) best = e;
-    }
-    return best ?? this.tip;
-  }
-
-  /** True when `a` is a strictly better chain tip than `b`. */
-  static better(a: ChainEntry, b: ChainEntry): boolean {
-    return compareChainWeight(tipOf(a), tipOf(b)) > 0;
+    if (this.leaves.size === 0) return this.tip;
+    return bestTip([...this.leaves].map((hex) => this.byHash.get(hex)!));
   }
 
   /** Every entry no other entry builds on, invalid ones included (Bitcoin Core's chain tips). */

@@ -1,8 +1,9 @@
 /**
  * The Chain service: stores blocks in the chain database, keeps the header index and the best
- * chain (greatest cumulative weight = work scaled by verified improvement; ties to the first
- * seen), connects / disconnects / reorganizes with full consensus validation, and keeps the tip
- * model in memory. Typed events: 'block', 'disconnect', 'tip'.
+ * chain (greatest cumulative weight = work scaled by verified improvement; a tie goes to the tip
+ * every node picks, consensus tieWinner), connects / disconnects / reorganizes with full
+ * consensus validation, and keeps the tip model in memory. Typed events: 'block', 'disconnect',
+ * 'tip'.
  */
 import {
   type Block,
@@ -25,7 +26,6 @@ import {
 } from '../../consensus/index.js';
 import { type ChainEntry, DB_VERSION, DbError } from '../db/index.js';
 import type { Logger } from '../logger.js';
-import { BlockIndex } from './blockIndex.js';
 import { ChainCore } from './core.js';
 import { ChainError } from './errors.js';
 import { TypedEmitter } from './events.js';
@@ -307,7 +307,8 @@ export class Chain<M = unknown> {
     const entry = await this.core.storeNew(b, parent);
     let disconnected: number;
     try {
-      disconnected = BlockIndex.better(entry, index.tip) ? await this.activate() : 0;
+      // A tie in weight may win too (the tie-break does not favour the tip).
+      disconnected = entry.weight >= index.tip.weight ? await this.activate() : 0;
     } finally {
       // The block's store write rides on its connect; when nothing was written, it goes alone.
       await this.core.flushPending();

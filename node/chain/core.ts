@@ -502,7 +502,8 @@ export class ChainCore<M> {
     try {
       for (;;) {
         const best = this.index.bestCandidate();
-        if (!BlockIndex.better(best, this.index.tip)) break;
+        const tip = this.index.tip;
+        if (equalBytes(best.hash, tip.hash) || best.weight < tip.weight) break;
         disconnected += await this.reorganize(best);
       }
     } finally {

@@ -34,7 +34,7 @@ export interface ChainEntry {
   readonly improvementPpm: number;
   /** Total issued after this block. Only meaningful once connected (valid-connected/valid-side); else 0. */
   readonly issuedAfter: bigint;
-  /** Order in which this node first stored the block (lower = earlier): fork-choice tie break. */
+  /** Order in which this node first stored the block (lower = earlier); diagnostics only (fork choice breaks ties with consensus tieWinner). */
   readonly seq: number;
   readonly status: EntryStatus;
   /** Serialized block size in bytes. */

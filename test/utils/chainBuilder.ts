@@ -36,6 +36,7 @@ import {
   type Transaction,
   TX_VERSION,
   type TxOutput,
+  tieWinner,
   txid,
   VerdictError,
   validateBlockTransition,
@@ -176,6 +177,12 @@ export interface NextBlockOptions {
   /** Skip PoW search (negative tests that need a bad PoW). */
   noMine?: boolean;
   time?: number;
+  /**
+   * A block this one ties (a sibling at the same difficulty) and must lose the tie-break to
+   * (consensus tieWinner): the time is nudged a second at a time until it does. For tests whose
+   * point needs a tie that keeps the rival as the tip.
+   */
+  losesTieTo?: BlockWithIds;
 }
 
 /** A linear chain on the in-memory UTXO set, with the real validation pipeline. */
@@ -209,6 +216,18 @@ export class TestChain {
 
   /** Builds (and mines) the next block without connecting it. */
   buildBlock(opts: NextBlockOptions = {}): BlockWithIds {
+    const rival = opts.losesTieTo;
+    if (!rival) return this.buildOnce(opts);
+    const t0 = opts.time ?? this.tip.time + this.params.targetSpacing;
+    // Each try loses with probability 1/2.
+    for (let k = 0; k < 64; k++) {
+      const b = this.buildOnce({ ...opts, time: t0 + k });
+      if (tieWinner([rival, b]) === rival) return b;
+    }
+    throw new Error('no block time in 64 tries loses the tie');
+  }
+
+  private buildOnce(opts: NextBlockOptions): BlockWithIds {
     const tip = this.tip;
     const height = tip.height + 1;
     const miner = opts.miner ?? this.miner;

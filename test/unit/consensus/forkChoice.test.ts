@@ -2,13 +2,15 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { VerdictError } from '../../../consensus/errors.js';
 import {
+  bestTip,
   blockWeight,
-  compareChainWeight,
   cumulativeWeight,
   maxBlockWeight,
+  tieWinner,
 } from '../../../consensus/forkChoice.js';
 import type { NetworkParams } from '../../../consensus/params/types.js';
 import { workFromBits } from '../../../consensus/pow/work.js';
+import { sha256Of } from '../../../consensus/primitives/hash.js';
 import { testParams } from '../../utils/params.js';
 
 function chainWeight(blocks: readonly (readonly [bigint, number])[], params: NetworkParams): bigint {
@@ -81,7 +83,10 @@ describe('consensus/forkChoice', () => {
     });
   });
 
-  describe('compareChainWeight', () => {
+  describe('bestTip and tieWinner', () => {
+    /** A distinct 32-byte hash per label. */
+    const h = (label: string | number): Uint8Array => sha256Of(new TextEncoder().encode(`tip ${label}`));
+
     it('more work wins', () => {
       const a = chainWeight(
         [
@@ -98,8 +103,12 @@ describe('consensus/forkChoice', () => {
         ],
         params,
       );
-      assert.equal(compareChainWeight({ weight: a, seq: 2 }, { weight: b, seq: 1 }), 1);
-      assert.equal(compareChainWeight({ weight: b, seq: 1 }, { weight: a, seq: 2 }), -1);
+      const tips = [
+        { hash: h('a'), weight: a },
+        { hash: h('b'), weight: b },
+      ];
+      assert.equal(bestTip(tips), tips[0]);
+      assert.equal(bestTip([...tips].reverse()), tips[0]);
     });
 
     it('improvement adds weight: equal work, the improving chain wins', () => {
@@ -118,7 +127,8 @@ describe('consensus/forkChoice', () => {
         params,
       );
       assert.equal(improved, 201n);
-      assert.equal(compareChainWeight({ weight: improved, seq: 9 }, { weight: plain, seq: 0 }), 1);
+      const win = { hash: h('improved'), weight: improved };
+      assert.equal(bestTip([{ hash: h('plain'), weight: plain }, win]), win);
     });
 
     it('a zero-work block adds nothing, whatever its improvement', () => {
@@ -131,29 +141,54 @@ describe('consensus/forkChoice', () => {
         params,
       );
       assert.equal(withFree, base);
-      assert.equal(compareChainWeight({ weight: withFree, seq: 5 }, { weight: base, seq: 1 }), -1);
     });
 
-    it('ties go to the first seen (lower seq)', () => {
-      assert.equal(compareChainWeight({ weight: 500n, seq: 3 }, { weight: 500n, seq: 4 }), 1);
-      assert.equal(compareChainWeight({ weight: 500n, seq: 4 }, { weight: 500n, seq: 3 }), -1);
-      assert.equal(compareChainWeight({ weight: 500n, seq: 3 }, { weight: 500n, seq: 3 }), 0);
-    });
-
-    it('is antisymmetric and sorts best-first with the documented idiom', () => {
-      const tip = fc.record({ weight: fc.bigInt({ min: 0n, max: 1000n }), seq: fc.nat(20) });
-      fc.assert(fc.property(tip, tip, (a, b) => compareChainWeight(a, b) === -compareChainWeight(b, a)));
-      const tips = [
-        { weight: 10n, seq: 2 },
-        { weight: 30n, seq: 5 },
-        { weight: 30n, seq: 1 },
-        { weight: 20n, seq: 0 },
-      ];
-      tips.sort((x, y) => compareChainWeight(y, x));
-      assert.deepEqual(
-        tips.map((t) => t.seq),
-        [1, 5, 0, 2],
+    it('a tie goes to the same tip whatever order the tips come in', () => {
+      const tips = fc.uniqueArray(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 6 });
+      fc.assert(
+        fc.property(tips, fc.nat(), (labels, rot) => {
+          const tied = labels.map((l) => ({ hash: h(l), weight: 500n }));
+          const turned = [...tied.slice(rot % tied.length), ...tied.slice(0, rot % tied.length)];
+          const lighter = { hash: h('lighter'), weight: 499n };
+          return (
+            bestTip([lighter, ...turned]) === tieWinner(tied) &&
+            tieWinner([...tied].reverse()) === tieWinner(tied)
+          );
+        }),
       );
+    });
+
+    it('breaks ties neither by arrival nor by the lowest hash: each of two tips wins about half', () => {
+      const n = 2000;
+      let firstWins = 0;
+      let lowerWins = 0;
+      for (let i = 0; i < n; i++) {
+        const a = { hash: h(`x${i}`), weight: 7n };
+        const b = { hash: h(`y${i}`), weight: 7n };
+        const w = tieWinner([a, b]);
+        if (w === a) firstWins++;
+        const lower = Buffer.compare(a.hash, b.hash) < 0 ? a : b;
+        if (w === lower) lowerWins++;
+      }
+      // Binomial(2000, 1/2): sd 22; ±150 is 6.7 sd.
+      assert.ok(Math.abs(firstWins - n / 2) < 150, `first listed won ${firstWins} of ${n}`);
+      assert.ok(Math.abs(lowerWins - n / 2) < 150, `lower hash won ${lowerWins} of ${n}`);
+    });
+
+    it('attack: a withheld block with a very low hash does not win ties more often', () => {
+      // Under a lowest-hash rule this block would win every tie; its miner would withhold it.
+      const withheld = { hash: new Uint8Array(32).fill(0, 0, 31).fill(1, 31), weight: 9n };
+      const n = 2000;
+      let wins = 0;
+      for (let i = 0; i < n; i++) {
+        if (tieWinner([withheld, { hash: h(`honest ${i}`), weight: 9n }]) === withheld) wins++;
+      }
+      assert.ok(Math.abs(wins - n / 2) < 150, `the withheld block won ${wins} of ${n} ties`);
+    });
+
+    it('rejects an empty list', () => {
+      assert.throws(() => tieWinner([]), RangeError);
+      assert.throws(() => bestTip([]), RangeError);
     });
   });
 });

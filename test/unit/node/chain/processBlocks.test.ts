@@ -118,7 +118,9 @@ describe('node/chain processBlocks (a run written as one batch)', () => {
   it('a run that reorganizes onto a heavier branch (a disconnect writes what came before it first)', async () => {
     const base = await buildBase(9);
     const side = forkAt(base, 5);
-    for (let i = 0; i < 6; i++) await side.mine();
+    // its block 9 ties main's and loses the tie-break
+    for (let i = 0; i < 6; i++)
+      await side.mine(side.height === 8 ? { losesTieTo: base.entries[9]!.block } : {});
     // main to 9 in one run, then the side branch (6..11) in another: it overtakes at 10
     const batched = await openChain();
     await batched.chain.processBlocks(blocksAbove(base, 0).map((b) => b.block));

@@ -4,6 +4,7 @@ import {
   equalBytes,
   type NetworkParams,
   nextBits,
+  tieWinner,
   toHex,
   VerdictError,
 } from '../../../../consensus/index.js';
@@ -109,7 +110,8 @@ describe('node/chain reorganizations and fork choice', () => {
     const a = forkAt(base, 10);
     const b = forkAt(base, 8);
     const b9 = await mineSpend(b, 5, { time: b.tip.time + 3 });
-    const b10 = b.buildBlock({ coinbaseTotal: REWARD + 1n }); // over-claims: found only when connecting
+    // over-claims: found only when connecting; it ties A's tip and loses the tie-break
+    const b10 = b.buildBlock({ coinbaseTotal: REWARD + 1n, losesTieTo: a.tip.block });
     forceAppend(b, b10);
     const b11 = b.buildBlock();
     forceAppend(b, b11);
@@ -208,22 +210,28 @@ describe('node/chain reorganizations and fork choice', () => {
     await chain.verifyChain();
   });
 
-  it('breaks a tie in weight in favour of the block seen first', async () => {
+  it('breaks a tie in weight the same way whatever order the blocks came in (consensus tieWinner)', async () => {
     const x = forkAt(base, 10).buildBlock();
     const y = forkAt(base, 10).buildBlock({ time: base.entries[10]!.time + 3 });
+    const winner = tieWinner([x, y]);
     for (const [first, second] of [
       [x, y],
       [y, x],
     ] as const) {
       const { chain, db } = await openChain();
       await feed(chain, blocksAbove(base, 0).slice(0, 10));
-      assert.deepEqual(await feed(chain, [first, second]), ['connected', 'side']);
+      // The second block ties the first: it becomes the tip when the tie-break picks it.
+      assert.deepEqual(await feed(chain, [first, second]), [
+        'connected',
+        second === winner ? 'reorganized' : 'side',
+      ]);
       assert.equal(chain.getEntry(first.hash)!.weight, chain.getEntry(second.hash)!.weight);
-      assert.equal(toHex(chain.tip.hash), toHex(first.hash));
-      // The first-seen order is stored: a restart keeps the same tip.
+      assert.equal(toHex(chain.tip.hash), toHex(winner.hash));
+      await chain.verifyChain();
+      // A restart keeps the same tip.
       await chain.stop();
       const restarted = await openChain(db);
-      assert.equal(toHex(restarted.chain.tip.hash), toHex(first.hash));
+      assert.equal(toHex(restarted.chain.tip.hash), toHex(winner.hash));
     }
   });
 
@@ -235,7 +243,7 @@ describe('node/chain reorganizations and fork choice', () => {
     const b = forkAt(base, 8);
     const t8 = base.entries[8]!.time;
     await b.mine({ time: t8 + 3 });
-    await b.mine({ time: t8 + 5000 });
+    await b.mine({ time: t8 + 5000, losesTieTo: a.tip.block });
     assert.deepEqual(await feed(chain, blocksAbove(b, 8)), ['side', 'side']);
     // The clock goes back: block 10 of B is now too far in the future; B's block 11 is not.
     now = t8 + 5000 - P.maxFutureDrift - 1;
@@ -260,12 +268,12 @@ describe('node/chain reorganizations and fork choice', () => {
   it('finishes an interrupted reorg on the next start, whatever batch the crash hit', async function () {
     // one crash and restart per batch of the reorg: ~10 s alone, more on a loaded machine
     this.timeout(120_000);
-    // B ties A at height 12 (A stays, seen first); B's block 13, with a model update, wins.
+    // B ties A at height 12 (A stays: it wins the tie-break); B's block 13, with a model update, wins.
     const b = forkAt(base, 8);
     await mineSpend(b, 5, { time: b.tip.time + 3 });
     await mineSpend(b, 6);
     await b.mine();
-    await mineSpend(b, 9);
+    await mineSpend(b, 9, { losesTieTo: base.entries[12]!.block });
     await b.mine({ update: { delta: improvingDelta(b.tip.model) } });
     const branch = blocksAbove(b, 8);
     const last = branch.pop()!;
