@@ -145,7 +145,12 @@ export async function createHost(opts: ResolvedP2pOptions, deps: HostDeps): Prom
       // inboundConnectionThreshold allows one host, and a refused dial broke a 10-node mesh.
       allow: opts.banExempt.map((s) => subnetMultiaddr(parseSubnet(s))),
     },
-    connectionMonitor: { pingInterval: opts.pingIntervalMs },
+    // A fixed ping deadline: the adaptive one (1.2 × the recent round trip, at least 5 s) closed
+    // every connection of a node whose event loop was busy for a few seconds.
+    connectionMonitor: {
+      pingInterval: opts.pingIntervalMs,
+      pingTimeout: { minTimeout: opts.pingTimeoutMs, maxTimeout: opts.pingTimeoutMs },
+    },
     connectionGater: createConnectionGater({
       bans: deps.bans,
       maxConnectionsPerIp: opts.maxConnectionsPerIp,

@@ -44,8 +44,16 @@ export interface P2pOptions {
   /** Run the Kademlia DHT (in server mode: on a LAN or loopback every node is dialable). */
   dht: boolean;
   gossipHeartbeatMs: number;
-  /** Connection monitor ping interval (latency in `peers()`). */
+  /** Connection monitor ping interval (latency in `peers()`); more than pingTimeoutMs. */
   pingIntervalMs: number;
+  /**
+   * How long a connection monitor ping may take before the connection is closed as dead. libp2p's
+   * default is adaptive with a 5 s floor, and it also closes a connection when a ping falls due
+   * while the last is unanswered: a node whose event loop was busy for more than 5 s (verifying
+   * an update block on a loaded machine takes that) found every connection closed, by its peers
+   * and by its own pings as soon as its loop ran again. Less than pingIntervalMs.
+   */
+  pingTimeoutMs: number;
   /** One request/response round trip, dial excluded. */
   requestTimeoutMs: number;
   /** libp2p's per-host inbound connection rate limit (connections per second). */
@@ -134,7 +142,8 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   bootstrapRetryMaxMs: 5 * 60_000,
   dht: true,
   gossipHeartbeatMs: 1000,
-  pingIntervalMs: 10_000,
+  pingIntervalMs: 60_000,
+  pingTimeoutMs: 45_000,
   requestTimeoutMs: 10_000,
   inboundConnectionThreshold: 5,
   maxConnectionsPerIp: 4,
@@ -201,6 +210,12 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('bootstrapRetryMaxMs', r.bootstrapRetryMaxMs, Math.max(1, r.bootstrapRetryMs));
   int('gossipHeartbeatMs', r.gossipHeartbeatMs, 10);
   int('pingIntervalMs', r.pingIntervalMs, 100);
+  int('pingTimeoutMs', r.pingTimeoutMs, 100);
+  if (r.pingTimeoutMs >= r.pingIntervalMs)
+    throw bad(
+      'pingTimeoutMs',
+      `${r.pingTimeoutMs} is not below pingIntervalMs ${r.pingIntervalMs}: pings would overlap, and libp2p closes a connection on the second`,
+    );
   int('statusAnnounceMs', r.statusAnnounceMs, 0);
   int('requestTimeoutMs', r.requestTimeoutMs, 1);
   int('inboundConnectionThreshold', r.inboundConnectionThreshold, 1);

@@ -33,6 +33,9 @@ describe('p2p options', () => {
       { announce: ['not-a-multiaddr'] },
       { announce: ['/ip4/1.2.3.4/tcp/18444/p2p/12D3KooWLP11Z443igtiAECoDKJKEKTbCB6gkuYY9wV8sxt5pNyR'] },
       { dialFrom: 'localhost' },
+      // a ping deadline not below the interval: pings would overlap (libp2p closes the connection)
+      { pingIntervalMs: 1000, pingTimeoutMs: 1000 },
+      { pingTimeoutMs: 60_000 },
     ]) {
       assert.throws(
         () => resolveP2pOptions(bad),
