@@ -8,17 +8,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
-import {
-  type BlockWithIds,
-  equalBytes,
-  fromHex,
-  NETWORKS,
-  type NetworkParams,
-  toHex,
-} from '../consensus/index.js';
-import { type BlockGossipEvent, createP2p, type P2pNode } from '../p2p/index.js';
+import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
+import { createP2p, type P2pNode } from '../p2p/index.js';
 import { createNetworkEvaluator, DeltaPool, ScoreHelper, UpdateProposer } from '../training/index.js';
-import { decodeAddress, isValidAddress } from '../wallet/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
 import { Dashboard, dashboardMethods } from './dashboard/index.js';
@@ -38,8 +30,9 @@ import { nodeNamespaces, type RpcNodeContext } from './rpc/methods/index.js';
 import { loggingMethods } from './rpc/methods/logging.js';
 import { trainingMethods } from './rpc/methods/training.js';
 import { walletMethods } from './rpc/methods/wallet.js';
+import { publishNodeTopics, registerNodeTopics } from './rpc/topics.js';
 import { ChainLog, type SyncReporter, SyncState, type SyncStatus } from './sync/index.js';
-import { NodeTrainingError, TrainingService } from './training/index.js';
+import { payoutPubKeyHash, TrainingService } from './training/index.js';
 import { VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
 
@@ -262,10 +255,7 @@ export class QenexNode {
       },
       { registry, logger: this.logger.child({ module: 'rpc' }) },
     );
-    this.rpc.registerTopic('blocks');
-    this.rpc.registerTopic('transactions');
-    // Each new gossiped block as it arrives, before it is validated (netsim measures arrivals).
-    this.rpc.registerTopic('gossipblocks');
+    registerNodeTopics(this.rpc);
     // Held-out scores of chain models, shared by the metrics and the dashboard's chart.
     const scores = new ModelScores(
       {},
@@ -496,10 +486,9 @@ export class QenexNode {
   }
 
   private wireEvents(): void {
-    const onBlock = ({ block, entry }: { block: BlockWithIds; entry: { height: number } }) => {
+    const onBlock = ({ block }: { block: BlockWithIds }) => {
       this.lastConnected = block;
       void this.mempool.removeForBlock(block);
-      this.rpc.publish('blocks', { hash: toHex(block.hash), height: entry.height, txs: block.txs.length });
     };
     const onDisconnect = ({ block }: { block: BlockWithIds }) => {
       void this.mempool.addBackFromBlock(block);
@@ -515,27 +504,13 @@ export class QenexNode {
     };
     const onTx = (tx: MempoolTxEvent) => {
       this.p2p.announceTx(tx.tx.tx).catch((e) => this.logger.debug({ err: e }, 'tx not announced'));
-      this.rpc.publish('transactions', { txid: tx.txid, fee: tx.fee.toString(), size: tx.size });
     };
     const onSync = (p: { height: number; targetHeight: number; blocksPerSecond: number }) => {
       this.syncState.observe(p);
       this.chainLog.syncStep();
     };
-    const onGossipBlock = (g: BlockGossipEvent) => {
-      const parent = this.chain.getEntry(fromHex(g.prevHash));
-      this.rpc.publish('gossipblocks', {
-        hash: g.hash,
-        height: parent ? parent.height + 1 : null,
-        peer: g.peerId,
-        receivedms: g.receivedMs,
-      });
-    };
     this.p2p.on('sync:progress', onSync);
-    this.p2p.on('block:gossip', onGossipBlock);
-    this.unsubscribe.push(
-      () => this.p2p.off('sync:progress', onSync),
-      () => this.p2p.off('block:gossip', onGossipBlock),
-    );
+    this.unsubscribe.push(() => this.p2p.off('sync:progress', onSync));
     this.chain.on('block', onBlock);
     this.chain.on('disconnect', onDisconnect);
     this.chain.on('tip', onTip);
@@ -545,6 +520,7 @@ export class QenexNode {
       () => this.chain.off('disconnect', onDisconnect),
       () => this.chain.off('tip', onTip),
       () => this.mempool.off('tx', onTx),
+      ...publishNodeTopics({ rpc: this.rpc, chain: this.chain, mempool: this.mempool, p2p: this.p2p }),
     );
   }
 
@@ -598,23 +574,4 @@ async function dirSize(dir: string): Promise<number> {
     return 0;
   }
   return total;
-}
-
-/** The address credited for this node's deltas, decoded; a bad address fails node construction. */
-function payoutPubKeyHash(opts: NodeOptions, params: NetworkParams): Uint8Array | undefined {
-  const address = opts.training.payoutAddress;
-  if (address === undefined) {
-    // the miner reports a bad mining address itself
-    const mining = opts.mining.address;
-    return mining !== undefined && isValidAddress(mining, params) ? decodeAddress(mining, params) : undefined;
-  }
-  try {
-    return decodeAddress(address, params);
-  } catch (e) {
-    throw new NodeTrainingError({
-      code: 'TRAINING_BAD_PAYOUT',
-      address,
-      reason: e instanceof Error ? e.message : String(e),
-    });
-  }
 }

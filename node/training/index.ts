@@ -1,5 +1,6 @@
 /** The node's training service (the delta's life itself is training/federation). */
 export { NodeTrainingError, type NodeTrainingErrorType } from './errors.js';
+export { payoutPubKeyHash } from './payout.js';
 export {
   loadTrainingKey,
   shardFor,

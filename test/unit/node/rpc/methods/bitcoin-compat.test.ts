@@ -20,6 +20,7 @@ import {
   fromHex,
   headerHash,
   type Transaction,
+  tieWinner,
   toHex,
   wtxid,
 } from '../../../../../consensus/index.js';
@@ -184,9 +185,13 @@ describe('Bitcoin compatibility (real node)', function () {
       assert.deepEqual(await rpc.call('getchaintips'), [
         { height: 101, hash: best, branchlen: 0, status: 'active' },
       ]);
-      // a block built from a template, beaten to the tip by another: a fork of one block
-      const side = await blockFromTemplate(walletAddr);
-      await rpc.call('generatetoaddress', [1, otherAddr]);
+      // two blocks built from templates tie; the one the tie-break picks goes first and becomes
+      // the tip, the other is a fork of one block (a tie goes to the same block on every node)
+      const built = [await blockFromTemplate(walletAddr), await blockFromTemplate(otherAddr)];
+      const named = built.map((b) => ({ b, hash: headerHash(b.header) }));
+      const winner = tieWinner(named);
+      const side = named.find((x) => x !== winner)!.b;
+      assert.equal(await rpc.call('submitblock', [toHex(encodeBlock(winner.b))]), null);
       assert.equal(await rpc.call('submitblock', [toHex(encodeBlock(side))]), 'inconclusive');
       // a block whose coinbase pays one unit too many, on the tip: stored, found invalid
       const greedy = await blockFromTemplate(otherAddr, (tx) => ({
