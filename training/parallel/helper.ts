@@ -4,11 +4,15 @@
  * (consensus/poi); these scorings are independent, so the evaluator (evaluator.ts) hands about
  * half of them to this worker and does the rest itself. Consensus code stays synchronous: the
  * main thread posts the request, scores its own share, then blocks in Atomics.wait on the
- * request's shared buffer until the worker has written its answer. The worker builds the same
+ * request's shared buffer until the worker has written its answer; a job the worker has not begun
+ * by then is taken back and scored by the main thread (protocol.ts: no job is scored twice, and on
+ * a machine short of CPU the main thread does not sit waiting for a starved worker, as it did for
+ * up to `timeoutMs` in a 32-node netsim, 22 s per update block). The worker builds the same
  * batch from (seed, count, levels) with the same integer code, and every kernel gives identical
  * predictions, so a score never depends on which thread computed it. A request the worker fails
- * or does not answer within `timeoutMs` returns null and the evaluator scores it itself; after a
- * timeout or a worker exit the helper is no longer used (`available` false), nor after close().
+ * or, once begun, does not finish within `timeoutMs` returns null and the evaluator scores it
+ * itself; after such a timeout or a worker exit the helper is no longer used (`available` false),
+ * nor after close().
  */
 import { Worker } from 'node:worker_threads';
 import { TrainingError } from '../errors.js';
@@ -17,8 +21,10 @@ import {
   type FromHelper,
   lossesOffset,
   RESULT_HEADER,
+  STATE_CLAIMED,
   STATE_DONE,
   STATE_PENDING,
+  STATE_STOLEN,
   type ToHelper,
 } from './protocol.js';
 
@@ -27,7 +33,10 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 export interface ScoreHelperOptions {
   /** Kernel of the worker (default: the fastest available, as the main thread's). */
   readonly kernel?: 'js' | 'wasm' | 'default';
-  /** Longest wait for one answer before scoring locally and retiring the helper (default 10 s). */
+  /**
+   * Longest wait for a job the worker has begun before scoring it locally and retiring the helper
+   * (default 10 s): a hung worker, since a job not begun is taken back at once.
+   */
   readonly timeoutMs?: number;
   /**
    * Start the worker in the background at the first job (which this thread then scores itself)
@@ -74,6 +83,8 @@ export class ScoreHelper {
   /** Jobs answered by the worker, and jobs it failed or did not answer in time. */
   done = 0;
   failed = 0;
+  /** Jobs the worker had not begun when their answer was wanted, scored by the caller instead. */
+  stolen = 0;
 
   constructor(private readonly opts: ScoreHelperOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -153,7 +164,12 @@ export class ScoreHelper {
     const state = new Int32Array(result, 0, 2);
     return {
       wait: () => {
-        const r = Atomics.wait(state, 0, STATE_PENDING, this.timeoutMs);
+        // Not begun yet (the worker is busy, or starved of CPU): take it back and score it here.
+        if (Atomics.compareExchange(state, 0, STATE_PENDING, STATE_STOLEN) === STATE_PENDING) {
+          this.stolen++;
+          return null;
+        }
+        const r = Atomics.wait(state, 0, STATE_CLAIMED, this.timeoutMs);
         if (Atomics.load(state, 0) !== STATE_DONE) {
           this.failed++;
           if (r === 'timed-out') this.retire(`no answer within ${this.timeoutMs} ms`);

@@ -28,9 +28,17 @@ export type FromHelper =
   | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm' }
   | { readonly type: 'error'; readonly message: string };
 
+/**
+ * A job's state word (Int32 [0] of its result buffer). Posted PENDING; the worker moves it to
+ * CLAIMED (compare-and-exchange) before scoring, then to DONE or FAILED. The main thread, once it
+ * has scored its own share, takes back a job still PENDING by moving it to STOLEN; the worker then
+ * skips it. So no job is scored twice, and the main thread waits only for jobs already begun.
+ */
 export const STATE_PENDING = 0;
 export const STATE_DONE = 1;
 export const STATE_FAILED = 2;
+export const STATE_CLAIMED = 3;
+export const STATE_STOLEN = 4;
 /** Bytes before the predictions in a result buffer (state, correct). */
 export const RESULT_HEADER = 8;
 

@@ -2,7 +2,8 @@
  * Body of the scoring worker (ScoreHelper): scores one head on the rows of an evaluation batch it
  * builds itself from (seed, count, levels), exactly as the main thread's evaluator does
  * (sampling.ts's evalBatch and its cache; the subset rows of correctOn), and answers through the
- * request's shared buffer, which the main thread waits on with Atomics.wait.
+ * request's shared buffer, which the main thread waits on with Atomics.wait. A job the main
+ * thread took back before the worker claimed it (protocol.ts, STATE_STOLEN) is skipped.
  */
 import { parentPort } from 'node:worker_threads';
 import { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel } from '../kernel/index.js';
@@ -12,8 +13,10 @@ import {
   lossesOffset,
   RESULT_HEADER,
   type ScoreRequest,
+  STATE_CLAIMED,
   STATE_DONE,
   STATE_FAILED,
+  STATE_PENDING,
   type ToHelper,
 } from './protocol.js';
 
@@ -26,6 +29,8 @@ function send(m: FromHelper): void {
 
 function score(m: ScoreRequest): void {
   const state = new Int32Array(m.result, 0, 2);
+  // The main thread may have taken the job back (it was idle and we were busy): skip it.
+  if (Atomics.compareExchange(state, 0, STATE_PENDING, STATE_CLAIMED) !== STATE_PENDING) return;
   try {
     const batch = evalBatch(m.seed, m.count, m.levels);
     const full = batch.domains[m.domain]!;

@@ -204,24 +204,37 @@ describe('training/federation evaluator (combine, compare disagreements, correct
           js.correctOn(without, seed, COUNT, LEVELS, cmp.disagreements),
         );
       }
-      // the child of each compare (both heads changed) and every other leave-one-out model
-      assert.equal(helper.done, 2 * (2 + 2 * 2));
+      // the child of each compare (both heads changed) and every other leave-one-out model,
+      // answered by the worker or, not begun when wanted, taken back and scored here
+      assert.equal(helper.done + helper.stolen, 2 * (2 + 2 * 2));
       assert.equal(helper.failed, 0);
       // a job the worker fails (no such domain) is answered null: the evaluator scores it itself
       const seed = evaluationSeed(testSeed(13, 8));
-      const bad = helper.submit({
+      const job = {
         seed,
         count: COUNT,
         levels: LEVELS,
-        domain: 7,
         samples: null,
         head: parent.heads[0]!,
-        rows: 1,
         losses: false,
-      });
+      };
+      const bad = helper.submit({ ...job, domain: 7, rows: 1 });
+      await new Promise((r) => setTimeout(r, 200)); // the worker takes it and fails
       assert.equal(bad?.wait(), null);
       assert.equal(helper.failed, 1);
       assert.ok(helper.available, 'a failed job does not retire the helper');
+      // behind a job the worker is busy with (~0.4 s on the JS kernel), a second one has not begun
+      // when it is wanted: this thread takes it back (null: score it yourself)
+      const big = 131_072;
+      const bigRows = evalBatch(seed, big, LEVELS).domains[0]!.n;
+      const stolenBefore = helper.stolen;
+      const first = helper.submit({ ...job, count: big, domain: 0, rows: bigRows });
+      await new Promise((r) => setTimeout(r, 100));
+      const second = helper.submit({ ...job, domain: 0, rows: evalBatch(seed, COUNT, LEVELS).domains[0]!.n });
+      assert.equal(second?.wait(), null);
+      assert.equal(helper.stolen, stolenBefore + 1);
+      assert.ok(first?.wait(), 'the job the worker began is answered');
+      assert.ok(helper.available, 'a job taken back does not retire the helper');
       // a closed helper takes no jobs; the evaluator still gives the same answers alone
       await helper.close();
       assert.equal(helper.available, false);
@@ -253,7 +266,9 @@ describe('training/federation evaluator (combine, compare disagreements, correct
       assert.equal(helper.submit(job), null);
       for (let i = 0; i < 200 && !helper.available; i++) await new Promise((r) => setTimeout(r, 50));
       assert.ok(helper.available, 'started in the background');
-      const answer = helper.submit(job)?.wait();
+      const ticket = helper.submit(job);
+      await new Promise((r) => setTimeout(r, 500)); // begun (and done) by the worker, not taken back
+      const answer = ticket?.wait();
       const preds = new Uint8Array(rows);
       const losses = new Int32Array(rows);
       const set = evalBatch(seed, COUNT, LEVELS).domains[1]!;
