@@ -8,6 +8,7 @@
 
 import { performance } from 'node:perf_hooks';
 import {
+  type BlockHeader,
   type BlockWithIds,
   blockWeight,
   blockWithIds,
@@ -110,6 +111,25 @@ export class ChainCore<M> {
     );
     const mtp = medianTimePast(this.index.times(parent, params.medianTimeSpan), params);
     return { expectedBits, medianTimePast: mtp, now };
+  }
+
+  /**
+   * headerContext for a child of `parent`, a header not stored yet whose own parent is the tip
+   * (a block relayed before validation whose validation has not finished).
+   */
+  headerContextAfterTip(parent: BlockHeader, now: number): HeaderContext {
+    const { params } = this.deps;
+    const tip = this.index.tip;
+    const height = tip.height + 2;
+    const start = retargetStartHeight(height, params);
+    const intervalStartTime =
+      start === null ? 0 : start > tip.height ? parent.time : this.index.ancestor(tip, start).time;
+    const expectedBits = nextBits(
+      { height, parentBits: parent.bits, parentTime: parent.time, intervalStartTime },
+      params,
+    );
+    const times = [parent.time, ...this.index.times(tip, params.medianTimeSpan - 1)];
+    return { expectedBits, medianTimePast: medianTimePast(times, params), now };
   }
 
   /** A batch for a write: the deferred batch while deferring, else the pending store batch or a new one. */

@@ -35,7 +35,10 @@ export interface ScoreHelperOptions {
   readonly kernel?: 'js' | 'wasm' | 'default';
   /**
    * Longest wait for a job the worker has begun before scoring it locally and retiring the helper
-   * (default 10 s): a hung worker, since a job not begun is taken back at once.
+   * (default 30 s): a hung worker, since a job not begun is taken back at once. Scoring the job
+   * again here would cost what the worker is spending on it: on a machine short of CPU a begun
+   * job is worth waiting for (with 10 s, every node of a 32-node netsim on 2 cores retired its
+   * helper at the first update blocks).
    */
   readonly timeoutMs?: number;
   /**
@@ -87,7 +90,7 @@ export class ScoreHelper {
   stolen = 0;
 
   constructor(private readonly opts: ScoreHelperOptions = {}) {
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
   /** A started helper (tests and tools). */

@@ -308,6 +308,33 @@ describe('node/chain Chain', () => {
     }
   });
 
+  it('may relay before validation a child of a block it let through that is still being validated (one level)', async () => {
+    const { chain } = await openChain();
+    try {
+      const tc = forkAt(base, 10);
+      await feed(chain, blocksAbove(tc, 0));
+      const u = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      const c = await tc.mine();
+      const badBits = tc.buildBlock({ tamperHeader: (h) => ({ ...h, bits: h.bits - 1 }) });
+      const g = tc.buildBlock();
+      // its parent is unknown and was not let through: not relayed before validation
+      assert.equal(chain.relayBeforeValidation(c.block), false);
+      assert.equal(chain.relayBeforeValidation(u.block), true);
+      // now a plain child of the pending update block goes at once, if its header passes in context
+      assert.equal(chain.relayBeforeValidation(badBits.block), false);
+      assert.equal(chain.relayBeforeValidation(c.block), true);
+      // a grandchild does not: its parent's parent is not the tip
+      assert.equal(chain.relayBeforeValidation(g.block), false);
+      assert.equal((await chain.processBlock(u.block)).status, 'connected');
+      // the update block is now the tip: its plain child is validated first (milliseconds)
+      assert.equal(chain.relayBeforeValidation(c.block), false);
+      assert.equal((await chain.processBlock(c.block)).status, 'connected');
+      assert.equal((await chain.processBlock(g.block)).status, 'connected');
+    } finally {
+      await chain.stop();
+    }
+  });
+
   it('scores a model update once: storing and connecting its block compare parent and child one time', async () => {
     let compares = 0;
     const counting: Evaluator<LinearModel> = {
