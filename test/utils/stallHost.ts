@@ -10,23 +10,9 @@
  *   `peers`       prints `peers <number of open connections>`.
  */
 import { createInterface } from 'node:readline';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { createHost } from '../../p2p/host.js';
-import { BanManager, resolveP2pOptions } from '../../p2p/index.js';
+import { startTestHost } from './testHost.js';
 
-const opts = resolveP2pOptions(JSON.parse(process.argv[2] ?? '{}'));
-const silent = { debug() {}, info() {}, warn() {} };
-const bans = new BanManager(
-  { banThreshold: 100, banDurationMs: 60_000, scoreDecayPerHour: 0, maxTrackedPeers: 100, maxBans: 100 },
-  { clock: Date.now },
-);
-const host = await createHost(opts, {
-  network: 'devnet',
-  privateKey: await generateKeyPair('Ed25519'),
-  bans,
-  log: silent,
-});
-await host.start();
+const host = await startTestHost(JSON.parse(process.argv[2] ?? '{}'));
 console.log(`addr ${host.getMultiaddrs()[0]!.toString()}`);
 
 async function stalls(n: number, ms: number, gap: number): Promise<void> {

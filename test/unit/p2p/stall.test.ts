@@ -12,15 +12,14 @@ import { strict as assert } from 'node:assert';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createHost, type Host } from '../../../p2p/host.js';
-import { BanManager, type P2pOptions, resolveP2pOptions } from '../../../p2p/index.js';
+import type { Host } from '../../../p2p/host.js';
+import type { P2pOptions } from '../../../p2p/index.js';
 import { ROOT } from '../../utils/proc.js';
+import { startTestHost } from '../../utils/testHost.js';
 
 const CHILD = join(ROOT, 'test/utils/stallHost.ts');
 const POLYFILL = join(ROOT, 'test/utils/polyfill.ts');
-const silent = { debug() {}, info() {}, warn() {} };
 
 /** The child host, driven line by line. */
 class StallHost {
@@ -78,21 +77,6 @@ class StallHost {
   }
 }
 
-async function localHost(opts: Partial<P2pOptions>): Promise<Host> {
-  const bans = new BanManager(
-    { banThreshold: 100, banDurationMs: 60_000, scoreDecayPerHour: 0, maxTrackedPeers: 100, maxBans: 100 },
-    { clock: Date.now },
-  );
-  const host = await createHost(resolveP2pOptions(opts), {
-    network: 'devnet',
-    privateKey: await generateKeyPair('Ed25519'),
-    bans,
-    log: silent,
-  });
-  await host.start();
-  return host;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -109,7 +93,7 @@ async function stallAndCount(
   let local: Host | null = null;
   try {
     const addr = await child.next('addr ');
-    local = await localHost(opts);
+    local = await startTestHost(opts);
     await local.dial(multiaddr(addr));
     assert.equal(local.getConnections().length, 1);
     child.send(`stall ${n} ${ms} 20`);
