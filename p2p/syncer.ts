@@ -9,7 +9,9 @@
  * So a peer that never answers holds one slot for one request timeout while the others go on; it
  * is then penalised and disconnected, and its claims are ignored for `syncStallCooldownMs` even if
  * it comes back. A peer whose chain does not carry the weight it claimed is penalised and not
- * synced from again until it announces more. Nothing here gates the node's own announcements: no
+ * synced from again until it announces more. A claim equal to our weight is tried too when its
+ * tip is one we do not hold (ties go to the tip every node picks: consensus tieWinner), once per
+ * claimed weight. Nothing here gates the node's own announcements: no
  * claim stops a node gossiping its blocks and status (docs/p2p.md, "Sync and branch anti-DoS").
  */
 import type { PeerId } from '@libp2p/interface';
@@ -147,7 +149,10 @@ export class Syncer {
     for (const [peerId, p] of peers) {
       const { weight, bestHash } = p.status;
       // A claim below the network's minimum weight could not be fetched anyway (branchPolicy.ts).
-      if (weight <= ours || weight < chain.params.minChainWeight) continue;
+      if (weight < ours || weight < chain.params.minChainWeight) continue;
+      // An equal claim is worth a session only for a tip we do not hold: the tie-break (consensus
+      // tieWinner) may prefer it, as when the two halves of a healed partition weigh the same.
+      if (weight === ours && chain.hasBlock(bestHash)) continue;
       if (this.sessions.has(peerId) || this.discredited.has(peerId) || this.isStalled(peerId)) continue;
       const claim = toHex(bestHash);
       if (syncing.has(claim)) continue;
@@ -186,7 +191,10 @@ export class Syncer {
     const error = this.settle(c, end);
     const tip = ctx.chain.tipSummary();
     const st = ctx.peers().get(c.peerId)?.status;
-    const complete = st ? tip.weight >= st.weight : false;
+    // An equal claim is complete once we hold its tip (the tie-break then chose between them).
+    const complete = st
+      ? tip.weight > st.weight || (tip.weight === st.weight && ctx.chain.hasBlock(st.bestHash))
+      : false;
     if (!complete && st) this.discredited.set(c.peerId, st.weight);
     ctx.onDone({
       peerId: c.peerId,

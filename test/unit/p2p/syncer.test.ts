@@ -112,6 +112,33 @@ describe('p2p sync against hostile peers', function () {
     assert.deepEqual(seen, []);
   });
 
+  it('a peer claiming our weight with a tip we do not hold is synced from once (a tie the tie-break decides); not when we hold it', async () => {
+    const a = await net.add();
+    const b = await net.add();
+    // two chains of equal weight from genesis (different miners: different blocks)
+    await a.chain.mine(3, keyPair('a'));
+    await b.chain.mine(3, keyPair('b'));
+    assert.equal(a.chain.tipSummary().weight, b.chain.tipSummary().weight);
+    const done: SyncDone[] = [];
+    b.node.on('sync:done', (d) => done.push(d));
+    await link(a.node, b.node);
+    await waitFor("b holds a's tip", () => b.chain.hasBlock(a.chain.tipSummary().hash));
+    await waitFor("a holds b's tip", () => a.chain.hasBlock(b.chain.tipSummary().hash));
+    assert.ok(
+      b.chain.log.some(([, src]) => src === a.node.peerId),
+      "b fetched a's blocks from a",
+    );
+    await waitFor('no session left', () => !b.node.networkInfo().syncing && !a.node.networkInfo().syncing);
+    assert.ok(
+      done.every((d) => d.complete && d.error === undefined),
+      JSON.stringify(done),
+    );
+    // once held, the same claim starts no session (statuses keep coming: statusAnnounceMs)
+    const sessions = done.length;
+    await sleep(500);
+    assert.equal(done.length, sessions);
+  });
+
   it('a peer claiming more weight than its headers carry: no block fetched, charged unproven-weight', async () => {
     const v = await net.add();
     await v.chain.mine(30);
