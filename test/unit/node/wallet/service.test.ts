@@ -148,7 +148,9 @@ describe('node/wallet WalletService', function () {
     // Branch B from height 4, heavier, without the payment: it is unconfirmed again and pooled.
     const alt = forkAt(tc, 4);
     const bBlocks: BlockWithIds[] = [];
-    for (let i = 0; i < 2; i++) bBlocks.push(await alt.mine({ miner: other }));
+    // its first block ties b5 and loses the tie-break; its second makes it heavier
+    bBlocks.push(await alt.mine({ miner: other, losesTieTo: b5 }));
+    bBlocks.push(await alt.mine({ miner: other }));
     assert.deepEqual(await feed(parts.chain, bBlocks), ['side', 'reorganized']);
     assert.equal(w.tip?.hash, toHex(alt.tip.block.hash));
     assert.equal(w.getTransaction(sent.txid)?.confirmations, 0);
