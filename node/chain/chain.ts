@@ -33,6 +33,7 @@ import { ChainCore } from './core.js';
 import { ChainError } from './errors.js';
 import { TypedEmitter } from './events.js';
 import { genesisEntry } from './genesis.js';
+import { headerContext, headerContextAfterTip } from './headerContext.js';
 import { ModelStore } from './models.js';
 import { Mutex } from './mutex.js';
 import { type ChainOptions, resolveChainOptions } from './options.js';
@@ -486,11 +487,11 @@ export class Chain<M = unknown> {
     let ctx: HeaderContext;
     if (equalBytes(block.header.prevHash, tip.hash)) {
       if (!block.update) return false; // validated in milliseconds
-      ctx = this.core.headerContext(tip, now);
+      ctx = headerContext(this.core.index, tip, now, this.params);
     } else {
       const parent = this.relayedUnvalidated.get(toHex(block.header.prevHash));
       if (!parent || !equalBytes(parent.prevHash, tip.hash)) return false;
-      ctx = this.core.headerContextAfterTip(parent, now);
+      ctx = headerContextAfterTip(this.core.index, parent, now, this.params);
     }
     const b = blockWithIds(block);
     const hex = toHex(b.hash);
@@ -513,7 +514,7 @@ export class Chain<M = unknown> {
   /** Context for a block template on top of the best tip. */
   nextBlockContext(now: number): NextBlockContext {
     const tip = this.tip;
-    const ctx = this.core.headerContext(tip, now);
+    const ctx = headerContext(this.core.index, tip, now, this.params);
     return {
       height: tip.height + 1,
       prevHash: tip.hash,

@@ -8,7 +8,6 @@
 
 import { performance } from 'node:perf_hooks';
 import {
-  type BlockHeader,
   type BlockWithIds,
   blockWeight,
   blockWithIds,
@@ -19,17 +18,13 @@ import {
   equalBytes,
   type GrowthWindow,
   growthWindowOf,
-  type HeaderContext,
   type ImprovementResult,
   isLevelCheckHeight,
   type LevelState,
   levelStateAfter,
-  medianTimePast,
-  nextBits,
   type OutPoint,
   outpointKey,
   outpointMapKey,
-  retargetStartHeight,
   toHex,
   UtxoInvariantError,
   undoBlockOnView,
@@ -44,6 +39,7 @@ import type { Logger } from '../logger.js';
 import { BlockIndex } from './blockIndex.js';
 import { ChainError } from './errors.js';
 import type { TypedEmitter } from './events.js';
+import { headerContext } from './headerContext.js';
 import type { ModelStore } from './models.js';
 import type { ChainDeps, ChainEvents } from './types.js';
 
@@ -98,39 +94,6 @@ export class ChainCore<M> {
     private readonly events: TypedEmitter<ChainEvents>,
     private readonly log: Logger,
   ) {}
-
-  /** Header context (expected bits, median time past) for a child of `parent`. */
-  headerContext(parent: ChainEntry, now: number): HeaderContext {
-    const { params } = this.deps;
-    const height = parent.height + 1;
-    const start = retargetStartHeight(height, params);
-    const intervalStartTime = start === null ? 0 : this.index.ancestor(parent, start).time;
-    const expectedBits = nextBits(
-      { height, parentBits: parent.bits, parentTime: parent.time, intervalStartTime },
-      params,
-    );
-    const mtp = medianTimePast(this.index.times(parent, params.medianTimeSpan), params);
-    return { expectedBits, medianTimePast: mtp, now };
-  }
-
-  /**
-   * headerContext for a child of `parent`, a header not stored yet whose own parent is the tip
-   * (a block relayed before validation whose validation has not finished).
-   */
-  headerContextAfterTip(parent: BlockHeader, now: number): HeaderContext {
-    const { params } = this.deps;
-    const tip = this.index.tip;
-    const height = tip.height + 2;
-    const start = retargetStartHeight(height, params);
-    const intervalStartTime =
-      start === null ? 0 : start > tip.height ? parent.time : this.index.ancestor(tip, start).time;
-    const expectedBits = nextBits(
-      { height, parentBits: parent.bits, parentTime: parent.time, intervalStartTime },
-      params,
-    );
-    const times = [parent.time, ...this.index.times(tip, params.medianTimeSpan - 1)];
-    return { expectedBits, medianTimePast: medianTimePast(times, params), now };
-  }
 
   /** A batch for a write: the deferred batch while deferring, else the pending store batch or a new one. */
   private batch(): ChainBatch {
@@ -216,7 +179,11 @@ export class ChainCore<M> {
     let grew = false;
     let model: M | null = null;
     try {
-      checkHeaderContext(header, this.headerContext(parent, this.deps.clock()), params);
+      checkHeaderContext(
+        header,
+        headerContext(this.index, parent, this.deps.clock(), this.deps.params),
+        params,
+      );
       if (b.block.update) {
         const parentModel = await this.models.get(parent.modelHash);
         const imp = verifyImprovement(
@@ -421,7 +388,7 @@ export class ChainCore<M> {
         growth: b.block.update && !known ? this.growthWindow(parent) : null,
         owed: parent.owed,
       },
-      this.headerContext(parent, this.deps.clock()),
+      headerContext(this.index, parent, this.deps.clock(), this.deps.params),
       view,
       { params, evaluator, verifier },
       { ...(known ? { improvement: known } : {}), sane },
