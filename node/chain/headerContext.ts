@@ -13,6 +13,28 @@ import {
 import type { ChainEntry } from '../db/index.js';
 import type { BlockIndex } from './blockIndex.js';
 
+/** Context for a child at `height` of `parent`, the block before it. */
+function contextAt(
+  height: number,
+  parent: { readonly bits: number; readonly time: number },
+  intervalStartTime: (start: number) => number,
+  times: readonly number[],
+  now: number,
+  params: NetworkParams,
+): HeaderContext {
+  const start = retargetStartHeight(height, params);
+  const expectedBits = nextBits(
+    {
+      height,
+      parentBits: parent.bits,
+      parentTime: parent.time,
+      intervalStartTime: start === null ? 0 : intervalStartTime(start),
+    },
+    params,
+  );
+  return { expectedBits, medianTimePast: medianTimePast(times, params), now };
+}
+
 /** Context for a child of `parent`, a stored block. */
 export function headerContext(
   index: BlockIndex,
@@ -20,15 +42,14 @@ export function headerContext(
   now: number,
   params: NetworkParams,
 ): HeaderContext {
-  const height = parent.height + 1;
-  const start = retargetStartHeight(height, params);
-  const intervalStartTime = start === null ? 0 : index.ancestor(parent, start).time;
-  const expectedBits = nextBits(
-    { height, parentBits: parent.bits, parentTime: parent.time, intervalStartTime },
+  return contextAt(
+    parent.height + 1,
+    parent,
+    (start) => index.ancestor(parent, start).time,
+    index.times(parent, params.medianTimeSpan),
+    now,
     params,
   );
-  const mtp = medianTimePast(index.times(parent, params.medianTimeSpan), params);
-  return { expectedBits, medianTimePast: mtp, now };
 }
 
 /**
@@ -42,14 +63,12 @@ export function headerContextAfterTip(
   params: NetworkParams,
 ): HeaderContext {
   const tip = index.tip;
-  const height = tip.height + 2;
-  const start = retargetStartHeight(height, params);
-  const intervalStartTime =
-    start === null ? 0 : start > tip.height ? parent.time : index.ancestor(tip, start).time;
-  const expectedBits = nextBits(
-    { height, parentBits: parent.bits, parentTime: parent.time, intervalStartTime },
+  return contextAt(
+    tip.height + 2,
+    parent,
+    (start) => (start > tip.height ? parent.time : index.ancestor(tip, start).time),
+    [parent.time, ...index.times(tip, params.medianTimeSpan - 1)],
+    now,
     params,
   );
-  const times = [parent.time, ...index.times(tip, params.medianTimeSpan - 1)];
-  return { expectedBits, medianTimePast: medianTimePast(times, params), now };
 }
