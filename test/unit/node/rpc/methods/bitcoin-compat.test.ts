@@ -1,101 +1,42 @@
 /**
- * Issue 13, Bitcoin compatibility, against a real in-process devnet node (LevelDB in a temp dir,
- * RPC on a free loopback port, cookie auth, its own wallet and logger): the methods Bitcoin
- * clients expect (getchaintips, gettxoutsetinfo, verifychain, createrawtransaction,
- * signrawtransactionwithwallet, testmempoolaccept, estimatesmartfee, getmemoryinfo, logging),
- * BIP22 getblocktemplate, 8-decimal amounts, scriptPubKey objects, the reply shapes
- * python-bitcoinrpc reads, the npm `bitcoin-core` client, and `qenex rpc` argument conversion.
+ * Issue 13, Bitcoin compatibility, against a real in-process devnet node (test/utils/compatNode.ts):
+ * the reply shapes (8-decimal amounts, scriptPubKey objects, what python-bitcoinrpc reads), the
+ * blockchain methods Bitcoin clients expect (getchaintips, gettxoutsetinfo, verifychain),
+ * getmemoryinfo and logging. Raw transactions, the wallet, BIP22 getblocktemplate, fee estimates
+ * and the npm `bitcoin-core` client are in bitcoin-compat-rawtx.test.ts.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Client from 'bitcoin-core';
+import { devnetParams, encodeBlock, headerHash, tieWinner, toHex } from '../../../../../consensus/index.js';
+import type { QenexNode } from '../../../../../node/createNode.js';
+import type { RpcClient } from '../../../../../node/rpc/index.js';
+import { decodeAddress } from '../../../../../wallet/index.js';
 import {
-  type Block,
-  blockMerkleRoot,
-  decodeTx,
-  devnetParams,
-  encodeBlock,
-  fromHex,
-  headerHash,
-  type Transaction,
-  tieWinner,
-  toHex,
-  wtxid,
-} from '../../../../../consensus/index.js';
-import { main } from '../../../../../node/cli/index.js';
-import { parseArgs } from '../../../../../node/config/index.js';
-import { createNode, type QenexNode } from '../../../../../node/createNode.js';
-import { RpcClient, RpcError } from '../../../../../node/rpc/index.js';
-import { WALLET_FILE_NAME } from '../../../../../node/wallet/index.js';
-import { decodeAddress, encodeAddress, Wallet } from '../../../../../wallet/index.js';
-import { keyPair, mineHeader } from '../../../../utils/chainBuilder.js';
+  blockFromTemplate,
+  type CompatNode,
+  type Obj,
+  compatOtherAddr as otherAddr,
+  rpcCode,
+  startCompatNode,
+  units,
+} from '../../../../utils/compatNode.js';
 
 const params = devnetParams;
-const PASSPHRASE = '123456';
-const other = keyPair('compat-other');
-const otherAddr = encodeAddress(other.pkh, params);
-
-type Obj = Record<string, unknown>;
-
-async function rpcCode(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e.rpcCode;
-    throw e;
-  }
-  assert.fail('expected an RPC error');
-}
-
-const units = (qxc: unknown): bigint => BigInt(Math.round((qxc as number) * 1e8));
-
 describe('Bitcoin compatibility (real node)', function () {
   this.timeout(120_000);
-  let datadir: string;
+  let c: CompatNode;
   let node: QenexNode;
   let rpc: RpcClient;
-  let auth: string;
-  const logLines: string[] = [];
   let walletAddr: string;
-  /** The wallet's mature coinbase output (block 1). */
-  let coin: { txid: string; vout: number; amount: number };
-
-  /** POSTs a raw body with the cookie; the reply text as sent and its content type. */
-  async function post(body: unknown): Promise<{ status: number; type: string | null; text: string }> {
-    const res = await fetch(node.rpc.url, {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
-  }
+  let coin: CompatNode['coin'];
+  let logLines: string[];
+  const post = (body: unknown) => c.post(body);
 
   before(async () => {
-    datadir = await mkdtemp(join(tmpdir(), 'qenex-compat-'));
-    await Wallet.create({ path: join(datadir, WALLET_FILE_NAME), passphrase: PASSPHRASE }, { params });
-    const opts = parseArgs({ network: 'devnet', datadir, rpcPort: 0, p2pPort: 0 }, { homedir: datadir });
-    // The node makes its own logger (so `logging` is there), writing here.
-    node = createNode(opts, { logOutput: { write: (line: string) => void logLines.push(line) } });
-    await node.start();
-    rpc = new RpcClient({ url: node.rpc.url, cookieFile: node.rpc.cookieFile! });
-    auth = `Basic ${Buffer.from((await readFile(node.rpc.cookieFile!, 'utf8')).trim()).toString('base64')}`;
-    walletAddr = (await rpc.call('getnewaddress')) as string;
-    const [first] = (await rpc.call('generatetoaddress', [1, walletAddr])) as string[];
-    await rpc.call('generatetoaddress', [100, otherAddr]);
-    const b = (await rpc.call('getblock', [first, 2])) as {
-      tx: Array<{
-        txid: string;
-        vout: Array<{ value: number; n: number; scriptPubKey: { address: string } }>;
-      }>;
-    };
-    const out = b.tx[0]!.vout.find((o) => o.scriptPubKey.address === walletAddr)!;
-    coin = { txid: b.tx[0]!.txid, vout: out.n, amount: out.value };
+    c = await startCompatNode();
+    ({ node, rpc, walletAddr, coin, logLines } = c);
   });
   after(async () => {
-    await node?.stop();
-    if (datadir) await rm(datadir, { recursive: true, force: true });
+    await c?.close();
   });
 
   describe('reply shapes', () => {
@@ -187,14 +128,14 @@ describe('Bitcoin compatibility (real node)', function () {
       ]);
       // two blocks built from templates tie; the one the tie-break picks goes first and becomes
       // the tip, the other is a fork of one block (a tie goes to the same block on every node)
-      const built = [await blockFromTemplate(walletAddr), await blockFromTemplate(otherAddr)];
+      const built = [await blockFromTemplate(rpc, walletAddr), await blockFromTemplate(rpc, otherAddr)];
       const named = built.map((b) => ({ b, hash: headerHash(b.header) }));
       const winner = tieWinner(named);
       const side = named.find((x) => x !== winner)!.b;
       assert.equal(await rpc.call('submitblock', [toHex(encodeBlock(winner.b))]), null);
       assert.equal(await rpc.call('submitblock', [toHex(encodeBlock(side))]), 'inconclusive');
       // a block whose coinbase pays one unit too many, on the tip: stored, found invalid
-      const greedy = await blockFromTemplate(otherAddr, (tx) => ({
+      const greedy = await blockFromTemplate(rpc, otherAddr, (tx) => ({
         ...tx,
         outputs: tx.outputs.map((o, i) => (i === tx.outputs.length - 1 ? { ...o, value: o.value + 1n } : o)),
       }));
@@ -259,223 +200,7 @@ describe('Bitcoin compatibility (real node)', function () {
     });
   });
 
-  describe('raw transactions and the wallet', () => {
-    let unsigned: string;
-    let signed: string;
-
-    it('createrawtransaction: an unsigned transaction whose txid is final', async () => {
-      const change = (await rpc.call('getnewaddress')) as string;
-      unsigned = (await rpc.call('createrawtransaction', [
-        [{ txid: coin.txid, vout: coin.vout }],
-        [{ [otherAddr]: 1.5 }, { [change]: '38.4999' }],
-      ])) as string;
-      const d = (await rpc.call('decoderawtransaction', [unsigned])) as {
-        txid: string;
-        locktime: number;
-        vin: Array<{ txid: string; vout: number; pubkey: string; signature: string }>;
-        vout: Array<{ value: number; scriptPubKey: { address: string } }>;
-      };
-      assert.equal(d.locktime, 0);
-      assert.deepEqual(d.vin, [
-        { txid: coin.txid, vout: coin.vout, pubkey: '00'.repeat(32), signature: '00'.repeat(64) },
-      ]);
-      assert.deepEqual(
-        d.vout.map((o) => [o.value, o.scriptPubKey.address]),
-        [
-          [1.5, otherAddr],
-          [38.4999, change],
-        ],
-      );
-      // the object form, a lock time, neutral sequence numbers
-      const again = (await rpc.call('createrawtransaction', [
-        [{ txid: coin.txid, vout: coin.vout, sequence: 4294967294 }],
-        { [otherAddr]: 1 },
-        7,
-      ])) as string;
-      assert.equal(decodeTx(fromHex(again)).lockTime, 7);
-      const call = (inputs: unknown, outputs: unknown, ...rest: unknown[]) =>
-        rpcCode(rpc.call('createrawtransaction', [inputs, outputs, ...rest]));
-      const input = [{ txid: coin.txid, vout: coin.vout }];
-      assert.equal(await call(input, { nope: 1 }), -5);
-      assert.equal(await call(input, [{ [otherAddr]: 1 }, { [otherAddr]: 2 }]), -8);
-      assert.equal(await call(input, { data: '00' }), -8);
-      assert.equal(await call(input, [{ [otherAddr]: 1, [walletAddr]: 1 }]), -8);
-      assert.equal(await call([], { [otherAddr]: 1 }), -8);
-      assert.equal(await call(input, { [otherAddr]: 1 }, 0, true), -8);
-      assert.equal(await call([{ ...input[0], sequence: 5 }], { [otherAddr]: 1 }), -8);
-      assert.equal(await call([{ txid: coin.txid, vout: -1 }], { [otherAddr]: 1 }), -8);
-      assert.equal(await call(input, { [otherAddr]: 0.000000001 }), -3);
-    });
-
-    it('signrawtransactionwithwallet needs the wallet unlocked; `qenex rpc walletpassphrase 123456 60` unlocks it', async () => {
-      assert.equal(await rpcCode(rpc.call('signrawtransactionwithwallet', [unsigned])), -13);
-      // "123456" must reach the node as a string: the method's schema says so
-      const out: string[] = [];
-      const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t) };
-      const port = String(new URL(node.rpc.url).port);
-      const argv = ['node', 'qenex', 'rpc', '--network', 'devnet', '--datadir', datadir, '--rpc-port', port];
-      const code = await main([...argv, 'walletpassphrase', PASSPHRASE, '60'], {
-        io,
-        env: { homedir: datadir },
-      });
-      assert.equal(code, 0, out.join(''));
-      const r = (await rpc.call('signrawtransactionwithwallet', [unsigned])) as Obj;
-      assert.equal(r.complete, true);
-      assert.equal('errors' in r, false);
-      signed = r.hex as string;
-      const d = (await rpc.call('decoderawtransaction', [signed])) as {
-        txid: string;
-        vin: Array<{ pubkey: string }>;
-      };
-      assert.equal(d.txid, ((await rpc.call('decoderawtransaction', [unsigned])) as { txid: string }).txid);
-      assert.notEqual(d.vin[0]!.pubkey, '00'.repeat(32));
-      assert.equal(await rpcCode(rpc.call('signrawtransactionwithwallet', [unsigned, [], 'NONE'])), -8);
-      assert.equal(await rpcCode(rpc.call('signrawtransactionwithwallet', ['00'])), -22);
-    });
-
-    it("signrawtransactionwithwallet: unknown inputs, others' keys and prevtxs", async () => {
-      const unknown = '11'.repeat(32);
-      const tx = (await rpc.call('createrawtransaction', [
-        [
-          { txid: coin.txid, vout: coin.vout },
-          { txid: unknown, vout: 0 },
-        ],
-        { [otherAddr]: 1 },
-      ])) as string;
-      const r = (await rpc.call('signrawtransactionwithwallet', [tx])) as {
-        complete: boolean;
-        hex: string;
-        errors: Array<{ txid: string; vout: number; error: string }>;
-      };
-      assert.equal(r.complete, false);
-      assert.equal(r.hex, tx);
-      assert.deepEqual(
-        r.errors.map((e) => [e.txid, e.vout]),
-        [
-          [coin.txid, coin.vout],
-          [unknown, 0],
-        ],
-      );
-      assert.equal(r.errors[1]!.error, 'Input not found or already spent');
-      // the same with the unknown output stated: both inputs known, only the wallet's is signed
-      const pkh = toHex(other.pkh);
-      const stated = (await rpc.call('signrawtransactionwithwallet', [
-        tx,
-        [{ txid: unknown, vout: 0, scriptPubKey: pkh, amount: 2 }],
-      ])) as { complete: boolean; errors: Array<{ txid: string; error: string }> };
-      assert.equal(stated.complete, false);
-      assert.deepEqual(
-        stated.errors.map((e) => [e.txid, e.error]),
-        [[unknown, 'Unable to sign input: its key is not in this wallet']],
-      );
-      // a stated output that contradicts the UTXO set
-      assert.equal(
-        await rpcCode(
-          rpc.call('signrawtransactionwithwallet', [
-            tx,
-            [{ txid: coin.txid, vout: coin.vout, scriptPubKey: pkh, amount: coin.amount }],
-          ]),
-        ),
-        -22,
-      );
-    });
-
-    it('testmempoolaccept: allowed with its fees, or the reject reason; nothing enters the pool', async () => {
-      const [r] = (await rpc.call('testmempoolaccept', [[signed]])) as Obj[];
-      const size = fromHex(signed).length;
-      const fee = units(coin.amount) - 150_000_000n - 3_849_990_000n;
-      assert.deepEqual(Object.keys(r!), ['txid', 'wtxid', 'allowed', 'vsize', 'fees']);
-      assert.equal(r!.allowed, true);
-      assert.equal(r!.vsize, size);
-      const fees = r!.fees as Obj;
-      assert.equal(units(fees.base), fee);
-      assert.equal(units(fees['effective-feerate']), (fee * 1000n) / BigInt(size));
-      assert.deepEqual(fees['effective-includes'], [r!.wtxid]);
-      assert.deepEqual(await rpc.call('getrawmempool'), []);
-      // a fee rate above maxfeerate (QXC per 1000 bytes)
-      const [capped] = (await rpc.call('testmempoolaccept', [[signed], 0.0001])) as Obj[];
-      assert.deepEqual(capped, {
-        txid: r!.txid,
-        wtxid: r!.wtxid,
-        allowed: false,
-        'reject-reason': 'max-fee-exceeded',
-      });
-      // unsigned: a consensus rejection, as a reason
-      const [u] = (await rpc.call('testmempoolaccept', [[unsigned]])) as Obj[];
-      assert.equal(u!.allowed, false);
-      assert.equal(typeof u!['reject-reason'], 'string');
-      assert.equal(await rpcCode(rpc.call('testmempoolaccept', [[signed, signed]])), -8);
-      assert.equal(await rpcCode(rpc.call('testmempoolaccept', [['zz']])), -22);
-      // sent, it is in the pool: a second test says so
-      assert.equal(await rpc.call('sendrawtransaction', [signed]), r!.txid);
-      const [dup] = (await rpc.call('testmempoolaccept', [[signed]])) as Obj[];
-      assert.equal(dup!['reject-reason'], 'txn-already-in-mempool');
-    });
-
-    it('getblocktemplate is BIP22-shaped and a block built from it alone is accepted', async () => {
-      const tpl = (await rpc.call('getblocktemplate', [{ rules: ['segwit'], address: otherAddr }])) as Obj;
-      for (const k of [
-        'version',
-        'previousblockhash',
-        'transactions',
-        'coinbasetxn',
-        'coinbasevalue',
-        'target',
-        'mintime',
-        'mutable',
-        'noncerange',
-        'curtime',
-        'bits',
-        'height',
-        'sizelimit',
-        'weightlimit',
-        'merkleroot',
-        'modelhash',
-      ])
-        assert.ok(k in tpl, k);
-      const txs = tpl.transactions as Obj[];
-      assert.equal(txs.length, 1);
-      const pooled = (await rpc.call('getrawmempool', [true])) as Record<string, { fees: { base: number } }>;
-      const [txid] = Object.keys(pooled);
-      assert.equal(txs[0]!.txid, txid);
-      assert.equal(txs[0]!.data, signed);
-      assert.deepEqual(txs[0]!.depends, []);
-      assert.equal(BigInt(txs[0]!.fee as number), units(pooled[txid!]!.fees.base));
-      assert.equal(txs[0]!.weight, fromHex(signed).length * 4);
-      const cb = decodeTx(fromHex((tpl.coinbasetxn as Obj).data as string));
-      assert.equal(
-        BigInt(tpl.coinbasevalue as number),
-        cb.outputs.reduce((s, o) => s + o.value, 0n),
-      );
-      assert.equal((tpl.coinbasetxn as Obj).fee, -(txs[0]!.fee as number));
-      assert.equal(tpl.noncerange, '0000000000000000ffffffffffffffff');
-      assert.deepEqual(tpl.mutable, ['time']);
-      assert.equal(
-        await rpcCode(rpc.call('getblocktemplate', [{ mode: 'proposal', address: otherAddr }])),
-        -8,
-      );
-      const block = await blockFromTemplate(otherAddr);
-      assert.equal(await rpc.call('submitblock', [toHex(encodeBlock(block))]), null);
-      assert.equal(await rpc.call('getbestblockhash'), toHex(headerHash(block.header)));
-      assert.deepEqual(await rpc.call('getrawmempool'), []);
-    });
-  });
-
   describe('util and control', () => {
-    it('estimatesmartfee: Bitcoin\'s "errors" without data, the pool minimum when blocks were not full', async () => {
-      // the only confirmed payment is in the last block: a target of 1 sees it (12 windows of 1
-      // block), so does 2; conservative looks at 48 windows
-      const est = (await rpc.call('estimatesmartfee', [2])) as Obj;
-      assert.deepEqual(est, { feerate: 0.00001, blocks: 2 });
-      const text = (await post({ id: 1, method: 'estimatesmartfee', params: [1, 'ECONOMICAL'] })).text;
-      assert.match(text, /"feerate":0\.00001000,"blocks":1/);
-      const none = await rpc.call('estimatesmartfee', [1008, 'conservative']);
-      assert.deepEqual(none, { errors: ['Insufficient data or no feerate found'], blocks: 1008 });
-      assert.equal(await rpcCode(rpc.call('estimatesmartfee', [0])), -8);
-      assert.equal(await rpcCode(rpc.call('estimatesmartfee', [1009])), -8);
-      assert.equal(await rpcCode(rpc.call('estimatesmartfee', [2, 'fast'])), -8);
-    });
-
     it('getmemoryinfo: Bitcoin\'s "locked" stats from process.memoryUsage()', async () => {
       const m = (await rpc.call('getmemoryinfo')) as { locked: Record<string, number>; process: Obj };
       assert.deepEqual(Object.keys(m.locked), ['used', 'free', 'total', 'locked']);
@@ -520,83 +245,4 @@ describe('Bitcoin compatibility (real node)', function () {
       assert.equal(await rpcCode(rpc.call('loglevels', [{ nosuch: 'info' }])), -8);
     });
   });
-
-  describe('the npm bitcoin-core client, unchanged', () => {
-    let client: Client;
-    before(async () => {
-      const [user, password] = (await readFile(node.rpc.cookieFile!, 'utf8')).trim().split(':') as [
-        string,
-        string,
-      ];
-      client = new Client({
-        host: node.rpc.url.replace(/\/$/, ''),
-        username: user,
-        password,
-        timeout: 30_000,
-      });
-    });
-
-    it('runs the same calls', async () => {
-      const height = (await client.command('getblockcount')) as number;
-      assert.equal(height, await rpc.call('getblockcount'));
-      const info = (await client.command('getblockchaininfo')) as Obj;
-      assert.equal(info.blocks, height);
-      const block = (await client.command('getblock', await client.command('getblockhash', 1), 2)) as {
-        tx: Array<{ vout: Array<{ value: number; scriptPubKey: Obj }> }>;
-      };
-      assert.equal(block.tx[0]!.vout[1]!.value, 40);
-      assert.equal(block.tx[0]!.vout[1]!.scriptPubKey.type, 'pubkeyhash');
-      const tips = (await client.command('getchaintips')) as Obj[];
-      assert.equal(tips.find((t) => t.status === 'active')!.height, height);
-      const set = (await client.command('gettxoutsetinfo')) as Obj;
-      assert.equal(set.height, height);
-      assert.deepEqual(
-        { ...((await client.command('estimatesmartfee', 2)) as Obj) },
-        { feerate: 0.00001, blocks: 2 },
-      );
-      assert.equal(await client.command('verifychain'), true);
-      assert.ok(((await client.command('getmemoryinfo')) as { locked: Obj }).locked);
-      const [tmpl] = (await client.command([
-        { method: 'getblocktemplate', parameters: [{ address: otherAddr }] },
-      ])) as Obj[];
-      assert.equal(tmpl!.height, height + 1);
-      const batch = (await client.command([
-        { method: 'getblockhash', parameters: [0] },
-        { method: 'getblockhash', parameters: [99_999] },
-      ])) as unknown[];
-      assert.equal(batch[0], params.genesis.hash);
-      assert.equal((batch[1] as { code: number }).code, -8);
-    });
-  });
-
-  /** A block on the current tip from getblocktemplate alone, paying `address`; `edit` changes its coinbase. */
-  async function blockFromTemplate(address: string, edit?: (tx: Transaction) => Transaction): Promise<Block> {
-    const tpl = (await rpc.call('getblocktemplate', [{ address }])) as {
-      version: number;
-      previousblockhash: string;
-      coinbasetxn: { data: string };
-      transactions: Array<{ data: string }>;
-      modelhash: string;
-      merkleroot: string;
-      curtime: number;
-      bits: string;
-    };
-    const coinbase = decodeTx(fromHex(tpl.coinbasetxn.data));
-    const txs = [edit ? edit(coinbase) : coinbase, ...tpl.transactions.map((t) => decodeTx(fromHex(t.data)))];
-    const merkleRoot = blockMerkleRoot(txs.map(wtxid), null);
-    if (!edit) assert.equal(toHex(merkleRoot), tpl.merkleroot);
-    const header = mineHeader(
-      {
-        version: tpl.version,
-        prevHash: fromHex(tpl.previousblockhash),
-        merkleRoot,
-        modelHash: fromHex(tpl.modelhash),
-        time: tpl.curtime,
-        bits: Number.parseInt(tpl.bits, 16),
-        nonce: 0n,
-      },
-      params,
-    );
-    return { header, txs, update: null };
-  }
 });
