@@ -20,6 +20,8 @@ const SIG_OFFSET = 32;
 const PUBKEY_OFFSET = 96;
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** How long a worker asked to stop may take before it is terminated. */
+const STOP_GRACE_MS = 10_000;
 
 interface Task {
   resolve(index: number): void;
@@ -29,7 +31,12 @@ interface Task {
 interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Task>;
+  /** Takes tasks (false once it died or the pool stopped). */
   alive: boolean;
+  /** bcrypto is loaded (the worker said 'ready'). */
+  ready: boolean;
+  /** Settles when the worker thread has exited. */
+  readonly exited: Promise<void>;
 }
 
 type WorkerReply = { id: number; index: number } | { id: number; error: string };
@@ -52,7 +59,7 @@ export class VerifyPool implements SigVerifier {
     return this.running;
   }
 
-  /** Spawns the workers and waits until each is online. */
+  /** Spawns the workers and waits until each has loaded bcrypto. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -64,18 +71,25 @@ export class VerifyPool implements SigVerifier {
       await this.stop();
       throw err;
     }
+    // stopped while the workers were loading
+    if (this.slots.length === 0) throw new VerifyError({ code: 'VERIFY_POOL_STOPPED' });
   }
 
-  /** Terminates every worker; verifications still in flight reject with VERIFY_POOL_STOPPED. */
+  /**
+   * Stops every worker; verifications still in flight reject with VERIFY_POOL_STOPPED at once.
+   * A worker is asked to stop and exits after the task it is on: terminating it from here while
+   * it is inside bcrypto would abort the process (worker.js). Only a worker that has not exited
+   * within STOP_GRACE_MS of the request is terminated.
+   */
   async stop(): Promise<void> {
     this.running = false;
     const slots = this.slots;
     this.slots = [];
     for (const slot of slots) {
-      slot.worker.removeAllListeners();
+      slot.alive = false;
       failAll(slot, new VerifyError({ code: 'VERIFY_POOL_STOPPED' }));
     }
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all(slots.map((s) => stopWorker(s)));
   }
 
   async verifyBatch(checks: readonly SigCheck[]): Promise<number> {
@@ -133,43 +147,69 @@ export class VerifyPool implements SigVerifier {
 
   private spawn(position: number): Promise<void> {
     const worker = new Worker(WORKER_URL, { execArgv: [] });
-    const slot: Slot = { worker, pending: new Map(), alive: true };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const slot: Slot = { worker, pending: new Map(), alive: true, ready: false, exited };
     this.slots[position] = slot;
     return new Promise<void>((resolve, reject) => {
-      let isOnline = false;
-      worker.once('online', () => {
-        isOnline = true;
-        resolve();
-      });
-      worker.on('message', (reply: WorkerReply) => {
+      const onMessage = (reply: WorkerReply | 'ready'): void => {
+        if (reply === 'ready') {
+          slot.ready = true;
+          resolve();
+          return;
+        }
         const task = slot.pending.get(reply.id);
         if (task === undefined) return;
         slot.pending.delete(reply.id);
         if ('error' in reply)
           task.reject(new VerifyError({ code: 'VERIFY_WORKER_FAILED', reason: reply.error }));
         else task.resolve(reply.index);
-      });
+      };
       const onDeath = (reason: string): void => {
+        const wasAlive = slot.alive;
         slot.alive = false;
-        worker.removeAllListeners();
-        const err = new VerifyError({ code: 'VERIFY_WORKER_FAILED', reason });
-        failAll(slot, err);
-        if (!isOnline) {
-          reject(err);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        failAll(slot, new VerifyError({ code: 'VERIFY_WORKER_FAILED', reason }));
+        if (!slot.ready) {
+          reject(
+            this.running
+              ? new VerifyError({ code: 'VERIFY_WORKER_FAILED', reason })
+              : new VerifyError({ code: 'VERIFY_POOL_STOPPED' }),
+          );
           return;
         }
-        void worker.terminate();
+        // A worker that failed (an error, not the exit stop() asked for) may still be running.
+        void stopWorker(slot);
         // Replace a worker that died while the pool is running (its tasks were rejected above).
-        if (this.running && this.slots[position] === slot) {
+        if (wasAlive && this.running && this.slots[position] === slot) {
           this.spawn(position).catch(() => {
             // The replacement failed too: its slot is marked dead and gets no more tasks.
           });
         }
       };
-      worker.on('error', (err: unknown) => onDeath(err instanceof Error ? err.message : String(err)));
-      worker.on('exit', (code: number) => onDeath(`exited with code ${code}`));
+      const onError = (err: unknown): void => onDeath(err instanceof Error ? err.message : String(err));
+      const onExit = (code: number): void => onDeath(`exited with code ${code}`);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
     });
   }
+}
+
+/**
+ * Asks `slot`'s worker to stop and waits until it has exited; terminates it only if it has not
+ * within STOP_GRACE_MS (a worker stuck that long is past bcrypto's quick calls).
+ */
+async function stopWorker(slot: Slot): Promise<void> {
+  try {
+    slot.worker.postMessage('stop');
+  } catch {
+    // the port is closed already: the worker is exiting
+  }
+  const timer = setTimeout(() => void slot.worker.terminate(), STOP_GRACE_MS);
+  await slot.exited;
+  clearTimeout(timer);
 }
 
 function failAll(slot: Slot, err: VerifyError): void {

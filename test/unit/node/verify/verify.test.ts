@@ -259,6 +259,23 @@ describe('node/verify', function () {
       await p.stop();
     });
 
+    it('stops cleanly while its workers load bcrypto or verify (never terminates one inside it)', async () => {
+      // Terminating a worker inside bcrypto (its module init, or a verification) failed a
+      // Node-API call, and bcrypto's assertion aborted the whole process: SIGABRT in about 1 of
+      // 23 runs of this file before the pool learned to ask its workers to stop.
+      for (let round = 0; round < 20; round++) {
+        const p = new VerifyPool({ threads: 2, minBatchPerThread: 8 }, {});
+        const starting = assert.rejects(p.start(), isVerifyError('VERIFY_POOL_STOPPED'));
+        await p.stop(); // the workers are still loading bcrypto
+        await starting;
+        await p.start();
+        const inFlight = assert.rejects(p.verifyBatch(valid), isVerifyError('VERIFY_POOL_STOPPED'));
+        await p.stop(); // the workers are inside verifyBatch
+        await inFlight;
+        assert.equal(p.isRunning, false);
+      }
+    });
+
     it('rejects bad options with a typed error', () => {
       for (const opts of [
         { threads: 0 },
