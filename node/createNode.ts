@@ -5,12 +5,11 @@
  *   datadir lock → chain DB → signature pool → chain → mempool → wallet → p2p → RPC server → miner
  */
 import { readdir, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { type BlockWithIds, equalBytes, NETWORKS, type NetworkParams, toHex } from '../consensus/index.js';
 import { createP2p, type P2pNode } from '../p2p/index.js';
-import { createNetworkEvaluator, DeltaPool, ScoreHelper, UpdateProposer } from '../training/index.js';
+import { DeltaPool, UpdateProposer } from '../training/index.js';
 import { Chain } from './chain/index.js';
 import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from './config/index.js';
 import { Dashboard, dashboardMethods } from './dashboard/index.js';
@@ -32,7 +31,7 @@ import { trainingMethods } from './rpc/methods/training.js';
 import { walletMethods } from './rpc/methods/wallet.js';
 import { publishNodeTopics, registerNodeTopics } from './rpc/topics.js';
 import { ChainLog, type SyncReporter, SyncState, type SyncStatus } from './sync/index.js';
-import { payoutPubKeyHash, TrainingService } from './training/index.js';
+import { NodeScoring, payoutPubKeyHash, TrainingService } from './training/index.js';
 import { VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
 
@@ -72,8 +71,8 @@ export class QenexNode {
   /** Public-key hash credited for this node's deltas (training.payoutAddress, else mining.address). */
   private readonly trainingPayout: Uint8Array | undefined;
   private readonly evaluator: RpcEvaluator;
-  /** The evaluator's second scoring thread (null on a single core). */
-  private readonly scoreHelper: ScoreHelper | null;
+  /** The evaluator and the threads that score for it. */
+  private readonly scoring: NodeScoring;
   private lock: DatadirLock | null = null;
   private readonly startedAt: number;
   private started = false;
@@ -102,21 +101,8 @@ export class QenexNode {
     this.logControl = deps.logger ? null : new LogLevelControl({ level: opts.log.level });
     this.logger = deps.logger ?? this.ownLogger(this.logControl!);
     this.trainingPayout = payoutPubKeyHash(opts, this.params);
-    // The network model's evaluator: WASM kernel when built, plain TS otherwise (same scores),
-    // with a second scoring thread on a multi-core machine (a block's parent/child and
-    // leave-one-out scorings are independent), spawned at the first model update to verify
-    // (until then, or if it fails, this thread scores everything).
-    this.scoreHelper =
-      availableParallelism() > 1
-        ? new ScoreHelper({
-            lazy: true,
-            onRetire: (reason) =>
-              this.logger.warn({ reason }, 'scoring helper thread retired: scoring on one thread'),
-          })
-        : null;
-    this.evaluator = createNetworkEvaluator(
-      this.scoreHelper ? { helper: this.scoreHelper } : {},
-    ) as unknown as RpcEvaluator;
+    this.scoring = new NodeScoring({ params: this.params, logger: this.logger });
+    this.evaluator = this.scoring.evaluator as unknown as RpcEvaluator;
     this.db = new ChainDb({ backend: 'level', path: join(opts.datadir, 'chain') });
     this.verifier = new VerifyPool({});
     const seconds = () => Math.floor(this.clock() / 1000);
@@ -129,6 +115,7 @@ export class QenexNode {
         verifier: this.verifier,
         logger: this.logger,
         clock: seconds,
+        improvement: this.scoring.improvement,
       },
     );
     this.mempool = new Mempool(
@@ -553,8 +540,7 @@ export class QenexNode {
     await step('mempool', () => this.mempool.stop());
     await step('chain', () => this.chain.stop());
     await step('verifier', () => this.verifier.stop());
-    const helper = this.scoreHelper;
-    if (helper) await step('scoring helper', () => helper.close());
+    await step('scoring threads', () => this.scoring.close());
     await step('db', () => this.db.close());
     this.lock?.release();
     this.lock = null;

@@ -133,6 +133,12 @@ export {
   trainerOptions,
 } from './options.js';
 export { ScoreHelper, type ScoreHelperOptions, type ScoreJob, type ScoreTicket } from './parallel/helper.js';
+export {
+  type ImprovementJob,
+  ImprovementWorker,
+  type ImprovementWorkerDeps,
+  type ImprovementWorkerOptions,
+} from './parallel/improvement.js';
 export { domainCount, evalBatch, mathBatch, sampleDomain, sampleIndex, sampleRow } from './sampling.js';
 export type { ShardSpec } from './shard.js';
 export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';

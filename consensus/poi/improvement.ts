@@ -95,6 +95,42 @@ export function isSignificant(
 }
 
 /**
+ * A block's model update to verify, with everything verifyImprovement takes but the evaluator and
+ * the network's params: a value a node can hand to another thread (or process) to verify.
+ */
+export interface ImprovementJob<M> {
+  readonly parent: M;
+  readonly parentModelHash: Hash;
+  readonly update: ModelUpdate;
+  /** The block header's model commitment. */
+  readonly headerModelHash: Hash;
+  readonly blockHash: Hash;
+  /** Levels of the leveled domains after the parent. */
+  readonly levels: readonly number[];
+  /** The growth window up to the parent; null: growth not allowed. */
+  readonly growth: GrowthWindow | null;
+}
+
+/** verifyImprovement of `job`. */
+export function verifyImprovementJob<M>(
+  evaluator: Evaluator<M>,
+  job: ImprovementJob<M>,
+  params: NetworkParams,
+): ImprovementResult<M> {
+  return verifyImprovement(
+    evaluator,
+    job.parent,
+    job.parentModelHash,
+    job.update,
+    job.headerModelHash,
+    job.blockHash,
+    job.levels,
+    params,
+    job.growth,
+  );
+}
+
+/**
  * Applies and re-scores `update` on top of `parent`. Checks the update's base and the header's
  * model commitment, then the threshold. Returns the new model and the verified improvement.
  */

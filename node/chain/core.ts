@@ -18,6 +18,7 @@ import {
   equalBytes,
   type GrowthWindow,
   growthWindowOf,
+  type ImprovementJob,
   type ImprovementResult,
   isLevelCheckHeight,
   type LevelState,
@@ -31,7 +32,7 @@ import {
   VerdictError,
   type VerdictReason,
   validateBlockTransition,
-  verifyImprovement,
+  verifyImprovementJob,
   workFromBits,
 } from '../../consensus/index.js';
 import type { ChainBatch, ChainEntry } from '../db/index.js';
@@ -186,17 +187,18 @@ export class ChainCore<M> {
       );
       if (b.block.update) {
         const parentModel = await this.models.get(parent.modelHash);
-        const imp = verifyImprovement(
-          evaluator,
-          parentModel,
-          parent.modelHash,
-          b.block.update,
-          header.modelHash,
-          b.hash,
-          parent.levels.levels,
-          params,
-          this.growthWindow(parent),
-        );
+        const job: ImprovementJob<M> = {
+          parent: parentModel,
+          parentModelHash: parent.modelHash,
+          update: b.block.update,
+          headerModelHash: header.modelHash,
+          blockHash: b.hash,
+          levels: parent.levels.levels,
+          growth: this.growthWindow(parent),
+        };
+        const imp = this.deps.improvement
+          ? await this.deps.improvement.verify(job)
+          : verifyImprovementJob(evaluator, job, params);
         improvementPpm = imp.improvementPpm;
         model = imp.model;
         this.verified.set(toHex(b.hash), imp);

@@ -2,6 +2,8 @@ import type {
   BlockWithIds,
   Evaluator,
   Hash,
+  ImprovementJob,
+  ImprovementResult,
   NetworkParams,
   Payout,
   SigVerifier,
@@ -19,6 +21,12 @@ export interface ChainDeps<M> {
   readonly logger: Logger;
   /** Adjusted network time, unix seconds. */
   readonly clock: () => number;
+  /**
+   * Verifies a block's model update (consensus verifyImprovementJob with `evaluator` and
+   * `params`), typically on another thread so that this one keeps serving peers meanwhile; the
+   * result and the verdict must be verifyImprovementJob's. Default: on this thread.
+   */
+  readonly improvement?: { verify(job: ImprovementJob<M>): Promise<ImprovementResult<M>> };
 }
 
 /**

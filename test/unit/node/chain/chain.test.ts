@@ -7,9 +7,11 @@ import {
   type Evaluator,
   equalBytes,
   genesisBlock,
+  type ImprovementJob,
   nobleVerifier,
   toHex,
   VerdictError,
+  verifyImprovementJob,
   ZERO_HASH,
 } from '../../../../consensus/index.js';
 import { Chain, ChainError, type ChainEvents } from '../../../../node/chain/index.js';
@@ -364,6 +366,48 @@ describe('node/chain Chain', () => {
       assert.equal((await chain.processBlock(b.block)).status, 'connected');
       assert.ok(chain.tip.improvementPpm > 0);
       assert.equal(compares, 1, 'stored and connected in one call: scored once');
+    } finally {
+      await chain.stop();
+    }
+  });
+
+  it('verifies a model update through deps.improvement when given (a node: on another thread), its verdicts as its own', async () => {
+    const jobs: ImprovementJob<LinearModel>[] = [];
+    let refuse = false;
+    const chain = new Chain<LinearModel>(
+      {},
+      {
+        db: new ChainDb({ backend: 'memory' }),
+        params: P,
+        evaluator: linearEvaluator,
+        verifier: nobleVerifier,
+        logger: silentLogger,
+        clock: CLOCK,
+        improvement: {
+          verify: async (job) => {
+            jobs.push(job);
+            await new Promise((r) => setImmediate(r)); // answered later, as a thread would
+            if (refuse) throw new VerdictError('bad-model-improvement', 'refused by the test');
+            return verifyImprovementJob(linearEvaluator, job, P);
+          },
+        },
+      },
+    );
+    await chain.start();
+    try {
+      const tc = forkAt(base, 10);
+      await feed(chain, blocksAbove(tc, 0));
+      assert.equal(jobs.length, 0, 'blocks without an update are not sent');
+      const b = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      assert.equal((await chain.processBlock(b.block)).status, 'connected');
+      assert.equal(jobs.length, 1);
+      assert.ok(equalBytes(jobs[0]!.blockHash, b.hash));
+      assert.ok(chain.tip.improvementPpm > 0);
+      refuse = true;
+      const next = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      assert.equal(await rejectReason(() => chain.processBlock(next.block)), 'bad-model-improvement');
+      assert.equal(chain.getEntry(next.hash)?.status, 'invalid');
+      assert.ok(equalBytes(chain.tip.hash, b.hash));
     } finally {
       await chain.stop();
     }

@@ -1,0 +1,61 @@
+/**
+ * The node's scoring: the network model's evaluator (WASM kernel when built, plain TS otherwise:
+ * the same scores) and the threads that score for it.
+ *  - A scoring helper: on a multi-core machine, a second thread for the evaluator's independent
+ *    scorings (a block's parent and child, the leave-one-out models), spawned at the first job.
+ *  - An improvement worker: the chain verifies each block's model update on it (with a scoring
+ *    helper of its own), so that the node's own thread keeps relaying blocks, answering pings and
+ *    serving RPC while an update block is scored; spawned at the first update to verify (that one
+ *    is verified on the node's thread). Either falls back to the node's thread if it fails.
+ */
+import { availableParallelism } from 'node:os';
+import type { NetworkParams } from '../../consensus/index.js';
+import {
+  createNetworkEvaluator,
+  ImprovementWorker,
+  type NetworkEvaluator,
+  ScoreHelper,
+} from '../../training/index.js';
+import type { Logger } from '../logger.js';
+
+export interface NodeScoringDeps {
+  readonly params: NetworkParams;
+  readonly logger: Logger;
+}
+
+export class NodeScoring {
+  readonly evaluator: NetworkEvaluator;
+  readonly improvement: ImprovementWorker;
+  private readonly helper: ScoreHelper | null;
+
+  constructor(deps: NodeScoringDeps) {
+    const multiCore = availableParallelism() > 1;
+    this.helper = multiCore
+      ? new ScoreHelper({
+          lazy: true,
+          onRetire: (reason) =>
+            deps.logger.warn({ reason }, 'scoring helper thread retired: scoring on one thread'),
+        })
+      : null;
+    this.evaluator = createNetworkEvaluator(this.helper ? { helper: this.helper } : {});
+    this.improvement = new ImprovementWorker(
+      {
+        params: deps.params,
+        lazy: true,
+        helper: multiCore,
+        onRetire: (reason) =>
+          deps.logger.warn(
+            { reason },
+            "improvement worker retired: model updates verified on the node's thread",
+          ),
+      },
+      { evaluator: this.evaluator },
+    );
+  }
+
+  /** Stops the threads (after the chain: a verification in flight finishes on this thread). */
+  async close(): Promise<void> {
+    await this.improvement.close();
+    await this.helper?.close();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * ImprovementWorker: a block's model update verified on a worker thread gives what
+ * verifyImprovement gives on the calling thread (the same result, the same verdict), while the
+ * calling thread's event loop keeps turning; without a ready worker, jobs are verified inline.
+ */
+import { strict as assert } from 'node:assert';
+import {
+  devnetParams,
+  type ImprovementResult,
+  type ModelUpdate,
+  VerdictError,
+  verifyImprovementJob,
+} from '../../../consensus/index.js';
+import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
+import { applyModelDelta, encodeDelta } from '../../../training/delta.js';
+import { createNetworkEvaluator } from '../../../training/evaluator.js';
+import { LocalTrainer } from '../../../training/local.js';
+import { type NetworkModel, networkModelHash } from '../../../training/model.js';
+import { type ImprovementJob, ImprovementWorker } from '../../../training/parallel/improvement.js';
+import { partlyTrainedModel, testSeed } from './helpers.js';
+
+/** A one-contribution update of `base` trained 3,000 samples, and the model it yields. */
+function updateOf(base: NetworkModel): { update: ModelUpdate; next: NetworkModel } {
+  const t = new LocalTrainer({
+    shard: { index: 2, count: 6 },
+    seed: 'test/worker',
+    deltaDensity: DEFAULT_DELTA_DENSITY,
+  });
+  t.setBase(base, [0]);
+  t.train(3000);
+  const d = t.delta();
+  const update: ModelUpdate = {
+    baseModelHash: networkModelHash(base),
+    claimedPpm: 0,
+    levels: [0],
+    grow: null,
+    rule: 0,
+    contributions: [
+      {
+        payout: new Uint8Array(20),
+        pubkey: new Uint8Array(32),
+        samples: 3000,
+        delta: encodeDelta(d),
+        sig: new Uint8Array(64),
+      },
+    ],
+  };
+  return { update, next: applyModelDelta(base, d) };
+}
+
+function here(job: ImprovementJob): ImprovementResult<NetworkModel> {
+  return verifyImprovementJob(createNetworkEvaluator(), job, devnetParams);
+}
+
+describe('training/parallel ImprovementWorker', function () {
+  this.timeout(120_000);
+  const base = partlyTrainedModel();
+  const { update, next } = updateOf(base);
+  const job: ImprovementJob = {
+    parent: base,
+    parentModelHash: networkModelHash(base),
+    update,
+    headerModelHash: networkModelHash(next),
+    blockHash: testSeed(78),
+    levels: [0],
+    growth: null,
+  };
+
+  it('verifies on the worker what verifyImprovement gives here, and the same verdict for a bad block', async () => {
+    const w = new ImprovementWorker({ params: devnetParams }, { evaluator: createNetworkEvaluator() });
+    await w.start();
+    try {
+      assert.equal(w.available, true);
+      // the calling thread's loop turns while the worker scores
+      let turns = 0;
+      const tick = setInterval(() => turns++, 1);
+      const r = await w.verify(job);
+      clearInterval(tick);
+      assert.ok(turns > 0, 'the event loop turned meanwhile');
+      assert.deepEqual(r, here(job));
+      assert.ok(r.improvementPpm >= devnetParams.minImprovementPpm);
+
+      const wrongHash: ImprovementJob = { ...job, headerModelHash: networkModelHash(base) };
+      const local = (() => {
+        try {
+          here(wrongHash);
+        } catch (e) {
+          return e as VerdictError;
+        }
+        assert.fail('expected a verdict');
+      })();
+      await assert.rejects(w.verify(wrongHash), (e: unknown) => {
+        assert.ok(e instanceof VerdictError);
+        assert.equal(e.reason, local.reason);
+        assert.equal(e.level, local.level);
+        assert.equal(e.message, local.message);
+        return true;
+      });
+      assert.equal(w.done, 2);
+      assert.equal(w.inline, 0);
+    } finally {
+      await w.close();
+    }
+    // after close, jobs are verified here
+    assert.equal(w.available, false);
+    assert.deepEqual(await w.verify(job), here(job));
+    assert.equal(w.inline, 1);
+  });
+
+  it('lazy: the first job is verified here while the worker starts; later ones go to the worker', async () => {
+    const w = new ImprovementWorker(
+      { params: devnetParams, lazy: true, helper: false },
+      { evaluator: createNetworkEvaluator() },
+    );
+    try {
+      assert.equal(w.available, false);
+      const first = await w.verify(job);
+      assert.equal(w.inline, 1);
+      await w.start();
+      assert.equal(w.available, true);
+      assert.deepEqual(await w.verify(job), first);
+      assert.equal(w.done, 1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a job the worker does not answer in time is verified here and the worker retired', async () => {
+    const reasons: string[] = [];
+    const w = new ImprovementWorker(
+      { params: devnetParams, timeoutMs: 1, helper: false, onRetire: (r) => reasons.push(r) },
+      { evaluator: createNetworkEvaluator() },
+    );
+    await w.start();
+    try {
+      assert.deepEqual(await w.verify(job), here(job));
+      assert.equal(w.available, false);
+      assert.deepEqual(reasons, ['no answer within 1 ms']);
+      assert.equal(w.inline, 1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('rejects a bad timeout with a typed error', () => {
+    assert.throws(
+      () =>
+        new ImprovementWorker(
+          { params: devnetParams, timeoutMs: 0 },
+          { evaluator: createNetworkEvaluator() },
+        ),
+      /timeoutMs/,
+    );
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Body of the improvement worker (ImprovementWorker): runs consensus verifyImprovement for the
+ * main thread, with the network evaluator built here as the main thread builds its own (same
+ * kernel choice, and a scoring helper of its own when asked: a second thread for the independent
+ * scorings), so a result never depends on which thread computed it. A VerdictError goes back as a
+ * verdict (the block is bad); anything else as an error (the main thread then verifies the block
+ * itself).
+ */
+import { parentPort } from 'node:worker_threads';
+import { type NetworkParams, VerdictError, verifyImprovementJob } from '../../consensus/index.js';
+import { createNetworkEvaluator, type NetworkEvaluator } from '../evaluator.js';
+import { defaultKernel, jsKernel, loadWasmKernel } from '../kernel/index.js';
+import { ScoreHelper } from './helper.js';
+import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
+
+const port = parentPort;
+let evaluator: NetworkEvaluator | undefined;
+let params: NetworkParams | undefined;
+let helper: ScoreHelper | undefined;
+
+function send(m: FromImprovementWorker): void {
+  port?.postMessage(m);
+}
+
+function verify(id: number, job: ImprovementJob): void {
+  try {
+    const result = verifyImprovementJob(evaluator!, job, params!);
+    send({ type: 'result', id, result });
+  } catch (e) {
+    if (e instanceof VerdictError) {
+      const prefix = `${e.reason}: `;
+      const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : undefined;
+      send({ type: 'verdict', id, reason: e.reason, level: e.level, detail });
+    } else {
+      send({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}
+
+port?.on('message', (m: ToImprovementWorker) => {
+  switch (m.type) {
+    case 'init': {
+      const kernel = m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
+      if (!kernel) {
+        send({ type: 'failed', message: 'no WASM kernel' });
+        return;
+      }
+      params = m.params;
+      helper = m.helper ? new ScoreHelper({ lazy: true, kernel: kernel.name }) : undefined;
+      evaluator = createNetworkEvaluator({ kernel, ...(helper ? { helper } : {}) });
+      send({ type: 'ready', kernel: kernel.name });
+      return;
+    }
+    case 'verify':
+      verify(m.id, m.job);
+      return;
+    case 'stop':
+      void (helper?.close() ?? Promise.resolve()).finally(() => port?.close());
+      return;
+  }
+});

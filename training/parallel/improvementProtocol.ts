@@ -1,0 +1,38 @@
+/** Messages between ImprovementWorker (main thread) and its worker (improvementMain.ts). */
+import type {
+  ImprovementJob as ConsensusImprovementJob,
+  ImprovementResult,
+  NetworkParams,
+  VerdictLevel,
+  VerdictReason,
+} from '../../consensus/index.js';
+import type { NetworkModel } from '../model.js';
+
+/** A job for the network model (consensus ImprovementJob). */
+export type ImprovementJob = ConsensusImprovementJob<NetworkModel>;
+
+export type ToImprovementWorker =
+  | {
+      readonly type: 'init';
+      readonly params: NetworkParams;
+      readonly kernel: 'js' | 'wasm' | 'default';
+      /** Give the worker a scoring helper of its own (a second thread, as the main thread has). */
+      readonly helper: boolean;
+    }
+  | { readonly type: 'verify'; readonly id: number; readonly job: ImprovementJob }
+  | { readonly type: 'stop' };
+
+export type FromImprovementWorker =
+  | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm' }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'result'; readonly id: number; readonly result: ImprovementResult<NetworkModel> }
+  /** The job's verdict: verifyImprovement threw a VerdictError (the block is bad, not the worker). */
+  | {
+      readonly type: 'verdict';
+      readonly id: number;
+      readonly reason: VerdictReason;
+      readonly level: VerdictLevel;
+      readonly detail: string | undefined;
+    }
+  /** Anything else the job threw: the caller verifies it itself. */
+  | { readonly type: 'error'; readonly id: number; readonly message: string };
