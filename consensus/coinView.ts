@@ -22,6 +22,11 @@ export interface Coin {
 
 export interface CoinSource {
   getCoin(op: OutPoint): Coin | undefined;
+  /**
+   * getCoin(op) for a caller that already holds op's outpointMapKey (validation computes it once
+   * per input, where each lookup would otherwise build the key again).
+   */
+  getCoinByKey?(key: string, op: OutPoint): Coin | undefined;
 }
 
 /** Undo data: the coins a block spent, in spend order (tx order, then input order). */
@@ -58,18 +63,26 @@ export class CoinView implements CoinSource {
   constructor(private readonly source: CoinSource = EMPTY_SOURCE) {}
 
   getCoin(op: OutPoint): Coin | undefined {
-    const c = this.changes.get(outpointMapKey(op.txid, op.index));
+    return this.getCoinByKey(outpointMapKey(op.txid, op.index), op);
+  }
+
+  getCoinByKey(key: string, op: OutPoint): Coin | undefined {
+    const c = this.changes.get(key);
     if (c) return c.coin ?? undefined;
-    return this.source.getCoin(op);
+    const source = this.source;
+    return source.getCoinByKey ? source.getCoinByKey(key, op) : source.getCoin(op);
   }
 
   addCoin(op: OutPoint, coin: Coin): void {
     this.changes.set(outpointMapKey(op.txid, op.index), { op, coin });
   }
 
-  /** Marks `op` spent without looking it up (the caller has just read it from this view). */
-  markSpent(op: OutPoint): void {
-    this.changes.set(outpointMapKey(op.txid, op.index), { op, coin: null });
+  /**
+   * Marks `op` (whose outpointMapKey is `key`) spent without looking it up (the caller has just
+   * read it from this view).
+   */
+  markSpentByKey(key: string, op: OutPoint): void {
+    this.changes.set(key, { op, coin: null });
   }
 
   /** Returns the spent coin, or undefined if it does not exist (or is already spent). */
@@ -143,6 +156,10 @@ export class MemoryUtxoSet implements UtxoSet {
 
   getCoin(op: OutPoint): Coin | undefined {
     return this.coins.get(outpointMapKey(op.txid, op.index))?.coin;
+  }
+
+  getCoinByKey(key: string): Coin | undefined {
+    return this.coins.get(key)?.coin;
   }
 
   get size(): number {

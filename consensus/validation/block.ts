@@ -160,6 +160,8 @@ export function connectBlock(
     const t = b.txs[i]!;
     // The view already holds this block's earlier transactions' outputs and spends, so a chain of
     // transactions inside the block works; a second spend of one outpoint is named as such.
+    // each input's key, built once for the checks, the lookup and the spend below
+    const keys: string[] = [];
     for (const input of t.tx.inputs) {
       const key = outpointMapKey(input.prevout.txid, input.prevout.index);
       if (spentInBlock.has(key)) {
@@ -167,10 +169,11 @@ export function connectBlock(
         throw new VerdictError('bad-txns-spend-in-block', `tx ${i} re-spends ${op}`);
       }
       spentInBlock.add(key);
+      keys.push(key);
     }
     let r: InputsResult;
     try {
-      r = checkTxInputs(t, view, ctx.height, params, 'invalid');
+      r = checkTxInputs(t, view, ctx.height, params, 'invalid', keys);
     } catch (e) {
       // name the transaction and the outpoint (checkTxInputs knows only the input's index)
       if (e instanceof VerdictError && e.reason === 'bad-txns-inputs-missingorspent') {
@@ -186,7 +189,9 @@ export function connectBlock(
     for (const c of r.sigChecks) sigChecks.push(c);
     ctx.onSigChecks?.(sigChecks);
     // checkTxInputs found every coin: mark them spent without looking them up again
-    for (const input of t.tx.inputs) view.markSpent(input.prevout);
+    t.tx.inputs.forEach((input, k) => {
+      view.markSpentByKey(keys[k]!, input.prevout);
+    });
     for (const c of r.spent) spent.push(c);
     t.tx.outputs.forEach((o, index) => {
       view.addCoin(

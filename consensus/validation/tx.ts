@@ -67,6 +67,8 @@ export function checkTxInputs(
   height: number,
   params: NetworkParams,
   missingLevel: 'invalid' | 'context' = 'invalid',
+  /** Each input's outpointMapKey, when the caller has them (a block's connect does). */
+  keys?: readonly string[],
 ): InputsResult {
   const { tx } = t;
   if (tx.inputs.length === 0) throw new VerdictError('bad-txns-vin-empty');
@@ -77,7 +79,7 @@ export function checkTxInputs(
   let valueIn = 0n;
   for (let i = 0; i < tx.inputs.length; i++) {
     const op = tx.inputs[i]!.prevout;
-    const coin = coins.getCoin(op);
+    const coin = keys && coins.getCoinByKey ? coins.getCoinByKey(keys[i]!, op) : coins.getCoin(op);
     if (!coin) throw new VerdictError('bad-txns-inputs-missingorspent', `input ${i}`, missingLevel);
     if (coin.coinbase && height - coin.height < params.coinbaseMaturity) {
       throw new VerdictError(
