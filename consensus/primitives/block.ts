@@ -3,17 +3,11 @@
  */
 import { DecodeError } from '../errors.js';
 import { decodeExact, type Reader, Writer } from './encoding.js';
-import type { Hash } from './hash.js';
-import { type BlockHeader, HEADER_SIZE, headerHash, readHeader, writeHeader } from './header.js';
+import { type Hash, sha256d } from './hash.js';
+import { type BlockHeader, HEADER_SIZE, readHeader, writeHeader } from './header.js';
 import { blockMerkleRoot } from './merkle.js';
-import {
-  encodeModelUpdate,
-  type ModelUpdate,
-  modelUpdateId,
-  readModelUpdate,
-  writeModelUpdate,
-} from './modelUpdate.js';
-import { readTx, type Transaction, type TxWithId, withId, writeTx } from './tx.js';
+import { encodeModelUpdate, type ModelUpdate, readModelUpdate, writeModelUpdate } from './modelUpdate.js';
+import { readTx, type Transaction, type TxWithId, txBodySize, txSize, writeTx } from './tx.js';
 
 /** Decoder bound; the consensus block-size limit (1 MB) is checked by validation. */
 export const MAX_BLOCK_DECODE_SIZE = 4_000_000;
@@ -73,20 +67,54 @@ export interface BlockWithIds {
   readonly updateId: Hash | null;
   readonly updateSize: number;
   readonly size: number;
+  /** The block's canonical encoding (encodeBlock), which every id above was hashed from. */
+  readonly bytes: Uint8Array;
 }
 
+/**
+ * Encodes the block once, into one buffer of its exact size, and hashes every id from that
+ * encoding: the header hash from its first HEADER_SIZE bytes, each transaction's txid from its
+ * body and wtxid from its whole encoding (withId's), the update id from the update's bytes. Same
+ * ids as headerHash / withId / modelUpdateId, without encoding each part again on its own (one
+ * buffer per transaction, and the update twice) or the block a second time to store it.
+ */
 export function blockWithIds(block: Block): BlockWithIds {
-  const txs = block.txs.map(withId);
+  const n = block.txs.length;
   const updateBytes = block.update ? encodeModelUpdate(block.update) : null;
-  let size = HEADER_SIZE + varintLen(txs.length) + 1 + (updateBytes?.length ?? 0);
-  for (const t of txs) size += t.size;
+  let size = HEADER_SIZE + varintLen(n) + 1 + (updateBytes?.length ?? 0);
+  for (const tx of block.txs) size += txSize(tx);
+  const w = new Writer(size);
+  writeHeader(w, block.header);
+  w.varint(n);
+  const ends = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    writeTx(w, block.txs[i]!);
+    ends[i] = w.length;
+  }
+  if (updateBytes) w.u8(1).bytes(updateBytes);
+  else w.u8(0);
+  const bytes = w.finish();
+  const txs = new Array<TxWithId>(n);
+  let start = HEADER_SIZE + varintLen(n);
+  for (let i = 0; i < n; i++) {
+    const tx = block.txs[i]!;
+    const end = ends[i]!;
+    txs[i] = {
+      tx,
+      txid: sha256d(bytes.subarray(start, start + txBodySize(tx))),
+      wtxid: sha256d(bytes.subarray(start, end)),
+      size: end - start,
+    };
+    start = end;
+  }
   return {
     block,
-    hash: headerHash(block.header),
+    hash: sha256d(bytes.subarray(0, HEADER_SIZE)),
     txs,
-    updateId: block.update ? modelUpdateId(block.update) : null,
+    updateId: updateBytes ? sha256d(updateBytes) : null,
     updateSize: updateBytes?.length ?? 0,
-    size,
+    size: bytes.length,
+    bytes,
   };
 }
 

@@ -88,8 +88,12 @@ export class Writer {
     return this.pos;
   }
 
+  /**
+   * The bytes written. When they fill the buffer exactly (a writer sized up front), the buffer
+   * itself, without a copy: a later write could not touch it, since it would need a new buffer.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos);
   }
 }
 

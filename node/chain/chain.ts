@@ -13,7 +13,6 @@ import {
   type Coin,
   checkBlockSanity,
   checkHeaderContext,
-  encodeBlock,
   equalBytes,
   type GrowthWindow,
   genesisBlock,
@@ -190,7 +189,7 @@ export class Chain<M = unknown> {
     await db
       .batch()
       .putVersion({ version: DB_VERSION, magic: params.magic })
-      .putBlock(genesis.hash, encodeBlock(genesis.block))
+      .putBlock(genesis.hash, genesis.bytes)
       .putEntry(entry)
       .putHeight(0, genesis.hash)
       .putChainState({ tipHash: genesis.hash, height: 0, issued: 0n, weight: entry.weight })
@@ -270,6 +269,7 @@ export class Chain<M = unknown> {
     block: Block,
     source: string | undefined,
   ): Promise<{ result: ProcessResult } | { error: unknown }> {
+    this.core.startCoinRead(block); // the database reads its coins while this thread hashes and checks it
     const b = blockWithIds(block);
     let outcome: { result: ProcessResult } | { error: unknown };
     try {
@@ -285,6 +285,7 @@ export class Chain<M = unknown> {
   private endCall(): void {
     this.core.recent.clear();
     this.core.verified.clear();
+    this.core.early.clear();
   }
 
   private async accept(b: BlockWithIds, source: string | undefined): Promise<ProcessResult> {

@@ -8,13 +8,14 @@
 
 import { performance } from 'node:perf_hooks';
 import {
+  type Block,
   type BlockWithIds,
   blockWeight,
   blockWithIds,
   type Coin,
+  type CoinSource,
   CoinView,
   checkHeaderContext,
-  encodeBlock,
   equalBytes,
   type GrowthWindow,
   growthWindowOf,
@@ -38,6 +39,7 @@ import {
 import type { ChainBatch, ChainEntry } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { BlockIndex } from './blockIndex.js';
+import { EarlyCoinRead, earlyCoinReadOf, readCoins, spentOutpoints } from './coins.js';
 import { ChainError } from './errors.js';
 import type { TypedEmitter } from './events.js';
 import { headerContext } from './headerContext.js';
@@ -88,6 +90,9 @@ export class ChainCore<M> {
 
   /** Model updates storeNew verified in the current call: connectTip does not score them again. */
   readonly verified = new Map<string, ImprovementResult<M>>();
+
+  /** The coin read startCoinRead began for a block of the current call (at most one). */
+  readonly early = new EarlyCoinRead();
 
   constructor(
     private readonly deps: ChainDeps<M>,
@@ -233,7 +238,7 @@ export class ChainCore<M> {
       grew,
       owed: [],
     };
-    const batch = this.batch().putBlock(b.hash, encodeBlock(b.block)).putEntry(entry);
+    const batch = this.batch().putBlock(b.hash, b.bytes).putEntry(entry);
     if (model !== null) batch.putModel(header.modelHash, evaluator.encodeModel(model));
     // A child of the tip is about to be connected: its connect write carries this one.
     if (!this.deferred && equalBytes(parent.hash, this.index.tip.hash)) this.pending = batch;
@@ -328,33 +333,26 @@ export class ChainCore<M> {
     return { b, sane: false };
   }
 
+  /**
+   * Starts reading the coins `block` spends when it may be worth it (earlyCoinReadOf): the
+   * database reads them while this thread hashes and checks the block, and its connect takes them
+   * (EarlyCoinRead says when it may).
+   */
+  startCoinRead(block: Block): void {
+    const tip = this.index.tip;
+    const read = earlyCoinReadOf(block, this.index, this.deps.clock(), this.deps.params);
+    if (read) this.early.start(read.hash, tip.hash, this.deps.db.writeStats().writes, this.source(read.ops));
+  }
+
   /** A coin view over the coins `b` spends from before it (prefetched: the check itself is sync). */
   private async prefetchView(b: BlockWithIds): Promise<CoinView> {
-    const inBlock = new Set<string>();
-    const ops: OutPoint[] = [];
-    for (const t of b.txs) {
-      for (const input of t.tx.inputs) if (!inBlock.has(toHex(input.prevout.txid))) ops.push(input.prevout);
-      inBlock.add(toHex(t.txid));
-    }
-    return new CoinView(await this.source(ops));
+    const early = this.early.take(b.hash, this.index.tip.hash, this.deps.db.writeStats().writes);
+    return new CoinView(await (early ?? this.source(spentOutpoints(b))));
   }
 
   /** The coins `ops` name, as of the tip: the deferred batch's changes, else the database. */
-  private async source(ops: OutPoint[]): Promise<{ getCoin(op: OutPoint): Coin | undefined }> {
-    const map = new Map<string, Coin>();
-    const unwritten = this.deferred?.coins;
-    const read: OutPoint[] = [];
-    for (const op of ops) {
-      const d = unwritten?.get(outpointMapKey(op.txid, op.index));
-      if (d === undefined) read.push(op);
-      else if (d.coin) map.set(outpointMapKey(op.txid, op.index), d.coin);
-    }
-    const coins = await this.deps.db.getCoins(read);
-    read.forEach((op, i) => {
-      const c = coins[i];
-      if (c) map.set(outpointMapKey(op.txid, op.index), c);
-    });
-    return { getCoin: (op) => map.get(outpointMapKey(op.txid, op.index)) };
+  private source(ops: OutPoint[]): Promise<CoinSource> {
+    return readCoins(this.deps.db, this.deferred?.coins, ops);
   }
 
   private writeCoins(batch: ChainBatch, view: CoinView): void {

@@ -56,7 +56,10 @@ export interface ChainBlockEvent {
 export interface ConnectTiming {
   /** Full consensus validation against the parent's state (validateBlockTransition), ms. */
   readonly validateMs: number;
-  /** The whole connect: load, coin prefetch, validation, the database batch, ms. */
+  /**
+   * The whole connect: load, coin prefetch (what is left of it: a child of the tip has its coins
+   * read beside its context-free checks, before the connect), validation, the database batch, ms.
+   */
   readonly connectMs: number;
 }
 

@@ -269,14 +269,35 @@ export class ChainDb {
     // `sync` is a classic-level option (fsync the write-ahead log); memory-level ignores it.
     const now = performance.now();
     const sync = this.sync && now - this.lastSync >= this.syncIntervalMs;
-    const options = { keyEncoding: 'view', valueEncoding: 'view', sync };
     const n = ++this.writes;
-    await this.io('batch', () => this.db.batch(ops, options));
+    await this.io('batch', () => this.writeOps(ops, sync));
     if (sync) {
       this.lastSync = now;
       this.synced = Math.max(this.synced, n);
       this.fsyncs++;
     } else if (this.sync) this.scheduleFlush();
+  }
+
+  /**
+   * Writes `ops` as one atomic LevelDB write batch. Built as a chained batch (each operation goes
+   * straight into the native write batch) rather than handed over as an array: abstract-level
+   * clones and re-checks every operation of an array batch, then classic-level reads each one's
+   * properties back from JS; for a block's ~4,000 coin operations the chained form took half the
+   * main-thread time and half the time to the write's completion. Same single WriteBatch, same
+   * atomicity; keys and values go in with the store's 'view' encodings.
+   */
+  private async writeOps(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+    } catch (e) {
+      await batch.close();
+      throw e;
+    }
+    await batch.write({ sync });
   }
 
   /** One fsync at the end of the current interval for the writes it has not covered. */

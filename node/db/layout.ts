@@ -94,7 +94,12 @@ export function coinKey(op: OutPoint): Uint8Array {
   const k = new Uint8Array(37);
   k[0] = PREFIX.coin;
   k.set(op.txid, 1);
-  new DataView(k.buffer).setUint32(33, op.index, false);
+  // big-endian u32, written byte by byte (a DataView per key showed in block connect profiles)
+  const i = op.index;
+  k[33] = i >>> 24;
+  k[34] = i >>> 16;
+  k[35] = i >>> 8;
+  k[36] = i;
   return k;
 }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   type Block,
   type BlockHeader,
+  blockWithIds,
   type Coin,
   DecodeError,
   decodeBlock,
@@ -18,11 +19,14 @@ import {
   encodeTx,
   encodeUndo,
   HEADER_SIZE,
+  headerHash,
   type ModelUpdate,
+  modelUpdateId,
   Reader,
   type Transaction,
   txid,
   Writer,
+  withId,
   wtxid,
 } from '../../../../consensus/index.js';
 
@@ -218,6 +222,35 @@ describe('consensus codecs', () => {
       () => decodeBlock(enc),
       (e: unknown) => e instanceof DecodeError && e.code === 'DECODE_INVALID_VALUE',
     );
+  });
+
+  it('blockWithIds hashes every id from the block encoding it keeps: the ids of each part hashed alone', () => {
+    fc.assert(
+      fc.property(arbBlock, (block) => {
+        const b = blockWithIds(block);
+        assert.deepEqual(b.bytes, encodeBlock(block));
+        assert.equal(b.size, b.bytes.length);
+        assert.deepEqual(b.hash, headerHash(block.header));
+        assert.deepEqual(
+          b.txs.map((t) => ({ txid: t.txid, wtxid: t.wtxid, size: t.size })),
+          block.txs.map((tx) => {
+            const w = withId(tx);
+            return { txid: w.txid, wtxid: w.wtxid, size: w.size };
+          }),
+        );
+        assert.deepEqual(b.updateId, block.update ? modelUpdateId(block.update) : null);
+        assert.equal(b.updateSize, block.update ? encodeModelUpdate(block.update).length : 0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a writer sized exactly hands over its buffer, which later writes leave untouched', () => {
+    const w = new Writer(4).u32(0x01020304);
+    const out = w.finish();
+    w.u32(0xffffffff).u8(7);
+    assert.deepEqual(out, Uint8Array.of(4, 3, 2, 1));
+    assert.deepEqual(w.finish(), Uint8Array.of(4, 3, 2, 1, 0xff, 0xff, 0xff, 0xff, 7));
   });
 
   it('txid excludes signatures; wtxid includes them', () => {
