@@ -91,12 +91,15 @@ export class BasicAuthenticator {
   private readonly expected: Uint8Array;
   /** The header a client such as ours sends (`Basic <base64>`), for the fast path of check(). */
   private readonly expectedHeader: Buffer;
+  /** Where check() writes a header of the expected length to compare it (no allocation per call). */
+  private readonly scratch: Buffer;
   readonly user: string;
 
   constructor(creds: Credentials) {
     this.user = creds.user;
     this.expected = digest(`${creds.user}:${creds.password}`);
     this.expectedHeader = Buffer.from(basicAuthHeader(creds), 'latin1');
+    this.scratch = Buffer.alloc(this.expectedHeader.length);
   }
 
   /**
@@ -113,9 +116,11 @@ export class BasicAuthenticator {
     // Fast path: the exact header of the credentials, compared in constant time (a length that
     // differs says nothing the header's format does not). Anything else (another spelling of the
     // scheme, other whitespace) takes the full parse and digest below.
-    const raw = Buffer.from(header, 'latin1');
-    if (raw.length === this.expectedHeader.length && timingSafeEqual(raw, this.expectedHeader))
-      return this.user;
+    // A latin1 string has one byte per character, so the length test needs no encoding.
+    if (header.length === this.expectedHeader.length) {
+      this.scratch.write(header, 0, 'latin1');
+      if (timingSafeEqual(this.scratch, this.expectedHeader)) return this.user;
+    }
     const creds = parseBasicAuth(header);
     if (!creds) return undefined;
     const got = digest(`${creds.user}:${creds.password}`);

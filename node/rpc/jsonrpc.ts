@@ -22,8 +22,8 @@ import {
   RpcError,
   rpcError,
 } from './errors.js';
-import { stringifyJson } from './json.js';
-import { invokeMethod, type RpcRegistry } from './registry.js';
+import { stringifyReply } from './json.js';
+import { invokeMethodNow, isPromiseLike, type RpcRegistry } from './registry.js';
 import type { JsonRpcErrorObject, RpcContext, RpcLogger, RpcMethod } from './types.js';
 
 type Version = 'legacy' | '2.0';
@@ -128,15 +128,29 @@ function errorObject(e: RpcError): JsonRpcErrorObject {
  * success reply (no `error` member) breaks it. A 2.0 request's reply also says "jsonrpc": "2.0".
  */
 function replyText(version: Version, id: unknown, result: unknown, error: JsonRpcErrorObject | null): string {
-  const idValue = id === undefined ? null : id;
-  const body = { result: error ? null : (result ?? null), error, id: idValue };
-  return stringifyJson(version === 'legacy' ? body : { jsonrpc: '2.0', ...body });
+  return stringifyReply(
+    version === '2.0',
+    error ? null : (result ?? null),
+    error,
+    id === undefined ? null : id,
+  );
 }
 
 function httpStatusForLegacyError(code: number): number {
   if (code === RPC_INVALID_REQUEST) return 400;
   if (code === RPC_METHOD_NOT_FOUND) return 404;
   return 500;
+}
+
+/** HTTP status and body of a single (non-batch) request's reply. */
+function singleReply(r: OneReply): DispatchReply {
+  if (r.text === null) return { status: 204, body: null };
+  let status = 200;
+  if (r.error) {
+    if (r.invalidRequest) status = 400;
+    else if (r.version === 'legacy') status = httpStatusForLegacyError(r.error.code);
+  }
+  return { status, body: r.text };
 }
 
 export class JsonRpcDispatcher {
@@ -156,8 +170,18 @@ export class JsonRpcDispatcher {
     return this.warmupStatus;
   }
 
-  /** Process one request body (JSON text) and produce the reply. Never throws. */
-  async dispatch(body: string, ctx: RpcContext, local?: LocalMethods): Promise<DispatchReply> {
+  /** Process one request body (JSON text) and produce the reply. Never rejects. */
+  dispatch(body: string, ctx: RpcContext, local?: LocalMethods): Promise<DispatchReply> {
+    return Promise.resolve(this.dispatchNow(body, ctx, local));
+  }
+
+  /**
+   * `dispatch`, with the reply returned as is when it is ready at once (a single request whose
+   * params validate synchronously and whose handler returns a value rather than a promise): the
+   * HTTP server's path, which then answers without a trip through the microtask queue. Never
+   * throws; the promise never rejects.
+   */
+  dispatchNow(body: string, ctx: RpcContext, local?: LocalMethods): DispatchReply | Promise<DispatchReply> {
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -169,28 +193,29 @@ export class JsonRpcDispatcher {
         const error = { code: RPC_INVALID_REQUEST, message: 'Invalid Request: empty batch' };
         return { status: 400, body: replyText('2.0', null, null, error) };
       }
-      const parts: string[] = [];
-      for (const item of value) {
-        const r = await this.one(item, ctx, local);
-        if (r.text !== null) parts.push(r.text);
-      }
-      return parts.length === 0 ? { status: 204, body: null } : { status: 200, body: `[${parts.join(',')}]` };
+      return this.batch(value, ctx, local);
     }
     if (!isPlainObject(value)) {
       const error = { code: RPC_INVALID_REQUEST, message: 'Top-level value must be an object or an array' };
       return { status: 400, body: replyText('2.0', null, null, error) };
     }
-    const r = await this.one(value, ctx, local);
-    if (r.text === null) return { status: 204, body: null };
-    let status = 200;
-    if (r.error) {
-      if (r.invalidRequest) status = 400;
-      else if (r.version === 'legacy') status = httpStatusForLegacyError(r.error.code);
-    }
-    return { status, body: r.text };
+    const r = this.one(value, ctx, local);
+    return r instanceof Promise ? r.then(singleReply) : singleReply(r);
   }
 
-  private async one(item: unknown, ctx: RpcContext, local?: LocalMethods): Promise<OneReply> {
+  /** The elements in order, each after the previous one has finished. */
+  private async batch(items: unknown[], ctx: RpcContext, local?: LocalMethods): Promise<DispatchReply> {
+    const parts: string[] = [];
+    for (const item of items) {
+      const pending = this.one(item, ctx, local);
+      const r = pending instanceof Promise ? await pending : pending;
+      if (r.text !== null) parts.push(r.text);
+    }
+    return parts.length === 0 ? { status: 204, body: null } : { status: 200, body: `[${parts.join(',')}]` };
+  }
+
+  /** One request object's reply; a promise only while its handler (or a validator) is pending. */
+  private one(item: unknown, ctx: RpcContext, local?: LocalMethods): OneReply | Promise<OneReply> {
     const req = parseRequest(item);
     if ('bad' in req) {
       const error = errorObject(req.error);
@@ -201,15 +226,31 @@ export class JsonRpcDispatcher {
         invalidRequest: true,
       };
     }
-    const notification = req.version === '2.0' && req.id === undefined;
-    let result: unknown;
-    let error: JsonRpcErrorObject | null = null;
+    let outcome: unknown;
     try {
-      result = await this.execute(req, ctx, local);
+      outcome = this.execute(req, ctx, local);
     } catch (e) {
-      error = this.toErrorObject(e, req.method, ctx);
+      return this.finish(req, undefined, this.toErrorObject(e, req.method, ctx), ctx);
     }
-    if (notification) return { text: null, version: req.version, error, invalidRequest: false };
+    if (!isPromiseLike(outcome)) return this.finish(req, outcome, null, ctx);
+    // As `await` would: a promise (or thenable) settles first, whatever it resolves to.
+    return Promise.resolve(outcome).then(
+      (result) => this.finish(req, result, null, ctx),
+      (e: unknown) => this.finish(req, undefined, this.toErrorObject(e, req.method, ctx), ctx),
+    );
+  }
+
+  /** The reply text of a finished call (null for a notification). */
+  private finish(
+    req: ParsedRequest,
+    result: unknown,
+    callError: JsonRpcErrorObject | null,
+    ctx: RpcContext,
+  ): OneReply {
+    let error = callError;
+    if (req.version === '2.0' && req.id === undefined) {
+      return { text: null, version: req.version, error, invalidRequest: false };
+    }
     let text: string;
     try {
       text = replyText(req.version, req.id, result, error);
@@ -221,7 +262,8 @@ export class JsonRpcDispatcher {
     return { text, version: req.version, error, invalidRequest: false };
   }
 
-  private async execute(req: ParsedRequest, ctx: RpcContext, local?: LocalMethods): Promise<unknown> {
+  /** Look up and run the method: its result, a promise of it, or a synchronous throw. */
+  private execute(req: ParsedRequest, ctx: RpcContext, local?: LocalMethods): unknown {
     const method = local?.get(req.method) ?? this.registry.get(req.method);
     if (!method) throw rpcError(RPC_METHOD_NOT_FOUND, 'Method not found');
     if (this.warmupStatus !== null && !method.allowInWarmup) throw rpcError(RPC_IN_WARMUP, this.warmupStatus);
@@ -229,7 +271,7 @@ export class JsonRpcDispatcher {
       { method: req.method, peer: ctx.peer, user: ctx.user, transport: ctx.transport },
       'rpc call',
     );
-    return await invokeMethod(method, req.params, ctx);
+    return invokeMethodNow(method, req.params, ctx);
   }
 
   private toErrorObject(e: unknown, method: string, ctx: RpcContext): JsonRpcErrorObject {

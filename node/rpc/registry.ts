@@ -64,44 +64,109 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `then`-able: what `await` would wait for. */
+export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
  * Check raw JSON params (positional array, named object, or absent) against the declaration and
  * return the handler's params object. Errors: RPC_INVALID_PARAMETER for missing/extra/unknown
  * parameters and bad values, RPC_TYPE_ERROR for wrong JSON types (see `rpcErrorFromZod`).
  */
 export async function validateParams(method: RpcMethod, raw: unknown): Promise<Record<string, unknown>> {
+  return await validateParamsNow(method, raw);
+}
+
+/**
+ * `validateParams` without a promise when it needs none: the params object, or a promise of it
+ * once a schema turns out to be asynchronous (an async refinement or transform), from which point
+ * the remaining parameters are checked with `safeParseAsync`. Errors are thrown synchronously or
+ * reject the promise. (A schema found asynchronous has had its synchronous part run once before
+ * the asynchronous parse: the schemas' checks and transforms are pure.)
+ */
+export function validateParamsNow(
+  method: RpcMethod,
+  raw: unknown,
+): Record<string, unknown> | Promise<Record<string, unknown>> {
+  const given = givenParams(method, raw);
   const specs = method.params;
-  const given = new Map<string, unknown>();
-  if (raw === undefined || raw === null) {
-    // no params
-  } else if (Array.isArray(raw)) {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const v = givenValue(given, spec.name, i);
+    if (v === undefined || v === null) {
+      absentParam(spec, out);
+      continue;
+    }
+    let parsed: ReturnType<z.ZodType['safeParse']>;
+    try {
+      parsed = spec.schema.safeParse(v);
+    } catch (e) {
+      if (e instanceof z.core.$ZodAsyncError) return validateRestAsync(specs, i, given, out);
+      throw e;
+    }
+    if (!parsed.success) throw rpcErrorFromZod(spec.name, parsed.error);
+    out[spec.name] = parsed.data;
+  }
+  return out;
+}
+
+/** The params given: positional, by name, or none. */
+type Given = readonly unknown[] | ReadonlyMap<string, unknown> | null;
+
+/** The given value of a parameter by name and position (undefined when not given). */
+function givenValue(given: Given, name: string, index: number): unknown {
+  if (given === null) return undefined;
+  return given instanceof Map ? given.get(name) : (given as readonly unknown[])[index];
+}
+
+function givenParams(method: RpcMethod, raw: unknown): Given {
+  const specs = method.params;
+  if (raw === undefined || raw === null) return null;
+  if (Array.isArray(raw)) {
     if (raw.length > specs.length) {
       throw rpcError(
         RPC_INVALID_PARAMETER,
         `Too many parameters for ${method.name}: expected at most ${specs.length}, got ${raw.length}`,
       );
     }
-    raw.forEach((v, i) => {
-      const spec = specs[i];
-      if (spec) given.set(spec.name, v);
-    });
-  } else if (isPlainObject(raw)) {
-    const names = new Set(specs.map((s) => s.name));
+    return raw;
+  }
+  if (isPlainObject(raw)) {
+    const given = new Map<string, unknown>();
     for (const [k, v] of Object.entries(raw)) {
-      if (!names.has(k)) throw rpcError(RPC_INVALID_PARAMETER, `Unknown named parameter ${k}`);
+      if (!specs.some((s) => s.name === k))
+        throw rpcError(RPC_INVALID_PARAMETER, `Unknown named parameter ${k}`);
       given.set(k, v);
     }
-  } else {
-    throw rpcError(RPC_INVALID_PARAMETER, 'Params must be an array or object');
+    return given;
   }
+  throw rpcError(RPC_INVALID_PARAMETER, 'Params must be an array or object');
+}
 
-  const out: Record<string, unknown> = {};
-  for (const spec of specs) {
-    const v = given.get(spec.name);
+/** A parameter not given (or null): its default, undefined if optional, else the error. */
+function absentParam(spec: ParamSpec, out: Record<string, unknown>): void {
+  if ('default' in spec) out[spec.name] = spec.default;
+  else if (spec.optional) out[spec.name] = undefined;
+  else throw rpcError(RPC_INVALID_PARAMETER, `Missing required parameter "${spec.name}"`);
+}
+
+async function validateRestAsync(
+  specs: readonly ParamSpec[],
+  from: number,
+  given: Given,
+  out: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  for (let i = from; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const v = givenValue(given, spec.name, i);
     if (v === undefined || v === null) {
-      if ('default' in spec) out[spec.name] = spec.default;
-      else if (spec.optional) out[spec.name] = undefined;
-      else throw rpcError(RPC_INVALID_PARAMETER, `Missing required parameter "${spec.name}"`);
+      absentParam(spec, out);
       continue;
     }
     const parsed = await spec.schema.safeParseAsync(v);
@@ -113,8 +178,18 @@ export async function validateParams(method: RpcMethod, raw: unknown): Promise<R
 
 /** Validate params, then run the handler. Errors from the handler propagate unchanged. */
 export async function invokeMethod(method: RpcMethod, raw: unknown, ctx: RpcContext): Promise<unknown> {
-  const params = await validateParams(method, raw);
-  return await method.handler(params, ctx);
+  return await invokeMethodNow(method, raw, ctx);
+}
+
+/**
+ * `invokeMethod` without a promise of its own: validates (`validateParamsNow`) and returns what the
+ * handler returns (a value, or its promise). Throws synchronously what validation or a synchronous
+ * handler throws.
+ */
+export function invokeMethodNow(method: RpcMethod, raw: unknown, ctx: RpcContext): unknown {
+  const params = validateParamsNow(method, raw);
+  if (params instanceof Promise) return params.then((p) => method.handler(p, ctx));
+  return method.handler(params, ctx);
 }
 
 /**

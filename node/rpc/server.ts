@@ -41,34 +41,64 @@ type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Read the whole body, or 'too-large' as soon as it passes `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        req.pause();
-        resolve('too-large');
-        return;
-      }
+const EMPTY_BODY: Uint8Array = new Uint8Array(0);
+const SLASH = 0x2f;
+
+/**
+ * Read the whole body and pass it to `done`: the bytes, 'too-large' as soon as they pass `limit`
+ * bytes (the rest is not read), or the stream's error. `done` is called once.
+ */
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (body: Uint8Array | 'too-large' | Error) => void,
+): void {
+  let first: Buffer | null = null;
+  let chunks: Buffer[] | null = null;
+  let size = 0;
+  let finished = false;
+  req.on('data', (chunk: Buffer) => {
+    if (finished) return;
+    size += chunk.length;
+    if (size > limit) {
+      finished = true;
+      req.pause();
+      done('too-large');
+      return;
+    }
+    if (first === null) first = chunk;
+    else {
+      chunks ??= [first];
       chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(err);
-    });
+    }
   });
+  req.on('end', () => {
+    if (finished) return;
+    finished = true;
+    // One chunk (the usual small request) is used as it is, not copied.
+    done(chunks !== null ? Buffer.concat(chunks, size) : (first ?? EMPTY_BODY));
+  });
+  req.on('error', (err) => {
+    if (finished) return;
+    finished = true;
+    done(err);
+  });
+}
+
+/** The body as text, or undefined when it is not valid UTF-8. */
+function decodeBody(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request path: the URL without its query. */
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 function peerOf(req: IncomingMessage): string {
@@ -91,6 +121,25 @@ function plain(
     ...headers,
   });
   res.end(text);
+}
+
+/** 401 with the Basic challenge; the connection is closed. */
+function unauthorized(res: ServerResponse): void {
+  res.writeHead(401, { 'WWW-Authenticate': WWW_AUTHENTICATE, 'Content-Length': 0, Connection: 'close' });
+  res.end();
+}
+
+/** Writes a JSON-RPC reply (an empty 204/… when it has no body). */
+function sendReply(res: ServerResponse, reply: DispatchReply): void {
+  if (reply.body === null) {
+    res.writeHead(reply.status, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  // end() with the whole body before any header is sent: node:http writes Content-Length itself.
+  res.statusCode = reply.status;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(`${reply.body}\n`);
 }
 
 function rawReject(socket: Duplex, status: number, reason: string, extra = ''): void {
@@ -295,30 +344,59 @@ export class RpcServer {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    this.handle(req, res).catch((err: unknown) => {
-      this.logger.error({ err, peer: peerOf(req) }, 'RPC request failed');
-      if (!res.headersSent) plain(res, 500, 'Internal server error', { Connection: 'close' });
-      else res.destroy();
-    });
+    try {
+      this.handle(req, res);
+    } catch (err) {
+      this.failed(err, req, res);
+    }
+  }
+
+  /** A request whose handling threw: logged, answered 500 (or its socket dropped). */
+  private failed(err: unknown, req: IncomingMessage, res: ServerResponse): void {
+    this.logger.error({ err, peer: peerOf(req) }, 'RPC request failed');
+    if (!res.headersSent) plain(res, 500, 'Internal server error', { Connection: 'close' });
+    else res.destroy();
+  }
+
+  /** The request's Authorization header when there is one to check; undefined → plain 401. */
+  private credentialsOf(req: IncomingMessage): string | undefined {
+    const header = req.headers.authorization;
+    return header && this.authenticator ? header : undefined;
+  }
+
+  /**
+   * Authenticated user for the request, or undefined. The check is synchronous (constant-time,
+   * auth.ts); only a wrong password waits, in `damp`.
+   */
+  private userOf(req: IncomingMessage): string | undefined {
+    const header = this.credentialsOf(req);
+    return header === undefined ? undefined : this.authenticator!.check(header);
+  }
+
+  /** After a wrong password: log it and wait before answering (deters brute-forcing). */
+  private damp(req: IncomingMessage): Promise<void> {
+    this.logger.warn({ peer: peerOf(req) }, 'RPC incorrect password attempt');
+    // Bitcoin Core sleeps 250 ms too.
+    return sleep(this.opts.authFailureDelayMs);
   }
 
   /** Authenticated user for the request, after damping a wrong password; undefined → send 401. */
   private async authenticate(req: IncomingMessage): Promise<string | undefined> {
-    const header = req.headers.authorization;
-    if (!header || !this.authenticator) return undefined;
-    const user = this.authenticator.check(header);
-    if (user !== undefined) return user;
-    this.logger.warn({ peer: peerOf(req) }, 'RPC incorrect password attempt');
-    // Deter brute-forcing (Bitcoin Core sleeps 250 ms too).
-    await sleep(this.opts.authFailureDelayMs);
-    return undefined;
+    const user = this.userOf(req);
+    if (user === undefined && this.credentialsOf(req) !== undefined) await this.damp(req);
+    return user;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+  /**
+   * Routes and answers one request. Everything up to the reply runs in the request's own events
+   * (no promise in the way unless a handler returns one): the body's listeners are attached at
+   * once, and a synchronous method is answered in the body's 'end' event.
+   */
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = pathOf(req);
     const mount = this.mountOf(path);
     if (mount) {
-      await mount.handleRequest(req, res);
+      mount.handleRequest(req, res).catch((err: unknown) => this.failed(err, req, res));
       return;
     }
     if (path !== '/' && !path.startsWith('/wallet/')) {
@@ -329,10 +407,13 @@ export class RpcServer {
       plain(res, 405, 'JSONRPC server handles only POST requests', { Allow: 'POST' });
       return;
     }
-    const user = await this.authenticate(req);
+    const user = this.userOf(req);
     if (user === undefined) {
-      res.writeHead(401, { 'WWW-Authenticate': WWW_AUTHENTICATE, 'Content-Length': 0, Connection: 'close' });
-      res.end();
+      if (this.credentialsOf(req) === undefined) unauthorized(res);
+      else
+        this.damp(req)
+          .then(() => unauthorized(res))
+          .catch((err: unknown) => this.failed(err, req, res));
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -340,37 +421,38 @@ export class RpcServer {
       plain(res, 413, 'Request body too large', { Connection: 'close' });
       return;
     }
-    const bytes = await readBody(req, this.opts.maxBodyBytes);
-    if (bytes === 'too-large') {
-      plain(res, 413, 'Request body too large', { Connection: 'close' });
-      return;
-    }
-    let reply: DispatchReply;
-    let text: string | undefined;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      text = undefined;
-    }
-    if (text === undefined) reply = parseErrorReply();
-    else
-      reply = await this.dispatcher.dispatch(text, { transport: 'http', uri: path, peer: peerOf(req), user });
-    if (reply.body === null) {
-      res.writeHead(reply.status, { 'Content-Length': 0 });
-      res.end();
-      return;
-    }
-    const body = `${reply.body}\n`;
-    res.writeHead(reply.status, {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(body),
+    readBody(req, this.opts.maxBodyBytes, (bytes) => {
+      // In the body's events: whatever throws here is this request's failure, not the process's.
+      try {
+        if (bytes instanceof Error) this.failed(bytes, req, res);
+        else if (bytes === 'too-large') plain(res, 413, 'Request body too large', { Connection: 'close' });
+        else this.answer(req, res, path, user, bytes);
+      } catch (err) {
+        this.failed(err, req, res);
+      }
     });
-    res.end(body);
+  }
+
+  private answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    user: string,
+    bytes: Uint8Array,
+  ): void {
+    const text = decodeBody(bytes);
+    const reply =
+      text === undefined
+        ? parseErrorReply()
+        : this.dispatcher.dispatchNow(text, { transport: 'http', uri: path, peer: peerOf(req), user });
+    if (reply instanceof Promise) {
+      reply.then((r) => sendReply(res, r)).catch((err: unknown) => this.failed(err, req, res));
+    } else sendReply(res, reply);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const path = pathOf(req);
     const mount = this.state === 'running' ? this.mountOf(path) : undefined;
     if (mount) {
       mount.handleUpgrade(req, socket, head);
@@ -396,6 +478,10 @@ export class RpcServer {
   }
 
   private mountOf(path: string): RpcHttpMount | undefined {
-    return this.mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+    for (const m of this.mounts) {
+      const p = m.prefix;
+      if (path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === SLASH)) return m;
+    }
+    return undefined;
   }
 }

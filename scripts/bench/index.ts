@@ -7,11 +7,14 @@ interface BenchModule {
   run(): Promise<void>;
 }
 
-const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
+/** `partOf`: a part of another bench, run only when named (the whole run has it in its parent). */
+const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule>; partOf?: string }> = [
   { name: 'signatures', load: () => import('./signatures.js') },
   { name: 'consensus', load: () => import('./consensus.js') },
   { name: 'pow', load: () => import('./pow.js') },
   { name: 'node', load: () => import('./node.js') },
+  { name: 'connect', load: () => import('./connect.js'), partOf: 'node' },
+  { name: 'rpc', load: () => import('./rpc.js'), partOf: 'node' },
   { name: 'cli', load: () => import('./cli.js') },
   { name: 'network', load: () => import('./network.js') },
   { name: 'training', load: () => import('./training.js') },
@@ -25,7 +28,8 @@ async function main(args: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const selected = args.length === 0 ? BENCHES : BENCHES.filter((b) => args.includes(b.name));
+  const selected =
+    args.length === 0 ? BENCHES.filter((b) => !b.partOf) : BENCHES.filter((b) => args.includes(b.name));
   console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
   for (const bench of selected) {
     console.log(`\n== ${bench.name} ==`);
