@@ -362,6 +362,7 @@ export class QenexNode {
     try {
       await this.db.open();
       await this.verifier.start();
+      this.scoring.start(); // in the background: ready before the first model update, not awaited
       await this.chain.start();
       await this.mempool.start();
       await this.wallet.start();

@@ -46,9 +46,13 @@ port?.on('message', (m: ToImprovementWorker) => {
         return;
       }
       params = m.params;
-      helper = m.helper ? new ScoreHelper({ lazy: true, kernel: kernel.name }) : undefined;
-      evaluator = createNetworkEvaluator({ kernel, ...(helper ? { helper } : {}) });
-      send({ type: 'ready', kernel: kernel.name });
+      void (async () => {
+        // the helper is started now, with this worker: not at the first job, which would then
+        // be scored on one thread while it starts
+        if (m.helper) helper = await ScoreHelper.start({ kernel: kernel.name }).catch(() => undefined);
+        evaluator = createNetworkEvaluator({ kernel, ...(helper ? { helper } : {}) });
+        send({ type: 'ready', kernel: kernel.name });
+      })();
       return;
     }
     case 'verify':
