@@ -5,7 +5,7 @@
  *    scorings (a block's parent and child, the leave-one-out models), spawned at the first job.
  *  - An improvement worker: the chain verifies each block's model update on it (with a scoring
  *    helper of its own), so that the node's own thread keeps relaying blocks, answering pings and
- *    serving RPC while an update block is scored; started with the node, in the background (an
+ *    serving RPC while an update block is scored; started 5 s after the node, in the background (an
  *    update that comes before it is ready is verified on the node's thread). Either falls back to
  *    the node's thread if it fails.
  */
@@ -19,6 +19,9 @@ import {
 } from '../../training/index.js';
 import type { Logger } from '../logger.js';
 
+/** Delay from the node's start to the improvement worker's (start()). */
+const START_DELAY_MS = 5_000;
+
 export interface NodeScoringDeps {
   readonly params: NetworkParams;
   readonly logger: Logger;
@@ -28,6 +31,7 @@ export class NodeScoring {
   readonly evaluator: NetworkEvaluator;
   readonly improvement: ImprovementWorker;
   private readonly helper: ScoreHelper | null;
+  private startTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: NodeScoringDeps) {
     const multiCore = availableParallelism() > 1;
@@ -55,18 +59,25 @@ export class NodeScoring {
   }
 
   /**
-   * Starts the improvement worker (and its scoring helper) in the background, so that it is ready
-   * before the node verifies its first model update. Left to that first update, the start of
+   * Starts the improvement worker (and its scoring helper, both with their evaluation data
+   * loaded: about 2 s of CPU) in the background, 5 s after the node, so that it is ready before
+   * the node verifies its first model update. Left to that first update, the start of
    * every node's threads fell on the same moment: in a 32-node netsim on 2 cores the first two
    * update blocks then took 28–40 s to connect everywhere. A failure is logged (onRetire) and the
    * node verifies on its own thread.
    */
   start(): void {
-    this.improvement.start().catch(() => {});
+    // a few seconds after the node's own start, which it would only slow (tests start many
+    // short-lived nodes that never see an update)
+    this.startTimer ??= setTimeout(() => {
+      this.improvement.start().catch(() => {});
+    }, START_DELAY_MS).unref();
   }
 
   /** Stops the threads (after the chain: a verification in flight finishes on this thread). */
   async close(): Promise<void> {
+    clearTimeout(this.startTimer);
+    this.startTimer = undefined;
     await this.improvement.close();
     await this.helper?.close();
   }

@@ -10,6 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { type NetworkParams, VerdictError, verifyImprovementJob } from '../../consensus/index.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../evaluator.js';
 import { defaultKernel, jsKernel, loadWasmKernel } from '../kernel/index.js';
+import { initialNetworkModel } from '../model.js';
 import { ScoreHelper } from './helper.js';
 import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
 
@@ -51,6 +52,9 @@ port?.on('message', (m: ToImprovementWorker) => {
         // be scored on one thread while it starts
         if (m.helper) helper = await ScoreHelper.start({ kernel: kernel.name }).catch(() => undefined);
         evaluator = createNetworkEvaluator({ kernel, ...(helper ? { helper } : {}) });
+        // load the evaluation data and run the kernel once now (about 0.5 s on the first
+        // scoring of a thread, milliseconds later), not at the first block to verify
+        evaluator.score(initialNetworkModel(), new Uint8Array(32), 64, [0]);
         send({ type: 'ready', kernel: kernel.name });
       })();
       return;
