@@ -21,24 +21,15 @@ import {
 } from '../../consensus/index.js';
 import { parseArgs } from '../../node/config/index.js';
 import { createNode, type QenexNode } from '../../node/createNode.js';
-import { RpcClient, RpcError } from '../../node/rpc/index.js';
+import { RpcClient } from '../../node/rpc/index.js';
 import { WALLET_FILE_NAME } from '../../node/wallet/index.js';
 import { encodeAddress, Wallet } from '../../wallet/index.js';
 import { keyPair, mineHeader } from './chainBuilder.js';
 
+export { rpcCode } from './rpcErrors.js';
+
 /** A JSON object of a reply. */
 export type Obj = Record<string, unknown>;
-
-/** The JSON-RPC error code `p` rejects with (fails if it resolves). */
-export async function rpcCode(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e.rpcCode;
-    throw e;
-  }
-  assert.fail('expected an RPC error');
-}
 
 /** QXC (a JSON number of a reply) in base units. */
 export const units = (qxc: unknown): bigint => BigInt(Math.round((qxc as number) * 1e8));

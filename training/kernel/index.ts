@@ -12,3 +12,8 @@ export function defaultKernel(): ScoreKernel {
   preferred ??= loadWasmKernel() ?? jsKernel;
   return preferred;
 }
+
+/** The kernel a worker is asked for by name: 'default' is defaultKernel(); undefined: no WASM kernel here. */
+export function kernelByName(name: 'js' | 'wasm' | 'default'): ScoreKernel | undefined {
+  return name === 'js' ? jsKernel : name === 'wasm' ? loadWasmKernel() : defaultKernel();
+}

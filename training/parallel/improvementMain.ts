@@ -9,7 +9,7 @@
 import { parentPort } from 'node:worker_threads';
 import { type NetworkParams, VerdictError, verifyImprovementJob } from '../../consensus/index.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../evaluator.js';
-import { defaultKernel, jsKernel, loadWasmKernel } from '../kernel/index.js';
+import { kernelByName } from '../kernel/index.js';
 import { initialNetworkModel } from '../model.js';
 import { ScoreHelper } from './helper.js';
 import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
@@ -41,7 +41,7 @@ function verify(id: number, job: ImprovementJob): void {
 port?.on('message', (m: ToImprovementWorker) => {
   switch (m.type) {
     case 'init': {
-      const kernel = m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
+      const kernel = kernelByName(m.kernel);
       if (!kernel) {
         send({ type: 'failed', message: 'no WASM kernel' });
         return;

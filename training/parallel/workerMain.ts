@@ -6,7 +6,7 @@
  * thread took back before the worker claimed it (protocol.ts, STATE_STOLEN) is skipped.
  */
 import { parentPort } from 'node:worker_threads';
-import { defaultKernel, jsKernel, loadWasmKernel, type ScoreKernel } from '../kernel/index.js';
+import { jsKernel, kernelByName, type ScoreKernel } from '../kernel/index.js';
 import { evalBatch, sampleSubsets } from '../sampling.js';
 import {
   type FromHelper,
@@ -58,7 +58,7 @@ function warmUp(): void {
 port?.on('message', (m: ToHelper) => {
   switch (m.type) {
     case 'init': {
-      const k = m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
+      const k = kernelByName(m.kernel);
       if (!k) {
         send({ type: 'error', message: 'no WASM kernel' });
         return;

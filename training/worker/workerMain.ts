@@ -9,7 +9,7 @@ import { lmCorpus } from '../data/lm.js';
 import { decodeDelta, encodeDelta, isZeroDelta, type ModelDelta } from '../delta.js';
 import { TrainingError } from '../errors.js';
 import { createNetworkEvaluator } from '../evaluator.js';
-import { defaultKernel, jsKernel, loadWasmKernel } from '../kernel/index.js';
+import { kernelByName } from '../kernel/index.js';
 import { LocalTrainer } from '../local.js';
 import { decodeNetworkModel, networkModelHash } from '../model.js';
 import type { TrainerOptions } from '../options.js';
@@ -100,8 +100,7 @@ port?.on('message', (m: ToWorker) => {
         break;
       }
       case 'score': {
-        const kernel =
-          m.kernel === 'js' ? jsKernel : m.kernel === 'wasm' ? loadWasmKernel() : defaultKernel();
+        const kernel = kernelByName(m.kernel);
         if (!kernel) throw new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: 'no WASM kernel' });
         const ev = createNetworkEvaluator({ kernel });
         const byDomain = ev

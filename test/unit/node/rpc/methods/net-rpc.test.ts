@@ -4,8 +4,9 @@
  * bans by peer id.
  */
 import { strict as assert } from 'node:assert';
-import { RpcClient, RpcError } from '../../../../../node/rpc/index.js';
+import { RpcClient } from '../../../../../node/rpc/index.js';
 import { startTestNode, type TestNode } from '../../../../utils/node.js';
+import { rpcCode } from '../../../../utils/rpcErrors.js';
 
 interface Banned {
   address: string;
@@ -14,16 +15,6 @@ interface Banned {
   ban_duration: number;
   time_remaining: number;
   ban_reason: string;
-}
-
-async function rpcCode(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e.rpcCode;
-    throw e;
-  }
-  assert.fail('expected an RPC error');
 }
 
 describe('net RPC: setban by IP and subnet (real nodes)', function () {

@@ -4,25 +4,16 @@
  */
 import { strict as assert } from 'node:assert';
 import { devnetParams, encodeBlock, encodeTx, TX_VERSION, toHex } from '../../../../../consensus/index.js';
-import { RpcClient, RpcError } from '../../../../../node/rpc/index.js';
+import { RpcClient } from '../../../../../node/rpc/index.js';
 import { MODEL_VERSION, parameterCount } from '../../../../../training/index.js';
 import { encodeAddress } from '../../../../../wallet/index.js';
 import { keyPair, signTx } from '../../../../utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../../../utils/node.js';
+import { rpcCode } from '../../../../utils/rpcErrors.js';
 
 const miner = keyPair('rpc-miner');
 const minerAddr = encodeAddress(miner.pkh, devnetParams);
 const dest = keyPair('rpc-dest');
-
-async function rpcCode(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e.rpcCode;
-    throw e;
-  }
-  assert.fail('expected an RPC error');
-}
 
 describe('node RPC methods (real node)', function () {
   this.timeout(60_000);
