@@ -150,6 +150,8 @@ export class QenexNode {
         getTipLevels: () => this.chain.tip.levels.levels,
         getGrowthWindow: () => this.chain.growthWindow(),
         logger: this.logger.child({ module: 'proposer' }),
+        // scored on the improvement worker: the node's thread keeps relaying blocks meanwhile
+        scorer: this.scoring.improvement,
       },
     );
     this.miner =

@@ -19,6 +19,7 @@ import {
   type Hash,
   type HeaderContext,
   headerHash,
+  type ImprovementResult,
   type NetworkParams,
   type OutPoint,
   toHex,
@@ -208,13 +209,24 @@ export class Chain<M = unknown> {
    * Validates and stores a block, then moves the best chain if it is now heavier. Throws the
    * consensus VerdictError for an invalid block (recorded in the index when its PoW is valid, so
    * it and its descendants are rejected at once next time). Orphans waiting for this block are
-   * processed afterwards.
+   * processed afterwards. `improvement`: this node's own verification of the block's model update
+   * (its miner's check of the found block, made with the block's parent as the tip), which is then
+   * not repeated: each update block is scored once per node.
    */
-  async processBlock(block: Block, source?: string): Promise<ProcessResult> {
+  async processBlock(
+    block: Block,
+    source?: string,
+    opts?: { readonly improvement?: ImprovementResult<M> },
+  ): Promise<ProcessResult> {
     this.ensureStarted();
     return this.lock.run(async () => {
       this.ensureStarted();
       try {
+        // trusted as this node's own work, when it commits to the model the header names
+        const own = opts?.improvement;
+        if (own && block.update && equalBytes(own.modelHash, block.header.modelHash)) {
+          this.core.verified.set(toHex(headerHash(block.header)), own);
+        }
         const outcome = await this.acceptWithOrphans(block, source);
         if ('error' in outcome) throw outcome.error;
         return outcome.result;

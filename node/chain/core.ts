@@ -88,7 +88,10 @@ export class ChainCore<M> {
   /** A deferred write failed: the memory state is ahead of the disk, nothing more may be written. */
   private writeFailed: unknown = null;
 
-  /** Model updates storeNew verified in the current call: connectTip does not score them again. */
+  /**
+   * Model updates verified in the current call (by storeNew, or by this node's miner: handed to
+   * Chain.processBlock with its block): storeNew and connectTip do not score them again.
+   */
   readonly verified = new Map<string, ImprovementResult<M>>();
 
   /** The coin read startCoinRead began for a block of the current call (at most one). */
@@ -201,9 +204,12 @@ export class ChainCore<M> {
           levels: parent.levels.levels,
           growth: this.growthWindow(parent),
         };
-        const imp = this.deps.improvement
-          ? await this.deps.improvement.verify(job)
-          : verifyImprovementJob(evaluator, job, params);
+        // verified already by this node's miner (Chain.processBlock's `improvement`), or now
+        const imp =
+          this.verified.get(toHex(b.hash)) ??
+          (this.deps.improvement
+            ? await this.deps.improvement.verify(job)
+            : verifyImprovementJob(evaluator, job, params));
         improvementPpm = imp.improvementPpm;
         model = imp.model;
         this.verified.set(toHex(b.hash), imp);

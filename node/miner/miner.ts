@@ -17,7 +17,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { encodeHeader, equalBytes, headerHash, toHex } from '../../consensus/index.js';
+import {
+  encodeHeader,
+  equalBytes,
+  headerHash,
+  type ImprovementResult,
+  toHex,
+} from '../../consensus/index.js';
 import type { Logger } from '../logger.js';
 import { MinerError } from './errors.js';
 import { createGrinder, type Grinder, type PowEngine, searchInline } from './grinder.js';
@@ -179,7 +185,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       const prev = toHex(ctx.prevHash);
       const minTime = bump?.prev === prev ? bump.minTime : 0;
       // A pooled model update goes in as in the background loop (its claim re-checked per hash).
-      const proposal = this.deps.updates?.proposal(ctx, { immediate: true }) ?? undefined;
+      const proposal = (await this.deps.updates?.proposalNow(ctx, { immediate: true })) ?? undefined;
       const tpl = buildTemplate(
         ctx,
         mempool,
@@ -191,23 +197,36 @@ export class Miner extends EventEmitter<MinerEvents> {
       const header = encodeHeader(tpl.header);
       const target = targetBytes(tpl.header.bits);
       let found: bigint | null = null;
+      let improvement: ImprovementResult<unknown> | undefined;
+      let stale = false;
       for (let start = 0n; found === null && tries > 0; ) {
         const r = await searchInline(grinder, header, target, start, Math.min(tries, MAX_JOB_NONCES));
         tries -= r.tries;
         if (r.nonce === null) break;
-        const block = templateBlock(tpl, r.nonce);
-        if (!tpl.update || !this.deps.updates || this.deps.updates.accepts(block, headerHash(block.header))) {
+        if (!tpl.update || !this.deps.updates) {
           found = r.nonce;
+          break;
+        }
+        if (!this.isTip(tpl)) {
+          stale = true; // the update was for the old tip's model: build on the new one
+          break;
+        }
+        const block = templateBlock(tpl, r.nonce);
+        const verified = await this.deps.updates.verifyFound(block, headerHash(block.header));
+        if (verified) {
+          found = r.nonce;
+          improvement = verified;
         } else {
           // below the threshold or the claim on this hash: consensus would reject it, search on
           start = r.nonce + 1n;
         }
       }
+      if (stale) continue;
       if (found === null) {
         bump = { prev, minTime: tpl.header.time + 1 };
         continue;
       }
-      const { hash, won, status } = await this.submit(tpl, found, 'generate');
+      const { hash, won, status } = await this.submit(tpl, found, 'generate', improvement);
       if (won) {
         hashes.push(hash);
         lost = 0;
@@ -272,25 +291,24 @@ export class Miner extends EventEmitter<MinerEvents> {
         if (!this.running) break;
         if (outcome.kind === 'exhausted') bump = { prev, minTime: tpl.header.time + 1 };
         else if (outcome.kind === 'found') {
-          if (tpl.update && this.deps.updates) {
+          let improvement: ImprovementResult<unknown> | undefined;
+          if (tpl.update && this.deps.updates && this.isTip(tpl)) {
             const block = templateBlock(tpl, outcome.nonce);
-            if (!this.deps.updates.accepts(block, headerHash(block.header))) {
+            const verified = await this.deps.updates.verifyFound(block, headerHash(block.header));
+            if (!verified) {
               // Consensus measures the improvement on this block's own hash: below threshold, so
               // the block would be invalid. Search on (a later time gives fresh hashes).
               this.log.debug({ height: tpl.height }, 'model update below threshold on the found hash');
               bump = { prev, minTime: tpl.header.time + 1 };
               continue;
             }
+            improvement = verified;
           }
-          const stillTip = equalBytes(
-            chain.nextBlockContext(this.nowSeconds()).prevHash,
-            tpl.header.prevHash,
-          );
-          if (!stillTip) {
+          if (!this.isTip(tpl)) {
             this.log.debug({ height: tpl.height }, 'found block is stale (tip moved); discarded');
             continue;
           }
-          const { hash, won, status } = await this.submit(tpl, outcome.nonce, 'miner');
+          const { hash, won, status } = await this.submit(tpl, outcome.nonce, 'miner', improvement);
           if (!won) {
             // Another miner's block at the same height arrived first: a normal race, not a failure.
             this.log.info({ height: tpl.height, hash, status }, 'mined block lost the race for the tip');
@@ -339,15 +357,22 @@ export class Miner extends EventEmitter<MinerEvents> {
    * first; 'duplicate': the identical block was submitted first). Throws MINER_BLOCK_REJECTED for
    * any other outcome (the chain's VerdictError as it is).
    */
+  /** Whether `tpl`'s parent is still the best tip. */
+  private isTip(tpl: BlockTemplate): boolean {
+    return equalBytes(this.deps.chain.nextBlockContext(this.nowSeconds()).prevHash, tpl.header.prevHash);
+  }
+
+  /** `improvement`: verifyFound's result for the block (the chain does not score it again). */
   private async submit(
     tpl: BlockTemplate,
     nonce: bigint,
     source: string,
+    improvement?: ImprovementResult<unknown>,
   ): Promise<{ readonly hash: string; readonly won: boolean; readonly status: string }> {
     const { chain } = this.deps;
     const block = templateBlock(tpl, nonce);
     const hex = toHex(headerHash(block.header));
-    const res = await chain.processBlock(block, source);
+    const res = await chain.processBlock(block, source, improvement ? { improvement } : undefined);
     if (res.status === 'side' || res.status === 'duplicate')
       return { hash: hex, won: false, status: res.status };
     // 'connected'/'reorganized': ours became the tip (even if another block has followed it since).

@@ -2,6 +2,7 @@ import type {
   Block,
   BlockHeader,
   Hash,
+  ImprovementResult,
   ModelUpdate,
   NetworkParams,
   Payout,
@@ -34,8 +35,16 @@ export interface NextBlockContext {
 export interface MinerChain {
   readonly params: NetworkParams;
   nextBlockContext(now: number): NextBlockContext;
-  /** Validates and stores a block through the same path as a block received from a peer. */
-  processBlock(block: Block, source?: string): Promise<{ status: string }>;
+  /**
+   * Validates and stores a block through the same path as a block received from a peer;
+   * `improvement` is the miner's own verification of the block's update (verifyFound, with the
+   * block's parent as the tip), which the chain then does not repeat.
+   */
+  processBlock(
+    block: Block,
+    source?: string,
+    opts?: { readonly improvement?: ImprovementResult<unknown> },
+  ): Promise<{ status: string }>;
 }
 
 /** What a template needs from the pool (node/mempool's Mempool implements it). */
@@ -57,17 +66,20 @@ export interface TemplateUpdate {
 }
 
 /**
- * Where the miner gets model updates from (node/training's proposer). `proposal` pre-checks the
- * improvement on a local seed; `accepts` re-checks it on the found block's own hash (the one
- * consensus measures), and a block that fails is discarded and the search continues. `immediate`
- * (generatetoaddress) asks for whatever is pooled now, without waiting to collect more deltas.
- * `revision` changes whenever a proposal that was not possible may have become so (new deltas
- * pooled): the miner then rebuilds a template that carries no update.
+ * Where the miner gets model updates from (training/federation's proposer). `proposal` pre-checks
+ * the improvement on local samples and never waits (it may offer none while it scores what is
+ * pooled, off the node's thread); `proposalNow` waits for that scoring (generatetoaddress).
+ * `verifyFound` re-checks the found block on its own hash (the sample consensus measures) and
+ * returns the verified improvement, or null: the block is discarded and the search continues.
+ * `immediate` (generatetoaddress) asks for whatever is pooled now, without waiting to collect more
+ * deltas. `revision` changes whenever a proposal that was not possible may have become so (new
+ * deltas pooled, a scoring done): the miner then rebuilds a template that carries no update.
  */
 export interface MinerUpdateSource {
   proposal(ctx: NextBlockContext, opts?: { readonly immediate?: boolean }): TemplateUpdate | null;
+  proposalNow(ctx: NextBlockContext, opts?: { readonly immediate?: boolean }): Promise<TemplateUpdate | null>;
   revision(): number;
-  accepts(block: Block, blockHash: Hash): boolean;
+  verifyFound(block: Block, blockHash: Hash): Promise<ImprovementResult<unknown> | null>;
 }
 
 export interface MinerDeps {

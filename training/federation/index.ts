@@ -1,7 +1,7 @@
 /**
  * Federation: the life of a contributor's delta. A trainer signs it (signedDelta.ts), nodes
  * gossip and pool it (pool.ts), a mining node's proposer puts the pooled contributions into a
- * block's update (proposer.ts), and every node combines them (combine.ts, consensus
+ * block's update (proposer.ts, scoring in buildProposal.ts), and every node combines them (combine.ts, consensus
  * Evaluator.combine) under the bounds and duplicate rule consensus enforces (bounds.ts,
  * duplicates.ts). A refused delta is a FederationError (errors.ts). aggregate.ts keeps the
  * sample-weighted and robust rules for experiments; blocks use rules.ts.
@@ -15,6 +15,12 @@ export {
   type WeightedDelta,
 } from './aggregate.js';
 export { decodeContribution, MAX_CONTRIBUTION_DENSITY, maxContributionEntries } from './bounds.js';
+export {
+  buildProposal,
+  type ProposalInput,
+  type ProposalNote,
+  type ProposalOutcome,
+} from './buildProposal.js';
 export { combineContributions } from './combine.js';
 export {
   checkDuplicates,
@@ -30,6 +36,7 @@ export { DeltaPool, type DeltaPoolDeps, type DeltaPoolOptions, type DeltaPoolSta
 export {
   type Proposal,
   type ProposalContext,
+  type ProposalScorer,
   type ProposerLogger,
   UpdateProposer,
   type UpdateProposerDeps,

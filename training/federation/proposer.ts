@@ -18,7 +18,7 @@
  * — a claim the found block misses with probability ≈ 0.1% beyond the threshold itself. It
  * proposes nothing unless the update passes both consensus rules (threshold and significance,
  * poi/improvement.ts), scored at the tip's levels, on at least `minPassingSeeds` of the local
- * seeds. The miner re-checks the found hash (`accepts`: improvement ≥ threshold and ≥ claim, and
+ * seeds. The miner re-checks the found hash (`verifyFound`: improvement ≥ threshold and ≥ claim, and
  * significant) and searches on when it fails, throwing that proof of work away. So on main and
  * test (costly proof of work) the update must pass on every local seed; on devnet, where a
  * solution costs nothing, on half of them: a real but small gain (measured in the soak: +3,468 ppm
@@ -28,7 +28,14 @@
  * proposing at the first would make every update a one-contributor update. So the proposer waits
  * until `minContributors` signers have pooled a delta, or `collectMs` has passed since the first
  * one arrived (generatetoaddress asks with `immediate`).
- * Proposals are cached per (tip model, pool contents).
+ * Proposals are cached per (tip model, levels, pool contents).
+ * Off the node's thread: with a `scorer` (the node's ImprovementWorker) the scoring
+ * (buildProposal.ts) and the found hash's check run on a worker. `proposal` then never waits: it
+ * answers from the cache, starts a build for what is pooled now when the cache is out of date
+ * (one at a time, so that the worker's block verifications never queue behind a backlog of
+ * proposals) and meanwhile offers the last proposal on the same base, still valid; `revision`
+ * changes when a build lands, and the miner rebuilds its template. `proposalNow`
+ * (generatetoaddress) waits for the build.
  * Growth: when no update could be proposed and the model has not changed for growthStallBlocks
  * blocks, the proposer offers a capacity-growth update instead (consensus poi/improvement.ts),
  * so that a saturated model gets new units to train.
@@ -36,27 +43,23 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Block,
-  type Combination,
-  type Contribution,
-  contributionCredit,
   type Evaluator,
-  encodeModelUpdate,
   equalBytes,
-  evaluationSeed,
   type GrowthWindow,
   growthAllowed,
   type Hash,
-  isSignificant,
+  type ImprovementJob,
+  type ImprovementResult,
   type ModelUpdate,
-  measureImprovement,
   type NetworkParams,
-  toHex,
   VerdictError,
-  verifyImprovement,
+  verifyImprovementJob,
 } from '../../consensus/index.js';
-import { nearDuplicate, pairwiseDots, weightNorm } from './duplicates.js';
+import { buildProposal, type Proposal, type ProposalInput, type ProposalOutcome } from './buildProposal.js';
 import type { DeltaPool } from './pool.js';
 import { toContribution, uniqueDeltas } from './signedDelta.js';
+
+export type { Proposal } from './buildProposal.js';
 
 /** What the proposer logs through (a pino-compatible subset). */
 export interface ProposerLogger {
@@ -69,10 +72,13 @@ export interface ProposalContext {
   readonly modelHash: Hash;
 }
 
-/** A proposed update and the model hash the block's header must commit to. */
-export interface Proposal {
-  readonly update: ModelUpdate;
-  readonly modelHash: Hash;
+/**
+ * Runs the proposer's scoring off the caller's thread (the node's ImprovementWorker), with the
+ * same results as buildProposal and verifyImprovementJob on it.
+ */
+export interface ProposalScorer {
+  propose(input: ProposalInput<unknown>): Promise<ProposalOutcome>;
+  verify(job: ImprovementJob<unknown>): Promise<ImprovementResult<unknown>>;
 }
 
 export interface UpdateProposerOptions {
@@ -107,12 +113,29 @@ export interface UpdateProposerDeps {
   /** The capacity-growth window up to the tip (consensus poi/growth.ts). */
   getGrowthWindow(): GrowthWindow;
   readonly logger: ProposerLogger;
+  /** Where the scoring runs; without one, on the caller's thread (proposal() then waits for it). */
+  readonly scorer?: ProposalScorer;
 }
+
+/** What a proposal is built from: the tip model, its levels and the pool's contents. */
+interface ProposalKey {
+  readonly base: Hash;
+  readonly levels: string;
+  readonly revision: number;
+}
+
+const sameBase = (a: ProposalKey, b: ProposalKey): boolean =>
+  a.levels === b.levels && equalBytes(a.base, b.base);
+const sameKey = (a: ProposalKey, b: ProposalKey): boolean => a.revision === b.revision && sameBase(a, b);
 
 export class UpdateProposer {
   readonly rule: string;
   private readonly ruleId: number;
-  private cache: { base: Hash; levels: string; revision: number; proposal: Proposal | null } | null = null;
+  private cache: { key: ProposalKey; proposal: Proposal | null } | null = null;
+  /** The build on the scorer (at most one at a time). */
+  private building: { key: ProposalKey; done: Promise<Proposal | null> } | null = null;
+  /** Builds landed from the scorer (part of revision()). */
+  private built = 0;
   private readonly claimSeeds: number;
   readonly minPassingSeeds: number;
   private readonly minContributors: number;
@@ -144,16 +167,85 @@ export class UpdateProposer {
     this.random = opts.randomBytes ?? ((n) => new Uint8Array(randomBytes(n)));
   }
 
+  /**
+   * The update for a block on the tip: from the cache, built here without a scorer; with one, the
+   * last proposal on the same base while a build for the pool's present contents runs (see the
+   * module comment).
+   */
   proposal(ctx: ProposalContext, opts: { readonly immediate?: boolean } = {}): Proposal | null {
     if (!opts.immediate && !this.collected(ctx.modelHash)) return this.growth(ctx.modelHash);
-    const revision = this.deps.pool.stats().received;
-    const levels = this.deps.getTipLevels();
-    const key = levels.join(',');
+    const key = this.key(ctx.modelHash);
     const c = this.cache;
-    if (c && c.revision === revision && c.levels === key && equalBytes(c.base, ctx.modelHash))
-      return c.proposal;
-    const proposal = this.build(ctx.modelHash, levels) ?? this.growth(ctx.modelHash);
-    this.cache = { base: ctx.modelHash, levels: key, revision, proposal };
+    if (c && sameKey(c.key, key)) return c.proposal;
+    if (!this.deps.scorer)
+      return this.land(key, buildProposal(this.deps.evaluator, this.deps.params, this.input(key)));
+    if (!this.building) void this.build(key);
+    return c && sameBase(c.key, key) ? c.proposal : null;
+  }
+
+  /** proposal(), waiting for the scorer's build of what is pooled now (generatetoaddress). */
+  async proposalNow(
+    ctx: ProposalContext,
+    opts: { readonly immediate?: boolean } = {},
+  ): Promise<Proposal | null> {
+    if (!opts.immediate && !this.collected(ctx.modelHash)) return this.growth(ctx.modelHash);
+    const key = this.key(ctx.modelHash);
+    const c = this.cache;
+    if (c && sameKey(c.key, key)) return c.proposal;
+    if (!this.deps.scorer) return this.proposal(ctx, opts);
+    // wait for a build of other contents first: one at a time on the scorer
+    while (this.building && !sameKey(this.building.key, key)) await this.building.done;
+    return this.building ? this.building.done : this.build(key);
+  }
+
+  private key(base: Hash): ProposalKey {
+    return { base, levels: this.deps.getTipLevels().join(','), revision: this.deps.pool.stats().received };
+  }
+
+  private input(key: ProposalKey): ProposalInput<unknown> {
+    return {
+      parent: this.deps.getTipModel(),
+      base: key.base,
+      levels: [...this.deps.getTipLevels()],
+      candidates: uniqueDeltas(this.deps.pool.deltasFor(key.base)).map((v) => ({
+        contribution: toContribution(v.message),
+        delta: v.delta,
+      })),
+      rule: this.ruleId,
+      creditSeed: this.random(32),
+      claimSeeds: Array.from({ length: this.claimSeeds }, () => this.random(32)),
+      minPassingSeeds: this.minPassingSeeds,
+    };
+  }
+
+  /** Builds the proposal for `key` on the scorer; a failed build proposes nothing (logged). */
+  private build(key: ProposalKey): Promise<Proposal | null> {
+    const done = this.deps.scorer!.propose(this.input(key)).then(
+      (outcome) => {
+        this.building = null;
+        this.built++;
+        return this.land(key, outcome);
+      },
+      (e: unknown) => {
+        this.building = null;
+        this.built++;
+        this.deps.logger.info({ err: e }, 'proposal build failed: no update proposed');
+        return this.land(key, { proposal: null, precheckPpm: 0, claimPpm: 0, notes: [] });
+      },
+    );
+    this.building = { key, done };
+    return done;
+  }
+
+  /** Caches a built outcome (a growth update when it proposes none) and returns its proposal. */
+  private land(key: ProposalKey, outcome: ProposalOutcome): Proposal | null {
+    for (const n of outcome.notes) this.deps.logger.debug({ ...n.fields, rule: this.rule }, n.msg);
+    if (outcome.notes.length > 0 || outcome.proposal) {
+      this.lastPrecheckPpm = outcome.precheckPpm;
+      this.lastClaimPpm = outcome.claimPpm;
+    }
+    const proposal = outcome.proposal ?? this.growth(key.base);
+    this.cache = { key, proposal };
     return proposal;
   }
 
@@ -172,18 +264,41 @@ export class UpdateProposer {
 
   /**
    * Changes when a proposal may have become possible (the miner then rebuilds a template that
-   * carries none): a delta was pooled, or the window for collecting the pooled ones closed.
+   * carries none): a delta was pooled, the window for collecting the pooled ones closed, or a
+   * build landed from the scorer.
    */
   revision(): number {
     const c = this.collecting;
     const closed = c !== null && this.now() - c.since >= this.collectMs;
-    return 2 * this.deps.pool.stats().received + (closed ? 1 : 0);
+    return 2 * (this.deps.pool.stats().received + this.built) + (closed ? 1 : 0);
   }
 
-  accepts(block: Block, blockHash: Hash): boolean {
+  /**
+   * The improvement consensus measures for a found block's update on its own hash (the scorer's
+   * verification when there is one), or null when consensus would reject the block: below the
+   * threshold or the update's claim, or otherwise invalid. The block's parent must be the tip
+   * when this is called (the job is built from the tip at once).
+   */
+  async verifyFound(block: Block, blockHash: Hash): Promise<ImprovementResult<unknown> | null> {
     const u = block.update;
-    if (!u) return true;
-    return this.improvement(u, block.header.modelHash, blockHash) !== null;
+    if (!u) throw new RangeError('verifyFound: the block carries no model update');
+    const { params, scorer } = this.deps;
+    const job: ImprovementJob<unknown> = {
+      parent: this.deps.getTipModel(),
+      parentModelHash: u.baseModelHash,
+      update: u,
+      headerModelHash: block.header.modelHash,
+      blockHash,
+      levels: this.deps.getTipLevels(),
+      growth: this.deps.getGrowthWindow(),
+    };
+    try {
+      const r = scorer ? await scorer.verify(job) : verifyImprovementJob(this.deps.evaluator, job, params);
+      return u.grow !== null || r.improvementPpm >= params.minImprovementPpm ? r : null;
+    } catch (e) {
+      if (e instanceof VerdictError) return null;
+      throw e;
+    }
   }
 
   /**
@@ -212,173 +327,5 @@ export class UpdateProposer {
       return { update, modelHash: evaluator.modelHash(grown) };
     }
     return null;
-  }
-
-  /** The pooled contributions a block can carry together (see the module comment), in pool order. */
-  private select(
-    base: Hash,
-    parent: unknown,
-  ): { chosen: Contribution[]; combination: Combination<unknown> } | null {
-    const { params, evaluator } = this.deps;
-    const pooled = uniqueDeltas(this.deps.pool.deltasFor(base));
-    if (pooled.length === 0) return null;
-    // first seen first; a near-copy of one already chosen is left out (consensus would reject
-    // the pair, bad-model-duplicate): one pass over the pairwise dot products
-    const deltas = pooled.map((v) => v.delta);
-    const norms = deltas.map(weightNorm);
-    const dots = pairwiseDots(deltas);
-    const picked: number[] = [];
-    for (let i = 0; i < pooled.length && picked.length < params.maxContributors; i++) {
-      const copy = picked.find((j) => nearDuplicate(dots[j]![i]!, norms[j]!, norms[i]!));
-      if (copy === undefined) picked.push(i);
-      else
-        this.deps.logger.debug(
-          { signer: toHex(pooled[i]!.message.pubkey) },
-          'near-copy of an earlier delta left out',
-        );
-    }
-    const chosen = picked.map((i) => toContribution(pooled[i]!.message));
-    try {
-      const combination = evaluator.combine(
-        parent,
-        chosen.map((c) => c.delta),
-        this.ruleId,
-      );
-      return { chosen, combination };
-    } catch (e) {
-      if (!(e instanceof VerdictError)) throw e;
-      return this.selectOneByOne(chosen, parent);
-    }
-  }
-
-  /** Slow path (a pooled delta consensus refuses, e.g. for another model shape): add one at a time. */
-  private selectOneByOne(
-    candidates: readonly Contribution[],
-    parent: unknown,
-  ): { chosen: Contribution[]; combination: Combination<unknown> } | null {
-    const chosen: Contribution[] = [];
-    let combination: Combination<unknown> | null = null;
-    for (const c of candidates) {
-      try {
-        combination = this.deps.evaluator.combine(
-          parent,
-          [...chosen, c].map((x) => x.delta),
-          this.ruleId,
-        );
-        chosen.push(c);
-      } catch (e) {
-        if (!(e instanceof VerdictError)) throw e;
-        this.deps.logger.debug({ signer: toHex(c.pubkey), reason: e.message }, 'delta left out');
-      }
-    }
-    return combination ? { chosen, combination } : null;
-  }
-
-  private build(base: Hash, levels: readonly number[]): Proposal | null {
-    const parent = this.deps.getTipModel();
-    const { params, evaluator } = this.deps;
-    if (!equalBytes(evaluator.modelHash(parent), base)) return null;
-    const selected = this.select(base, parent);
-    if (!selected) return null;
-    let { chosen, combination } = selected;
-    if (chosen.length > 1) {
-      // Drop what does harm: a negative leave-one-out effect (consensus credit without the noise
-      // margin, unclipped) on a local seed.
-      const seed = evaluationSeed(this.random(32));
-      const cmp = evaluator.compare(parent, combination.model, seed, params.evalSamples, levels);
-      const credit = contributionCredit(
-        evaluator,
-        combination,
-        chosen.length,
-        cmp,
-        seed,
-        params.evalSamples,
-        levels,
-        { ...params, creditZ100: 0 },
-        false,
-      );
-      const kept = chosen.filter((_, i) => credit[i]! >= 0);
-      if (kept.length > 0 && kept.length < chosen.length) {
-        chosen = kept;
-        combination = evaluator.combine(
-          parent,
-          kept.map((x) => x.delta),
-          this.ruleId,
-        );
-      }
-    }
-    const next = combination.model;
-    const modelHash = evaluator.modelHash(next);
-    if (equalBytes(modelHash, base)) return null;
-    const update0: ModelUpdate = {
-      baseModelHash: base,
-      claimedPpm: 0,
-      levels: [...levels],
-      grow: null,
-      rule: this.ruleId,
-      contributions: chosen,
-    };
-    if (encodeModelUpdate(update0).length > params.maxModelUpdateSize) return null;
-    const ppms: number[] = [];
-    let significant = 0;
-    let passing = 0;
-    for (let i = 0; i < this.claimSeeds; i++) {
-      const seed = evaluationSeed(this.random(32));
-      const n = params.evalSamples;
-      const c = evaluator.compare(parent, next, seed, n, levels);
-      const ppm = measureImprovement(c.parentScore, c.newScore, n);
-      ppms.push(ppm);
-      const sig = isSignificant(c, n, params);
-      if (sig) significant++;
-      if (sig && ppm >= params.minImprovementPpm) passing++;
-    }
-    const mean = ppms.reduce((a, b) => a + b, 0) / ppms.length;
-    const sd = Math.sqrt(ppms.reduce((a, b) => a + (b - mean) ** 2, 0) / (ppms.length - 1));
-    const claim = Math.min(
-      params.maxImprovementPpm,
-      Math.max(params.minImprovementPpm, Math.floor(mean - 3 * sd)),
-    );
-    this.lastPrecheckPpm = Math.floor(mean);
-    const ok = passing >= this.minPassingSeeds;
-    this.lastClaimPpm = ok ? claim : 0;
-    this.deps.logger.debug(
-      {
-        contributors: chosen.length,
-        rule: this.rule,
-        meanPpm: Math.floor(mean),
-        sdPpm: Math.round(sd),
-        significant: `${significant}/${ppms.length}`,
-        passing: `${passing}/${this.minPassingSeeds} needed`,
-        claim,
-      },
-      'combined pooled deltas',
-    );
-    if (!ok) return null;
-    return { update: { ...update0, claimedPpm: claim }, modelHash };
-  }
-
-  /**
-   * Improvement measured with `blockHash`'s evaluation seed, or null if consensus would reject it
-   * (below the threshold or the update's claim, or otherwise invalid).
-   */
-  private improvement(update: ModelUpdate, modelHash: Hash, blockHash: Hash): number | null {
-    try {
-      const r = verifyImprovement(
-        this.deps.evaluator,
-        this.deps.getTipModel(),
-        update.baseModelHash,
-        update,
-        modelHash,
-        blockHash,
-        this.deps.getTipLevels(),
-        this.deps.params,
-        this.deps.getGrowthWindow(),
-      );
-      if (update.grow !== null) return 0;
-      return r.improvementPpm >= this.deps.params.minImprovementPpm ? r.improvementPpm : null;
-    } catch (e) {
-      if (e instanceof VerdictError) return null;
-      throw e;
-    }
   }
 }

@@ -11,6 +11,10 @@
  * first job when `lazy`), after it failed, after a job it did not answer within `timeoutMs`, and
  * after close(), a job is verified on the calling thread with `deps.evaluator`, as it would be
  * without the worker.
+ *
+ * It also scores a miner's proposals (`propose`: federation buildProposal, seconds of scoring on
+ * a busy machine) with the same fallbacks: the node's miner then never holds up the thread that
+ * relays blocks. Jobs run one at a time, in the order given.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -22,6 +26,7 @@ import {
 } from '../../consensus/index.js';
 import { TrainingError } from '../errors.js';
 import type { NetworkEvaluator } from '../evaluator.js';
+import { buildProposal, type ProposalInput, type ProposalOutcome } from '../federation/buildProposal.js';
 import type { NetworkModel } from '../model.js';
 import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
 
@@ -54,8 +59,9 @@ export interface ImprovementWorkerDeps {
 }
 
 interface Pending {
-  readonly job: ImprovementJob;
-  readonly resolve: (r: ImprovementResult<NetworkModel>) => void;
+  /** Does the job on the calling thread (the fallback). */
+  readonly here: () => unknown;
+  readonly resolve: (r: unknown) => void;
   readonly reject: (e: unknown) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -68,7 +74,7 @@ export class ImprovementWorker {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly timeoutMs: number;
-  /** Jobs the worker answered, and jobs verified on the calling thread instead. */
+  /** Jobs the worker answered, and jobs done on the calling thread instead. */
   done = 0;
   inline = 0;
 
@@ -99,18 +105,33 @@ export class ImprovementWorker {
 
   /** verifyImprovement(evaluator, job…, params), on the worker when it is available. */
   verify(job: ImprovementJob): Promise<ImprovementResult<NetworkModel>> {
+    return this.run(
+      (id) => ({ type: 'verify', id, job }),
+      () => verifyImprovementJob(this.deps.evaluator, job, this.opts.params),
+    );
+  }
+
+  /** buildProposal(evaluator, params, input), on the worker when it is available. */
+  propose(input: ProposalInput<NetworkModel>): Promise<ProposalOutcome> {
+    return this.run(
+      (id) => ({ type: 'propose', id, input }),
+      () => buildProposal(this.deps.evaluator, this.opts.params, input),
+    );
+  }
+
+  private run<T>(message: (id: number) => ToImprovementWorker, here: () => T): Promise<T> {
     const worker = this.worker;
     if (!worker) {
       if (this.opts.lazy && this.starting === undefined && !this.closed) this.start().catch(() => {});
-      return this.verifyHere(job);
+      return this.doHere(here);
     }
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.retire(`no answer within ${this.timeoutMs} ms`);
       }, this.timeoutMs);
-      this.pending.set(id, { job, resolve, reject, timer });
-      worker.postMessage({ type: 'verify', id, job } satisfies ToImprovementWorker);
+      this.pending.set(id, { here, resolve: resolve as (r: unknown) => void, reject, timer });
+      worker.postMessage(message(id));
     });
   }
 
@@ -129,10 +150,10 @@ export class ImprovementWorker {
     clearTimeout(timer);
   }
 
-  private verifyHere(job: ImprovementJob): Promise<ImprovementResult<NetworkModel>> {
+  private doHere<T>(here: () => T): Promise<T> {
     this.inline++;
     try {
-      return Promise.resolve(verifyImprovementJob(this.deps.evaluator, job, this.opts.params));
+      return Promise.resolve(here());
     } catch (e) {
       return Promise.reject(e);
     }
@@ -194,15 +215,15 @@ export class ImprovementWorker {
     if (!p) return;
     this.pending.delete(m.id);
     clearTimeout(p.timer);
-    if (m.type === 'result') {
+    if (m.type === 'result' || m.type === 'proposal') {
       this.done++;
-      p.resolve(m.result);
+      p.resolve(m.type === 'result' ? m.result : m.outcome);
     } else if (m.type === 'verdict') {
       this.done++;
       p.reject(new VerdictError(m.reason, m.detail, m.level));
     } else {
-      // the worker could not verify it (not a verdict on the block): verify it here
-      this.verifyHere(p.job).then(p.resolve, p.reject);
+      // the worker could not do it (not a verdict on the block): do it here
+      this.doHere(p.here).then(p.resolve, p.reject);
     }
   }
 
@@ -226,7 +247,7 @@ export class ImprovementWorker {
     this.pending.clear();
     for (const p of jobs) {
       clearTimeout(p.timer);
-      this.verifyHere(p.job).then(p.resolve, p.reject);
+      this.doHere(p.here).then(p.resolve, p.reject);
     }
   }
 }

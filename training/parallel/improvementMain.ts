@@ -4,11 +4,12 @@
  * kernel choice, and a scoring helper of its own when asked: a second thread for the independent
  * scorings), so a result never depends on which thread computed it. A VerdictError goes back as a
  * verdict (the block is bad); anything else as an error (the main thread then verifies the block
- * itself).
+ * itself). It also scores a miner's proposals (federation buildProposal), for the same reason.
  */
 import { parentPort } from 'node:worker_threads';
 import { type NetworkParams, VerdictError, verifyImprovementJob } from '../../consensus/index.js';
 import { createNetworkEvaluator, type NetworkEvaluator } from '../evaluator.js';
+import { buildProposal } from '../federation/buildProposal.js';
 import { kernelByName } from '../kernel/index.js';
 import { initialNetworkModel } from '../model.js';
 import { ScoreHelper } from './helper.js';
@@ -38,6 +39,14 @@ function verify(id: number, job: ImprovementJob): void {
   }
 }
 
+function propose(id: number, input: Extract<ToImprovementWorker, { type: 'propose' }>['input']): void {
+  try {
+    send({ type: 'proposal', id, outcome: buildProposal(evaluator!, params!, input) });
+  } catch (e) {
+    send({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
 port?.on('message', (m: ToImprovementWorker) => {
   switch (m.type) {
     case 'init': {
@@ -61,6 +70,9 @@ port?.on('message', (m: ToImprovementWorker) => {
     }
     case 'verify':
       verify(m.id, m.job);
+      return;
+    case 'propose':
+      propose(m.id, m.input);
       return;
     case 'stop':
       void (helper?.close() ?? Promise.resolve()).finally(() => port?.close());

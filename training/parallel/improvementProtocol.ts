@@ -6,6 +6,7 @@ import type {
   VerdictLevel,
   VerdictReason,
 } from '../../consensus/index.js';
+import type { ProposalInput, ProposalOutcome } from '../federation/buildProposal.js';
 import type { NetworkModel } from '../model.js';
 
 /** A job for the network model (consensus ImprovementJob). */
@@ -20,12 +21,15 @@ export type ToImprovementWorker =
       readonly helper: boolean;
     }
   | { readonly type: 'verify'; readonly id: number; readonly job: ImprovementJob }
+  /** A miner's proposal to score (federation buildProposal). */
+  | { readonly type: 'propose'; readonly id: number; readonly input: ProposalInput<NetworkModel> }
   | { readonly type: 'stop' };
 
 export type FromImprovementWorker =
   | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm' }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'result'; readonly id: number; readonly result: ImprovementResult<NetworkModel> }
+  | { readonly type: 'proposal'; readonly id: number; readonly outcome: ProposalOutcome }
   /** The job's verdict: verifyImprovement threw a VerdictError (the block is bad, not the worker). */
   | {
       readonly type: 'verdict';

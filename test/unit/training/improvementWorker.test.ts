@@ -12,8 +12,9 @@ import {
   verifyImprovementJob,
 } from '../../../consensus/index.js';
 import { DEFAULT_DELTA_DENSITY } from '../../../training/compress.js';
-import { applyModelDelta, encodeDelta } from '../../../training/delta.js';
+import { applyModelDelta, decodeSparseDelta, encodeDelta } from '../../../training/delta.js';
 import { createNetworkEvaluator } from '../../../training/evaluator.js';
+import { buildProposal, type ProposalInput } from '../../../training/federation/buildProposal.js';
 import { LocalTrainer } from '../../../training/local.js';
 import { type NetworkModel, networkModelHash } from '../../../training/model.js';
 import { type ImprovementJob, ImprovementWorker } from '../../../training/parallel/improvement.js';
@@ -105,6 +106,31 @@ describe('training/parallel ImprovementWorker', function () {
     assert.equal(w.available, false);
     assert.deepEqual(await w.verify(job), here(job));
     assert.equal(w.inline, 1);
+  });
+
+  it("scores a miner's proposal on the worker as buildProposal does here (the same update and claim)", async () => {
+    const c = update.contributions[0]!;
+    const input: ProposalInput<NetworkModel> = {
+      parent: base,
+      base: networkModelHash(base),
+      levels: [0],
+      candidates: [{ contribution: c, delta: decodeSparseDelta(c.delta) }],
+      rule: 0,
+      creditSeed: testSeed(1),
+      claimSeeds: [testSeed(2), testSeed(3), testSeed(4)],
+      minPassingSeeds: 2,
+    };
+    const expected = buildProposal(createNetworkEvaluator(), devnetParams, input);
+    assert.ok(expected.proposal, 'the test update is proposed');
+    const w = new ImprovementWorker({ params: devnetParams }, { evaluator: createNetworkEvaluator() });
+    await w.start();
+    try {
+      const before = w.done;
+      assert.deepEqual(await w.propose(input), expected);
+      assert.equal(w.done, before + 1, 'answered by the worker');
+    } finally {
+      await w.close();
+    }
   });
 
   it('lazy: the first job is verified here while the worker starts; later ones go to the worker', async () => {

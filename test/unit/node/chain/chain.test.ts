@@ -3,10 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type Block,
   blockWithIds,
   type Evaluator,
   equalBytes,
   genesisBlock,
+  type Hash,
   type ImprovementJob,
   nobleVerifier,
   toHex,
@@ -408,6 +410,60 @@ describe('node/chain Chain', () => {
       assert.equal(await rejectReason(() => chain.processBlock(next.block)), 'bad-model-improvement');
       assert.equal(chain.getEntry(next.hash)?.status, 'invalid');
       assert.ok(equalBytes(chain.tip.hash, b.hash));
+    } finally {
+      await chain.stop();
+    }
+  });
+
+  it("takes its miner's verification of a found block (not scored again), unless it names another model", async () => {
+    const jobs: ImprovementJob<LinearModel>[] = [];
+    const chain = new Chain<LinearModel>(
+      {},
+      {
+        db: new ChainDb({ backend: 'memory' }),
+        params: P,
+        evaluator: linearEvaluator,
+        verifier: nobleVerifier,
+        logger: silentLogger,
+        clock: CLOCK,
+        improvement: {
+          verify: async (job) => {
+            jobs.push(job);
+            return verifyImprovementJob(linearEvaluator, job, P);
+          },
+        },
+      },
+    );
+    await chain.start();
+    try {
+      const tc = forkAt(base, 10);
+      await feed(chain, blocksAbove(tc, 0));
+      const jobOf = (b: { block: Block; hash: Hash }): ImprovementJob<LinearModel> => ({
+        parent: chain.getTipModel(),
+        parentModelHash: chain.tip.modelHash,
+        update: b.block.update!,
+        headerModelHash: b.block.header.modelHash,
+        blockHash: b.hash,
+        levels: chain.tip.levels.levels,
+        growth: chain.growthWindow(),
+      });
+      const b = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      const own = verifyImprovementJob(linearEvaluator, jobOf(b), P);
+      assert.equal((await chain.processBlock(b.block, 'miner', { improvement: own })).status, 'connected');
+      assert.equal(jobs.length, 0, "the miner's own verification is not repeated");
+      assert.equal(chain.tip.improvementPpm, own.improvementPpm);
+      // a result for another model (a bug, not an attack: only the node's miner hands one over)
+      const next = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      const wrong = {
+        ...verifyImprovementJob(linearEvaluator, jobOf(next), P),
+        modelHash: new Uint8Array(32),
+      };
+      assert.equal(
+        (await chain.processBlock(next.block, 'miner', { improvement: wrong })).status,
+        'connected',
+      );
+      assert.equal(jobs.length, 1, 'verified again');
+      assert.ok(equalBytes(chain.tip.hash, next.hash));
     } finally {
       await chain.stop();
     }

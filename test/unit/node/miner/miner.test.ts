@@ -4,6 +4,7 @@ import {
   type Block,
   devnetParams,
   equalBytes,
+  type ImprovementResult,
   type ModelUpdate,
   mainParams,
   nobleVerifier,
@@ -303,12 +304,14 @@ describe('node/miner Miner', function () {
       rule: 0,
       contributions: [],
     };
+    const proposal = () => {
+      asked++;
+      return ready ? { update, modelHash: new Uint8Array(32).fill(7) } : null;
+    };
     const updates: MinerUpdateSource = {
-      proposal: () => {
-        asked++;
-        return ready ? { update, modelHash: new Uint8Array(32).fill(7) } : null;
-      },
-      accepts: () => true,
+      proposal,
+      proposalNow: async () => proposal(),
+      verifyFound: async () => null,
       revision: () => revision,
     };
     const m = miner({ updateRefreshMs: 100 }, updates);
@@ -329,6 +332,54 @@ describe('node/miner Miner', function () {
     revision++;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(templates.length, 2);
+  });
+
+  it('generate checks a found update block on its own hash, searches on when it fails, and hands the check to the chain', async () => {
+    const update: ModelUpdate = {
+      baseModelHash: new Uint8Array(32),
+      claimedPpm: 1000,
+      levels: [],
+      grow: null,
+      rule: 0,
+      contributions: [],
+    };
+    const modelHash = new Uint8Array(32).fill(7);
+    const checked: Uint8Array[] = [];
+    const result = { improvementPpm: 5000, modelHash } as unknown as ImprovementResult<unknown>;
+    const updates: MinerUpdateSource = {
+      proposal: () => null,
+      proposalNow: async () => ({ update, modelHash }),
+      verifyFound: async (_block, hash) => {
+        checked.push(hash);
+        return checked.length === 1 ? null : result; // below the claim on the first hash
+      },
+      revision: () => 0,
+    };
+    const submitted: Array<{ block: Block; improvement: unknown }> = [];
+    const recording: MinerChain = {
+      params: chain.params,
+      nextBlockContext: (now) => chain.nextBlockContext(now),
+      processBlock: async (block, _source, opts) => {
+        submitted.push({ block, improvement: opts?.improvement });
+        return { status: 'connected' };
+      },
+    };
+    const m = new Miner(
+      { address, minIntervalMs: 0 },
+      { updates, chain: recording, mempool, params: linearDevnet, logger: silentLogger, clock: Date },
+    );
+    miners.push(m);
+    const [hash] = await m.generate(1);
+    assert.equal(checked.length, 2, 'the first found hash failed the check: searched on');
+    assert.notDeepEqual(checked[0], checked[1]);
+    assert.equal(submitted.length, 1, 'only the block that passed was submitted');
+    assert.equal(toHex(checked[1]!), hash);
+    assert.equal(submitted[0]!.block.update, update);
+    assert.equal(
+      submitted[0]!.improvement,
+      result,
+      'the check goes with the block: the chain does not score it again',
+    );
   });
 
   it('bumps the time when a template’s nonce range is exhausted', async () => {

@@ -8,11 +8,17 @@ import {
   mainParams,
   modelUpdateId,
   testParams,
+  verifyImprovementJob,
 } from '../../../../consensus/index.js';
 import { silentLogger } from '../../../../node/logger.js';
 import { buildTemplate, type NextBlockContext, templateBlock } from '../../../../node/miner/index.js';
+import { buildProposal, type ProposalOutcome } from '../../../../training/federation/buildProposal.js';
 import { DeltaPool } from '../../../../training/federation/pool.js';
-import { UpdateProposer, type UpdateProposerOptions } from '../../../../training/federation/proposer.js';
+import {
+  type ProposalScorer,
+  UpdateProposer,
+  type UpdateProposerOptions,
+} from '../../../../training/federation/proposer.js';
 import {
   DEFAULT_DELTA_DENSITY,
   encodeDelta,
@@ -57,7 +63,11 @@ const emptyMempool = { selectForBlock: () => ({ txs: [], fees: 0n }), revision: 
 describe('UpdateProposer', () => {
   let pool: DeltaPool;
   let proposer: UpdateProposer;
-  const proposerWith = (opts: UpdateProposerOptions = {}, params = devnetParams): UpdateProposer =>
+  const proposerWith = (
+    opts: UpdateProposerOptions = {},
+    params = devnetParams,
+    scorer?: ProposalScorer,
+  ): UpdateProposer =>
     new UpdateProposer(opts, {
       pool,
       params,
@@ -66,7 +76,22 @@ describe('UpdateProposer', () => {
       getTipLevels: () => [0],
       getGrowthWindow: () => ({ sinceGrowth: 0, gainPpm: [0, 0] }),
       logger: silentLogger,
+      ...(scorer ? { scorer } : {}),
     });
+  const addDelta = (i: number, seed: string): void => {
+    const sk = new Uint8Array(32);
+    sk[31] = i;
+    pool.add(
+      encodeSignedDelta(
+        signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed, i % 4) }, sk),
+      ),
+    );
+  };
+  /** The same local seeds for every proposer built with it. */
+  const counterBytes = () => {
+    let k = 0;
+    return (n: number) => new Uint8Array(n).fill(++k % 251);
+  };
   beforeEach(() => {
     pool = new DeltaPool({}, { params: devnetParams, currentModelHash: () => baseHash });
     proposer = proposerWith();
@@ -85,7 +110,7 @@ describe('UpdateProposer', () => {
     assert.equal(proposer.proposal(ctx(baseHash)), null);
   });
 
-  it('aggregates pooled deltas into an improving update that a template carries', function () {
+  it('aggregates pooled deltas into an improving update that a template carries', async function () {
     this.timeout(20_000);
     for (const [i, seed] of ['a', 'b', 'c'].entries()) {
       const sk = new Uint8Array(32);
@@ -122,13 +147,15 @@ describe('UpdateProposer', () => {
     assert.notDeepEqual(tpl.header.merkleRoot, noUpdate.header.merkleRoot);
     assert.ok(modelUpdateId(p.update).length === 32);
     assert.ok(tpl.size > noUpdate.size);
-    assert.equal(proposer.accepts(block, new Uint8Array(32).fill(3)), true);
+    const verified = await proposer.verifyFound(block, new Uint8Array(32).fill(3));
+    assert.ok(verified && verified.improvementPpm >= devnetParams.minImprovementPpm);
+    assert.deepEqual(verified.modelHash, p.modelHash);
     const lying = { ...block, header: { ...block.header, modelHash: baseHash } };
-    assert.equal(proposer.accepts(lying, new Uint8Array(32).fill(3)), false);
+    assert.equal(await proposer.verifyFound(lying, new Uint8Array(32).fill(3)), null);
     const greedy = { ...block, update: { ...p.update, claimedPpm: devnetParams.maxImprovementPpm } };
     assert.equal(
-      proposer.accepts(greedy, new Uint8Array(32).fill(3)),
-      false,
+      await proposer.verifyFound(greedy, new Uint8Array(32).fill(3)),
+      null,
       'a claim above the measured gain',
     );
 
@@ -151,17 +178,8 @@ describe('UpdateProposer', () => {
     this.timeout(20_000);
     let now = 0;
     const waiting = proposerWith({ minContributors: 2, collectMs: 1_000, now: () => now });
-    const add = (i: number, seed: string) => {
-      const sk = new Uint8Array(32);
-      sk[31] = i;
-      pool.add(
-        encodeSignedDelta(
-          signDelta({ baseModelHash: baseHash, samples: 600, delta: trainedDelta(seed, i) }, sk),
-        ),
-      );
-    };
     const before = waiting.revision();
-    add(1, 'a');
+    addDelta(1, 'a');
     assert.notEqual(waiting.revision(), before, 'a pooled delta changes the revision (the miner rebuilds)');
     assert.equal(waiting.proposal(ctx(baseHash)), null, 'one signer, window open: wait');
     assert.ok(waiting.proposal(ctx(baseHash), { immediate: true }), 'generatetoaddress takes what is pooled');
@@ -175,7 +193,61 @@ describe('UpdateProposer', () => {
     now = 0;
     const fresh = proposerWith({ minContributors: 2, collectMs: 60_000, now: () => now });
     assert.equal(fresh.proposal(ctx(baseHash)), null);
-    add(2, 'b');
+    addDelta(2, 'b');
     assert.equal(fresh.proposal(ctx(baseHash))?.update.contributions.length, 2);
+  });
+
+  it('with a scorer: never waits, scores one build at a time, offers the last proposal on the same base meanwhile', async function () {
+    this.timeout(30_000);
+    for (const [i, seed] of ['a', 'b', 'c'].entries()) addDelta(i + 1, seed);
+    const inline = proposerWith({ randomBytes: counterBytes() }).proposal(ctx(baseHash));
+    assert.ok(inline, 'proposed on the calling thread');
+    const builds: Array<() => void> = [];
+    let fail = false;
+    const scorer: ProposalScorer = {
+      propose: (input) =>
+        new Promise<ProposalOutcome>((resolve, reject) =>
+          builds.push(() =>
+            fail
+              ? reject(new Error('worker gone'))
+              : resolve(buildProposal(networkEvaluator as never, devnetParams, input)),
+          ),
+        ),
+      verify: async (job) => verifyImprovementJob(networkEvaluator as never, job, devnetParams),
+    };
+    const off = proposerWith({ randomBytes: counterBytes() }, devnetParams, scorer);
+    const rev = off.revision();
+    assert.equal(off.proposal(ctx(baseHash)), null, 'nothing while the pool is scored');
+    assert.equal(off.proposal(ctx(baseHash)), null);
+    assert.equal(builds.length, 1, 'one build');
+    builds.shift()!();
+    await new Promise((r) => setImmediate(r));
+    assert.notEqual(off.revision(), rev, 'a landed build changes the revision (the miner rebuilds)');
+    const p = off.proposal(ctx(baseHash));
+    assert.deepEqual(p, inline, 'what the calling thread proposes from the same seeds');
+    assert.equal(builds.length, 0, 'cached');
+    // a new delta: the last proposal stays on offer while the pool is scored again
+    addDelta(4, 'd');
+    assert.equal(off.proposal(ctx(baseHash)), p);
+    assert.equal(builds.length, 1);
+    // generatetoaddress waits for that build
+    const now = off.proposalNow(ctx(baseHash), { immediate: true });
+    assert.equal(builds.length, 1, 'waits for the build in flight, starts no other');
+    builds.shift()!();
+    const q = await now;
+    assert.ok(q && q.update.contributions.length >= 1);
+    // the found block's check on the scorer
+    const tpl = buildTemplate(ctx(baseHash), emptyMempool, new Uint8Array(20), devnetParams, {}, q);
+    const found = await off.verifyFound(templateBlock(tpl, 0n), new Uint8Array(32).fill(3));
+    assert.ok(found && found.improvementPpm >= devnetParams.minImprovementPpm);
+    // a failed build proposes nothing and lets the miner go on
+    fail = true;
+    addDelta(5, 'e');
+    off.proposal(ctx(baseHash));
+    const rev2 = off.revision();
+    builds.shift()!();
+    await new Promise((r) => setImmediate(r));
+    assert.notEqual(off.revision(), rev2);
+    assert.equal(off.proposal(ctx(baseHash)), null, 'nothing proposed after a failed build');
   });
 });
