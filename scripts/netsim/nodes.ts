@@ -11,10 +11,17 @@
  * indices), so both halves of a partition have a seed and, with two or more, a miner.
  *
  * Each node's standard output and error are appended to <dir>/node.log.
+ *
+ * Ports are picked free (bound to port 0 and closed; every node's RPC port distinct) and bound by
+ * the node a moment later, so another process can take one in between. A node that exits at start
+ * because a port it was given is in use (it prints the address it could not bind,
+ * node/listenFailure.ts) is started again on fresh listen ports, up to `startAttempts` processes.
+ * Its public port stays: the proxy holds it for the whole run, so the address it announces and
+ * the seeds' bootstrap addresses stay valid.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -22,6 +29,8 @@ import { loadOrCreatePeerKey } from '../../p2p/index.js';
 import { ensureDevWallet } from '../devWallet.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/qenex.js');
+/** Where every node's RPC listens (the node's default RPC host). */
+const RPC_HOST = '127.0.0.1';
 
 export interface NodeRoles {
   readonly seed: boolean;
@@ -75,6 +84,60 @@ export function freePortOn(ip: string): Promise<number> {
   });
 }
 
+/**
+ * Ports for a node to listen on: P2P on its own address (never its `publicPort`, the proxy's), RPC
+ * on RPC_HOST, which every node shares (never one of `rpcTaken`, the other nodes': a port picked
+ * free and closed can be picked again).
+ */
+async function listenPorts(
+  ip: string,
+  publicPort: number,
+  rpcTaken: ReadonlySet<number>,
+): Promise<{ privatePort: number; rpcPort: number }> {
+  let privatePort = await freePortOn(ip);
+  while (privatePort === publicPort) privatePort = await freePortOn(ip);
+  let rpcPort = await freePortOn(RPC_HOST);
+  while (rpcTaken.has(rpcPort)) rpcPort = await freePortOn(RPC_HOST);
+  return { privatePort, rpcPort };
+}
+
+/** A port a node was given, found in use when the node tried to listen on it. */
+export interface PortClash {
+  readonly listener: 'p2p' | 'rpc';
+  readonly port: number;
+}
+
+/** Node's errno text for a taken port, which the node prints when it cannot listen. */
+const IN_USE = /EADDRINUSE: address already in use ([\d.]+):(\d+)/g;
+
+/** The clash with one of `p`'s listen ports in what its process printed; null when there is none. */
+export function findPortClash(p: NodePlan, output: string): PortClash | null {
+  for (const m of output.matchAll(IN_USE)) {
+    const port = Number(m[2]);
+    if (m[1] === p.ip && port === p.privatePort) return { listener: 'p2p', port };
+    if (m[1] === RPC_HOST && port === p.rpcPort) return { listener: 'rpc', port };
+  }
+  return null;
+}
+
+/** The last 64 KiB (at most) of what was appended to `file` from byte `from` on; '' when it cannot be read. */
+function readFrom(file: string, from: number): string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const start = Math.max(from, size - 65_536);
+      const buf = Buffer.alloc(Math.max(0, size - start));
+      readSync(fd, buf, 0, buf.length, start);
+      return buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
 function pad(i: number, n: number): string {
   return String(i).padStart(String(n - 1).length, '0');
 }
@@ -100,8 +163,7 @@ export async function planNetwork(opts: PlanOptions): Promise<NodePlan[]> {
     };
     const ip = nodeIp(i);
     const publicPort = await freePortOn(ip);
-    let privatePort = await freePortOn(ip);
-    while (privatePort === publicPort) privatePort = await freePortOn(ip);
+    const { privatePort, rpcPort } = await listenPorts(ip, publicPort, new Set(out.map((q) => q.rpcPort)));
     const peerId = peerIdFromPrivateKey(await loadOrCreatePeerKey(join(dir, 'p2p-key'))).toString();
     out.push({
       index: i,
@@ -109,7 +171,7 @@ export async function planNetwork(opts: PlanOptions): Promise<NodePlan[]> {
       ip,
       privatePort,
       publicPort,
-      rpcPort: await freePortOn('127.0.0.1'),
+      rpcPort,
       dir,
       logFile: join(dir, 'node.log'),
       peerId,
@@ -136,27 +198,45 @@ export interface NodeSetOptions {
   readonly stopTimeoutMs?: number;
   /** Run each node under nice(1) with this increment (when /usr/bin/nice exists). Default 0: not. */
   readonly nice?: number;
+  /** Processes a start may take when ports it was given turn out to be in use. Default 3. */
+  readonly startAttempts?: number;
 }
 
 const NICE = '/usr/bin/nice';
 
 export interface NodeSetDeps {
-  /** A node process exited; `expected`: we stopped it. */
+  /** A node is down (its process exited, with no new attempt to follow); `expected`: we stopped it. */
   readonly onExit?: (plan: NodePlan, code: number | null, signal: string | null, expected: boolean) => void;
+  /**
+   * A node exited at start over `clash` and got fresh listen ports (`plan`, now in `plans`); it is
+   * started again on them right after this returns: move whatever uses its ports here.
+   */
+  readonly onNewPorts?: (plan: NodePlan, clash: PortClash) => void;
+  /** A node could not start (a port it was given was in use at every attempt; the error names both); onExit follows. */
+  readonly onStartFailed?: (error: Error) => void;
 }
 
 interface Running {
-  readonly child: ChildProcess;
+  /** The current process: a start on fresh ports replaces it. */
+  child: ChildProcess;
+  /** Size of the node's log when `child` started: what it printed comes after. */
+  logFrom: number;
+  /** Processes started so far. */
+  attempts: number;
   readonly startedAt: number;
   stopping: boolean;
+  /** Resolves once the node is down: its process exited and no new attempt follows. */
   readonly exited: Promise<void>;
+  /** Resolves `exited`. */
+  readonly down: () => void;
 }
 
 /** Starts, stops and restarts the planned nodes. */
 export class NodeSet {
-  readonly plans: readonly NodePlan[];
   /** The nice increment the nodes run with (0 when not lowered). */
   readonly nice: number;
+  /** The current plans: a node started again on fresh ports has a new entry. */
+  private readonly current: NodePlan[];
   private readonly running = new Map<number, Running>();
   private readonly seeds: string[];
   private readonly killLeftovers = () => {
@@ -167,10 +247,15 @@ export class NodeSet {
     private readonly opts: NodeSetOptions,
     private readonly deps: NodeSetDeps = {},
   ) {
-    this.plans = opts.plans;
+    this.current = [...opts.plans];
     this.seeds = opts.plans.filter((p) => p.roles.seed).map((p) => p.publicAddr);
     this.nice = (opts.nice ?? 0) > 0 && existsSync(NICE) ? (opts.nice ?? 0) : 0;
     process.on('exit', this.killLeftovers);
+  }
+
+  /** Every node's plan, with the ports it runs on now (this array's entries change when a node gets fresh ports). */
+  get plans(): readonly NodePlan[] {
+    return this.current;
   }
 
   /** The `qenex node` arguments of a node. */
@@ -204,7 +289,7 @@ export class NodeSet {
     const bootstrap = this.seeds.filter((a) => a !== p.publicAddr);
     if (bootstrap.length > 0) args.push('--bootstrap', ...bootstrap);
     if (p.roles.trainer && p.address !== null && p.shard !== null) {
-      const trainers = this.plans.filter((q) => q.roles.trainer).length;
+      const trainers = this.current.filter((q) => q.roles.trainer).length;
       args.push('--train', '--train-cpu-share', String(o.trainCpuShare), '--payout-address', p.address);
       args.push('--shard-count', String(trainers), '--shard-index', String(p.shard));
     }
@@ -228,39 +313,103 @@ export class NodeSet {
   }
 
   start(index: number): void {
-    const p = this.plans[index];
+    const p = this.current[index];
     if (!p) throw new RangeError(`no node ${index}`);
     if (this.running.has(index)) return;
+    let down: () => void = () => {};
+    const exited = new Promise<void>((r) => {
+      down = r;
+    });
+    const run: Running = {
+      ...this.spawn(p),
+      attempts: 1,
+      startedAt: Date.now(),
+      stopping: false,
+      exited,
+      down,
+    };
+    this.running.set(index, run);
+    this.watch(index, run);
+  }
+
+  private spawn(p: NodePlan): { child: ChildProcess; logFrom: number } {
     const fd = openSync(p.logFile, 'a');
-    let child: ChildProcess;
     try {
       // nice(1) execs node in place: the child's pid is the node's.
       const [cmd, args] =
         this.nice > 0
           ? [NICE, ['-n', String(this.nice), process.execPath, BIN, ...this.args(p)]]
           : [process.execPath, [BIN, ...this.args(p)]];
-      child = spawn(cmd, args, {
+      const logFrom = fstatSync(fd).size;
+      const child = spawn(cmd, args, {
         stdio: ['ignore', fd, fd],
         env: { ...process.env, ...(this.opts.fromSource === false ? {} : { QENEX_FROM_SOURCE: '1' }) },
       });
+      return { child, logFrom };
     } finally {
       closeSync(fd);
     }
-    let done: () => void = () => {};
-    const exited = new Promise<void>((r) => {
-      done = r;
-    });
-    const run: Running = { child, startedAt: Date.now(), stopping: false, exited };
-    this.running.set(index, run);
-    child.on('exit', (code, signal) => {
-      if (this.running.get(index) === run) this.running.delete(index);
-      this.deps.onExit?.(p, code, signal, run.stopping);
-      done();
-    });
-    child.on('error', () => {});
   }
 
-  /** SIGTERM, then SIGKILL after the stop timeout; resolves once the process has exited. */
+  private watch(index: number, run: Running): void {
+    const { child } = run;
+    child.on('error', () => {});
+    child.on('exit', (code, signal) => {
+      const finish = () => {
+        if (this.running.get(index) === run) this.running.delete(index);
+        this.deps.onExit?.(this.current[index]!, code, signal, run.stopping);
+        run.down();
+      };
+      this.startAgainOnClash(index, run, code).then(
+        (again) => {
+          if (!again) finish();
+        },
+        (e: unknown) => {
+          const p = this.current[index]!;
+          this.deps.onStartFailed?.(
+            new Error(
+              `${p.name} could not start again after a port clash: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          );
+          finish();
+        },
+      );
+    });
+  }
+
+  /**
+   * After an exit: when the node could not listen on a port it was given, starts it again on fresh
+   * listen ports (true), unless it was being stopped or that was its last attempt.
+   */
+  private async startAgainOnClash(index: number, run: Running, code: number | null): Promise<boolean> {
+    const p = this.current[index]!;
+    if (run.stopping || code === 0) return false;
+    const clash = findPortClash(p, readFrom(p.logFile, run.logFrom));
+    if (!clash) return false;
+    if (run.attempts >= (this.opts.startAttempts ?? 3)) {
+      const port = `${clash.listener === 'p2p' ? `P2P port ${p.ip}` : `RPC port ${RPC_HOST}`}:${clash.port}`;
+      const attempts = `${run.attempts} attempt${run.attempts === 1 ? '' : 's'}`;
+      this.deps.onStartFailed?.(
+        new Error(
+          `${p.name} could not start: its ${port} was in use (${attempts}, fresh ports for each retry); see ${p.logFile}`,
+        ),
+      );
+      return false;
+    }
+    const rpcTaken = new Set(this.current.map((q) => q.rpcPort));
+    const next: NodePlan = { ...p, ...(await listenPorts(p.ip, p.publicPort, rpcTaken)) };
+    if (run.stopping) return false;
+    this.current[index] = next;
+    this.deps.onNewPorts?.(next, clash);
+    const { child, logFrom } = this.spawn(next);
+    run.child = child;
+    run.logFrom = logFrom;
+    run.attempts++;
+    this.watch(index, run);
+    return true;
+  }
+
+  /** SIGTERM, then SIGKILL after the stop timeout; resolves once the process has exited (no new attempt follows). */
   async stop(index: number): Promise<void> {
     const run = this.running.get(index);
     if (!run) return;

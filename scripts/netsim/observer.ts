@@ -81,6 +81,15 @@ export class ChainObserver {
     this.connect(index, w);
   }
 
+  /**
+   * Node `index` listens for RPC on another port now (it was started again on fresh ports): the
+   * next connection goes there. The one to the old port is dropped: it may be to whatever took it.
+   */
+  setRpcPort(index: number, rpcPort: number): void {
+    this.ports.set(index, rpcPort);
+    this.watches.get(index)?.socket?.terminate();
+  }
+
   /** Stops watching; an open session ends now. */
   unwatch(index: number): void {
     const w = this.watches.get(index);

@@ -86,6 +86,8 @@ export class DelayNet {
   private readonly random: () => number;
   private readonly log: (line: string) => void;
   private readonly servers = new Map<string, Server>();
+  /** Each endpoint as it is now, by id (its node may move to another private port). */
+  private readonly endpoints = new Map<string, Endpoint>();
   private readonly owners = new Map<string, string>();
   private readonly links = new Set<Link>();
   private policy: LinkPolicy = allowAll;
@@ -130,7 +132,9 @@ export class DelayNet {
   /** Starts proxying `ep.publicPort` to the endpoint. */
   async addEndpoint(ep: Endpoint): Promise<void> {
     this.registerSource(ep.ip, ep.id);
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => this.accept(ep, client));
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) =>
+      this.accept(this.endpoints.get(ep.id) ?? ep, client),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(ep.publicPort, ep.ip, () => {
@@ -140,6 +144,14 @@ export class DelayNet {
     });
     server.on('error', (err) => this.log(`proxy for ${ep.id}: ${err.message}`));
     this.servers.set(ep.id, server);
+    this.endpoints.set(ep.id, ep);
+  }
+
+  /** The node behind endpoint `id` listens on another port now (it was started again on fresh ports): new links go there. */
+  setPrivatePort(id: string, privatePort: number): void {
+    const ep = this.endpoints.get(id);
+    if (!ep) throw new RangeError(`no endpoint ${id}`);
+    this.endpoints.set(id, { ...ep, privatePort });
   }
 
   /** Replaces the link policy; open links it forbids are cut at once. */

@@ -6,6 +6,8 @@
  *
  * Order: plan → proxy endpoints → seeds → the other nodes in batches (each waits for its RPC) →
  * peers → block production + samplers → warm-up → scenarios → final check → stop everything.
+ * A node started again on fresh ports after a port clash (nodes.ts) is followed here: its proxy
+ * endpoint, RPC client and observer move to the new ports; one that cannot start fails the start-up.
  * Every process and socket it opened is closed on the way out, on error and on abort too.
  */
 import { createHash } from 'node:crypto';
@@ -40,7 +42,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
   const random = mulberry32(opts.seed);
   const t0 = Date.now();
   rmSync(opts.root, { recursive: true, force: true });
-  const plans = await planNetwork({
+  const planned = await planNetwork({
     nodes: opts.nodes,
     miners: opts.miners,
     trainers: opts.trainers,
@@ -49,9 +51,19 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
   const user = 'netsim';
   const password = randomPassword();
   const unexpectedExits: string[] = [];
+  const net = new DelayNet({ latency: opts.latency }, { random, log });
+  const observer = new ChainObserver({
+    nodes: planned.map((p) => ({ index: p.index, rpcPort: p.rpcPort })),
+    user,
+    password,
+  });
+  const rpcClient = (p: NodePlan) =>
+    new RpcClient({ url: `http://127.0.0.1:${p.rpcPort}/`, user, password, timeoutMs: RPC_TIMEOUT_MS });
+  const clients = planned.map(rpcClient);
+  const startFailed = new AbortController();
   const nodes = new NodeSet(
     {
-      plans,
+      plans: planned,
       rpcUser: user,
       rpcPassword: password,
       trainCpuShare: opts.trainCpuShare,
@@ -66,18 +78,22 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
         unexpectedExits.push(msg);
         log(msg);
       },
+      onNewPorts: (p, clash) => {
+        log(
+          `${p.name}: its ${clash.listener} port ${clash.port} was taken before it could listen; starting it again (P2P ${p.privatePort}, RPC ${p.rpcPort})`,
+        );
+        net.setPrivatePort(p.name, p.privatePort);
+        clients[p.index] = rpcClient(p);
+        observer.setRpcPort(p.index, p.rpcPort);
+      },
+      onStartFailed: (error) => {
+        log(error.message);
+        startFailed.abort(error);
+      },
     },
   );
-  const net = new DelayNet({ latency: opts.latency }, { random, log });
-  const observer = new ChainObserver({
-    nodes: plans.map((p) => ({ index: p.index, rpcPort: p.rpcPort })),
-    user,
-    password,
-  });
-  const clients = plans.map(
-    (p) =>
-      new RpcClient({ url: `http://127.0.0.1:${p.rpcPort}/`, user, password, timeoutMs: RPC_TIMEOUT_MS }),
-  );
+  // The nodes' plans as they run: a node started again on fresh ports has a new entry.
+  const plans = nodes.plans;
   const rpc = (i: number) => clients[i]!;
   const live = (i: number) => nodes.isRunning(i) && observer.tip(i) !== null;
   const producer = new BlockProducer(
@@ -132,7 +148,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
     for (const p of plans) {
       await net.addEndpoint({ id: p.name, ip: p.ip, privatePort: p.privatePort, publicPort: p.publicPort });
     }
-    startup.withoutPeer = await startNodes(ctx, sampler, opts.startBatch);
+    startup.withoutPeer = await startNodes(ctx, sampler, opts.startBatch, startFailed.signal);
     startup.fewPeers = await waitForPeers(ctx, sampler, Math.min(3, plans.length - 1));
     startupMs = Date.now() - t0;
     log(`network up after ${(startupMs / 1000).toFixed(0)} s`);
@@ -203,8 +219,14 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
  * Seeds first, then the others `batch` at a time, each batch waiting until its RPC sessions are
  * up and then (up to a minute) until each of its nodes has a peer. Returns the nodes still without
  * one (a node does not retry its bootstrap dials: such a node stays alone; docs/netsim.md).
+ * Throws the reason as soon as `failed` aborts (a node could not start).
  */
-async function startNodes(ctx: ScenarioContext, sampler: Sampler, batch: number): Promise<string[]> {
+async function startNodes(
+  ctx: ScenarioContext,
+  sampler: Sampler,
+  batch: number,
+  failed: AbortSignal,
+): Promise<string[]> {
   const alone: string[] = [];
   const order = [...ctx.plans];
   for (let i = 0; i < order.length; ) {
@@ -216,10 +238,11 @@ async function startNodes(ctx: ScenarioContext, sampler: Sampler, batch: number)
       ctx.observer.watch(p.index);
     }
     await ctx.observer.waitFor(
-      () => group.every((p) => ctx.observer.tip(p.index) !== null),
+      () => failed.aborted || group.every((p) => ctx.observer.tip(p.index) !== null),
       READY_TIMEOUT_MS,
       `RPC of ${group.map((p) => p.name).join(', ')}`,
     );
+    failed.throwIfAborted();
     const deadline = Date.now() + 60_000;
     let without = group;
     while (without.length > 0 && Date.now() < deadline && !ctx.signal.aborted) {

@@ -1,12 +1,26 @@
 /**
  * The netsim's delaying proxy on loopback: latency each way and for the handshake, byte order
- * under jitter, the dialler's address passed on, partitions refusing and cutting links.
+ * under jitter, the dialler's address passed on, partitions refusing and cutting links, an
+ * endpoint moved to another private port. Then the netsim's node processes when a port they were
+ * given is taken before they bind it: a real `qenex node` started again on fresh ports, or named
+ * with the port once its attempts are used up.
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RpcClient } from '../../../node/rpc/index.js';
+import {
+  findPortClash,
+  type NodePlan,
+  NodeSet,
+  type PortClash,
+  planNetwork,
+} from '../../../scripts/netsim/nodes.js';
 import { DelayNet, type Endpoint } from '../../../scripts/netsim/proxy.js';
-import { freePort } from '../../utils/proc.js';
+import { freePort, waitFor } from '../../utils/proc.js';
 
 const A_IP = '127.0.1.201';
 const B_IP = '127.0.1.202';
@@ -134,5 +148,121 @@ describe('scripts/netsim DelayNet', function () {
     const ok = await dial(ep, A_IP);
     sockets.push(ok);
     assert.equal((await roundTrip(ok, Buffer.from('back'), 1)).back.toString(), 'back');
+  });
+
+  it('sends new links to the private port an endpoint moved to', async () => {
+    const moved = await echo(B_IP);
+    let s: Socket | null = null;
+    try {
+      net.setPrivatePort('b', moved.port);
+      s = await dial(ep, A_IP);
+      assert.equal((await roundTrip(s, Buffer.from('moved'), 1)).back.toString(), 'moved');
+      assert.equal(moved.remotes.length, 1);
+      assert.equal(target.remotes.length, 0);
+      assert.throws(() => net.setPrivatePort('nobody', moved.port), RangeError);
+    } finally {
+      s?.destroy();
+      await net.close(); // drops the link, so that the server can close
+      await new Promise<void>((r) => moved.server.close(() => r()));
+    }
+  });
+});
+
+describe('scripts/netsim NodeSet: a port taken before the node binds it', function () {
+  this.timeout(30_000);
+  let root: string;
+  let plan: NodePlan;
+  let nodes: NodeSet | null = null;
+  let held: Server | null = null;
+  const user = 'netsim';
+  const password = 'test-password';
+
+  /** Listens on `port` of `ip`: another process's socket, as far as the node can tell. */
+  function hold(ip: string, port: number): Promise<Server> {
+    return new Promise((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(port, ip, () => resolve(s));
+    });
+  }
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'qenex-netsim-ports-'));
+    // Node 0 alone: a seed, so it dials nobody.
+    [plan] = (await planNetwork({ nodes: 3, miners: 1, trainers: 0, root })) as [NodePlan];
+  });
+  afterEach(async () => {
+    await nodes?.stopAll();
+    nodes = null;
+    await new Promise<void>((r) => (held ? held.close(() => r()) : r()));
+    held = null;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('recognises the listen failures the node prints, for the ports it was given only', () => {
+    const p2p = `error: cannot listen for peers on ${plan.ip}:${plan.privatePort}: listen EADDRINUSE: address already in use ${plan.ip}:${plan.privatePort}\n`;
+    const rpc = `error: cannot listen on 127.0.0.1:${plan.rpcPort}: listen EADDRINUSE: address already in use 127.0.0.1:${plan.rpcPort}\n`;
+    assert.deepEqual(findPortClash(plan, `{"msg":"qenex node stopping"}\n${p2p}`), {
+      listener: 'p2p',
+      port: plan.privatePort,
+    });
+    assert.deepEqual(findPortClash(plan, rpc), { listener: 'rpc', port: plan.rpcPort });
+    assert.equal(findPortClash(plan, rpc.replaceAll(String(plan.rpcPort), '1')), null);
+    assert.equal(findPortClash(plan, 'error: cannot open the log file x: EACCES'), null);
+  });
+
+  it('starts the node again on fresh ports when its P2P port is taken, and the node comes up on them', async () => {
+    held = await hold(plan.ip, plan.privatePort);
+    const moves: Array<{ plan: NodePlan; clash: PortClash }> = [];
+    const problems: string[] = [];
+    nodes = new NodeSet(
+      { plans: [plan], rpcUser: user, rpcPassword: password, trainCpuShare: 0.1 },
+      {
+        onNewPorts: (p, clash) => moves.push({ plan: p, clash }),
+        onStartFailed: (e) => problems.push(e.message),
+        onExit: (p, code) => problems.push(`${p.name} exited (${code})`),
+      },
+    );
+    nodes.start(0);
+    const next = await waitFor(async () => moves[0]?.plan, 20_000, 'a start on fresh ports');
+    assert.deepEqual(moves[0]!.clash, { listener: 'p2p', port: plan.privatePort });
+    assert.notEqual(next.privatePort, plan.privatePort);
+    assert.equal(next.publicPort, plan.publicPort, 'the proxy’s port (the announced address) stays');
+    assert.equal(nodes.plans[0], next);
+    const rpc = new RpcClient({ url: `http://127.0.0.1:${next.rpcPort}/`, user, password, timeoutMs: 2000 });
+    await waitFor(async () => (await rpc.call<number>('getblockcount')) === 0, 20_000, 'RPC on the new port');
+    await new Promise<void>((resolve, reject) => {
+      const s = new Socket();
+      s.once('error', reject);
+      s.connect({ host: next.ip, port: next.privatePort }, () => {
+        s.destroy();
+        resolve();
+      });
+    });
+    assert.equal(moves.length, 1);
+    assert.deepEqual(problems, []);
+    assert.ok(nodes.isRunning(0));
+  });
+
+  it('names the node and the port when the last attempt finds a port taken, and reports it down', async () => {
+    held = await hold(plan.ip, plan.privatePort);
+    const failures: string[] = [];
+    const exits: Array<{ code: number | null; expected: boolean }> = [];
+    nodes = new NodeSet(
+      { plans: [plan], rpcUser: user, rpcPassword: password, trainCpuShare: 0.1, startAttempts: 1 },
+      {
+        onNewPorts: () => assert.fail('no attempt is left'),
+        onStartFailed: (e) => failures.push(e.message),
+        onExit: (_p, code, _signal, expected) => exits.push({ code, expected }),
+      },
+    );
+    nodes.start(0);
+    await waitFor(async () => exits.length > 0, 20_000, 'the exit');
+    assert.equal(failures.length, 1);
+    const expected = `n0 could not start: its P2P port ${plan.ip}:${plan.privatePort} was in use (1 attempt,`;
+    assert.ok(failures[0]!.startsWith(expected), failures[0]);
+    assert.deepEqual(exits, [{ code: 1, expected: false }]);
+    assert.equal(nodes.isRunning(0), false);
+    assert.equal(nodes.plans[0], plan);
   });
 });
