@@ -139,6 +139,7 @@ export {
   type ImprovementWorkerDeps,
   type ImprovementWorkerOptions,
 } from './parallel/improvement.js';
+export { lowerThreadPriority, SCORING_NICE } from './parallel/priority.js';
 export { domainCount, evalBatch, mathBatch, sampleDomain, sampleIndex, sampleRow } from './sampling.js';
 export type { ShardSpec } from './shard.js';
 export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';

@@ -6,8 +6,9 @@
  *  - An improvement worker: the chain verifies each block's model update on it (with a scoring
  *    helper of its own), so that the node's own thread keeps relaying blocks, answering pings and
  *    serving RPC while an update block is scored; started 5 s after the node, in the background (an
- *    update that comes before it is ready is verified on the node's thread). Either falls back to
- *    the node's thread if it fails.
+ *    update that comes before it is ready is verified on the node's thread); the miner's proposals
+ *    are scored there too. Its threads run at a lower priority than the node's (SCORING_NICE nice
+ *    levels, priority.ts). Either falls back to the node's thread if it fails.
  */
 import { availableParallelism } from 'node:os';
 import type { NetworkParams } from '../../consensus/index.js';
@@ -15,6 +16,7 @@ import {
   createNetworkEvaluator,
   ImprovementWorker,
   type NetworkEvaluator,
+  SCORING_NICE,
   ScoreHelper,
 } from '../../training/index.js';
 import type { Logger } from '../logger.js';
@@ -48,6 +50,8 @@ export class NodeScoring {
         params: deps.params,
         lazy: true,
         helper: multiCore,
+        // below the node's thread, which relays blocks and answers peers meanwhile
+        nice: SCORING_NICE,
         onRetire: (reason) =>
           deps.logger.warn(
             { reason },

@@ -46,6 +46,8 @@ export interface ScoreHelperOptions {
    * rather than at start(): a node that never verifies a model update never spawns it.
    */
   readonly lazy?: boolean;
+  /** Nice levels the worker thread runs below the caller's (priority.ts; default 0: the same). */
+  readonly nice?: number;
   /** Told why the helper stopped taking jobs (start failed, a job timed out, the worker died). */
   readonly onRetire?: (reason: string) => void;
 }
@@ -88,6 +90,8 @@ export class ScoreHelper {
   failed = 0;
   /** Jobs the worker had not begun when their answer was wanted, scored by the caller instead. */
   stolen = 0;
+  /** The worker thread's nice value once started (null: not lowered). */
+  nice: number | null = null;
 
   constructor(private readonly opts: ScoreHelperOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
@@ -118,8 +122,10 @@ export class ScoreHelper {
     try {
       await new Promise<void>((resolve, reject) => {
         worker.once('message', (m: FromHelper) => {
-          if (m.type === 'ready') resolve();
-          else reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: m.message }));
+          if (m.type === 'ready') {
+            this.nice = m.nice;
+            resolve();
+          } else reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: m.message }));
         });
         worker.once('error', (e) =>
           reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: e.message })),
@@ -127,7 +133,11 @@ export class ScoreHelper {
         worker.once('exit', (code) =>
           reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason: `exit code ${code}` })),
         );
-        worker.postMessage({ type: 'init', kernel: this.opts.kernel ?? 'default' } satisfies ToHelper);
+        worker.postMessage({
+          type: 'init',
+          kernel: this.opts.kernel ?? 'default',
+          nice: this.opts.nice ?? 0,
+        } satisfies ToHelper);
       });
     } catch (e) {
       await worker.terminate();

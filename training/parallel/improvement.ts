@@ -47,6 +47,11 @@ export interface ImprovementWorkerOptions {
    * 120 s: a scoring takes tens of milliseconds on an idle core, seconds on a saturated machine).
    */
   readonly timeoutMs?: number;
+  /**
+   * Nice levels the worker and its helper run below the calling thread (priority.ts; default 0:
+   * the same priority). A node uses SCORING_NICE, so that its own thread relays blocks first.
+   */
+  readonly nice?: number;
   /** Start the worker at the first job (verified on the calling thread) rather than at start(). */
   readonly lazy?: boolean;
   /** Told why the worker stopped taking jobs (start failed, a job timed out, the worker died). */
@@ -77,6 +82,10 @@ export class ImprovementWorker {
   /** Jobs the worker answered, and jobs done on the calling thread instead. */
   done = 0;
   inline = 0;
+  /** The worker thread's nice value once started (null: threads have none of their own here). */
+  nice: number | null = null;
+  /** Its scoring helper's (null: no helper, or none of their own). */
+  helperNice: number | null = null;
 
   constructor(
     private readonly opts: ImprovementWorkerOptions,
@@ -171,8 +180,12 @@ export class ImprovementWorker {
       await new Promise<void>((resolve, reject) => {
         const failed = (reason: string) =>
           reject(new TrainingError({ code: 'TRAINING_WORKER_FAILED', reason }));
-        startup.onMessage = (m) =>
-          m.type === 'ready' ? resolve() : failed(m.type === 'failed' ? m.message : m.type);
+        startup.onMessage = (m) => {
+          if (m.type !== 'ready') return failed(m.type === 'failed' ? m.message : m.type);
+          this.nice = m.nice;
+          this.helperNice = m.helperNice;
+          resolve();
+        };
         startup.onError = (e) => failed(e.message);
         startup.onExit = (code) => failed(`exit code ${code}`);
         worker.once('message', startup.onMessage);
@@ -183,6 +196,7 @@ export class ImprovementWorker {
           params: this.opts.params,
           kernel: this.opts.kernel ?? 'default',
           helper: this.opts.helper ?? availableParallelism() > 1,
+          nice: this.opts.nice ?? 0,
         } satisfies ToImprovementWorker);
       });
     } catch (e) {

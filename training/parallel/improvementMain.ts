@@ -14,6 +14,7 @@ import { kernelByName } from '../kernel/index.js';
 import { initialNetworkModel } from '../model.js';
 import { ScoreHelper } from './helper.js';
 import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
+import { lowerThreadPriority } from './priority.js';
 
 const port = parentPort;
 let evaluator: NetworkEvaluator | undefined;
@@ -56,15 +57,17 @@ port?.on('message', (m: ToImprovementWorker) => {
         return;
       }
       params = m.params;
+      const nice = lowerThreadPriority(m.nice);
       void (async () => {
         // the helper is started now, with this worker: not at the first job, which would then
-        // be scored on one thread while it starts
+        // be scored on one thread while it starts; its thread as low as this one (its nice
+        // increment counts from this thread's, which it inherits)
         if (m.helper) helper = await ScoreHelper.start({ kernel: kernel.name }).catch(() => undefined);
         evaluator = createNetworkEvaluator({ kernel, ...(helper ? { helper } : {}) });
         // load the evaluation data and run the kernel once now (about 0.5 s on the first
         // scoring of a thread, milliseconds later), not at the first block to verify
         evaluator.score(initialNetworkModel(), new Uint8Array(32), 64, [0]);
-        send({ type: 'ready', kernel: kernel.name });
+        send({ type: 'ready', kernel: kernel.name, nice, helperNice: helper?.nice ?? null });
       })();
       return;
     }

@@ -19,6 +19,8 @@ export type ToImprovementWorker =
       readonly kernel: 'js' | 'wasm' | 'default';
       /** Give the worker a scoring helper of its own (a second thread, as the main thread has). */
       readonly helper: boolean;
+      /** Nice levels the worker (and its helper) lower their threads' priority by (priority.ts). */
+      readonly nice: number;
     }
   | { readonly type: 'verify'; readonly id: number; readonly job: ImprovementJob }
   /** A miner's proposal to score (federation buildProposal). */
@@ -26,7 +28,13 @@ export type ToImprovementWorker =
   | { readonly type: 'stop' };
 
 export type FromImprovementWorker =
-  | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm' }
+  /** `nice`, `helperNice`: the worker's and its helper's thread nice values (null: none here, or no helper). */
+  | {
+      readonly type: 'ready';
+      readonly kernel: 'js' | 'wasm';
+      readonly nice: number | null;
+      readonly helperNice: number | null;
+    }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'result'; readonly id: number; readonly result: ImprovementResult<NetworkModel> }
   | { readonly type: 'proposal'; readonly id: number; readonly outcome: ProposalOutcome }

@@ -20,12 +20,18 @@ export interface ScoreRequest {
 }
 
 export type ToHelper =
-  | { readonly type: 'init'; readonly kernel: 'js' | 'wasm' | 'default' }
+  | {
+      readonly type: 'init';
+      readonly kernel: 'js' | 'wasm' | 'default';
+      /** Nice levels the worker lowers its own thread's priority by (priority.ts). */
+      readonly nice: number;
+    }
   | ScoreRequest
   | { readonly type: 'stop' };
 
 export type FromHelper =
-  | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm' }
+  /** `nice`: the worker thread's nice value (null: not lowered). */
+  | { readonly type: 'ready'; readonly kernel: 'js' | 'wasm'; readonly nice: number | null }
   | { readonly type: 'error'; readonly message: string };
 
 /**

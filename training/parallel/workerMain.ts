@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { jsKernel, kernelByName, type ScoreKernel } from '../kernel/index.js';
 import { evalBatch, sampleSubsets } from '../sampling.js';
+import { lowerThreadPriority } from './priority.js';
 import {
   type FromHelper,
   lossesOffset,
@@ -64,8 +65,9 @@ port?.on('message', (m: ToHelper) => {
         return;
       }
       kernel = k;
+      const nice = lowerThreadPriority(m.nice);
       warmUp();
-      send({ type: 'ready', kernel: k.name });
+      send({ type: 'ready', kernel: k.name, nice });
       return;
     }
     case 'score':

@@ -4,6 +4,7 @@
  * calling thread's event loop keeps turning; without a ready worker, jobs are verified inline.
  */
 import { strict as assert } from 'node:assert';
+import { getPriority } from 'node:os';
 import {
   devnetParams,
   type ImprovementResult,
@@ -130,6 +131,30 @@ describe('training/parallel ImprovementWorker', function () {
       assert.equal(w.done, before + 1, 'answered by the worker');
     } finally {
       await w.close();
+    }
+  });
+
+  it("runs its threads below the caller's priority when asked (Linux: nice is per thread)", async function () {
+    if (process.platform !== 'linux') this.skip();
+    const mine = getPriority(0);
+    const w = new ImprovementWorker(
+      { params: devnetParams, nice: 5, helper: true },
+      { evaluator: createNetworkEvaluator() },
+    );
+    await w.start();
+    try {
+      assert.equal(w.nice, Math.min(19, mine + 5), 'the worker thread');
+      assert.equal(w.helperNice, w.nice, 'its helper thread (started from the worker: inherits it)');
+      assert.equal(getPriority(0), mine, "the caller's thread keeps its priority");
+    } finally {
+      await w.close();
+    }
+    const plain = new ImprovementWorker({ params: devnetParams }, { evaluator: createNetworkEvaluator() });
+    await plain.start();
+    try {
+      assert.equal(plain.nice, mine, 'by default the same priority');
+    } finally {
+      await plain.close();
     }
   });
 
