@@ -87,9 +87,10 @@ export interface P2pOptions {
   /** Largest model checkpoint served or accepted (the evaluator's format: no consensus bound). */
   maxModelBytes: number;
   /**
-   * After our tip changes, every handshaken peer is sent our status at most this often (trailing
-   * edge): gossip is best effort, and a peer that missed a block learns our weight this way and
-   * syncs. 0 disables it.
+   * After our tip changes, every handshaken peer is sent our status at most this often: at the end
+   * of the window after a gossiped tip, as early as the window allows after a tip a sync session
+   * imported (not gossiped). Gossip is best effort, and a peer that missed a block learns our
+   * weight this way and syncs. 0 disables it.
    */
   statusAnnounceMs: number;
   /** A syncing client told 'rate-limited' waits this long before asking again. */

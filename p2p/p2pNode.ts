@@ -74,6 +74,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly banStore: BanStore | null;
   private run: Running | null = null;
   private statusTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the pending status announcement fires, and when the last one went out (performance.now). */
+  private statusDue = 0;
+  private lastStatusAt = Number.NEGATIVE_INFINITY;
   /** Peers our last status announcement has not been answered by yet (not sent another). */
   private readonly announcing = new Set<string>();
 
@@ -292,15 +295,27 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   }
 
   /**
-   * Sends our status to every handshaken peer, at most once per `statusAnnounceMs` after a tip
-   * change. Their answers update what we know of them (and may start a sync). A peer that lost
-   * the gossiped block learns our weight from the request and syncs from us.
+   * Sends our status to every handshaken peer, at most once per `statusAnnounceMs`: after a
+   * gossiped tip, at the end of that window (off the moment the block is being relayed, and one
+   * message for a burst of tips); `soon` (a tip a sync session imported, which is not gossiped),
+   * as early as the window allows. Their answers update what we know of them (and may start a
+   * sync). A peer that lost the gossiped block learns our weight from the request and syncs from
+   * us; after a partition heals, the tip each node imports reaches its peers a window earlier.
    */
-  private scheduleStatusAnnounce(run: Running): void {
-    if (this.opts.statusAnnounceMs === 0 || this.statusTimer) return;
+  private scheduleStatusAnnounce(run: Running, soon = false): void {
+    const every = this.opts.statusAnnounceMs;
+    if (every === 0) return;
+    const now = performance.now();
+    const wait = soon ? Math.max(0, this.lastStatusAt + every - now) : every;
+    if (this.statusTimer) {
+      if (this.statusDue <= now + wait) return;
+      clearTimeout(this.statusTimer);
+    }
+    this.statusDue = now + wait;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
       if (this.run !== run) return;
+      this.lastStatusAt = performance.now();
       const ours = this.ourStatus();
       for (const [key, { id }] of this.table.handshaken()) {
         // A slow peer is not sent a pile of status requests (it would be a stream flood to it).
@@ -314,7 +329,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
           )
           .finally(() => this.announcing.delete(key));
       }
-    }, this.opts.statusAnnounceMs);
+    }, wait);
     this.statusTimer.unref?.();
   }
 
@@ -323,13 +338,15 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   /**
    * Announces a block that became our tip: our status goes to every peer shortly after (always),
    * and the block is gossiped unless a sync session is importing it (history we fetched by request
-   * is not pushed to everyone again; a peer that lacks it learns our weight from the status and
-   * syncs). Returns how many peers the gossip reached.
+   * is not pushed to everyone again; a peer that lacks it learns our weight from the status, sent
+   * as soon as the announcement window allows, and syncs). Returns how many peers the gossip
+   * reached.
    */
   async announceBlock(block: Block): Promise<number> {
     const run = this.running();
-    this.scheduleStatusAnnounce(run);
-    if (run.syncer.isImporting(headerHash(block.header))) return 0;
+    const imported = run.syncer.isImporting(headerHash(block.header));
+    this.scheduleStatusAnnounce(run, imported);
+    if (imported) return 0;
     return run.gossip.publish('blocks', encodeBlock(block));
   }
 

@@ -40,6 +40,8 @@ interface StoredBlock {
 }
 
 export class FakeChain implements P2pChain {
+  /** Called with each block that becomes the tip (a node announces it: node/createNode.ts). */
+  onTip: ((block: Block) => void) | null = null;
   readonly tc: TestChain;
   readonly params: NetworkParams;
   private readonly byHash = new Map<string, StoredBlock>();
@@ -214,6 +216,7 @@ export class FakeChain implements P2pChain {
     }
     await this.tc.connect(b);
     this.record(b);
+    this.onTip?.(b.block);
     // Orphans waiting for this block (and theirs).
     for (const [k, o] of this.orphans) {
       if (toHex(o.block.header.prevHash) === hex) {

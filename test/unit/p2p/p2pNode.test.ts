@@ -142,6 +142,25 @@ describe('p2p P2pNode (loopback network)', function () {
     });
   }
 
+  it('a node that imports blocks by sync sends its status at once, not at the end of statusAnnounceMs', async () => {
+    // C's only peer is B. B syncs A's chain: the blocks it imports are not gossiped, so its status
+    // is how C learns of them. With the status at the end of B's 10 s window, C waited 10 s.
+    const a = await net.add();
+    await a.chain.mine(5);
+    const bChain = new FakeChain();
+    const b = await net.add(bChain, { statusAnnounceMs: 10_000 });
+    bChain.onTip = (block) => void b.node.announceBlock(block).catch(() => {});
+    const c = await net.add();
+    await c.node.ban(a.node.peerId);
+    await link(c.node, b.node);
+    const t0 = Date.now();
+    await link(a.node, b.node);
+    await waitFor('B synced from A', () => b.chain.height === 5);
+    await waitFor('C synced from B', () => c.chain.height === 5, 5_000);
+    assert.ok(Date.now() - t0 < 5_000);
+    assert.ok(equalBytes(c.chain.tipSummary().hash, a.chain.tipSummary().hash));
+  });
+
   it('a late joiner syncs 200 blocks by headers then blocks, with progress', async () => {
     const a = await net.add();
     await a.chain.mine(200);
