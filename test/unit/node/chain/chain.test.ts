@@ -10,6 +10,7 @@ import {
   genesisBlock,
   type Hash,
   type ImprovementJob,
+  type ImprovementResult,
   nobleVerifier,
   toHex,
   VerdictError,
@@ -373,10 +374,11 @@ describe('node/chain Chain', () => {
     }
   });
 
-  it('verifies a model update through deps.improvement when given (a node: on another thread), its verdicts as its own', async () => {
-    const jobs: ImprovementJob<LinearModel>[] = [];
-    let refuse = false;
-    const chain = new Chain<LinearModel>(
+  /** A chain on memory whose model updates are verified by `verify` (deps.improvement). */
+  const chainVerifyingWith = (
+    verify: (job: ImprovementJob<LinearModel>) => Promise<ImprovementResult<LinearModel>>,
+  ): Chain<LinearModel> =>
+    new Chain<LinearModel>(
       {},
       {
         db: new ChainDb({ backend: 'memory' }),
@@ -385,16 +387,19 @@ describe('node/chain Chain', () => {
         verifier: nobleVerifier,
         logger: silentLogger,
         clock: CLOCK,
-        improvement: {
-          verify: async (job) => {
-            jobs.push(job);
-            await new Promise((r) => setImmediate(r)); // answered later, as a thread would
-            if (refuse) throw new VerdictError('bad-model-improvement', 'refused by the test');
-            return verifyImprovementJob(linearEvaluator, job, P);
-          },
-        },
+        improvement: { verify },
       },
     );
+
+  it('verifies a model update through deps.improvement when given (a node: on another thread), its verdicts as its own', async () => {
+    const jobs: ImprovementJob<LinearModel>[] = [];
+    let refuse = false;
+    const chain = chainVerifyingWith(async (job) => {
+      jobs.push(job);
+      await new Promise((r) => setImmediate(r)); // answered later, as a thread would
+      if (refuse) throw new VerdictError('bad-model-improvement', 'refused by the test');
+      return verifyImprovementJob(linearEvaluator, job, P);
+    });
     await chain.start();
     try {
       const tc = forkAt(base, 10);
@@ -417,23 +422,10 @@ describe('node/chain Chain', () => {
 
   it("takes its miner's verification of a found block (not scored again), unless it names another model", async () => {
     const jobs: ImprovementJob<LinearModel>[] = [];
-    const chain = new Chain<LinearModel>(
-      {},
-      {
-        db: new ChainDb({ backend: 'memory' }),
-        params: P,
-        evaluator: linearEvaluator,
-        verifier: nobleVerifier,
-        logger: silentLogger,
-        clock: CLOCK,
-        improvement: {
-          verify: async (job) => {
-            jobs.push(job);
-            return verifyImprovementJob(linearEvaluator, job, P);
-          },
-        },
-      },
-    );
+    const chain = chainVerifyingWith(async (job) => {
+      jobs.push(job);
+      return verifyImprovementJob(linearEvaluator, job, P);
+    });
     await chain.start();
     try {
       const tc = forkAt(base, 10);
