@@ -213,12 +213,17 @@ export class ImprovementWorker {
     worker.on('exit', (code) => this.lost(worker, `worker exited (code ${code})`));
     worker.on('error', (e) => this.lost(worker, `worker failed: ${e.message}`));
     worker.on('message', (m: FromImprovementWorker) => this.answer(m));
-    worker.unref();
     if (this.closed) {
+      // closed while it started: stop it as close() does. Still referenced (unref'd, a worker
+      // awaited here with nothing else left to keep the event loop alive let a stopping node's
+      // process end with its shutdown unfinished: exit code 13)
       worker.postMessage({ type: 'stop' } satisfies ToImprovementWorker);
+      const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
       await exited;
+      clearTimeout(timer);
       return;
     }
+    worker.unref();
     this.worker = worker;
     this.exited = exited;
   }

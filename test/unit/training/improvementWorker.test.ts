@@ -4,7 +4,11 @@
  * calling thread's event loop keeps turning; without a ready worker, jobs are verified inline.
  */
 import { strict as assert } from 'node:assert';
-import { getPriority } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   devnetParams,
   type ImprovementResult,
@@ -155,6 +159,39 @@ describe('training/parallel ImprovementWorker', function () {
       assert.equal(plain.nice, mine, 'by default the same priority');
     } finally {
       await plain.close();
+    }
+  });
+
+  it('closed while it starts, it stops the worker and the process can end (no unfinished shutdown: exit 13)', async () => {
+    // In a process of its own: mocha's handles would keep the event loop alive either way.
+    const dir = await mkdtemp(join(tmpdir(), 'qenex-improvement-'));
+    const url = (rel: string) => pathToFileURL(join(import.meta.dirname, '../../..', rel)).href;
+    const script = join(dir, 'close.mts');
+    await writeFile(
+      script,
+      [
+        `import { devnetParams } from '${url('consensus/index.ts')}';`,
+        `import { createNetworkEvaluator } from '${url('training/evaluator.ts')}';`,
+        `import { ImprovementWorker } from '${url('training/parallel/improvement.ts')}';`,
+        'const w = new ImprovementWorker({ params: devnetParams }, { evaluator: createNetworkEvaluator() });',
+        'const started = w.start().catch(() => {});',
+        'await new Promise((r) => setTimeout(r, 50));',
+        'await w.close();',
+        'await started;',
+        "console.log('closed');",
+      ].join('\n'),
+    );
+    try {
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = execFile(process.execPath, ['--import', 'tsx', script], (err, out) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out }),
+        );
+        child.stdin?.end();
+      });
+      assert.equal(r.code, 0, `exit code ${r.code}`);
+      assert.equal(r.out.trim(), 'closed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
