@@ -35,6 +35,9 @@ import { NodeScoring, payoutPubKeyHash, TrainingService } from './training/index
 import { VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
 
+/** ms since the epoch, sub-millisecond: the wall clock at the process's start plus the monotonic time since. */
+const preciseWallClock = (): number => performance.timeOrigin + performance.now();
+
 export interface NodeDeps {
   readonly logger?: Logger;
   /** Wall clock in milliseconds (Date.now shape); tests may inject one. */
@@ -510,7 +513,14 @@ export class QenexNode {
       () => this.chain.off('disconnect', onDisconnect),
       () => this.chain.off('tip', onTip),
       () => this.mempool.off('tx', onTx),
-      ...publishNodeTopics({ rpc: this.rpc, chain: this.chain, mempool: this.mempool, p2p: this.p2p }),
+      ...publishNodeTopics({
+        rpc: this.rpc,
+        chain: this.chain,
+        mempool: this.mempool,
+        p2p: this.p2p,
+        // an injected clock wins; the node's own is Date.now's at sub-millisecond resolution
+        clock: { now: this.deps.clock ?? preciseWallClock },
+      }),
     );
   }
 

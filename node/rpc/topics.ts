@@ -1,6 +1,8 @@
 /**
  * The WebSocket topics a node publishes to RPC clients (docs/rpc.md, "Subscriptions"):
- *   blocks        each block connected to the best chain: { hash, height, txs };
+ *   blocks        each block connected to the best chain: { hash, height, txs, connectedms }
+ *                 (connectedms: the node's wall clock, sub-millisecond, when it connected the block;
+ *                 comparable across processes on one machine: the propagation bench times with it);
  *   transactions  each transaction accepted to the mempool: { txid, fee, size };
  *   gossipblocks  each new gossiped block as it arrives, before it is validated:
  *                 { hash, height (its parent's + 1, null when the parent is unknown), peer, receivedms }
@@ -19,6 +21,12 @@ export interface TopicSources {
   readonly chain: Pick<Chain<unknown>, 'on' | 'off' | 'getEntry'>;
   readonly mempool: Pick<Mempool, 'on' | 'off'>;
   readonly p2p: Pick<P2pNode, 'on' | 'off'>;
+  /**
+   * Wall clock, ms since the epoch, read when a block is connected (`connectedms`). The node's is
+   * high-resolution (performance.timeOrigin + performance.now(): sub-millisecond, and comparable
+   * between processes on one machine, which Date.now's whole milliseconds are too coarse for).
+   */
+  readonly clock: { now(): number };
 }
 
 /** Registers the node's topics (before clients subscribe). */
@@ -28,7 +36,7 @@ export function registerNodeTopics(rpc: TopicSources['rpc']): void {
 
 /** Publishes the sources' events to the topics; returns the functions that stop it. */
 export function publishNodeTopics(src: TopicSources): Array<() => void> {
-  const { rpc, chain, mempool, p2p } = src;
+  const { rpc, chain, mempool, p2p, clock } = src;
   const onBlock = ({
     block,
     entry,
@@ -36,7 +44,13 @@ export function publishNodeTopics(src: TopicSources): Array<() => void> {
     block: { hash: Uint8Array; txs: readonly unknown[] };
     entry: { height: number };
   }) => {
-    rpc.publish('blocks', { hash: toHex(block.hash), height: entry.height, txs: block.txs.length });
+    const connectedms = clock.now();
+    rpc.publish('blocks', {
+      hash: toHex(block.hash),
+      height: entry.height,
+      txs: block.txs.length,
+      connectedms,
+    });
   };
   const onTx = (tx: MempoolTxEvent) => {
     rpc.publish('transactions', { txid: tx.txid, fee: tx.fee.toString(), size: tx.size });

@@ -5,7 +5,9 @@
  *    then from two such processes at once (one session, the other peer its helper),
  *    beside nodes importing the same blocks locally (no network) in the same run, one
  *    processBlock call per block and processBlocks runs of 64 (what sync does with a download);
- *  - block propagation on a 10-node mesh, small and 2,000-transaction blocks (propagation.ts).
+ *  - block propagation on a 10-node mesh, small and 2,000-transaction blocks, in this process, then
+ *    the small blocks on a mesh of `qenex node` processes (propagation.ts `run`, procMesh.ts; also
+ *    `npm run bench -- propagation` alone).
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
@@ -20,7 +22,7 @@ import { encodeAddress } from '../../wallet/index.js';
 import { type DevnetNode, startDevnet } from '../devnetProcs.js';
 import { type BenchResult, median, printTable } from './harness.js';
 import { dial, loopbackAddr } from './mesh.js';
-import { propagationBench } from './propagation.js';
+import { run as propagationRun } from './propagation.js';
 
 const SYNC_BLOCKS = 2000;
 /** Times each way of importing the chain is measured (medians reported). */
@@ -182,5 +184,5 @@ async function timeSync(fresh: TestNode, addrs: readonly string[]): Promise<Sync
 
 export async function run(): Promise<void> {
   await syncBench();
-  await propagationBench();
+  await propagationRun();
 }

@@ -6,7 +6,8 @@
  *  - FULL_BLOCKS blocks of TXS_PER_BLOCK real signed transactions (one input, one output each)
  *    spending coins of the chain the nodes share, mined on rotating nodes.
  * Reported: p50 (harness `median`), p99 and max of the time to all nodes, and p50/p99 over every
- * (block, other node) arrival.
+ * (block, other node) arrival (propagationTable.ts). `run` then measures the small blocks again on
+ * a mesh of node processes (procMesh.ts) and prints both side by side.
  */
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -25,22 +26,25 @@ import {
 import { type KeyPair, keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
 import { encodeAddress } from '../../wallet/index.js';
-import { type BenchResult, median, percentile, printTable } from './harness.js';
-import { buildMesh, diameter } from './mesh.js';
+import { median } from './harness.js';
+import { buildMesh } from './mesh.js';
+import { diameter } from './meshPlan.js';
+import { processPropagationBench } from './procMesh.js';
+import {
+  MESH,
+  type Propagation,
+  pacer,
+  printPropagation,
+  printSideBySide,
+  SMALL_BLOCKS,
+} from './propagationTable.js';
 
-const MESH = 10;
-const SMALL_BLOCKS = 100;
 /**
  * Few, because relaying each block's transactions first costs ~40 s on the shared 2-core machine
  * (2,000 accepts on each of 10 nodes plus their gossip, all on this process's one thread).
  */
 const FULL_BLOCKS = 5;
 const TXS_PER_BLOCK = 2000;
-/**
- * Least time between two blocks' mining calls. Gossip admits 10 blocks/s from each peer (burst 50,
- * p2p/options.ts `gossipLimits`): back-to-back blocks would exhaust it and be dropped unseen.
- */
-const BLOCK_SPACING_MS = 150;
 /** Fee of a one-input, one-output transaction (~170 bytes; the node's floor is 1 unit/byte). */
 const TX_FEE = 2_000n;
 /** Fee of a fan-out (~56 kB: TXS_PER_BLOCK outputs of 28 bytes). */
@@ -54,25 +58,8 @@ const schnorr = createRequire(import.meta.url)('bcrypto/lib/schnorr') as {
 };
 const ZERO_AUX = Buffer.alloc(32);
 
-interface Propagation {
-  readonly hash: string;
-  /** The mining call until the last node's 'tip' event for the block. */
-  readonly toAllMs: number;
-  /** The mining call until each other node's 'tip' event (the miner left out). */
-  readonly perNodeMs: number[];
-  /** The miner's generate call: mining the block and connecting it locally. */
-  readonly localMs: number;
-}
-
-/** Spaces mining calls at least BLOCK_SPACING_MS apart. */
-function pacer(): () => Promise<void> {
-  let next = 0;
-  return async () => {
-    const wait = next - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    next = performance.now() + BLOCK_SPACING_MS;
-  };
-}
+/** What each block's `localMs` is here: the miner's generate call, mining the block and connecting it locally. */
+const BASELINE = 'miner mine+connect';
 
 /**
  * Mines one block on `miner` (paying `address`) and waits for every node's 'tip' event for it,
@@ -205,32 +192,11 @@ async function settleMempools(nodes: readonly TestNode[], ids: readonly Uint8Arr
   return last;
 }
 
-/** Latency row: "per call" is the latency, calls the samples; the ratio is baseline ÷ this latency. */
-function latency(name: string, ms: number, samples: number): BenchResult {
-  return { name, opsPerSec: 1000 / ms, ops: samples, calls: samples, elapsedMs: ms * samples, msPerCall: ms };
-}
-
-function printPropagation(title: string, ps: readonly Propagation[]): void {
-  const local = ps.map((p) => p.localMs);
-  const toAll = ps.map((p) => p.toAllMs);
-  const perNode = ps.flatMap((p) => p.perNodeMs);
-  const base = 'miner mine+connect, p50 (baseline)';
-  printTable(
-    `${title} ("per call" = latency from the mining call; calls = samples; ratio = baseline ÷ latency)`,
-    [
-      latency(base, median(local), local.length),
-      latency('miner mine+connect, p99', percentile(local, 0.99), local.length),
-      latency(`to all ${MESH} nodes, p50`, median(toAll), toAll.length),
-      latency(`to all ${MESH} nodes, p99`, percentile(toAll, 0.99), toAll.length),
-      latency(`to all ${MESH} nodes, max`, Math.max(...toAll), toAll.length),
-      latency('to one other node (block, node), p50', median(perNode), perNode.length),
-      latency('to one other node (block, node), p99', percentile(perNode, 0.99), perNode.length),
-    ],
-    base,
-  );
-}
-
-export async function propagationBench(): Promise<void> {
+/**
+ * The in-process bench: the small-block table and the full-block table; returns the small blocks'
+ * results (for the side-by-side table of `run`).
+ */
+export async function propagationBench(): Promise<Propagation[]> {
   const started = performance.now();
   const nodes: TestNode[] = [];
   try {
@@ -247,14 +213,21 @@ export async function propagationBench(): Promise<void> {
 
     // coinbase-only blocks
     const small: Propagation[] = [];
+    const linksBefore = linkCount(nodes);
     for (let k = 0; k < SMALL_BLOCKS; k++) {
       await pace();
       small.push(await propagate(nodes, nodes[k % MESH]!, address, 30_000));
     }
     const smallDone = performance.now();
+    const linksAfter = linkCount(nodes);
     printPropagation(
       `block propagation, ${SMALL_BLOCKS} coinbase-only blocks mined on rotating nodes`,
       small,
+      BASELINE,
+    );
+    // the nodes dial peers the DHT tells them of (up to p2p's targetPeers), beyond the mesh's links
+    console.log(
+      `  links: ${links.length} made, ${linksBefore} before the first block, ${linksAfter} after the last`,
     );
 
     // Full blocks: block b spends the fan-out of the coinbase at height b + 1 (a small block's),
@@ -303,6 +276,7 @@ export async function propagationBench(): Promise<void> {
     printPropagation(
       `block propagation, ${FULL_BLOCKS} blocks of ${TXS_PER_BLOCK.toLocaleString('en-US')} transactions mined on rotating nodes`,
       full,
+      BASELINE,
     );
     console.log(
       `  each node's mempool held ${Math.min(...held)}–${Math.max(...held)} (median ${median(held)}) of a block's ${TXS_PER_BLOCK} transactions when it was mined`,
@@ -311,9 +285,15 @@ export async function propagationBench(): Promise<void> {
     console.log(
       `  run time: mesh and ${SMALL_BLOCKS} small blocks ${((smallDone - started) / 1000).toFixed(1)} s, full blocks (funding, signing, gossip, mining) ${((end - smallDone) / 1000).toFixed(1)} s`,
     );
+    return small;
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
   }
+}
+
+/** Open links between the nodes (each node's peers, halved). */
+function linkCount(nodes: readonly TestNode[]): number {
+  return nodes.reduce((n, t) => n + t.node.p2p.peers().length, 0) / 2;
 }
 
 /** Fails the bench unless the block `hash` on `n` carries `count` transactions besides its coinbase. */
@@ -322,4 +302,29 @@ async function expectTxs(n: TestNode, hash: string, count: number): Promise<void
   if (block.txs.length !== count + 1) {
     throw new Error(`block ${hash} carries ${block.txs.length - 1} transactions, not ${count}`);
   }
+}
+
+/**
+ * `npm run bench -- propagation` (and the end of `network`): the in-process bench (all nodes on
+ * this process's one thread), then the same small blocks on a mesh of `qenex node` processes
+ * (procMesh.ts: each node's work on its own thread, as on separate machines), then the two side
+ * by side. BENCH_CPU_PROF_NODE=<i> (with BENCH_CPU_PROF_DIR, default ./bench-profiles) profiles
+ * node i's process of the process mesh (--cpu-prof; the profile is written when it stops).
+ */
+export async function run(): Promise<void> {
+  const inProcess = await propagationBench();
+  const profNode = process.env.BENCH_CPU_PROF_NODE;
+  const processes = await processPropagationBench(
+    profNode === undefined
+      ? {}
+      : { cpuProf: { node: Number(profNode), dir: process.env.BENCH_CPU_PROF_DIR ?? 'bench-profiles' } },
+  );
+  printSideBySide(`block propagation, ${SMALL_BLOCKS} coinbase-only blocks, side by side`, [
+    { label: 'nodes in one process', baseline: `${BASELINE} (in its process)`, blocks: inProcess },
+    {
+      label: 'a process per node',
+      baseline: 'the miner’s generatetoaddress RPC round trip',
+      blocks: processes,
+    },
+  ]);
 }

@@ -12,6 +12,9 @@
  *
  * Each node's standard output and error are appended to <dir>/node.log.
  *
+ * Without the proxy (`proxied: false`, the block propagation bench's process mesh) a node announces
+ * the address it listens on, bootstraps from nobody, and is linked by whoever runs it.
+ *
  * Ports are picked free (bound to port 0 and closed; every node's RPC port distinct) and bound by
  * the node a moment later, so another process can take one in between. A node that exits at start
  * because a port it was given is in use (it prints the address it could not bind,
@@ -70,6 +73,11 @@ export interface PlanOptions {
 /** node i's loopback address. */
 export function nodeIp(index: number): string {
   return `127.0.1.${index + 1}`;
+}
+
+/** The address node `p` listens on for peers: where to dial it when there is no proxy. */
+export function listenAddr(p: NodePlan): string {
+  return `/ip4/${p.ip}/tcp/${p.privatePort}/p2p/${p.peerId}`;
 }
 
 /** A TCP port free on `ip` a moment ago. */
@@ -200,6 +208,15 @@ export interface NodeSetOptions {
   readonly nice?: number;
   /** Processes a start may take when ports it was given turn out to be in use. Default 3. */
   readonly startAttempts?: number;
+  /**
+   * Whether the nodes sit behind the DelayNet proxy (announcing their `publicPort` and bootstrapping
+   * from the seeds there). false: no proxy, a node announces the address it listens on
+   * (`listenAddr`) and gets no bootstrap list; the caller links the nodes (e.g. RPC `addnode`).
+   * Default true.
+   */
+  readonly proxied?: boolean;
+  /** Node.js flags for one node's process, before the script (e.g. `--cpu-prof` for that node only). */
+  readonly nodeFlags?: (plan: NodePlan) => readonly string[];
 }
 
 const NICE = '/usr/bin/nice';
@@ -279,15 +296,16 @@ export class NodeSet {
       p.ip,
       '--p2p-port',
       String(p.privatePort),
-      '--p2p-announce',
-      `/ip4/${p.ip}/tcp/${p.publicPort}`,
       '--p2p-dial-from',
       p.ip,
       '--log-level',
       o.logLevel ?? 'info',
     ];
-    const bootstrap = this.seeds.filter((a) => a !== p.publicAddr);
-    if (bootstrap.length > 0) args.push('--bootstrap', ...bootstrap);
+    if (o.proxied ?? true) {
+      args.push('--p2p-announce', `/ip4/${p.ip}/tcp/${p.publicPort}`);
+      const bootstrap = this.seeds.filter((a) => a !== p.publicAddr);
+      if (bootstrap.length > 0) args.push('--bootstrap', ...bootstrap);
+    }
     if (p.roles.trainer && p.address !== null && p.shard !== null) {
       const trainers = this.current.filter((q) => q.roles.trainer).length;
       args.push('--train', '--train-cpu-share', String(o.trainCpuShare), '--payout-address', p.address);
@@ -335,11 +353,12 @@ export class NodeSet {
   private spawn(p: NodePlan): { child: ChildProcess; logFrom: number } {
     const fd = openSync(p.logFile, 'a');
     try {
+      const flags = this.opts.nodeFlags?.(p) ?? [];
       // nice(1) execs node in place: the child's pid is the node's.
       const [cmd, args] =
         this.nice > 0
-          ? [NICE, ['-n', String(this.nice), process.execPath, BIN, ...this.args(p)]]
-          : [process.execPath, [BIN, ...this.args(p)]];
+          ? [NICE, ['-n', String(this.nice), process.execPath, ...flags, BIN, ...this.args(p)]]
+          : [process.execPath, [...flags, BIN, ...this.args(p)]];
       const logFrom = fstatSync(fd).size;
       const child = spawn(cmd, args, {
         stdio: ['ignore', fd, fd],

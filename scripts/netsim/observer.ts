@@ -8,6 +8,10 @@
  * A node's timeline is a list of sessions (one per process run): from the subscription to the
  * socket closing, with the tip at the start and every block connected during it.
  *
+ * A `blocks` notification also carries the node's own clock when it connected the block
+ * (`connectedms`, sub-millisecond), kept beside this process's stamp (the block propagation bench
+ * times with it: scripts/bench/procMesh.ts).
+ *
  * The same socket subscribes to `gossipblocks` (the node publishes each new gossiped block as it
  * arrives, before validating it): an arrival is stamped with the node's own `receivedms`, not with
  * this process's clock. All nodes run on this one machine and read the same system clock as this
@@ -24,6 +28,11 @@ export interface BlockSeen {
   readonly node: number;
   readonly hash: string;
   readonly height: number;
+  /**
+   * ms since the epoch, sub-millisecond: the node's own clock when it connected the block (the
+   * topic's `connectedms`; absent from a node that does not send it).
+   */
+  readonly connectedMs?: number;
 }
 
 /** A gossiped block's arrival at a node (the node's `gossipblocks` notification). */
@@ -197,7 +206,10 @@ export class ChainObserver {
     }
     const m = msg as {
       method?: string;
-      params?: { topic?: string; result?: { hash?: unknown; height?: unknown; receivedms?: unknown } };
+      params?: {
+        topic?: string;
+        result?: { hash?: unknown; height?: unknown; receivedms?: unknown; connectedms?: unknown };
+      };
     };
     if (m.method !== 'subscription') return;
     if (m.params?.topic === 'gossipblocks') {
@@ -209,7 +221,8 @@ export class ChainObserver {
     if (m.params?.topic !== 'blocks') return;
     const r = m.params.result;
     if (typeof r?.hash !== 'string' || typeof r.height !== 'number') return;
-    this.blocks.push({ t, node: index, hash: r.hash, height: r.height });
+    const seen = { t, node: index, hash: r.hash, height: r.height };
+    this.blocks.push(typeof r.connectedms === 'number' ? { ...seen, connectedMs: r.connectedms } : seen);
     if (w.session) w.tip = { hash: r.hash, height: r.height };
     this.changed();
   }

@@ -127,21 +127,25 @@ describe('qenex CLI with a devnet node process', function () {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
       headers: { authorization: `Basic ${Buffer.from(cookie).toString('base64')}` },
     });
-    const got = new Promise<{ topic: string; result: { height: number } }>((resolve, reject) => {
-      ws.on('message', (d) => {
-        const m = JSON.parse(String(d)) as {
-          method?: string;
-          params?: { topic: string; result: { height: number } };
-        };
-        if (m.method === 'subscription' && m.params) resolve(m.params);
-      });
-      ws.on('error', reject);
-    });
+    const got = new Promise<{ topic: string; result: { height: number; connectedms: number } }>(
+      (resolve, reject) => {
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d)) as {
+            method?: string;
+            params?: { topic: string; result: { height: number; connectedms: number } };
+          };
+          if (m.method === 'subscription' && m.params) resolve(m.params);
+        });
+        ws.on('error', reject);
+      },
+    );
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscribe', params: ['blocks'] }));
     const n = await got;
     assert.equal(n.topic, 'blocks');
     assert.ok(n.result.height > 0);
+    // the node's clock when it connected the block: this machine's wall clock, in ms since the epoch
+    assert.ok(Math.abs(n.result.connectedms - Date.now()) < 60_000, String(n.result.connectedms));
     ws.close();
   });
 

@@ -3,7 +3,7 @@
  * under jitter, the dialler's address passed on, partitions refusing and cutting links, an
  * endpoint moved to another private port. Then the netsim's node processes when a port they were
  * given is taken before they bind it: a real `qenex node` started again on fresh ports, or named
- * with the port once its attempts are used up.
+ * with the port once its attempts are used up; and their arguments without the proxy.
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { RpcClient } from '../../../node/rpc/index.js';
 import {
   findPortClash,
+  listenAddr,
   type NodePlan,
   NodeSet,
   type PortClash,
@@ -209,6 +210,33 @@ describe('scripts/netsim NodeSet: a port taken before the node binds it', functi
     assert.deepEqual(findPortClash(plan, rpc), { listener: 'rpc', port: plan.rpcPort });
     assert.equal(findPortClash(plan, rpc.replaceAll(String(plan.rpcPort), '1')), null);
     assert.equal(findPortClash(plan, 'error: cannot open the log file x: EACCES'), null);
+  });
+
+  it('without the proxy, a node announces where it listens and bootstraps from nobody', async () => {
+    const all = await planNetwork({ nodes: 3, miners: 1, trainers: 0, root });
+    const opts = { plans: all, rpcUser: user, rpcPassword: password, trainCpuShare: 0.1 };
+    const flag = (args: readonly string[], name: string) => {
+      const i = args.indexOf(name);
+      return i < 0 ? null : args[i + 1]!;
+    };
+    const proxied = new NodeSet(opts);
+    const direct = new NodeSet({ ...opts, proxied: false });
+    try {
+      const behind = proxied.args(all[0]!);
+      assert.equal(flag(behind, '--p2p-announce'), `/ip4/${all[0]!.ip}/tcp/${all[0]!.publicPort}`);
+      assert.equal(flag(behind, '--bootstrap'), all[1]!.publicAddr);
+      const own = direct.args(all[0]!);
+      assert.equal(flag(own, '--p2p-announce'), null);
+      assert.equal(flag(own, '--bootstrap'), null);
+      assert.equal(flag(own, '--p2p-port'), String(all[0]!.privatePort));
+      assert.equal(
+        listenAddr(all[0]!),
+        `/ip4/${all[0]!.ip}/tcp/${all[0]!.privatePort}/p2p/${all[0]!.peerId}`,
+      );
+    } finally {
+      await proxied.stopAll();
+      await direct.stopAll();
+    }
   });
 
   it('starts the node again on fresh ports when its P2P port is taken, and the node comes up on them', async () => {

@@ -23,7 +23,7 @@ function source<T extends object>(extra: T = {} as T) {
 }
 
 describe('node/rpc topics', () => {
-  it('registers the three topics and publishes blocks, transactions and gossiped blocks; stops on unsubscribe', () => {
+  it('registers the three topics and publishes blocks (stamped when connected), transactions and gossiped blocks; stops on unsubscribe', () => {
     const registered: string[] = [];
     const published: Array<[string, unknown]> = [];
     const rpc = {
@@ -38,14 +38,20 @@ describe('node/rpc topics', () => {
     const p2p = source();
     registerNodeTopics(rpc);
     assert.deepEqual(registered, [...NODE_TOPICS]);
-    const stop = publishNodeTopics({ rpc, chain, mempool, p2p } as unknown as TopicSources);
+    let now = 1_765_000_000_000.25;
+    const clock = { now: () => now };
+    const stop = publishNodeTopics({ rpc, chain, mempool, p2p, clock } as unknown as TopicSources);
 
     chain.emit('block', { block: { hash: fromHex('01'.repeat(32)), txs: [1, 2, 3] }, entry: { height: 7 } });
+    now += 0.5;
+    chain.emit('block', { block: { hash: fromHex('02'.repeat(32)), txs: [1] }, entry: { height: 8 } });
     mempool.emit('tx', { txid: 'ff', fee: 250n, size: 190 });
     p2p.emit('block:gossip', { hash: 'bb', prevHash: parent, peerId: 'peer1', receivedMs: 5 });
     p2p.emit('block:gossip', { hash: 'cc', prevHash: 'dd'.repeat(32), peerId: 'peer2', receivedMs: 6 });
     assert.deepEqual(published, [
-      ['blocks', { hash: '01'.repeat(32), height: 7, txs: 3 }],
+      // stamped with the clock when connected, fractions of a millisecond kept
+      ['blocks', { hash: '01'.repeat(32), height: 7, txs: 3, connectedms: 1_765_000_000_000.25 }],
+      ['blocks', { hash: '02'.repeat(32), height: 8, txs: 1, connectedms: 1_765_000_000_000.75 }],
       ['transactions', { txid: 'ff', fee: '250', size: 190 }],
       ['gossipblocks', { hash: 'bb', height: 42, peer: 'peer1', receivedms: 5 }],
       // the parent is unknown: no height
