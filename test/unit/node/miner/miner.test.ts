@@ -38,6 +38,16 @@ const alice = keyPair('alice');
 /** Target 1: no hash will ever win. */
 const IMPOSSIBLE_BITS = 0x01010000;
 
+/** A model update for a miner's update source (the tests' chains never validate it). */
+const UPDATE: ModelUpdate = {
+  baseModelHash: new Uint8Array(32),
+  claimedPpm: 1000,
+  levels: [],
+  grow: null,
+  rule: 0,
+  contributions: [],
+};
+
 function isMinerError(code: string): (e: unknown) => boolean {
   return (e) => e instanceof MinerError && e.code === code;
 }
@@ -296,14 +306,7 @@ describe('node/miner Miner', function () {
     let revision = 0;
     let ready = false;
     let asked = 0;
-    const update: ModelUpdate = {
-      baseModelHash: new Uint8Array(32),
-      claimedPpm: 1000,
-      levels: [],
-      grow: null,
-      rule: 0,
-      contributions: [],
-    };
+    const update = UPDATE;
     const proposal = () => {
       asked++;
       return ready ? { update, modelHash: new Uint8Array(32).fill(7) } : null;
@@ -335,14 +338,7 @@ describe('node/miner Miner', function () {
   });
 
   it('generate checks a found update block on its own hash, searches on when it fails, and hands the check to the chain', async () => {
-    const update: ModelUpdate = {
-      baseModelHash: new Uint8Array(32),
-      claimedPpm: 1000,
-      levels: [],
-      grow: null,
-      rule: 0,
-      contributions: [],
-    };
+    const update = UPDATE;
     const modelHash = new Uint8Array(32).fill(7);
     const checked: Uint8Array[] = [];
     const result = { improvementPpm: 5000, modelHash } as unknown as ImprovementResult<unknown>;
