@@ -138,8 +138,10 @@ export {
   ImprovementWorker,
   type ImprovementWorkerDeps,
   type ImprovementWorkerOptions,
+  type JobReport,
 } from './parallel/improvement.js';
 export { lowerThreadPriority, SCORING_NICE } from './parallel/priority.js';
+export type { JobTiming } from './parallel/threadTime.js';
 export { domainCount, evalBatch, mathBatch, sampleDomain, sampleIndex, sampleRow } from './sampling.js';
 export type { ShardSpec } from './shard.js';
 export { Trainer, type TrainerDeps, type TrainerSnapshot, type WorkerScore } from './trainer.js';

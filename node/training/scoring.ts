@@ -11,7 +11,7 @@
  *    levels, priority.ts). Either falls back to the node's thread if it fails.
  */
 import { availableParallelism } from 'node:os';
-import type { NetworkParams } from '../../consensus/index.js';
+import { type NetworkParams, toHex } from '../../consensus/index.js';
 import {
   createNetworkEvaluator,
   ImprovementWorker,
@@ -56,6 +56,20 @@ export class NodeScoring {
           deps.logger.warn(
             { reason },
             "improvement worker retired: model updates verified on the node's thread",
+          ),
+        // one line per update block or proposal: where its time went on a busy machine (the
+        // worker's own CPU time and run-queue wait; its helper thread's are not counted)
+        onJob: (j) =>
+          deps.logger.info(
+            {
+              hash: toHex(j.hash),
+              totalMs: Math.round(j.totalMs),
+              wallMs: Math.round(j.wallMs),
+              cpuMs: j.cpuMs === null ? null : Math.round(j.cpuMs),
+              waitMs: j.waitMs === null ? null : Math.round(j.waitMs),
+              ...(j.verdict ? { verdict: true } : {}),
+            },
+            j.kind === 'verify' ? 'model update scored' : 'proposal scored',
           ),
       },
       { evaluator: this.evaluator },

@@ -29,6 +29,7 @@ import type { NetworkEvaluator } from '../evaluator.js';
 import { buildProposal, type ProposalInput, type ProposalOutcome } from '../federation/buildProposal.js';
 import type { NetworkModel } from '../model.js';
 import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
+import type { JobTiming } from './threadTime.js';
 
 export type { ImprovementJob } from './improvementProtocol.js';
 
@@ -56,6 +57,19 @@ export interface ImprovementWorkerOptions {
   readonly lazy?: boolean;
   /** Told why the worker stopped taking jobs (start failed, a job timed out, the worker died). */
   readonly onRetire?: (reason: string) => void;
+  /** Told the times of each job the worker answered (not of those done on the calling thread). */
+  readonly onJob?: (job: JobReport) => void;
+}
+
+/** A job the worker answered: what it was and how long it took. */
+export interface JobReport extends JobTiming {
+  readonly kind: 'verify' | 'propose';
+  /** The block's hash (verify) or the proposal's base model hash (propose). */
+  readonly hash: Uint8Array;
+  /** From posting the job to its answer on the calling thread, ms (queue and transfer included). */
+  readonly totalMs: number;
+  /** Whether the job ended in a verdict against the block. */
+  readonly verdict: boolean;
 }
 
 export interface ImprovementWorkerDeps {
@@ -64,6 +78,9 @@ export interface ImprovementWorkerDeps {
 }
 
 interface Pending {
+  readonly kind: JobReport['kind'];
+  readonly hash: Uint8Array;
+  readonly postedAt: number;
   /** Does the job on the calling thread (the fallback). */
   readonly here: () => unknown;
   readonly resolve: (r: unknown) => void;
@@ -115,6 +132,8 @@ export class ImprovementWorker {
   /** verifyImprovement(evaluator, job…, params), on the worker when it is available. */
   verify(job: ImprovementJob): Promise<ImprovementResult<NetworkModel>> {
     return this.run(
+      'verify',
+      job.blockHash,
       (id) => ({ type: 'verify', id, job }),
       () => verifyImprovementJob(this.deps.evaluator, job, this.opts.params),
     );
@@ -123,12 +142,19 @@ export class ImprovementWorker {
   /** buildProposal(evaluator, params, input), on the worker when it is available. */
   propose(input: ProposalInput<NetworkModel>): Promise<ProposalOutcome> {
     return this.run(
+      'propose',
+      input.base,
       (id) => ({ type: 'propose', id, input }),
       () => buildProposal(this.deps.evaluator, this.opts.params, input),
     );
   }
 
-  private run<T>(message: (id: number) => ToImprovementWorker, here: () => T): Promise<T> {
+  private run<T>(
+    kind: JobReport['kind'],
+    hash: Uint8Array,
+    message: (id: number) => ToImprovementWorker,
+    here: () => T,
+  ): Promise<T> {
     const worker = this.worker;
     if (!worker) {
       if (this.opts.lazy && this.starting === undefined && !this.closed) this.start().catch(() => {});
@@ -139,7 +165,15 @@ export class ImprovementWorker {
       const timer = setTimeout(() => {
         this.retire(`no answer within ${this.timeoutMs} ms`);
       }, this.timeoutMs);
-      this.pending.set(id, { here, resolve: resolve as (r: unknown) => void, reject, timer });
+      this.pending.set(id, {
+        kind,
+        hash,
+        postedAt: performance.now(),
+        here,
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        timer,
+      });
       worker.postMessage(message(id));
     });
   }
@@ -234,6 +268,15 @@ export class ImprovementWorker {
     if (!p) return;
     this.pending.delete(m.id);
     clearTimeout(p.timer);
+    if (m.type !== 'error') {
+      this.opts.onJob?.({
+        kind: p.kind,
+        hash: p.hash,
+        ...m.timing,
+        totalMs: performance.now() - p.postedAt,
+        verdict: m.type === 'verdict',
+      });
+    }
     if (m.type === 'result' || m.type === 'proposal') {
       this.done++;
       p.resolve(m.type === 'result' ? m.result : m.outcome);

@@ -15,6 +15,7 @@ import { initialNetworkModel } from '../model.js';
 import { ScoreHelper } from './helper.js';
 import type { FromImprovementWorker, ImprovementJob, ToImprovementWorker } from './improvementProtocol.js';
 import { lowerThreadPriority } from './priority.js';
+import { startJobTiming } from './threadTime.js';
 
 const port = parentPort;
 let evaluator: NetworkEvaluator | undefined;
@@ -26,14 +27,15 @@ function send(m: FromImprovementWorker): void {
 }
 
 function verify(id: number, job: ImprovementJob): void {
+  const timing = startJobTiming();
   try {
     const result = verifyImprovementJob(evaluator!, job, params!);
-    send({ type: 'result', id, result });
+    send({ type: 'result', id, result, timing: timing() });
   } catch (e) {
     if (e instanceof VerdictError) {
       const prefix = `${e.reason}: `;
       const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : undefined;
-      send({ type: 'verdict', id, reason: e.reason, level: e.level, detail });
+      send({ type: 'verdict', id, reason: e.reason, level: e.level, detail, timing: timing() });
     } else {
       send({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
     }
@@ -41,8 +43,10 @@ function verify(id: number, job: ImprovementJob): void {
 }
 
 function propose(id: number, input: Extract<ToImprovementWorker, { type: 'propose' }>['input']): void {
+  const timing = startJobTiming();
   try {
-    send({ type: 'proposal', id, outcome: buildProposal(evaluator!, params!, input) });
+    const outcome = buildProposal(evaluator!, params!, input);
+    send({ type: 'proposal', id, outcome, timing: timing() });
   } catch (e) {
     send({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
   }

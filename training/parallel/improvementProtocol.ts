@@ -8,6 +8,7 @@ import type {
 } from '../../consensus/index.js';
 import type { ProposalInput, ProposalOutcome } from '../federation/buildProposal.js';
 import type { NetworkModel } from '../model.js';
+import type { JobTiming } from './threadTime.js';
 
 /** A job for the network model (consensus ImprovementJob). */
 export type ImprovementJob = ConsensusImprovementJob<NetworkModel>;
@@ -36,8 +37,19 @@ export type FromImprovementWorker =
       readonly helperNice: number | null;
     }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly result: ImprovementResult<NetworkModel> }
-  | { readonly type: 'proposal'; readonly id: number; readonly outcome: ProposalOutcome }
+  /** `timing`: the job's times on the worker's thread (its helper's are not counted). */
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly result: ImprovementResult<NetworkModel>;
+      readonly timing: JobTiming;
+    }
+  | {
+      readonly type: 'proposal';
+      readonly id: number;
+      readonly outcome: ProposalOutcome;
+      readonly timing: JobTiming;
+    }
   /** The job's verdict: verifyImprovement threw a VerdictError (the block is bad, not the worker). */
   | {
       readonly type: 'verdict';
@@ -45,6 +57,7 @@ export type FromImprovementWorker =
       readonly reason: VerdictReason;
       readonly level: VerdictLevel;
       readonly detail: string | undefined;
+      readonly timing: JobTiming;
     }
   /** Anything else the job threw: the caller verifies it itself. */
   | { readonly type: 'error'; readonly id: number; readonly message: string };

@@ -22,7 +22,11 @@ import { createNetworkEvaluator } from '../../../training/evaluator.js';
 import { buildProposal, type ProposalInput } from '../../../training/federation/buildProposal.js';
 import { LocalTrainer } from '../../../training/local.js';
 import { type NetworkModel, networkModelHash } from '../../../training/model.js';
-import { type ImprovementJob, ImprovementWorker } from '../../../training/parallel/improvement.js';
+import {
+  type ImprovementJob,
+  ImprovementWorker,
+  type JobReport,
+} from '../../../training/parallel/improvement.js';
 import { partlyTrainedModel, testSeed } from './helpers.js';
 
 /** A one-contribution update of `base` trained 3,000 samples, and the model it yields. */
@@ -73,7 +77,11 @@ describe('training/parallel ImprovementWorker', function () {
   };
 
   it('verifies on the worker what verifyImprovement gives here, and the same verdict for a bad block', async () => {
-    const w = new ImprovementWorker({ params: devnetParams }, { evaluator: createNetworkEvaluator() });
+    const reports: JobReport[] = [];
+    const w = new ImprovementWorker(
+      { params: devnetParams, onJob: (j) => reports.push(j) },
+      { evaluator: createNetworkEvaluator() },
+    );
     await w.start();
     try {
       assert.equal(w.available, true);
@@ -104,6 +112,21 @@ describe('training/parallel ImprovementWorker', function () {
       });
       assert.equal(w.done, 2);
       assert.equal(w.inline, 0);
+      // one report per job the worker answered: the block, the verdict, and its times
+      assert.deepEqual(
+        reports.map((j) => [j.kind, Buffer.from(j.hash).toString('hex'), j.verdict]),
+        [
+          ['verify', Buffer.from(job.blockHash).toString('hex'), false],
+          ['verify', Buffer.from(job.blockHash).toString('hex'), true],
+        ],
+      );
+      const scored = reports[0]!;
+      assert.ok(scored.wallMs > 0 && scored.totalMs >= scored.wallMs, 'the total includes the worker time');
+      if (process.platform === 'linux') {
+        // the worker's own thread: on a CPU for part of the job's wall time
+        assert.ok(scored.cpuMs !== null && scored.cpuMs > 0 && scored.cpuMs <= scored.wallMs + 1);
+        assert.ok(scored.waitMs !== null && scored.waitMs >= 0);
+      }
     } finally {
       await w.close();
     }
