@@ -32,7 +32,7 @@ import { walletMethods } from './rpc/methods/wallet.js';
 import { publishNodeTopics, registerNodeTopics } from './rpc/topics.js';
 import { ChainLog, type SyncReporter, SyncState, type SyncStatus } from './sync/index.js';
 import { NodeScoring, payoutPubKeyHash, TrainingService } from './training/index.js';
-import { VerifyPool } from './verify/index.js';
+import { bcryptoVerifier, VerifyPool } from './verify/index.js';
 import { WalletService } from './wallet/index.js';
 
 /** ms since the epoch, sub-millisecond: the wall clock at the process's start plus the monotonic time since. */
@@ -137,7 +137,12 @@ export class QenexNode {
     );
     this.deltaPool = new DeltaPool(
       {},
-      { params: this.params, currentModelHash: () => this.chain.tip.modelHash },
+      {
+        params: this.params,
+        currentModelHash: () => this.chain.tip.modelHash,
+        // native BIP340: every node checks every gossiped delta's signature on its own thread
+        verifier: bcryptoVerifier,
+      },
     );
     this.proposer = new UpdateProposer(
       {

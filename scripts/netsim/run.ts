@@ -35,6 +35,8 @@ export interface NetsimDeps {
 
 const RPC_TIMEOUT_MS = 60_000;
 const READY_TIMEOUT_MS = 180_000;
+/** Longest wait for one tip everywhere before a scenario starts (it starts anyway after it). */
+const SETTLE_TIMEOUT_MS = 60_000;
 
 export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<NetsimReport> {
   const { log } = deps;
@@ -173,6 +175,13 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
       await observer
         .waitFor(() => plans.every((p) => observer.tip(p.index) !== null), READY_TIMEOUT_MS, 'every node up')
         .catch((e: Error) => log(e.message));
+      // and settled: a scenario measures its own effect, not the one before it (a node churn
+      // restarted a minute ago may still be syncing when the staller scenario starts)
+      const settling = Date.now();
+      await observer
+        .waitFor(() => allOnOneTip(ctx), SETTLE_TIMEOUT_MS, 'one tip before the scenario')
+        .then(() => log(`one tip everywhere after ${((Date.now() - settling) / 1000).toFixed(1)} s`))
+        .catch((e: Error) => log(`${e.message}: the scenario starts anyway`));
       const n = (counts.get(spec.kind) ?? 0) + 1;
       counts.set(spec.kind, n);
       const name =

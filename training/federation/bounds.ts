@@ -44,6 +44,15 @@ export function decodeContribution(bytes: Uint8Array, i: number, growth: Growth)
     if (e instanceof TrainingError) throw bad(i, e.message);
     throw e;
   }
+  checkContribution(d, i, growth);
+  return d;
+}
+
+/**
+ * The bounds above on a decoded delta (the i-th contribution) for a parent of `growth`. Throws
+ * VerdictError('bad-model-contribution') only.
+ */
+export function checkContribution(d: SparseDelta, i: number, growth: Growth): void {
   if (!sameGrowth(d.growth, growth)) {
     throw bad(i, `delta for growth [${d.growth.join(',')}], parent model at [${growth.join(',')}]`);
   }
@@ -56,5 +65,4 @@ export function decodeContribution(bytes: Uint8Array, i: number, growth: Growth)
     if (t.idx.length > 0) nonZero = true;
   });
   if (!nonZero && d.b.every((t) => t.idx.length === 0)) throw bad(i, 'zero delta');
-  return d;
 }

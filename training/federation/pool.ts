@@ -9,7 +9,14 @@
  * them (the oldest is dropped first), and forgets everything when the base changes. Keyed by
  * signer, not payout address: a delta naming someone else's address cannot displace theirs.
  */
-import { DecodeError, equalBytes, type Hash, type NetworkParams, toHex } from '../../consensus/index.js';
+import {
+  DecodeError,
+  equalBytes,
+  type Hash,
+  type NetworkParams,
+  type SyncSigVerifier,
+  toHex,
+} from '../../consensus/index.js';
 import { rejected } from './errors.js';
 import {
   decodeSignedDelta,
@@ -27,6 +34,8 @@ export interface DeltaPoolDeps {
   readonly params: NetworkParams;
   /** Hash of the best chain's current model. */
   currentModelHash(): Hash;
+  /** Checks the deltas' signatures (default noble's; a node passes its native verifier). */
+  readonly verifier?: SyncSigVerifier;
 }
 
 export interface DeltaPoolStats {
@@ -88,7 +97,7 @@ export class DeltaPool {
       if (e instanceof DecodeError) throw rejected(`malformed: ${e.message}`);
       throw e;
     }
-    return verifySignedDelta(message, this.deps.currentModelHash(), this.deps.params);
+    return verifySignedDelta(message, this.deps.currentModelHash(), this.deps.params, this.deps.verifier);
   }
 
   private insert(v: VerifiedDelta): boolean {

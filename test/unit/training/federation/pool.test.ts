@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { devnetParams, type Hash } from '../../../../consensus/index.js';
+import { bcryptoVerifier } from '../../../../node/verify/index.js';
 import { FederationError } from '../../../../training/federation/errors.js';
 import { DeltaPool } from '../../../../training/federation/pool.js';
 import {
@@ -104,6 +105,40 @@ describe('DeltaPool', () => {
     );
     assert.equal(pool.stats().rejected, 3);
     assert.equal(pool.stats().size, 0);
+  });
+
+  it("checks signatures with the verifier it is given (a node's native one): same verdicts as noble's", () => {
+    const seen: Uint8Array[] = [];
+    const native = new DeltaPool(
+      {},
+      {
+        params: devnetParams,
+        currentModelHash: () => current,
+        verifier: {
+          verifySync: (c) => {
+            seen.push(c.pubkey);
+            return bcryptoVerifier.verifySync(c);
+          },
+        },
+      },
+    );
+    assert.equal(native.add(signed(3)), true);
+    const bad = signed(4);
+    bad[bad.length - 1]! ^= 1;
+    assert.equal(
+      level(() => native.add(bad)),
+      'invalid',
+    );
+    assert.equal(seen.length, 2, 'both signatures went to the given verifier');
+    // a verifier that refuses everything refuses a delta noble accepts: the dependency decides
+    const refusing = new DeltaPool(
+      {},
+      { params: devnetParams, currentModelHash: () => current, verifier: { verifySync: () => false } },
+    );
+    assert.equal(
+      level(() => refusing.add(signed(3))),
+      'invalid',
+    );
   });
 
   it('is bounded (oldest contributor dropped) and forgets everything when the tip model changes', () => {
