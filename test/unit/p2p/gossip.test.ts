@@ -8,6 +8,7 @@ import {
   encodeBlock,
   fromHex,
   nobleVerifier,
+  sha256d,
   type Transaction,
   toHex,
   txid,
@@ -75,6 +76,13 @@ describe('p2p gossip of transactions and deltas', function () {
     assert.deepEqual(gossipMsgId(m('t', [1, 2])), gossipMsgId(m('t', [1, 2])));
     assert.notDeepEqual(gossipMsgId(m('t', [1, 2])), gossipMsgId(m('t', [1, 3])));
     assert.notDeepEqual(gossipMsgId(m('t', [1, 2])), gossipMsgId(m('u', [1, 2])));
+    // sha256d(topic || 0 || data) on either side of the native path's size (1 KiB)
+    for (const size of [2, 1023, 1024, 20_000]) {
+      const data = Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
+      const id = gossipMsgId(m('qenex/delta', data));
+      const preimage = Uint8Array.from([...new TextEncoder().encode('qenex/delta'), 0, ...data]);
+      assert.deepEqual(Buffer.from(id), Buffer.from(sha256d(preimage)), `size ${size}`);
+    }
   });
 
   it('relays valid transactions, ignores context failures, bans consensus-invalid ones', async () => {
