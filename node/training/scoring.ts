@@ -57,20 +57,21 @@ export class NodeScoring {
             { reason },
             "improvement worker retired: model updates verified on the node's thread",
           ),
-        // one line per update block or proposal: where its time went on a busy machine (the
-        // worker's own CPU time and run-queue wait; its helper thread's are not counted)
-        onJob: (j) =>
-          deps.logger.info(
-            {
-              hash: toHex(j.hash),
-              totalMs: Math.round(j.totalMs),
-              wallMs: Math.round(j.wallMs),
-              cpuMs: j.cpuMs === null ? null : Math.round(j.cpuMs),
-              waitMs: j.waitMs === null ? null : Math.round(j.waitMs),
-              ...(j.verdict ? { verdict: true } : {}),
-            },
-            j.kind === 'verify' ? 'model update scored' : 'proposal scored',
-          ),
+        // one line per update block (info) or proposal (debug: a miner rebuilds one whenever its
+        // pool changes): where its time went on a busy machine (the worker's own CPU time and
+        // run-queue wait; its helper thread's are not counted)
+        onJob: (j) => {
+          const fields = {
+            hash: toHex(j.hash),
+            totalMs: Math.round(j.totalMs),
+            wallMs: Math.round(j.wallMs),
+            cpuMs: j.cpuMs === null ? null : Math.round(j.cpuMs),
+            waitMs: j.waitMs === null ? null : Math.round(j.waitMs),
+            ...(j.verdict ? { verdict: true } : {}),
+          };
+          if (j.kind === 'verify') deps.logger.info(fields, 'model update scored');
+          else deps.logger.debug(fields, 'proposal scored');
+        },
       },
       { evaluator: this.evaluator },
     );
