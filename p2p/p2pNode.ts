@@ -18,6 +18,7 @@ import {
   headerHash,
   type NetworkParams,
   type Transaction,
+  toHex,
 } from '../consensus/index.js';
 import { type BanEntry, type BanLength, BanManager, type SubnetBanEntry } from './banManager.js';
 import { BanStore } from './banStore.js';
@@ -79,6 +80,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private lastStatusAt = Number.NEGATIVE_INFINITY;
   /** Peers our last status announcement has not been answered by yet (not sent another). */
   private readonly announcing = new Set<string>();
+  /** Status announcements sent and skipped (networkInfo). */
+  private readonly announcements = { sent: 0, skipped: 0 };
 
   constructor(
     opts: Partial<P2pOptions>,
@@ -222,7 +225,10 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       onRelayedInvalid: (peer, reason) =>
         this.log.info({ peer, reason }, 'a block relayed before validation failed it (nobody blamed)'),
       onMessage: (m) => this.emit('gossip', m),
-      onBlockGossip: (b) => this.emit('block:gossip', b),
+      onBlockGossip: (b) => {
+        this.table.noteGossiped(b.peerId, b.hash);
+        this.emit('block:gossip', b);
+      },
       clock: this.clock,
     });
     table.attach({ host, client, syncer });
@@ -295,18 +301,21 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   }
 
   /**
-   * Sends our status to every handshaken peer, at most once per `statusAnnounceMs`: after a
-   * gossiped tip, at the end of that window (off the moment the block is being relayed, and one
-   * message for a burst of tips); `soon` (a tip a sync session imported, which is not gossiped),
-   * as early as the window allows. Their answers update what we know of them (and may start a
-   * sync). A peer that lost the gossiped block learns our weight from the request and syncs from
-   * us; after a partition heals, the tip each node imports reaches its peers a window earlier.
+   * Sends our status to every handshaken peer that may lack our tip (PeerTable.mayLack: its last
+   * status is lighter than ours and it did not gossip our tip to us), at most once per
+   * `statusAnnounceMs`: after a gossiped tip, at the end of that window stretched by a random
+   * 0–50% (off the moment the block is being relayed, one message for a burst of tips, and two
+   * peers' announcements rarely cross: the first exchange tells both sides, so the second is
+   * skipped); `soon` (a tip a sync session imported, which is not gossiped), as early as the
+   * window allows. Their answers update what we know of them (and may start a sync). A peer that
+   * lost the gossiped block learns our weight from the request and syncs from us; after a
+   * partition heals, the tip each node imports reaches its peers a window earlier.
    */
   private scheduleStatusAnnounce(run: Running, soon = false): void {
     const every = this.opts.statusAnnounceMs;
     if (every === 0) return;
     const now = performance.now();
-    const wait = soon ? Math.max(0, this.lastStatusAt + every - now) : every;
+    const wait = soon ? Math.max(0, this.lastStatusAt + every - now) : every * (1 + Math.random() / 2);
     if (this.statusTimer) {
       if (this.statusDue <= now + wait) return;
       clearTimeout(this.statusTimer);
@@ -317,9 +326,15 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       if (this.run !== run) return;
       this.lastStatusAt = performance.now();
       const ours = this.ourStatus();
+      const oursHex = toHex(ours.bestHash);
       for (const [key, { id }] of this.table.handshaken()) {
+        if (!this.table.mayLack(key, ours, oursHex)) {
+          this.announcements.skipped++;
+          continue;
+        }
         // A slow peer is not sent a pile of status requests (it would be a stream flood to it).
         if (this.announcing.has(key)) continue;
+        this.announcements.sent++;
         this.announcing.add(key);
         run.client
           .status(id, ours)
@@ -477,6 +492,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       banned: this.bans.listBanned().length + this.bans.listBannedSubnets().length,
       syncing: run.syncer.syncing,
       protocols: run.host.getProtocols(),
+      statusAnnouncements: { ...this.announcements },
     };
   }
 

@@ -27,6 +27,8 @@ import type { P2pEvents, P2pLogger, PeerInfo } from './types.js';
 interface PeerState {
   readonly id: PeerId;
   status: PeerStatus | null;
+  /** The last block (hex) this peer delivered to us by gossip: it holds that block. */
+  gossiped: string | null;
 }
 
 export interface PeerTableContext {
@@ -68,6 +70,24 @@ export class PeerTable {
 
   status(peerId: string): PeerStatus | null {
     return this.states.get(peerId)?.status ?? null;
+  }
+
+  /** Records that `peerId` delivered the block `hash` (hex) to us by gossip. */
+  noteGossiped(peerId: string, hash: string): void {
+    const st = this.states.get(peerId);
+    if (st) st.gossiped = hash;
+  }
+
+  /**
+   * Whether a peer may lack our tip `ours`: neither its last status (its own announcement, or its
+   * answer to ours) names a weight of at least ours, nor did it deliver our tip block by gossip.
+   * A peer as heavy as we are would not switch to our chain; a peer that sent us our tip has it.
+   * (A peer claiming more than it has only forgoes our status.)
+   */
+  mayLack(peerId: string, ours: PeerStatus, oursHex: string): boolean {
+    const st = this.states.get(peerId);
+    if (!st?.status) return false;
+    return st.status.weight < ours.weight && st.gossiped !== oursHex;
   }
 
   handshaken(): Map<string, { id: PeerId; status: PeerStatus }> {
@@ -194,7 +214,7 @@ export class PeerTable {
     if (!st) {
       // A status that arrives after the peer's disconnect event must not leave a stale entry.
       if (!this.rt || this.rt.host.getConnections(peer).length === 0) return;
-      st = { id: peer, status: null };
+      st = { id: peer, status: null, gossiped: null };
       this.states.set(key, st);
     }
     const first = st.status === null;
@@ -222,7 +242,7 @@ export class PeerTable {
       this.hangUp(key);
       return;
     }
-    if (!this.states.has(key)) this.states.set(key, { id: peer, status: null });
+    if (!this.states.has(key)) this.states.set(key, { id: peer, status: null, gossiped: null });
     rt.client.status(peer, this.ctx.ourStatus()).then(
       (status) => {
         if (this.rt === rt) this.acceptStatus(peer, status);

@@ -132,6 +132,11 @@ export interface NetworkInfo {
   readonly banned: number;
   readonly syncing: boolean;
   readonly protocols: readonly string[];
+  /**
+   * Status announcements after our tip changed, per peer: sent, and skipped because the peer's
+   * last status was at least as heavy as ours or it had gossiped our tip to us.
+   */
+  readonly statusAnnouncements: { readonly sent: number; readonly skipped: number };
 }
 
 export interface SyncProgress {

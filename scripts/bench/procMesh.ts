@@ -12,11 +12,10 @@
  * list the other as handshaken in `getpeerinfo`; then GOSSIP_MESH_MS for gossipsub's meshes.
  *
  * Blocks are coinbase-only, mined by RPC `generatetoaddress` (one block) on rotating nodes, at
- * least BLOCK_SPACING_MS apart; WARMUP_BLOCKS untimed ones first (each process compiles its block
- * path on its first blocks; the in-process bench's single process shares one warm-up among its
- * ten nodes). Each block is timed from just before the mining call to each node's own `blocks`
- * WebSocket event for it (the netsim's ChainObserver follows every node), using the time the node
- * put in the event (`connectedms`: its clock when it connected the block, sub-millisecond;
+ * the gaps of propagationTable.ts `pacer`; WARMUP_BLOCKS untimed ones first (each process
+ * compiles its block path and starts its PoW thread on its first blocks). Each block is timed
+ * from just before the mining call to each node's own `blocks` WebSocket event for it (the
+ * netsim's ChainObserver follows every node), using the time the node put in the event (`connectedms`: its clock when it connected the block, sub-millisecond;
  * performance.timeOrigin + performance.now(), the same clock this process reads for the start), so
  * the bench's own delay in receiving the event is not counted; that delay is printed beside.
  * Baseline: the miner's generatetoaddress round trip, as this process sees it.
@@ -33,12 +32,18 @@ import { QenexError } from '../../consensus/index.js';
 import { RpcClient } from '../../node/rpc/index.js';
 import { listenAddr, type NodePlan, NodeSet, planNetwork, randomPassword } from '../netsim/nodes.js';
 import { type BlockSeen, ChainObserver } from '../netsim/observer.js';
+import { cpuSeconds } from '../netsim/sampler.js';
 import { median, percentile } from './harness.js';
 import { diameter, GOSSIP_MESH_MS, linkMesh, withRetries } from './meshPlan.js';
-import { MESH, type Propagation, pacer, printPropagation, SMALL_BLOCKS } from './propagationTable.js';
+import {
+  MESH,
+  type Propagation,
+  pacer,
+  printPropagation,
+  SMALL_BLOCKS,
+  WARMUP_BLOCKS,
+} from './propagationTable.js';
 
-/** Untimed blocks before the timed ones: one mined on each node. */
-const WARMUP_BLOCKS = MESH;
 const START_TIMEOUT_MS = 180_000;
 const HANDSHAKE_TIMEOUT_MS = 20_000;
 const BLOCK_TIMEOUT_MS = 30_000;
@@ -214,9 +219,11 @@ export async function processPropagationBench(opts: ProcMeshOptions = {}): Promi
       ) / 2;
     const linksBefore = await linkCount();
     const timed: ProcPropagation[] = [];
+    const cpuBefore = nodesCpuSeconds(set);
     const timedFrom = performance.now() - started;
     for (let k = 0; k < SMALL_BLOCKS; k++) timed.push(await mine(k % MESH));
     const timedTo = performance.now() - started;
+    const cpuAfter = nodesCpuSeconds(set);
     const linksAfter = await linkCount();
 
     printPropagation(
@@ -246,6 +253,14 @@ export async function processPropagationBench(opts: ProcMeshOptions = {}): Promi
       "this process's receipt of a `blocks` event after the node's stamp (not counted above)",
       timed.flatMap((p) => p.observerLagMs),
     );
+    if (cpuBefore !== null && cpuAfter !== null) {
+      // everything the node processes did while the timed blocks ran (gossip, validation, storage,
+      // status announcements, RPC, timers), per block: what the machine's cores carry per block
+      const perBlockMs = ((cpuAfter - cpuBefore) * 1000) / SMALL_BLOCKS;
+      console.log(
+        `  CPU of the ${MESH} node processes (all threads, /proc) over the timed blocks: ${perBlockMs.toFixed(1)} ms per block (${(perBlockMs / MESH).toFixed(1)} per node), ${(((cpuAfter - cpuBefore) * 1000) / (timedTo - timedFrom)).toFixed(2)} cores on average`,
+      );
+    }
     console.log(
       `  links: ${links.length} made, ${linksBefore} before the first timed block, ${linksAfter} after the last`,
     );
@@ -351,4 +366,15 @@ function tail(file: string, lines: number): string {
   } catch {
     return '';
   }
+}
+
+/** The node processes' CPU seconds so far, summed; null where /proc cannot tell (not Linux, or a process gone). */
+function nodesCpuSeconds(set: NodeSet): number | null {
+  let sum = 0;
+  for (const pid of set.pids().values()) {
+    const c = cpuSeconds(pid);
+    if (c === undefined) return null;
+    sum += c;
+  }
+  return sum;
 }

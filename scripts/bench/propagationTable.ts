@@ -6,15 +6,26 @@
  * procMesh.ts one `qenex node` process per node.
  */
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../netsim/random.js';
 import { type BenchResult, median, percentile, printTable } from './harness.js';
 
 export const MESH = 10;
 export const SMALL_BLOCKS = 100;
 /**
- * Least time between two blocks' mining calls. Gossip admits 10 blocks/s from each peer (burst 50,
- * p2p/options.ts `gossipLimits`): back-to-back blocks would exhaust it and be dropped unseen.
+ * Gaps between two blocks' mining calls: exponential, as mining gives, with a mean of
+ * BLOCK_MEAN_GAP_MS (half the devnet's 2 s target spacing) from a seeded generator (the same gaps
+ * every run), and at least BLOCK_MIN_GAP_MS: gossip admits 10 blocks/s from each peer (burst 50,
+ * p2p/options.ts `gossipLimits`), so back-to-back blocks would be dropped unseen.
  */
-export const BLOCK_SPACING_MS = 150;
+export const BLOCK_MEAN_GAP_MS = 1000;
+export const BLOCK_MIN_GAP_MS = 150;
+const GAP_SEED = 14;
+
+/**
+ * Untimed blocks before the timed ones, one mined on each node: a node's first mining call starts
+ * its PoW thread (240–480 ms of the first blocks' mine-and-connect in the in-process bench).
+ */
+export const WARMUP_BLOCKS = MESH;
 
 /** Issue 14's goal for small blocks on a 10-node mesh, to all nodes: p50 and p99, ms. */
 const GOAL_P50_MS = 10;
@@ -30,13 +41,15 @@ export interface Propagation {
   readonly localMs: number;
 }
 
-/** Spaces mining calls at least BLOCK_SPACING_MS apart. */
+/** Spaces mining calls by the gaps above (each call waits for its gap since the previous one). */
 export function pacer(): () => Promise<void> {
+  const random = mulberry32(GAP_SEED);
   let next = 0;
   return async () => {
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    next = performance.now() + BLOCK_SPACING_MS;
+    const gap = -Math.log(1 - random()) * BLOCK_MEAN_GAP_MS;
+    next = performance.now() + Math.max(BLOCK_MIN_GAP_MS, gap);
   };
 }
 

@@ -48,8 +48,8 @@ export interface SamplerDeps {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** utime + stime of a process, in seconds; undefined when it is gone. */
-function cpuSeconds(pid: number): number | undefined {
+/** utime + stime of a process (all its threads), in seconds; undefined when it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.

@@ -70,6 +70,7 @@ export function netMethods(node: RpcNodeContext): RpcMethod[] {
           syncing: i.syncing,
           localaddresses: i.listenAddrs,
           protocols: i.protocols,
+          statusannouncements: i.statusAnnouncements,
           warnings: '',
         };
       },

@@ -142,6 +142,53 @@ describe('p2p P2pNode (loopback network)', function () {
     });
   }
 
+  it('a peer that gossiped our tip to us is not sent our status; a lighter one is', async () => {
+    const aChain = new FakeChain();
+    const a = await net.add(aChain, { statusAnnounceMs: 100 });
+    const bChain = new FakeChain();
+    const b = await net.add(bChain, { statusAnnounceMs: 100 });
+    // a block accepted from a peer becomes the tip and is announced, as the node does
+    aChain.onTip = (block) => void a.node.announceBlock(block).catch(() => {});
+    bChain.onTip = (block) => void b.node.announceBlock(block).catch(() => {});
+    await link(a.node, b.node);
+    await waitFor('subscriptions', () => a.node.gossipPeers('blocks').includes(b.node.peerId));
+    for (let k = 1; k <= 3; k++) {
+      const [blk] = await a.chain.mine(1);
+      await a.node.announceBlock(blk!.block);
+      await waitFor(`B has block ${k}`, () => b.chain.height === k);
+      // both windows (100–150 ms) closed
+      await sleep(400);
+    }
+    // A's statuses told B each block (B's last answer was lighter); B's would have told A its own block back
+    assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 3, skipped: 0 });
+    assert.deepEqual(b.node.networkInfo().statusAnnouncements, { sent: 0, skipped: 3 });
+    // B mines on top: A gossiped nothing of it, and A's last answer names a lighter chain
+    const [own] = await bChain.mine(1);
+    await b.node.announceBlock(own!.block);
+    await waitFor('A has B’s block', () => a.chain.height === 4);
+    await sleep(400);
+    assert.equal(b.node.networkInfo().statusAnnouncements.sent, 1);
+    // A got the block from B by gossip: it does not announce it back
+    assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 3, skipped: 1 });
+  });
+
+  it('a peer whose status already named our weight is not sent our status', async () => {
+    // B gets A's block on its own (not by gossip from A) and announces first: its status request
+    // tells A its weight, so A's later window skips B.
+    const aChain = new FakeChain();
+    const a = await net.add(aChain, { statusAnnounceMs: 1000 });
+    const bChain = new FakeChain();
+    const b = await net.add(bChain, { statusAnnounceMs: 100 });
+    bChain.onTip = (block) => void b.node.announceBlock(block).catch(() => {});
+    await link(a.node, b.node);
+    const [blk] = await aChain.mine(1);
+    await bChain.processBlock(blk!.block, 'test');
+    await a.node.announceBlock(blk!.block);
+    await sleep(1800);
+    assert.deepEqual(b.node.networkInfo().statusAnnouncements, { sent: 1, skipped: 0 });
+    assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 0, skipped: 1 });
+  });
+
   it('a node that imports blocks by sync sends its status at once, not at the end of statusAnnounceMs', async () => {
     // C's only peer is B. B syncs A's chain: the blocks it imports are not gossiped, so its status
     // is how C learns of them. With the status at the end of B's 10 s window, C waited 10 s.
