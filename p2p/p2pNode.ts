@@ -18,7 +18,6 @@ import {
   headerHash,
   type NetworkParams,
   type Transaction,
-  toHex,
 } from '../consensus/index.js';
 import { type BanEntry, type BanLength, BanManager, type SubnetBanEntry } from './banManager.js';
 import { BanStore } from './banStore.js';
@@ -326,9 +325,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       if (this.run !== run) return;
       this.lastStatusAt = performance.now();
       const ours = this.ourStatus();
-      const oursHex = toHex(ours.bestHash);
       for (const [key, { id }] of this.table.handshaken()) {
-        if (!this.table.mayLack(key, ours, oursHex)) {
+        if (!this.table.mayLack(key, ours)) {
           this.announcements.skipped++;
           continue;
         }

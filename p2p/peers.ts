@@ -12,7 +12,7 @@ import type { EventEmitter } from 'node:events';
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { equalBytes, type Hash, type NetworkParams } from '../consensus/index.js';
+import { equalBytes, type Hash, type NetworkParams, toHex } from '../consensus/index.js';
 import type { BanManager } from './banManager.js';
 import type { P2pClient } from './client.js';
 import { type PeerStatus, PROTOCOL_VERSION } from './codec.js';
@@ -84,10 +84,10 @@ export class PeerTable {
    * A peer as heavy as we are would not switch to our chain; a peer that sent us our tip has it.
    * (A peer claiming more than it has only forgoes our status.)
    */
-  mayLack(peerId: string, ours: PeerStatus, oursHex: string): boolean {
+  mayLack(peerId: string, ours: PeerStatus): boolean {
     const st = this.states.get(peerId);
     if (!st?.status) return false;
-    return st.status.weight < ours.weight && st.gossiped !== oursHex;
+    return st.status.weight < ours.weight && st.gossiped !== toHex(ours.bestHash);
   }
 
   handshaken(): Map<string, { id: PeerId; status: PeerStatus }> {

@@ -15,7 +15,8 @@
  * the gaps of propagationTable.ts `pacer`; WARMUP_BLOCKS untimed ones first (each process
  * compiles its block path and starts its PoW thread on its first blocks). Each block is timed
  * from just before the mining call to each node's own `blocks` WebSocket event for it (the
- * netsim's ChainObserver follows every node), using the time the node put in the event (`connectedms`: its clock when it connected the block, sub-millisecond;
+ * netsim's ChainObserver follows every node), using the time the node put in the event
+ * (`connectedms`: its clock when it connected the block, sub-millisecond;
  * performance.timeOrigin + performance.now(), the same clock this process reads for the start), so
  * the bench's own delay in receiving the event is not counted; that delay is printed beside.
  * Baseline: the miner's generatetoaddress round trip, as this process sees it.

@@ -6,7 +6,7 @@
  * procMesh.ts one `qenex node` process per node.
  */
 import { performance } from 'node:perf_hooks';
-import { mulberry32 } from '../netsim/random.js';
+import { exponentialMs, mulberry32 } from '../netsim/random.js';
 import { type BenchResult, median, percentile, printTable } from './harness.js';
 
 export const MESH = 10;
@@ -48,8 +48,7 @@ export function pacer(): () => Promise<void> {
   return async () => {
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const gap = -Math.log(1 - random()) * BLOCK_MEAN_GAP_MS;
-    next = performance.now() + Math.max(BLOCK_MIN_GAP_MS, gap);
+    next = performance.now() + Math.max(BLOCK_MIN_GAP_MS, exponentialMs(random, BLOCK_MEAN_GAP_MS));
   };
 }
 

@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RpcClient } from '../../node/rpc/index.js';
+import { exponentialMs } from './random.js';
 
 export interface MinerHandle {
   readonly index: number;
@@ -92,7 +93,7 @@ export class BlockProducer {
   private async clock(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       // Exponential inter-arrival times: a Poisson process of rate 1/spacing.
-      const wait = -Math.log(1 - this.random()) * this.opts.spacingMs;
+      const wait = exponentialMs(this.random, this.opts.spacingMs);
       try {
         await sleep(wait, undefined, { signal });
       } catch {

@@ -9,3 +9,11 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * An exponential wait of mean `meanMs` from `random` (uniform in [0, 1)): the gap between two
+ * events of a Poisson process, as between mined blocks.
+ */
+export function exponentialMs(random: () => number, meanMs: number): number {
+  return -Math.log(1 - random()) * meanMs;
+}
