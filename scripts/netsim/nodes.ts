@@ -128,6 +128,11 @@ export function findPortClash(p: NodePlan, output: string): PortClash | null {
   return null;
 }
 
+/** The last `lines` lines of a node's log ('' when it cannot be read): what a failure report quotes. */
+export function logTail(file: string, lines: number): string {
+  return readFrom(file, 0).trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 /** The last 64 KiB (at most) of what was appended to `file` from byte `from` on; '' when it cannot be read. */
 function readFrom(file: string, from: number): string {
   try {

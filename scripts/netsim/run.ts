@@ -18,12 +18,12 @@ import { devnetParams, toHex } from '../../consensus/index.js';
 import { ChainDb, utxoSnapshotFromDb } from '../../node/db/index.js';
 import { RpcClient } from '../../node/rpc/index.js';
 import { analyse } from './analysis.js';
-import { type NodePlan, NodeSet, planNetwork, randomPassword } from './nodes.js';
+import { logTail, type NodePlan, NodeSet, planNetwork, randomPassword } from './nodes.js';
 import { ChainObserver } from './observer.js';
 import { BlockProducer } from './producer.js';
 import { DelayNet } from './proxy.js';
 import { mulberry32 } from './random.js';
-import { Sampler } from './sampler.js';
+import { cpuSeconds, Sampler } from './sampler.js';
 import { allOnOneTip, runScenario, type ScenarioContext, type ScenarioRecord } from './scenarios.js';
 import type { FinalNodeState, NetsimOptions, NetsimReport, StoredChain, StoredStates } from './types.js';
 
@@ -35,6 +35,8 @@ export interface NetsimDeps {
 
 const RPC_TIMEOUT_MS = 60_000;
 const READY_TIMEOUT_MS = 180_000;
+/** Lines of a node's log quoted when it fails to come up. */
+const LOG_TAIL_LINES = 12;
 /** Longest wait for one tip everywhere before a scenario starts (it starts anyway after it). */
 const SETTLE_TIMEOUT_MS = 60_000;
 
@@ -63,6 +65,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
     new RpcClient({ url: `http://127.0.0.1:${p.rpcPort}/`, user, password, timeoutMs: RPC_TIMEOUT_MS });
   const clients = planned.map(rpcClient);
   const startFailed = new AbortController();
+  let starting = true;
   const nodes = new NodeSet(
     {
       plans: planned,
@@ -79,6 +82,8 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
         const msg = `${p.name} exited unexpectedly (${sig ?? code}) at ${((Date.now() - t0) / 1000).toFixed(0)} s; see ${p.logFile}`;
         unexpectedExits.push(msg);
         log(msg);
+        // During start-up nobody restarts it: waiting for its RPC would only time out.
+        if (starting) startFailed.abort(new Error(`${msg}\n${indent(logTail(p.logFile, LOG_TAIL_LINES))}`));
       },
       onNewPorts: (p, clash) => {
         log(
@@ -151,6 +156,7 @@ export async function runNetsim(opts: NetsimOptions, deps: NetsimDeps): Promise<
       await net.addEndpoint({ id: p.name, ip: p.ip, privatePort: p.privatePort, publicPort: p.publicPort });
     }
     startup.withoutPeer = await startNodes(ctx, sampler, opts.startBatch, startFailed.signal);
+    starting = false;
     startup.fewPeers = await waitForPeers(ctx, sampler, Math.min(3, plans.length - 1));
     startupMs = Date.now() - t0;
     log(`network up after ${(startupMs / 1000).toFixed(0)} s`);
@@ -246,11 +252,15 @@ async function startNodes(
       ctx.nodes.start(p.index);
       ctx.observer.watch(p.index);
     }
-    await ctx.observer.waitFor(
-      () => failed.aborted || group.every((p) => ctx.observer.tip(p.index) !== null),
-      READY_TIMEOUT_MS,
-      `RPC of ${group.map((p) => p.name).join(', ')}`,
-    );
+    await ctx.observer
+      .waitFor(
+        () => failed.aborted || group.every((p) => ctx.observer.tip(p.index) !== null),
+        READY_TIMEOUT_MS,
+        `RPC of ${group.map((p) => p.name).join(', ')}`,
+      )
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\n${notUp(ctx, group).join('\n')}`);
+      });
     failed.throwIfAborted();
     const deadline = Date.now() + 60_000;
     let without = group;
@@ -265,6 +275,25 @@ async function startNodes(
     );
   }
   return alone;
+}
+
+/** For each node of `group` whose RPC session is not up: whether its process runs, its CPU time, its log's last lines. */
+function notUp(ctx: ScenarioContext, group: readonly NodePlan[]): string[] {
+  return group
+    .filter((p) => ctx.observer.tip(p.index) === null)
+    .map((p) => {
+      const pid = ctx.nodes.pid(p.index);
+      const cpu = pid === undefined ? undefined : cpuSeconds(pid);
+      const state =
+        pid === undefined
+          ? 'not running'
+          : `running (pid ${pid}, ${cpu === undefined ? '?' : cpu.toFixed(1)} s CPU)`;
+      return `${p.name} has no RPC session: ${state}; ${p.logFile} ends:\n${indent(logTail(p.logFile, LOG_TAIL_LINES))}`;
+    });
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '    ');
 }
 
 /** Waits (up to two minutes) until every node has at least `min` peers; returns those that have fewer. */

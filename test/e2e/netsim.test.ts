@@ -53,7 +53,11 @@ describe('netsim: 8 node processes over delayed links (scripts/netsim)', functio
         seed: 7,
       },
       { log: (line) => lines.push(line) },
-    );
+    ).catch((e: Error) => {
+      // the driver's log says how far the start-up came
+      e.message += `\ndriver log:\n${lines.join('\n')}`;
+      throw e;
+    });
   });
 
   after(async () => {
