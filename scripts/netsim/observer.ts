@@ -197,7 +197,11 @@ export class ChainObserver {
       const byId = new Map(msg.map((r: { id?: string; result?: unknown }) => [r.id, r.result]));
       const hash = byId.get('hash');
       const height = byId.get('height');
-      if (byId.get('sub') !== true || typeof hash !== 'string' || typeof height !== 'number') return;
+      if (byId.get('sub') !== true || typeof hash !== 'string' || typeof height !== 'number') {
+        // not (yet) a session (e.g. an error answer): open a new socket rather than wait on this one
+        w.socket?.terminate();
+        return;
+      }
       w.tip = { hash, height };
       w.session = { node: index, start: t, tip: { hash, height }, end: null };
       this.sessions.push(w.session);
