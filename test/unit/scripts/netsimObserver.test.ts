@@ -34,7 +34,8 @@ describe('netsim chain observer', () => {
                 : {
                     jsonrpc: '2.0',
                     id: r.id,
-                    result: r.method === 'subscribe' ? true : r.method === 'getblockcount' ? 7 : 'ab'.repeat(32),
+                    result:
+                      r.method === 'subscribe' ? true : r.method === 'getblockcount' ? 7 : 'ab'.repeat(32),
                   },
             ),
           ),
@@ -43,7 +44,12 @@ describe('netsim chain observer', () => {
     });
     await new Promise<void>((r) => server.once('listening', () => r()));
     const port = (server.address() as AddressInfo).port;
-    const obs = new ChainObserver({ nodes: [{ index: 0, rpcPort: port }], user: 'u', password: 'p', retryMs: 50 });
+    const obs = new ChainObserver({
+      nodes: [{ index: 0, rpcPort: port }],
+      user: 'u',
+      password: 'p',
+      retryMs: 50,
+    });
     observer = obs;
     obs.watch(0);
     await obs.waitFor(() => obs.tip(0) !== null, 5000, 'a session');
