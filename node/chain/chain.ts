@@ -57,6 +57,8 @@ export class Chain<M = unknown> {
   private started = false;
   /** Headers of blocks relayBeforeValidation let through that processBlock has not handled yet. */
   private readonly relayedUnvalidated = new Map<string, BlockHeader>();
+  /** processBlock / processBlocks calls not finished (running or waiting for the lock). */
+  private inFlight = 0;
 
   constructor(opts: Partial<ChainOptions>, deps: ChainDeps<M>) {
     this.options = resolveChainOptions(opts);
@@ -219,6 +221,7 @@ export class Chain<M = unknown> {
     opts?: { readonly improvement?: ImprovementResult<M> },
   ): Promise<ProcessResult> {
     this.ensureStarted();
+    this.inFlight++;
     return this.lock.run(async () => {
       this.ensureStarted();
       try {
@@ -234,6 +237,8 @@ export class Chain<M = unknown> {
         this.endCall();
         if (this.relayedUnvalidated.size > 0) this.relayedUnvalidated.delete(toHex(headerHash(block.header)));
       }
+    }).finally(() => {
+      this.inFlight--;
     });
   }
 
@@ -248,6 +253,7 @@ export class Chain<M = unknown> {
    */
   async processBlocks(blocks: readonly Block[], source?: string): Promise<ProcessResult[]> {
     this.ensureStarted();
+    this.inFlight++;
     return this.lock.run(async () => {
       this.ensureStarted();
       const results: ProcessResult[] = [];
@@ -273,6 +279,8 @@ export class Chain<M = unknown> {
       }
       if (failure) throw failure.error;
       return results;
+    }).finally(() => {
+      this.inFlight--;
     });
   }
 
@@ -487,6 +495,11 @@ export class Chain<M = unknown> {
    * (bits, time). And either
    *  - it extends the best tip and carries a model update, whose re-scoring takes tens of
    *    milliseconds to seconds, paid hop after hop when relay waits for it; or
+   *  - it extends the best tip while another block is being processed (a model update's scoring
+   *    holds the chain for seconds on a busy machine): a block without an update validates in
+   *    milliseconds, but only once it gets the chain, and it would wait that long at every hop
+   *    (netsim run 16: plain blocks reached all 30 nodes at p99 1,970 ms, update blocks 244 ms);
+   *    with nothing in flight it is validated first, and a sender of an invalid one is penalised; or
    *  - it extends a block this method let through whose validation has not finished, itself a
    *    child of the tip: it would otherwise wait behind that scoring at every hop (a block mined
    *    2 s after an update block took 1.5 s to reach all 32 nodes of a netsim, the others ≤ 0.55 s).
@@ -499,7 +512,7 @@ export class Chain<M = unknown> {
     const now = this.deps.clock();
     let ctx: HeaderContext;
     if (equalBytes(block.header.prevHash, tip.hash)) {
-      if (!block.update) return false; // validated in milliseconds
+      if (!block.update && this.inFlight === 0) return false; // validated in milliseconds, now
       ctx = headerContext(this.core.index, tip, now, this.params);
     } else {
       const parent = this.relayedUnvalidated.get(toHex(block.header.prevHash));

@@ -340,6 +340,31 @@ describe('node/chain Chain', () => {
     }
   });
 
+  it('may relay before validation a plain block on the tip while another block is being processed', async () => {
+    const { chain } = await openChain();
+    try {
+      const tc = forkAt(base, 10);
+      await feed(chain, blocksAbove(tc, 0));
+      const u = await tc.mine({ update: { delta: improvingDelta(tc.tip.model) } });
+      const child = tc.buildBlock();
+      const sibling = forkAt(base, 10).buildBlock();
+      // idle: a plain block is validated first (milliseconds), its sender answerable for it
+      assert.equal(chain.relayBeforeValidation(sibling.block), false);
+      const processing = chain.processBlock(u.block);
+      // the update block holds the chain: the plain block would wait behind its scoring
+      assert.equal(chain.relayBeforeValidation(sibling.block), true);
+      const badBits = forkAt(base, 10).buildBlock({ tamperHeader: (h) => ({ ...h, bits: h.bits - 1 }) });
+      assert.equal(chain.relayBeforeValidation(badBits.block), false, 'its header still has to pass');
+      assert.equal((await processing).status, 'connected');
+      // idle again: the update block's plain child is validated first
+      assert.equal(chain.relayBeforeValidation(child.block), false);
+      assert.equal((await chain.processBlock(child.block)).status, 'connected');
+      assert.notEqual((await chain.processBlock(sibling.block)).status, 'connected', 'a losing sibling');
+    } finally {
+      await chain.stop();
+    }
+  });
+
   it('scores a model update once: storing and connecting its block compare parent and child one time', async () => {
     let compares = 0;
     const counting: Evaluator<LinearModel> = {
