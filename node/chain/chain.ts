@@ -222,24 +222,32 @@ export class Chain<M = unknown> {
   ): Promise<ProcessResult> {
     this.ensureStarted();
     this.inFlight++;
-    return this.lock.run(async () => {
-      this.ensureStarted();
-      try {
-        // trusted as this node's own work, when it commits to the model the header names
-        const own = opts?.improvement;
-        if (own && block.update && equalBytes(own.modelHash, block.header.modelHash)) {
-          this.core.verified.set(toHex(headerHash(block.header)), own);
-        }
-        const outcome = await this.acceptWithOrphans(block, source);
-        if ('error' in outcome) throw outcome.error;
-        return outcome.result;
-      } finally {
-        this.endCall();
-        if (this.relayedUnvalidated.size > 0) this.relayedUnvalidated.delete(toHex(headerHash(block.header)));
-      }
-    }).finally(() => {
+    try {
+      return await this.lock.run(() => this.processLocked(block, source, opts));
+    } finally {
       this.inFlight--;
-    });
+    }
+  }
+
+  private async processLocked(
+    block: Block,
+    source: string | undefined,
+    opts: { readonly improvement?: ImprovementResult<M> } | undefined,
+  ): Promise<ProcessResult> {
+    this.ensureStarted();
+    try {
+      // trusted as this node's own work, when it commits to the model the header names
+      const own = opts?.improvement;
+      if (own && block.update && equalBytes(own.modelHash, block.header.modelHash)) {
+        this.core.verified.set(toHex(headerHash(block.header)), own);
+      }
+      const outcome = await this.acceptWithOrphans(block, source);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.result;
+    } finally {
+      this.endCall();
+      if (this.relayedUnvalidated.size > 0) this.relayedUnvalidated.delete(toHex(headerHash(block.header)));
+    }
   }
 
   /**
@@ -254,34 +262,41 @@ export class Chain<M = unknown> {
   async processBlocks(blocks: readonly Block[], source?: string): Promise<ProcessResult[]> {
     this.ensureStarted();
     this.inFlight++;
-    return this.lock.run(async () => {
-      this.ensureStarted();
-      const results: ProcessResult[] = [];
-      this.core.beginDeferred();
-      let failure: { error: unknown } | null = null;
-      try {
-        for (const block of blocks) {
-          const outcome = await this.acceptWithOrphans(block, source);
-          if ('error' in outcome) {
-            failure = outcome;
-            break;
-          }
-          results.push(outcome.result);
-          // the rest of the run descends from the orphan: orphans too, not worth the pool's room
-          if (outcome.result.status === 'orphan') break;
-        }
-      } finally {
-        try {
-          await this.core.flushDeferred(false);
-        } finally {
-          this.endCall();
-        }
-      }
-      if (failure) throw failure.error;
-      return results;
-    }).finally(() => {
+    try {
+      return await this.lock.run(() => this.processRunLocked(blocks, source));
+    } finally {
       this.inFlight--;
-    });
+    }
+  }
+
+  private async processRunLocked(
+    blocks: readonly Block[],
+    source: string | undefined,
+  ): Promise<ProcessResult[]> {
+    this.ensureStarted();
+    const results: ProcessResult[] = [];
+    this.core.beginDeferred();
+    let failure: { error: unknown } | null = null;
+    try {
+      for (const block of blocks) {
+        const outcome = await this.acceptWithOrphans(block, source);
+        if ('error' in outcome) {
+          failure = outcome;
+          break;
+        }
+        results.push(outcome.result);
+        // the rest of the run descends from the orphan: orphans too, not worth the pool's room
+        if (outcome.result.status === 'orphan') break;
+      }
+    } finally {
+      try {
+        await this.core.flushDeferred(false);
+      } finally {
+        this.endCall();
+      }
+    }
+    if (failure) throw failure.error;
+    return results;
   }
 
   /** Accepts one block, then the orphans that were waiting for it; a thrown error is returned. */
