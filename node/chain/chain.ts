@@ -7,17 +7,14 @@
  */
 import {
   type Block,
-  type BlockHeader,
   type BlockWithIds,
   blockWithIds,
   type Coin,
   checkBlockSanity,
-  checkHeaderContext,
   equalBytes,
   type GrowthWindow,
   genesisBlock,
   type Hash,
-  type HeaderContext,
   headerHash,
   type ImprovementResult,
   type NetworkParams,
@@ -30,10 +27,11 @@ import {
 import { type ChainEntry, DB_VERSION, DbError } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { ChainCore } from './core.js';
+import { EarlyRelay } from './earlyRelay.js';
 import { ChainError } from './errors.js';
 import { TypedEmitter } from './events.js';
 import { genesisEntry } from './genesis.js';
-import { headerContext, headerContextAfterTip } from './headerContext.js';
+import { headerContext } from './headerContext.js';
 import { ModelStore } from './models.js';
 import { Mutex } from './mutex.js';
 import { type ChainOptions, resolveChainOptions } from './options.js';
@@ -41,9 +39,6 @@ import { OrphanPool } from './orphans.js';
 import type { ChainDeps, ChainEvents, NextBlockContext, ProcessResult, VerifyReport } from './types.js';
 import { type UtxoStats, utxoStatsOf } from './utxoStats.js';
 import { verifyStoredChain } from './verify.js';
-
-/** Most blocks remembered as relayed before validation (one or two in practice). */
-const MAX_RELAYED_UNVALIDATED = 16;
 
 export class Chain<M = unknown> {
   readonly params: NetworkParams;
@@ -55,8 +50,7 @@ export class Chain<M = unknown> {
   private readonly orphans: OrphanPool;
   private readonly lock = new Mutex();
   private started = false;
-  /** Headers of blocks relayBeforeValidation let through that processBlock has not handled yet. */
-  private readonly relayedUnvalidated = new Map<string, BlockHeader>();
+  private readonly earlyRelay: EarlyRelay;
   /** processBlock / processBlocks calls not finished (running or waiting for the lock). */
   private inFlight = 0;
 
@@ -70,6 +64,7 @@ export class Chain<M = unknown> {
     );
     this.core = this.newCore();
     this.orphans = new OrphanPool(this.options);
+    this.earlyRelay = new EarlyRelay(this.params);
   }
 
   private newCore(): ChainCore<M> {
@@ -246,7 +241,7 @@ export class Chain<M = unknown> {
       return outcome.result;
     } finally {
       this.endCall();
-      if (this.relayedUnvalidated.size > 0) this.relayedUnvalidated.delete(toHex(headerHash(block.header)));
+      if (this.earlyRelay.size > 0) this.earlyRelay.handled(toHex(headerHash(block.header)));
     }
   }
 
@@ -503,53 +498,16 @@ export class Chain<M = unknown> {
     return this.orphans.size;
   }
 
-  /**
-   * True when a node may relay `block` before it has validated it (p2p gossip). The block is new
-   * and passes every check short of validating its contents: the context-free ones (proof of
-   * work, merkle root, sizes, the transactions' and the update's form) and the header's context
-   * (bits, time). And either
-   *  - it extends the best tip and carries a model update, whose re-scoring takes tens of
-   *    milliseconds to seconds, paid hop after hop when relay waits for it; or
-   *  - it extends the best tip while another block is being processed (a model update's scoring
-   *    holds the chain for seconds on a busy machine): a block without an update validates in
-   *    milliseconds, but only once it gets the chain, and it would wait that long at every hop
-   *    (netsim run 16: plain blocks reached all 30 nodes at p99 1,970 ms, update blocks 244 ms);
-   *    with nothing in flight it is validated first, and a sender of an invalid one is penalised; or
-   *  - it extends a block this method let through whose validation has not finished, itself a
-   *    child of the tip: it would otherwise wait behind that scoring at every hop (a block mined
-   *    2 s after an update block took 1.5 s to reach all 32 nodes of a netsim, the others ≤ 0.55 s).
-   * Its proof of work bounds what a liar can make the network carry, as for Bitcoin Core's BIP152
-   * high-bandwidth relay. A block let through is remembered until processBlock has handled it.
-   */
+  /** True when `block` may be relayed before it is validated (p2p gossip; earlyRelay.ts). */
   relayBeforeValidation(block: Block): boolean {
     if (!this.started) return false;
-    const tip = this.tip;
-    const now = this.deps.clock();
-    let ctx: HeaderContext;
-    if (equalBytes(block.header.prevHash, tip.hash)) {
-      if (!block.update && this.inFlight === 0) return false; // validated in milliseconds, now
-      ctx = headerContext(this.core.index, tip, now, this.params);
-    } else {
-      const parent = this.relayedUnvalidated.get(toHex(block.header.prevHash));
-      if (!parent || !equalBytes(parent.prevHash, tip.hash)) return false;
-      ctx = headerContextAfterTip(this.core.index, parent, now, this.params);
-    }
-    const b = blockWithIds(block);
-    const hex = toHex(b.hash);
-    if (this.core.index.get(b.hash) || this.orphans.has(hex)) return false;
-    try {
-      checkBlockSanity(b, this.params);
-      checkHeaderContext(block.header, ctx, this.params);
-    } catch (e) {
-      if (e instanceof VerdictError) return false;
-      throw e;
-    }
-    if (this.relayedUnvalidated.size >= MAX_RELAYED_UNVALIDATED) {
-      const oldest = this.relayedUnvalidated.keys().next().value;
-      if (oldest !== undefined) this.relayedUnvalidated.delete(oldest);
-    }
-    this.relayedUnvalidated.set(hex, block.header);
-    return true;
+    return this.earlyRelay.admit(block, {
+      index: this.core.index,
+      tip: this.tip,
+      now: this.deps.clock(),
+      busy: this.inFlight > 0,
+      orphaned: (hex) => this.orphans.has(hex),
+    });
   }
 
   /** Context for a block template on top of the best tip. */
