@@ -41,6 +41,12 @@ export interface P2pOptions {
    */
   feelerMs: number;
   bootstrapRetryMaxMs: number;
+  /**
+   * A handshaken peer lost without our hanging up is dialled again this long after the loss,
+   * then backing off (doubling) up to `reconnectMaxMs`, for 30 minutes (reconnect.ts). 0: not.
+   */
+  reconnectMs: number;
+  reconnectMaxMs: number;
   /** Run the Kademlia DHT (in server mode: on a LAN or loopback every node is dialable). */
   dht: boolean;
   gossipHeartbeatMs: number;
@@ -141,6 +147,8 @@ export const DEFAULT_P2P_OPTIONS: ResolvedP2pOptions = Object.freeze({
   bootstrapRetryMs: 5000,
   feelerMs: 30_000,
   bootstrapRetryMaxMs: 5 * 60_000,
+  reconnectMs: 1000,
+  reconnectMaxMs: 30_000,
   dht: true,
   gossipHeartbeatMs: 1000,
   pingIntervalMs: 60_000,
@@ -209,6 +217,8 @@ export function resolveP2pOptions(opts: Partial<P2pOptions> = {}): ResolvedP2pOp
   int('bootstrapRetryMs', r.bootstrapRetryMs, 0);
   int('feelerMs', r.feelerMs, 0);
   int('bootstrapRetryMaxMs', r.bootstrapRetryMaxMs, Math.max(1, r.bootstrapRetryMs));
+  int('reconnectMs', r.reconnectMs, 0);
+  int('reconnectMaxMs', r.reconnectMaxMs, Math.max(1, r.reconnectMs));
   int('gossipHeartbeatMs', r.gossipHeartbeatMs, 10);
   int('pingIntervalMs', r.pingIntervalMs, 100);
   int('pingTimeoutMs', r.pingTimeoutMs, 100);

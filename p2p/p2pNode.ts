@@ -36,6 +36,7 @@ import { PeerTable, tryPeerId } from './peers.js';
 import type { PenaltyCode } from './penalties.js';
 import { REQUEST_KINDS, type RequestKind, requestProtocol, type TopicKind } from './protocols.js';
 import { PeerRateLimiter } from './rateLimit.js';
+import { Reconnector } from './reconnect.js';
 import { ipOfMultiaddr, parseSubnet } from './subnet.js';
 import { Syncer } from './syncer.js';
 import type { NetworkInfo, P2pChain, P2pDeps, P2pEvents, P2pLogger, PeerInfo } from './types.js';
@@ -44,6 +45,8 @@ const noop = (): void => {};
 const SILENT: P2pLogger = { debug: noop, info: noop, warn: noop };
 /** Ban list changes within this long share one write of the ban file. */
 const BAN_SAVE_DELAY_MS = 1000;
+/** A lost peer is dialled again for this long after its first loss (reconnect.ts). */
+const RECONNECT_FORGET_MS = 30 * 60_000;
 
 interface Running {
   readonly host: Host;
@@ -51,6 +54,7 @@ interface Running {
   readonly gossip: Gossip;
   readonly syncer: Syncer;
   readonly redial: BootstrapRedialer;
+  readonly reconnect: Reconnector;
   readonly feeler: Feeler;
   readonly abort: AbortController;
 }
@@ -230,7 +234,28 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       },
       clock: this.clock,
     });
-    table.attach({ host, client, syncer });
+    const reconnect = new Reconnector(
+      {
+        firstMs: this.opts.reconnectMs,
+        maxMs: this.opts.reconnectMaxMs,
+        forgetMs: RECONNECT_FORGET_MS,
+        maxPeers: this.opts.maxConnections,
+        belowConnections: Math.ceil(this.opts.maxConnections / 2),
+      },
+      {
+        dial: async (peerId) => {
+          const id = tryPeerId(peerId);
+          if (id) await host.dial(id, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
+        },
+        connectedTo: (peerId) => host.getConnections().some((c) => c.remotePeer.toString() === peerId),
+        connections: () => host.getConnections().length,
+        banned: (peerId) => this.bans.isBanned(peerId),
+        clock: this.clock,
+        random: Math.random,
+        log: this.log,
+      },
+    );
+    table.attach({ host, client, syncer, reconnect });
     const redial = new BootstrapRedialer(
       {
         list: this.opts.bootstrapRetryMs === 0 ? [] : this.opts.bootstrap,
@@ -272,12 +297,13 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         log: this.log,
       },
     );
-    this.run = { host, client, gossip, syncer, redial, feeler, abort };
+    this.run = { host, client, gossip, syncer, redial, reconnect, feeler, abort };
     await host.start();
     if (host.services.dht) await host.services.dht.setMode('server');
     gossip.start();
     syncer.start();
     redial.start();
+    reconnect.start();
     feeler.start();
     this.log.info({ peerId: host.peerId.toString(), addrs: this.multiaddrs }, 'p2p started');
   }
@@ -290,6 +316,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     this.statusTimer = null;
     this.announcing.clear();
     run.redial.stop();
+    run.reconnect.stop();
     run.feeler.stop();
     run.abort.abort();
     await run.syncer.stop();
@@ -395,7 +422,10 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   }
 
   async disconnect(peerId: string): Promise<void> {
-    await this.running().host.hangUp(this.parsePeerId(peerId));
+    const id = this.parsePeerId(peerId);
+    const run = this.running();
+    this.table.closingOnPurpose(id.toString());
+    await run.host.hangUp(id);
   }
 
   /**
@@ -407,6 +437,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const entry = this.bans.ban(id.toString(), length ?? this.opts.banDurationMs, reason);
     this.table.banAddresses(entry.peerId, entry.until, reason);
     this.emit('peer:banned', entry);
+    this.table.closingOnPurpose(id.toString());
     if (this.run) await this.run.host.hangUp(id).catch(noop);
     return entry;
   }

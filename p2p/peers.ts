@@ -20,6 +20,7 @@ import { P2pError } from './errors.js';
 import type { Host } from './host.js';
 import type { ResolvedP2pOptions } from './options.js';
 import type { PenaltyCode } from './penalties.js';
+import type { Reconnector } from './reconnect.js';
 import { type IpAddress, ipOfMultiaddr, type Subnet, subnetContains } from './subnet.js';
 import type { Syncer } from './syncer.js';
 import type { P2pEvents, P2pLogger, PeerInfo } from './types.js';
@@ -47,10 +48,14 @@ export interface PeerTableRuntime {
   readonly host: Host;
   readonly client: P2pClient;
   readonly syncer: Syncer;
+  /** Dials again the handshaken peers we lost without hanging up on them (reconnect.ts). */
+  readonly reconnect: Reconnector;
 }
 
 export class PeerTable {
   private readonly states = new Map<string, PeerState>();
+  /** Peers we hung up on whose disconnect has not come yet: not dialled again. */
+  private readonly deliberate = new Set<string>();
   private rt: PeerTableRuntime | null = null;
 
   constructor(private readonly ctx: PeerTableContext) {}
@@ -66,6 +71,13 @@ export class PeerTable {
   detach(): void {
     this.rt = null;
     this.states.clear();
+    this.deliberate.clear();
+  }
+
+  /** We are closing our connections to `peerId` (hang-up, ban, RPC): its loss is not a fault. */
+  closingOnPurpose(peerId: string): void {
+    this.deliberate.add(peerId);
+    this.rt?.reconnect.forget(peerId);
   }
 
   status(peerId: string): PeerStatus | null {
@@ -182,6 +194,7 @@ export class PeerTable {
     for (const c of rt.host.getConnections()) {
       const ip = ipOfMultiaddr(c.remoteAddr);
       if (ip && subnetContains(subnet, ip)) {
+        this.closingOnPurpose(c.remotePeer.toString());
         c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))));
       }
     }
@@ -191,7 +204,9 @@ export class PeerTable {
     const rt = this.rt;
     if (!rt) return;
     const id = this.states.get(peerId)?.id ?? tryPeerId(peerId);
-    if (id) rt.host.hangUp(id).catch((err: unknown) => this.ctx.log.debug({ peerId, err }, 'hang up failed'));
+    if (!id) return;
+    this.closingOnPurpose(peerId);
+    rt.host.hangUp(id).catch((err: unknown) => this.ctx.log.debug({ peerId, err }, 'hang up failed'));
   }
 
   /** Checks a peer's status; records it, or disconnects a peer of another network. */
@@ -269,6 +284,8 @@ export class PeerTable {
     this.states.delete(key);
     this.ctx.forget(key);
     this.rt?.syncer.onDisconnect(key);
+    const onPurpose = this.deliberate.delete(key);
+    if (st?.status && !onPurpose) this.rt?.reconnect.onLost(key);
     if (st?.status) this.ctx.events.emit('peer:disconnect', { peerId: key });
   }
 

@@ -13,8 +13,9 @@ export const TEST_OPTS: Partial<P2pOptions> = {
   port: 0,
   gossipHeartbeatMs: 100,
   targetPeers: 0,
-  // no feeler dials unless a test asks for them (feeler.test.ts)
+  // no feeler dials or reconnections unless a test asks for them (feeler.test.ts, reconnect.test.ts)
   feelerMs: 0,
+  reconnectMs: 0,
   requestTimeoutMs: 5000,
   inboundConnectionThreshold: 100,
 };
