@@ -234,6 +234,14 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       },
       clock: this.clock,
     });
+    // what the reconnector, the bootstrap redialer and the feeler ask of the host
+    const connectedTo = (peerId: string): boolean =>
+      host.getConnections().some((c) => c.remotePeer.toString() === peerId);
+    const connections = (): number => host.getConnections().length;
+    const dialPeer = async (peerId: string): Promise<void> => {
+      const id = tryPeerId(peerId);
+      if (id) await host.dial(id, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
+    };
     const reconnect = new Reconnector(
       {
         firstMs: this.opts.reconnectMs,
@@ -243,12 +251,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         belowConnections: Math.ceil(this.opts.maxConnections / 2),
       },
       {
-        dial: async (peerId) => {
-          const id = tryPeerId(peerId);
-          if (id) await host.dial(id, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
-        },
-        connectedTo: (peerId) => host.getConnections().some((c) => c.remotePeer.toString() === peerId),
-        connections: () => host.getConnections().length,
+        dial: dialPeer,
+        connectedTo,
+        connections,
         banned: (peerId) => this.bans.isBanned(peerId),
         clock: this.clock,
         random: Math.random,
@@ -267,8 +272,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         dial: async (addr) => {
           await host.dial(addr, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
         },
-        connectedTo: (peerId) => host.getConnections().some((c) => c.remotePeer.toString() === peerId),
-        connections: () => host.getConnections().length,
+        connectedTo,
+        connections,
         banned: (peerId, addr) => {
           const ip = ipOfMultiaddr(addr);
           return this.bans.isBanned(peerId) || (ip !== undefined && this.bans.addressBan(ip) !== undefined);
@@ -286,13 +291,9 @@ export class P2pNode extends EventEmitter<P2pEvents> {
             .filter((p) => p.addresses.length > 0)
             .map((p) => p.id.toString())
             .filter((id) => id !== self),
-        connectedTo: (peerId) => host.getConnections().some((c) => c.remotePeer.toString() === peerId),
+        connectedTo,
         banned: (peerId) => this.bans.isBanned(peerId),
-        dial: async (peerId) => {
-          const id = tryPeerId(peerId);
-          if (!id) return;
-          await host.dial(id, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) });
-        },
+        dial: dialPeer,
         random: Math.random,
         log: this.log,
       },
