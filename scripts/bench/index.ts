@@ -17,6 +17,7 @@ const BENCHES: ReadonlyArray<{ name: string; load: () => Promise<BenchModule>; p
   { name: 'rpc', load: () => import('./rpc.js'), partOf: 'node' },
   { name: 'cli', load: () => import('./cli.js') },
   { name: 'network', load: () => import('./network.js') },
+  { name: 'sync', load: () => import('./sync.js'), partOf: 'network' },
   { name: 'propagation', load: () => import('./propagation.js'), partOf: 'network' },
   { name: 'training', load: () => import('./training.js') },
   { name: 'verify', load: () => import('./verify.js') },

@@ -9,21 +9,9 @@
  * (block, other node) arrival (propagationTable.ts). `run` then measures the small blocks again on
  * a mesh of node processes (procMesh.ts) and prints both side by side.
  */
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import {
-  fromHex,
-  type NetworkParams,
-  type OutPoint,
-  sighash,
-  spentOutputsHash,
-  type Transaction,
-  TX_VERSION,
-  type TxOutput,
-  toHex,
-  txid,
-} from '../../consensus/index.js';
-import { type KeyPair, keyPair } from '../../test/utils/chainBuilder.js';
+import { type Transaction, toHex, txid } from '../../consensus/index.js';
+import { keyPair } from '../../test/utils/chainBuilder.js';
 import { startTestNode, type TestNode } from '../../test/utils/node.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { median } from './harness.js';
@@ -39,6 +27,7 @@ import {
   SMALL_BLOCKS,
   WARMUP_BLOCKS,
 } from './propagationTable.js';
+import { coinbaseCoin, expectTxs, fanOut, spendEach, submit } from './spends.js';
 
 /**
  * Few, because relaying each block's transactions first costs ~40 s on the shared 2-core machine
@@ -46,18 +35,8 @@ import {
  */
 const FULL_BLOCKS = 5;
 const TXS_PER_BLOCK = 2000;
-/** Fee of a one-input, one-output transaction (~170 bytes; the node's floor is 1 unit/byte). */
-const TX_FEE = 2_000n;
-/** Fee of a fan-out (~56 kB: TXS_PER_BLOCK outputs of 28 bytes). */
-const FAN_FEE = 200_000n;
 /** No node's mempool gained one of the block's transactions for this long: gossip is idle. */
 const GOSSIP_IDLE_MS = 1500;
-
-/** bcrypto's native BIP340 signer (~35× noble's), so that 20,000 signatures take seconds. */
-const schnorr = createRequire(import.meta.url)('bcrypto/lib/schnorr') as {
-  sign(msg: Buffer, key: Buffer, aux: Buffer): Buffer;
-};
-const ZERO_AUX = Buffer.alloc(32);
 
 /** What each block's `localMs` is here: the miner's generate call, mining the block and connecting it locally. */
 const BASELINE = 'miner mine+connect';
@@ -122,49 +101,6 @@ async function propagate(
     clearTimeout(timer);
     for (const [i, n] of nodes.entries()) n.node.chain.off('tip', listeners[i]!);
   }
-}
-
-/** Signs a transaction spending `prevouts` (all owned by `key`) to `outputs`, as consensus checks it. */
-function signSpend(
-  prevouts: readonly OutPoint[],
-  spent: readonly TxOutput[],
-  outputs: readonly TxOutput[],
-  key: KeyPair,
-  params: NetworkParams,
-): Transaction {
-  const unsigned: Transaction = {
-    version: TX_VERSION,
-    inputs: prevouts.map((prevout) => ({ prevout })),
-    outputs,
-    lockTime: 0,
-    witnesses: [],
-  };
-  const id = txid(unsigned);
-  const sh = spentOutputsHash(spent);
-  const sk = Buffer.from(key.sk);
-  const witnesses = prevouts.map((_, i) => ({
-    pubkey: key.pk,
-    sig: new Uint8Array(schnorr.sign(Buffer.from(sighash(params.magic, id, sh, i)), sk, ZERO_AUX)),
-  }));
-  return { ...unsigned, witnesses };
-}
-
-/** The output of the coinbase at `height` that pays `key`. */
-async function coinbaseCoin(
-  n: TestNode,
-  height: number,
-  key: KeyPair,
-): Promise<{ op: OutPoint; out: TxOutput }> {
-  const block = (await n.node.chain.getBlock(n.node.chain.getEntryByHeight(height)!.hash))!;
-  const cb = block.txs[0]!;
-  const index = cb.outputs.findIndex((o) => toHex(o.pubKeyHash) === toHex(key.pkh));
-  if (index < 0) throw new Error(`the coinbase at height ${height} does not pay the bench key`);
-  return { op: { txid: txid(cb), index }, out: cb.outputs[index]! };
-}
-
-/** Accepts `txs` into `n`'s mempool; any rejection fails the bench. */
-async function submit(n: TestNode, txs: readonly Transaction[]): Promise<void> {
-  await Promise.all(txs.map((tx) => n.node.mempool.accept(tx)));
 }
 
 /**
@@ -252,10 +188,7 @@ export async function propagationBench(): Promise<Propagation[]> {
     }
     const fans: Transaction[] = [];
     for (let b = 0; b < FULL_BLOCKS; b++) {
-      const { op, out } = await coinbaseCoin(nodes[0]!, b + 1, key);
-      const each = (out.value - FAN_FEE) / BigInt(TXS_PER_BLOCK);
-      const outputs = Array.from({ length: TXS_PER_BLOCK }, () => ({ value: each, pubKeyHash: key.pkh }));
-      fans.push(signSpend([op], [out], outputs, key, params));
+      fans.push(fanOut(await coinbaseCoin(nodes[0]!, b + 1, key), TXS_PER_BLOCK, key, params));
     }
     await submit(nodes[0]!, fans);
     await pace();
@@ -265,17 +198,7 @@ export async function propagationBench(): Promise<Propagation[]> {
     const full: Propagation[] = [];
     const held: number[] = [];
     for (let k = 0; k < FULL_BLOCKS; k++) {
-      const fan = fans[k]!;
-      const fanId = txid(fan);
-      const txs = fan.outputs.map((out, i) =>
-        signSpend(
-          [{ txid: fanId, index: i }],
-          [out],
-          [{ value: out.value - TX_FEE, pubKeyHash: key.pkh }],
-          key,
-          params,
-        ),
-      );
+      const txs = spendEach(fans[k]!, key, params);
       const miner = nodes[k % MESH]!;
       await submit(miner, txs);
       // Timed only once the transactions' gossip settled (every mempool holds them all, or
@@ -307,14 +230,6 @@ export async function propagationBench(): Promise<Propagation[]> {
 /** Open links between the nodes (each node's peers, halved). */
 function linkCount(nodes: readonly TestNode[]): number {
   return nodes.reduce((n, t) => n + t.node.p2p.peers().length, 0) / 2;
-}
-
-/** Fails the bench unless the block `hash` on `n` carries `count` transactions besides its coinbase. */
-async function expectTxs(n: TestNode, hash: string, count: number): Promise<void> {
-  const block = (await n.node.chain.getBlock(fromHex(hash)))!;
-  if (block.txs.length !== count + 1) {
-    throw new Error(`block ${hash} carries ${block.txs.length - 1} transactions, not ${count}`);
-  }
 }
 
 /**
