@@ -4,6 +4,7 @@
  *
  *   datadir lock → chain DB → signature pool → chain → mempool → wallet → p2p → RPC server → miner
  */
+
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
@@ -15,6 +16,7 @@ import { acquireLock, type DatadirLock, ensureDatadir, type NodeOptions } from '
 import { Dashboard, dashboardMethods } from './dashboard/index.js';
 import { ChainDb } from './db/index.js';
 import { NodeError } from './errors.js';
+import { installWasmHashing } from './hashing.js';
 import { socketFailure } from './listenFailure.js';
 import { LogLevelControl } from './logControl.js';
 import { createLogger, type LogDestination, type Logger, openLogDestination } from './logger.js';
@@ -369,6 +371,8 @@ export class QenexNode {
     if (this.started) return;
     await ensureDatadir(this.opts.datadir);
     this.lock = acquireLock(this.opts.datadir);
+    // before the chain loads: every hash from here on is computed by the WebAssembly kernel, when built
+    const hashingKernel = installWasmHashing();
     try {
       await this.db.open();
       await this.verifier.start();
@@ -400,13 +404,18 @@ export class QenexNode {
         rpc: this.rpc.url,
         datadir: this.opts.datadir,
         scoringKernel,
+        hashingKernel,
         ...(this.trainingService ? { trainingKernel: this.trainingService.kernel } : {}),
       },
       'qenex node started',
     );
-    if (scoringKernel !== 'wasm' || (this.trainingService && this.trainingService.kernel !== 'wasm')) {
+    if (
+      scoringKernel !== 'wasm' ||
+      hashingKernel !== 'wasm' ||
+      (this.trainingService && this.trainingService.kernel !== 'wasm')
+    ) {
       this.logger.warn(
-        'WebAssembly kernels not built (dist/training/*.wasm): scoring and training run on the slower plain-TypeScript kernels; `npm run build` builds them',
+        'WebAssembly kernels not built (dist/training/*.wasm, dist/consensus/hash.wasm): scoring, training and hashing run on the slower plain-TypeScript code; `npm run build` builds them',
       );
     }
   }

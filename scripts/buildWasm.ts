@@ -2,13 +2,16 @@
  * Compiles the AssemblyScript modules into dist/, beside the compiled code that loads them:
  *  - training/wasm/kernels.as → dist/training/kernels.wasm: the consensus integer scoring kernel;
  *  - training/wasm/train.as → dist/training/train.wasm: the float32 SIMD local training kernel;
- *  - node/miner/wasm/sha256d.as → dist/node/miner/sha256d.wasm: the proof-of-work grinder.
+ *  - node/miner/wasm/sha256d.as → dist/node/miner/sha256d.wasm: the proof-of-work grinder;
+ *  - consensus/primitives/wasm/hash.as → dist/consensus/hash.wasm: SHA-256 and hash160 for
+ *    validation (the node installs it; consensus/primitives/hash.ts falls back to noble).
  * Run by `npm run build:wasm`, part of `npm run build` (and so of `npm ci`, `npm start` and
  * `npm test`); a module newer than its source is kept. Tests call `buildWasm()` themselves when a
  * file is missing. assemblyscript is a devDependency: a node without the .wasm files falls back to
  * the plain-TS kernels (identical scores; training results equal up to float rounding; named in
- * its start-up log and in `gettraininginfo`) and to the node:crypto grinder (the same nonces, about
- * 12× slower; named in the miner's 'miner started' log line).
+ * its start-up log and in `gettraininginfo`), to the node:crypto grinder (the same nonces, about
+ * 12× slower; named in the miner's 'miner started' log line) and to noble's hashing (the same
+ * digests, about half the speed; named in the start-up log).
  *
  * asc runs in a child `node` process: under a TypeScript loader its 10 MB binaryen bundle would
  * be re-transformed on every run (10 s instead of 0.6 s).
@@ -29,10 +32,13 @@ export const TRAIN_WASM_SOURCE = join(ROOT, 'training/wasm/train.as');
 export const TRAIN_WASM_OUTPUT = join(WASM_OUT_DIR, 'train.wasm');
 export const GRINDER_WASM_SOURCE = join(ROOT, 'node/miner/wasm/sha256d.as');
 export const GRINDER_WASM_OUTPUT = join(DIST, 'node/miner/sha256d.wasm');
+export const HASH_WASM_SOURCE = join(ROOT, 'consensus/primitives/wasm/hash.as');
+export const HASH_WASM_OUTPUT = join(DIST, 'consensus/hash.wasm');
 const MODULES: ReadonlyArray<readonly [source: string, output: string]> = [
   [WASM_SOURCE, WASM_OUTPUT],
   [TRAIN_WASM_SOURCE, TRAIN_WASM_OUTPUT],
   [GRINDER_WASM_SOURCE, GRINDER_WASM_OUTPUT],
+  [HASH_WASM_SOURCE, HASH_WASM_OUTPUT],
 ];
 
 /** Compiles one AssemblyScript source (SIMD enabled, stub runtime) into `outFile`. */

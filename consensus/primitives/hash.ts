@@ -6,6 +6,22 @@ export type Hash = Uint8Array; // 32 bytes
 
 export const ZERO_HASH: Hash = new Uint8Array(32);
 
+/**
+ * What computes this module's hashes. The default is noble's JavaScript (below); a node installs
+ * the WebAssembly kernel (wasmHash.ts, about twice as fast on validation's short messages) with
+ * useHashKernel. Every kernel gives the same digests (tested against node:crypto), so which one
+ * runs is not a consensus matter, only a speed one.
+ */
+export interface HashKernel {
+  readonly name: string;
+  sha256(data: Uint8Array): Hash;
+  sha256d(data: Uint8Array): Hash;
+  /** ripemd160(sha256(data)). */
+  hash160(data: Uint8Array): Uint8Array;
+  /** sha256(sha256(tag) || sha256(tag) || msgs…). */
+  tagged(tag: string, msgs: readonly Uint8Array[]): Hash;
+}
+
 /*
  * Reused hashers. noble's sha256(x) builds a hasher per call (a block buffer and a DataView),
  * which costs more than the compression itself for the short messages validation hashes for every
@@ -25,35 +41,59 @@ function sha256From(start: ReturnType<typeof sha256.create>, msgs: readonly Uint
   return h.digest();
 }
 
+/** Per tag, SHA-256's state after the 64-byte prefix sha256(tag) || sha256(tag) (its midstate). */
+const tagStates = new Map<string, ReturnType<typeof sha256.create>>();
+
+/** noble's JavaScript, the default kernel. */
+export const nobleHashKernel: HashKernel = {
+  name: 'js',
+  sha256: (data) => sha256From(SHA256_START, [data]),
+  sha256d: (data) => sha256From(SHA256_START, [sha256From(SHA256_START, [data])]),
+  hash160: (data) =>
+    RIPEMD160_START._cloneInto(ripemd160Scratch)
+      .update(sha256From(SHA256_START, [data]))
+      .digest(),
+  // The prefix is one whole SHA-256 block, so each call resumes from the tag's cached midstate:
+  // one compression and the concatenation fewer per call (sighashes, merkle nodes).
+  tagged(tag, msgs) {
+    let state = tagStates.get(tag);
+    if (!state) {
+      const t = sha256(utf8ToBytes(tag));
+      state = sha256.create().update(t).update(t);
+      tagStates.set(tag, state);
+    }
+    return sha256From(state, msgs);
+  },
+};
+
+let kernel: HashKernel = nobleHashKernel;
+
+/** Makes `k` compute every hash of this module from now on (null: back to noble's). */
+export function useHashKernel(k: HashKernel | null): void {
+  kernel = k ?? nobleHashKernel;
+}
+
+/** The kernel in use ('js' or 'wasm'). */
+export function hashKernelName(): string {
+  return kernel.name;
+}
+
 export function sha256Of(data: Uint8Array): Hash {
-  return sha256From(SHA256_START, [data]);
+  return kernel.sha256(data);
 }
 
 export function sha256d(data: Uint8Array): Hash {
-  return sha256Of(sha256Of(data));
+  return kernel.sha256d(data);
 }
 
 /** hash160 = ripemd160(sha256(x)): public-key hashes in outputs and addresses. */
 export function hash160(data: Uint8Array): Uint8Array {
-  return RIPEMD160_START._cloneInto(ripemd160Scratch).update(sha256Of(data)).digest();
+  return kernel.hash160(data);
 }
 
-/** Per tag, SHA-256's state after the 64-byte prefix sha256(tag) || sha256(tag) (its midstate). */
-const tagStates = new Map<string, ReturnType<typeof sha256.create>>();
-
-/**
- * BIP340-style tagged hash: sha256(sha256(tag) || sha256(tag) || msgs…). The prefix is one whole
- * SHA-256 block, so each call resumes from the tag's cached midstate: one compression and the
- * concatenation fewer per call (sighashes, merkle nodes).
- */
+/** BIP340-style tagged hash: sha256(sha256(tag) || sha256(tag) || msgs…). */
 export function taggedHash(tag: string, ...msgs: Uint8Array[]): Hash {
-  let state = tagStates.get(tag);
-  if (!state) {
-    const t = sha256(utf8ToBytes(tag));
-    state = sha256.create().update(t).update(t);
-    tagStates.set(tag, state);
-  }
-  return sha256From(state, msgs);
+  return kernel.tagged(tag, msgs);
 }
 
 /**

@@ -7,3 +7,4 @@ export * from './merkle.js';
 export * from './modelUpdate.js';
 export * from './sighash.js';
 export * from './tx.js';
+export * from './wasmHash.js';

@@ -3,8 +3,10 @@
  * the node validates a block (every transaction's context-free checks, then connectBlock's UTXO
  * rules on the main thread while SliceVerifier hands the signatures to the VerifyPool slice by
  * slice), beside the VerifyPool verifying the same block's signatures alone (the bound: the issue's
- * goal is ≥ 0.8× it) and noble's single-core Schnorr rate, all in the same run. Header hashing
- * (headerHash beside node:crypto and the miner's grinders) is the `pow` bench.
+ * goal is ≥ 0.8× it) and noble's single-core Schnorr rate, all in the same run. Hashing runs on
+ * the WebAssembly kernel, as in a node (node/hashing.ts); the checks without signatures are also
+ * timed on noble's hashing, for comparison. Header hashing (headerHash beside node:crypto and the
+ * miner's grinders) is the `pow` bench.
  */
 import { availableParallelism } from 'node:os';
 import {
@@ -17,7 +19,9 @@ import {
   nobleVerifier,
   type SigCheck,
   SliceVerifier,
+  useHashKernel,
 } from '../../consensus/index.js';
+import { installWasmHashing } from '../../node/hashing.js';
 import { VerifyPool } from '../../node/verify/index.js';
 import { linearParams } from '../../test/utils/linearParams.js';
 import { buildBenchChain } from './fixtures.js';
@@ -29,6 +33,8 @@ const TXS = 3000;
 
 export async function run(): Promise<void> {
   console.log(`building a chain with a block of ${TXS} signed transactions…`);
+  const kernel = installWasmHashing();
+  console.log(`hashing kernel: ${kernel}`);
   const bc = await buildBenchChain(1, TXS);
   const full = bc.blocks[bc.firstFull]!;
   // UTXO set as of the full block's parent.
@@ -72,13 +78,26 @@ export async function run(): Promise<void> {
         { opsPerCall: nobleSample.length, minMs: 3000 },
       ),
       await measure(
-        'tx checks without signatures, 1 core',
+        `tx checks without signatures, 1 core (${kernel} hashing)`,
         () => {
           connectAll(full);
         },
         { opsPerCall: txs.length, minMs: 3000 },
       ),
     ];
+    if (kernel !== 'js') {
+      useHashKernel(null);
+      single.push(
+        await measure(
+          'the same on noble hashing',
+          () => {
+            connectAll(full);
+          },
+          { opsPerCall: txs.length, minMs: 3000 },
+        ),
+      );
+      installWasmHashing();
+    }
     // the pool alone and validation are compared with each other: measured in turns
     const compared = await measureInterleaved(
       [
