@@ -175,6 +175,12 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    */
   removeForBlock(block: BlockWithIds): Promise<void> {
     this.epoch++;
+    // Nothing pooled (initial sync's usual case): nothing the block confirms or conflicts with,
+    // and no orphan waits for its transactions; skip hashing every txid and outpoint to a key.
+    if (this.graph.size === 0 && this.orphans.size === 0) {
+      this.evictionFloor = 0n;
+      return this.serial(() => this.acceptOrphansOf([]));
+    }
     const spent = new Set<string>();
     const confirmed: string[] = [];
     for (const t of block.txs) {

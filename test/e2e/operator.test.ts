@@ -303,7 +303,7 @@ describe('operator experience (node processes)', function () {
     assert.ok(!existsSync(join(datadir, '.cookie')));
   });
 
-  it('the compiled node (dist/) scores and trains on the WebAssembly kernels and says so', async () => {
+  it('the compiled node (dist/) scores, trains and hashes on the WebAssembly kernels and says so', async () => {
     assert.ok(existsSync(join(ROOT, 'dist/node/cli/index.js')), 'dist/ is not built: run `npm run build`');
     const datadir = join(root, 'compiled');
     const rpcPort = await freePort();
@@ -351,7 +351,7 @@ describe('operator experience (node processes)', function () {
     const info = JSON.parse(r.stdout) as { scoringkernel: string; trainingkernel: string };
     assert.equal(info.scoringkernel, 'wasm');
     assert.equal(info.trainingkernel, 'wasm');
-    assert.match(out, /"scoringKernel":"wasm","trainingKernel":"wasm"/);
+    assert.match(out, /"scoringKernel":"wasm","hashingKernel":"wasm","trainingKernel":"wasm"/);
     assert.doesNotMatch(out, /WebAssembly kernels not built/);
     p.kill('SIGTERM');
     assert.equal(await exited(p, 30_000), 0);
