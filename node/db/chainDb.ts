@@ -69,8 +69,6 @@ export class ChainDb {
   private readonly db: BinaryLevel;
   private readonly sync: boolean;
   private readonly syncIntervalMs: number;
-  /** performance.now() of the last fsynced write. */
-  private lastSync = Number.NEGATIVE_INFINITY;
   /** Writes so far, and how many of them the last fsync covered. */
   private writes = 0;
   private synced = 0;
@@ -108,13 +106,11 @@ export class ChainDb {
   async flush(): Promise<void> {
     if (!this.sync || this.synced === this.writes) return;
     const upTo = this.writes;
-    const at = performance.now();
     const version = await this.get(VERSION_KEY);
     if (version === undefined) return; // nothing initialised yet: nothing worth an fsync
     const ops: BatchOp[] = [{ type: 'put', key: VERSION_KEY, value: version }];
     const options = { keyEncoding: 'view', valueEncoding: 'view', sync: true };
     await this.io('batch', () => this.db.batch(ops, options));
-    this.lastSync = at;
     this.synced = Math.max(this.synced, upTo);
     this.fsyncs++;
   }
@@ -267,12 +263,12 @@ export class ChainDb {
   private async write(ops: BatchOp[]): Promise<void> {
     if (ops.length === 0) return;
     // `sync` is a classic-level option (fsync the write-ahead log); memory-level ignores it.
-    const now = performance.now();
-    const sync = this.sync && now - this.lastSync >= this.syncIntervalMs;
+    // With an interval, no batch waits for an fsync: the flush timer fsyncs them all at the
+    // interval's end (a block's connect, and its relay behind it, never waits on the disk).
+    const sync = this.sync && this.syncIntervalMs === 0;
     const n = ++this.writes;
     await this.io('batch', () => this.writeOps(ops, sync));
     if (sync) {
-      this.lastSync = now;
       this.synced = Math.max(this.synced, n);
       this.fsyncs++;
     } else if (this.sync) this.scheduleFlush();
@@ -300,10 +296,10 @@ export class ChainDb {
     await batch.write({ sync });
   }
 
-  /** One fsync at the end of the current interval for the writes it has not covered. */
+  /** One fsync `syncIntervalMs` after the first write not yet covered, for every write made by then. */
   private scheduleFlush(): void {
     if (this.flushTimer) return;
-    const wait = Math.max(0, this.lastSync + this.syncIntervalMs - performance.now());
+    const wait = this.syncIntervalMs;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       // A failure here resurfaces at the next write or at close (which flushes again).

@@ -12,11 +12,12 @@ export type ChainDbOptions =
       readonly sync?: boolean;
       /**
        * With `sync`, at most one fsync per this many ms (group commit; default 1000, 0: every
-       * batch). A batch written within the interval of the last fsync is not fsynced itself; one
-       * fsync at the interval's end covers it and every batch before it (LevelDB's log is
-       * sequential, so a power failure loses at most the last interval's batches, always whole
-       * batches from the end: the database stays consistent, only its tip is older). An fsync
-       * per batch held initial sync of small blocks to a third of its rate.
+       * batch, each fsynced before its write returns). With an interval no batch is fsynced
+       * itself: one fsync this many ms after the first batch not yet covered covers it and every
+       * batch before it (LevelDB's log is sequential, so a power failure loses at most the last
+       * interval's batches, always whole batches from the end: the database stays consistent,
+       * only its tip is older). An fsync per batch held initial sync of small blocks to a third of
+       * its rate; an fsync in a block's write, every interval, held up its connect and its relay.
        */
       readonly syncIntervalMs?: number;
     }
