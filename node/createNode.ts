@@ -4,7 +4,6 @@
  *
  *   datadir lock → chain DB → signature pool → chain → mempool → wallet → p2p → RPC server → miner
  */
-
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';

@@ -21,7 +21,7 @@ interface HashExports {
   sha256(len: number): void;
   sha256d(len: number): void;
   tagged(len: number): void;
-  midOf(len: number): void;
+  midOf(): void;
   hash160(len: number): void;
   ripemd160of32(): void;
 }
@@ -117,10 +117,10 @@ class WasmHashKernel implements HashKernel {
   private tagState(tag: string): Uint8Array {
     let state = this.tags.get(tag);
     if (!state) {
-      const bytes = this.encoder.encode(tag);
-      if (bytes.length > this.capacity) throw new RangeError(`tag of ${bytes.length} bytes`);
-      this.mem.set(bytes, this.input);
-      this.ex.midOf(bytes.length);
+      const t = this.sha256(this.encoder.encode(tag));
+      this.mem.set(t, this.input);
+      this.mem.set(t, this.input + 32);
+      this.ex.midOf();
       state = this.out(32);
       this.tags.set(tag, state);
     }

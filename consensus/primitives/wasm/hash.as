@@ -224,15 +224,13 @@ export function tagged(len: usize): void {
 }
 
 /**
- * The state after t || t, where t = SHA-256 of the first `len` bytes of the input area (a BIP340
- * tag's prefix, one whole block), written to the output area for the host to keep and copy to MID.
+ * The state after compressing the first 64 bytes of the input area from SHA-256's initial value
+ * (for a BIP340 tag, t || t with t = sha256(tag): one whole block), written to the output area for
+ * the host to keep and copy to MID.
  */
-export function midOf(len: usize): void {
-  sha256(len);
-  memory.copy(BUF, OUT, 32);
-  memory.copy(BUF + 32, OUT, 32);
+export function midOf(): void {
   memory.copy(S, IV, 32);
-  compress(BUF);
+  compress(IN);
   memory.copy(OUT, S, 32);
 }
 
