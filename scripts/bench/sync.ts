@@ -61,7 +61,7 @@ async function smallChain(a: TestNode): Promise<SyncChain> {
   return {
     blocks: await blocksOf(a),
     unit: 'blocks',
-    title: `initial block download of ${SYNC_BLOCKS} blocks (ops = blocks`,
+    title: `initial block download of ${SYNC_BLOCKS} blocks`,
   };
 }
 
@@ -90,7 +90,7 @@ async function mixedChain(a: TestNode): Promise<SyncChain> {
   return {
     blocks,
     unit: 'transactions',
-    title: `initial block download of ${blocks.length} blocks, ${full} of them with ${TXS_PER_FULL_BLOCK.toLocaleString('en-US')} transactions (${txs.toLocaleString('en-US')} in all; ops = transactions`,
+    title: `initial block download of ${blocks.length} blocks, ${full} of them with ${TXS_PER_FULL_BLOCK.toLocaleString('en-US')} transactions (${txs.toLocaleString('en-US')} in all)`,
   };
 }
 
@@ -169,7 +169,7 @@ async function syncBench(build: (a: TestNode) => Promise<SyncChain>): Promise<vo
     const all = opsOf(chain);
     const afterFirst = opsOf(chain, 2);
     printTable(
-      `${chain.title}; medians of ${REPEATS} runs each)`,
+      `${chain.title} (ops = ${chain.unit}; medians of ${REPEATS} runs each)`,
       [
         row('local import via Chain.processBlock (baseline)', all, median(localMs)),
         row('local import via Chain.processBlocks, runs of 64', all, median(runsMs)),
