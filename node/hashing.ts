@@ -4,17 +4,13 @@
  * signature hash after this is computed by it. Without the module (not built) or without
  * WebAssembly, hashing stays on noble's JavaScript, with the same digests.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { createWasmHashKernel, hashKernelName, useHashKernel } from '../consensus/index.js';
+import { builtModulePath } from './builtWasm.js';
 
-/** The built module: dist/consensus/hash.wasm from the source tree or from dist/node/; undefined when not built. */
+/** The built module, dist/consensus/hash.wasm; undefined when not built. */
 export function hashWasmPath(): string | undefined {
-  for (const rel of ['../dist/consensus/hash.wasm', '../consensus/hash.wasm']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return builtModulePath('consensus/hash.wasm');
 }
 
 /** Installs the WebAssembly kernel when it is built and runs here; returns the kernel in use ('wasm' or 'js'). */

@@ -10,7 +10,7 @@
  * successful connection resets its peer's backoff. A banned peer or address is not dialled.
  */
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
-import type { P2pLogger } from './types.js';
+import type { DialerHost } from './types.js';
 
 export interface BootstrapRedialOptions {
   /** Multiaddrs with /p2p/<id> (already checked by the host). */
@@ -23,14 +23,10 @@ export interface BootstrapRedialOptions {
   readonly retryMaxMs: number;
 }
 
-export interface BootstrapRedialDeps {
+export interface BootstrapRedialDeps extends DialerHost {
   readonly dial: (addr: Multiaddr) => Promise<void>;
-  readonly connectedTo: (peerId: string) => boolean;
-  readonly connections: () => number;
   /** The peer id or the address is banned. */
   readonly banned: (peerId: string, addr: Multiaddr) => boolean;
-  readonly clock: () => number;
-  readonly log: P2pLogger;
 }
 
 interface Seed {

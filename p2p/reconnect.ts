@@ -13,7 +13,7 @@
  * disconnect by RPC is forgotten; a banned one is never dialled. Dials happen only while we have
  * fewer than `belowConnections` connections: these are peers to get back, not new ones to add.
  */
-import type { P2pLogger } from './types.js';
+import type { DialerHost } from './types.js';
 
 export interface ReconnectOptions {
   /** Wait after a loss before the first dial; 0 turns reconnection off. */
@@ -28,15 +28,11 @@ export interface ReconnectOptions {
   readonly belowConnections: number;
 }
 
-export interface ReconnectDeps {
+export interface ReconnectDeps extends DialerHost {
   readonly dial: (peerId: string) => Promise<void>;
-  readonly connectedTo: (peerId: string) => boolean;
-  readonly connections: () => number;
   readonly banned: (peerId: string) => boolean;
-  readonly clock: () => number;
   /** Uniform in [0, 1). */
   readonly random: () => number;
-  readonly log: P2pLogger;
 }
 
 interface Lost {

@@ -85,6 +85,14 @@ export interface DeltaSink {
 }
 
 /** A pino-compatible subset; p2p logs nothing by default. */
+/** What the helpers that dial peers on their own (reconnect.ts, bootstrapRedial.ts) read of the host. */
+export interface DialerHost {
+  readonly connectedTo: (peerId: string) => boolean;
+  readonly connections: () => number;
+  readonly clock: () => number;
+  readonly log: P2pLogger;
+}
+
 export interface P2pLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;

@@ -14,9 +14,9 @@
  * consensus's headerHash). A batch is sized to take a few milliseconds, so a caller that checks
  * for an interrupt between batches stops promptly.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { HEADER_SIZE, NONCE_OFFSET } from '../../consensus/index.js';
+import { builtModulePath } from '../builtWasm.js';
 import { meetsTarget, powHash } from './pow.js';
 
 export type PowEngine = 'wasm' | 'node:crypto';
@@ -147,15 +147,11 @@ export class WasmGrinder implements Grinder {
 }
 
 /**
- * The built module: dist/node/miner/sha256d.wasm from the source tree, or beside this file when it
- * runs compiled from dist/node/miner/; undefined when it has not been built.
+ * The built module, dist/node/miner/sha256d.wasm (from the source tree or the compiled one);
+ * undefined when it has not been built.
  */
 export function grinderWasmPath(): string | undefined {
-  for (const rel of ['../../dist/node/miner/sha256d.wasm', './sha256d.wasm']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  return undefined;
+  return builtModulePath('node/miner/sha256d.wasm');
 }
 
 /** The WASM grinder, or undefined when the module is missing or cannot run here (no WASM SIMD). */
