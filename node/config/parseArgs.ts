@@ -7,6 +7,7 @@
  * may set `network` when the datadir was given explicitly, but not `datadir`.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type { NetworkName } from '../../consensus/index.js';
 import { configFilePath, errMessage, errnoCode, resolveUserPath } from './datadir.js';
@@ -112,19 +113,33 @@ function crossCheck(o: NodeOptions): ConfigIssue[] {
       reason: `${shardIndex} is not below training.shardCount (${shardCount})`,
     });
   }
-  if (o.rpc.port !== 0 && o.rpc.port === o.p2p.port) {
+  if (sameSocket(o.rpc, o.p2p)) {
     issues.push({
       path: 'p2p.port',
-      reason: `same as rpc.port (${o.rpc.port}); the two servers need different ports`,
+      reason: `same as rpc.port (${o.rpc.port}) on ${o.p2p.host}; the two servers need different ports`,
     });
   }
-  if (o.metrics.enabled && o.metrics.port !== 0 && [o.rpc.port, o.p2p.port].includes(o.metrics.port)) {
+  if (o.metrics.enabled && (sameSocket(o.metrics, o.rpc) || sameSocket(o.metrics, o.p2p))) {
     issues.push({
       path: 'metrics.port',
-      reason: `${o.metrics.port} is already the rpc or p2p port; each server needs its own port`,
+      reason: `${o.metrics.port} is already the rpc or p2p port on ${o.metrics.host}; each server needs its own port`,
     });
   }
   return issues;
+}
+
+/** A wildcard bind address, which takes the port on every interface. */
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * Whether two servers would need the same socket: the same fixed port on interfaces that can
+ * overlap. Two distinct IP literals (neither a wildcard) can share a port; a host name may
+ * resolve to the other's address, so it counts as overlapping.
+ */
+function sameSocket(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  if (a.host === b.host || WILDCARD.has(a.host) || WILDCARD.has(b.host)) return true;
+  return isIP(a.host) === 0 || isIP(b.host) === 0;
 }
 
 /**

@@ -243,6 +243,17 @@ describe('node/config parseArgs', () => {
       configErrorMessage(() => parseArgs({ rpcPort: '9000', p2pPort: '9000' }, env())),
       /p2p\.port: same as rpc\.port/,
     );
+    assert.equal(
+      parseArgs({ rpcPort: '9000', p2pPort: '9000', p2pHost: '127.0.1.1' }, env()).p2p.port,
+      9000,
+      'one port on two distinct addresses is two sockets',
+    );
+    for (const p2pHost of ['0.0.0.0', 'localhost'])
+      assert.match(
+        configErrorMessage(() => parseArgs({ rpcPort: '9000', p2pPort: '9000', p2pHost }, env())),
+        /p2p\.port: same as rpc\.port \(9000\) on /,
+        `${p2pHost} may overlap 127.0.0.1`,
+      );
     assert.equal(parseArgs({ rpcPort: '0', p2pPort: '0' }, env()).rpc.port, 0, 'port 0 means any free port');
     assert.match(
       configErrorMessage(() => parseArgs({ metrics: true, metricsPort: '9000', rpcPort: '9000' }, env())),
