@@ -13,14 +13,25 @@ import { parseArgs } from 'node:util';
 import { startDevnet } from './devnetProcs.js';
 import { onOrphaned } from './orphanWatch.js';
 
-const { values } = parseArgs({
-  options: {
-    nodes: { type: 'string', default: '3' },
-    miners: { type: 'string', default: '2' },
-    trainers: { type: 'string' },
-    dir: { type: 'string', default: '.qenex-devnet-net' },
-  },
-});
+const USAGE = 'usage: npm run devnet -- [--nodes N] [--miners M] [--trainers T] [--dir D]';
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        nodes: { type: 'string', default: '3' },
+        miners: { type: 'string', default: '2' },
+        trainers: { type: 'string' },
+        dir: { type: 'string', default: '.qenex-devnet-net' },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseFlags();
 const n = Number(values.nodes);
 const miners = Math.min(n, Number(values.miners));
 const trainers = Math.min(n, values.trainers === undefined ? n : Number(values.trainers));

@@ -10,12 +10,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { packageRoot } from '../node/cli/index.js';
 import { loadOrCreatePeerKey } from '../p2p/index.js';
 import { ensureDevWallet } from './devWallet.js';
+import { freePorts } from './ports.js';
 
 export interface DevnetOptions {
   readonly nodes: number;
@@ -67,18 +67,6 @@ export interface Devnet {
 // The same from scripts/ (tsx) and from dist/scripts/ (npm run devnet).
 const bin = join(packageRoot(), 'bin/qenex.js');
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 function running(c: ChildProcess): boolean {
   return c.exitCode === null && c.signalCode === null;
 }
@@ -94,21 +82,21 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   const stopTimeoutMs = opts.stopTimeoutMs ?? 60_000;
 
   const planned: Array<Omit<DevnetNode, 'process'>> = [];
+  const ports = await freePorts(2 * n);
   for (let i = 0; i < n; i++) {
     const dir = join(root, `node-${i}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const key = await loadOrCreatePeerKey(join(dir, 'p2p-key'));
-    const rpcPort = await freePort();
     planned.push({
       index: i,
       dir,
-      rpcPort,
-      p2pPort: await freePort(),
+      rpcPort: ports[2 * i]!,
+      p2pPort: ports[2 * i + 1]!,
       peerId: peerIdFromPrivateKey(key).toString(),
       address: (await ensureDevWallet(dir)).address,
       mining: i < miners,
       shard: i < trainers ? i : null,
-      rpcUrl: `http://127.0.0.1:${rpcPort}/`,
+      rpcUrl: `http://127.0.0.1:${ports[2 * i]!}/`,
       cookieFile: join(dir, '.cookie'),
       logFile: opts.output === 'file' ? join(dir, 'node.log') : null,
     });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { packageRoot } from '../../node/cli/index.js';
-import { freePort } from '../devnetProcs.js';
+import { freePorts } from '../ports.js';
 import { median } from './harness.js';
 
 const ROOT = packageRoot();
@@ -50,8 +50,7 @@ interface RunningNode {
 
 /** Spawns `qenex node` and waits until its RPC answers. */
 async function startNode(datadir: string, env: NodeJS.ProcessEnv): Promise<RunningNode> {
-  const rpcPort = await freePort();
-  const p2pPort = await freePort();
+  const [rpcPort, p2pPort] = (await freePorts(2)) as [number, number];
   const t0 = performance.now();
   const proc = spawn(
     process.execPath,

@@ -25,11 +25,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { loadOrCreatePeerKey } from '../../p2p/index.js';
 import { ensureDevWallet } from '../devWallet.js';
+import { freePort } from '../ports.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/qenex.js');
 /** Where every node's RPC listens (the node's default RPC host). */
@@ -80,18 +80,6 @@ export function listenAddr(p: NodePlan): string {
   return `/ip4/${p.ip}/tcp/${p.privatePort}/p2p/${p.peerId}`;
 }
 
-/** A TCP port free on `ip` a moment ago. */
-export function freePortOn(ip: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, ip, () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 /**
  * Ports for a node to listen on: P2P on its own address (never its `publicPort`, the proxy's), RPC
  * on RPC_HOST, which every node shares (never one of `rpcTaken`, the other nodes': a port picked
@@ -102,10 +90,10 @@ async function listenPorts(
   publicPort: number,
   rpcTaken: ReadonlySet<number>,
 ): Promise<{ privatePort: number; rpcPort: number }> {
-  let privatePort = await freePortOn(ip);
-  while (privatePort === publicPort) privatePort = await freePortOn(ip);
-  let rpcPort = await freePortOn(RPC_HOST);
-  while (rpcTaken.has(rpcPort)) rpcPort = await freePortOn(RPC_HOST);
+  let privatePort = await freePort(ip);
+  while (privatePort === publicPort) privatePort = await freePort(ip);
+  let rpcPort = await freePort(RPC_HOST);
+  while (rpcTaken.has(rpcPort)) rpcPort = await freePort(RPC_HOST);
   return { privatePort, rpcPort };
 }
 
@@ -175,7 +163,7 @@ export async function planNetwork(opts: PlanOptions): Promise<NodePlan[]> {
       trainer: i >= 2 + miners && i < 2 + miners + trainers,
     };
     const ip = nodeIp(i);
-    const publicPort = await freePortOn(ip);
+    const publicPort = await freePort(ip);
     const { privatePort, rpcPort } = await listenPorts(ip, publicPort, new Set(out.map((q) => q.rpcPort)));
     const peerId = peerIdFromPrivateKey(await loadOrCreatePeerKey(join(dir, 'p2p-key'))).toString();
     out.push({

@@ -13,7 +13,17 @@ import { join } from 'node:path';
 import { devnetParams } from '../../consensus/index.js';
 import { encodeAddress } from '../../wallet/index.js';
 import { keyPair } from '../utils/chainBuilder.js';
-import { BIN, exited, freePort, ROOT, runCli, sourceEnv, spawnCli, waitFor } from '../utils/proc.js';
+import {
+  BIN,
+  exited,
+  freePort,
+  freePorts,
+  ROOT,
+  runCli,
+  sourceEnv,
+  spawnCli,
+  waitFor,
+} from '../utils/proc.js';
 
 describe('operator experience (node processes)', function () {
   this.timeout(180_000);
@@ -45,8 +55,7 @@ describe('operator experience (node processes)', function () {
 
   async function startNode(name: string, extra: string[] = []): Promise<Started> {
     const datadir = join(root, name);
-    const rpcPort = await freePort();
-    const p2pPort = await freePort();
+    const [rpcPort, p2pPort] = (await freePorts(2)) as [number, number];
     const proc = spawnCli([
       'node',
       '--network',

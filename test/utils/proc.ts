@@ -1,6 +1,5 @@
 /** Child-process helpers for e2e tests: free ports, running the CLI, waiting for conditions. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -14,17 +13,7 @@ export function sourceEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return { ...env, QENEX_FROM_SOURCE: '1' };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, freePorts } from '../../scripts/ports.js';
 
 export interface CliRun {
   code: number | null;
