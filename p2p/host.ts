@@ -18,6 +18,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { NetworkName } from '../consensus/index.js';
 import type { BanManager } from './banManager.js';
+import { coalescingEncrypter } from './coalesce.js';
 import { P2pError } from './errors.js';
 import { createConnectionGater } from './gater.js';
 import { gossipMsgId, peerScoreParams } from './gossip.js';
@@ -133,7 +134,7 @@ export async function createHost(opts: ResolvedP2pOptions, deps: HostDeps): Prom
     privateKey: deps.privateKey,
     addresses: { listen: [listenAddr(opts.host, opts.port)], announce: [...opts.announce] },
     transports: [tcp({ dialOpts: dialOptions(opts) })],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [coalescingEncrypter(noise())],
     streamMuxers: [yamux({ maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION })],
     peerDiscovery,
     connectionManager: {
