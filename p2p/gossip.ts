@@ -71,6 +71,20 @@ export function gossipMsgId(msg: Message): Uint8Array {
   return sha256d(buf);
 }
 
+const NO_PEERS: ReadonlySet<string> = new Set();
+
+/** Gossipsub's per-message delivery records (peer scoring keeps them: who delivered each message). */
+interface WithDeliveryRecords {
+  readonly score?: {
+    readonly deliveryRecords?: { getRecord(id: string): { readonly peers: ReadonlySet<string> } | undefined };
+  };
+}
+
+/** The string form of a message id (gossipsub's `msgIdToStrFn`): hex, so that we can name a message's. */
+export function gossipMsgIdStr(id: Uint8Array): string {
+  return toHex(id);
+}
+
 /** Topic score parameters: invalid messages weigh heavily; quiet meshes are not penalised (blocks are rare). */
 export function topicScoreParams(): Partial<TopicScoreParams> {
   return {
@@ -197,6 +211,18 @@ export class Gossip {
       recipients: r.recipients.length,
     });
     return r.recipients.length;
+  }
+
+  /**
+   * The peers that delivered `data` on topic `kind` to us, first or as a duplicate (gossipsub's
+   * delivery record, kept a few minutes): each of them holds the message.
+   */
+  deliveredBy(kind: TopicKind, data: Uint8Array): ReadonlySet<string> {
+    const topic = this.topic(kind);
+    const id = gossipMsgIdStr(gossipMsgId({ type: 'unsigned', topic, data }));
+    // public on gossipsub's implementation, not on its exported interface: none without it
+    const records = (this.ctx.pubsub as GossipSub & WithDeliveryRecords).score?.deliveryRecords;
+    return records?.getRecord(id)?.peers ?? NO_PEERS;
   }
 
   private async validate(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {

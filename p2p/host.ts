@@ -21,7 +21,7 @@ import type { BanManager } from './banManager.js';
 import { coalescingEncrypter } from './coalesce.js';
 import { P2pError } from './errors.js';
 import { createConnectionGater } from './gater.js';
-import { gossipMsgId, peerScoreParams } from './gossip.js';
+import { gossipMsgId, gossipMsgIdStr, peerScoreParams } from './gossip.js';
 import { MAX_INBOUND_STREAMS_PER_CONNECTION } from './limits.js';
 import type { ResolvedP2pOptions } from './options.js';
 import { dhtProtocol, GOSSIP_RPC_LIMIT } from './protocols.js';
@@ -107,6 +107,7 @@ export async function createHost(opts: ResolvedP2pOptions, deps: HostDeps): Prom
     pubsub: gossipsub({
       globalSignaturePolicy: 'StrictNoSign',
       msgIdFn: gossipMsgId,
+      msgIdToStrFn: gossipMsgIdStr,
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
       heartbeatInterval: opts.gossipHeartbeatMs,

@@ -13,6 +13,7 @@ import {
   type Block,
   encodeBlock,
   encodeTx,
+  equalBytes,
   fromHex,
   type Hash,
   headerHash,
@@ -83,6 +84,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private lastStatusAt = Number.NEGATIVE_INFINITY;
   /** Peers our last status announcement has not been answered by yet (not sent another). */
   private readonly announcing = new Set<string>();
+  /** The last block gossiped as our tip: its message's deliverers hold it (no status for them). */
+  private lastAnnounced: { hash: Uint8Array; bytes: Uint8Array } | null = null;
   /** Status announcements sent and skipped (networkInfo). */
   private readonly announcements = { sent: 0, skipped: 0 };
 
@@ -329,7 +332,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
 
   /**
    * Sends our status to every handshaken peer that may lack our tip (PeerTable.mayLack: its last
-   * status is lighter than ours and it did not gossip our tip to us), at most once per
+   * status is lighter than ours and it did not gossip our tip to us; nor is it among the peers whose
+   * copy of our tip's gossip message gossipsub counted, first or duplicate), at most once per
    * `statusAnnounceMs`: after a gossiped tip, at the end of that window stretched by a random
    * 0–50% (off the moment the block is being relayed, one message for a burst of tips, and two
    * peers' announcements rarely cross: the first exchange tells both sides, so the second is
@@ -353,8 +357,11 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       if (this.run !== run) return;
       this.lastStatusAt = performance.now();
       const ours = this.ourStatus();
+      const tip = this.lastAnnounced;
+      const holders =
+        tip && equalBytes(tip.hash, ours.bestHash) ? run.gossip.deliveredBy('blocks', tip.bytes) : null;
       for (const [key, { id }] of this.table.handshaken()) {
-        if (!this.table.mayLack(key, ours)) {
+        if (!this.table.mayLack(key, ours) || holders?.has(key)) {
           this.announcements.skipped++;
           continue;
         }
@@ -385,10 +392,13 @@ export class P2pNode extends EventEmitter<P2pEvents> {
    */
   async announceBlock(block: Block): Promise<number> {
     const run = this.running();
-    const imported = run.syncer.isImporting(headerHash(block.header));
+    const hash = headerHash(block.header);
+    const imported = run.syncer.isImporting(hash);
     this.scheduleStatusAnnounce(run, imported);
     if (imported) return 0;
-    return run.gossip.publish('blocks', encodeBlock(block));
+    const bytes = encodeBlock(block);
+    this.lastAnnounced = { hash, bytes };
+    return run.gossip.publish('blocks', bytes);
   }
 
   async announceTx(tx: Transaction): Promise<number> {

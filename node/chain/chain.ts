@@ -64,7 +64,7 @@ export class Chain<M = unknown> {
     );
     this.core = this.newCore();
     this.orphans = new OrphanPool(this.options);
-    this.earlyRelay = new EarlyRelay(this.params);
+    this.earlyRelay = new EarlyRelay(this.params, deps.evaluator.maxLevels.length > 0);
   }
 
   private newCore(): ChainCore<M> {

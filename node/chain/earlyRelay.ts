@@ -6,6 +6,10 @@
  * And either
  *  - it extends the best tip and carries a model update, whose re-scoring takes tens of
  *    milliseconds to seconds, paid hop after hop when relay waits for it; or
+ *  - it extends the best tip at a level-check height (consensus poi/levels.ts) of an evaluator
+ *    with leveled domains: its connect scores the model on levelCheckSamples tasks of each,
+ *    2–6 ms warm and about 40 ms the first time in a process (a 2,048-task check of the network
+ *    model, measured 2026-12-08), the slowest block of the propagation bench's hundred; or
  *  - it extends the best tip while another block is being processed (a model update's scoring
  *    holds the chain for seconds on a busy machine): a block without an update validates in
  *    milliseconds, but only once it gets the chain, and it would wait that long at every hop
@@ -25,6 +29,7 @@ import {
   checkHeaderContext,
   equalBytes,
   type HeaderContext,
+  isLevelCheckHeight,
   type NetworkParams,
   toHex,
   VerdictError,
@@ -52,13 +57,18 @@ export class EarlyRelay {
   /** Headers of blocks let through that the chain has not handled yet, by hex hash. */
   private readonly pending = new Map<string, BlockHeader>();
 
-  constructor(private readonly params: NetworkParams) {}
+  /** `leveled`: the evaluator has leveled domains, so a level-check height costs a check. */
+  constructor(
+    private readonly params: NetworkParams,
+    private readonly leveled: boolean,
+  ) {}
 
   /** True when `block` may be relayed before validation (it is then remembered until `handled`). */
   admit(block: Block, s: EarlyRelayState): boolean {
     let ctx: HeaderContext;
     if (equalBytes(block.header.prevHash, s.tip.hash)) {
-      if (!block.update && !s.busy) return false; // validated in milliseconds, now
+      const checks = this.leveled && isLevelCheckHeight(s.tip.height + 1, this.params);
+      if (!block.update && !s.busy && !checks) return false; // validated in milliseconds, now
       ctx = headerContext(s.index, s.tip, s.now, this.params);
     } else {
       const parent = this.pending.get(toHex(block.header.prevHash));

@@ -172,14 +172,38 @@ describe('p2p P2pNode (loopback network)', function () {
     assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 3, skipped: 1 });
   });
 
+  it('a peer that delivered our tip as a gossip duplicate is not sent our status', async () => {
+    // B hears the same block from A and from C (both publish it at once; A and C are not linked):
+    // one copy is B's first, the other a duplicate gossipsub drops before B validates it. Both
+    // peers hold the block, and B's status (lighter ones named by their last answers) goes to neither.
+    const a = await net.add(new FakeChain(), { statusAnnounceMs: 0 });
+    const bChain = new FakeChain();
+    const b = await net.add(bChain, { statusAnnounceMs: 100 });
+    const cChain = new FakeChain();
+    const c = await net.add(cChain, { statusAnnounceMs: 0 });
+    bChain.onTip = (block) => void b.node.announceBlock(block).catch(() => {});
+    await link(a.node, b.node);
+    await link(c.node, b.node);
+    await waitFor('subscriptions', () =>
+      [a.node, c.node].every((n) => n.gossipPeers('blocks').includes(b.node.peerId)),
+    );
+    await sleep(300);
+    const [blk] = await a.chain.mine(1);
+    await cChain.processBlock(blk!.block, 'test');
+    await Promise.all([a.node.announceBlock(blk!.block), c.node.announceBlock(blk!.block)]);
+    await waitFor('B has the block', () => b.chain.height === 1);
+    await sleep(400);
+    assert.deepEqual(b.node.networkInfo().statusAnnouncements, { sent: 0, skipped: 2 });
+  });
+
   it('a peer whose status already named our weight is not sent our status', async () => {
-    // B gets A's block on its own (not by gossip from A) and announces first: its status request
-    // tells A its weight, so A's later window skips B.
+    // B gets A's block on its own (not by gossip from A: A's copy reaches B holding it already, and
+    // B's validator ignores it, which leaves gossipsub no record of A as a deliverer) and announces
+    // first: its status request tells A its weight, so A's later window skips B.
     const aChain = new FakeChain();
     const a = await net.add(aChain, { statusAnnounceMs: 1000 });
     const bChain = new FakeChain();
     const b = await net.add(bChain, { statusAnnounceMs: 100 });
-    bChain.onTip = (block) => void b.node.announceBlock(block).catch(() => {});
     await link(a.node, b.node);
     // both ends ask for the other's status on connecting: let B's own request be answered before A
     // mines, or A's answer names the new block and B rightly skips A (a race, not the rule tested)
@@ -187,6 +211,8 @@ describe('p2p P2pNode (loopback network)', function () {
     const [blk] = await aChain.mine(1);
     await bChain.processBlock(blk!.block, 'test');
     await a.node.announceBlock(blk!.block);
+    await sleep(100);
+    await b.node.announceBlock(blk!.block);
     await sleep(1800);
     assert.deepEqual(b.node.networkInfo().statusAnnouncements, { sent: 1, skipped: 0 });
     assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 0, skipped: 1 });

@@ -92,4 +92,37 @@ describe('node/chain level state', () => {
     assert.deepEqual(chain.getEntry(a.tip.block.hash)?.levels, levelsA);
     await chain.stop();
   });
+
+  it('relays a plain block at a level-check height before its check; elsewhere, and without leveled domains, validates first', async () => {
+    const base = await buildBase(5, params); // tip at height 5: its child (6) is a check height
+    const open = async (evaluator: Evaluator<LinearModel>): Promise<Chain<LinearModel>> => {
+      const chain = new Chain<LinearModel>(
+        {},
+        {
+          db: new ChainDb({ backend: 'memory' }),
+          params,
+          evaluator,
+          verifier: new CountingVerifier(),
+          logger: silentLogger,
+          clock: CLOCK,
+        },
+      );
+      await chain.start();
+      await feed(chain, blocksAbove(base, 0));
+      return chain;
+    };
+    const check = forkAt(base, 5).buildBlock();
+    const plain = forkAt(base, 4).buildBlock(); // height 5: no check
+    const withLevels = await open(leveled);
+    const without = await open(linearEvaluator);
+    try {
+      assert.equal(withLevels.relayBeforeValidation(check.block), true);
+      assert.equal(withLevels.relayBeforeValidation(plain.block), false, 'not a check height');
+      assert.equal(without.relayBeforeValidation(check.block), false, 'no leveled domain: nothing to check');
+      assert.equal((await withLevels.processBlock(check.block)).status, 'connected');
+    } finally {
+      await withLevels.stop();
+      await without.stop();
+    }
+  });
 });
