@@ -48,6 +48,11 @@ const SILENT: P2pLogger = { debug: noop, info: noop, warn: noop };
 const BAN_SAVE_DELAY_MS = 1000;
 /** A lost peer is dialled again for this long after its first loss (reconnect.ts). */
 const RECONNECT_FORGET_MS = 30 * 60_000;
+/**
+ * Status announcement windows after which a peer our gossip reached is looked at again (its copy
+ * may have been dropped): 4 s by default, two devnet blocks, one newer tip's gossip on most.
+ */
+const RECHECK_WINDOWS = 4;
 
 interface Running {
   readonly host: Host;
@@ -86,6 +91,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly announcing = new Set<string>();
   /** The last block gossiped as our tip: its message's deliverers hold it (no status for them). */
   private lastAnnounced: { hash: Uint8Array; bytes: Uint8Array } | null = null;
+  /** The pending second look at peers our gossip reached (RECHECK_WINDOWS), for one tip. */
+  private recheck: { timer: ReturnType<typeof setTimeout>; peers: string[] } | null = null;
   /** Status announcements sent and skipped (networkInfo). */
   private readonly announcements = { sent: 0, skipped: 0 };
 
@@ -318,6 +325,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     this.run = null;
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.statusTimer = null;
+    if (this.recheck) clearTimeout(this.recheck.timer);
+    this.recheck = null;
     this.announcing.clear();
     run.redial.stop();
     run.reconnect.stop();
@@ -333,7 +342,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   /**
    * Sends our status to every handshaken peer that may lack our tip (PeerTable.mayLack: its last
    * status is lighter than ours and it did not gossip our tip to us; nor is it among the peers whose
-   * copy of our tip's gossip message gossipsub counted, first or duplicate), at most once per
+   * copy of our tip's gossip message gossipsub counted as a duplicate), at most once per
    * `statusAnnounceMs`: after a gossiped tip, at the end of that window stretched by a random
    * 0–50% (off the moment the block is being relayed, one message for a burst of tips, and two
    * peers' announcements rarely cross: the first exchange tells both sides, so the second is
@@ -341,6 +350,13 @@ export class P2pNode extends EventEmitter<P2pEvents> {
    * window allows. Their answers update what we know of them (and may start a sync). A peer that
    * lost the gossiped block learns our weight from the request and syncs from us; after a
    * partition heals, the tip each node imports reaches its peers a window earlier.
+   *
+   * A peer subscribed to block gossip when our tip went out by gossip has almost surely received
+   * it that way: it is looked at again RECHECK_WINDOWS windows later, and sent our status then if
+   * our tip is still the same and it still may lack it (its gossip copy was dropped). A newer tip
+   * first makes that look moot: its gossip carries the missed block's descendant, whose parent
+   * the peer fetches as an orphan's. On a 10-node devnet mesh these status requests, one stream
+   * each, were half of the main thread (docs/p2p-throughput.md).
    */
   private scheduleStatusAnnounce(run: Running, soon = false): void {
     const every = this.opts.statusAnnounceMs;
@@ -357,28 +373,83 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       if (this.run !== run) return;
       this.lastStatusAt = performance.now();
       const ours = this.ourStatus();
-      const tip = this.lastAnnounced;
-      const holders =
-        tip && equalBytes(tip.hash, ours.bestHash) ? run.gossip.deliveredBy('blocks', tip.bytes) : null;
-      for (const [key, { id }] of this.table.handshaken()) {
-        if (!this.table.mayLack(key, ours) || holders?.has(key)) {
-          this.announcements.skipped++;
-          continue;
-        }
-        // A slow peer is not sent a pile of status requests (it would be a stream flood to it).
-        if (this.announcing.has(key)) continue;
-        this.announcements.sent++;
-        this.announcing.add(key);
-        run.client
-          .status(id, ours)
-          .then((status) => this.table.acceptStatus(id, status))
-          .catch((err: unknown) =>
-            this.log.debug({ peer: key, err: String(err) }, 'status announcement failed'),
-          )
-          .finally(() => this.announcing.delete(key));
-      }
+      const tip = this.gossipedTip(ours);
+      const subscribed = tip ? new Set(this.gossipPeers('blocks')) : null;
+      const peers = [...this.table.handshaken()];
+      const later = peers.filter(([key]) => subscribed?.has(key)).map(([key]) => key);
+      this.announceTo(
+        run,
+        ours,
+        peers.filter(([key]) => !subscribed?.has(key)),
+      );
+      this.dropRecheck();
+      if (tip && later.length > 0) this.scheduleRecheck(run, tip.hash, later, every * RECHECK_WINDOWS);
     }, wait);
     this.statusTimer.unref?.();
+  }
+
+  /** The last block we gossiped, when it is still our tip. */
+  private gossipedTip(ours: PeerStatus): { hash: Uint8Array; bytes: Uint8Array } | null {
+    const tip = this.lastAnnounced;
+    return tip && equalBytes(tip.hash, ours.bestHash) ? tip : null;
+  }
+
+  /** The second look at peers our gossip reached (scheduleStatusAnnounce), if our tip is still `hash`. */
+  private scheduleRecheck(run: Running, hash: Uint8Array, peers: string[], after: number): void {
+    const timer = setTimeout(() => {
+      this.recheck = null;
+      if (this.run !== run) return;
+      const ours = this.ourStatus();
+      if (!equalBytes(ours.bestHash, hash)) {
+        this.announcements.skipped += peers.length; // a newer tip went out by gossip since
+        return;
+      }
+      const all = this.table.handshaken();
+      this.announceTo(
+        run,
+        ours,
+        peers.flatMap((key) => {
+          const p = all.get(key);
+          return p ? [[key, p] as const] : [];
+        }),
+      );
+    }, after);
+    timer.unref?.();
+    this.recheck = { timer, peers };
+  }
+
+  private dropRecheck(): void {
+    if (!this.recheck) return;
+    clearTimeout(this.recheck.timer);
+    this.announcements.skipped += this.recheck.peers.length;
+    this.recheck = null;
+  }
+
+  /** Sends our status to those of `peers` that may lack our tip and did not deliver its gossip to us. */
+  private announceTo(
+    run: Running,
+    ours: PeerStatus,
+    peers: Iterable<readonly [string, { readonly id: PeerId }]>,
+  ): void {
+    const tip = this.gossipedTip(ours);
+    const holders = tip ? run.gossip.deliveredBy('blocks', tip.bytes) : null;
+    for (const [key, { id }] of peers) {
+      if (!this.table.mayLack(key, ours) || holders?.has(key)) {
+        this.announcements.skipped++;
+        continue;
+      }
+      // A slow peer is not sent a pile of status requests (it would be a stream flood to it).
+      if (this.announcing.has(key)) continue;
+      this.announcements.sent++;
+      this.announcing.add(key);
+      run.client
+        .status(id, ours)
+        .then((status) => this.table.acceptStatus(id, status))
+        .catch((err: unknown) =>
+          this.log.debug({ peer: key, err: String(err) }, 'status announcement failed'),
+        )
+        .finally(() => this.announcing.delete(key));
+    }
   }
 
   // ---- node-facing API ----

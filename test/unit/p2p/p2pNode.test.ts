@@ -142,7 +142,7 @@ describe('p2p P2pNode (loopback network)', function () {
     });
   }
 
-  it('a peer that gossiped our tip to us is not sent our status; a lighter one is', async () => {
+  it('a peer our gossip reached is sent our status only if our tip stays for the recheck; one that gossiped our tip to us, not at all', async () => {
     const aChain = new FakeChain();
     const a = await net.add(aChain, { statusAnnounceMs: 100 });
     const bChain = new FakeChain();
@@ -152,24 +152,27 @@ describe('p2p P2pNode (loopback network)', function () {
     bChain.onTip = (block) => void b.node.announceBlock(block).catch(() => {});
     await link(a.node, b.node);
     await waitFor('subscriptions', () => a.node.gossipPeers('blocks').includes(b.node.peerId));
+    // Blocks 300 ms apart: A's window (100–150 ms) puts B off to a recheck 400 ms later, which a
+    // newer tip makes moot; the last tip stays, and its recheck sends B (lighter, by its last
+    // status) our status.
     for (let k = 1; k <= 3; k++) {
       const [blk] = await a.chain.mine(1);
       await a.node.announceBlock(blk!.block);
       await waitFor(`B has block ${k}`, () => b.chain.height === k);
-      // both windows (100–150 ms) closed
-      await sleep(400);
+      await sleep(300);
     }
-    // A's statuses told B each block (B's last answer was lighter); B's would have told A its own block back
-    assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 3, skipped: 0 });
-    assert.deepEqual(b.node.networkInfo().statusAnnouncements, { sent: 0, skipped: 3 });
-    // B mines on top: A gossiped nothing of it, and A's last answer names a lighter chain
+    await sleep(700);
+    assert.equal(a.node.networkInfo().statusAnnouncements.sent, 1);
+    // B got every tip from A by gossip: A is never sent B's status
+    assert.equal(b.node.networkInfo().statusAnnouncements.sent, 0);
+    // B mines on top: A did not gossip it back (B was its source), and A's status names a lighter chain
     const [own] = await bChain.mine(1);
     await b.node.announceBlock(own!.block);
     await waitFor('A has B’s block', () => a.chain.height === 4);
-    await sleep(400);
+    await sleep(800);
     assert.equal(b.node.networkInfo().statusAnnouncements.sent, 1);
     // A got the block from B by gossip: it does not announce it back
-    assert.deepEqual(a.node.networkInfo().statusAnnouncements, { sent: 3, skipped: 1 });
+    assert.equal(a.node.networkInfo().statusAnnouncements.sent, 1);
   });
 
   it('a peer that delivered our tip as a gossip duplicate is not sent our status', async () => {
@@ -192,7 +195,7 @@ describe('p2p P2pNode (loopback network)', function () {
     await cChain.processBlock(blk!.block, 'test');
     await Promise.all([a.node.announceBlock(blk!.block), c.node.announceBlock(blk!.block)]);
     await waitFor('B has the block', () => b.chain.height === 1);
-    await sleep(400);
+    await sleep(800); // B's window (100–150 ms) and its recheck (400 ms later)
     assert.deepEqual(b.node.networkInfo().statusAnnouncements, { sent: 0, skipped: 2 });
   });
 
@@ -200,8 +203,9 @@ describe('p2p P2pNode (loopback network)', function () {
     // B gets A's block on its own (not by gossip from A: A's copy reaches B holding it already, and
     // B's validator ignores it, which leaves gossipsub no record of A as a deliverer) and announces
     // first: its status request tells A its weight, so A's later window skips B.
+    // B's status goes out at its recheck (100–150 + 400 ms), before A's (300–450 + 1,200 ms).
     const aChain = new FakeChain();
-    const a = await net.add(aChain, { statusAnnounceMs: 1000 });
+    const a = await net.add(aChain, { statusAnnounceMs: 300 });
     const bChain = new FakeChain();
     const b = await net.add(bChain, { statusAnnounceMs: 100 });
     await link(a.node, b.node);
