@@ -3,8 +3,10 @@
  *
  * Messages are unsigned (StrictNoSign) and identified by the hash of their topic and content, so
  * a block or transaction relayed by several peers is validated once and duplicates are dropped.
- * Each topic has a validator that gossipsub awaits before delivering or forwarding a message:
- * decode strictly, then ask the node (chain, mempool, delta sink). Accept relays the message;
+ * Gossipsub runs with asyncValidation: its topic validator only screens a message (size, the
+ * sender's rate), and the node judges it once gossipsub has cached it (decode strictly, then ask
+ * the chain, mempool or delta sink) and reports the verdict; nothing is forwarded before that, and
+ * the forward skips the peers whose copies arrived while it was judged. Accept relays the message;
  * Reject (consensus-invalid or garbage) drops it, makes gossipsub lower the sender's score
  * (invalid-message deliveries, P4) and adds the matching penalty to our ban score; Ignore
  * (duplicates, orphans, 'context' verdicts, over the per-peer rate) drops it without blame. A
@@ -22,7 +24,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import { type GossipSub, type GossipsubMessage, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
 import type { PeerId } from '@libp2p/interface';
 import {
@@ -72,6 +74,18 @@ export function gossipMsgId(msg: Message): Uint8Array {
 }
 
 const NO_PEERS: ReadonlySet<string> = new Set();
+
+/**
+ * With `asyncValidation` (host.ts) the node reports each message's verdict: a method of gossipsub's
+ * implementation, documented with that option, not on its exported interface.
+ */
+interface AsyncValidation {
+  reportMessageValidationResult(
+    msgId: string,
+    propagationSource: string,
+    acceptance: TopicValidatorResult,
+  ): void;
+}
 
 /** Gossipsub's per-message delivery records (peer scoring keeps them: who delivered each message). */
 interface WithDeliveryRecords {
@@ -174,16 +188,24 @@ export class Gossip {
     return topicName(this.ctx.network, kind);
   }
 
-  /** Installs the validators and subscribes to the topics the node can judge. */
+  /**
+   * Installs the validators and subscribes to the topics the node can judge. Gossipsub runs with
+   * `asyncValidation`: its topic validator only screens a message (size, the sender's rate), and
+   * the message is judged once gossipsub holds it (onGossip); the verdict goes back through
+   * reportMessageValidationResult. Gossipsub then forwards an accepted message to its mesh peers
+   * except those whose copies arrived while it was judged: they hold it already.
+   */
   start(): void {
     for (const kind of this.kinds) {
       const topic = this.topic(kind);
-      this.ctx.pubsub.topicValidators.set(topic, (peer, msg) => this.validate(kind, peer, msg));
+      this.ctx.pubsub.topicValidators.set(topic, (peer, msg) => this.screen(kind, peer, msg));
       this.ctx.pubsub.subscribe(topic);
     }
+    this.ctx.pubsub.addEventListener('gossipsub:message', this.onGossip);
   }
 
   stop(): void {
+    this.ctx.pubsub.removeEventListener('gossipsub:message', this.onGossip);
     for (const t of this.afterRelay) clearTimeout(t);
     this.afterRelay.clear();
     for (const kind of this.kinds) {
@@ -225,8 +247,48 @@ export class Gossip {
     return records?.getRecord(id)?.peers ?? NO_PEERS;
   }
 
-  private async validate(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    const result = await this.judge(kind, peer, msg);
+  /**
+   * Gossipsub's topic validator: drops what is not worth judging. Accept here lets gossipsub cache
+   * the message and hand it to onGossip, which judges it; nothing is forwarded before that.
+   */
+  private screen(kind: TopicKind, peer: PeerId, msg: Message): TopicValidatorResult {
+    const from = peer.toString();
+    // Size first: an oversize message is punished even from a peer over its rate.
+    const max = this.ctx.limits[kind];
+    if (msg.data.length > max) {
+      this.ctx.punish(from, 'oversize-message', `gossip ${kind} ${msg.data.length} > ${max}`);
+      return this.judged(kind, msg, TopicValidatorResult.Reject);
+    }
+    // Over the rate: dropped unjudged, without blame (an honest relay can burst; gossipsub's
+    // own scoring deals with floods). Requests over their rate do cost a little (handlers.ts).
+    if (!this.ctx.limiter.take(from, kind)) return this.judged(kind, msg, TopicValidatorResult.Ignore);
+    return TopicValidatorResult.Accept;
+  }
+
+  /** A message that passed screen(), now in gossipsub's cache: judged, and the verdict reported. */
+  private readonly onGossip = (evt: CustomEvent<GossipsubMessage>): void => {
+    const { propagationSource, msgId, msg } = evt.detail;
+    const kind = this.kinds.find((k) => this.topic(k) === msg.topic);
+    if (kind === undefined) return;
+    const report = (result: TopicValidatorResult): void => {
+      try {
+        (this.ctx.pubsub as GossipSub & AsyncValidation).reportMessageValidationResult(
+          msgId,
+          propagationSource.toString(),
+          result,
+        );
+      } catch {
+        // gossipsub stopped while the message was judged: nothing left to forward it
+      }
+    };
+    this.judge(kind, propagationSource, msg).then(
+      (result) => report(this.judged(kind, msg, result)),
+      // judge turns every failure into a verdict; this is for a fault in that code itself
+      () => report(this.judged(kind, msg, TopicValidatorResult.Ignore)),
+    );
+  };
+
+  private judged(kind: TopicKind, msg: Message, result: TopicValidatorResult): TopicValidatorResult {
     this.ctx.onMessage?.({ direction: 'in', topic: kind, bytes: msg.data.length, result });
     return result;
   }
@@ -234,15 +296,6 @@ export class Gossip {
   private async judge(kind: TopicKind, peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const receivedMs = this.now();
     const from = peer.toString();
-    // Size first: an oversize message is punished even from a peer over its rate.
-    const max = this.ctx.limits[kind];
-    if (msg.data.length > max) {
-      this.ctx.punish(from, 'oversize-message', `gossip ${kind} ${msg.data.length} > ${max}`);
-      return TopicValidatorResult.Reject;
-    }
-    // Over the rate: dropped unjudged, without blame (an honest relay can burst; gossipsub's
-    // own scoring deals with floods). Requests over their rate do cost a little (handlers.ts).
-    if (!this.ctx.limiter.take(from, kind)) return TopicValidatorResult.Ignore;
     let judgement: Judgement;
     switch (kind) {
       case 'blocks':

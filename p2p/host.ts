@@ -108,6 +108,9 @@ export async function createHost(opts: ResolvedP2pOptions, deps: HostDeps): Prom
       globalSignaturePolicy: 'StrictNoSign',
       msgIdFn: gossipMsgId,
       msgIdToStrFn: gossipMsgIdStr,
+      // judged after gossipsub caches a message, so that its forward skips the peers whose
+      // copies arrived meanwhile (gossip.ts Gossip.start)
+      asyncValidation: true,
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
       heartbeatInterval: opts.gossipHeartbeatMs,

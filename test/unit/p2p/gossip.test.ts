@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
+import { type GossipSub, type GossipsubMessage, type Message, TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId } from '@libp2p/interface';
 import {
   checkTx,
@@ -190,13 +190,26 @@ describe('p2p gossip of transactions and deltas', function () {
 });
 
 /**
- * A Gossip on a stub pubsub: the test calls its block validator directly, as gossipsub would with
- * a message from `from`.
+ * A Gossip on a stub pubsub: the test hands it a message from `from` as gossipsub does with
+ * asyncValidation (its topic validator, then the 'gossipsub:message' event) and gets the verdict
+ * the node reports.
  */
 function blockValidator(chain: FakeChain, blocksLimit: RateLimit = { perSecond: 10, burst: 50 }) {
-  type Validator = (peer: PeerId, msg: Message) => Promise<TopicValidatorResult>;
+  type Validator = (peer: PeerId, msg: Message) => TopicValidatorResult;
+  type Listener = (evt: CustomEvent<GossipsubMessage>) => void;
   const topicValidators = new Map<string, Validator>();
-  const pubsub = { topicValidators, subscribe() {}, unsubscribe() {} } as unknown as GossipSub;
+  const listeners = new Set<Listener>();
+  const verdicts = new Map<string, (r: TopicValidatorResult) => void>();
+  const pubsub = {
+    topicValidators,
+    subscribe() {},
+    unsubscribe() {},
+    addEventListener: (_type: string, l: Listener) => listeners.add(l),
+    removeEventListener: (_type: string, l: Listener) => listeners.delete(l),
+    reportMessageValidationResult: (id: string, _from: string, r: TopicValidatorResult) =>
+      verdicts.get(id)?.(r),
+  } as unknown as GossipSub;
+  let ids = 0;
   const arrivals: Array<BlockGossipEvent & { stored: boolean }> = [];
   const punished: PenaltyCode[] = [];
   const none = { perSecond: 0, burst: 0 };
@@ -214,15 +227,18 @@ function blockValidator(chain: FakeChain, blocksLimit: RateLimit = { perSecond: 
   });
   gossip.start();
   const topic = topicName(chain.params.name, 'blocks');
-  const send = (from: string, data: Uint8Array) =>
-    topicValidators.get(topic)!(
-      { toString: () => from } as unknown as PeerId,
-      {
-        type: 'unsigned',
-        topic,
-        data,
-      } as Message,
-    );
+  const send = (from: string, data: Uint8Array): Promise<TopicValidatorResult> => {
+    const peer = { toString: () => from } as unknown as PeerId;
+    const msg = { type: 'unsigned', topic, data } as Message;
+    const screened = topicValidators.get(topic)!(peer, msg);
+    if (screened !== TopicValidatorResult.Accept) return Promise.resolve(screened);
+    const msgId = String(++ids);
+    return new Promise((resolve) => {
+      verdicts.set(msgId, resolve);
+      const evt = { detail: { propagationSource: peer, msgId, msg } } as CustomEvent<GossipsubMessage>;
+      for (const l of listeners) l(evt);
+    });
+  };
   return { gossip, arrivals, punished, send };
 }
 
