@@ -13,7 +13,6 @@ import {
   type Block,
   encodeBlock,
   encodeTx,
-  equalBytes,
   fromHex,
   type Hash,
   headerHash,
@@ -38,6 +37,7 @@ import type { PenaltyCode } from './penalties.js';
 import { REQUEST_KINDS, type RequestKind, requestProtocol, type TopicKind } from './protocols.js';
 import { PeerRateLimiter } from './rateLimit.js';
 import { Reconnector } from './reconnect.js';
+import { type AnnouncerRun, StatusAnnouncer } from './statusAnnouncer.js';
 import { ipOfMultiaddr, parseSubnet } from './subnet.js';
 import { Syncer } from './syncer.js';
 import type { NetworkInfo, P2pChain, P2pDeps, P2pEvents, P2pLogger, PeerInfo } from './types.js';
@@ -48,11 +48,6 @@ const SILENT: P2pLogger = { debug: noop, info: noop, warn: noop };
 const BAN_SAVE_DELAY_MS = 1000;
 /** A lost peer is dialled again for this long after its first loss (reconnect.ts). */
 const RECONNECT_FORGET_MS = 30 * 60_000;
-/**
- * Status announcement windows after which a peer our gossip reached is looked at again (its copy
- * may have been dropped): 4 s by default, two devnet blocks, one newer tip's gossip on most.
- */
-const RECHECK_WINDOWS = 4;
 
 interface Running {
   readonly host: Host;
@@ -63,6 +58,7 @@ interface Running {
   readonly reconnect: Reconnector;
   readonly feeler: Feeler;
   readonly abort: AbortController;
+  readonly announce: AnnouncerRun;
 }
 
 function message(err: unknown): string {
@@ -83,18 +79,8 @@ export class P2pNode extends EventEmitter<P2pEvents> {
   private readonly table: PeerTable;
   private readonly banStore: BanStore | null;
   private run: Running | null = null;
-  private statusTimer: ReturnType<typeof setTimeout> | null = null;
-  /** When the pending status announcement fires, and when the last one went out (performance.now). */
-  private statusDue = 0;
-  private lastStatusAt = Number.NEGATIVE_INFINITY;
-  /** Peers our last status announcement has not been answered by yet (not sent another). */
-  private readonly announcing = new Set<string>();
-  /** The last block gossiped as our tip: its message's deliverers hold it (no status for them). */
-  private lastAnnounced: { hash: Uint8Array; bytes: Uint8Array } | null = null;
-  /** The pending second look at peers our gossip reached (RECHECK_WINDOWS), for one tip. */
-  private recheck: { timer: ReturnType<typeof setTimeout>; peers: string[] } | null = null;
-  /** Status announcements sent and skipped (networkInfo). */
-  private readonly announcements = { sent: 0, skipped: 0 };
+  /** Our status to the peers that may lack our tip (statusAnnouncer.ts). */
+  private readonly announcer: StatusAnnouncer;
 
   constructor(
     opts: Partial<P2pOptions>,
@@ -145,6 +131,13 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         this.blockBytesLimiter.forget(peerId);
         this.gossipLimiter.forget(peerId);
       },
+    });
+    this.announcer = new StatusAnnouncer({
+      everyMs: this.opts.statusAnnounceMs,
+      table: this.table,
+      log: this.log,
+      ourStatus: () => this.ourStatus(),
+      run: () => this.run?.announce ?? null,
     });
   }
 
@@ -308,7 +301,12 @@ export class P2pNode extends EventEmitter<P2pEvents> {
         log: this.log,
       },
     );
-    this.run = { host, client, gossip, syncer, redial, reconnect, feeler, abort };
+    const announce: AnnouncerRun = {
+      subscribed: () => host.services.pubsub.getSubscribers(gossip.topic('blocks')).map(String),
+      deliveredBy: (bytes) => gossip.deliveredBy('blocks', bytes),
+      status: (id, ours) => client.status(id, ours),
+    };
+    this.run = { host, client, gossip, syncer, redial, reconnect, feeler, abort, announce };
     await host.start();
     if (host.services.dht) await host.services.dht.setMode('server');
     gossip.start();
@@ -323,11 +321,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const run = this.run;
     if (!run) return;
     this.run = null;
-    if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.statusTimer = null;
-    if (this.recheck) clearTimeout(this.recheck.timer);
-    this.recheck = null;
-    this.announcing.clear();
+    this.announcer.stop();
     run.redial.stop();
     run.reconnect.stop();
     run.feeler.stop();
@@ -337,119 +331,6 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     await run.host.stop();
     this.table.detach();
     await this.banStore?.flush();
-  }
-
-  /**
-   * Sends our status to every handshaken peer that may lack our tip (PeerTable.mayLack: its last
-   * status is lighter than ours and it did not gossip our tip to us; nor is it among the peers whose
-   * copy of our tip's gossip message gossipsub counted as a duplicate), at most once per
-   * `statusAnnounceMs`: after a gossiped tip, at the end of that window stretched by a random
-   * 0–50% (off the moment the block is being relayed, one message for a burst of tips, and two
-   * peers' announcements rarely cross: the first exchange tells both sides, so the second is
-   * skipped); `soon` (a tip a sync session imported, which is not gossiped), as early as the
-   * window allows. Their answers update what we know of them (and may start a sync). A peer that
-   * lost the gossiped block learns our weight from the request and syncs from us; after a
-   * partition heals, the tip each node imports reaches its peers a window earlier.
-   *
-   * A peer subscribed to block gossip when our tip went out by gossip has almost surely received
-   * it that way: it is looked at again RECHECK_WINDOWS windows later, and sent our status then if
-   * our tip is still the same and it still may lack it (its gossip copy was dropped). A newer tip
-   * first makes that look moot: its gossip carries the missed block's descendant, whose parent
-   * the peer fetches as an orphan's. On a 10-node devnet mesh these status requests, one stream
-   * each, were half of the main thread (docs/p2p-throughput.md).
-   */
-  private scheduleStatusAnnounce(run: Running, soon = false): void {
-    const every = this.opts.statusAnnounceMs;
-    if (every === 0) return;
-    const now = performance.now();
-    const wait = soon ? Math.max(0, this.lastStatusAt + every - now) : every * (1 + Math.random() / 2);
-    if (this.statusTimer) {
-      if (this.statusDue <= now + wait) return;
-      clearTimeout(this.statusTimer);
-    }
-    this.statusDue = now + wait;
-    this.statusTimer = setTimeout(() => {
-      this.statusTimer = null;
-      if (this.run !== run) return;
-      this.lastStatusAt = performance.now();
-      const ours = this.ourStatus();
-      const tip = this.gossipedTip(ours);
-      const subscribed = tip ? new Set(this.gossipPeers('blocks')) : null;
-      const peers = [...this.table.handshaken()];
-      const later = peers.filter(([key]) => subscribed?.has(key)).map(([key]) => key);
-      this.announceTo(
-        run,
-        ours,
-        peers.filter(([key]) => !subscribed?.has(key)),
-      );
-      this.dropRecheck();
-      if (tip && later.length > 0) this.scheduleRecheck(run, tip.hash, later, every * RECHECK_WINDOWS);
-    }, wait);
-    this.statusTimer.unref?.();
-  }
-
-  /** The last block we gossiped, when it is still our tip. */
-  private gossipedTip(ours: PeerStatus): { hash: Uint8Array; bytes: Uint8Array } | null {
-    const tip = this.lastAnnounced;
-    return tip && equalBytes(tip.hash, ours.bestHash) ? tip : null;
-  }
-
-  /** The second look at peers our gossip reached (scheduleStatusAnnounce), if our tip is still `hash`. */
-  private scheduleRecheck(run: Running, hash: Uint8Array, peers: string[], after: number): void {
-    const timer = setTimeout(() => {
-      this.recheck = null;
-      if (this.run !== run) return;
-      const ours = this.ourStatus();
-      if (!equalBytes(ours.bestHash, hash)) {
-        this.announcements.skipped += peers.length; // a newer tip went out by gossip since
-        return;
-      }
-      const all = this.table.handshaken();
-      this.announceTo(
-        run,
-        ours,
-        peers.flatMap((key) => {
-          const p = all.get(key);
-          return p ? [[key, p] as const] : [];
-        }),
-      );
-    }, after);
-    timer.unref?.();
-    this.recheck = { timer, peers };
-  }
-
-  private dropRecheck(): void {
-    if (!this.recheck) return;
-    clearTimeout(this.recheck.timer);
-    this.announcements.skipped += this.recheck.peers.length;
-    this.recheck = null;
-  }
-
-  /** Sends our status to those of `peers` that may lack our tip and did not deliver its gossip to us. */
-  private announceTo(
-    run: Running,
-    ours: PeerStatus,
-    peers: Iterable<readonly [string, { readonly id: PeerId }]>,
-  ): void {
-    const tip = this.gossipedTip(ours);
-    const holders = tip ? run.gossip.deliveredBy('blocks', tip.bytes) : null;
-    for (const [key, { id }] of peers) {
-      if (!this.table.mayLack(key, ours) || holders?.has(key)) {
-        this.announcements.skipped++;
-        continue;
-      }
-      // A slow peer is not sent a pile of status requests (it would be a stream flood to it).
-      if (this.announcing.has(key)) continue;
-      this.announcements.sent++;
-      this.announcing.add(key);
-      run.client
-        .status(id, ours)
-        .then((status) => this.table.acceptStatus(id, status))
-        .catch((err: unknown) =>
-          this.log.debug({ peer: key, err: String(err) }, 'status announcement failed'),
-        )
-        .finally(() => this.announcing.delete(key));
-    }
   }
 
   // ---- node-facing API ----
@@ -465,10 +346,10 @@ export class P2pNode extends EventEmitter<P2pEvents> {
     const run = this.running();
     const hash = headerHash(block.header);
     const imported = run.syncer.isImporting(hash);
-    this.scheduleStatusAnnounce(run, imported);
+    this.announcer.schedule(imported);
     if (imported) return 0;
     const bytes = encodeBlock(block);
-    this.lastAnnounced = { hash, bytes };
+    this.announcer.gossiped(hash, bytes);
     return run.gossip.publish('blocks', bytes);
   }
 
@@ -603,7 +484,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       banned: this.bans.listBanned().length + this.bans.listBannedSubnets().length,
       syncing: run.syncer.syncing,
       protocols: run.host.getProtocols(),
-      statusAnnouncements: { ...this.announcements },
+      statusAnnouncements: this.announcer.counts(),
     };
   }
 
