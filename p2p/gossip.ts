@@ -175,6 +175,8 @@ export interface GossipContext {
 
 export class Gossip {
   private readonly kinds: TopicKind[];
+  /** Each judged topic's kind, by topic name. */
+  private readonly kindOf: ReadonlyMap<string, TopicKind>;
   /** Validations of relayed blocks not started yet (dropped by stop()). */
   private readonly afterRelay = new Set<ReturnType<typeof setTimeout>>();
 
@@ -182,6 +184,7 @@ export class Gossip {
     this.kinds = TOPIC_KINDS.filter(
       (k) => k === 'blocks' || (k === 'txs' && ctx.mempool) || (k === 'deltas' && ctx.deltas),
     );
+    this.kindOf = new Map(this.kinds.map((k) => [this.topic(k), k]));
   }
 
   topic(kind: TopicKind): string {
@@ -235,6 +238,11 @@ export class Gossip {
     return r.recipients.length;
   }
 
+  /** Peers known to be subscribed to topic `kind`. */
+  subscribers(kind: TopicKind): string[] {
+    return this.ctx.pubsub.getSubscribers(this.topic(kind)).map((p) => p.toString());
+  }
+
   /**
    * The peers that delivered `data` on topic `kind` to us, first or as a duplicate (gossipsub's
    * delivery record, kept a few minutes): each of them holds the message.
@@ -268,7 +276,7 @@ export class Gossip {
   /** A message that passed screen(), now in gossipsub's cache: judged, and the verdict reported. */
   private readonly onGossip = (evt: CustomEvent<GossipsubMessage>): void => {
     const { propagationSource, msgId, msg } = evt.detail;
-    const kind = this.kinds.find((k) => this.topic(k) === msg.topic);
+    const kind = this.kindOf.get(msg.topic);
     if (kind === undefined) return;
     const report = (result: TopicValidatorResult): void => {
       try {

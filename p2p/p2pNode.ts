@@ -302,7 +302,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
       },
     );
     const announce: AnnouncerRun = {
-      subscribed: () => host.services.pubsub.getSubscribers(gossip.topic('blocks')).map(String),
+      subscribed: () => gossip.subscribers('blocks'),
       deliveredBy: (bytes) => gossip.deliveredBy('blocks', bytes),
       status: (id, ours) => client.status(id, ours),
     };
@@ -451,8 +451,7 @@ export class P2pNode extends EventEmitter<P2pEvents> {
 
   /** Peers known to be subscribed to a gossip topic. */
   gossipPeers(kind: TopicKind): string[] {
-    const run = this.running();
-    return run.host.services.pubsub.getSubscribers(run.gossip.topic(kind)).map((p) => p.toString());
+    return this.running().gossip.subscribers(kind);
   }
 
   /** The status a peer sent in the handshake (or since), if any. */

@@ -100,6 +100,7 @@ export class StatusAnnouncer {
       this.announceTo(
         run,
         ours,
+        tip,
         peers.filter(([key]) => !subscribed?.has(key)),
       );
       this.dropRecheck();
@@ -136,6 +137,7 @@ export class StatusAnnouncer {
       this.announceTo(
         run,
         ours,
+        this.gossipedTip(ours),
         peers.flatMap((key) => {
           const p = all.get(key);
           return p ? [[key, p] as const] : [];
@@ -153,13 +155,16 @@ export class StatusAnnouncer {
     this.recheck = null;
   }
 
-  /** Sends our status to those of `peers` that may lack our tip and did not deliver its gossip to us. */
+  /**
+   * Sends our status to those of `peers` that may lack our tip and did not deliver its gossip to
+   * us; `tip`: our tip's gossip message, when it went out by gossip (gossipedTip).
+   */
   private announceTo(
     run: AnnouncerRun,
     ours: PeerStatus,
+    tip: { readonly bytes: Uint8Array } | null,
     peers: Iterable<readonly [string, { readonly id: PeerId }]>,
   ): void {
-    const tip = this.gossipedTip(ours);
     const holders = tip ? run.deliveredBy(tip.bytes) : null;
     const table = this.deps.table;
     for (const [key, { id }] of peers) {

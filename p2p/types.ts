@@ -84,7 +84,6 @@ export interface DeltaSink {
   accept(bytes: Uint8Array, source: string): Promise<'accept' | 'ignore'>;
 }
 
-/** A pino-compatible subset; p2p logs nothing by default. */
 /** What the helpers that dial peers on their own (reconnect.ts, bootstrapRedial.ts) read of the host. */
 export interface DialerHost {
   readonly connectedTo: (peerId: string) => boolean;
@@ -93,6 +92,7 @@ export interface DialerHost {
   readonly log: P2pLogger;
 }
 
+/** A pino-compatible subset; p2p logs nothing by default. */
 export interface P2pLogger {
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;

@@ -9,7 +9,8 @@
  *  - it extends the best tip at a level-check height (consensus poi/levels.ts) of an evaluator
  *    with leveled domains: its connect scores the model on levelCheckSamples tasks of each,
  *    2–6 ms warm and about 40 ms the first time in a process (a 2,048-task check of the network
- *    model, measured 2026-12-08), the slowest block of the propagation bench's hundred; or
+ *    model, measured 2026-12-08), the slowest of a hundred in scratch runs of the propagation
+ *    bench's mesh; or
  *  - it extends the best tip while another block is being processed (a model update's scoring
  *    holds the chain for seconds on a busy machine): a block without an update validates in
  *    milliseconds, but only once it gets the chain, and it would wait that long at every hop
